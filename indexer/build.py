@@ -1,0 +1,166 @@
+"""Incremental index build: re-index only files whose content changed, drop deleted ones, report the rest."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from whoosh import index
+from whoosh.index import LockError
+from whoosh.query import Term
+
+from .analysis import synonyms
+from .datadir import DataDir
+from .documents import Document
+from .errors import ContentError, SearchError
+from .loader import ContentFile, discover, load_metadata, read_source
+from .parse import document_id, parse_document
+from .pinyin_keys import suffix_keys, syllables
+from .schema import make_schema
+from .store import FileRecord, Store
+
+Progress = Callable[[int, int, str], None]
+
+
+@dataclass
+class BuildReport:
+    """What a build did, for the summary line and the exit code."""
+
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    warnings: list[tuple[str, str]] = field(default_factory=list)
+    seconds: float = 0.0
+    changed_docs: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.skipped
+
+
+def open_index(data: DataDir, create: bool = False):
+    """The Whoosh index in the data dir, created empty when asked."""
+    if create or not index.exists_in(data.index):
+        if data.index.exists():
+            shutil.rmtree(data.index)
+        data.index.mkdir(parents=True)
+        return index.create_in(data.index, make_schema())
+    return index.open_dir(data.index)
+
+
+def build_index(data: DataDir, roots: list[Path], full: bool = False, progress: Progress | None = None) -> BuildReport:
+    """Bring the index and document store in line with the content roots."""
+    started = time.monotonic()
+    report = BuildReport()
+    files = discover(roots)
+    metadata = {}
+    for root in roots:
+        metadata.update(load_metadata(root))
+    store = Store(data.database)
+    try:
+        if full:
+            store.conn.execute("DELETE FROM files")
+            store.conn.execute("DELETE FROM documents")
+        known = store.files()
+        changed = _changed_files(files, known, store, report)
+        removed = [record for source, record in known.items() if source not in {f.source for f in files}]
+        try:
+            ix = open_index(data, create=full)
+            writer = ix.writer(timeout=5.0)
+        except LockError:
+            raise SearchError("另一个建库任务正在进行，请等它完成后再试") from None
+        try:
+            for record in removed:
+                writer.delete_by_term("doc", record.doc_id)
+                store.remove(record.source, record.doc_id)
+                report.removed.append(record.source)
+            titles: dict[tuple[str, str, str], str] = {}
+            for done, (file, record) in enumerate(changed, 1):
+                if progress:
+                    progress(done, len(changed), file.source)
+                try:
+                    doc = parse_document(read_source(file, metadata))
+                except ContentError as exc:
+                    report.skipped.append((file.source, str(exc)))
+                    continue
+                _warn_duplicate_title(doc, titles, report)
+                writer.delete_by_term("doc", doc.id)
+                _add_document(writer, doc)
+                store.save(record, doc)
+                (report.updated if file.source in known else report.added).append(file.source)
+                report.changed_docs.append(doc.id)
+            _add_terms(writer, full)
+            writer.commit()
+        except BaseException:
+            writer.cancel()
+            raise
+        store.commit()
+    finally:
+        store.close()
+    report.seconds = time.monotonic() - started
+    return report
+
+
+def _changed_files(files: list[ContentFile], known: dict[str, FileRecord], store: Store,
+                   report: BuildReport) -> list[tuple[ContentFile, FileRecord]]:
+    """Files whose bytes differ from what was indexed; a changed mtime alone only updates the record."""
+    changed = []
+    for file in files:
+        try:
+            stat = file.path.stat()
+            old = known.get(file.source)
+            if old and old.size == stat.st_size and old.mtime_ns == stat.st_mtime_ns:
+                report.unchanged += 1
+                continue
+            digest = hashlib.sha1(file.path.read_bytes()).hexdigest()
+        except OSError as exc:
+            report.skipped.append((file.source, f"无法读取：{exc.strerror}"))
+            continue
+        record = FileRecord(file.source, str(file.root), stat.st_size, stat.st_mtime_ns, digest,
+                            document_id(file.source))
+        if old and old.hash == digest:
+            store.touch(record)
+            report.unchanged += 1
+        else:
+            changed.append((file, record))
+    return changed
+
+
+def _warn_duplicate_title(doc: Document, seen: dict[tuple[str, str, str], str], report: BuildReport) -> None:
+    key = (doc.title, doc.collection, doc.effective)
+    if key in seen:
+        report.warnings.append((doc.source, f"与 {seen[key]} 标题相同"))
+    else:
+        seen[key] = doc.source
+
+
+def _add_document(writer, doc: Document) -> None:
+    """One record per readable passage, and one for the title's pinyin."""
+    writer.add_document(id=f"{doc.id}:doc", doc=doc.id, kind="doc", collection=doc.collection,
+                        status=doc.status, pinyin=" ".join(suffix_keys(doc.title)))
+    for passage in doc.passages:
+        if passage.kind == "heading":
+            continue
+        writer.add_document(
+            id=f"{doc.id}:{passage.id}", doc=doc.id, kind="passage", title=doc.title,
+            headings=" ".join(passage.headings), body=passage.text, collection=doc.collection,
+            status=doc.status, article=passage.article, article_no=passage.article_no,
+        )
+
+
+def _add_terms(writer, full: bool) -> None:
+    """Key terms findable by pinyin initials or full pinyin: wyf → 物业费."""
+    if not full:
+        writer.delete_by_term("kind", "term")
+    terms = {t for word, targets in synonyms().items() for t in (word, *targets) if len(t) > 1}
+    for term in sorted(terms):
+        parts = syllables(term)
+        if parts:
+            keys = {"".join(p[0] for p in parts), "".join(parts)}
+            writer.add_document(id=f"term:{term}", doc="term", kind="term", term=term, pinyin=" ".join(sorted(keys)))

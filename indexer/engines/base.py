@@ -1,0 +1,33 @@
+"""The small interface every speech engine implements, so the cache and workers need not know which one runs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class EngineSettings:
+    """What determines the sound besides the text; part of every audio cache key."""
+
+    engine: str
+    voice: str
+    rate: float
+    version: str
+
+
+class Engine(Protocol):
+    """A speech engine: turns normalized Mandarin text (hanzi and punctuation, no digits) into mono PCM."""
+
+    settings: EngineSettings
+    sample_rate: int
+
+    def synthesize(self, text: str) -> np.ndarray:
+        """Return int16 mono samples at ``sample_rate`` for one sentence of normalized text."""
+        ...
+
+    def close(self) -> None:
+        """Release processes or models held by the engine."""
+        ...

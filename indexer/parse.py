@@ -1,0 +1,228 @@
+"""Parse a Markdown text (ours with front matter, or the law library's) into a Document."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+
+import yaml
+
+from .documents import SHELF_STATUSES, Document, Passage
+from .errors import ContentError
+from .numerals import parse_article_label
+
+# Zero-width characters and the ideographic space are layout noise in the law library.
+NOISE = str.maketrans({"\u200b": "", "\u200c": "", "\u200d": "", "\u2060": "", "\ufeff": ""})
+HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*$")
+# Statute structure written as a plain line, as in the party-regulation texts: 第一章　总则
+PLAIN_HEADING = re.compile(r"^第[零一二三四五六七八九十百]+(?:编|分编|章|节)(?:\s|$)")
+INFO_END = "<!-- INFO END -->"
+FRONT_MATTER = re.compile(r"\A---\n(.*?)\n---\n?", re.S)
+SPACES = re.compile(r"\s+")  # also the ideographic and en spaces of the law library
+FIELD_NAMES = {"title", "collection", "volume", "order", "tags", "source", "effective", "status", "summary", "level"}
+
+
+@dataclass
+class SourceFile:
+    """A decoded text with where it came from and what the law library's metadata says of it."""
+
+    source: str  # path relative to the content root
+    text: str
+    folder_collection: str = ""
+    folder_volume: str = ""
+    metadata: dict | None = None
+
+
+def document_id(source: str) -> str:
+    """Stable id of a document: derived from its path, so links survive edits of its text."""
+    return hashlib.sha1(source.encode("utf-8")).hexdigest()[:12]
+
+
+def clean_line(line: str) -> str:
+    """Strip layout noise and fold runs of spaces."""
+    return SPACES.sub(" ", line.translate(NOISE)).strip()
+
+
+def parse_document(src: SourceFile) -> Document:
+    """Turn a decoded file into a Document; raise ContentError for what cannot be read."""
+    text = src.text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")
+    if not text.strip():
+        raise ContentError("文件是空的")
+    fields: dict = {}
+    match = FRONT_MATTER.match(text)
+    if match:
+        fields = _front_matter(match.group(1))
+        text = text[match.end():]
+    elif text.startswith("---\n"):
+        raise ContentError("开头的 --- 信息块没有结束行 ---")
+    lines = [clean_line(line) for line in text.split("\n")]
+    title_parts, history, body = _split_header(lines)
+    meta = src.metadata or {}
+    title = str(fields.get("title") or "·".join(title_parts) or meta.get("title") or _stem(src.source))
+    doc = Document(
+        id=document_id(src.source),
+        source=src.source,
+        title=clean_line(title),
+        collection=str(fields.get("collection") or src.folder_collection),
+        volume=str(fields.get("volume") or src.folder_volume),
+        order=_as_int(fields.get("order"), src.source),
+        tags=_as_tags(fields.get("tags")),
+        origin=str(fields.get("source") or (history[0] if history else "")),
+        effective=str(fields.get("effective") or meta.get("db_valid_from") or meta.get("db_publish") or _date_in_name(src.source)),
+        status=str(fields.get("status") or meta.get("status") or "现行"),
+        summary=clean_line(str(fields.get("summary") or "")),
+        level=str(fields.get("level") or meta.get("db_level") or ""),
+    )
+    if doc.status not in SHELF_STATUSES:
+        raise ContentError(f"status 写的是「{doc.status}」，只能是 {'、'.join(SHELF_STATUSES)} 之一")
+    doc.passages = _passages(doc, body)
+    if not any(p.kind != "heading" for p in doc.passages):
+        raise ContentError("没有正文")
+    return doc
+
+
+def _front_matter(block: str) -> dict:
+    try:
+        fields = yaml.safe_load(block)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"第{mark.line + 2}行" if mark else ""
+        raise ContentError(f"开头的信息块格式有误{where}：{getattr(exc, 'problem', exc)}") from None
+    if fields is None:
+        return {}
+    if not isinstance(fields, dict):
+        raise ContentError("开头的信息块应当是「名称: 值」的形式")
+    unknown = set(map(str, fields)) - FIELD_NAMES
+    if unknown:
+        raise ContentError(f"信息块里有不认识的字段：{'、'.join(sorted(unknown))}")
+    return fields
+
+
+def _split_header(lines: list[str]) -> tuple[list[str], list[str], list[str]]:
+    """Separate leading title headings and the law library's history lines from the body."""
+    title_parts: list[str] = []
+    index = 0
+    while index < len(lines):
+        line = lines[index]
+        heading = HEADING.match(line)
+        if not line:
+            index += 1
+        elif heading and (not title_parts or len(heading.group(1)) == 1) and index < 8:
+            title_parts.append(heading.group(2).strip())
+            index += 1
+        else:
+            break
+    rest = lines[index:]
+    if INFO_END in rest:
+        end = rest.index(INFO_END)
+        return title_parts, [line for line in rest[:end] if line], rest[end + 1:]
+    return title_parts, [], rest
+
+
+def _passages(doc: Document, lines: list[str]) -> list[Passage]:
+    builder = _PassageBuilder()
+    builder.heading(doc.title, 1)
+    if doc.summary:
+        builder.add("summary", doc.summary)
+    for line in lines:
+        if not line:
+            builder.end_paragraph()
+            continue
+        heading = HEADING.match(line)
+        if heading:
+            builder.heading(heading.group(2).strip(), len(heading.group(1)))
+        elif PLAIN_HEADING.match(line) and len(line) <= 40 and "。" not in line:
+            builder.heading(line, 2)
+        else:
+            builder.line(line)
+    builder.end_paragraph()
+    return builder.passages
+
+
+class _PassageBuilder:
+    """Accumulates lines into passages: an article keeps its clauses until the next article or heading."""
+
+    def __init__(self) -> None:
+        self.passages: list[Passage] = []
+        self.stack: list[tuple[int, str]] = []
+        self.paragraph: list[str] = []
+        self.article: Passage | None = None
+        self.ids: set[str] = set()
+
+    def heading(self, text: str, level: int) -> None:
+        self.end_paragraph()
+        self.article = None
+        while self.stack and self.stack[-1][0] >= level:
+            self.stack.pop()
+        if level > 1:
+            self.stack.append((level, text))
+        passage_id = "title" if level == 1 and not self.passages else self._unique("h" + _digest(text))
+        self.passages.append(Passage(passage_id, "heading", text, self._path(), level=level))
+
+    def line(self, text: str) -> None:
+        self.paragraph.append(text)
+
+    def end_paragraph(self) -> None:
+        if not self.paragraph:
+            return
+        text = "".join(self.paragraph)
+        self.paragraph = []
+        label = parse_article_label(text)
+        if label:
+            name, number = label
+            suffix = f"x{len(name)}" if "之" in name else ""
+            self.article = Passage(self._unique(f"a{number}{suffix}"), "article", text, self._path(),
+                                   article=name, article_no=number)
+            self.passages.append(self.article)
+        elif self.article is not None:
+            self.article.text += "\n" + text
+        else:
+            self.add("paragraph", text)
+
+    def add(self, kind: str, text: str) -> None:
+        self.passages.append(Passage(self._unique("p" + _digest(text)), kind, text, self._path()))
+
+    def _path(self) -> list[str]:
+        return [text for _, text in self.stack]
+
+    def _unique(self, base: str) -> str:
+        candidate, n = base, 1
+        while candidate in self.ids:
+            n += 1
+            candidate = f"{base}-{n}"
+        self.ids.add(candidate)
+        return candidate
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:8]
+
+
+def _stem(source: str) -> str:
+    name = source.rsplit("/", 1)[-1]
+    return re.sub(r"\(\d{4}-\d{2}-\d{2}\)$", "", name.rsplit(".", 1)[0])
+
+
+def _date_in_name(source: str) -> str:
+    match = re.search(r"\((\d{4}-\d{2}-\d{2})\)", source)
+    return match.group(1) if match else ""
+
+
+def _as_int(value, source: str) -> int:
+    if value is None or value == "":
+        return 0
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise ContentError(f"order 应当是数字，写的是「{value}」") from None
+
+
+def _as_tags(value) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [t for t in re.split(r"[,，、\s]+", value) if t]
+    if isinstance(value, list):
+        return [str(t) for t in value if str(t).strip()]
+    raise ContentError("tags 应当是列表，例如 [业主, 物业费]")

@@ -1,0 +1,101 @@
+"""The document store: what the build knows about each file and the parsed documents the web app shows."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+from .documents import Document
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS files (
+    source TEXT PRIMARY KEY, root TEXT NOT NULL, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL,
+    hash TEXT NOT NULL, doc_id TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS documents (
+    id TEXT PRIMARY KEY, source TEXT NOT NULL, title TEXT NOT NULL, collection TEXT NOT NULL,
+    volume TEXT NOT NULL, ord INTEGER NOT NULL, status TEXT NOT NULL, level TEXT NOT NULL,
+    effective TEXT NOT NULL, chars INTEGER NOT NULL, data TEXT NOT NULL
+);
+"""
+
+
+@dataclass(frozen=True)
+class FileRecord:
+    """What the last build saw of a content file, to tell whether it changed."""
+
+    source: str
+    root: str
+    size: int
+    mtime_ns: int
+    hash: str
+    doc_id: str
+
+
+@dataclass(frozen=True)
+class CatalogEntry:
+    """A document's listing on a shelf, without its text."""
+
+    id: str
+    source: str
+    title: str
+    collection: str
+    volume: str
+    order: int
+    status: str
+    level: str
+    effective: str
+    chars: int
+
+
+class Store:
+    """SQLite in the data dir; WAL so the kiosk keeps reading while a build writes."""
+
+    def __init__(self, path: Path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.conn = sqlite3.connect(path, timeout=30, check_same_thread=False)
+        self.conn.execute("PRAGMA journal_mode=WAL")
+        self.conn.executescript(SCHEMA)
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def files(self) -> dict[str, FileRecord]:
+        """Every file the index holds, by source path."""
+        rows = self.conn.execute("SELECT source, root, size, mtime_ns, hash, doc_id FROM files")
+        return {row[0]: FileRecord(*row) for row in rows}
+
+    def save(self, record: FileRecord, doc: Document) -> None:
+        """Record a file and its parsed document (the caller commits)."""
+        self.conn.execute("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?)",
+                          (record.source, record.root, record.size, record.mtime_ns, record.hash, record.doc_id))
+        self.conn.execute(
+            "INSERT OR REPLACE INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (doc.id, doc.source, doc.title, doc.collection, doc.volume, doc.order, doc.status, doc.level,
+             doc.effective, doc.char_count, json.dumps(doc.to_dict(), ensure_ascii=False)))
+
+    def touch(self, record: FileRecord) -> None:
+        """Remember a new mtime for a file whose content did not change."""
+        self.conn.execute("UPDATE files SET mtime_ns = ?, size = ? WHERE source = ?",
+                          (record.mtime_ns, record.size, record.source))
+
+    def remove(self, source: str, doc_id: str) -> None:
+        self.conn.execute("DELETE FROM files WHERE source = ?", (source,))
+        self.conn.execute("DELETE FROM documents WHERE id = ?", (doc_id,))
+
+    def commit(self) -> None:
+        self.conn.commit()
+
+    def document(self, doc_id: str) -> Document | None:
+        """The parsed document, or None for an unknown id."""
+        row = self.conn.execute("SELECT data FROM documents WHERE id = ?", (doc_id,)).fetchone()
+        return Document.from_dict(json.loads(row[0])) if row else None
+
+    def catalog(self) -> list[CatalogEntry]:
+        """All documents in shelf order."""
+        rows = self.conn.execute(
+            "SELECT id, source, title, collection, volume, ord, status, level, effective, chars FROM documents "
+            "ORDER BY collection, volume, ord, title")
+        return [CatalogEntry(*row) for row in rows]

@@ -1,0 +1,1 @@
+"""Serving side of the listening kiosk: the Flask app factory and the `kiosk` command."""

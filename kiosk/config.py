@@ -1,0 +1,69 @@
+"""Settings in one place: defaults, overridden by environment variables, then by the command line or tests."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from indexer.errors import ConfigError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+BUNDLED_CONTENT = PROJECT_ROOT / "content"
+ENGINES = ("auto", "neural", "pyttsx3")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything an operator may set; each field names its environment variable in the README."""
+
+    data: Path = Path("var")
+    content: tuple[Path, ...] = (BUNDLED_CONTENT,)
+    engine: str = "auto"
+    rate: float = 1.0
+    kiosk_mode: bool = False
+    idle_minutes: float = 3.0
+    wifi_ssid: str = ""
+    wifi_password: str = ""
+    public_url: str = ""
+    extra: dict = field(default_factory=dict)
+
+    def with_overrides(self, **changes) -> Settings:
+        """A copy with the non-None values replaced, validated again."""
+        changes = {k: v for k, v in changes.items() if v is not None}
+        return replace(self, **changes).validated()
+
+    def validated(self) -> Settings:
+        """Fail fast on a value the kiosk cannot use, naming the setting."""
+        if self.engine not in ENGINES:
+            raise ConfigError(f"KIOSK_ENGINE 是「{self.engine}」，可选值：{', '.join(ENGINES)}")
+        if not 0.5 <= self.rate <= 2.0:
+            raise ConfigError(f"KIOSK_RATE 是 {self.rate}，应在 0.5 到 2.0 之间")
+        if self.idle_minutes <= 0:
+            raise ConfigError("KIOSK_IDLE_MINUTES 应大于 0")
+        return self
+
+
+def from_environment(environ: os._Environ | dict = os.environ) -> Settings:
+    """Settings from KIOSK_* environment variables on top of the defaults."""
+    def number(name: str, default: float) -> float:
+        value = environ.get(name)
+        if value in (None, ""):
+            return default
+        try:
+            return float(value)
+        except ValueError:
+            raise ConfigError(f"{name} 应当是数字，现在是「{value}」") from None
+
+    content = environ.get("KIOSK_CONTENT")
+    return Settings(
+        data=Path(environ.get("KIOSK_DATA") or "var"),
+        content=tuple(Path(p) for p in content.split(os.pathsep) if p) if content else (BUNDLED_CONTENT,),
+        engine=environ.get("KIOSK_ENGINE", "auto"),
+        rate=number("KIOSK_RATE", 1.0),
+        kiosk_mode=environ.get("KIOSK_MODE", "").lower() in ("1", "true", "yes", "kiosk"),
+        idle_minutes=number("KIOSK_IDLE_MINUTES", 3.0),
+        wifi_ssid=environ.get("KIOSK_WIFI_SSID", ""),
+        wifi_password=environ.get("KIOSK_WIFI_PASSWORD", ""),
+        public_url=environ.get("KIOSK_PUBLIC_URL", ""),
+    ).validated()

@@ -1,0 +1,36 @@
+import pytest
+
+from indexer.errors import ContentError
+from indexer.loader import decode, discover, load_metadata
+
+SAMPLE = "第一条 业主应当按时交纳物业服务费用。"
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gb18030", "gbk", "utf-16"])
+def test_decode_recognises_chinese_encodings(encoding):
+    assert decode(SAMPLE.encode(encoding)) == SAMPLE
+
+
+@pytest.mark.parametrize("data", [b"\x00\x01\x02\x03binary\x00", bytes(range(256)) * 4])
+def test_binary_files_are_refused(data):
+    with pytest.raises(ContentError, match="二进制|编码"):
+        decode(data)
+
+
+def test_discover_skips_readme_hidden_and_other_files(tmp_path):
+    for name in ["a.md", "b.txt", "README.md", ".hidden.md", "_draft/c.md", "image.png", "sub/d.md"]:
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("x", encoding="utf-8")
+    assert [f.source for f in discover([tmp_path])] == ["a.md", "b.txt", "sub/d.md"]
+
+
+def test_discover_names_a_missing_root(tmp_path):
+    with pytest.raises(ContentError, match="不存在"):
+        discover([tmp_path / "nowhere"])
+
+
+def test_metadata_marks_older_versions_as_revised(law_slice):
+    meta = load_metadata(law_slice)
+    assert meta["DLC/上海地方法规/地方性法规/上海/上海市住宅物业管理规定(2010-12-23).md"]["status"] == "已修订"
+    assert meta["行政法规/物业管理条例(2018-03-19).md"]["status"] == "现行"

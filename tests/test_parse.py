@@ -1,0 +1,82 @@
+from pathlib import Path
+
+import pytest
+
+from indexer.errors import ContentError
+from indexer.parse import SourceFile, parse_document
+
+from .conftest import TEST_CONTENT
+
+
+def parse(text: str, source: str = "政策法规/x.md"):
+    return parse_document(SourceFile(source, text, "政策法规"))
+
+
+def test_front_matter_fields_and_passages():
+    text = (TEST_CONTENT / "有声物业/物业管理篇/维修资金.md").read_text(encoding="utf-8")
+    doc = parse_document(SourceFile("有声物业/物业管理篇/维修资金.md", text, "有声物业", "物业管理篇"))
+    assert doc.title == "专项维修资金怎么用"
+    assert (doc.collection, doc.volume, doc.order, doc.status) == ("有声物业", "物业管理篇", 1, "现行")
+    assert doc.tags == ["专项维修资金", "电梯"]
+    kinds = [p.kind for p in doc.passages]
+    assert kinds[:3] == ["heading", "summary", "paragraph"]
+    emergency = doc.passages[-1]
+    assert emergency.headings == ["二、应急维修"] and "电梯故障" in emergency.text
+
+
+def test_law_library_format_articles_keep_their_clauses():
+    text = (TEST_CONTENT / "法规库/示例物业管理办法.md").read_text(encoding="utf-8")
+    doc = parse_document(SourceFile("法规库/示例物业管理办法.md", text))
+    assert doc.title == "示例市物业管理办法"
+    assert doc.origin.startswith("2020年1月1日")
+    articles = [p for p in doc.passages if p.kind == "article"]
+    assert [(a.id, a.article, a.article_no) for a in articles] == [
+        ("a1", "第一条", 1), ("a2", "第二条", 2), ("a3", "第三条", 3)]
+    assert articles[1].text.count("\n") == 1 and "交纳物业服务费用" in articles[1].text
+    assert articles[2].headings == ["第二章 业主大会"]
+
+
+def test_real_civil_code_book_is_parsed_with_nested_headings():
+    path = Path(__file__).resolve().parents[2] / "shared/corpus/laws/民法典/合同编.md"
+    if not path.exists():
+        pytest.skip("law library not available")
+    doc = parse_document(SourceFile("民法典/合同编.md", path.read_text(encoding="utf-8")))
+    assert doc.title == "中华人民共和国民法典·合同编"
+    art = next(p for p in doc.passages if p.id == "a944")
+    assert art.article == "第九百四十四条" and "停止供电" in art.text
+    assert art.headings[-1] == "第二十四章 物业服务合同"
+
+
+def test_noise_characters_are_removed():
+    doc = parse("# 标题\n\n## 第一章\u3000总　则\n\n\u200b\n\n第一条\u3000内容。\n")
+    heading = doc.passages[1]
+    assert heading.text == "第一章 总 则"
+    assert doc.passages[2].text == "第一条 内容。"
+
+
+def test_article_suffix_and_duplicate_numbers_get_distinct_ids():
+    doc = parse("# 法\n\n第十七条 甲。\n\n第十七条之一 乙。\n\n第十七条 丙。\n")
+    ids = [p.id for p in doc.passages if p.kind == "article"]
+    assert len(set(ids)) == 3 and ids[0] == "a17"
+
+
+def test_paragraph_ids_survive_inserting_text_elsewhere():
+    before = parse("# T\n\n甲段。\n\n乙段。\n")
+    after = parse("# T\n\n新的一段。\n\n甲段。\n\n乙段。\n")
+    assert {p.id for p in before.passages} <= {p.id for p in after.passages}
+
+
+@pytest.mark.parametrize("text, reason", [
+    ("", "空"),
+    ("   \n\n", "空"),
+    ("---\ntitle: [未闭合\n---\n正文", "信息块格式有误"),
+    ("---\ntitle: 没有结束\n正文", "没有结束行"),
+    ("---\n- 一\n- 二\n---\n正文", "名称: 值"),
+    ("---\ntitle: 字段\nauthor: 谁\n---\n正文", "不认识的字段"),
+    ("---\ntitle: 状态\nstatus: 作废\n---\n正文", "只能是"),
+    ("---\ntitle: 顺序\norder: 第一\n---\n正文", "order"),
+    ("---\ntitle: 只有标题\n---\n", "没有正文"),
+])
+def test_broken_files_raise_a_reason(text, reason):
+    with pytest.raises(ContentError, match=reason):
+        parse(text)
