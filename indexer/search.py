@@ -31,6 +31,7 @@ STATUS_WEIGHT = {"现行": 1.0, "已修订": 0.5, "已废止": 0.4}
 LEVEL_WEIGHT = {"地方性法规": 0.8, "案例": 0.9}
 LEVEL_RANK = {"宪法": 0, "法律": 0, "行政法规": 1, "司法解释": 1, "党内法律法规": 1, "部门规章": 2, "地方性法规": 3}
 SNIPPET_CHARS = 90
+TITLE_ROUTE_SCORE = 0.75  # a title must cover at least half of the query's meaning to lead the results
 PASSAGES_PER_DOCUMENT = 2  # so one long law does not fill the page
 
 
@@ -168,7 +169,7 @@ class Searcher:
         return True
 
     def _title_and_text_route(self, text: str, limit: int, collection: str | None, result: SearchResult) -> bool:
-        titled = [(entry, score) for entry, score in self._title_matches(text, collection) if score >= 0.6]
+        titled = [(entry, score) for entry, score in self._title_matches(text, collection) if score >= TITLE_ROUTE_SCORE]
         hits, terms = self._text_hits(text, limit, collection)
         title_hits = [self._title_hit(entry) for entry, _ in titled[:3]]
         seen = {h.doc for h in title_hits}
@@ -277,16 +278,17 @@ class Searcher:
 
 
 def _title_score(query: str, title: str) -> float:
-    """1 for the exact title, less for a title containing the query, less again for letters in order."""
+    """1 for the exact title or its short form; less for a title containing the query, less again for letters in order."""
     short = title.removeprefix(NATION_PREFIX)
-    if query in (title, short):
+    if query in (title, short, short.split("·")[0]):
         return 1.0
     if len(query) < 2:
         return 0.0
+    coverage = len(query) / len(short)
     if query in title:
-        return 0.6 + 0.4 * len(query) / len(short)
-    if len(query) >= 4 and len(query) >= 0.6 * len(short) and _in_order(query, short):
-        return 0.3 + 0.4 * len(query) / len(short)
+        return 0.5 + 0.5 * min(coverage, 1.0)
+    if len(query) >= 4 and coverage >= 0.6 and _in_order(query, short):
+        return 0.4 + 0.5 * min(coverage, 1.0)
     return 0.0
 
 

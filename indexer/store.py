@@ -19,6 +19,7 @@ CREATE TABLE IF NOT EXISTS documents (
     volume TEXT NOT NULL, ord INTEGER NOT NULL, status TEXT NOT NULL, level TEXT NOT NULL,
     effective TEXT NOT NULL, chars INTEGER NOT NULL, data TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS speech (key TEXT PRIMARY KEY, spoken TEXT NOT NULL, duration REAL);
 """
 
 
@@ -92,6 +93,37 @@ class Store:
         """The parsed document, or None for an unknown id."""
         row = self.conn.execute("SELECT data FROM documents WHERE id = ?", (doc_id,)).fetchone()
         return Document.from_dict(json.loads(row[0])) if row else None
+
+    def remember_speech(self, pairs: list[tuple[str, str]]) -> None:
+        """Record what text each audio key speaks, so the server can render any key on demand."""
+        self.conn.executemany("INSERT OR IGNORE INTO speech (key, spoken) VALUES (?, ?)", pairs)
+        self.conn.commit()
+
+    def set_durations(self, durations: list[tuple[float, str]]) -> None:
+        self.conn.executemany("UPDATE speech SET duration = ? WHERE key = ?", durations)
+        self.conn.commit()
+
+    def spoken_text(self, key: str) -> str | None:
+        row = self.conn.execute("SELECT spoken FROM speech WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def durations(self, keys: list[str]) -> dict[str, float]:
+        """Known durations of these keys (unknown until rendered)."""
+        found: dict[str, float] = {}
+        for i in range(0, len(keys), 500):
+            chunk = keys[i:i + 500]
+            rows = self.conn.execute(
+                f"SELECT key, duration FROM speech WHERE duration IS NOT NULL AND key IN ({','.join('?' * len(chunk))})",
+                chunk)
+            found.update(rows)
+        return found
+
+    def forget_speech(self, keys: set[str]) -> None:
+        self.conn.executemany("DELETE FROM speech WHERE key = ?", [(k,) for k in keys])
+        self.conn.commit()
+
+    def document_ids(self) -> list[str]:
+        return [row[0] for row in self.conn.execute("SELECT id FROM documents ORDER BY collection, volume, ord")]
 
     def catalog(self) -> list[CatalogEntry]:
         """All documents in shelf order."""

@@ -1,0 +1,89 @@
+"""Choosing and starting a speech engine by name, in any process (workers receive an EngineChoice)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import ConfigError, SpeechError
+from ..pronounce import DEFAULT_PRONUNCIATIONS, load_pronunciations
+from .base import Engine, EngineSettings
+
+ENGINE_NAMES = ("neural", "pyttsx3")
+USER_PRONUNCIATIONS = "pronunciations.tsv"  # in the data dir; editors' corrections override the bundled ones
+
+
+@dataclass(frozen=True)
+class EngineChoice:
+    """Everything a worker process needs to start the same engine as its parent."""
+
+    name: str
+    rate: float
+    data_root: str
+    voice: str = ""
+
+
+def available(name: str) -> str | None:
+    """None when the engine can run here, else the reason in one line."""
+    if name == "neural":
+        from .neural import neural_available
+
+        return neural_available()
+    if name == "pyttsx3":
+        from .pyttsx3_engine import pyttsx3_available
+
+        return pyttsx3_available()
+    raise ConfigError(f"没有名为「{name}」的语音引擎；可选：{', '.join(ENGINE_NAMES)}")
+
+
+def resolve(requested: str) -> tuple[str, str | None]:
+    """The engine to use for a setting of auto/neural/pyttsx3, and why the preferred one was not taken."""
+    if requested != "auto":
+        reason = available(requested)
+        if reason:
+            raise SpeechError(f"语音引擎 {requested} 不可用：{reason}")
+        return requested, None
+    neural_reason = available("neural")
+    if neural_reason is None:
+        return "neural", None
+    if available("pyttsx3") is None:
+        return "pyttsx3", f"自然人声不可用，改用 espeak-ng：{neural_reason}"
+    raise SpeechError(f"没有可用的语音引擎：{neural_reason}；{available('pyttsx3')}")
+
+
+def pronunciations_for(data_root: str) -> dict[str, tuple[str, ...]]:
+    """The bundled pronunciation dictionary overlaid with the data dir's editable one."""
+    paths = [DEFAULT_PRONUNCIATIONS]
+    user = Path(data_root) / USER_PRONUNCIATIONS
+    if user.is_file():
+        paths.append(user)
+    try:
+        return load_pronunciations(*paths)
+    except ValueError as exc:
+        raise ConfigError(f"读音词典有误：{exc}") from None
+
+
+def engine_settings(choice: EngineChoice) -> EngineSettings:
+    """What the chosen engine's audio keys are made of, without starting it."""
+    pronunciations = pronunciations_for(choice.data_root)
+    if choice.name == "neural":
+        from .neural import ENGINE_NAME, VOICE_NAME, engine_version
+
+        return EngineSettings(ENGINE_NAME, VOICE_NAME, choice.rate, engine_version(pronunciations))
+    from .pyttsx3_engine import settings_for
+
+    return settings_for(choice.voice, choice.rate, pronunciations)
+
+
+def make_engine(choice: EngineChoice) -> Engine:
+    """Start the chosen engine (loads models or the espeak-ng library)."""
+    pronunciations = pronunciations_for(choice.data_root)
+    if choice.name == "neural":
+        from .neural import NeuralEngine
+
+        return NeuralEngine(Path(choice.data_root) / "models", rate=choice.rate, pronunciations=pronunciations)
+    if choice.name == "pyttsx3":
+        from .pyttsx3_engine import Pyttsx3Engine
+
+        return Pyttsx3Engine(choice.voice, choice.rate, pronunciations)
+    raise ConfigError(f"没有名为「{choice.name}」的语音引擎；可选：{', '.join(ENGINE_NAMES)}")

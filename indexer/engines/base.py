@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -31,3 +34,11 @@ class Engine(Protocol):
     def close(self) -> None:
         """Release processes or models held by the engine."""
         ...
+
+
+def versioned(version: str, pronunciations: Mapping[str, tuple[str, ...]] | None) -> str:
+    """Engine version plus a digest of the pronunciation overrides, so editing them re-renders affected audio."""
+    if not pronunciations:
+        return version
+    canonical = json.dumps({term: list(s) for term, s in sorted(pronunciations.items())}, ensure_ascii=False)
+    return f"{version}+{hashlib.sha256(canonical.encode('utf-8')).hexdigest()[:12]}"

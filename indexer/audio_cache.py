@@ -1,0 +1,92 @@
+"""Content-addressed audio: each sentence's MP3 stored once under a hash of everything that shapes its sound."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import tempfile
+from pathlib import Path
+
+from .engines.base import EngineSettings
+from .errors import SpeechError
+from .mp3 import mp3_duration
+
+PIPELINE_VERSION = "1"  # bump when normalization, segmentation or encoding changes what a key sounds like
+KEY = re.compile(r"^[0-9a-f]{40}$")
+
+
+def segment_key(spoken: str, settings: EngineSettings) -> str:
+    """Hash of the spoken text, engine, voice, rate and versions: equal keys sound the same."""
+    material = json.dumps([PIPELINE_VERSION, settings.engine, settings.voice, settings.rate, settings.version, spoken],
+                          ensure_ascii=False)
+    return hashlib.sha1(material.encode("utf-8")).hexdigest()
+
+
+class AudioCache:
+    """MP3 files sharded by key prefix; written atomically, verified on read, never served broken."""
+
+    def __init__(self, root: Path):
+        self.root = root
+
+    def path(self, key: str) -> Path:
+        """Where a key lives; refuses anything that is not a key (which also closes path traversal)."""
+        if not KEY.match(key):
+            raise ValueError(f"not an audio key: {key!r}")
+        return self.root / key[:2] / f"{key}.mp3"
+
+    def has(self, key: str) -> bool:
+        return self.path(key).is_file()
+
+    def read(self, key: str) -> bytes | None:
+        """The MP3 if present and whole; a broken file is deleted so it gets rebuilt."""
+        path = self.path(key)
+        try:
+            data = path.read_bytes()
+        except OSError:
+            return None
+        if mp3_duration(data) is None:
+            path.unlink(missing_ok=True)
+            return None
+        return data
+
+    def write(self, key: str, data: bytes) -> None:
+        """Temp file then rename: a reader sees the whole file or none (and read() verifies after a power cut)."""
+        path = self.path(key)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, temp = tempfile.mkstemp(dir=path.parent, suffix=".part")
+            try:
+                with os.fdopen(fd, "wb") as out:
+                    out.write(data)
+                os.replace(temp, path)
+            except BaseException:
+                Path(temp).unlink(missing_ok=True)
+                raise
+        except OSError as exc:
+            raise SpeechError(f"无法写入音频缓存 {self.root}：{exc.strerror}（磁盘满了或没有写权限？）") from None
+
+    def keys(self) -> set[str]:
+        """Every key with a file in the cache."""
+        if not self.root.is_dir():
+            return set()
+        return {p.stem for p in self.root.glob("??/*.mp3") if KEY.match(p.stem)}
+
+    def stats(self) -> tuple[int, int]:
+        """(files, bytes) in the cache."""
+        files = [p for p in self.root.glob("??/*.mp3")] if self.root.is_dir() else []
+        return len(files), sum(p.stat().st_size for p in files)
+
+    def remove(self, keys: set[str]) -> int:
+        """Delete these keys' files (and leftover temp files); returns bytes freed."""
+        freed = 0
+        for key in keys:
+            path = self.path(key)
+            if path.is_file():
+                freed += path.stat().st_size
+                path.unlink()
+        for temp in self.root.glob("??/*.part") if self.root.is_dir() else []:
+            freed += temp.stat().st_size
+            temp.unlink()
+        return freed

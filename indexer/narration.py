@@ -1,0 +1,89 @@
+"""A document as the voice reads it: its sentences, their audio keys, and building what is missing."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from .audio_cache import AudioCache, segment_key
+from .datadir import DataDir
+from .documents import Document
+from .engines.base import EngineSettings
+from .normalize import normalize_for_speech
+from .segment import split_passage
+from .store import Store
+from .synthesis import SynthesisPool, SynthesisReport
+
+
+@dataclass(frozen=True)
+class Line:
+    """One sentence of a document: where it is in its passage, what is said, and its audio key."""
+
+    passage: str
+    index: int
+    start: int
+    end: int
+    spoken: str
+    key: str
+
+
+def narrate(doc: Document, settings: EngineSettings) -> list[Line]:
+    """Every spoken sentence of the document in reading order."""
+    lines = []
+    for passage in doc.passages:
+        for index, segment in enumerate(split_passage(passage.text)):
+            spoken = normalize_for_speech(segment.text)
+            if spoken.strip():
+                lines.append(Line(passage.id, index, segment.start, segment.end, spoken, segment_key(spoken, settings)))
+    return lines
+
+
+def manifest(doc: Document, settings: EngineSettings, store: Store) -> list[dict]:
+    """The document's segments with durations (None until rendered) and start offsets in seconds."""
+    lines = narrate(doc, settings)
+    durations = store.durations([line.key for line in lines])
+    offset, result = 0.0, []
+    for line in lines:
+        duration = durations.get(line.key)
+        result.append({"passage": line.passage, "index": line.index, "start": line.start, "end": line.end,
+                       "key": line.key, "url": f"/audio/{line.key}.mp3", "duration": duration,
+                       "offset": round(offset, 3)})
+        offset += duration or 0.0
+    return result
+
+
+def missing_audio(data: DataDir, settings: EngineSettings, doc_ids: list[str] | None = None) -> list[tuple[str, str]]:
+    """(key, spoken) of every sentence not yet in the cache, in shelf and reading order, each once."""
+    store = Store(data.database)
+    cache = AudioCache(data.audio)
+    try:
+        cached = cache.keys()
+        wanted: dict[str, str] = {}
+        for doc_id in doc_ids if doc_ids is not None else store.document_ids():
+            doc = store.document(doc_id)
+            if doc is None:
+                continue
+            for line in narrate(doc, settings):
+                wanted.setdefault(line.key, line.spoken)
+        store.remember_speech(list(wanted.items()))
+        return [(key, spoken) for key, spoken in wanted.items() if key not in cached]
+    finally:
+        store.close()
+
+
+def render(data: DataDir, pool: SynthesisPool, jobs: list[tuple[str, str]],
+           progress: Callable[[int, int], None] | None = None) -> SynthesisReport:
+    """Render jobs through the pool, recording durations as they finish, in batches."""
+    store = Store(data.database)
+    try:
+        report = SynthesisReport()
+        for start in range(0, len(jobs), 200):
+            batch = pool.run(jobs[start:start + 200],
+                             progress=(lambda done, _: progress(start + done, len(jobs))) if progress else None)
+            store.set_durations([(r.duration, r.key) for r in batch.done])
+            report.done += batch.done
+            report.failed += batch.failed
+            report.seconds += batch.seconds
+        return report
+    finally:
+        store.close()

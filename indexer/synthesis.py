@@ -1,0 +1,193 @@
+"""Worker processes that turn sentences into cached MP3s, restarted when they crash or hang.
+
+Workers are spawned, not forked: both pyttsx3's espeak binding and the neural runtime deadlock in a
+child forked after the parent used them. Each worker loads its engine once and encodes in-process.
+"""
+
+from __future__ import annotations
+
+import itertools
+import multiprocessing
+import queue
+import threading
+import time
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .audio_cache import AudioCache
+from .engines import EngineChoice, make_engine
+from .errors import KioskError, SpeechError
+from .mp3 import encode_mp3, mp3_duration
+
+START_TIMEOUT = 180.0  # loading the neural models on a busy 2-core machine
+SEGMENT_TIMEOUT = 60.0
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A sentence now in the cache."""
+
+    key: str
+    duration: float
+    size: int
+
+
+@dataclass
+class SynthesisReport:
+    done: list[Rendered] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def _worker_main(conn, choice: EngineChoice, cache_root: str) -> None:
+    """Worker loop: (key, text) in, ("ok", key, duration, size) or ("error", key, reason) out."""
+    try:
+        engine = make_engine(choice)
+    except KioskError as exc:
+        conn.send(("failed", str(exc)))
+        return
+    cache = AudioCache(Path(cache_root))
+    conn.send(("ready", engine.settings))
+    while True:
+        try:
+            job = conn.recv()
+        except (EOFError, KeyboardInterrupt):
+            break
+        if job is None:
+            break
+        key, text = job
+        try:
+            samples = engine.synthesize(text)
+            if len(samples) == 0:
+                raise SpeechError("引擎没有生成任何声音")
+            data = encode_mp3(samples, engine.sample_rate)
+            cache.write(key, data)
+            conn.send(("ok", key, mp3_duration(data) or 0.0, len(data)))
+        except KioskError as exc:
+            conn.send(("error", key, str(exc)))
+        except Exception as exc:  # an engine bug must not take the worker down with it
+            conn.send(("error", key, f"{type(exc).__name__}: {exc}"))
+    engine.close()
+
+
+class _Worker:
+    """One worker process and the pipe to it; restarted from scratch on crash or timeout."""
+
+    def __init__(self, choice: EngineChoice, cache_root: Path):
+        self.choice, self.cache_root = choice, cache_root
+        self.process = None
+        self.conn = None
+
+    def start(self) -> None:
+        context = multiprocessing.get_context("spawn")
+        parent, child = context.Pipe()
+        self.process = context.Process(target=_worker_main, args=(child, self.choice, str(self.cache_root)),
+                                       daemon=True, name="kiosk-speech")
+        self.process.start()
+        child.close()
+        self.conn = parent
+        if not parent.poll(START_TIMEOUT):
+            self.stop()
+            raise SpeechError("语音进程启动超时")
+        message = parent.recv()
+        if message[0] != "ready":
+            self.stop()
+            raise SpeechError(message[1])
+
+    def render(self, key: str, text: str, timeout: float) -> Rendered:
+        if self.process is None or not self.process.is_alive():
+            self.start()
+        try:
+            self.conn.send((key, text))
+            if not self.conn.poll(timeout):
+                self.stop()
+                raise SpeechError(f"合成超时（超过 {timeout:.0f} 秒），语音进程已重启")
+            status, *rest = self.conn.recv()
+        except (EOFError, BrokenPipeError, ConnectionResetError):
+            self.stop()
+            raise SpeechError("语音进程意外退出，已重启") from None
+        if status == "ok":
+            return Rendered(*rest)
+        raise SpeechError(rest[1])
+
+    def stop(self) -> None:
+        if self.process is not None:
+            if self.process.is_alive():
+                try:
+                    self.conn.send(None)
+                except (OSError, ValueError):
+                    pass
+                self.process.join(timeout=2)
+            if self.process.is_alive():
+                self.process.kill()
+                self.process.join()
+        self.process = None
+
+
+class SynthesisPool:
+    """A priority queue of sentences served by N workers; lower priority numbers are spoken first."""
+
+    def __init__(self, choice: EngineChoice, cache: AudioCache, workers: int = 1, timeout: float = SEGMENT_TIMEOUT):
+        self.cache = cache
+        self.timeout = timeout
+        self._queue: queue.PriorityQueue = queue.PriorityQueue()
+        self._pending: dict[str, Future] = {}
+        self._lock = threading.Lock()
+        self._order = itertools.count()
+        self._workers = [_Worker(choice, cache.root) for _ in range(max(1, workers))]
+        self._threads = [threading.Thread(target=self._serve, args=(w,), daemon=True, name="kiosk-speech-dispatch")
+                         for w in self._workers]
+        for thread in self._threads:
+            thread.start()
+
+    def submit(self, key: str, text: str, priority: float = 0.0) -> Future:
+        """A future for the key's audio; a key already queued gets its priority raised, not queued twice."""
+        with self._lock:
+            future = self._pending.get(key)
+            if future is None:
+                future = Future()
+                self._pending[key] = future
+            self._queue.put((priority, next(self._order), key, text))
+        return future
+
+    def run(self, jobs: list[tuple[str, str]], progress=None) -> SynthesisReport:
+        """Render all jobs in order, reporting progress; failures are collected, not raised."""
+        started = time.monotonic()
+        report = SynthesisReport()
+        futures = [(key, self.submit(key, text, priority=1.0 + i)) for i, (key, text) in enumerate(jobs)]
+        for done, (key, future) in enumerate(futures, 1):
+            try:
+                report.done.append(future.result())
+            except SpeechError as exc:
+                report.failed.append((key, str(exc)))
+            if progress:
+                progress(done, len(futures))
+        report.seconds = time.monotonic() - started
+        return report
+
+    def close(self) -> None:
+        for _ in self._threads:
+            self._queue.put((float("inf"), next(self._order), None, None))
+        for thread in self._threads:
+            thread.join(timeout=5)
+        for worker in self._workers:
+            worker.stop()
+
+    def _serve(self, worker: _Worker) -> None:
+        while True:
+            _, _, key, text = self._queue.get()
+            if key is None:
+                return
+            with self._lock:
+                future = self._pending.get(key)
+            if future is None or future.done():
+                continue  # already rendered through a higher-priority entry
+            try:
+                data = self.cache.read(key)
+                result = Rendered(key, mp3_duration(data), len(data)) if data else worker.render(key, text, self.timeout)
+                future.set_result(result)
+            except SpeechError as exc:
+                future.set_exception(exc)
+            with self._lock:
+                self._pending.pop(key, None)
