@@ -1,1 +1,64 @@
 """Serving side of the listening kiosk: the Flask app factory and the `kiosk` command."""
+
+from __future__ import annotations
+
+import atexit
+
+from flask import Flask, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from indexer.errors import KioskError, SearchError
+
+from .config import PROJECT_ROOT, Settings, from_environment
+from .services import Services
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the app: settings from the environment, overridden by ``test_config`` (``SETTINGS`` replaces them)."""
+    app = Flask(__name__, static_folder=str(PROJECT_ROOT / "static"), static_url_path="/static")
+    config = dict(test_config or {})
+    settings: Settings = config.pop("SETTINGS", None) or from_environment()
+    app.config.update(SETTINGS=settings, JSON_AS_ASCII=False, MAX_CONTENT_LENGTH=20 * 1024 * 1024)
+    app.config.update(config)
+    app.json.ensure_ascii = False
+    services = Services(settings)
+    app.extensions["kiosk"] = services
+    atexit.register(services.close)
+
+    from . import api, pages
+
+    app.register_blueprint(pages.bp)
+    app.register_blueprint(api.bp)
+    _register_errors(app)
+    return app
+
+
+def _register_errors(app: Flask) -> None:
+    """One JSON error shape for the API and the audio route; a friendly page everywhere else."""
+
+    def wants_json() -> bool:
+        return request.path.startswith(("/api/", "/audio/", "/healthz"))
+
+    def respond(status: int, message: str):
+        if wants_json():
+            return jsonify(ok=False, error=message, status=status), status
+        return render_template("error.html", status=status, message=message), status
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        messages = {404: "没有找到这个页面或内容，它可能已被删除。", 405: "不支持这种请求方式。",
+                    413: "上传的文件太大了。", 400: "请求有误。"}
+        return respond(exc.code or 500, messages.get(exc.code, exc.description or "出错了"))
+
+    @app.errorhandler(SearchError)
+    def search_error(exc: SearchError):
+        return respond(503, str(exc))
+
+    @app.errorhandler(KioskError)
+    def kiosk_error(exc: KioskError):
+        return respond(503, str(exc))
+
+    @app.errorhandler(Exception)
+    def unexpected(exc: Exception):
+        app.logger.exception("unexpected error")
+        return respond(500, "服务器出了点问题，请稍后再试。")

@@ -2,18 +2,28 @@
 
 from __future__ import annotations
 
+import html
 import json
+import os
 import sys
 from pathlib import Path
 
 import click
 
+from indexer.audio_cache import AudioCache, segment_key
 from indexer.build import build_index
 from indexer.datadir import DataDir
+from indexer.engines import ENGINE_NAMES, EngineChoice, engine_settings, resolve
 from indexer.errors import KioskError
+from indexer.narration import missing_audio, narrate, render
+from indexer.normalize import normalize_for_speech
 from indexer.search import Searcher
+from indexer.segment import split_passage
+from indexer.store import Store
+from indexer.synthesis import SynthesisPool
 
 from .config import Settings, from_environment
+from .network import lan_addresses
 
 
 class KioskGroup(click.Group):
@@ -63,8 +73,36 @@ def build(settings: Settings, content: tuple[Path, ...], full: bool, no_audio: b
         click.echo(f"注意 {source}：{reason}", err=True)
     for source, reason in report.skipped:
         click.echo(f"跳过 {source}：{reason}", err=True)
-    if not report.ok:
+    failed_audio = 0 if no_audio else _build_audio(settings, data)
+    if not report.ok or failed_audio:
         sys.exit(1)
+
+
+def _build_audio(settings: Settings, data: DataDir) -> int:
+    """Render every missing sentence with all cores; returns how many failed."""
+    try:
+        name, note = resolve(settings.engine)
+    except KioskError as exc:
+        click.echo(f"没有合成语音：{exc}（检索和阅读照常可用）", err=True)
+        return 0
+    if note:
+        click.echo(note, err=True)
+    choice = EngineChoice(name, settings.rate, str(data.root))
+    jobs = missing_audio(data, engine_settings(choice))
+    if not jobs:
+        click.echo(f"语音（{name}）：全部已合成")
+        return 0
+    pool = SynthesisPool(choice, AudioCache(data.audio), workers=os.cpu_count() or 1)
+    try:
+        with click.progressbar(length=len(jobs), label=f"合成语音（{name}）", file=sys.stderr,
+                               show_eta=True, show_pos=True) as bar:
+            report = render(data, pool, jobs, progress=lambda done, total: bar.update(done - bar.pos))
+    finally:
+        pool.close()
+    click.echo(f"语音：合成 {len(report.done)} 句，失败 {len(report.failed)} 句（{report.seconds:.1f} 秒）")
+    for key, reason in report.failed[:10]:
+        click.echo(f"合成失败 {key[:10]}…：{reason}", err=True)
+    return len(report.failed)
 
 
 @main.command()
@@ -95,7 +133,113 @@ def search(settings: Settings, query: str | None, limit: int, collection: str | 
             click.echo("    " + _terminal_snippet(hit.snippet))
 
 
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="监听地址；0.0.0.0 让手机也能访问")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--kiosk", "kiosk_mode", is_flag=True, default=None, help="触摸屏模式：大字、屏幕键盘、无人操作时自动回首页")
+@click.option("--threads", default=8, show_default=True, help="同时处理的请求数")
+@click.pass_obj
+def serve(settings: Settings, host: str, port: int, kiosk_mode: bool | None, threads: int) -> None:
+    """Serve the kiosk and phone web app with waitress."""
+    from waitress import serve as waitress_serve
+
+    from . import create_app
+
+    app = create_app({"SETTINGS": settings.with_overrides(kiosk_mode=kiosk_mode)})
+    speech = app.extensions["kiosk"].speech
+    click.echo(f"语音：{speech.engine_name or '不可用'}" + (f"（{speech.note}）" if speech.note else ""))
+    click.echo(f"触摸屏打开：http://127.0.0.1:{port}/?kiosk=1")
+    if host in ("0.0.0.0", "::"):
+        for address in lan_addresses():
+            click.echo(f"手机连上同一 Wi-Fi 后打开：http://{address}:{port}/")
+    waitress_serve(app, host=host, port=port, threads=threads, ident="suiting-kiosk")
+
+
+@main.command()
+@click.argument("text", required=False)
+@click.option("--batch", type=click.File("r", encoding="utf-8"), help="每行一段文字的文件；按顺序每行输出一个结果")
+def normalize(text: str | None, batch) -> None:
+    """Print TEXT as the voice will say it (numbers, dates, units and symbols spelled out)."""
+    if (text is None) == (batch is None):
+        raise click.UsageError("给出一段文字，或用 --batch 指定文件")
+    for line in ([line.rstrip("\n") for line in batch] if batch else [text]):
+        click.echo(normalize_for_speech(line))
+
+
+@main.command()
+@click.argument("text", required=False)
+@click.option("--file", "source", type=click.File("r", encoding="utf-8"), help="要朗读的文本文件")
+@click.option("--engine", type=click.Choice(["auto", *ENGINE_NAMES]), help="语音引擎；默认 KIOSK_ENGINE 或 auto")
+@click.option("--rate", type=click.FloatRange(0.5, 2.0), help="语速，1.0 为正常")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=Path("speech.mp3"),
+              show_default=True, help="输出的 MP3 文件")
+@click.pass_obj
+def speak(settings: Settings, text: str | None, source, engine: str | None, rate: float | None, output: Path) -> None:
+    """Render TEXT (or --file) through the whole speech pipeline into one MP3."""
+    if (text is None) == (source is None):
+        raise click.UsageError("给出一段文字，或用 --file 指定文件")
+    settings = settings.with_overrides(engine=engine, rate=rate)
+    data = data_dir(settings)
+    name, note = resolve(settings.engine)
+    if note:
+        click.echo(note, err=True)
+    choice = EngineChoice(name, settings.rate, str(data.root))
+    speech_settings = engine_settings(choice)
+    body = source.read() if source else text
+    jobs = [(segment_key(s, speech_settings), s)
+            for s in (normalize_for_speech(seg.text) for seg in split_passage(body)) if s.strip()]
+    if not jobs:
+        raise click.ClickException("这段文字里没有可以朗读的内容")
+    cache = AudioCache(data.audio)
+    pool = SynthesisPool(choice, cache, workers=1)
+    try:
+        report = pool.run(jobs)
+    finally:
+        pool.close()
+    if report.failed:
+        raise click.ClickException(f"合成失败：{report.failed[0][1]}")
+    output.write_bytes(b"".join(cache.read(key) or b"" for key, _ in jobs))
+    seconds = sum(r.duration for r in report.done)
+    click.echo(f"{output}：{len(jobs)} 句，{seconds:.1f} 秒，引擎 {name}")
+
+
+@main.group()
+def cache() -> None:
+    """Inspect and tidy the audio cache."""
+
+
+@cache.command("stats")
+@click.pass_obj
+def cache_stats(settings: Settings) -> None:
+    """How many sentences are cached and how much space they take."""
+    data = data_dir(settings)
+    files, size = AudioCache(data.audio).stats()
+    click.echo(f"音频缓存 {data.audio}：{files} 个文件，{size / 1e6:.1f} MB")
+
+
+@cache.command("gc")
+@click.pass_obj
+def cache_gc(settings: Settings) -> None:
+    """Delete cached audio that no document (with the current voice settings) uses any more."""
+    data = data_dir(settings)
+    name, _ = resolve(settings.engine)
+    speech_settings = engine_settings(EngineChoice(name, settings.rate, str(data.root)))
+    store = Store(data.database)
+    try:
+        used = {line.key for doc_id in store.document_ids() for line in narrate(store.document(doc_id), speech_settings)}
+    finally:
+        store.close()
+    audio_cache = AudioCache(data.audio)
+    unused = audio_cache.keys() - used
+    freed = audio_cache.remove(unused)
+    store = Store(data.database)
+    try:
+        store.forget_speech(unused)
+    finally:
+        store.close()
+    click.echo(f"删除 {len(unused)} 个不再使用的音频，释放 {freed / 1e6:.1f} MB")
+
+
 def _terminal_snippet(snippet: str) -> str:
-    import html
     bold = snippet.replace("<mark>", "\x1b[1m").replace("</mark>", "\x1b[0m")
     return html.unescape(bold) if sys.stdout.isatty() else html.unescape(snippet.replace("<mark>", "").replace("</mark>", ""))

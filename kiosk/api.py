@@ -1,0 +1,103 @@
+"""The JSON API the pages use: search, shelves, documents with their audio, health, and the audio files."""
+
+from __future__ import annotations
+
+from concurrent.futures import TimeoutError as FutureTimeout
+
+from flask import Blueprint, Response, abort, current_app, jsonify, request
+
+from indexer.audio_cache import KEY
+from indexer.errors import SearchError, SpeechError
+
+from .shelves import shelves
+
+bp = Blueprint("api", __name__)
+AUDIO_MAX_AGE = 365 * 24 * 3600  # content-addressed: a key's sound never changes
+
+
+def services():
+    return current_app.extensions["kiosk"]
+
+
+@bp.get("/api/search")
+def search():
+    """Hits as in `kiosk search --json`, each with its document id."""
+    query = request.args.get("q", "")
+    limit = request.args.get("limit", 10, type=int) or 10
+    result = services().searcher().search(query, limit=limit, collection=request.args.get("collection") or None)
+    return jsonify(ok=True, **result.to_dict())
+
+
+@bp.get("/api/shelves")
+def shelf_list():
+    """Shelves with their volumes and documents, in reading order."""
+    store = services().store()
+    try:
+        return jsonify(ok=True, shelves=shelves(store.catalog()))
+    finally:
+        store.close()
+
+
+@bp.get("/api/docs/<doc_id>")
+def document(doc_id: str):
+    """A document with its passages and audio segments; starts rendering from ?from=<passage>."""
+    store = services().store()
+    try:
+        doc = store.document(doc_id)
+        if doc is None:
+            abort(404)
+        speech = services().speech
+        lines = speech.lines(doc, store)
+        durations = store.durations([line.key for line in lines])
+        try:
+            speech.prefetch(lines, request.args.get("from"))
+        except SpeechError:
+            pass  # text still works; the note below tells the page why there is no sound
+        segments = [{"passage": l.passage, "index": l.index, "start": l.start, "end": l.end,
+                     "url": f"/audio/{l.key}.mp3", "duration": durations.get(l.key)} for l in lines]
+        return jsonify(ok=True, document=doc.to_dict(), segments=segments, speech_note=speech.problem)
+    finally:
+        store.close()
+
+
+@bp.get("/audio/<key>.mp3")
+def audio(key: str):
+    """One sentence's MP3, rendered on demand if needed; Range requests get 206."""
+    if not KEY.match(key):
+        abort(404)
+    store = services().store()
+    try:
+        try:
+            data = services().speech.audio(key, store)
+        except FutureTimeout:
+            raise SpeechError("语音合成太慢，请稍后再试") from None
+    finally:
+        store.close()
+    if data is None:
+        abort(404)
+    response = Response(data, mimetype="audio/mpeg")
+    response.cache_control.public = True
+    response.cache_control.max_age = AUDIO_MAX_AGE
+    response.cache_control.immutable = True
+    response.set_etag(key)
+    return response.make_conditional(request, accept_ranges=True, complete_length=len(data))
+
+
+@bp.get("/healthz")
+def health():
+    """For the installer and monitoring: is there an index, how many texts, which voice."""
+    svc = services()
+    store = svc.store()
+    try:
+        documents = len(store.catalog())
+    finally:
+        store.close()
+    try:
+        svc.searcher()
+        index_ok = True
+    except SearchError:
+        index_ok = False
+    ok = index_ok and documents > 0
+    body = dict(ok=ok, documents=documents, index=index_ok, engine=svc.speech.engine_name,
+                speech_note=svc.speech.note)
+    return jsonify(body), 200 if ok else 503

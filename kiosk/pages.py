@@ -1,0 +1,114 @@
+"""Pages for visitors and listeners: home, shelves, documents with the player, search. All readable without JavaScript."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+import segno
+from segno import helpers as segno_helpers
+from flask import Blueprint, abort, current_app, render_template, request
+from markupsafe import Markup, escape
+
+from indexer.errors import SearchError
+from indexer.segment import split_passage
+
+from .network import public_base_url
+from .shelves import shelves
+
+bp = Blueprint("pages", __name__)
+TOPIC_CHIPS = ("物业费", "业主大会", "业委会", "维修资金", "电梯", "停车位", "装修", "漏水", "噪音", "养狗",
+               "高空抛物", "党费", "三会一课", "居委会")
+STATUS_CLASS = {"现行": "valid", "已修订": "revised", "已废止": "repealed"}
+
+
+def services():
+    return current_app.extensions["kiosk"]
+
+
+@bp.app_context_processor
+def common():
+    settings = current_app.config["SETTINGS"]
+    return {"kiosk_mode": settings.kiosk_mode or request.args.get("kiosk") == "1",
+            "idle_minutes": settings.idle_minutes, "status_class": STATUS_CLASS, "topics": TOPIC_CHIPS}
+
+
+@bp.get("/")
+def home():
+    """Big tiles for the shelves; continue-listening is filled in by the browser."""
+    store = services().store()
+    try:
+        return render_template("home.html", shelves=shelves(store.catalog()), wifi=_wifi_qr())
+    finally:
+        store.close()
+
+
+@bp.get("/shelf/<name>")
+def shelf(name: str):
+    """A shelf's documents, grouped by volume."""
+    store = services().store()
+    try:
+        found = next((s for s in shelves(store.catalog()) if s["name"] == name), None)
+    finally:
+        store.close()
+    if found is None:
+        abort(404)
+    return render_template("shelf.html", shelf=found)
+
+
+@bp.get("/doc/<doc_id>")
+def document(doc_id: str):
+    """The full text with a table of contents, sentence by sentence for the player, and a QR for phones."""
+    store = services().store()
+    try:
+        doc = store.document(doc_id)
+    finally:
+        store.close()
+    if doc is None:
+        abort(404)
+    passage = request.args.get("p", "")
+    stale = bool(passage) and passage not in {p.id for p in doc.passages}
+    query = urlencode({"p": passage}) if passage and not stale else ""
+    link = f"{_base_url()}/doc/{doc.id}" + (f"?{query}" if query else "")
+    return render_template("document.html", doc=doc, sentences=_sentences, stale=stale, start=passage,
+                           qr=Markup(segno.make(link, error="m").svg_inline(scale=4, dark="#1b1b1b")), link=link)
+
+
+@bp.get("/search")
+def search():
+    """Search results as a page, so search works even without JavaScript."""
+    query = request.args.get("q", "").strip()
+    collection = request.args.get("collection") or None
+    result, problem = None, None
+    if query:
+        try:
+            result = services().searcher().search(query, limit=20, collection=collection)
+        except SearchError as exc:
+            problem = str(exc)
+    return render_template("search.html", query=query, result=result, problem=problem)
+
+
+def _sentences(passage) -> Markup:
+    """The passage text with each spoken sentence wrapped for highlighting and tap-to-play."""
+    parts, position = [], 0
+    for index, segment in enumerate(split_passage(passage.text)):
+        parts.append(escape(passage.text[position:segment.start]))
+        parts.append(Markup('<span class="s" data-p="{}" data-i="{}">{}</span>').format(
+            passage.id, index, segment.text))
+        position = segment.end
+    parts.append(escape(passage.text[position:]))
+    return Markup("").join(parts).replace("\n", Markup("<br>"))
+
+
+def _base_url() -> str:
+    settings = current_app.config["SETTINGS"]
+    port = request.host.rsplit(":", 1)[-1] if ":" in request.host else None
+    return public_base_url(settings.public_url, request.host_url, int(port) if port and port.isdigit() else None)
+
+
+def _wifi_qr() -> Markup | None:
+    settings = current_app.config["SETTINGS"]
+    if not settings.wifi_ssid:
+        return None
+    qr = segno_helpers.make_wifi(ssid=settings.wifi_ssid, password=settings.wifi_password or None,
+                                 security="WPA" if settings.wifi_password else None)
+    return Markup(qr.svg_inline(scale=4))

@@ -1,0 +1,118 @@
+"""Long-lived parts of the running app: the warm searcher and the speech service, opened on first use."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from indexer.audio_cache import AudioCache
+from indexer.datadir import DataDir
+from indexer.documents import Document
+from indexer.engines import EngineChoice, engine_settings, resolve
+from indexer.errors import KioskError, SpeechError
+from indexer.narration import Line, narrate
+from indexer.search import Searcher
+from indexer.store import Store
+from indexer.synthesis import SynthesisPool
+
+from .config import Settings
+
+log = logging.getLogger("kiosk")
+PREFETCH_SENTENCES = 40  # rendered ahead of the listener, in reading order
+ON_DEMAND_TIMEOUT = 30.0
+
+
+class Services:
+    """Shared by all request threads of one app."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.data = DataDir.create(settings.data)
+        self._lock = threading.Lock()
+        self._searcher: Searcher | None = None
+        self.speech = SpeechService(self.data, settings)
+
+    def store(self) -> Store:
+        """A connection for one request (SQLite connections are cheap and not shared)."""
+        return Store(self.data.database)
+
+    def searcher(self) -> Searcher:
+        with self._lock:
+            if self._searcher is None:
+                self._searcher = Searcher(self.data)
+            return self._searcher
+
+    def close(self) -> None:
+        self.speech.close()
+        if self._searcher is not None:
+            self._searcher.close()
+
+
+class SpeechService:
+    """Audio for the web app: cached files at once, missing ones rendered on demand and ahead of the listener."""
+
+    def __init__(self, data: DataDir, settings: Settings):
+        self.data = data
+        self.cache = AudioCache(data.audio)
+        self._pool: SynthesisPool | None = None
+        self._lock = threading.Lock()
+        self.problem: str | None = None
+        try:
+            name, note = resolve(settings.engine)
+            if note:
+                log.warning(note)
+            self.note = note
+            self.choice = EngineChoice(name, settings.rate, str(data.root))
+            self.settings = engine_settings(self.choice)
+        except KioskError as exc:
+            self.problem = str(exc)
+            self.note = str(exc)
+            self.choice = None
+            self.settings = None
+            log.warning("语音不可用，只提供文字：%s", exc)
+
+    @property
+    def engine_name(self) -> str | None:
+        return self.choice.name if self.choice else None
+
+    def pool(self) -> SynthesisPool:
+        if self.choice is None:
+            raise SpeechError(self.problem or "语音不可用")
+        with self._lock:
+            if self._pool is None:
+                self._pool = SynthesisPool(self.choice, self.cache, workers=1)
+            return self._pool
+
+    def lines(self, doc: Document, store: Store) -> list[Line]:
+        """The document's sentences, remembered so any of their keys can be rendered later."""
+        if self.settings is None:
+            return []
+        lines = narrate(doc, self.settings)
+        store.remember_speech([(line.key, line.spoken) for line in lines])
+        return lines
+
+    def prefetch(self, lines: list[Line], from_passage: str | None) -> None:
+        """Queue the sentences from the listener's starting point onward, nearest first."""
+        if self.choice is None or not lines:
+            return
+        start = next((i for i, line in enumerate(lines) if line.passage == from_passage), 0)
+        pool = self.pool()
+        for distance, line in enumerate(lines[start:start + PREFETCH_SENTENCES]):
+            if not self.cache.has(line.key):
+                pool.submit(line.key, line.spoken, priority=1.0 + distance)
+
+    def audio(self, key: str, store: Store) -> bytes | None:
+        """The MP3 for a key, rendering it now if needed; None for a key no document speaks."""
+        data = self.cache.read(key)
+        if data is not None:
+            return data
+        spoken = store.spoken_text(key)
+        if spoken is None:
+            return None
+        rendered = self.pool().submit(key, spoken, priority=0.0).result(timeout=ON_DEMAND_TIMEOUT)
+        store.set_durations([(rendered.duration, key)])
+        return self.cache.read(key)
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.close()
