@@ -43,9 +43,12 @@ class Services:
             return self._searcher
 
     def close(self) -> None:
+        """Stop speech workers and release the index (safe to call twice: tests and atexit both do)."""
         self.speech.close()
-        if self._searcher is not None:
-            self._searcher.close()
+        with self._lock:
+            if self._searcher is not None:
+                self._searcher.close()
+                self._searcher = None
 
 
 class SpeechService:
@@ -114,5 +117,7 @@ class SpeechService:
         return self.cache.read(key)
 
     def close(self) -> None:
-        if self._pool is not None:
-            self._pool.close()
+        with self._lock:
+            if self._pool is not None:
+                self._pool.close()
+                self._pool = None

@@ -1,0 +1,88 @@
+"""The JSON API and pages through Flask's test client, on an index of the test content."""
+
+from __future__ import annotations
+
+import pytest
+
+from indexer.build import build_index
+from kiosk import create_app
+from kiosk.config import Settings
+
+from .conftest import TEST_CONTENT
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory):
+    data = tmp_path_factory.mktemp("api-var")
+    from indexer.datadir import DataDir
+
+    build_index(DataDir.create(data), [TEST_CONTENT])
+    app = create_app({"SETTINGS": Settings(data=data, content=(TEST_CONTENT,), engine="pyttsx3"), "TESTING": True})
+    yield app.test_client()
+    app.extensions["kiosk"].close()
+
+
+def doc_id(client, title):
+    shelves = client.get("/api/shelves").get_json()["shelves"]
+    return next(d["id"] for s in shelves for v in s["volumes"] for d in v["docs"] if d["title"] == title)
+
+
+def test_search_api_returns_hits_with_document_ids(client):
+    body = client.get("/api/search?q=维修基金").get_json()
+    assert body["ok"] and body["hits"][0]["doc"] and body["hits"][0]["url"].startswith("/doc/")
+
+
+def test_document_has_passages_and_audio_segments(client):
+    body = client.get(f"/api/docs/{doc_id(client, '专项维修资金怎么用')}").get_json()
+    assert body["document"]["title"] == "专项维修资金怎么用"
+    seg = body["segments"][0]
+    assert seg["url"].startswith("/audio/") and seg["end"] > seg["start"]
+
+
+def test_audio_is_rendered_on_demand_and_served_with_ranges(client):
+    body = client.get(f"/api/docs/{doc_id(client, '业主委员会的成立')}").get_json()
+    url = body["segments"][1]["url"]
+    full = client.get(url)
+    assert full.status_code == 200 and full.mimetype == "audio/mpeg" and len(full.data) > 1000
+    assert "immutable" in full.headers["Cache-Control"]
+    part = client.get(url, headers={"Range": "bytes=0-99"})
+    assert part.status_code == 206 and len(part.data) == 100
+
+
+@pytest.mark.parametrize("path", ["/api/docs/nope", "/audio/" + "0" * 40 + ".mp3", "/audio/..%2F..%2Fetc.mp3",
+                                  "/api/nothing"])
+def test_one_json_error_shape(client, path):
+    response = client.get(path)
+    body = response.get_json()
+    assert response.status_code == 404 and body == {"ok": False, "error": body["error"], "status": 404}
+
+
+@pytest.mark.parametrize("path", ["/doc/unknown", "/shelf/没有这个书架"])
+def test_pages_say_not_found_in_chinese(client, path):
+    response = client.get(path)
+    assert response.status_code == 404 and "没有找到" in response.get_data(as_text=True)
+
+
+def test_stale_passage_link_opens_the_document_with_a_note(client):
+    response = client.get(f"/doc/{doc_id(client, '业主委员会的成立')}?p=p-gone")
+    assert response.status_code == 200 and "已经不在了" in response.get_data(as_text=True)
+
+
+def test_pages_render(client):
+    home = client.get("/").get_data(as_text=True)
+    assert "有声物业" in home and "政策法规" in home
+    page = client.get("/search?q=业主委员会").get_data(as_text=True)
+    assert "业主委员会的成立" in page
+    assert "没有找到" in client.get("/search?q=zzzzqqq").get_data(as_text=True)
+
+
+def test_health(client):
+    body = client.get("/healthz").get_json()
+    assert body["ok"] and body["documents"] == 3 and body["engine"] == "pyttsx3"
+
+
+def test_health_without_index_is_503(tmp_path):
+    app = create_app({"SETTINGS": Settings(data=tmp_path, engine="pyttsx3")})
+    response = app.test_client().get("/healthz")
+    assert response.status_code == 503 and response.get_json()["index"] is False
+    assert "kiosk build" in app.test_client().get("/api/search?q=x").get_json()["error"]

@@ -1,0 +1,82 @@
+import pytest
+
+from indexer.search import Searcher, make_snippet
+
+
+@pytest.fixture(scope="module")
+def searcher(built):
+    searcher = Searcher(built)
+    yield searcher
+    searcher.close()
+
+
+def first(searcher, query, **kwargs):
+    hits = searcher.search(query, **kwargs).hits
+    assert hits, query
+    return hits[0]
+
+
+@pytest.mark.parametrize("query, source, article", [
+    ("民法典第944条", "民法典/合同编.md", "第九百四十四条"),
+    ("民法典第九百四十四条", "民法典/合同编.md", "第九百四十四条"),
+    ("物业管理条例第七条", "行政法规/物业管理条例(2018-03-19).md", "第七条"),
+    ("《物业管理条例》第7条", "行政法规/物业管理条例(2018-03-19).md", "第七条"),
+])
+def test_article_lookups_go_straight_to_the_article(searcher, query, source, article):
+    hit = first(searcher, query)
+    assert (hit.source, hit.article) == (source, article)
+
+
+@pytest.mark.parametrize("query, title", [
+    ("wygltl", "物业管理条例"),
+    ("wuyeguanlitiaoli", "物业管理条例"),
+    ("bjswygltl", "北京市物业管理条例"),
+    ("居委会组织法", "中华人民共和国城市居民委员会组织法"),
+    ("北京物业管理条例", "北京市物业管理条例"),
+])
+def test_titles_by_pinyin_initials_full_pinyin_and_everyday_names(searcher, query, title):
+    assert first(searcher, query).title == title
+
+
+def test_initials_match_inside_titles(searcher):
+    titles = [h.title for h in searcher.search("wygltl").hits]
+    assert "北京市物业管理条例" in titles
+
+
+def test_everyday_question_reaches_the_legal_wording(searcher):
+    hits = searcher.search("物业公司能不能停水停电催物业费").hits[:3]
+    assert any(h.article == "第九百四十四条" for h in hits), [(h.title, h.article) for h in hits]
+
+
+def test_results_are_diversified_across_documents(searcher):
+    hits = searcher.search("业主大会 业主委员会", limit=10).hits
+    per_doc = {}
+    for hit in hits:
+        per_doc[hit.doc] = per_doc.get(hit.doc, 0) + 1
+    assert max(per_doc.values()) <= 2 and len(per_doc) >= 4
+
+
+def test_current_version_ranks_above_the_superseded_one(searcher):
+    versions = [(h.source, h.status) for h in searcher.search("上海市住宅物业管理规定").hits if "上海市住宅" in h.title]
+    assert [status for _, status in versions[:2]] == ["现行", "已修订"]
+    assert "2020-12-30" in versions[0][0]
+
+
+def test_collection_filter(searcher):
+    hits = searcher.search("维修资金", collection="有声物业").hits
+    assert hits and all(h.collection == "有声物业" for h in hits)
+
+
+@pytest.mark.parametrize("query", [
+    "", " ", "AND OR NOT", '"unclosed', "title:物业", "物业*", "(((", "😀🏠", "吗", "\x00\x1f", "物业" * 5000,
+    "第条", "第99999条", "民法典第0条", "a", "<script>alert(1)</script>",
+])
+def test_no_query_string_crashes(searcher, query):
+    result = searcher.search(query)
+    assert result.took_ms >= 0
+    assert all("<script>" not in h.snippet for h in result.hits)
+
+
+def test_snippet_marks_terms_and_escapes_html():
+    snippet = make_snippet("<b>业主</b>应当交纳物业费。", ["物业费", "业主"])
+    assert "&lt;b&gt;<mark>业主</mark>&lt;/b&gt;" in snippet and "<mark>物业费</mark>" in snippet

@@ -1,0 +1,114 @@
+"""The real espeak-ng through the whole pipeline: worker pool, MP3 cache, keys."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from indexer.audio_cache import AudioCache, segment_key
+from indexer.build import build_index
+from indexer.engines import EngineChoice, engine_settings
+from indexer.errors import SpeechError
+from indexer.mp3 import mp3_duration
+from indexer.narration import missing_audio, render
+from indexer.synthesis import SynthesisPool
+
+pytestmark = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is not installed: make test installs it")
+
+
+@pytest.fixture
+def choice(data) -> EngineChoice:
+    return EngineChoice("pyttsx3", 1.0, str(data.root))
+
+
+@pytest.fixture
+def pool(choice, data):
+    pool = SynthesisPool(choice, AudioCache(data.audio), workers=1)
+    yield pool
+    pool.close()
+
+
+def test_rendered_audio_is_valid_mp3_of_plausible_length(pool, choice, data):
+    text = "业主应当按照约定向物业服务人支付物业费。"
+    key = segment_key(text, engine_settings(choice))
+    rendered = pool.submit(key, text).result(timeout=60)
+    audio = AudioCache(data.audio).read(key)
+    assert audio is not None and mp3_duration(audio) == pytest.approx(rendered.duration)
+    # Mandarin is read at roughly 3-6 characters a second.
+    assert len(text) / 7 < rendered.duration < len(text) / 2
+
+
+def test_longer_text_gives_longer_audio_and_faster_rate_shorter(data):
+    cache = AudioCache(data.audio)
+    durations = {}
+    for rate in (1.0, 1.5):
+        choice = EngineChoice("pyttsx3", rate, str(data.root))
+        pool = SynthesisPool(choice, cache)
+        try:
+            for text in ("物业费。", "物业服务人不得采取停止供电、供水、供热、供燃气等方式催交物业费。"):
+                durations[rate, len(text)] = pool.submit(segment_key(text, engine_settings(choice)), text).result(60).duration
+        finally:
+            pool.close()
+    assert durations[1.0, 4] < durations[1.0, 32]
+    assert durations[1.5, 32] < durations[1.0, 32]
+
+
+def test_cache_keys_change_exactly_when_the_sound_would(choice, data):
+    settings = engine_settings(choice)
+    same = segment_key("第七条", settings)
+    assert segment_key("第七条", settings) == same
+    assert segment_key("第八条", settings) != same
+    assert segment_key("第七条", engine_settings(EngineChoice("pyttsx3", 1.25, str(data.root)))) != same
+    (data.root / "pronunciations.tsv").write_text("行业\thang2 ye4\n物业\twu4 ye4\n", encoding="utf-8")
+    assert segment_key("第七条", engine_settings(choice)) != same
+
+
+def test_broken_cache_files_are_never_served(pool, choice, data):
+    cache = AudioCache(data.audio)
+    text = "专项维修资金属于业主共有。"
+    key = segment_key(text, engine_settings(choice))
+    pool.submit(key, text).result(60)
+    path = cache.path(key)
+    path.write_bytes(path.read_bytes()[:-7])
+    assert cache.read(key) is None and not path.exists()
+    assert pool.submit(key, text).result(60).size > 0 and cache.read(key) is not None
+
+
+@pytest.mark.parametrize("bad", ["../../etc/passwd", "ABC", "a" * 40 + ".mp3", ""])
+def test_cache_refuses_anything_but_a_key(data, bad):
+    with pytest.raises(ValueError):
+        AudioCache(data.audio).path(bad)
+
+
+def test_second_build_synthesizes_nothing_and_edit_renders_only_the_change(content_dir, data, pool, choice):
+    build_index(data, [content_dir])
+    settings = engine_settings(choice)
+    jobs = missing_audio(data, settings)
+    assert jobs and len({k for k, _ in jobs}) == len(jobs)
+    report = render(data, pool, jobs)
+    assert not report.failed
+    assert missing_audio(data, settings) == []
+    path = content_dir / "政策法规/业主委员会.md"
+    path.write_text(path.read_text(encoding="utf-8").replace("要先召开业主大会会议。", "要先召开首次业主大会会议。"),
+                    encoding="utf-8")
+    build_index(data, [content_dir])
+    assert [text for _, text in missing_audio(data, settings)] == ["成立业主委员会，要先召开首次业主大会会议。"]
+
+
+def test_unwritable_cache_gives_a_clear_error(tmp_path, choice):
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    (locked / "ab").write_text("a file where a folder should be")
+    with pytest.raises(SpeechError, match="无法写入音频缓存"):
+        AudioCache(locked).write("ab" + "0" * 38, b"x")
+
+
+def test_unknown_voice_fails_with_a_message_not_a_hang(data):
+    pool = SynthesisPool(EngineChoice("pyttsx3", 1.0, str(data.root), voice="no-such-voice"), AudioCache(data.audio))
+    try:
+        with pytest.raises(SpeechError, match="no-such-voice"):
+            pool.submit("0" * 40, "你好。").result(60)
+    finally:
+        pool.close()
