@@ -1,0 +1,83 @@
+"""The `kiosk` command's contract, which scripts rely on."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+from click.testing import CliRunner
+
+from indexer.mp3 import mp3_duration
+from kiosk.cli import main
+
+
+@pytest.fixture
+def runner(monkeypatch, tmp_path):
+    monkeypatch.setenv("KIOSK_DATA", str(tmp_path / "var"))
+    monkeypatch.setenv("KIOSK_ENGINE", "pyttsx3")
+    return CliRunner()
+
+
+def test_build_then_search_json(runner, content_dir):
+    result = runner.invoke(main, ["build", "--content", str(content_dir), "--no-audio"])
+    assert result.exit_code == 0, result.output
+    assert "新增 3" in result.output
+    result = runner.invoke(main, ["search", "维修基金", "--json", "--limit", "2"])
+    assert result.exit_code == 0, result.output
+    body = json.loads(result.output)
+    hit = body["hits"][0]
+    assert set(body) >= {"query", "took_ms", "hits"} and len(body["hits"]) <= 2
+    assert {"source", "title", "article", "heading", "snippet", "score", "url"} <= set(hit)
+    assert hit["source"] == "有声物业/物业管理篇/维修资金.md"
+
+
+def test_search_batch_gives_one_line_per_query_in_order(runner, content_dir, tmp_path):
+    runner.invoke(main, ["build", "--content", str(content_dir), "--no-audio"])
+    queries = tmp_path / "q.txt"
+    queries.write_text("示例市物业管理办法第2条\nwuye\n业委会怎么成立\n\n", encoding="utf-8")
+    result = runner.invoke(main, ["search", "--batch", str(queries), "--json"])
+    assert result.exit_code == 0, result.output
+    lines = [json.loads(line) for line in result.output.splitlines()]
+    assert [line["query"] for line in lines] == ["示例市物业管理办法第2条", "wuye", "业委会怎么成立", ""]
+    assert lines[0]["hits"][0]["article"] == "第二条"
+    assert lines[3]["hits"] == []
+
+
+def test_build_exit_code_tells_a_file_was_skipped(runner, content_dir):
+    (content_dir / "政策法规/坏.md").write_text("---\ntitle: [\n---\n正文\n", encoding="utf-8")
+    result = runner.invoke(main, ["build", "--content", str(content_dir), "--no-audio"])
+    assert result.exit_code == 1
+    assert "跳过 政策法规/坏.md" in result.output
+
+
+def test_search_without_index_says_what_to_do(runner):
+    result = runner.invoke(main, ["search", "物业"])
+    assert result.exit_code == 1 and "kiosk build" in result.output
+
+
+def test_bad_setting_names_the_variable(runner, monkeypatch):
+    monkeypatch.setenv("KIOSK_ENGINE", "robot")
+    result = runner.invoke(main, ["search", "x"])
+    assert result.exit_code == 1 and "KIOSK_ENGINE" in result.output
+
+
+def test_normalize_batch_keeps_order(runner, tmp_path):
+    lines = tmp_path / "n.txt"
+    lines.write_text("2018年\n50%\n第3条\n", encoding="utf-8")
+    result = runner.invoke(main, ["normalize", "--batch", str(lines)])
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines() == ["二〇一八年", "百分之五十", "第三条"]
+
+
+@pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is not installed")
+def test_speak_writes_a_playable_mp3(runner, tmp_path):
+    out = tmp_path / "out.mp3"
+    result = runner.invoke(main, ["speak", "业主大会于2020年成立。维修资金属于业主共有。", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert 2.0 < mp3_duration(out.read_bytes()) < 15.0
+
+
+def test_speak_refuses_text_with_nothing_to_say(runner, tmp_path):
+    result = runner.invoke(main, ["speak", "😀 。。", "-o", str(tmp_path / "x.mp3")])
+    assert result.exit_code == 1 and "没有可以朗读" in result.output
