@@ -10,6 +10,8 @@ FastSpeech2 model has no symbols for anything but pinyin. Reading choices made h
 - Brackets become a pause comma; 《》“”「」 and other quotes are dropped; unknown symbols and emoji are dropped.
 - Latin: speech_terms.tsv first, then acronyms (up to eight capitals) and words of up to four letters spelled
   with letter_names.tsv; longer unknown words are dropped because a Mandarin voice cannot say them.
+- Whitespace: zero-width characters and U+3000 (it justifies 总　则) go; other runs become one space, which the
+  neural front end hears as a short pause; blank lines collapse. Hanzi and Chinese punctuation pass unchanged.
 """
 
 import re
@@ -128,7 +130,9 @@ _HEADING_MARK = _ascii_regex(r"^[ ]*#+[ ]*")
 _MARKDOWN_RULE = _ascii_regex(r"^[ ]*[-*_=|: ]{3,}$")
 _MARKDOWN_NOISE = _ascii_regex(r"[*`\\_]+")
 _EMAIL = _ascii_regex(r"([A-Za-z0-9._+-]+)@((?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,})")
-_URL = _ascii_regex(r"(?:https?://)?((?:[A-Za-z0-9-]+\.)+(?:cn|com|org|net|gov|edu|int|info)(?:\.cn)?)(?:/[\w./?=&%#-]*)?")
+_URL = _ascii_regex(
+    r"(?:https?://)?((?:[A-Za-z0-9-]+\.)+(?:cn|com|org|net|gov|edu|int|info)(?:\.cn)?)(?:/[\w./?=&%#-]*)?"
+)
 _SPEECH_TERM = _ascii_regex(rf"(?<![A-Za-z0-9])(?:{_alternation(_SPEECH_TERMS)})(?![A-Za-z])")
 
 _NUMBER = r"\d+(?:\.\d+)?"
@@ -256,8 +260,8 @@ def _say_bracketed_chinese_numeral(match: re.Match) -> str:
 def _say_zero_circle(match: re.Match) -> str:
     """○ among Chinese numerals is the zero of 二○○四年; elsewhere (table symbols) it is dropped."""
     text, start, end = match.string, match.start(), match.end()
-    beside_numeral = (start and text[start - 1] in _CHINESE_NUMERALS) or (end < len(text) and text[end] in _CHINESE_NUMERALS)
-    return "〇" * (end - start) if beside_numeral else ""
+    neighbours = text[start - 1:start] + text[end:end + 1]
+    return "〇" * (end - start) if any(character in _CHINESE_NUMERALS for character in neighbours) else ""
 
 
 def _say_short_number(match: re.Match) -> str:
