@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 from dataclasses import dataclass
+
+from mutagen.id3 import ID3, TALB, TIT2, TPE1, TRCK
 
 from .audio_cache import AudioCache, segment_key
 from .datadir import DataDir
@@ -50,6 +53,19 @@ def manifest(doc: Document, settings: EngineSettings, store: Store) -> list[dict
                        "offset": round(offset, 3)})
         offset += duration or 0.0
     return result
+
+
+def tagged_mp3(doc: Document, parts: list[bytes]) -> bytes:
+    """Sentences joined into one MP3 with ID3 title, album and track, for downloading a whole document."""
+    tag = ID3()
+    tag.add(TIT2(encoding=3, text=doc.title))
+    tag.add(TALB(encoding=3, text=" · ".join(x for x in (doc.collection, doc.volume) if x)))
+    tag.add(TPE1(encoding=3, text="随听随学"))
+    if doc.order:
+        tag.add(TRCK(encoding=3, text=str(doc.order)))
+    header = io.BytesIO()
+    tag.save(header, v2_version=3)
+    return header.getvalue() + b"".join(parts)
 
 
 def missing_audio(data: DataDir, settings: EngineSettings, doc_ids: list[str] | None = None) -> list[tuple[str, str]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from concurrent.futures import TimeoutError as FutureTimeout
+from urllib.parse import quote
 
 from flask import Blueprint, Response, abort, current_app, jsonify, request
 
@@ -80,6 +81,25 @@ def audio(key: str):
     response.cache_control.max_age = AUDIO_MAX_AGE
     response.cache_control.immutable = True
     response.set_etag(key)
+    return response.make_conditional(request, accept_ranges=True, complete_length=len(data))
+
+
+@bp.get("/api/docs/<doc_id>/audio.mp3")
+def document_audio(doc_id: str):
+    """The whole document as one MP3 with ID3 tags, for listening in any player."""
+    store = services().store()
+    try:
+        doc = store.document(doc_id)
+        if doc is None:
+            abort(404)
+        try:
+            data = services().speech.whole_document(doc, store)
+        except FutureTimeout:
+            raise SpeechError("语音合成太慢，请稍后再试") from None
+    finally:
+        store.close()
+    response = Response(data, mimetype="audio/mpeg")
+    response.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(doc.title)}.mp3"
     return response.make_conditional(request, accept_ranges=True, complete_length=len(data))
 
 

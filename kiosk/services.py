@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import logging
 import threading
+from concurrent.futures import Future
 
 from indexer.audio_cache import AudioCache
 from indexer.datadir import DataDir
 from indexer.documents import Document
 from indexer.engines import EngineChoice, engine_settings, resolve
 from indexer.errors import KioskError, SpeechError
-from indexer.narration import Line, narrate
+from indexer.narration import Line, narrate, tagged_mp3
 from indexer.search import Searcher
 from indexer.store import Store
 from indexer.synthesis import SynthesisPool
@@ -99,10 +100,25 @@ class SpeechService:
         if self.choice is None or not lines:
             return
         start = next((i for i, line in enumerate(lines) if line.passage == from_passage), 0)
-        pool = self.pool()
         for distance, line in enumerate(lines[start:start + PREFETCH_SENTENCES]):
             if not self.cache.has(line.key):
-                pool.submit(line.key, line.spoken, priority=1.0 + distance)
+                self._submit(line.key, line.spoken, priority=1.0 + distance)
+
+    def _submit(self, key: str, spoken: str, priority: float) -> Future:
+        """Queue a sentence; its duration is recorded when it is rendered, for offsets and downloads."""
+        future = self.pool().submit(key, spoken, priority=priority)
+        future.add_done_callback(self._record_duration)
+        return future
+
+    def _record_duration(self, future: Future) -> None:
+        if future.exception() is not None:
+            return
+        rendered = future.result()
+        store = Store(self.data.database)
+        try:
+            store.set_durations([(rendered.duration, rendered.key)])
+        finally:
+            store.close()
 
     def audio(self, key: str, store: Store) -> bytes | None:
         """The MP3 for a key, rendering it now if needed; None for a key no document speaks."""
@@ -112,9 +128,21 @@ class SpeechService:
         spoken = store.spoken_text(key)
         if spoken is None:
             return None
-        rendered = self.pool().submit(key, spoken, priority=0.0).result(timeout=ON_DEMAND_TIMEOUT)
-        store.set_durations([(rendered.duration, key)])
+        self._submit(key, spoken, priority=0.0).result(timeout=ON_DEMAND_TIMEOUT)
         return self.cache.read(key)
+
+    def whole_document(self, doc: Document, store: Store) -> bytes:
+        """The document as one tagged MP3, rendering whatever sentences are still missing first."""
+        lines = self.lines(doc, store)
+        if not lines:
+            raise SpeechError(self.problem or "这篇没有可以朗读的内容")
+        futures = [self._submit(line.key, line.spoken, priority=0.5) for line in lines if not self.cache.has(line.key)]
+        rendered = [future.result(timeout=ON_DEMAND_TIMEOUT * 4) for future in futures]
+        store.set_durations([(r.duration, r.key) for r in rendered])  # the callbacks may not have run yet
+        parts = [self.cache.read(line.key) for line in lines]
+        if any(part is None for part in parts):
+            raise SpeechError("部分句子的音频还没有准备好，请稍后再试")
+        return tagged_mp3(doc, parts)
 
     def close(self) -> None:
         with self._lock:

@@ -86,3 +86,19 @@ def test_health_without_index_is_503(tmp_path):
     response = app.test_client().get("/healthz")
     assert response.status_code == 503 and response.get_json()["index"] is False
     assert "kiosk build" in app.test_client().get("/api/search?q=x").get_json()["error"]
+
+
+def test_whole_document_download_is_one_tagged_mp3(client):
+    from mutagen.id3 import ID3
+
+    from indexer.mp3 import mp3_duration
+
+    doc = doc_id(client, "业主委员会的成立")
+    response = client.get(f"/api/docs/{doc}/audio.mp3")
+    assert response.status_code == 200 and "attachment" in response.headers["Content-Disposition"]
+    segments = client.get(f"/api/docs/{doc}").get_json()["segments"]
+    assert mp3_duration(response.data) == pytest.approx(sum(s["duration"] for s in segments), rel=0.01)
+    import io
+
+    tag = ID3(io.BytesIO(response.data))
+    assert str(tag["TIT2"]) == "业主委员会的成立" and str(tag["TALB"]) == "政策法规"
