@@ -243,3 +243,7 @@ def cache_gc(settings: Settings) -> None:
 def _terminal_snippet(snippet: str) -> str:
     bold = snippet.replace("<mark>", "\x1b[1m").replace("</mark>", "\x1b[0m")
     return html.unescape(bold) if sys.stdout.isatty() else html.unescape(snippet.replace("<mark>", "").replace("</mark>", ""))
+
+
+if __name__ == "__main__":
+    main()

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import shutil
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -15,6 +21,7 @@ from indexer.mp3 import mp3_duration
 from indexer.narration import missing_audio, render
 from indexer.synthesis import SynthesisPool
 
+BUNDLED = Path(__file__).resolve().parents[1] / "content"
 pytestmark = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is not installed: make test installs it")
 
 
@@ -112,3 +119,41 @@ def test_unknown_voice_fails_with_a_message_not_a_hang(data):
             pool.submit("0" * 40, "你好。").result(60)
     finally:
         pool.close()
+
+
+def _speech_workers():
+    return [p for p in multiprocessing.active_children() if p.name == "kiosk-speech"]
+
+
+def test_a_killed_worker_is_replaced(pool, choice):
+    settings = engine_settings(choice)
+    pool.submit(segment_key("第一句。", settings), "第一句。").result(60)
+    [worker] = _speech_workers()
+    os.kill(worker.pid, signal.SIGKILL)
+    worker.join(5)
+    assert pool.submit(segment_key("第二句。", settings), "第二句。").result(60).duration > 0
+    assert len(_speech_workers()) == 1
+
+
+def test_build_killed_midway_loses_nothing_and_resumes(tmp_path):
+    content = tmp_path / "content"
+    for source in sorted(BUNDLED.rglob("*.md"), key=lambda p: p.stat().st_size)[:2]:
+        target = content / source.relative_to(BUNDLED)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(source, target)
+    env = {**os.environ, "KIOSK_ENGINE": "pyttsx3", "KIOSK_DATA": str(tmp_path / "var")}
+    command = [sys.executable, "-m", "kiosk.cli", "build", "--content", str(content)]
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               start_new_session=True)
+    audio = tmp_path / "var" / "audio"
+    deadline = time.monotonic() + 120
+    while len(list(audio.glob("??/*.mp3"))) < 10 and time.monotonic() < deadline and process.poll() is None:
+        time.sleep(0.05)
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    cache = AudioCache(audio)
+    assert all(cache.read(key) is not None for key in cache.keys())
+    finished = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
+    assert finished.returncode == 0, finished.stderr
+    again = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
+    assert "全部已合成" in again.stdout, again.stdout
