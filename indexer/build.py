@@ -69,7 +69,12 @@ def build_index(data: DataDir, roots: list[Path], full: bool = False, progress: 
             store.conn.execute("DELETE FROM documents")
         known = store.files()
         changed = _changed_files(files, known, store, report)
-        removed = [record for source, record in known.items() if source not in {f.source for f in files}]
+        present = {f.source for f in files}
+        removed = [record for source, record in known.items() if source not in present]
+        if not (full or changed or removed or not index.exists_in(data.index)):
+            store.commit()
+            report.seconds = time.monotonic() - started
+            return report  # nothing to write: no new index segment, the kiosk's warm searcher stays valid
         try:
             ix = open_index(data, create=full)
             writer = ix.writer(timeout=5.0)

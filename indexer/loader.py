@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -94,8 +95,16 @@ def load_metadata(root: Path) -> dict[str, dict]:
     return by_path
 
 
+YEAR_IN_NAME = re.compile(r"((?:19|20)\d{2})(?!\d)")
+
+
 def _record_date(record: dict) -> str:
-    return record.get("date_in_filename") or record.get("db_publish") or ""
+    """The version date; party regulations only carry a year in their file name (纪律处分条例_2018)."""
+    date = record.get("date_in_filename") or record.get("db_publish")
+    if date:
+        return date
+    year = YEAR_IN_NAME.findall(record.get("path", "").rsplit("/", 1)[-1])
+    return year[-1] if year else ""
 
 
 def read_source(file: ContentFile, metadata: dict[str, dict]) -> SourceFile:

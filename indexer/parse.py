@@ -18,6 +18,7 @@ HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*$")
 # Statute structure written as a plain line, as in the party-regulation texts: 第一章　总则
 PLAIN_HEADING = re.compile(r"^第[零一二三四五六七八九十百]+(?:编|分编|章|节)(?:\s|$)")
 INFO_END = "<!-- INFO END -->"
+HANZI = re.compile(r"^[\u4e00-\u9fff]$")
 FRONT_MATTER = re.compile(r"\A---\n(.*?)\n---\n?", re.S)
 SPACES = re.compile(r"\s+")  # also the ideographic and en spaces of the law library
 FIELD_NAMES = {"title", "collection", "volume", "order", "tags", "source", "effective", "status", "summary", "level"}
@@ -151,6 +152,7 @@ class _PassageBuilder:
         self.ids: set[str] = set()
 
     def heading(self, text: str, level: int) -> None:
+        text = _join_spaced_letters(text)
         self.end_paragraph()
         self.article = None
         while self.stack and self.stack[-1][0] >= level:
@@ -193,6 +195,21 @@ class _PassageBuilder:
             candidate = f"{base}-{n}"
         self.ids.add(candidate)
         return candidate
+
+
+def _join_spaced_letters(heading: str) -> str:
+    """Law texts space out short chapter names (第二章 管 辖, 总 则); joined, they read and search as words."""
+    words: list[str] = []
+    spaced_run = False  # the last word was built from single spaced-out hanzi
+    for word in heading.split(" "):
+        single = bool(HANZI.match(word))
+        if single and words and (spaced_run or HANZI.match(words[-1])):
+            words[-1] += word
+            spaced_run = True
+        else:
+            words.append(word)
+            spaced_run = False
+    return " ".join(words)
 
 
 def _digest(text: str) -> str:

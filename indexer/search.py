@@ -23,12 +23,14 @@ from .store import CatalogEntry, Store
 
 MAX_QUERY_CHARS = 100
 CONTROL = re.compile(r"[\x00-\x1f\x7f\u200b-\u200f\u2028-\u202e\ufeff]")
-ARTICLE_QUERY = re.compile(r"^(?P<title>.*?)\s*第?\s*(?P<num>\d{1,4}|[零〇一二三四五六七八九十百千两]{1,8})\s*条$")
+ARTICLE_QUERY = re.compile(
+    r"^(?P<title>.*?)\s*第?\s*(?P<num>\d{1,4}|[零〇一二三四五六七八九十百千两]{1,8})\s*条(?P<suffix>之[一二三四五六七八九十])?$")
 NATION_PREFIX = "中华人民共和国"
 # Repealed or superseded texts stay findable but rank below the text in force.
 STATUS_WEIGHT = {"现行": 1.0, "已修订": 0.5, "已废止": 0.4}
 # Local regulations repeat national law; unless the query names the place, the national text comes first.
-LEVEL_WEIGHT = {"地方性法规": 0.8, "案例": 0.9}
+LEVEL_WEIGHT = {"地方性法规": 0.5, "案例": 0.9}
+OTHER_PLACE_WEIGHT = 0.5  # a query naming 北京 pushes 上海's regulations further down
 LEVEL_RANK = {"宪法": 0, "法律": 0, "行政法规": 1, "司法解释": 1, "党内法律法规": 1, "部门规章": 2, "地方性法规": 3}
 SNIPPET_CHARS = 90
 TITLE_ROUTE_SCORE = 0.75  # a title must cover at least half of the query's meaning to lead the results
@@ -97,6 +99,7 @@ class Searcher:
         self._scorer = PassageScorer(self._searcher.reader())
         self._weights = np.array([self._record_weight(d) for d in self._scorer.doc_ids], dtype=np.float32)
         self._masks: dict[str, np.ndarray] = {}
+        self._places = {place for entry in self._catalog.values() for place in _places(entry.title)}
 
     def _record_weight(self, doc_id: str) -> float:
         entry = self._catalog.get(doc_id)
@@ -130,7 +133,7 @@ class Searcher:
         if number is None:
             return False
         title = match.group("title").strip(" 《》<>的")
-        candidates = [entry for entry, _ in self._title_matches(title, collection)] if title else None
+        candidates = [entry for entry, _ in self._title_matches(title, collection, loose=True)] if title else None
         if candidates is not None and not candidates:
             return False
         query = NumericRange("article_no", number, number)
@@ -139,12 +142,13 @@ class Searcher:
         elif collection:
             query &= Term("collection", collection)
         rank = {entry.id: i for i, entry in enumerate(candidates or [])}
+        label = article_label(number) + (match.group("suffix") or "")
         with self._lock:
             found = [dict(hit) for hit in self._searcher.search(query, limit=200)]
+        found = [hit for hit in found if hit.get("article") == label]
         if not found:
             return False
         found.sort(key=lambda h: (rank.get(h["doc"], 0), self._order_key(h["doc"])))
-        label = article_label(number)
         result.route, result.terms = "article", [label]
         result.hits = [self._hit(h, [label], score=1.0) for h in found[:limit]]
         return True
@@ -159,6 +163,8 @@ class Searcher:
         docs = [d for d in docs if not collection or d.collection == collection]
         docs.sort(key=lambda d: (len(d.title),) + self._order_key(d.id))
         terms = sorted((h["term"] for h in found if h["kind"] == "term"), key=len)
+        if not docs and not terms:
+            return False  # not pinyin after all: let the word search try
         result.route = "pinyin"
         result.hits = [self._title_hit(entry) for entry in docs[:limit]]
         if terms and len(result.hits) < limit:
@@ -180,7 +186,7 @@ class Searcher:
 
     # -- helpers ------------------------------------------------------------------------------
 
-    def _title_matches(self, text: str, collection: str | None) -> list[tuple[CatalogEntry, float]]:
+    def _title_matches(self, text: str, collection: str | None, loose: bool = False) -> list[tuple[CatalogEntry, float]]:
         """Documents whose title contains the query (or its legal wording), best first."""
         variants = {text}
         for word, targets in synonyms().items():
@@ -190,7 +196,7 @@ class Searcher:
         for entry in self._catalog.values():
             if collection and entry.collection != collection:
                 continue
-            score = max(_title_score(v, entry.title) for v in variants)
+            score = max(_title_score(v, entry.title, loose) for v in variants)
             if score > 0:
                 scored.append((entry, score))
         scored.sort(key=lambda pair: (-round(pair[1], 2),) + self._order_key(pair[0].id))
@@ -226,13 +232,17 @@ class Searcher:
             if collection:
                 scores *= self._collection_mask(collection)
             candidates = scorer.top(scores, limit * 8)
+            named_places = [place for place in self._places if place in text]
             rescored = []
             for record in candidates:
                 entry = self._catalog.get(scorer.doc_ids[record])
                 score = float(scores[record])
                 if entry is not None:
-                    if any(place in text for place in _places(entry.title)):
+                    places = _places(entry.title)
+                    if any(place in text for place in places):
                         score /= LEVEL_WEIGHT.get(entry.level, 1.0)
+                    elif places and named_places:
+                        score *= OTHER_PLACE_WEIGHT
                     score *= 1 + 0.15 * sum(1 for word in words if word in entry.title)
                 rescored.append((score, record))
             rescored.sort(key=lambda pair: -pair[0])
@@ -277,8 +287,12 @@ class Searcher:
         )
 
 
-def _title_score(query: str, title: str) -> float:
-    """1 for the exact title or its short form; less for a title containing the query, less again for letters in order."""
+def _title_score(query: str, title: str, loose: bool = False) -> float:
+    """1 for the exact title or its short form; less for a title containing the query, less again for letters in order.
+
+    ``loose`` accepts a short name of a long title (建筑物区分所有权解释), for article look-ups where the
+    article number narrows the candidates anyway.
+    """
     short = title.removeprefix(NATION_PREFIX)
     if query in (title, short, short.split("·")[0]):
         return 1.0
@@ -287,7 +301,7 @@ def _title_score(query: str, title: str) -> float:
     coverage = len(query) / len(short)
     if query in title:
         return 0.5 + 0.5 * min(coverage, 1.0)
-    if len(query) >= 4 and coverage >= 0.6 and _in_order(query, short):
+    if len(query) >= 4 and (coverage >= 0.6 or loose) and _in_order(query, short):
         return 0.4 + 0.5 * min(coverage, 1.0)
     return 0.0
 

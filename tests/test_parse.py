@@ -50,7 +50,7 @@ def test_real_civil_code_book_is_parsed_with_nested_headings():
 def test_noise_characters_are_removed():
     doc = parse("# 标题\n\n## 第一章\u3000总　则\n\n\u200b\n\n第一条\u3000内容。\n")
     heading = doc.passages[1]
-    assert heading.text == "第一章 总 则"
+    assert heading.text == "第一章 总则"  # spaced-out short names are joined
     assert doc.passages[2].text == "第一条 内容。"
 
 
@@ -80,3 +80,23 @@ def test_paragraph_ids_survive_inserting_text_elsewhere():
 def test_broken_files_raise_a_reason(text, reason):
     with pytest.raises(ContentError, match=reason):
         parse(text)
+
+
+@pytest.mark.parametrize("heading, joined", [
+    ("第二章 管 辖", "第二章 管辖"), ("第五章 法 律 责 任", "第五章 法律责任"), ("附 则", "附则"),
+    ("第三章 业主 大会", "第三章 业主 大会"), ("第一节 一般规定", "第一节 一般规定"),
+])
+def test_spaced_out_heading_letters_are_joined(heading, joined):
+    assert parse(f"# 法\n\n## {heading}\n\n第一条 内容。\n").passages[1].text == joined
+
+
+def test_party_regulation_versions_from_file_names(tmp_path):
+    import json
+
+    from indexer.loader import load_metadata
+
+    records = [{"path": f"pages/党内法律法规/中国共产党纪律处分条例{y}.md", "title": "中国共产党纪律处分条例"}
+               for y in ("1997", "_2018", "_2023")]
+    (tmp_path / "metadata.json").write_text(json.dumps({"records": records}, ensure_ascii=False), encoding="utf-8")
+    statuses = {path.rsplit("例", 1)[1]: r["status"] for path, r in load_metadata(tmp_path).items()}
+    assert statuses == {"1997.md": "已修订", "_2018.md": "已修订", "_2023.md": "现行"}

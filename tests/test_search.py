@@ -80,3 +80,13 @@ def test_no_query_string_crashes(searcher, query):
 def test_snippet_marks_terms_and_escapes_html():
     snippet = make_snippet("<b>业主</b>应当交纳物业费。", ["物业费", "业主"])
     assert "&lt;b&gt;<mark>业主</mark>&lt;/b&gt;" in snippet and "<mark>物业费</mark>" in snippet
+
+
+def test_a_named_place_ranks_its_own_regulations_first(searcher):
+    hits = [h for h in searcher.search("北京 业主 物业服务", limit=10).hits if "市" in h.title]
+    assert hits and hits[0].title.startswith("北京")
+
+
+def test_letters_that_are_no_title_fall_back_to_word_search(searcher):
+    result = searcher.search("qqqzzz")
+    assert result.route != "pinyin" and result.hits == []

@@ -1,0 +1,69 @@
+"""A real kiosk server over the bundled content, and Chromium driven by Playwright, for the browser tests."""
+
+from __future__ import annotations
+
+import threading
+from contextlib import contextmanager
+from pathlib import Path
+
+from indexer.build import build_index
+from indexer.datadir import DataDir
+from kiosk.config import BUNDLED_CONTENT, PROJECT_ROOT, Settings
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--no-first-run", "--disable-sync", "--autoplay-policy=no-user-gesture-required"]
+SCREENSHOTS = PROJECT_ROOT / "test-artifacts" / "screenshots"
+KIOSK_VIEWPORT = {"width": 1080, "height": 1920}
+PHONE_VIEWPORT = {"width": 390, "height": 844}
+
+
+def build_bundled(root: Path) -> DataDir:
+    """An index of the bundled content in ``root``, without pre-rendered audio (the server renders on demand)."""
+    data = DataDir.create(root)
+    report = build_index(data, [BUNDLED_CONTENT])
+    assert report.ok, report.skipped
+    return data
+
+
+class LiveServer:
+    """The kiosk app served by waitress on a free loopback port, in a daemon thread."""
+
+    def __init__(self, settings: Settings):
+        from waitress import create_server
+
+        from kiosk import create_app
+
+        self.app = create_app({"SETTINGS": settings})
+        _register_offline(self.app)
+        self.server = create_server(self.app, host="127.0.0.1", port=0, threads=8, ident="kiosk-test")
+        self.url = f"http://127.0.0.1:{self.server.effective_port}"
+        self.thread = threading.Thread(target=self.server.run, daemon=True, name="kiosk-test-server")
+        self.thread.start()
+
+    def close(self) -> None:
+        self.server.close()
+        self.app.extensions["kiosk"].close()
+
+
+def _register_offline(app) -> None:
+    """Serve /sw.js even before create_app registers the offline blueprint itself."""
+    from kiosk import offline
+
+    if offline.bp.name not in app.blueprints:
+        app.register_blueprint(offline.bp)
+
+
+@contextmanager
+def live_server(data: DataDir, **overrides):
+    """A running server over ``data`` with pyttsx3 speech and the given setting overrides."""
+    server = LiveServer(Settings(data=data.root, engine="pyttsx3", **overrides))
+    try:
+        yield server
+    finally:
+        server.close()
+
+
+def launch_chromium(playwright):
+    """Debian's Chromium; Playwright's own browser download is not reachable here."""
+    return playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
