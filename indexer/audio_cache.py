@@ -41,15 +41,21 @@ class AudioCache:
 
     def read(self, key: str) -> bytes | None:
         """The MP3 if present and whole; a broken file is deleted so it gets rebuilt."""
+        loaded = self.load(key)
+        return loaded[0] if loaded else None
+
+    def load(self, key: str) -> tuple[bytes, float] | None:
+        """(MP3, seconds) if present and whole, checked once by walking its frames."""
         path = self.path(key)
         try:
             data = path.read_bytes()
         except OSError:
             return None
-        if mp3_duration(data) is None:
+        duration = mp3_duration(data)
+        if duration is None:
             path.unlink(missing_ok=True)
             return None
-        return data
+        return data, duration
 
     def write(self, key: str, data: bytes) -> None:
         """Temp file then rename: a reader sees the whole file or none (and read() verifies after a power cut)."""

@@ -19,7 +19,7 @@ def encode_mp3(samples: np.ndarray, sample_rate: int) -> bytes:
     encoder.set_bit_rate(BITRATE_KBPS)
     encoder.set_in_sample_rate(sample_rate)
     encoder.set_channels(1)
-    encoder.set_quality(5)
+    encoder.set_quality(7)  # LAME's fast setting: at 32 kbit/s speech it sounds the same and encodes faster
     data = encoder.encode(np.ascontiguousarray(samples, dtype=np.int16).tobytes())
     return bytes(data + encoder.flush())
 

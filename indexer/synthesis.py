@@ -11,7 +11,7 @@ import multiprocessing
 import queue
 import threading
 import time
-from concurrent.futures import Future
+from concurrent.futures import Future, InvalidStateError
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -78,6 +78,7 @@ class _Worker:
         self.choice, self.cache_root = choice, cache_root
         self.process = None
         self.conn = None
+        self.lock = threading.Lock()  # the dispatcher renders while close() may stop it
 
     def start(self) -> None:
         context = multiprocessing.get_context("spawn")
@@ -87,15 +88,25 @@ class _Worker:
         self.process.start()
         child.close()
         self.conn = parent
-        if not parent.poll(START_TIMEOUT):
+        try:
+            if not parent.poll(START_TIMEOUT):
+                raise SpeechError("语音进程启动超时")
+            message = parent.recv()
+        except (EOFError, OSError):
             self.stop()
-            raise SpeechError("语音进程启动超时")
-        message = parent.recv()
+            raise SpeechError("语音进程启动后立即退出") from None
+        except SpeechError:
+            self.stop()
+            raise
         if message[0] != "ready":
             self.stop()
             raise SpeechError(message[1])
 
     def render(self, key: str, text: str, timeout: float) -> Rendered:
+        with self.lock:
+            return self._render(key, text, timeout)
+
+    def _render(self, key: str, text: str, timeout: float) -> Rendered:
         if self.process is None or not self.process.is_alive():
             self.start()
         try:
@@ -112,16 +123,17 @@ class _Worker:
         raise SpeechError(rest[1])
 
     def stop(self) -> None:
-        if self.process is not None:
-            if self.process.is_alive():
+        process = self.process
+        if process is not None:
+            if process.is_alive():
                 try:
                     self.conn.send(None)
                 except (OSError, ValueError):
                     pass
-                self.process.join(timeout=2)
-            if self.process.is_alive():
-                self.process.kill()
-                self.process.join()
+                process.join(timeout=2)
+            if process.is_alive():
+                process.kill()
+                process.join()
         self.process = None
 
 
@@ -135,6 +147,7 @@ class SynthesisPool:
         self._pending: dict[str, Future] = {}
         self._lock = threading.Lock()
         self._order = itertools.count()
+        self._closed = False
         self._workers = [_Worker(choice, cache.root) for _ in range(max(1, workers))]
         self._threads = [threading.Thread(target=self._serve, args=(w,), daemon=True, name="kiosk-speech-dispatch")
                          for w in self._workers]
@@ -144,6 +157,8 @@ class SynthesisPool:
     def submit(self, key: str, text: str, priority: float = 0.0) -> Future:
         """A future for the key's audio; a key already queued gets its priority raised, not queued twice."""
         with self._lock:
+            if self._closed:
+                raise SpeechError("语音服务已关闭")
             future = self._pending.get(key)
             if future is None:
                 future = Future()
@@ -167,14 +182,29 @@ class SynthesisPool:
         return report
 
     def close(self) -> None:
+        """Stop at once: queued sentences fail with a message (nobody waits forever), workers finish their current one."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            pending, self._pending = list(self._pending.values()), {}
+        for future in pending:
+            if not future.done():
+                future.set_exception(SpeechError("语音服务已关闭"))
         for _ in self._threads:
-            self._queue.put((float("inf"), next(self._order), None, None))
+            self._queue.put((float("-inf"), next(self._order), None, None))
         for thread in self._threads:
-            thread.join(timeout=5)
+            thread.join(timeout=SEGMENT_TIMEOUT)
         for worker in self._workers:
-            worker.stop()
+            with worker.lock:
+                worker.stop()
 
     def _serve(self, worker: _Worker) -> None:
+        try:
+            with worker.lock:
+                worker.start()  # load the engine now, so the first sentence does not wait for it
+        except SpeechError:
+            pass  # reported with the first job, which retries the start
         while True:
             _, _, key, text = self._queue.get()
             if key is None:
@@ -182,12 +212,25 @@ class SynthesisPool:
             with self._lock:
                 future = self._pending.get(key)
             if future is None or future.done():
-                continue  # already rendered through a higher-priority entry
+                continue  # already rendered through a higher-priority entry, or the pool is closing
             try:
-                data = self.cache.read(key)
-                result = Rendered(key, mp3_duration(data), len(data)) if data else worker.render(key, text, self.timeout)
-                future.set_result(result)
-            except SpeechError as exc:
-                future.set_exception(exc)
+                cached = self.cache.load(key)
+                result = Rendered(key, cached[1], len(cached[0])) if cached else worker.render(key, text, self.timeout)
+            except Exception as exc:  # whatever goes wrong, the waiter gets an answer
+                error = exc if isinstance(exc, SpeechError) else SpeechError(f"{type(exc).__name__}: {exc}")
+                _resolve(future, error=error)
+            else:
+                _resolve(future, result=result)
             with self._lock:
                 self._pending.pop(key, None)
+
+
+def _resolve(future: Future, result: Rendered | None = None, error: Exception | None = None) -> None:
+    """Set a future's outcome unless close() already failed it."""
+    try:
+        if error is not None:
+            future.set_exception(error)
+        else:
+            future.set_result(result)
+    except InvalidStateError:
+        pass

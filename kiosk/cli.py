@@ -147,6 +147,7 @@ def serve(settings: Settings, host: str, port: int, kiosk_mode: bool | None, thr
 
     app = create_app({"SETTINGS": settings.with_overrides(kiosk_mode=kiosk_mode)})
     speech = app.extensions["kiosk"].speech
+    speech.warm_up()
     click.echo(f"语音：{speech.engine_name or '不可用'}" + (f"（{speech.note}）" if speech.note else ""))
     click.echo(f"触摸屏打开：http://127.0.0.1:{port}/?kiosk=1")
     if host in ("0.0.0.0", "::"):

@@ -87,6 +87,11 @@ class SpeechService:
                 self._pool = SynthesisPool(self.choice, self.cache, workers=1)
             return self._pool
 
+    def warm_up(self) -> None:
+        """Start the speech workers in the background so the first listener does not wait for them."""
+        if self.choice is not None:
+            threading.Thread(target=self.pool, daemon=True, name="kiosk-speech-warm-up").start()
+
     def lines(self, doc: Document, store: Store) -> list[Line]:
         """The document's sentences, remembered so any of their keys can be rendered later."""
         if self.settings is None:

