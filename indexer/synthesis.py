@@ -71,6 +71,10 @@ def _worker_main(conn, choice: EngineChoice, cache_root: str) -> None:
     engine.close()
 
 
+class WorkerDied(SpeechError):
+    """The worker process vanished mid-sentence (killed, crashed): the sentence itself may be fine."""
+
+
 class _Worker:
     """One worker process and the pipe to it; restarted from scratch on crash or timeout."""
 
@@ -117,7 +121,7 @@ class _Worker:
             status, *rest = self.conn.recv()
         except (EOFError, BrokenPipeError, ConnectionResetError):
             self.stop()
-            raise SpeechError("语音进程意外退出，已重启") from None
+            raise WorkerDied("语音进程意外退出，已重启") from None
         if status == "ok":
             return Rendered(*rest)
         raise SpeechError(rest[1])
@@ -181,6 +185,10 @@ class SynthesisPool:
         report.seconds = time.monotonic() - started
         return report
 
+    def worker_pids(self) -> list[int]:
+        """Process ids of the running workers, for health checks and tests."""
+        return [w.process.pid for w in self._workers if w.process is not None and w.process.is_alive()]
+
     def close(self) -> None:
         """Stop at once: queued sentences fail with a message (nobody waits forever), workers finish their current one."""
         with self._lock:
@@ -215,7 +223,7 @@ class SynthesisPool:
                 continue  # already rendered through a higher-priority entry, or the pool is closing
             try:
                 cached = self.cache.load(key)
-                result = Rendered(key, cached[1], len(cached[0])) if cached else worker.render(key, text, self.timeout)
+                result = Rendered(key, cached[1], len(cached[0])) if cached else self._render(worker, key, text)
             except Exception as exc:  # whatever goes wrong, the waiter gets an answer
                 error = exc if isinstance(exc, SpeechError) else SpeechError(f"{type(exc).__name__}: {exc}")
                 _resolve(future, error=error)
@@ -223,6 +231,14 @@ class SynthesisPool:
                 _resolve(future, result=result)
             with self._lock:
                 self._pending.pop(key, None)
+
+
+    def _render(self, worker: _Worker, key: str, text: str) -> Rendered:
+        """Render once more on a fresh worker if the first one died under it; a hang is not retried."""
+        try:
+            return worker.render(key, text, self.timeout)
+        except WorkerDied:
+            return worker.render(key, text, self.timeout)
 
 
 def _resolve(future: Future, result: Rendered | None = None, error: Exception | None = None) -> None:

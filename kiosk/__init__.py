@@ -25,10 +25,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.extensions["kiosk"] = services
     atexit.register(services.close)
 
-    from . import api, pages
+    from . import api, offline, pages
 
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(offline.bp)
     _register_errors(app)
     return app
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
 import threading
 from concurrent.futures import Future
@@ -21,6 +22,10 @@ from .config import Settings
 log = logging.getLogger("kiosk")
 PREFETCH_SENTENCES = 40  # rendered ahead of the listener, in reading order
 ON_DEMAND_TIMEOUT = 30.0
+# Lower is sooner: a sentence someone is waiting for, then a whole-document download, then read-ahead,
+# where the newest document's read-ahead goes before an older one's.
+ON_DEMAND, DOWNLOAD = -2e12, -1e12
+READ_AHEAD_STEP = 1000.0
 
 
 class Services:
@@ -60,6 +65,7 @@ class SpeechService:
         self.cache = AudioCache(data.audio)
         self._pool: SynthesisPool | None = None
         self._lock = threading.Lock()
+        self._generation = itertools.count(1)
         self.problem: str | None = None
         try:
             name, note = resolve(settings.engine)
@@ -105,9 +111,10 @@ class SpeechService:
         if self.choice is None or not lines:
             return
         start = next((i for i, line in enumerate(lines) if line.passage == from_passage), 0)
+        base = -READ_AHEAD_STEP * next(self._generation)
         for distance, line in enumerate(lines[start:start + PREFETCH_SENTENCES]):
             if not self.cache.has(line.key):
-                self._submit(line.key, line.spoken, priority=1.0 + distance)
+                self._submit(line.key, line.spoken, priority=base + distance)
 
     def _submit(self, key: str, spoken: str, priority: float) -> Future:
         """Queue a sentence; its duration is recorded when it is rendered, for offsets and downloads."""
@@ -133,7 +140,7 @@ class SpeechService:
         spoken = store.spoken_text(key)
         if spoken is None:
             return None
-        self._submit(key, spoken, priority=0.0).result(timeout=ON_DEMAND_TIMEOUT)
+        self._submit(key, spoken, priority=ON_DEMAND).result(timeout=ON_DEMAND_TIMEOUT)
         return self.cache.read(key)
 
     def whole_document(self, doc: Document, store: Store) -> bytes:
@@ -141,7 +148,7 @@ class SpeechService:
         lines = self.lines(doc, store)
         if not lines:
             raise SpeechError(self.problem or "这篇没有可以朗读的内容")
-        futures = [self._submit(line.key, line.spoken, priority=0.5) for line in lines if not self.cache.has(line.key)]
+        futures = [self._submit(line.key, line.spoken, priority=DOWNLOAD) for line in lines if not self.cache.has(line.key)]
         rendered = [future.result(timeout=ON_DEMAND_TIMEOUT * 4) for future in futures]
         store.set_durations([(r.duration, r.key) for r in rendered])  # the callbacks may not have run yet
         parts = [self.cache.read(line.key) for line in lines]

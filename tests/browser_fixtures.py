@@ -35,7 +35,6 @@ class LiveServer:
         from kiosk import create_app
 
         self.app = create_app({"SETTINGS": settings})
-        _register_offline(self.app)
         self.server = create_server(self.app, host="127.0.0.1", port=0, threads=8, ident="kiosk-test")
         self.url = f"http://127.0.0.1:{self.server.effective_port}"
         self.thread = threading.Thread(target=self.server.run, daemon=True, name="kiosk-test-server")
@@ -44,14 +43,6 @@ class LiveServer:
     def close(self) -> None:
         self.server.close()
         self.app.extensions["kiosk"].close()
-
-
-def _register_offline(app) -> None:
-    """Serve /sw.js even before create_app registers the offline blueprint itself."""
-    from kiosk import offline
-
-    if offline.bp.name not in app.blueprints:
-        app.register_blueprint(offline.bp)
 
 
 @contextmanager

@@ -27,21 +27,22 @@ def bundled(tmp_path_factory):
     return build_bundled(tmp_path_factory.mktemp("bundled"))
 
 
-@pytest.fixture(scope="session")
+# Servers and their speech workers stop with this module, so later test modules see no stray worker processes.
+@pytest.fixture(scope="module")
 def server(bundled):
     """The site as phones see it."""
     with live_server(bundled) as running:
         yield running
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def kiosk_server(bundled):
     """The site as the touchscreen sees it (`serve --kiosk`)."""
     with live_server(bundled, kiosk_mode=True) as running:
         yield running
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
     with sync_api.sync_playwright() as playwright:
         chromium = launch_chromium(playwright)
@@ -49,7 +50,7 @@ def browser():
         chromium.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def catalog(server):
     """Every document, shortest first."""
     with server.app.test_client() as client:

@@ -1,4 +1,4 @@
-// Page-wide behaviour: view toggles, live search, the kiosk's on-screen keyboard and idle reset.
+// Page-wide behaviour: view toggles, live search, the kiosk's on-screen keyboard and idle reset, the home page's lists.
 "use strict";
 
 const store = {
@@ -7,6 +7,32 @@ const store = {
 };
 window.kioskStore = store;
 const isKiosk = document.body.classList.contains("kiosk");
+const topics = (document.body.dataset.topics || "").split(",").filter(Boolean);
+
+function escapeHtml(text) { const d = document.createElement("div"); d.textContent = text ?? ""; return d.innerHTML; }
+window.escapeHtml = escapeHtml;
+// A link inside the app, keeping kiosk mode on the kiosk.
+function appLink(path, params = {}) {
+  const url = new URL(path, location.origin);
+  for (const [key, value] of Object.entries(params)) if (value != null) url.searchParams.set(key, value);
+  if (isKiosk) url.searchParams.set("kiosk", "1");
+  return url.pathname + url.search + url.hash;
+}
+window.appLink = appLink;
+
+const toast = document.getElementById("toast");
+let toastTimer = null;
+window.kioskToast = (text) => {
+  toast.textContent = text; toast.hidden = false;
+  clearTimeout(toastTimer); toastTimer = setTimeout(() => { toast.hidden = true; }, 3000);
+};
+
+// Inline QR codes come with a fixed pixel size; a viewBox lets the stylesheet size them for the screen.
+for (const svg of document.querySelectorAll(".qr svg, .wifi svg")) {
+  if (svg.hasAttribute("viewBox")) continue;
+  svg.setAttribute("viewBox", `0 0 ${svg.getAttribute("width")} ${svg.getAttribute("height")}`);
+  svg.removeAttribute("width"); svg.removeAttribute("height");
+}
 
 for (const button of document.querySelectorAll("[data-toggle]")) {
   const name = button.dataset.toggle;
@@ -15,7 +41,7 @@ for (const button of document.querySelectorAll("[data-toggle]")) {
   button.addEventListener("click", () => { const on = !document.body.classList.contains(name); apply(on); store.set("view:" + name, on); });
 }
 
-// Results as you type, replacing the server-rendered list.
+// Results as you type, replacing the page's content; the address follows, so "back" from a document returns here.
 const input = document.getElementById("q");
 let searchTimer = null;
 async function liveSearch() {
@@ -27,6 +53,7 @@ async function liveSearch() {
     results.id = "results"; results.className = "results"; results.setAttribute("aria-live", "polite");
     document.getElementById("main").replaceChildren(results);
   }
+  history.replaceState(null, "", appLink("/search", { q }));
   try {
     const response = await fetch("/api/search?q=" + encodeURIComponent(q));
     const body = await response.json();
@@ -35,67 +62,102 @@ async function liveSearch() {
   } catch { results.replaceChildren(notice("网络不通，请稍后再试。")); }
 }
 function notice(text) { const p = document.createElement("p"); p.className = "notice"; p.textContent = text; return p; }
+function chips(words) {
+  const box = document.createElement("div"); box.className = "chips";
+  for (const word of words) {
+    const a = document.createElement("a"); a.className = "chip"; a.href = appLink("/search", { q: word }); a.textContent = word; box.append(a);
+  }
+  return box;
+}
 function renderHits(hits, q) {
   if (!hits.length) {
     const box = document.createElement("div"); box.className = "empty";
     box.innerHTML = `<p>没有找到「${escapeHtml(q)}」。试试这些话题：</p>`;
-    const chips = document.createElement("div"); chips.className = "chips";
-    for (const topic of ["物业费", "业主大会", "维修资金", "电梯", "停车位", "装修", "漏水", "党费"]) {
-      const a = document.createElement("a"); a.className = "chip"; a.href = "/search?q=" + encodeURIComponent(topic); a.textContent = topic; chips.append(a);
-    }
-    box.append(chips); return box;
+    box.append(chips(topics)); return box;
   }
   const list = document.createElement("ol"); list.className = "hits";
   for (const hit of hits) {
     const li = document.createElement("li");
     const status = hit.status && hit.status !== "现行" ? `<span class="badge">${escapeHtml(hit.status)}</span>` : "";
-    li.innerHTML = `<a class="hit" href="${hit.url}${hit.url.includes("?") ? "&" : "?"}play=1${isKiosk ? "&kiosk=1" : ""}">` +
+    li.innerHTML = `<a class="hit" href="${escapeHtml(appLink(hit.url, { play: 1 }))}">` +
       `<span class="hit-title">${escapeHtml(hit.title)}${hit.article ? " " + escapeHtml(hit.article) : ""}</span>` +
       `<span class="badge shelf">${escapeHtml(hit.collection)}</span>${status}<span class="snippet">${hit.snippet}</span></a>`;
     list.append(li);
   }
   return list;
 }
-function escapeHtml(text) { const d = document.createElement("div"); d.textContent = text ?? ""; return d.innerHTML; }
-window.escapeHtml = escapeHtml;
 input?.addEventListener("input", () => { clearTimeout(searchTimer); searchTimer = setTimeout(liveSearch, 250); });
 
 // The kiosk has no keyboard: letters for pinyin initials, digits for article numbers, topic chips.
 const keyboard = document.getElementById("keyboard");
 if (keyboard && input) {
-  input.addEventListener("focus", () => { keyboard.hidden = false; });
+  const show = (on) => {
+    keyboard.hidden = !on;
+    document.body.classList.toggle("keyboard-open", on);
+    document.body.style.setProperty("--keyboard-height", on ? keyboard.offsetHeight + "px" : "0px");
+  };
+  input.addEventListener("focus", () => show(true));
+  input.addEventListener("click", () => show(true));
   keyboard.addEventListener("click", (event) => {
     const button = event.target.closest("button");
     if (!button) return;
     if (button.dataset.topic) input.value = button.dataset.topic;
     else if (button.dataset.key === "back") input.value = input.value.slice(0, -1);
     else if (button.dataset.key === "clear") input.value = "";
-    else if (button.dataset.key === "close") { keyboard.hidden = true; return; }
+    else if (button.dataset.key === "close") { show(false); return; }
     else input.value += button.dataset.key;
     input.dispatchEvent(new Event("input"));
   });
 }
 
-// Kiosk idle reset: stop sound, forget the visitor's search and go back to the attract screen.
+// Kiosk idle reset: forget the visitor (search, place, speed, bookmarks, view) and go back to the home screen.
+// Someone standing and listening is not idle: the timer waits while the player plays.
 if (isKiosk) {
   const idleMs = parseFloat(document.body.dataset.idleMinutes || "3") * 60000;
   let idleTimer = null;
+  const pristine = () => location.pathname === "/" && !localStorage.length && !input?.value && (!keyboard || keyboard.hidden);
   const reset = () => {
+    if (window.kioskPlayer?.playing) { arm(); return; }
     document.querySelectorAll("audio").forEach((a) => a.pause());
-    for (const key of Object.keys(localStorage)) if (!key.startsWith("view:")) localStorage.removeItem(key);
-    location.href = "/?kiosk=1";
+    window.kioskPlayer?.stop();
+    const wasPristine = pristine();
+    try { localStorage.clear(); sessionStorage.clear(); } catch { /* storage disabled */ }
+    if (wasPristine) { arm(); return; }
+    location.replace("/?kiosk=1");
   };
   const arm = () => { clearTimeout(idleTimer); idleTimer = setTimeout(reset, idleMs); };
-  ["pointerdown", "keydown", "touchstart"].forEach((type) => document.addEventListener(type, arm, { passive: true }));
+  ["pointerdown", "keydown", "touchstart", "wheel"].forEach((type) => document.addEventListener(type, arm, { passive: true }));
   arm();
 }
 
-// Continue listening, on the home page.
+// The home page: continue listening and bookmarks, both kept in this browser only.
 const continueBox = document.getElementById("continue");
 const last = store.get("last", null);
 if (continueBox && last) {
   continueBox.hidden = false;
-  continueBox.innerHTML = `<a class="tile continue-tile" href="/doc/${encodeURIComponent(last.doc)}?p=${encodeURIComponent(last.passage)}&play=1${isKiosk ? "&kiosk=1" : ""}">` +
+  continueBox.innerHTML = `<a class="tile continue-tile" href="${escapeHtml(appLink("/doc/" + encodeURIComponent(last.doc), { p: last.passage, i: last.index, play: 1 }))}">` +
     `<span class="tile-name">继续收听</span><span class="tile-count">${escapeHtml(last.title)}</span></a>`;
 }
-
+const bookmarkBox = document.getElementById("bookmarks");
+function showBookmarks() {
+  const list = store.get("bookmarks", []);
+  bookmarkBox.hidden = !list.length;
+  bookmarkBox.querySelector("ol").replaceChildren(...list.map((b, n) => {
+    const li = document.createElement("li");
+    li.innerHTML = `<a href="${escapeHtml(appLink("/doc/" + encodeURIComponent(b.doc), { p: b.passage, i: b.index, play: 1 }))}">` +
+      `<span class="mine-title">${escapeHtml(b.title)}</span><span class="mine-text">${escapeHtml(b.text)}</span></a>` +
+      `<button type="button" class="remove" data-remove="${n}" aria-label="删除收藏：${escapeHtml(b.text)}">删除</button>`;
+    return li;
+  }));
+}
+if (bookmarkBox) {
+  showBookmarks();
+  bookmarkBox.addEventListener("click", (event) => {
+    const n = event.target.closest("[data-remove]")?.dataset.remove;
+    if (n == null) return;
+    const list = store.get("bookmarks", []);
+    list.splice(parseInt(n, 10), 1);
+    store.set("bookmarks", list);
+    showBookmarks();
+  });
+}

@@ -6,21 +6,30 @@
   if (!article) return;
   const store = window.kioskStore;
   const docId = article.dataset.doc;
+  const player = document.getElementById("player");
   const now = document.getElementById("now");
-  const playButton = document.querySelector('[data-action="play"]');
+  const playButton = player.querySelector('[data-action="play"]');
+  const bookmarkButton = player.querySelector('[data-action="bookmark"]');
   const speed = document.getElementById("speed");
   const sleep = document.getElementById("sleep");
   const audio = new Audio();
   const next = new Audio();  // prefetches the following sentence so there is no gap
+  audio.preload = "auto";
   audio.preservesPitch = true;
   let segments = [];
   let current = -1;
+  let wantPlaying = false;
+  let retries = 0;
   let sleepAt = null;
   let stopAtPassage = null;
   let userScrolledAt = 0;
 
   const spanOf = (seg) => article.querySelector(`.s[data-p="${CSS.escape(seg.passage)}"][data-i="${seg.index}"]`);
   const indexOf = (passage, index = 0) => segments.findIndex((s) => s.passage === passage && s.index >= index);
+  const absolute = (url) => new URL(url, location.href).href;
+  const rate = () => parseFloat(speed.value) || 1;
+  // Problems go to the status line and are announced; the sentence being read is not (it is already heard).
+  const warn = (text) => { now.textContent = text; window.kioskToast?.(text); };
 
   async function load() {
     const params = new URLSearchParams(location.search);
@@ -30,12 +39,13 @@
       const body = await response.json();
       if (!body.ok) throw new Error(body.error);
       segments = body.segments;
-      if (body.speech_note) now.textContent = "暂时不能朗读：" + body.speech_note;
-    } catch (error) { now.textContent = "暂时无法加载朗读，请检查网络后刷新。"; return; }
+      if (body.speech_note) warn("暂时不能朗读：" + body.speech_note);
+    } catch { warn(navigator.onLine ? "暂时无法加载朗读，请稍后刷新。" : "现在没有网络，这一篇还没有下载到本机。"); return; }
     const saved = store.get("pos:" + docId, null);
-    current = start ? indexOf(start) : saved ? indexOf(saved.passage, saved.index) : 0;
+    current = start ? indexOf(start, parseInt(params.get("i") || "0", 10)) : saved ? indexOf(saved.passage, saved.index) : 0;
     if (current < 0) current = 0;
     mark(current, !!start || !!saved);
+    if (segments[current]) audio.src = segments[current].url;  // fetched now, so pressing play sounds at once
     if (params.get("play") === "1") play(current);
   }
 
@@ -50,37 +60,49 @@
       if (scroll && Date.now() - userScrolledAt > 4000) span.scrollIntoView({ block: "center", behavior: "smooth" });
       now.textContent = span.textContent;
     }
+    showBookmark();
   }
 
   function play(i) {
     if (!segments[i]) { stop(); return; }
+    if (i !== current) retries = 0;
     current = i;
     const seg = segments[i];
-    audio.src = seg.url;
-    audio.playbackRate = parseFloat(speed.value);
-    audio.play().catch(() => { now.textContent = "点「播放」开始收听"; setPlaying(false); });
+    if (audio.src !== absolute(seg.url)) audio.src = seg.url;
+    audio.defaultPlaybackRate = audio.playbackRate = rate();
+    wantPlaying = true;
+    audio.play().catch((error) => {
+      if (error.name === "NotAllowedError") { wantPlaying = false; setPlaying(false); now.textContent = "点「播放」开始收听"; }
+    });
     setPlaying(true);
     mark(i, true);
     store.set("pos:" + docId, { passage: seg.passage, index: seg.index });
-    store.set("last", { doc: docId, passage: seg.passage, title: article.dataset.title });
+    store.set("last", { doc: docId, passage: seg.passage, index: seg.index, title: article.dataset.title });
     if (segments[i + 1]) next.src = segments[i + 1].url;
     updateMediaSession();
   }
 
-  function stop() { audio.pause(); setPlaying(false); }
-  function setPlaying(on) { playButton.textContent = on ? "⏸ 暂停" : "▶ 播放"; playButton.setAttribute("aria-label", on ? "暂停" : "播放"); }
+  function stop() { wantPlaying = false; audio.pause(); setPlaying(false); }
+  function setPlaying(on) {
+    playButton.querySelector(".label").textContent = on ? "暂停" : "播放";
+    playButton.querySelector(".play-icon").textContent = on ? "❚❚" : "▶";
+    playButton.setAttribute("aria-label", on ? "暂停" : "播放");
+  }
 
   audio.addEventListener("ended", () => {
     const seg = segments[current];
     if (sleepAt && Date.now() >= sleepAt) { stop(); sleepAt = null; sleep.value = ""; return; }
-    if (stopAtPassage && seg && segments[current + 1]?.passage !== stopAtPassage && seg.passage === stopAtPassage) { stop(); stopAtPassage = null; sleep.value = ""; return; }
+    if (stopAtPassage && seg && seg.passage === stopAtPassage && segments[current + 1]?.passage !== stopAtPassage) { stop(); stopAtPassage = null; sleep.value = ""; return; }
     if (current + 1 < segments.length) play(current + 1);
     else { stop(); store.set("pos:" + docId, null); continueShelf(); }
   });
   audio.addEventListener("error", () => {
+    if (!wantPlaying) return;
+    if (!navigator.onLine) { stop(); warn("现在没有网络，这一句还没有下载到本机。"); return; }
     // The sentence may still be rendering, or the server restarted: try again shortly instead of getting stuck.
+    if (++retries > 5) { stop(); warn("这一句暂时放不出来，请稍后再试。"); return; }
     now.textContent = "正在准备声音…";
-    setTimeout(() => { if (!audio.paused || playButton.textContent.includes("暂停")) play(current); }, 1500);
+    setTimeout(() => { if (wantPlaying) { audio.removeAttribute("src"); play(current); } }, 1500);
   });
 
   function continueShelf() {
@@ -89,7 +111,7 @@
       const docs = body.shelves.filter((s) => s.name === article.dataset.shelf).flatMap((s) => s.volumes.flatMap((v) => v.docs));
       const at = docs.findIndex((d) => d.id === docId);
       if (docs[at + 1]) location.href = `/doc/${docs[at + 1].id}?play=1&continuous=1${document.body.classList.contains("kiosk") ? "&kiosk=1" : ""}`;
-    });
+    }).catch(() => { now.textContent = "本篇已读完。"; });
   }
 
   function passageStart(direction) {
@@ -104,7 +126,32 @@
     return Math.max(0, i);
   }
 
-  document.querySelector(".controls").addEventListener("click", (event) => {
+  // Bookmarks: one sentence each, listed on the home page.
+  const bookmarks = () => store.get("bookmarks", []);
+  const sameSentence = (b, seg) => b.doc === docId && b.passage === seg.passage && b.index === seg.index;
+  function toggleBookmark(seg) {
+    if (!seg) return;
+    const list = bookmarks();
+    const at = list.findIndex((b) => sameSentence(b, seg));
+    const text = spanOf(seg)?.textContent || "";
+    if (at >= 0) list.splice(at, 1);
+    else list.unshift({ doc: docId, passage: seg.passage, index: seg.index, title: article.dataset.title, text, at: Date.now() });
+    store.set("bookmarks", list.slice(0, 200));
+    showBookmarks();
+    window.kioskToast?.(at >= 0 ? "已取消收藏" : "已收藏这一句，首页「我的收藏」里能找到");
+  }
+  function showBookmarks() {
+    article.querySelectorAll(".s.bookmarked").forEach((el) => el.classList.remove("bookmarked"));
+    for (const b of bookmarks()) if (b.doc === docId) spanOf(b)?.classList.add("bookmarked");
+    showBookmark();
+  }
+  function showBookmark() {
+    const on = !!segments[current] && bookmarks().some((b) => sameSentence(b, segments[current]));
+    bookmarkButton.setAttribute("aria-pressed", String(on));
+    bookmarkButton.textContent = on ? "★ 已收藏" : "☆ 收藏本句";
+  }
+
+  player.addEventListener("click", (event) => {
     const action = event.target.closest("button")?.dataset.action;
     if (!action || !segments.length) return;
     if (action === "play") { if (audio.paused) play(Math.max(current, 0)); else stop(); }
@@ -113,24 +160,37 @@
     if (action === "prev-article") play(passageStart(-1));
     if (action === "next-article") play(passageStart(1));
     if (action === "again") { const p = segments[current]?.passage; play(indexOf(p)); }
+    if (action === "bookmark") toggleBookmark(segments[Math.max(current, 0)]);
   });
 
+  const segmentOf = (span) => segments[indexOf(span.dataset.p, parseInt(span.dataset.i, 10))];
   article.addEventListener("click", (event) => {
     const span = event.target.closest(".s");
     if (!span || !segments.length) return;
     const i = indexOf(span.dataset.p, parseInt(span.dataset.i, 10));
     if (i >= 0) play(i);
   });
+  // A long press on a sentence bookmarks it (the context menu is what a long press opens on phones).
+  article.addEventListener("contextmenu", (event) => {
+    const span = event.target.closest(".s");
+    if (!span || !segments.length) return;
+    event.preventDefault();
+    toggleBookmark(segmentOf(span));
+  });
 
   speed.value = String(store.get("speed", 1));
   if (!speed.value) speed.value = "1";
-  speed.addEventListener("change", () => { audio.playbackRate = parseFloat(speed.value); store.set("speed", parseFloat(speed.value)); });
+  speed.addEventListener("change", () => { audio.defaultPlaybackRate = audio.playbackRate = rate(); store.set("speed", rate()); });
   sleep.addEventListener("change", () => {
     sleepAt = /^\d+$/.test(sleep.value) ? Date.now() + parseInt(sleep.value, 10) * 60000 : null;
     stopAtPassage = sleep.value === "article" ? segments[current]?.passage : null;
   });
   if (new URLSearchParams(location.search).get("continuous") === "1") document.getElementById("continuous").checked = true;
   for (const type of ["wheel", "touchmove"]) window.addEventListener(type, () => { userScrolledAt = Date.now(); }, { passive: true });
+
+  // Keep the last lines of text clear of the fixed player, whatever its height on this screen.
+  const fit = () => document.body.style.setProperty("--player-height", player.offsetHeight + "px");
+  new ResizeObserver(fit).observe(player);
 
   function updateMediaSession() {
     if (!("mediaSession" in navigator)) return;
@@ -142,6 +202,7 @@
     navigator.mediaSession.setActionHandler("nexttrack", () => play(Math.min(segments.length - 1, current + 1)));
   }
 
-  window.kioskPlayer = { audio, get current() { return current; }, get segments() { return segments; } };
-  load();
+  window.kioskPlayer = { audio, play, stop, get current() { return current; }, get segments() { return segments; },
+    get playing() { return wantPlaying; } };
+  load().then(showBookmarks);
 })();
