@@ -11,6 +11,7 @@ import pytest
 from indexer.engines.neural import (
     ENGINE_VERSION,
     SAMPLE_RATE,
+    VOCODER_CHUNK_FRAMES,
     NeuralEngine,
     engine_version,
     neural_available,
@@ -126,3 +127,10 @@ def test_acoustic_model_is_prepared_once_per_source_hash_without_dropout(tmp_pat
     assert rebuilt != prepared
     assert sorted(data_dir.iterdir()) == [rebuilt]
     assert rebuilt.name.startswith(PREPARED_MODEL_PREFIX)
+
+
+def test_vocoding_in_windows_is_bit_identical_to_vocoding_the_whole_mel(engine):
+    phrase = engine._frontend.phrases("当事人对合同条款的理解有争议的应当依据本法规定确定争议条款的含义")[0]
+    mel = engine.mel([engine._symbol_ids[symbol] for symbol in phrase.symbols])
+    assert mel.shape[1] > 2 * VOCODER_CHUNK_FRAMES
+    assert np.array_equal(engine.waveform(mel), engine._vocode(mel))

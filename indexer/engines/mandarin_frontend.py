@@ -51,7 +51,7 @@ jieba.setLogLevel(logging.WARNING)
 
 @dataclass(frozen=True)
 class Word:
-    """A segmented word and its tone-numbered syllables (one per hanzi unless erhua or an override merged some)."""
+    """A segmented word and its tone-numbered syllables, one per hanzi except that erhua folds 儿 into the one before."""
 
     text: str
     syllables: tuple[str, ...]
@@ -134,7 +134,8 @@ class MandarinFrontend:
             normalized = tuple(normalize_override(syllable) for syllable in syllables)
             usable = all(map(is_hanzi, term)) and all(self.syllable_symbols(s) for s in normalized)
             if not term or len(term) != len(normalized) or not usable:
-                raise ConfigError(f"pronunciation for {term!r} is not usable by the neural voice: {' '.join(syllables)!r}")
+                reading = " ".join(syllables)
+                raise ConfigError(f"pronunciation for {term!r} is not usable by the neural voice: {reading!r}")
             checked[term] = normalized
         return checked
 
@@ -291,7 +292,7 @@ def bu_tone(previous_char: str, next_char: str, next_tone: int | None) -> int:
 
 
 def third_tone_sandhi(words: list[Word], is_dictionary_word: Callable[[str], bool]) -> list[Word]:
-    """Third tone before a third tone becomes second: within words, then across a boundary next to a one-syllable word."""
+    """A third tone before a third tone becomes second: within words, then next to a one-syllable word."""
     readings = [list(third_tone_in_word(word, is_dictionary_word)) for word in words]
     for index in range(len(words) - 2, -1, -1):
         left, right = readings[index], readings[index + 1]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from collections.abc import Mapping
 from importlib.util import find_spec
 from pathlib import Path
@@ -135,26 +136,27 @@ class NeuralEngine:
         return self._acoustic.get_tensor(self._acoustic.get_output_details()[MEL_OUTPUT_INDEX]["index"])
 
     def waveform(self, mel: np.ndarray) -> np.ndarray:
-        """Float audio in [-1, 1] at 24 kHz, vocoded in fixed windows so memory does not grow with the clause.
+        """Float audio in [-1, 1] at 24 kHz, vocoded in bounded windows so memory does not grow with the clause.
 
-        Each window carries VOCODER_CONTEXT_FRAMES of context on both sides, which covers the vocoder's
-        receptive field: the joined audio is bit-identical to vocoding the whole mel at once.
+        Long mels are cut into equal cores of at most VOCODER_CHUNK_FRAMES, each vocoded with
+        VOCODER_CONTEXT_FRAMES of context on both sides; that covers the vocoder's receptive field, so the
+        joined audio is bit-identical to vocoding the whole mel at once.
         """
         frames = mel.shape[1]
-        window = VOCODER_CHUNK_FRAMES + 2 * VOCODER_CONTEXT_FRAMES
-        if frames <= window:
+        if frames <= VOCODER_CHUNK_FRAMES + 2 * VOCODER_CONTEXT_FRAMES:
             return self._vocode(mel)
+        core = math.ceil(frames / math.ceil(frames / VOCODER_CHUNK_FRAMES))
         pieces = []
-        for start in range(0, frames, VOCODER_CHUNK_FRAMES):
-            end = min(start + VOCODER_CHUNK_FRAMES, frames)
-            left = min(max(start - VOCODER_CONTEXT_FRAMES, 0), frames - window)
-            audio = self._vocode(mel[:, left : left + window])
+        for start in range(0, frames, core):
+            end = min(start + core, frames)
+            left = max(start - VOCODER_CONTEXT_FRAMES, 0)
+            audio = self._vocode(mel[:, left : min(end + VOCODER_CONTEXT_FRAMES, frames)])
             offset = (start - left) * HOP_SAMPLES
             pieces.append(audio[offset : offset + (end - start) * HOP_SAMPLES])
         return np.concatenate(pieces)
 
     def _vocode(self, mel: np.ndarray) -> np.ndarray:
-        """One vocoder call; the input tensor is resized only when the window length changes."""
+        """One vocoder call, its input tensor resized to the window."""
         mel_input = self._vocoder.get_input_details()[0]["index"]
         self._vocoder.resize_tensor_input(mel_input, mel.shape)
         self._vocoder.allocate_tensors()
