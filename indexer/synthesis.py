@@ -22,6 +22,7 @@ from .mp3 import encode_mp3, mp3_duration
 
 START_TIMEOUT = 180.0  # loading the neural models on a busy 2-core machine
 SEGMENT_TIMEOUT = 60.0
+WARM_UP_TEXT = "你好。"
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,7 @@ def _worker_main(conn, choice: EngineChoice, cache_root: str) -> None:
     """Worker loop: (key, text) in, ("ok", key, duration, size) or ("error", key, reason) out."""
     try:
         engine = make_engine(choice)
+        engine.synthesize(WARM_UP_TEXT)  # loads dictionaries and sizes the models before a listener waits
     except KioskError as exc:
         conn.send(("failed", str(exc)))
         return
