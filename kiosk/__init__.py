@@ -29,6 +29,8 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp)
+    from .editor import init_app as init_editor
+    init_editor(app)
     app.register_blueprint(offline.bp)
     _register_errors(app)
     return app

@@ -246,5 +246,103 @@ def _terminal_snippet(snippet: str) -> str:
     return html.unescape(bold) if sys.stdout.isatty() else html.unescape(snippet.replace("<mark>", "").replace("</mark>", ""))
 
 
+
+@main.group()
+def user() -> None:
+    """Accounts for the content editor at /editor/ (listeners never need one)."""
+
+
+def _accounts(settings: Settings):
+    from .editor.accounts import Accounts
+
+    return Accounts(data_dir(settings).root)
+
+
+@user.command("add")
+@click.argument("name")
+@click.option("--role", type=click.Choice(["editor", "admin"]), default="editor", show_default=True,
+              help="admin 还能在网页上查看账号、解除锁定")
+@click.pass_obj
+def user_add(settings: Settings, name: str, role: str) -> None:
+    """Create an editor account; the password is asked for twice."""
+    password = click.prompt("密码（至少 8 个字符）", hide_input=True, confirmation_prompt="再输入一次密码")
+    with _accounts(settings) as accounts:
+        created = accounts.add(name, password, role)
+    click.echo(f"已创建{created.role_name}账号「{created.name}」；登录地址 /editor/")
+
+
+@user.command("password")
+@click.argument("name")
+@click.pass_obj
+def user_password(settings: Settings, name: str) -> None:
+    """Set a new password for an account (also lifts a lock-out)."""
+    password = click.prompt("新密码（至少 8 个字符）", hide_input=True, confirmation_prompt="再输入一次新密码")
+    with _accounts(settings) as accounts:
+        accounts.set_password(name, password)
+    click.echo(f"已为「{name}」设置新密码")
+
+
+@user.command("remove")
+@click.argument("name")
+@click.pass_obj
+def user_remove(settings: Settings, name: str) -> None:
+    """Delete an account; its open sessions stop working at once."""
+    with _accounts(settings) as accounts:
+        accounts.remove(name)
+    click.echo(f"已删除账号「{name}」")
+
+
+@user.command("list")
+@click.pass_obj
+def user_list(settings: Settings) -> None:
+    """Accounts with their role and whether they are locked out."""
+    with _accounts(settings) as accounts:
+        states = accounts.states()
+    if not states:
+        click.echo("还没有账号；用 kiosk user add 名字 创建")
+    for state in states:
+        note = "（已锁定）" if state.locked else ""
+        click.echo(f"{state.user.name}\t{state.user.role_name}{note}")
+
+
+@main.command("import")
+@click.argument("source", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--into", "folder", help="放在内容目录下的哪个文件夹；默认与导入的文件夹同名")
+@click.option("--no-build", is_flag=True, help="只复制，不建检索库")
+@click.pass_obj
+def import_command(settings: Settings, source: Path, folder: str | None, no_build: bool) -> None:
+    """Copy a folder of texts (a law library with its metadata.json, or Word/PDF/text files) into the first
+    content root, then index it; exit code 1 if a file could not be imported or indexed."""
+    from indexer.importing import import_folder
+
+    root = Path(settings.content[0])
+    with click.progressbar(length=1, label="复制文件", file=sys.stderr, show_eta=True, show_pos=True) as bar:
+        def progress(done: int, total: int, name: str) -> None:
+            bar.length = total
+            bar.update(done - bar.pos)
+        report = import_folder(source, root, folder, progress=progress)
+    click.echo(f"导入到 {root / report.folder}：复制 {len(report.copied)}，转换 {len(report.converted)}，"
+               f"未变 {report.unchanged}，忽略 {len(report.ignored)}，失败 {len(report.failed)}"
+               + (f"，目录信息 {report.metadata_records} 条" if report.metadata_records else "")
+               + f"（{report.seconds:.1f} 秒）")
+    for name, reason in report.failed:
+        click.echo(f"没有导入 {name}：{reason}", err=True)
+    failed = not report.ok
+    if not no_build:
+        data = data_dir(settings)
+        with click.progressbar(length=1, label="建立检索库", file=sys.stderr, show_eta=True, show_pos=True) as bar:
+            def build_progress(done: int, total: int, name: str) -> None:
+                bar.length = total
+                bar.update(done - bar.pos)
+            built = build_index(data, list(settings.content), progress=build_progress)
+        click.echo(f"检索库：新增 {len(built.added)}，更新 {len(built.updated)}，删除 {len(built.removed)}，"
+                   f"未变 {built.unchanged}，跳过 {len(built.skipped)}（{built.seconds:.1f} 秒）；"
+                   "语音在收听时合成，或运行 kiosk build 全部合成")
+        for name, reason in built.skipped:
+            click.echo(f"跳过 {name}：{reason}", err=True)
+        failed = failed or not built.ok
+    if failed:
+        sys.exit(1)
+
 if __name__ == "__main__":
     main()

@@ -1,0 +1,160 @@
+"""Editor accounts: password hashes, roles, and the lock-out after repeated wrong passwords (per user name)."""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass
+from functools import lru_cache
+
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from indexer.errors import KioskError
+
+from .database import Table
+
+ROLES = ("editor", "admin")
+ROLE_NAMES = {"editor": "编辑", "admin": "管理员"}
+MAX_FAILURES = 5
+LOCK_SECONDS = 15 * 60
+MIN_PASSWORD = 8
+NAME = re.compile(r"^[\w.\-]{2,32}$")  # \w takes hanzi too: 王编辑 is a fine user name
+
+clock = time.time  # tests move the clock instead of waiting 15 minutes
+
+
+class AccountError(KioskError):
+    """An account cannot be created or changed; the message says why, in Chinese."""
+
+
+class SignInError(KioskError):
+    """Sign-in refused: wrong name or password, or the name is locked for a while."""
+
+
+@dataclass(frozen=True)
+class User:
+    """A signed-in editor."""
+
+    name: str
+    role: str
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+    @property
+    def role_name(self) -> str:
+        return ROLE_NAMES.get(self.role, self.role)
+
+
+@dataclass(frozen=True)
+class AccountState:
+    """An account as the admin page lists it."""
+
+    user: User
+    created: float
+    failures: int
+    locked_until: float
+
+    @property
+    def locked(self) -> bool:
+        return self.locked_until > clock()
+
+
+class Accounts(Table):
+    """Users and sign-in failures in the editor's database."""
+
+    SCHEMA = """
+    CREATE TABLE IF NOT EXISTS users (
+        name TEXT PRIMARY KEY, password_hash TEXT NOT NULL, role TEXT NOT NULL, created REAL NOT NULL
+    );
+    CREATE TABLE IF NOT EXISTS signin_failures (
+        name TEXT PRIMARY KEY, failures INTEGER NOT NULL, locked_until REAL NOT NULL DEFAULT 0
+    );
+    """
+
+    def add(self, name: str, password: str, role: str = "editor") -> User:
+        """Create an account; refuses a taken name, a bad name or role, or a short password."""
+        name = _check_name(name)
+        if role not in ROLES:
+            raise AccountError(f"角色只能是 {' 或 '.join(ROLES)}")
+        _check_password(password)
+        if self.get(name) is not None:
+            raise AccountError(f"用户「{name}」已经存在；要改密码请用 kiosk user password {name}")
+        with self.conn:
+            self.conn.execute("INSERT INTO users VALUES (?, ?, ?, ?)",
+                              (name, generate_password_hash(password), role, clock()))
+        return User(name, role)
+
+    def set_password(self, name: str, password: str) -> None:
+        """Give an existing account a new password (and lift any lock-out)."""
+        _check_password(password)
+        if self.get(name) is None:
+            raise AccountError(f"没有用户「{name}」")
+        with self.conn:
+            self.conn.execute("UPDATE users SET password_hash = ? WHERE name = ?", (generate_password_hash(password), name))
+            self.conn.execute("DELETE FROM signin_failures WHERE name = ?", (name,))
+
+    def remove(self, name: str) -> None:
+        """Delete an account; a signed-in session of it stops working at its next request."""
+        if self.get(name) is None:
+            raise AccountError(f"没有用户「{name}」")
+        with self.conn:
+            self.conn.execute("DELETE FROM users WHERE name = ?", (name,))
+            self.conn.execute("DELETE FROM signin_failures WHERE name = ?", (name,))
+
+    def get(self, name: str) -> User | None:
+        row = self.conn.execute("SELECT name, role FROM users WHERE name = ?", (name,)).fetchone()
+        return User(row["name"], row["role"]) if row else None
+
+    def states(self) -> list[AccountState]:
+        """Every account with its lock-out state, by name."""
+        rows = self.conn.execute(
+            "SELECT u.name, u.role, u.created, COALESCE(f.failures, 0) AS failures, "
+            "COALESCE(f.locked_until, 0) AS locked_until FROM users u "
+            "LEFT JOIN signin_failures f ON f.name = u.name ORDER BY u.name")
+        return [AccountState(User(r["name"], r["role"]), r["created"], r["failures"], r["locked_until"]) for r in rows]
+
+    def unlock(self, name: str) -> None:
+        with self.conn:
+            self.conn.execute("DELETE FROM signin_failures WHERE name = ?", (name,))
+
+    def authenticate(self, name: str, password: str) -> User:
+        """The user for a right name and password; counts failures and locks the name after too many."""
+        name = (name or "").strip()
+        now = clock()
+        row = self.conn.execute("SELECT failures, locked_until FROM signin_failures WHERE name = ?", (name,)).fetchone()
+        if row and row["locked_until"] > now:
+            minutes = max(1, round((row["locked_until"] - now) / 60))
+            raise SignInError(f"这个账号连续输错 {MAX_FAILURES} 次密码，已暂时锁定。请 {minutes} 分钟后再试，或请管理员解锁。")
+        stored = self.conn.execute("SELECT password_hash, role FROM users WHERE name = ?", (name,)).fetchone()
+        # An unknown name costs the same hash check as a known one, so timing does not tell which names exist.
+        if check_password_hash(stored["password_hash"] if stored else _dummy_hash(), password or "") and stored:
+            with self.conn:
+                self.conn.execute("DELETE FROM signin_failures WHERE name = ?", (name,))
+            return User(name, stored["role"])
+        expired = row is not None and 0 < row["locked_until"] <= now
+        failures = (0 if row is None or expired else row["failures"]) + 1
+        locked_until = now + LOCK_SECONDS if failures >= MAX_FAILURES else 0
+        with self.conn:
+            self.conn.execute("INSERT OR REPLACE INTO signin_failures VALUES (?, ?, ?)", (name, failures, locked_until))
+        if locked_until:
+            raise SignInError(f"用户名或密码不对。已连续输错 {MAX_FAILURES} 次，这个账号锁定 {LOCK_SECONDS // 60} 分钟。")
+        raise SignInError(f"用户名或密码不对（还可以再试 {MAX_FAILURES - failures} 次）。")
+
+
+def _check_name(name: str) -> str:
+    name = (name or "").strip()
+    if not NAME.match(name):
+        raise AccountError("用户名要 2 到 32 个字，只用汉字、字母、数字和 . _ -")
+    return name
+
+
+def _check_password(password: str) -> None:
+    if len(password or "") < MIN_PASSWORD:
+        raise AccountError(f"密码至少要 {MIN_PASSWORD} 个字符")
+
+
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    return generate_password_hash("not a password of anyone")

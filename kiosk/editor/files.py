@@ -1,0 +1,246 @@
+"""Texts on disk as the editor sees them: safe paths under the first content root, the form's fields, the trash."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import shutil
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from indexer.documents import SHELF_STATUSES, Document
+from indexer.errors import ContentError
+from indexer.importing import compose_markdown, write_atomic
+from indexer.loader import CONTENT_SUFFIXES, decode
+from indexer.parse import FRONT_MATTER, SourceFile, parse_document
+
+from .database import Table
+
+# One folder or file name: no separators, control characters or characters Windows refuses (the files get copied).
+PART = re.compile(r"^[^/\\\x00-\x1f:*?\"<>|]{1,80}$")
+UNSAFE_CHARS = re.compile(r"[/\\\x00-\x1f:*?\"<>|]+")
+DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+TAG_SPLIT = re.compile(r"[,，、;；\s]+")
+
+
+def safe_source(source: str) -> str:
+    """A root-relative path of a text file that cannot leave the content root; ContentError otherwise."""
+    source = (source or "").strip()
+    parts = source.split("/")
+    if (not source or len(source) > 240 or source.startswith("/") or "\\" in source
+            or any(part in ("", ".", "..") or part != part.strip() or part.startswith((".", "_"))
+                   or not PART.match(part) for part in parts)):
+        raise ContentError(f"文件名不可用：「{source}」（不能含 .. / \\ : * ? \" < > |，不能以 . 或 _ 开头）")
+    if Path(source).suffix.lower() not in CONTENT_SUFFIXES:
+        raise ContentError("文件名应以 .md 结尾")
+    return source
+
+
+def path_in(root: Path, source: str) -> Path:
+    """The file of ``source`` under ``root``, refusing anything (symlinks included) that resolves outside it."""
+    source = safe_source(source)
+    root = root.resolve()
+    path = (root / source).resolve()
+    if root not in path.parents:
+        raise ContentError(f"文件名不可用：「{source}」")
+    return path
+
+
+def name_part(text: str, limit: int = 60) -> str:
+    """Make a title or shelf name usable as a file or folder name."""
+    cleaned = UNSAFE_CHARS.sub("", " ".join((text or "").split())).strip().lstrip("._").strip()
+    return cleaned[:limit].strip()
+
+
+def source_for(fields: dict) -> str:
+    """Where a new text goes: <shelf>/<volume>/<title>.md."""
+    folders = [name_part(fields.get("collection", ""), 40), name_part(fields.get("volume", ""), 40)]
+    name = name_part(fields.get("title", "")) or "未命名"
+    return safe_source("/".join([f for f in folders if f] + [name + ".md"]))
+
+
+def file_hash(data: bytes) -> str:
+    return hashlib.sha1(data).hexdigest()
+
+
+@dataclass
+class EditForm:
+    """The edit page's fields: front matter as separate inputs and the Markdown body."""
+
+    source: str = ""
+    title: str = ""
+    collection: str = ""
+    volume: str = ""
+    order: str = ""
+    tags: str = ""
+    origin: str = ""  # the `source` field: who wrote or issued the text
+    effective: str = ""
+    status: str = "现行"
+    summary: str = ""
+    level: str = ""
+    body: str = ""
+    base: str = ""  # hash of the file as it was opened, to notice someone else's save in between
+    is_new: bool = True
+    notes: list[str] = field(default_factory=list)
+
+    @classmethod
+    def from_text(cls, source: str, text: str, base: str = "") -> EditForm:
+        """Split a file into fields and body; a broken header is reported in the notes, not lost."""
+        text = text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")
+        form = cls(source=source, base=base, is_new=False)
+        match = FRONT_MATTER.match(text)
+        fields: dict = {}
+        if match:
+            try:
+                loaded = yaml.safe_load(match.group(1))
+                fields = loaded if isinstance(loaded, dict) else {}
+                text = text[match.end():]
+            except yaml.YAMLError:
+                form.notes.append("文件开头的信息块格式有误，原样显示在正文里；请把信息填到上面的栏目里，再删掉正文开头的信息块。")
+        form.title = _text(fields.get("title"))
+        form.collection = _text(fields.get("collection"))
+        form.volume = _text(fields.get("volume"))
+        form.order = _text(fields.get("order"))
+        tags = fields.get("tags")
+        form.tags = "、".join(map(str, tags)) if isinstance(tags, list) else _text(tags)
+        form.origin = _text(fields.get("source"))
+        form.effective = _text(fields.get("effective"))
+        form.status = _text(fields.get("status")) or "现行"
+        form.summary = _text(fields.get("summary"))
+        form.level = _text(fields.get("level"))
+        form.body = _without_title_line(text.strip("\n"), form.title)
+        return form
+
+    @classmethod
+    def from_request(cls, values) -> EditForm:
+        """The fields as posted by the edit page."""
+        def get(name: str) -> str:
+            value = values.get(name)
+            return "" if value is None else str(value).strip()
+
+        return cls(source=get("source"), title=get("title"), collection=get("collection"), volume=get("volume"),
+                   order=get("order"), tags=get("tags"), origin=get("origin"), effective=get("effective"),
+                   status=get("status") or "现行", summary=get("summary"), level=get("level"),
+                   body=str(values.get("body") or "").replace("\r\n", "\n").strip("\n"), base=get("base"),
+                   is_new=get("is_new") == "1")
+
+    def fields(self) -> dict:
+        """Front matter for the parser; raises ContentError naming the box to fix."""
+        if not self.title:
+            raise ContentError("请填写标题")
+        if not self.collection:
+            raise ContentError("请选择或填写书架")
+        if self.status not in SHELF_STATUSES:
+            raise ContentError(f"状态只能是 {'、'.join(SHELF_STATUSES)}")
+        if self.effective and not DATE.match(self.effective):
+            raise ContentError("生效日期请写成 2025-01-01 的样子")
+        if self.order and not self.order.isdigit():
+            raise ContentError("排序请填数字，例如 3")
+        if not self.body.strip():
+            raise ContentError("正文是空的")
+        return {"title": self.title, "collection": self.collection, "volume": self.volume,
+                "order": int(self.order) if self.order else None,
+                "tags": [t for t in TAG_SPLIT.split(self.tags) if t], "source": self.origin,
+                "effective": self.effective, "status": self.status, "summary": self.summary, "level": self.level}
+
+    def markdown(self) -> str:
+        """The file to write: front matter and body."""
+        return compose_markdown(self.fields(), self.body)
+
+    def document(self, source: str | None = None) -> Document:
+        """Parse exactly what would be written, with the same parser the build uses."""
+        source = source or self.source or "预览.md"
+        parts = source.split("/")
+        return parse_document(SourceFile(source, self.markdown(), parts[0] if len(parts) > 1 else "",
+                                         parts[1] if len(parts) > 2 else ""))
+
+
+def _without_title_line(body: str, title: str) -> str:
+    """Drop the "# title" line compose_markdown puts before a body that opens with a heading (it adds it again)."""
+    first, _, rest = body.partition("\n")
+    if title and first.strip() == f"# {title}":
+        return rest.lstrip("\n")
+    return body
+
+
+def _text(value) -> str:
+    return "" if value is None else str(value).strip()
+
+
+def read_text(path: Path) -> tuple[str, str]:
+    """A file's text (any encoding the loader knows) and the hash of its bytes."""
+    data = path.read_bytes()
+    return decode(data), file_hash(data)
+
+
+def write_text(path: Path, text: str) -> None:
+    """UTF-8, written atomically."""
+    write_atomic(path, text.encode("utf-8"))
+
+
+@dataclass(frozen=True)
+class TrashEntry:
+    """A deleted text kept in <data dir>/trash/<id>.md until it is restored."""
+
+    id: int
+    source: str
+    title: str
+    trashed_at: float
+    author: str
+
+    @property
+    def when(self) -> str:
+        return time.strftime("%Y-%m-%d %H:%M", time.localtime(self.trashed_at))
+
+
+class Trash(Table):
+    """Deleted texts: the files in <data dir>/trash and where they came from in the editor's database."""
+
+    SCHEMA = """
+    CREATE TABLE IF NOT EXISTS trash (
+        id INTEGER PRIMARY KEY AUTOINCREMENT, source TEXT NOT NULL, title TEXT NOT NULL,
+        trashed_at REAL NOT NULL, author TEXT NOT NULL
+    );
+    """
+
+    def __init__(self, data_root: Path):
+        super().__init__(data_root)
+        self.folder = Path(data_root) / "trash"
+
+    def put(self, path: Path, source: str, title: str, author: str) -> int:
+        """Move a file into the trash; returns the entry's number."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        with self.conn:
+            cursor = self.conn.execute("INSERT INTO trash (source, title, trashed_at, author) VALUES (?, ?, ?, ?)",
+                                       (source, title, time.time(), author))
+            shutil.move(path, self.folder / f"{cursor.lastrowid}.md")  # the row is rolled back if this fails
+        return cursor.lastrowid
+
+    def entries(self) -> list[TrashEntry]:
+        rows = self.conn.execute("SELECT * FROM trash ORDER BY id DESC")
+        return [TrashEntry(**row) for row in rows]
+
+    def entry(self, entry_id: int) -> TrashEntry | None:
+        row = self.conn.execute("SELECT * FROM trash WHERE id = ?", (entry_id,)).fetchone()
+        return TrashEntry(**row) if row else None
+
+    def restore(self, entry_id: int, root: Path) -> TrashEntry:
+        """Move a deleted file back where it was; refuses to overwrite a text written there since."""
+        entry = self.entry(entry_id)
+        if entry is None:
+            raise ContentError("回收站里没有这一项（可能已经恢复了）")
+        target = path_in(root, entry.source)
+        if target.exists():
+            raise ContentError(f"原来的位置已经有一篇「{entry.source}」；请先把那篇改名或删除，再恢复")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with self.conn:
+            self.conn.execute("DELETE FROM trash WHERE id = ?", (entry_id,))
+            shutil.move(self.folder / f"{entry_id}.md", target)
+        return entry
+
+    def text(self, entry_id: int) -> str:
+        data = (self.folder / f"{entry_id}.md").read_bytes()
+        return decode(data)

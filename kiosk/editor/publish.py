@@ -1,0 +1,125 @@
+"""Publishing: rebuild the index incrementally after a save, queue the changed texts' audio, and report progress."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+
+from indexer.build import BuildReport, build_index
+from indexer.documents import Document
+from indexer.errors import KioskError
+from indexer.narration import narrate
+from indexer.store import Store
+
+from ..services import Services, SpeechService
+
+log = logging.getLogger("kiosk.editor")
+# Saving and building one at a time within this server; builds from other processes are refused by the index lock.
+publish_lock = threading.RLock()
+# Listeners come first: on-demand audio is priority 0 and their read-ahead 1 to 41.
+PUBLISH_PRIORITY = 100.0
+
+
+@dataclass
+class Published:
+    """What a publish did: the build report, the sentences queued for audio, and any problem to show."""
+
+    report: BuildReport | None = None
+    queued: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    def skipped_reason(self, source: str) -> str | None:
+        if self.report is None:
+            return None
+        return next((reason for skipped, reason in self.report.skipped if skipped == source), None)
+
+
+def publish(services: Services) -> Published:
+    """Bring the index in line with the content roots, then queue audio for every document that changed."""
+    result = Published()
+    with publish_lock:
+        try:
+            result.report = build_index(services.data, list(services.settings.content))
+        except KioskError as exc:
+            result.problems.append(f"发布没有完成：{exc}")
+            return result
+    store = services.store()
+    try:
+        for doc_id in result.report.changed_docs:
+            doc = store.document(doc_id)
+            if doc is not None:
+                result.queued += queue_audio(services.speech, doc, store)
+    except KioskError as exc:
+        result.problems.append(f"语音排队失败（文字已发布）：{exc}")
+    finally:
+        store.close()
+    return result
+
+
+def queue_audio(speech: SpeechService, doc: Document, store: Store) -> int:
+    """Queue every sentence of a document that has no audio yet, from its start; returns how many."""
+    lines = speech.lines(doc, store)
+    missing = [line for line in lines if not speech.cache.has(line.key)]
+    if not missing:
+        return 0
+    pool = speech.pool()
+    for distance, line in enumerate(missing):
+        future = pool.submit(line.key, line.spoken, priority=PUBLISH_PRIORITY + distance)
+        future.add_done_callback(lambda f, data=speech.data: _record_duration(data, f))
+    return len(missing)
+
+
+def _record_duration(data, future: Future) -> None:
+    """Durations let the player show lengths and offsets (as SpeechService does for its own renders)."""
+    if future.cancelled() or future.exception() is not None:
+        return
+    rendered = future.result()
+    store = Store(data.database)
+    try:
+        store.set_durations([(rendered.duration, rendered.key)])
+    finally:
+        store.close()
+
+
+class AudioProgress:
+    """How many of a document's sentences are in the audio cache; sentence keys remembered per text version."""
+
+    def __init__(self) -> None:
+        self._keys: dict[tuple[str, str], list[str]] = {}
+        self._lock = threading.Lock()
+
+    def counts(self, speech: SpeechService, store: Store, doc_ids: list[str]) -> dict[str, tuple[int, int]]:
+        """{doc id: (cached, total)}; empty when there is no voice."""
+        if speech.settings is None:
+            return {}
+        result = {}
+        for doc_id in doc_ids:
+            doc = store.document(doc_id)
+            if doc is None:
+                continue
+            keys = self._sentence_keys(speech, doc)
+            result[doc_id] = (sum(1 for key in keys if speech.cache.has(key)), len(keys))
+        return result
+
+    def _sentence_keys(self, speech: SpeechService, doc: Document) -> list[str]:
+        digest = hashlib.sha1("\x00".join(p.text for p in doc.passages).encode("utf-8")).hexdigest()
+        memo = (doc.id, f"{speech.settings.version}:{speech.settings.rate}:{digest}")
+        with self._lock:
+            keys = self._keys.get(memo)
+        if keys is None:
+            keys = [line.key for line in narrate(doc, speech.settings)]
+            with self._lock:
+                if len(self._keys) > 5000:
+                    self._keys.clear()
+                self._keys[memo] = keys
+        return keys
+
+
+def reload_speech(services: Services) -> None:
+    """Start a new speech service so new pronunciations apply at once; the old one's workers are stopped."""
+    old = services.speech
+    services.speech = SpeechService(services.data, services.settings)
+    old.close()
