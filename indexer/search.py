@@ -90,7 +90,10 @@ class Searcher:
         """Pick up a build that finished since the last query."""
         with self._lock:
             if not self._searcher.up_to_date():
-                self._searcher = self._searcher.refresh()
+                # A whole new searcher: whoosh's refresh() keeps open segment readers, so deletions in them
+                # would stay invisible and text edited away would stay findable.
+                stale, self._searcher = self._searcher, self._index.searcher()
+                stale.close()
                 self._load_catalog()
 
     def _load_catalog(self) -> None:

@@ -533,7 +533,7 @@ def test_every_save_is_a_version_with_a_diff_and_restore(signed_in):
     assert signed_in.search("第二次加的一段话")
     assert signed_in.post("/editor/history/restore", {"id": ids[0]}).status_code == 302
     assert path.read_text(encoding="utf-8") == original
-    fresh = Searcher(signed_in.data)  # the index itself; the kiosk's warm searcher: see the xfail test below
+    fresh = Searcher(signed_in.data)  # the index itself, apart from the kiosk's warm searcher
     try:
         assert not any(h.source == REPAIR_FUND for h in fresh.search("第二次加的一段话").hits)
     finally:
@@ -542,9 +542,6 @@ def test_every_save_is_a_version_with_a_diff_and_restore(signed_in):
     assert "恢复旧版" in page
 
 
-@pytest.mark.xfail(strict=True, reason="indexer.search.Searcher.refresh() uses whoosh's searcher.refresh(), which "
-                   "reuses open segment readers: deletions in them stay invisible and merged segments are kept, so "
-                   "text edited away stays findable until restart. Fix: open self._index.searcher() instead.")
 def test_the_kiosks_warm_searcher_forgets_text_edited_away(signed_in):
     for sentence in ("第一次加的一段话。", "第二次加的一段话。"):
         fields = FormFields.of(signed_in.client.get("/editor/edit", query_string={"source": REPAIR_FUND}).get_data(as_text=True))
