@@ -21,6 +21,7 @@ CREATE TABLE IF NOT EXISTS documents (
 );
 CREATE TABLE IF NOT EXISTS speech (key TEXT PRIMARY KEY, spoken TEXT NOT NULL, duration REAL);
 """
+CATALOG_COLUMNS = "id, source, title, collection, volume, ord, status, level, effective, chars"
 
 
 @dataclass(frozen=True)
@@ -127,7 +128,10 @@ class Store:
 
     def catalog(self) -> list[CatalogEntry]:
         """All documents in shelf order."""
-        rows = self.conn.execute(
-            "SELECT id, source, title, collection, volume, ord, status, level, effective, chars FROM documents "
-            "ORDER BY collection, volume, ord, title")
+        rows = self.conn.execute(f"SELECT {CATALOG_COLUMNS} FROM documents ORDER BY collection, volume, ord, title")
         return [CatalogEntry(*row) for row in rows]
+
+    def catalog_entry(self, doc_id: str) -> CatalogEntry | None:
+        """One document's listing, or None if no document has that id."""
+        row = self.conn.execute(f"SELECT {CATALOG_COLUMNS} FROM documents WHERE id = ?", (doc_id,)).fetchone()
+        return CatalogEntry(*row) if row else None

@@ -11,9 +11,11 @@ from indexer.audio_cache import KEY
 from indexer.errors import SearchError, SpeechError
 
 from .shelves import shelves
+from .usage import Listen, Usage
 
 bp = Blueprint("api", __name__)
 AUDIO_MAX_AGE = 365 * 24 * 3600  # content-addressed: a key's sound never changes
+USAGE_MAX_BYTES = 2048
 
 
 def services():
@@ -101,6 +103,37 @@ def document_audio(doc_id: str):
     response = Response(data, mimetype="audio/mpeg")
     response.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(doc.title)}.mp3"
     return response.make_conditional(request, accept_ranges=True, complete_length=len(data))
+
+
+@bp.post("/api/usage")
+def usage():
+    """Anonymous counts sent by the pages: a search the visitor settled on, or one page view's listening."""
+    if (request.content_length or 0) > USAGE_MAX_BYTES:
+        abort(413)
+    event = request.get_json(force=True, silent=True)
+    if not isinstance(event, dict) or event.get("kind") not in ("search", "listen"):
+        abort(400)
+    try:
+        if event["kind"] == "search":
+            record = dict(query=str(event["q"]), hits=int(event["hits"]), collection=str(event.get("collection") or ""))
+        else:
+            record = dict(doc=str(event["doc"]), seconds=float(event["seconds"]), passage=str(event["passage"])[:64],
+                          position=int(event["position"]), total=int(event["total"]))
+    except (KeyError, TypeError, ValueError):
+        abort(400)
+    with Usage(services().data.root) as counts:
+        if event["kind"] == "search":
+            counts.record_search(**record)
+        else:
+            store = services().store()
+            try:
+                entry = store.catalog_entry(record["doc"])
+            finally:
+                store.close()
+            if entry is None:
+                abort(404)
+            counts.record_listen(Listen(collection=entry.collection, **record))
+    return "", 204
 
 
 @bp.get("/healthz")

@@ -14,6 +14,7 @@ from indexer.segment import split_passage
 
 from .network import public_base_url
 from .shelves import shelves
+from .usage import Usage, days_back
 
 bp = Blueprint("pages", __name__)
 TOPIC_CHIPS = ("物业费", "业主大会", "业委会", "维修资金", "电梯", "停车位", "装修", "漏水", "噪音", "养狗",
@@ -37,9 +38,21 @@ def home():
     """Big tiles for the shelves; continue-listening is filled in by the browser."""
     store = services().store()
     try:
-        return render_template("home.html", shelves=shelves(store.catalog()), wifi=_wifi_qr())
+        catalog = store.catalog()
     finally:
         store.close()
+    return render_template("home.html", shelves=shelves(catalog), wifi=_wifi_qr(), popular=_popular(catalog))
+
+
+POPULAR_SHOWN = 5
+
+
+def _popular(catalog) -> list:
+    """This week's most played documents that are still on the shelves."""
+    titles = {entry.id: entry for entry in catalog}
+    with Usage(services().data.root) as usage:
+        rows = usage.most_listened(days_back(7), limit=POPULAR_SHOWN * 2)
+    return [titles[row["doc"]] for row in rows if row["doc"] in titles][:POPULAR_SHOWN]
 
 
 @bp.get("/shelf/<name>")
@@ -84,6 +97,9 @@ def search():
             result = services().searcher().search(query, limit=20, collection=collection)
         except SearchError as exc:
             problem = str(exc)
+        else:
+            with Usage(services().data.root) as usage:
+                usage.record_search(query, len(result.hits), collection or "")
     return render_template("search.html", query=query, result=result, problem=problem)
 
 

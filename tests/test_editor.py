@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import os
 import re
 import shutil
@@ -150,7 +151,8 @@ class FormFields(HTMLParser):
 
 @pytest.mark.parametrize("path", ["/editor/", "/editor/new", f"/editor/edit?source={REPAIR_FUND}", "/editor/upload",
                                   "/editor/trash", "/editor/pronunciations", "/editor/users",
-                                  f"/editor/history?source={REPAIR_FUND}"])
+                                  f"/editor/history?source={REPAIR_FUND}", "/editor/stats",
+                                  "/editor/stats/searches.csv"])
 def test_editor_pages_send_strangers_to_sign_in(site, path):
     response = site.client.get(path)
     assert response.status_code == 302 and response.headers["Location"].startswith("/editor/signin?next=")
@@ -596,6 +598,50 @@ def test_pronunciations_are_added_validated_and_removed(signed_in):
     assert "行长" in page and "hang2 zhang3" in page
     assert signed_in.post("/editor/pronunciations", {"term": "行长", "remove": "1"}).status_code == 302
     assert "行长" not in user_file.read_text(encoding="utf-8")
+
+
+# -- statistics ----------------------------------------------------------------------------------------
+
+def report_listening(site: Site, doc_id: str, position: int, total: int, seconds: float = 40) -> None:
+    response = site.client.post("/api/usage", json={"kind": "listen", "doc": doc_id, "seconds": seconds,
+                                                    "passage": f"p{position}", "position": position, "total": total})
+    assert response.status_code == 204
+
+
+def test_statistics_show_what_was_not_found_what_was_heard_and_where_it_stopped(signed_in):
+    titles = {title: doc_id for doc_id, title in signed_in.catalog().items()}
+    fund = titles["专项维修资金怎么用"]
+    for query in ("充电桩安装", "充电桩安装", "维修基金"):
+        signed_in.client.get("/search", query_string={"q": query})
+    for position in (0, 0, 1, 9):
+        report_listening(signed_in, fund, position, total=10)
+    report_listening(signed_in, titles["业主委员会的成立"], 2, total=4)
+    page = signed_in.client.get("/editor/stats").get_data(as_text=True)
+    unanswered = page[page.index("没有搜到内容的搜索"):page.index("每天的收听")]
+    assert "充电桩安装" in unanswered and "维修基金" not in unanswered  # that one found its answer
+    assert 'title=%E5%85%85%E7%94%B5%E6%A1%A9' in unanswered  # 写一篇 starts a text with the searched words as its title
+    popular = page[page.index("最常听的文章"):page.index("各书架的收听")]
+    assert popular.index("专项维修资金怎么用") < popular.index("业主委员会的成立")
+    charts = json.loads(re.search(r'<script type="application/json" id="chart-data">(.*?)</script>', page, re.S).group(1))
+    assert charts["stops"]["counts"] == [2, 1, 0, 0, 0, 0, 0, 0, 0, 1]  # the most-heard text is chosen first
+    assert charts["popular"]["plays"] == [4, 1] and sum(charts["daily"]["plays"]) == 5
+    assert "vendor/chart.js/chart.umd.min.js" in page
+    other = signed_in.client.get("/editor/stats", query_string={"doc": titles["业主委员会的成立"], "shelf": "有声党建"})
+    assert "最常听的文章" in other.get_data(as_text=True) and other.status_code == 200
+
+
+def test_statistics_export_csv_that_excel_reads(signed_in):
+    fund = next(doc_id for doc_id, title in signed_in.catalog().items() if title == "专项维修资金怎么用")
+    signed_in.client.get("/search", query_string={"q": "没有的东西嘿嘿"})
+    report_listening(signed_in, fund, 3, total=10, seconds=90)
+    listens = signed_in.client.get("/editor/stats/listens.csv", query_string={"days": 7})
+    assert listens.mimetype == "text/csv" and "attachment" in listens.headers["Content-Disposition"]
+    text = listens.data.decode("utf-8")
+    assert text.startswith("\ufeff日期,书架,文章,标题,播放次数,收听分钟,听完次数")
+    assert f",{fund},专项维修资金怎么用,1,1.5,0" in text
+    searches = signed_in.client.get("/editor/stats/searches.csv").data.decode("utf-8")
+    assert "没有的东西嘿嘿,0,1" in searches
+    assert signed_in.client.get("/editor/stats/passwords.csv").status_code == 404
 
 
 # -- the command line ---------------------------------------------------------------------------------

@@ -114,8 +114,8 @@ def publish_all():
 
 @bp.get("/new")
 def new():
-    """An empty form for a new text."""
-    form = EditForm(collection=request.args.get("shelf", ""))
+    """An empty form for a new text (the statistics page passes a title that visitors searched for)."""
+    form = EditForm(collection=request.args.get("shelf", ""), title=request.args.get("title", "")[:100])
     return render_edit(form)
 
 

@@ -20,6 +20,9 @@ function appLink(path, params = {}) {
 }
 window.appLink = appLink;
 
+// Anonymous counts for the editors (what was searched, what was heard); nothing identifies the visitor.
+window.kioskUsage = (event) => { try { navigator.sendBeacon("/api/usage", JSON.stringify(event)); } catch { /* optional */ } };
+
 const toast = document.getElementById("toast");
 let toastTimer = null;
 window.kioskToast = (text) => {
@@ -59,6 +62,7 @@ async function liveSearch() {
     const body = await response.json();
     if (input.value.trim() !== q) return;
     results.replaceChildren(body.ok ? renderHits(body.hits, q) : notice(body.error));
+    if (body.ok) settle({ kind: "search", q, hits: body.hits.length });
   } catch { results.replaceChildren(notice("网络不通，请稍后再试。")); }
 }
 function notice(text) { const p = document.createElement("p"); p.className = "notice"; p.textContent = text; return p; }
@@ -87,6 +91,11 @@ function renderHits(hits, q) {
   return list;
 }
 input?.addEventListener("input", () => { clearTimeout(searchTimer); searchTimer = setTimeout(liveSearch, 250); });
+// A search counts once the visitor stops typing (or leaves with its results), not at every keystroke.
+let settled = null, settleTimer = null;
+function settle(event) { clearTimeout(settleTimer); settled = event; settleTimer = setTimeout(countSettled, 2000); }
+function countSettled() { if (settled) window.kioskUsage(settled); settled = null; }
+addEventListener("pagehide", countSettled);
 
 // The kiosk has no keyboard: letters for pinyin initials, digits for article numbers, topic chips.
 const keyboard = document.getElementById("keyboard");

@@ -83,6 +83,21 @@
   }
 
   function stop() { wantPlaying = false; audio.pause(); setPlaying(false); }
+
+  // How long this page view listened and where it stopped, counted anonymously for the editors.
+  let heardMs = 0, soundingSince = null;
+  audio.addEventListener("playing", () => { soundingSince ??= performance.now(); });
+  audio.addEventListener("pause", () => { if (soundingSince != null) heardMs += performance.now() - soundingSince; soundingSince = null; });
+  function countListening() {
+    if (soundingSince != null) { heardMs += performance.now() - soundingSince; soundingSince = performance.now(); }
+    const seg = segments[Math.max(current, 0)];
+    if (heardMs < 3000 || !seg) return;
+    window.kioskUsage?.({ kind: "listen", doc: docId, seconds: Math.round(heardMs / 1000), passage: seg.passage,
+      position: Math.max(current, 0), total: segments.length });
+    heardMs = 0;
+  }
+  addEventListener("pagehide", countListening);
+  document.addEventListener("visibilitychange", () => { if (document.hidden && !wantPlaying) countListening(); });
   function setPlaying(on) {
     playButton.querySelector(".label").textContent = on ? "暂停" : "播放";
     playButton.querySelector(".play-icon").textContent = on ? "❚❚" : "▶";
