@@ -600,6 +600,52 @@ def test_pronunciations_are_added_validated_and_removed(signed_in):
     assert "行长" not in user_file.read_text(encoding="utf-8")
 
 
+# -- bulk import from the editor -------------------------------------------------------------------------
+
+def wait_for_import(site: Site, seconds: float = 60) -> dict:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        job = site.client.get("/editor/api/import").get_json()["job"]
+        if not job["running"]:
+            return job
+        time.sleep(0.1)
+    raise AssertionError(f"the import did not finish: {job}")
+
+
+def test_an_admin_imports_a_folder_from_the_editor_with_progress(site, tmp_path, content_dir):
+    folder = tmp_path / "街道来文"
+    folder.mkdir()
+    (folder / "通知.txt").write_bytes(GBK_NOTICE.encode("gbk"))
+    (folder / "办法.docx").write_bytes(make_docx())
+    (folder / "照片.jpg").write_bytes(b"\xff\xd8\xff" + b"0" * 100)
+    assert site.sign_in("管理员").status_code == 302
+    assert "批量导入" in site.client.get("/editor/").get_data(as_text=True)
+    assert site.post("/editor/import", {"source": str(folder), "folder": "来文"}).status_code == 302
+    job = wait_for_import(site)
+    assert job["stage"] == "done" and job["total"] == 2, job
+    assert "复制 1 个，转换 1 个" in job["summary"] and "新增 2 篇" in job["summary"]
+    assert (content_dir / "来文" / "办法.md").is_file()
+    assert any(hit["source"] == "来文/办法.md" for hit in site.search("公共收益每季度公示"))
+    page = site.client.get("/editor/import").get_data(as_text=True)
+    assert "已完成" in page and str(folder) in page
+    again = site.post("/editor/import", {"source": str(folder), "folder": "来文"})
+    assert again.status_code == 302 and "未变 2 个" in wait_for_import(site)["summary"]
+
+
+@pytest.mark.parametrize("source, message", [("", "请填写"), ("相对/路径", "以 / 开头"),
+                                             ("/没有/这个/文件夹", "U 盘插好了吗")])
+def test_import_of_a_folder_that_is_not_there_says_why(site, source, message):
+    site.sign_in("管理员")
+    response = site.post("/editor/import", {"source": source})
+    assert response.status_code == 400 and message in response.get_data(as_text=True)
+
+
+def test_only_admins_import(signed_in, tmp_path):
+    assert signed_in.client.get("/editor/import").status_code == 403
+    assert signed_in.post("/editor/import", {"source": str(tmp_path)}).status_code == 403
+    assert signed_in.client.get("/editor/api/import").get_json()["status"] == 403
+
+
 # -- statistics ----------------------------------------------------------------------------------------
 
 def report_listening(site: Site, doc_id: str, position: int, total: int, seconds: float = 40) -> None:
