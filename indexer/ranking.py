@@ -59,6 +59,10 @@ class PassageScorer:
 
     def score(self, concepts: list[dict[str, float]]) -> np.ndarray:
         """BM25F per record: a concept scores its best variant; matching more concepts earns a bonus."""
+        return self.score_and_matched(concepts)[0]
+
+    def score_and_matched(self, concepts: list[dict[str, float]]) -> tuple[np.ndarray, np.ndarray]:
+        """BM25F per record, and how many of the query's concepts each record matches."""
         total = np.zeros(self.size, dtype=np.float32)
         matched = np.zeros(self.size, dtype=np.float32)
         n = max(self.passages, 1)
@@ -77,7 +81,7 @@ class PassageScorer:
             matched += best > 0
         total *= 1 + COORD_BONUS * np.maximum(matched - 1, 0)
         total[~self.alive] = 0
-        return total
+        return total, matched
 
     def top(self, scores: np.ndarray, count: int) -> list[int]:
         """Record numbers of the highest positive scores, best first."""

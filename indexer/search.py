@@ -6,6 +6,7 @@ import html
 import re
 import threading
 import time
+from collections import OrderedDict
 from dataclasses import asdict, dataclass, field
 
 import jieba
@@ -13,6 +14,7 @@ import numpy as np
 from whoosh import index
 from whoosh.query import NumericRange, Or, Prefix, Term
 
+from . import embedding
 from .analysis import prepare_jieba, query_words, synonyms
 from .datadir import DataDir
 from .errors import SearchError
@@ -20,6 +22,7 @@ from .numerals import article_label, chinese_to_int
 from .pinyin_keys import normalize_pinyin_query
 from .ranking import PassageScorer
 from .store import CatalogEntry, Store
+from .vectors import VectorSet, VectorStore, passage_text, vector_key
 
 MAX_QUERY_CHARS = 100
 CONTROL = re.compile(r"[\x00-\x1f\x7f\u200b-\u200f\u2028-\u202e\ufeff]")
@@ -35,6 +38,17 @@ LEVEL_RANK = {"宪法": 0, "法律": 0, "行政法规": 1, "司法解释": 1, "�
 SNIPPET_CHARS = 90
 TITLE_ROUTE_SCORE = 0.75  # a title must cover at least half of the query's meaning to lead the results
 PASSAGES_PER_DOCUMENT = 2  # so one long law does not fill the page
+MODES = ("lexical", "semantic", "hybrid")
+# Hybrid: both scores scaled to 0..1 over their own candidates, then mixed. BM25 is weak on questions (the
+# law's words are not the visitor's), so a question leans on meaning; a short keyword query on the words.
+SEMANTIC_WEIGHT = {"question": 0.8, "keyword": 0.5}
+SEMANTIC_CANDIDATES = 100  # nearest passages whose similarity is scaled; the rest count as unrelated
+QUESTION = re.compile(r"吗|么|呢|怎|能不能|可不可以|可以|是否|谁|哪|几|多少|如何|为什么|要不要|该不该|算不算|[?？]")
+QUESTION_CHARS = 8  # a query this long reads as a sentence even without a question word
+WEAK_SIMILARITY = 0.86  # e5 similarities are compressed (unrelated ≈ 0.80-0.85); below this, the nearest passage is only loosely related: offer suggestions instead
+SUGGESTIONS = 5
+VECTOR_CHECK_SECONDS = 2.0  # how often a searcher looks for vectors a running build has added
+QUERY_CACHE = 256
 
 
 @dataclass
@@ -55,6 +69,16 @@ class Hit:
 
 
 @dataclass
+class Suggestion:
+    """"Did you mean": the heading of a passage close in meaning to a query that matched nothing well."""
+
+    label: str
+    doc: str
+    passage: str
+    url: str
+
+
+@dataclass
 class SearchResult:
     """Hits with how the query was understood."""
 
@@ -63,6 +87,8 @@ class SearchResult:
     took_ms: float = 0.0
     route: str = "text"  # article | pinyin | title | text | empty
     terms: list[str] = field(default_factory=list)
+    mode: str = "lexical"  # lexical | semantic | hybrid
+    suggestions: list[Suggestion] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -79,7 +105,12 @@ class Searcher:
         self._lock = threading.Lock()
         self._searcher = self._index.searcher()
         self._catalog: dict[str, CatalogEntry] = {}
+        self._vector_store = VectorStore(data)
+        self._vectors = VectorSet()
+        self._vectors_checked = 0.0
+        self._query_vectors: OrderedDict[str, np.ndarray] = OrderedDict()
         self._load_catalog()
+        self._load_vectors()
         prepare_jieba()
 
     def close(self) -> None:
@@ -87,7 +118,7 @@ class Searcher:
         self._store.close()
 
     def refresh(self) -> None:
-        """Pick up a build that finished since the last query."""
+        """Pick up a build that finished since the last query, and vectors a build has added since."""
         with self._lock:
             if not self._searcher.up_to_date():
                 # A whole new searcher: whoosh's refresh() keeps open segment readers, so deletions in them
@@ -95,6 +126,26 @@ class Searcher:
                 stale, self._searcher = self._searcher, self._index.searcher()
                 stale.close()
                 self._load_catalog()
+                self._vectors_checked = 0.0
+        if time.monotonic() - self._vectors_checked > VECTOR_CHECK_SECONDS:
+            self._load_vectors()
+
+    @property
+    def vector_count(self) -> int:
+        """How many passage vectors the searcher holds (0 until a build has embedded some)."""
+        return len(self._vectors)
+
+    def semantic_problem(self) -> str | None:
+        """Why semantic and hybrid search cannot run right now; None when they can."""
+        if not len(self._vectors):
+            return "还没有语义向量：请运行 kiosk build（不带 --no-vectors）"
+        if embedding.embedder() is None:
+            return embedding.problem()
+        return None
+
+    def clear_query_cache(self) -> None:
+        """Forget encoded queries (for benchmarks that time the encoding)."""
+        self._query_vectors.clear()
 
     def _load_catalog(self) -> None:
         """Catalog and scoring arrays for the current index generation."""
@@ -103,6 +154,37 @@ class Searcher:
         self._weights = np.array([self._record_weight(d) for d in self._scorer.doc_ids], dtype=np.float32)
         self._masks: dict[str, np.ndarray] = {}
         self._places = {place for entry in self._catalog.values() for place in _places(entry.title)}
+        self._record_keys: list[bytes | None] | None = None
+        self._record_rows: np.ndarray | None = None
+
+    def _load_vectors(self) -> None:
+        """Passage vectors of the current model, and which index record each belongs to; cheap when unchanged."""
+        self._vectors_checked = time.monotonic()
+        generation = self._vector_store.generation()
+        if generation == self._vectors.generation and self._record_rows is not None:
+            return
+        vectors = self._vector_store.load() if generation else VectorSet()
+        with self._lock:
+            if len(vectors) and self._record_keys is None:
+                self._record_keys = self._passage_keys()
+            rows = None
+            if len(vectors):
+                rows = np.fromiter((vectors.keys.get(key, -1) if key else -1 for key in self._record_keys),
+                                   dtype=np.int64, count=len(self._record_keys))
+            self._vectors, self._record_rows = vectors, rows
+
+    def _passage_keys(self) -> list[bytes | None]:
+        """The vector key of every index record (None for records that are not passages)."""
+        keys: list[bytes | None] = []
+        reader = self._searcher.reader()
+        for number in range(self._scorer.size):
+            if self._scorer.lengths["body"][number] > 0 and self._scorer.alive[number]:
+                stored = reader.stored_fields(number)
+                text = passage_text(stored.get("title", ""), stored.get("headings", ""), stored.get("body", ""))
+                keys.append(vector_key(text))
+            else:
+                keys.append(None)
+        return keys
 
     def _record_weight(self, doc_id: str) -> float:
         entry = self._catalog.get(doc_id)
@@ -110,13 +192,19 @@ class Searcher:
             return 1.0
         return STATUS_WEIGHT.get(entry.status, 1.0) * LEVEL_WEIGHT.get(entry.level, 1.0)
 
-    def search(self, query: str, limit: int = 10, collection: str | None = None) -> SearchResult:
-        """Route the query (article, pinyin, title, words) and return diversified, highlighted hits."""
+    def search(self, query: str, limit: int = 10, collection: str | None = None,
+               mode: str | None = None) -> SearchResult:
+        """Route the query (article, pinyin, title, words) and return diversified, highlighted hits.
+
+        ``mode`` ranks the words by BM25 (lexical), by meaning (semantic) or both (hybrid); the default is
+        hybrid when passage vectors and the model are there, lexical otherwise.
+        """
         started = time.perf_counter()
         self.refresh()
+        mode = self._resolve_mode(mode)
         text = CONTROL.sub(" ", query or "").strip()[:MAX_QUERY_CHARS]
         limit = max(1, min(int(limit), 50))
-        result = SearchResult(query=text)
+        result = SearchResult(query=text, mode=mode)
         if text:
             for route in (self._article_route, self._pinyin_route, self._title_and_text_route):
                 if route(text, limit, collection, result):
@@ -125,6 +213,17 @@ class Searcher:
             result.route = result.route or "text"
         result.took_ms = round((time.perf_counter() - started) * 1000, 2)
         return result
+
+    def _resolve_mode(self, mode: str | None) -> str:
+        if mode is None:
+            return "hybrid" if self.semantic_problem() is None else "lexical"
+        if mode not in MODES:
+            raise SearchError(f"未知的检索方式「{mode}」：可选 {'、'.join(MODES)}")
+        if mode != "lexical":
+            problem = self.semantic_problem()
+            if problem:
+                raise SearchError(problem)
+        return mode
 
     # -- routes -------------------------------------------------------------------------------
 
@@ -171,7 +270,7 @@ class Searcher:
         result.route = "pinyin"
         result.hits = [self._title_hit(entry) for entry in docs[:limit]]
         if terms and len(result.hits) < limit:
-            words = self._text_hits(" ".join(terms[:3]), limit - len(result.hits), collection)
+            words = self._text_hits(" ".join(terms[:3]), limit - len(result.hits), collection, "lexical")
             seen = {h.doc for h in result.hits}
             result.hits += [h for h in words[0] if h.doc not in seen]
             result.terms = terms[:3]
@@ -179,12 +278,13 @@ class Searcher:
 
     def _title_and_text_route(self, text: str, limit: int, collection: str | None, result: SearchResult) -> bool:
         titled = [(entry, score) for entry, score in self._title_matches(text, collection) if score >= TITLE_ROUTE_SCORE]
-        hits, terms = self._text_hits(text, limit, collection)
+        hits, terms, suggestions = self._text_hits(text, limit, collection, result.mode)
         title_hits = [self._title_hit(entry) for entry, _ in titled[:3]]
         seen = {h.doc for h in title_hits}
         result.hits = (title_hits + [h for h in hits if h.doc not in seen])[:limit]
         result.terms = terms
         result.route = "title" if title_hits else "text"
+        result.suggestions = [] if title_hits else suggestions
         return True
 
     # -- helpers ------------------------------------------------------------------------------
@@ -213,27 +313,41 @@ class Searcher:
         inverted_date = "".join(chr(0x7F - ord(c)) if c.isascii() else c for c in entry.effective)
         return (0 if entry.status == "现行" else 1, LEVEL_RANK.get(entry.level, 1), inverted_date)
 
-    def _text_hits(self, text: str, limit: int, collection: str | None) -> tuple[list[Hit], list[str]]:
+    def _text_hits(self, text: str, limit: int, collection: str | None,
+                   mode: str) -> tuple[list[Hit], list[str], list[Suggestion]]:
+        """Passages for the query's words and/or meaning, diversified; suggestions when the match is weak."""
         words = query_words(text)
-        if not words:
-            return [], []
-        table = synonyms()
-        concepts, highlight = [], []
-        for word in words:
-            variants = {word: 1.0}
-            for target in table.get(word, ()):
-                variants.setdefault(target, 0.9)
-            if word not in table and len(word) > 2:
-                for part in jieba.cut_for_search(word):
-                    if len(part) > 1:
-                        variants.setdefault(part, 0.5)
-            highlight.extend(variants)
-            concepts.append(variants)
+        concepts, highlight = self._concepts(words)
+        query_vector = self._query_vector(text) if mode != "lexical" and self._record_rows is not None else None
+        if not concepts and query_vector is None:
+            return [], [], []
+        suggestions: list[Suggestion] = []
         with self._lock:
             scorer, weights = self._scorer, self._weights
-            scores = scorer.score(concepts) * weights
+            if concepts:
+                lexical, matched = scorer.score_and_matched(concepts)
+            else:
+                lexical = matched = np.zeros(scorer.size, dtype=np.float32)
+            if query_vector is None:
+                scores = lexical * weights
+            else:
+                similarity, has_vector = self._similarities(query_vector)
+                meaning = _scaled_similarity(similarity, has_vector)
+                peak = float(lexical.max()) if len(lexical) else 0.0
+                words_score = lexical / peak if peak > 0 else lexical
+                meaning = np.where(has_vector, meaning, words_score)  # passages not embedded yet: words only
+                if mode == "semantic":
+                    scores = meaning * weights
+                else:
+                    share = SEMANTIC_WEIGHT[_query_kind(text)]
+                    scores = (share * meaning + (1 - share) * words_score) * weights
+                best = float(similarity[has_vector].max()) if has_vector.any() else 0.0
+                if best < WEAK_SIMILARITY:
+                    # Nothing close in meaning: keep only passages that match most of the words, suggest the rest.
+                    suggestions = self._suggestions(similarity, has_vector, collection)
+                    scores = np.where(matched * 2 >= len(concepts), lexical, 0) * weights
             if collection:
-                scores *= self._collection_mask(collection)
+                scores = scores * self._collection_mask(collection)
             candidates = scorer.top(scores, limit * 8)
             named_places = [place for place in self._places if place in text]
             rescored = []
@@ -249,16 +363,79 @@ class Searcher:
                     score *= 1 + 0.15 * sum(1 for word in words if word in entry.title)
                 rescored.append((score, record))
             rescored.sort(key=lambda pair: -pair[0])
-            per_doc: dict[str, int] = {}
-            chosen = []
-            for score, record in rescored:
-                doc_id = scorer.doc_ids[record]
-                if per_doc.get(doc_id, 0) < PASSAGES_PER_DOCUMENT:
-                    per_doc[doc_id] = per_doc.get(doc_id, 0) + 1
-                    chosen.append((score, self._searcher.stored_fields(record)))
-                if len(chosen) == limit:
-                    break
-        return [self._hit(stored, highlight, score) for score, stored in chosen], words
+            chosen = [(score, self._searcher.stored_fields(record))
+                      for score, record in self._diversified(rescored, limit)]
+        return [self._hit(stored, highlight, score) for score, stored in chosen], words, suggestions
+
+    def _concepts(self, words: list[str]) -> tuple[list[dict[str, float]], list[str]]:
+        """Each query word with its synonyms and parts, weighted; and every variant, for highlighting."""
+        table = synonyms()
+        concepts, highlight = [], []
+        for word in words:
+            variants = {word: 1.0}
+            for target in table.get(word, ()):
+                variants.setdefault(target, 0.9)
+            if word not in table and len(word) > 2:
+                for part in jieba.cut_for_search(word):
+                    if len(part) > 1:
+                        variants.setdefault(part, 0.5)
+            highlight.extend(variants)
+            concepts.append(variants)
+        return concepts, highlight
+
+    def _diversified(self, ranked: list[tuple[float, int]], limit: int) -> list[tuple[float, int]]:
+        """Best first, at most PASSAGES_PER_DOCUMENT from one document."""
+        per_doc: dict[str, int] = {}
+        chosen = []
+        for score, record in ranked:
+            doc_id = self._scorer.doc_ids[record]
+            if per_doc.get(doc_id, 0) < PASSAGES_PER_DOCUMENT:
+                per_doc[doc_id] = per_doc.get(doc_id, 0) + 1
+                chosen.append((score, record))
+            if len(chosen) == limit:
+                break
+        return chosen
+
+    def _query_vector(self, text: str) -> np.ndarray:
+        """The query's embedding, remembered for repeated queries (suggestion taps, paging)."""
+        vector = self._query_vectors.get(text)
+        if vector is None:
+            vector = embedding.embedder().query(text)
+            self._query_vectors[text] = vector
+            if len(self._query_vectors) > QUERY_CACHE:
+                self._query_vectors.popitem(last=False)
+        return vector
+
+    def _similarities(self, query_vector: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Cosine similarity per index record, and which records have a vector at all."""
+        rows = self._record_rows
+        has_vector = rows >= 0
+        by_row = self._vectors.similarities(query_vector)
+        similarity = np.zeros(len(rows), dtype=np.float32)
+        similarity[has_vector] = by_row[rows[has_vector]]
+        similarity[~self._scorer.alive] = 0
+        has_vector &= self._scorer.alive
+        return similarity, has_vector
+
+    def _suggestions(self, similarity: np.ndarray, has_vector: np.ndarray, collection: str | None) -> list[Suggestion]:
+        """Headings of the nearest passages, one per document."""
+        scores = np.where(has_vector, similarity + 1.0, 0.0).astype(np.float32) * self._weights
+        if collection:
+            scores *= self._collection_mask(collection)
+        ranked = [(float(scores[r]), r) for r in self._scorer.top(scores, SUGGESTIONS * 4)]
+        found = []
+        for _, record in self._diversified(ranked, SUGGESTIONS * 4):
+            stored = self._searcher.stored_fields(record)
+            if any(s.doc == stored["doc"] for s in found):
+                continue
+            passage = stored["id"].split(":", 1)[1]
+            where = stored.get("article") or stored.get("headings", "").split(" ")[-1]
+            label = " ".join(x for x in (stored.get("title", ""), where) if x)
+            found.append(Suggestion(label=label, doc=stored["doc"], passage=passage,
+                                    url=f"/doc/{stored['doc']}?p={passage}#{passage}"))
+            if len(found) == SUGGESTIONS:
+                break
+        return found
 
     def _collection_mask(self, collection: str) -> np.ndarray:
         mask = self._masks.get(collection)
@@ -288,6 +465,27 @@ class Searcher:
             collection=entry.collection, status=entry.status, article=None, heading="",
             snippet=html.escape(_clip(first.text if first else "")), score=1.0, url=f"/doc/{entry.id}",
         )
+
+
+def _query_kind(text: str) -> str:
+    """question for a sentence in a visitor's words, keyword for a few words."""
+    return "question" if QUESTION.search(text) or len(text) >= QUESTION_CHARS else "keyword"
+
+
+def _scaled_similarity(similarity: np.ndarray, has_vector: np.ndarray) -> np.ndarray:
+    """Similarities mapped to 0..1 between the SEMANTIC_CANDIDATES-th nearest passage and the nearest one."""
+    scaled = np.zeros(len(similarity), dtype=np.float32)
+    values = similarity[has_vector]
+    if not len(values):
+        return scaled
+    count = min(SEMANTIC_CANDIDATES, len(values))
+    floor = float(np.partition(values, len(values) - count)[len(values) - count])
+    top = float(values.max())
+    if top > floor:
+        scaled[has_vector] = np.clip((values - floor) / (top - floor), 0.0, 1.0)
+    else:
+        scaled[has_vector] = 1.0
+    return scaled
 
 
 def _title_score(query: str, title: str, loose: bool = False) -> float:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 
+from indexer import embedding
 from indexer.audio_cache import AudioCache, segment_key
 from indexer.build import build_index
 from indexer.datadir import DataDir
@@ -17,10 +18,11 @@ from indexer.engines import ENGINE_NAMES, EngineChoice, engine_settings, resolve
 from indexer.errors import KioskError
 from indexer.narration import missing_audio, narrate, render
 from indexer.normalize import normalize_for_speech
-from indexer.search import Searcher
+from indexer.search import MODES, Searcher
 from indexer.segment import split_passage
 from indexer.store import Store
 from indexer.synthesis import SynthesisPool
+from indexer.vectors import embed_missing
 
 from .config import Settings, from_environment
 from .network import lan_addresses
@@ -57,9 +59,12 @@ def data_dir(settings: Settings) -> DataDir:
               help="内容目录，可重复；给出时替代 KIOSK_CONTENT")
 @click.option("--full", is_flag=True, help="丢弃旧检索库，全部重建")
 @click.option("--no-audio", is_flag=True, help="只建检索库，不合成语音")
+@click.option("--no-vectors", is_flag=True, help="不生成语义向量（只用关键词检索）")
 @click.pass_obj
-def build(settings: Settings, content: tuple[Path, ...], full: bool, no_audio: bool) -> None:
-    """Index new and changed texts (and synthesize their audio); exit code 1 if any file was skipped."""
+def build(settings: Settings, content: tuple[Path, ...], full: bool, no_audio: bool, no_vectors: bool) -> None:
+    """Index new and changed texts, embed their passages for semantic search and synthesize their audio;
+    exit code 1 if any file was skipped. The keyword index is usable as soon as it is written; vectors are
+    added while the build goes on and can be interrupted and resumed."""
     roots = list(content) or list(settings.content)
     data = data_dir(settings)
     with click.progressbar(length=1, label="建立检索库", file=sys.stderr, show_eta=True, show_pos=True) as bar:
@@ -73,9 +78,31 @@ def build(settings: Settings, content: tuple[Path, ...], full: bool, no_audio: b
         click.echo(f"注意 {source}：{reason}", err=True)
     for source, reason in report.skipped:
         click.echo(f"跳过 {source}：{reason}", err=True)
+    if not no_vectors:
+        _build_vectors(data)
     failed_audio = 0 if no_audio else _build_audio(settings, data)
     if not report.ok or failed_audio:
         sys.exit(1)
+
+
+def _build_vectors(data: DataDir) -> None:
+    """Embed passages that have no vector for their current text; a missing model is a note, not a failure."""
+    model = embedding.embedder()
+    if model is None:
+        click.echo(f"没有生成语义向量：{embedding.problem()}", err=True)
+        return
+    with click.progressbar(length=1, label="生成语义向量", file=sys.stderr, show_eta=True, show_pos=True) as bar:
+        def progress(done: int, total: int) -> None:
+            bar.length = total
+            bar.update(done - bar.pos)
+        report = embed_missing(data, model, progress=progress)
+    if report.busy:
+        click.echo("语义向量：另一个建库任务正在生成，这次跳过", err=True)
+        return
+    for part in report.dropped_parts:
+        click.echo(f"语义向量：{part} 已损坏，已删除并重新生成", err=True)
+    click.echo(f"语义向量：新生成 {report.embedded}，沿用 {report.reused}，删除过时 {report.removed}"
+               f"（{report.seconds:.1f} 秒）")
 
 
 def _build_audio(settings: Settings, data: DataDir) -> int:
@@ -111,19 +138,26 @@ def _build_audio(settings: Settings, data: DataDir) -> int:
 @click.option("--collection", help="只搜这个书架，例如 政策法规")
 @click.option("--json", "as_json", is_flag=True, help="输出 JSON（每个查询一行）")
 @click.option("--batch", type=click.File("r", encoding="utf-8"), help="每行一个查询的文件（- 为标准输入）")
+@click.option("--mode", type=click.Choice(MODES),
+              help="lexical 按词、semantic 按意思、hybrid 两者结合；默认有语义向量时 hybrid，否则 lexical")
 @click.pass_obj
-def search(settings: Settings, query: str | None, limit: int, collection: str | None, as_json: bool, batch) -> None:
+def search(settings: Settings, query: str | None, limit: int, collection: str | None, as_json: bool, batch,
+           mode: str | None) -> None:
     """Search the index; with --batch, one query per line in and one JSON line per query out."""
     if (query is None) == (batch is None):
         raise click.UsageError("给出一个查询，或用 --batch 指定查询文件")
     searcher = Searcher(data_dir(settings))
+    if mode is None and searcher.vector_count and searcher.semantic_problem():
+        click.echo(searcher.semantic_problem(), err=True)  # vectors built, model gone: say why it is words only
     queries = [line.rstrip("\n") for line in batch] if batch else [query]
     for text in queries:
-        result = searcher.search(text, limit=limit, collection=collection)
+        result = searcher.search(text, limit=limit, collection=collection, mode=mode)
         if as_json or batch:
             hits = [{k: v for k, v in vars(h).items()} for h in result.hits]
+            suggestions = [vars(s) for s in result.suggestions]
             click.echo(json.dumps({"query": result.query, "took_ms": result.took_ms, "route": result.route,
-                                   "hits": hits}, ensure_ascii=False))
+                                   "mode": result.mode, "hits": hits, "suggestions": suggestions},
+                                  ensure_ascii=False))
             continue
         if not result.hits:
             click.echo(f"没有找到「{result.query}」的结果。")
@@ -131,6 +165,10 @@ def search(settings: Settings, query: str | None, limit: int, collection: str | 
             where = " ".join(x for x in (hit.title, hit.article or "") if x)
             click.echo(f"{rank:>2}. {where}  [{hit.collection}]  {hit.source}")
             click.echo("    " + _terminal_snippet(hit.snippet))
+        if result.suggestions:
+            click.echo("您是不是想找：")
+            for suggestion in result.suggestions:
+                click.echo(f"  · {suggestion.label}")
 
 
 @main.command()

