@@ -131,6 +131,13 @@ class Store:
         rows = self.conn.execute(f"SELECT {CATALOG_COLUMNS} FROM documents ORDER BY collection, volume, ord, title")
         return [CatalogEntry(*row) for row in rows]
 
+    def documents_containing(self, text: str, limit: int) -> list[str]:
+        """Ids of documents whose text contains ``text`` (shortest first), e.g. to re-voice a changed term."""
+        pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        rows = self.conn.execute("SELECT id FROM documents WHERE data LIKE ? ESCAPE '\\' ORDER BY chars LIMIT ?",
+                                 (pattern, limit))
+        return [row[0] for row in rows]
+
     def catalog_entry(self, doc_id: str) -> CatalogEntry | None:
         """One document's listing, or None if no document has that id."""
         row = self.conn.execute(f"SELECT {CATALOG_COLUMNS} FROM documents WHERE id = ?", (doc_id,)).fetchone()

@@ -588,7 +588,7 @@ def test_pronunciations_are_added_validated_and_removed(signed_in):
     user_file = signed_in.data.root / "pronunciations.tsv"
     assert "行长\thang2 zhang3" in user_file.read_text(encoding="utf-8")
     new_speech = signed_in.app.extensions["kiosk"].speech
-    assert new_speech is not old_speech and new_speech.settings.version != old_speech.settings.version
+    assert new_speech is not old_speech and new_speech.settings.readings["行长"] == ("hang2", "zhang3")
     for term, pinyin, message in [("行长", "hagn2 zhang3", "不是拼音音节"), ("行长", "hang2", "有 2 个字"),
                                   ("ab", "a1 b1", "只能有汉字"), ("", "a1", "请填写")]:
         response = signed_in.post("/editor/pronunciations", {"term": term, "pinyin": pinyin})
@@ -598,6 +598,33 @@ def test_pronunciations_are_added_validated_and_removed(signed_in):
     assert "行长" in page and "hang2 zhang3" in page
     assert signed_in.post("/editor/pronunciations", {"term": "行长", "remove": "1"}).status_code == 302
     assert "行长" not in user_file.read_text(encoding="utf-8")
+
+
+@needs_espeak
+def test_a_corrected_reading_revoices_only_the_sentences_with_that_term(signed_in):
+    data = signed_in.data
+    choice = EngineChoice("pyttsx3", 1.0, str(data.root))
+    pool = SynthesisPool(choice, AudioCache(data.audio), workers=os.cpu_count() or 1)
+    try:
+        assert not render(data, pool, missing_audio(data, engine_settings(choice))).failed
+    finally:
+        pool.close()
+    cached_before = AudioCache(data.audio).keys()
+    response = signed_in.post("/editor/pronunciations", {"term": "共有", "pinyin": "gong4 you3"}, follow_redirects=True)
+    assert "重新合成" in response.get_data(as_text=True)
+    corrected = engine_settings(choice)
+    store = Store(data.database)
+    try:
+        lines = [line for doc_id in store.document_ids() for line in narrate(store.document(doc_id), corrected)]
+    finally:
+        store.close()
+    affected = {line.key for line in lines if "共有" in line.spoken}
+    assert affected and not affected & cached_before
+    assert {line.key for line in lines} - affected <= cached_before  # every other sentence keeps its audio
+    deadline = time.monotonic() + 60
+    while missing_audio(data, corrected) and time.monotonic() < deadline:
+        time.sleep(0.2)  # the change queued the affected sentences
+    assert missing_audio(data, corrected) == []
 
 
 # -- bulk import from the editor -------------------------------------------------------------------------

@@ -67,8 +67,14 @@ def test_cache_keys_change_exactly_when_the_sound_would(choice, data):
     assert segment_key("第七条", settings) == same
     assert segment_key("第八条", settings) != same
     assert segment_key("第七条", engine_settings(EngineChoice("pyttsx3", 1.25, str(data.root)))) != same
-    (data.root / "pronunciations.tsv").write_text("行业\thang2 ye4\n物业\twu4 ye4\n", encoding="utf-8")
-    assert segment_key("第七条", engine_settings(choice)) != same
+    trade = segment_key("本行业的规范。", settings)
+    (data.root / "pronunciations.tsv").write_text("行业\txing2 ye4\n物业\twu4 ye4\n", encoding="utf-8")
+    corrected = engine_settings(choice)
+    assert segment_key("本行业的规范。", corrected) != trade  # its reading changed
+    assert segment_key("第七条", corrected) == same  # no corrected term in it: the cached sound stays good
+    (data.root / "pronunciations.tsv").write_text("行业\txing2 ye4\n物业\twu4 ye4\n行长\thang2 zhang3\n",
+                                                  encoding="utf-8")
+    assert segment_key("本行业的规范。", engine_settings(choice)) == segment_key("本行业的规范。", corrected)
 
 
 def test_broken_cache_files_are_never_served(pool, choice, data):

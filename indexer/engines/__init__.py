@@ -67,9 +67,9 @@ def engine_settings(choice: EngineChoice) -> EngineSettings:
     """What the chosen engine's audio keys are made of, without starting it."""
     pronunciations = pronunciations_for(choice.data_root)
     if choice.name == "neural":
-        from .neural import ENGINE_NAME, VOICE_NAME, engine_version
+        from .neural import ENGINE_NAME, ENGINE_VERSION, VOICE_NAME
 
-        return EngineSettings(ENGINE_NAME, VOICE_NAME, choice.rate, engine_version(pronunciations))
+        return EngineSettings(ENGINE_NAME, VOICE_NAME, choice.rate, ENGINE_VERSION, pronunciations)
     from .pyttsx3_engine import settings_for
 
     return settings_for(choice.voice, choice.rate, pronunciations)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Protocol
 
 import numpy as np
@@ -19,6 +20,25 @@ class EngineSettings:
     voice: str
     rate: float
     version: str
+    # The pronunciation dictionary: a sentence's key holds only the entries it contains, so a corrected term
+    # re-renders the sentences with that term and no others.
+    readings: Mapping[str, tuple[str, ...]] = field(default_factory=dict, compare=False, repr=False)
+
+    @cached_property
+    def _term_lengths(self) -> list[int]:
+        return sorted({len(term) for term in self.readings})
+
+    @cached_property
+    def dictionary_digest(self) -> str:
+        """Changes whenever any entry changes, for caches that hold keys of many sentences."""
+        canonical = json.dumps(sorted((t, list(r)) for t, r in self.readings.items()), ensure_ascii=False)
+        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:12]
+
+    def readings_in(self, spoken: str) -> list[tuple[str, list[str]]]:
+        """The dictionary entries that occur in a sentence, in a stable order."""
+        found = {spoken[i:i + n] for n in self._term_lengths for i in range(len(spoken) - n + 1)
+                 if spoken[i:i + n] in self.readings}
+        return [(term, list(self.readings[term])) for term in sorted(found)]
 
 
 class Engine(Protocol):
@@ -34,11 +54,3 @@ class Engine(Protocol):
     def close(self) -> None:
         """Release processes or models held by the engine."""
         ...
-
-
-def versioned(version: str, pronunciations: Mapping[str, tuple[str, ...]] | None) -> str:
-    """Engine version plus a digest of the pronunciation overrides, so editing them re-renders affected audio."""
-    if not pronunciations:
-        return version
-    canonical = json.dumps({term: list(s) for term, s in sorted(pronunciations.items())}, ensure_ascii=False)
-    return f"{version}+{hashlib.sha256(canonical.encode('utf-8')).hexdigest()[:12]}"

