@@ -273,3 +273,19 @@ def test_the_kiosk_runs_without_the_semantic_extra(runner, tmp_path, monkeypatch
         opened.close()
     finally:
         embedding.reset()
+
+
+def test_the_search_page_offers_the_suggestions_as_links_that_play(semantic_data):
+    from kiosk import create_app
+    from kiosk.config import Settings
+
+    app = create_app({"SETTINGS": Settings(data=semantic_data.root, engine="pyttsx3"), "TESTING": True})
+    try:
+        client = app.test_client()
+        api = client.get("/api/search", query_string={"q": "明天火星上会不会下雨"}).get_json()
+        assert api["hits"] == [] and api["suggestions"]
+        page = client.get("/search", query_string={"q": "明天火星上会不会下雨", "kiosk": "1"}).get_data(as_text=True)
+        assert "您是不是想听" in page and api["suggestions"][0]["label"] in page
+        assert f'/doc/{api["suggestions"][0]["doc"]}?p=' in page and "play=1" in page and "kiosk=1" in page
+    finally:
+        app.extensions["kiosk"].close()

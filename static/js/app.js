@@ -61,7 +61,7 @@ async function liveSearch() {
     const response = await fetch("/api/search?q=" + encodeURIComponent(q));
     const body = await response.json();
     if (input.value.trim() !== q) return;
-    results.replaceChildren(body.ok ? renderHits(body.hits, q) : notice(body.error));
+    results.replaceChildren(body.ok ? renderHits(body.hits, q, body.suggestions || []) : notice(body.error));
     if (body.ok) settle({ kind: "search", q, hits: body.hits.length });
   } catch { results.replaceChildren(notice("网络不通，请稍后再试。")); }
 }
@@ -73,7 +73,13 @@ function chips(words) {
   }
   return box;
 }
-function renderHits(hits, q) {
+function renderHits(hits, q, suggestions) {
+  if (!hits.length && suggestions.length) {
+    const box = document.createElement("div"); box.className = "empty";
+    box.innerHTML = `<p>没有找到正好讲「${escapeHtml(q)}」的内容。您是不是想听：</p><ul class="suggestions">` +
+      suggestions.map((s) => `<li><a class="chip" href="${escapeHtml(appLink(s.url, { play: 1 }))}">${escapeHtml(s.label)}</a></li>`).join("") + "</ul>";
+    return box;
+  }
   if (!hits.length) {
     const box = document.createElement("div"); box.className = "empty";
     box.innerHTML = `<p>没有找到「${escapeHtml(q)}」。试试这些话题：</p>`;
