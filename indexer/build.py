@@ -19,11 +19,14 @@ from .documents import Document
 from .errors import ContentError, SearchError
 from .loader import ContentFile, discover, load_metadata, read_source
 from .parse import document_id, parse_document
-from .pinyin_keys import suffix_keys, syllables
+from .pinyin_keys import syllables, title_keys
 from .schema import make_schema
 from .store import FileRecord, Store
 
 Progress = Callable[[int, int, str], None]
+# Bump when what goes into the index for the same file changes: the next build then re-indexes everything.
+INDEX_FORMAT = "2"
+FORMAT_FILE = "format"
 
 
 @dataclass
@@ -62,6 +65,7 @@ def build_index(data: DataDir, roots: list[Path], full: bool = False, progress: 
     metadata = {}
     for root in roots:
         metadata.update(load_metadata(root))
+    full = full or _index_format(data) != INDEX_FORMAT
     store = Store(data.database)
     try:
         if full:
@@ -106,10 +110,19 @@ def build_index(data: DataDir, roots: list[Path], full: bool = False, progress: 
             writer.cancel()
             raise
         store.commit()
+        (data.index / FORMAT_FILE).write_text(INDEX_FORMAT, encoding="ascii")
     finally:
         store.close()
     report.seconds = time.monotonic() - started
     return report
+
+
+def _index_format(data: DataDir) -> str | None:
+    """The format the index in the data dir was written in; None for none, or one from before formats were kept."""
+    try:
+        return (data.index / FORMAT_FILE).read_text(encoding="ascii").strip()
+    except OSError:
+        return None
 
 
 def _changed_files(files: list[ContentFile], known: dict[str, FileRecord], store: Store,
@@ -148,7 +161,7 @@ def _warn_duplicate_title(doc: Document, seen: dict[tuple[str, str, str], str], 
 def _add_document(writer, doc: Document) -> None:
     """One record per readable passage, and one for the title's pinyin."""
     writer.add_document(id=f"{doc.id}:doc", doc=doc.id, kind="doc", collection=doc.collection,
-                        status=doc.status, pinyin=" ".join(suffix_keys(doc.title)))
+                        status=doc.status, pinyin=" ".join(title_keys(doc.title)))
     for passage in doc.passages:
         if passage.kind == "heading":
             continue

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from pypinyin import Style, lazy_pinyin
+
+from .analysis import synonyms
 
 HANZI = re.compile(r"[\u3400-\u9fff]")
 PINYIN_QUERY = re.compile(r"^[a-z]{2,60}$")
@@ -28,6 +31,42 @@ def suffix_keys(text: str) -> list[str]:
         keys.add("".join(p[0] for p in parts[start:]))
         keys.add("".join(parts[start:]))
     return sorted(keys)
+
+
+def title_keys(title: str) -> list[str]:
+    """Suffix keys of a title and of the shorter names people call it by.
+
+    居委会组织法 (jwhzzf) for 城市居民委员会组织法, 上海住宅物业管理规定 (shzzwyglgd) for 上海市住宅物业管理规定.
+    """
+    keys = set()
+    for name in {title, *short_names(title)}:
+        keys.update(suffix_keys(name))
+    return sorted(keys)
+
+
+def short_names(title: str) -> set[str]:
+    """The title with official wording in its everyday form and without the 市/省 after a leading place name."""
+    everyday = title
+    for long, short in _everyday_forms():
+        everyday = everyday.replace(long, short)
+    names = {everyday}
+    for name in (title, everyday):
+        place = LEADING_PLACE.match(name)
+        if place:
+            names.add(place.group(1) + name[place.end():])
+    names.discard(title)
+    return names
+
+
+LEADING_PLACE = re.compile(r"^([\u4e00-\u9fff]{2,3}?)(?:省|市|自治区)(?=[\u4e00-\u9fff]{3})")
+
+
+@lru_cache(maxsize=1)
+def _everyday_forms() -> list[tuple[str, str]]:
+    """(official wording, shortest everyday word) from the synonym table, longest wording first: 居民委员会 → 居委会."""
+    pairs = {(targets[0], word) for word, targets in synonyms().items()
+             if targets and len(word) < len(targets[0]) and HANZI.match(word)}
+    return sorted(pairs, key=lambda pair: (-len(pair[0]), len(pair[1]), pair))
 
 
 def normalize_pinyin_query(query: str) -> str | None:

@@ -1,6 +1,7 @@
 import os
 import time
 
+from indexer import build
 from indexer.build import build_index
 from indexer.search import Searcher
 from indexer.store import Store
@@ -61,3 +62,11 @@ def test_duplicate_titles_warn(content_dir, data):
     (content_dir / "政策法规/副本.md").write_text(src.read_text(encoding="utf-8"), encoding="utf-8")
     report = build_index(data, [content_dir])
     assert report.ok and len(report.warnings) == 1 and "标题相同" in report.warnings[0][1]
+
+
+def test_an_index_written_in_an_older_format_is_rebuilt_whole(content_dir, data):
+    build_index(data, [content_dir])
+    (data.index / build.FORMAT_FILE).write_text("1", encoding="ascii")
+    report = build_index(data, [content_dir])
+    assert len(report.added) == 3 and (data.index / build.FORMAT_FILE).read_text() == build.INDEX_FORMAT
+    assert build_index(data, [content_dir]).changed_docs == []

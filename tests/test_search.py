@@ -33,6 +33,10 @@ def test_article_lookups_go_straight_to_the_article(searcher, query, source, art
     ("bjswygltl", "北京市物业管理条例"),
     ("居委会组织法", "中华人民共和国城市居民委员会组织法"),
     ("北京物业管理条例", "北京市物业管理条例"),
+    ("jwhzzf", "中华人民共和国城市居民委员会组织法"),  # initials of the name people say, 居委会组织法
+    ("juweihuizuzhifa", "中华人民共和国城市居民委员会组织法"),
+    ("bjwygltl", "北京市物业管理条例"),  # without the 市
+    ("shzzwyglgd", "上海市住宅物业管理规定"),
 ])
 def test_titles_by_pinyin_initials_full_pinyin_and_everyday_names(searcher, query, title):
     assert first(searcher, query).title == title
