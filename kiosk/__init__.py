@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import atexit
-
-from flask import Flask, jsonify, render_template, request
-from werkzeug.exceptions import HTTPException
-
-from indexer.errors import KioskError, SearchError
+from typing import TYPE_CHECKING
 
 from .config import PROJECT_ROOT, Settings, from_environment
-from .services import Services
+
+if TYPE_CHECKING:
+    from flask import Flask
 
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the app: settings from the environment, overridden by ``test_config`` (``SETTINGS`` replaces them)."""
+    # Imported here, not at the top: the `kiosk` command lives in this package, and `kiosk build` after an edit
+    # should not pay for loading Flask and the serving side.
+    from flask import Flask
+
+    from .services import Services
+
     app = Flask(__name__, static_folder=str(PROJECT_ROOT / "static"), static_url_path="/static")
     config = dict(test_config or {})
     settings: Settings = config.pop("SETTINGS", None) or from_environment()
@@ -38,6 +42,10 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 def _register_errors(app: Flask) -> None:
     """One JSON error shape for the API and the audio route; a friendly page everywhere else."""
+    from flask import jsonify, render_template, request
+    from werkzeug.exceptions import HTTPException
+
+    from indexer.errors import KioskError, SearchError
 
     def wants_json() -> bool:
         return request.path.startswith(("/api/", "/audio/", "/healthz"))
