@@ -11,21 +11,19 @@ from pathlib import Path
 import click
 
 from indexer import embedding
-from indexer.audio_cache import AudioCache, segment_key
 from indexer.build import build_index
 from indexer.datadir import DataDir
 from indexer.engines import ENGINE_NAMES, EngineChoice, engine_settings, resolve
 from indexer.errors import KioskError
-from indexer.narration import missing_audio, narrate, render
-from indexer.normalize import normalize_for_speech
 from indexer.search import MODES, Searcher
-from indexer.segment import split_passage
 from indexer.store import Store
-from indexer.synthesis import SynthesisPool
 from indexer.vectors import embed_missing
 
 from .config import Settings, from_environment
 from .network import lan_addresses
+
+# The speech side (normalization, engines, MP3 encoding) is imported inside the commands that speak, so that
+# `kiosk build --no-audio` and `kiosk search` start quickly.
 
 
 class KioskGroup(click.Group):
@@ -107,6 +105,10 @@ def _build_vectors(data: DataDir) -> None:
 
 def _build_audio(settings: Settings, data: DataDir) -> int:
     """Render every missing sentence with all cores; returns how many failed."""
+    from indexer.audio_cache import AudioCache
+    from indexer.narration import missing_audio, render
+    from indexer.synthesis import SynthesisPool
+
     try:
         name, note = resolve(settings.engine)
     except KioskError as exc:
@@ -199,6 +201,8 @@ def serve(settings: Settings, host: str, port: int, kiosk_mode: bool | None, thr
 @click.option("--batch", type=click.File("r", encoding="utf-8"), help="每行一段文字的文件；按顺序每行输出一个结果")
 def normalize(text: str | None, batch) -> None:
     """Print TEXT as the voice will say it (numbers, dates, units and symbols spelled out)."""
+    from indexer.normalize import normalize_for_speech
+
     if (text is None) == (batch is None):
         raise click.UsageError("给出一段文字，或用 --batch 指定文件")
     for line in ([line.rstrip("\n") for line in batch] if batch else [text]):
@@ -215,6 +219,11 @@ def normalize(text: str | None, batch) -> None:
 @click.pass_obj
 def speak(settings: Settings, text: str | None, source, engine: str | None, rate: float | None, output: Path) -> None:
     """Render TEXT (or --file) through the whole speech pipeline into one MP3."""
+    from indexer.audio_cache import AudioCache, segment_key
+    from indexer.normalize import normalize_for_speech
+    from indexer.segment import split_passage
+    from indexer.synthesis import SynthesisPool
+
     if (text is None) == (source is None):
         raise click.UsageError("给出一段文字，或用 --file 指定文件")
     settings = settings.with_overrides(engine=engine, rate=rate)
@@ -251,6 +260,8 @@ def cache() -> None:
 @click.pass_obj
 def cache_stats(settings: Settings) -> None:
     """How many sentences are cached and how much space they take."""
+    from indexer.audio_cache import AudioCache
+
     data = data_dir(settings)
     files, size = AudioCache(data.audio).stats()
     click.echo(f"音频缓存 {data.audio}：{files} 个文件，{size / 1e6:.1f} MB")
@@ -260,6 +271,9 @@ def cache_stats(settings: Settings) -> None:
 @click.pass_obj
 def cache_gc(settings: Settings) -> None:
     """Delete cached audio that no document (with the current voice settings) uses any more."""
+    from indexer.audio_cache import AudioCache
+    from indexer.narration import narrate
+
     data = data_dir(settings)
     name, _ = resolve(settings.engine)
     speech_settings = engine_settings(EngineChoice(name, settings.rate, str(data.root)))
