@@ -41,8 +41,8 @@ PASSAGES_PER_DOCUMENT = 2  # so one long law does not fill the page
 MODES = ("lexical", "semantic", "hybrid")
 # Hybrid: both scores scaled to 0..1 over their own candidates, then mixed. BM25 is weak on questions (the
 # law's words are not the visitor's), so a question leans on meaning; a short keyword query on the words.
-SEMANTIC_WEIGHT = {"question": 0.8, "keyword": 0.5}
-SEMANTIC_CANDIDATES = 100  # nearest passages whose similarity is scaled; the rest count as unrelated
+SEMANTIC_WEIGHT = {"question": 0.6, "keyword": 0.4}
+SEMANTIC_FLOOR = 80  # percentile of all similarities that scales to 0 (the nearest passage scales to 1)
 QUESTION = re.compile(r"吗|么|呢|怎|能不能|可不可以|可以|是否|谁|哪|几|多少|如何|为什么|要不要|该不该|算不算|[?？]")
 QUESTION_CHARS = 8  # a query this long reads as a sentence even without a question word
 WEAK_SIMILARITY = 0.86  # e5 similarities are compressed (unrelated ≈ 0.80-0.85); below this, the nearest passage is only loosely related: offer suggestions instead
@@ -109,6 +109,7 @@ class Searcher:
         self._vectors = VectorSet()
         self._vectors_checked = 0.0
         self._query_vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._cache_lock = threading.Lock()
         self._load_catalog()
         self._load_vectors()
         prepare_jieba()
@@ -398,12 +399,14 @@ class Searcher:
 
     def _query_vector(self, text: str) -> np.ndarray:
         """The query's embedding, remembered for repeated queries (suggestion taps, paging)."""
-        vector = self._query_vectors.get(text)
+        with self._cache_lock:
+            vector = self._query_vectors.get(text)
         if vector is None:
             vector = embedding.embedder().query(text)
-            self._query_vectors[text] = vector
-            if len(self._query_vectors) > QUERY_CACHE:
-                self._query_vectors.popitem(last=False)
+            with self._cache_lock:
+                self._query_vectors[text] = vector
+                if len(self._query_vectors) > QUERY_CACHE:
+                    self._query_vectors.popitem(last=False)
         return vector
 
     def _similarities(self, query_vector: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -473,13 +476,12 @@ def _query_kind(text: str) -> str:
 
 
 def _scaled_similarity(similarity: np.ndarray, has_vector: np.ndarray) -> np.ndarray:
-    """Similarities mapped to 0..1 between the SEMANTIC_CANDIDATES-th nearest passage and the nearest one."""
+    """Similarities mapped to 0..1 between the SEMANTIC_FLOOR percentile and the nearest passage."""
     scaled = np.zeros(len(similarity), dtype=np.float32)
     values = similarity[has_vector]
     if not len(values):
         return scaled
-    count = min(SEMANTIC_CANDIDATES, len(values))
-    floor = float(np.partition(values, len(values) - count)[len(values) - count])
+    floor = float(np.percentile(values, SEMANTIC_FLOOR))
     top = float(values.max())
     if top > floor:
         scaled[has_vector] = np.clip((values - floor) / (top - floor), 0.0, 1.0)
