@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import logging
 import os
 import re
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -18,12 +20,15 @@ from pathlib import Path
 
 import numpy as np
 
+from . import embedding
 from .datadir import DataDir
 from .embedding import DIM, MODEL_ID, Embedder
 from .store import Store
 
+log = logging.getLogger("kiosk")
 PART_NAME = re.compile(r"^part-(\d{6})\.npz$")
 BATCH = 16  # passages per engine call
+BACKGROUND_BATCH = 2  # in a serving process: a query waits at most for this many passages
 PART_SIZE = 256  # vectors per part file: what a kill can lose
 COMPACT_PARTS = 16  # more parts than this are merged into one at the end of a build
 KEY_BYTES = 20
@@ -208,8 +213,10 @@ def catalog_passages(data: DataDir) -> Iterator[tuple[str, str]]:
         store.close()
 
 
-def embed_missing(data: DataDir, embedder: Embedder, progress: Progress | None = None) -> EmbedReport:
+def embed_missing(data: DataDir, embedder: Embedder, progress: Progress | None = None,
+                  batch: int | None = None) -> EmbedReport:
     """Embed the passages that have no vector for their current text; old vectors are dropped at the end."""
+    batch = batch or BATCH
     started = time.monotonic()
     report = EmbedReport()
     store = VectorStore(data, embedder.model_id)
@@ -229,11 +236,11 @@ def embed_missing(data: DataDir, embedder: Embedder, progress: Progress | None =
         pending_keys: list[bytes] = []
         pending: list[np.ndarray] = []
         try:
-            for start in range(0, len(missing), BATCH):
-                batch = missing[start:start + BATCH]
-                pending.append(embedder.passages([text for _, text in batch]))
-                pending_keys.extend(key for key, _ in batch)
-                report.embedded += len(batch)
+            for start in range(0, len(missing), batch):
+                chunk = missing[start:start + batch]
+                pending.append(embedder.passages([text for _, text in chunk]))
+                pending_keys.extend(key for key, _ in chunk)
+                report.embedded += len(chunk)
                 if len(pending_keys) >= PART_SIZE:
                     store.write_part(pending_keys, np.concatenate(pending))
                     pending_keys, pending = [], []
@@ -249,3 +256,31 @@ def embed_missing(data: DataDir, embedder: Embedder, progress: Progress | None =
         handle.close()
     report.seconds = time.monotonic() - started
     return report
+
+
+def embed_in_background(data: DataDir) -> threading.Thread | None:
+    """Embed missing vectors in a daemon thread of a serving process (after a publish or an import), logging
+    progress; searches run by their words meanwhile and pick the vectors up as they land. None without the model."""
+    model = embedding.embedder()
+    if model is None:
+        return None
+
+    def run() -> None:
+        logged = [0.0]
+
+        def progress(done: int, total: int) -> None:
+            if time.monotonic() - logged[0] > 30 or done == total:
+                logged[0] = time.monotonic()
+                log.info("语义向量：%d/%d", done, total)
+
+        try:
+            report = embed_missing(data, model, progress=progress, batch=BACKGROUND_BATCH)
+        except Exception:  # noqa: BLE001 - a background job reports, it never takes the server down
+            log.exception("语义向量生成失败；下次 kiosk build 会补上")
+            return
+        if not report.busy:
+            log.info("语义向量：新生成 %d，沿用 %d（%.1f 秒）", report.embedded, report.reused, report.seconds)
+
+    thread = threading.Thread(target=run, daemon=True, name="kiosk-vectors")
+    thread.start()
+    return thread

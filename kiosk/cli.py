@@ -17,7 +17,7 @@ from indexer.engines import ENGINE_NAMES, EngineChoice, engine_settings, resolve
 from indexer.errors import KioskError
 from indexer.search import MODES, Searcher
 from indexer.store import Store
-from indexer.vectors import embed_missing
+from indexer.vectors import VectorStore, embed_in_background, embed_missing
 
 from .config import Settings, from_environment
 from .network import lan_addresses
@@ -188,6 +188,9 @@ def serve(settings: Settings, host: str, port: int, kiosk_mode: bool | None, thr
     app = create_app({"SETTINGS": settings.with_overrides(kiosk_mode=kiosk_mode)})
     speech = app.extensions["kiosk"].speech
     speech.warm_up()
+    data = app.extensions["kiosk"].data
+    if VectorStore(data).parts() and embed_in_background(data):  # this data dir uses vectors: complete them
+        click.echo("语义向量：在后台补齐缺少的向量（如有），补齐前这些段落按关键词检索")
     click.echo(f"语音：{speech.engine_name or '不可用'}" + (f"（{speech.note}）" if speech.note else ""))
     click.echo(f"触摸屏打开：http://127.0.0.1:{port}/?kiosk=1")
     if host in ("0.0.0.0", "::"):

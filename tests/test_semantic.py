@@ -19,7 +19,7 @@ from indexer.build import build_index
 from indexer.datadir import DataDir
 from indexer.errors import SearchError
 from indexer.search import Searcher
-from indexer.vectors import VectorStore, catalog_passages, embed_missing, quantize
+from indexer.vectors import VectorStore, catalog_passages, embed_in_background, embed_missing, quantize
 from kiosk.cli import main
 
 from .conftest import TEST_CONTENT
@@ -218,6 +218,18 @@ def test_new_vectors_are_picked_up_by_a_running_searcher(fresh, model, monkeypat
     assert opened.search("物业费").mode == "lexical"
     embed_missing(data, model)
     assert opened.search("物业费").mode == "hybrid"
+    opened.close()
+
+
+def test_a_serving_process_embeds_in_the_background(fresh, model, monkeypatch):
+    data, _ = fresh
+    monkeypatch.setattr(search, "VECTOR_CHECK_SECONDS", 0.0)
+    opened = Searcher(data)
+    thread = embed_in_background(data)
+    assert opened.search("物业费").hits  # words work while vectors are being made
+    thread.join(120)
+    assert opened.search("物业费").mode == "hybrid"
+    assert opened.vector_count == sum(1 for _ in catalog_passages(data))
     opened.close()
 
 
