@@ -7,6 +7,10 @@ so the peak RSS printed is that worker's own; rounds alternate between the sides
 hits both alike, and ratios are medians of per-round ratios. CPU seconds of the workers are shown beside wall
 seconds because they are far less disturbed by other processes on a busy machine.
 
+Then the time to the first playable MP3 of an uncached 5,000-character document through the kiosk's own
+synthesis pool (normalize, engine, MP3, cache), with a cold pool (models loaded on the spot) and a warm one (as
+the server keeps it), against the engine alone synthesizing the same sentence in this process.
+
     .venv/bin/python bench/bench_neural.py [--rounds 3] [--threads 1] [--workers 1]
 """
 
@@ -24,6 +28,9 @@ from pathlib import Path
 
 import numpy as np
 
+from bench_speech import first_audio_cold, first_audio_warm, source_paragraphs, spoken_sentences
+from indexer.audio_cache import AudioCache, segment_key
+from indexer.engines import EngineChoice, engine_settings
 from indexer.engines.mandarin_frontend import MandarinFrontend, is_hanzi
 from indexer.engines.neural import ACOUSTIC_INPUT_ORDER, MEL_OUTPUT_INDEX, SAMPLE_RATE, SPEAKER_ID, NeuralEngine
 from indexer.engines.neural_models import find_voice_assets, load_symbol_table, prepared_acoustic_model
@@ -172,6 +179,37 @@ def main() -> None:
     for clock in ("seconds", "cpu_seconds"):
         ratio = statistics.median(getattr(r[BARE], clock) / getattr(r[ENGINE], clock) for r in rounds)
         print(f"engine/bare throughput ratio by {clock.replace('_', ' ')} (paired by round): {ratio:.3f}")
+    first_audio(args.rounds)
+
+def first_audio(rounds: int) -> None:
+    """Median seconds to the first MP3 of an uncached 5,000-character document, cold and warm, and the reference."""
+    paragraphs = source_paragraphs(5000)
+    first = spoken_sentences(paragraphs)[0]
+    with tempfile.TemporaryDirectory(prefix="bench-neural-first-") as temp:
+        prepared_acoustic_model(find_voice_assets().acoustic_model, Path(temp) / "models")  # done once at install
+        choice = EngineChoice("neural", 1.0, temp)
+        settings = engine_settings(choice)
+        job, warmup = (segment_key(first, settings), first), (segment_key(WARMUP_TEXT, settings), WARMUP_TEXT)
+        cold = [first_audio_cold(choice, AudioCache(Path(temp) / f"cold-{n}"), job) for n in range(rounds)]
+        warm = [first_audio_warm(choice, AudioCache(Path(temp) / f"warm-{n}"), job, warmup) for n in range(rounds)]
+        engine = NeuralEngine(Path(temp) / "models")
+        try:
+            engine.synthesize(WARMUP_TEXT)
+            bare = [timed_call(engine.synthesize, first) for _ in range(rounds)]
+        finally:
+            engine.close()
+    reference = statistics.median(bare)
+    print(f"\nfirst audio of an uncached {sum(map(len, paragraphs))}-character document "
+          f"(first sentence: {len(first)} characters)")
+    print(f"  warm pool {statistics.median(warm):.2f} s = {statistics.median(warm) / reference:.2f}x the engine alone "
+          f"({reference:.2f} s); cold pool (models loaded on the spot) {statistics.median(cold):.2f} s")
+
+
+def timed_call(function, *args) -> float:
+    started = time.perf_counter()
+    function(*args)
+    return time.perf_counter() - started
+
 
 if __name__ == "__main__":
     main()
