@@ -157,6 +157,11 @@ class Searcher:
         self._places = {place for entry in self._catalog.values() for place in _places(entry.title)}
         self._record_keys: list[bytes | None] | None = None
         self._record_rows: np.ndarray | None = None
+        self._titles = list(self._catalog.values())
+        self._title_chars: dict[str, set[int]] = {}
+        for number, entry in enumerate(self._titles):
+            for char in set(entry.title):
+                self._title_chars.setdefault(char, set()).add(number)
 
     def _load_vectors(self) -> None:
         """Passage vectors of the current model, and which index record each belongs to; cheap when unchanged."""
@@ -296,8 +301,15 @@ class Searcher:
         for word, targets in synonyms().items():
             if word in text:
                 variants.update(text.replace(word, target) for target in targets)
+        # Every way a title can match needs all of a variant's characters in it: score only those titles.
+        candidates: set[int] = set()
+        for variant in variants:
+            sets = [self._title_chars.get(char, set()) for char in set(variant)]
+            if sets:
+                candidates |= set.intersection(*sets)
         scored = []
-        for entry in self._catalog.values():
+        for number in sorted(candidates):
+            entry = self._titles[number]
             if collection and entry.collection != collection:
                 continue
             score = max(_title_score(v, entry.title, loose) for v in variants)
@@ -425,12 +437,11 @@ class Searcher:
         scores = np.where(has_vector, similarity + 1.0, 0.0).astype(np.float32) * self._weights
         if collection:
             scores *= self._collection_mask(collection)
-        ranked = [(float(scores[r]), r) for r in self._scorer.top(scores, SUGGESTIONS * 4)]
         found = []
-        for _, record in self._diversified(ranked, SUGGESTIONS * 4):
+        for record in self._scorer.top(scores, SUGGESTIONS * 8):
+            if any(s.doc == self._scorer.doc_ids[record] for s in found):
+                continue  # one suggestion per document
             stored = self._searcher.stored_fields(record)
-            if any(s.doc == stored["doc"] for s in found):
-                continue
             passage = stored["id"].split(":", 1)[1]
             where = stored.get("article") or stored.get("headings", "").split(" ")[-1]
             label = " ".join(x for x in (stored.get("title", ""), where) if x)
