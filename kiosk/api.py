@@ -146,11 +146,12 @@ def health():
     finally:
         store.close()
     try:
-        svc.searcher()
-        index_ok = True
+        searcher = svc.searcher()
     except SearchError:
-        index_ok = False
-    ok = index_ok and documents > 0
-    body = dict(ok=ok, documents=documents, index=index_ok, engine=svc.speech.engine_name,
-                speech_note=svc.speech.note)
+        searcher = None
+    semantic_note = searcher.semantic_problem() if searcher else None
+    ok = searcher is not None and documents > 0
+    body = dict(ok=ok, documents=documents, index=searcher is not None, engine=svc.speech.engine_name,
+                speech_note=svc.speech.note, search="hybrid" if searcher and not semantic_note else "lexical",
+                vectors=searcher.vector_count if searcher else 0, search_note=semantic_note)
     return jsonify(body), 200 if ok else 503

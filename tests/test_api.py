@@ -79,6 +79,7 @@ def test_pages_render(client):
 def test_health(client):
     body = client.get("/healthz").get_json()
     assert body["ok"] and body["documents"] == 3 and body["engine"] == "pyttsx3"
+    assert (body["search"], body["vectors"]) == ("lexical", 0) and "kiosk build" in body["search_note"]
 
 
 def test_health_without_index_is_503(tmp_path):

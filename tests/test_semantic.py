@@ -294,6 +294,8 @@ def test_the_search_page_offers_the_suggestions_as_links_that_play(semantic_data
     app = create_app({"SETTINGS": Settings(data=semantic_data.root, engine="pyttsx3"), "TESTING": True})
     try:
         client = app.test_client()
+        health = client.get("/healthz").get_json()
+        assert (health["search"], health["search_note"]) == ("hybrid", None) and health["vectors"] > 0
         api = client.get("/api/search", query_string={"q": "明天火星上会不会下雨"}).get_json()
         assert api["hits"] == [] and api["suggestions"]
         page = client.get("/search", query_string={"q": "明天火星上会不会下雨", "kiosk": "1"}).get_data(as_text=True)
@@ -301,3 +303,22 @@ def test_the_search_page_offers_the_suggestions_as_links_that_play(semantic_data
         assert f'/doc/{api["suggestions"][0]["doc"]}?p=' in page and "play=1" in page and "kiosk=1" in page
     finally:
         app.extensions["kiosk"].close()
+
+
+def test_an_editor_publish_embeds_the_new_passages_in_the_background(tmp_path, model):
+    from .test_editor import REPAIR_FUND, FormFields, Site
+
+    site = Site(tmp_path, make_content(tmp_path / "content"))
+    try:
+        assert embed_missing(site.data, model).embedded > 0  # this data dir uses vectors
+        assert site.sign_in().status_code == 302
+        page = site.client.get("/editor/edit", query_string={"source": REPAIR_FUND}).get_data(as_text=True)
+        fields = FormFields.of(page)
+        fields["body"] += "\n\n电梯加装的费用，由同意加装的业主按楼层分摊。"
+        assert site.post("/editor/save", fields).status_code == 302
+        follower = site.app.extensions["editor_vectors"]
+        follower.thread.join(120)
+        assert not follower.thread.is_alive()
+        assert embed_missing(site.data, model).embedded == 0  # the new passage already has its vector
+    finally:
+        site.app.extensions["kiosk"].close()

@@ -8,7 +8,7 @@ from werkzeug.exceptions import HTTPException
 from indexer.errors import KioskError
 
 from .csrf import csrf_token
-from .publish import AudioProgress
+from .publish import AudioProgress, VectorFollower
 from .secret import load_secret_key
 
 bp = Blueprint("editor", __name__, url_prefix="/editor")
@@ -26,6 +26,7 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
     app.config.setdefault("SESSION_COOKIE_NAME", "kiosk_editor")
     app.extensions["editor"] = AudioProgress()
+    app.extensions["editor_vectors"] = VectorFollower(services.data)
     if "editor" not in app.blueprints:
         app.register_blueprint(bp)
 

@@ -8,11 +8,15 @@ import threading
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 
+from flask import current_app
+
 from indexer.build import BuildReport, build_index
+from indexer.datadir import DataDir
 from indexer.documents import Document
 from indexer.errors import KioskError
 from indexer.narration import narrate
 from indexer.store import Store
+from indexer.vectors import VectorStore, embed_in_background
 
 from ..services import Services, SpeechService
 
@@ -47,6 +51,8 @@ def publish(services: Services) -> Published:
         except KioskError as exc:
             result.problems.append(f"发布没有完成：{exc}")
             return result
+    if result.report.changed_docs or result.report.removed:
+        current_app.extensions["editor_vectors"].follow()
     store = services.store()
     try:
         for doc_id in result.report.changed_docs:
@@ -71,6 +77,38 @@ def queue_audio(speech: SpeechService, doc: Document, store: Store) -> int:
         future = pool.submit(line.key, line.spoken, priority=PUBLISH_PRIORITY + distance)
         future.add_done_callback(lambda f, data=speech.data: _record_duration(data, f))
     return len(missing)
+
+
+class VectorFollower:
+    """After a publish, embed the new passages in the background when this data dir uses vectors; publishes
+    that come while it runs are picked up by one more pass, never by a second embedding thread."""
+
+    def __init__(self, data: DataDir):
+        self.data = data
+        self._running = threading.Lock()
+        self._again = threading.Event()
+        self.thread: threading.Thread | None = None
+
+    def follow(self) -> None:
+        if not VectorStore(self.data).parts():
+            return  # a data dir searched by words only (built with --no-vectors, or without the model)
+        self._again.set()
+        if self._running.acquire(blocking=False):
+            self.thread = threading.Thread(target=self._run, daemon=True, name="kiosk-editor-vectors")
+            self.thread.start()
+
+    def _run(self) -> None:
+        try:
+            while self._again.is_set():
+                self._again.clear()
+                worker = embed_in_background(self.data)
+                if worker is None:
+                    return
+                worker.join()
+        finally:
+            self._running.release()
+        if self._again.is_set():  # a publish between the last pass and the release
+            self.follow()
 
 
 def revoice(services: Services, term: str) -> tuple[int, int]:
