@@ -22,6 +22,7 @@ from .parse import document_id, parse_document
 from .pinyin_keys import syllables, title_keys
 from .schema import make_schema
 from .store import FileRecord, Store
+from .vectors import passage_text, text_digest
 
 Progress = Callable[[int, int, str], None]
 # Bump when what goes into the index for the same file changes: the next build then re-indexes everything.
@@ -169,6 +170,7 @@ def _add_document(writer, doc: Document) -> None:
             id=f"{doc.id}:{passage.id}", doc=doc.id, kind="passage", title=doc.title,
             headings=" ".join(passage.headings), body=passage.text, collection=doc.collection,
             status=doc.status, article=passage.article, article_no=passage.article_no,
+            embedded=text_digest(passage_text(doc.title, " ".join(passage.headings), passage.text)),
         )
 
 

@@ -21,4 +21,5 @@ def make_schema() -> Schema:
         article_no=NUMERIC(stored=True),
         pinyin=KEYWORD(lowercase=True),
         term=STORED,
+        embedded=ID(sortable=True),  # digest of the text a passage's vector is made from
     )

@@ -7,7 +7,7 @@ import re
 import threading
 import time
 from collections import OrderedDict
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 import jieba
 import numpy as np
@@ -22,7 +22,7 @@ from .numerals import article_label, chinese_to_int
 from .pinyin_keys import normalize_pinyin_query
 from .ranking import PassageScorer
 from .store import CatalogEntry, Store
-from .vectors import VectorSet, VectorStore, passage_text, vector_key
+from .vectors import VectorSet, VectorStore, vector_key
 
 MAX_QUERY_CHARS = 100
 CONTROL = re.compile(r"[\x00-\x1f\x7f\u200b-\u200f\u2028-\u202e\ufeff]")
@@ -150,7 +150,7 @@ class Searcher:
 
     def _load_catalog(self) -> None:
         """Catalog and scoring arrays for the current index generation."""
-        self._catalog = {entry.id: entry for entry in self._store.catalog()}
+        self._catalog = {entry.id: entry for entry in _mark_superseded_editions(self._store.catalog())}
         self._scorer = PassageScorer(self._searcher.reader())
         self._weights = np.array([self._record_weight(d) for d in self._scorer.doc_ids], dtype=np.float32)
         self._masks: dict[str, np.ndarray] = {}
@@ -181,16 +181,9 @@ class Searcher:
 
     def _passage_keys(self) -> list[bytes | None]:
         """The vector key of every index record (None for records that are not passages)."""
-        keys: list[bytes | None] = []
-        reader = self._searcher.reader()
-        for number in range(self._scorer.size):
-            if self._scorer.lengths["body"][number] > 0 and self._scorer.alive[number]:
-                stored = reader.stored_fields(number)
-                text = passage_text(stored.get("title", ""), stored.get("headings", ""), stored.get("body", ""))
-                keys.append(vector_key(text))
-            else:
-                keys.append(None)
-        return keys
+        digests = self._searcher.reader().column_reader("embedded")
+        return [vector_key(digests[number]) if digests[number] and self._scorer.alive[number] else None
+                for number in range(self._scorer.size)]
 
     def _record_weight(self, doc_id: str) -> float:
         entry = self._catalog.get(doc_id)
@@ -465,7 +458,7 @@ class Searcher:
         return Hit(
             doc=stored["doc"], passage=passage, source=entry.source if entry else "",
             title=stored.get("title", ""), collection=stored.get("collection", ""),
-            status=stored.get("status", ""), article=stored.get("article"),
+            status=entry.status if entry else stored.get("status", ""), article=stored.get("article"),
             heading=stored.get("headings", ""), snippet=make_snippet(stored.get("body", ""), terms),
             score=round(float(score), 4), url=f"/doc/{stored['doc']}?p={passage}#{passage}",
         )
@@ -501,13 +494,33 @@ def _scaled_similarity(similarity: np.ndarray, has_vector: np.ndarray) -> np.nda
     return scaled
 
 
+def _mark_superseded_editions(catalog: list[CatalogEntry]) -> list[CatalogEntry]:
+    """Editions named by year (中国共产党纪律处分条例1997 … 2023): all but the newest count as revised."""
+    newest: dict[tuple[str, str], int] = {}
+    for entry in catalog:
+        edition = EDITION.search(entry.title)
+        if edition:
+            key = (entry.collection, entry.title[:edition.start()])
+            newest[key] = max(newest.get(key, 0), int(edition.group(1)))
+    marked = []
+    for entry in catalog:
+        edition = EDITION.search(entry.title)
+        if edition:
+            year = edition.group(1)
+            older = int(year) < newest[(entry.collection, entry.title[:edition.start()])]
+            entry = replace(entry, effective=entry.effective or year,  # newer editions first among the old
+                            status="已修订" if older and entry.status == "现行" else entry.status)
+        marked.append(entry)
+    return marked
+
+
 def _title_score(query: str, title: str, loose: bool = False) -> float:
     """1 for the exact title or its short form; less for a title containing the query, less again for letters in order.
 
     ``loose`` accepts a short name of a long title (建筑物区分所有权解释), for article look-ups where the
     article number narrows the candidates anyway.
     """
-    short = title.removeprefix(NATION_PREFIX)
+    short = EDITION.sub("", title.removeprefix(NATION_PREFIX))  # every edition of a text matches alike
     if query in (title, short, short.split("·")[0]):
         return 1.0
     if len(query) < 2:
@@ -529,6 +542,7 @@ def _in_order(needle: str, haystack: str) -> bool:
     return True
 
 
+EDITION = re.compile(r"[\s_]*((?:19|20)\d{2})$")  # a year ending a title names its edition
 PLACE = re.compile(r"^(.{2,8}?)[省市县区]")
 
 

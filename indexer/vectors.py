@@ -45,9 +45,15 @@ def passage_text(title: str, headings: str, body: str) -> str:
     return "\n".join(part for part in (title, headings, body) if part)
 
 
-def vector_key(text: str, model_id: str = MODEL_ID) -> bytes:
-    """20-byte key of exactly what determines a vector: the model and the embedded text."""
-    return hashlib.sha1(f"{model_id}\0{text}".encode("utf-8")).digest()
+def text_digest(text: str) -> str:
+    """Digest of a passage's embedded text; the index keeps it per record, so a searcher finds each record's
+    vector without reading every stored passage."""
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()
+
+
+def vector_key(digest: str, model_id: str = MODEL_ID) -> bytes:
+    """20-byte key of exactly what determines a vector: the model and the embedded text (by its digest)."""
+    return hashlib.sha1(f"{model_id}\0{digest}".encode("ascii", "replace")).digest()
 
 
 def vectors_dir(data: DataDir, model_id: str = MODEL_ID) -> Path:
@@ -243,7 +249,7 @@ def embed_missing(data: DataDir, embedder: Embedder, progress: Progress | None =
         report.dropped_parts = existing.dropped
         wanted: dict[bytes, str] = {}
         for _, text in catalog_passages(data):
-            wanted.setdefault(vector_key(text, embedder.model_id), text)
+            wanted.setdefault(vector_key(text_digest(text), embedder.model_id), text)
         missing = [(key, text) for key, text in wanted.items() if key not in existing.keys]
         report.reused = len(wanted) - len(missing)
         del existing

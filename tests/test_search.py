@@ -1,5 +1,7 @@
 import pytest
 
+from indexer.build import build_index
+from indexer.datadir import DataDir
 from indexer.search import Searcher, make_snippet
 
 
@@ -94,3 +96,21 @@ def test_a_named_place_ranks_its_own_regulations_first(searcher):
 def test_letters_that_are_no_title_fall_back_to_word_search(searcher):
     result = searcher.search("qqqzzz")
     assert result.route != "pinyin" and result.hits == []
+
+
+def test_the_newest_edition_of_a_text_named_by_year_comes_first(tmp_path):
+    content = tmp_path / "content" / "党内法规"
+    content.mkdir(parents=True)
+    for year, text in (("2015", "第二条　旧版的第二条。"), ("2023", "第二条　新版的第二条。"), ("1997", "第二条　最早的第二条。")):
+        (content / f"纪律处分条例{year}.md").write_text(
+            f"---\ntitle: 中国共产党纪律处分条例 {year}\ncollection: 政策法规\n---\n\n{text}\n", encoding="utf-8")
+    data = DataDir.create(tmp_path / "var")
+    build_index(data, [content.parent])
+    searcher = Searcher(data)
+    try:
+        hits = searcher.search("纪律处分条例第二条").hits
+        assert [h.title[-4:] for h in hits] == ["2023", "2015", "1997"]
+        assert [h.status for h in hits] == ["现行", "已修订", "已修订"]
+        assert searcher.search("纪律处分条例").hits[0].title.endswith("2023")
+    finally:
+        searcher.close()
