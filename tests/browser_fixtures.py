@@ -6,6 +6,8 @@ import threading
 from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
+
 from indexer.build import build_index
 from indexer.datadir import DataDir
 from kiosk.config import BUNDLED_CONTENT, PROJECT_ROOT, Settings
@@ -58,3 +60,14 @@ def live_server(data: DataDir, **overrides):
 def launch_chromium(playwright):
     """Debian's Chromium; Playwright's own browser download is not reachable here."""
     return playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """One Chromium per test module that drives pages; its pages get fresh contexts."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = launch_chromium(playwright)
+        yield chromium
+        chromium.close()

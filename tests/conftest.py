@@ -10,6 +10,7 @@ import pytest
 from indexer.build import build_index
 from indexer.datadir import DataDir
 
+pytest_plugins = ["tests.browser_fixtures"]  # the `browser` fixture
 TEST_CONTENT = Path(__file__).parent / "data" / "content"
 LAW_LIBRARY = Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "laws"
 LAW_SLICE = [

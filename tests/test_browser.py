@@ -9,8 +9,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from tests.browser_fixtures import (CHROMIUM, KIOSK_VIEWPORT, PHONE_VIEWPORT, SCREENSHOTS, build_bundled, launch_chromium,
-                                    live_server)
+from tests.browser_fixtures import CHROMIUM, KIOSK_VIEWPORT, PHONE_VIEWPORT, SCREENSHOTS, build_bundled, live_server
 
 sync_api = pytest.importorskip("playwright.sync_api")
 expect = sync_api.expect
@@ -40,14 +39,6 @@ def kiosk_server(bundled):
     """The site as the touchscreen sees it (`serve --kiosk`)."""
     with live_server(bundled, kiosk_mode=True) as running:
         yield running
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as playwright:
-        chromium = launch_chromium(playwright)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture(scope="module")

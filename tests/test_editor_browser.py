@@ -10,7 +10,7 @@ import pytest
 from indexer.build import build_index
 from indexer.datadir import DataDir
 from kiosk.editor.accounts import Accounts
-from tests.browser_fixtures import CHROMIUM, KIOSK_VIEWPORT, SCREENSHOTS, launch_chromium, live_server
+from tests.browser_fixtures import CHROMIUM, KIOSK_VIEWPORT, SCREENSHOTS, live_server
 
 from .conftest import TEST_CONTENT
 from .test_editor import GBK_NOTICE, PASSWORD, make_docx
@@ -35,14 +35,6 @@ def site(tmp_path_factory):
     with live_server(data, content=(content,)) as server:
         server.content = content
         yield server
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as playwright:
-        chromium = launch_chromium(playwright)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture
