@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import io
 from urllib.parse import urlencode
 
 import segno
 from segno import helpers as segno_helpers
-from flask import Blueprint, abort, current_app, render_template, request
+from flask import Blueprint, Response, abort, current_app, render_template, request
 from markupsafe import Markup, escape
 
 from indexer.errors import SearchError
@@ -80,10 +81,43 @@ def document(doc_id: str):
         abort(404)
     passage = request.args.get("p", "")
     stale = bool(passage) and passage not in {p.id for p in doc.passages}
-    query = urlencode({"p": passage}) if passage and not stale else ""
-    link = f"{_base_url()}/doc/{doc.id}" + (f"?{query}" if query else "")
+    link = _phone_link(doc, passage)
     return render_template("document.html", doc=doc, sentences=_sentences, stale=stale, start=passage,
-                           qr=Markup(segno.make(link, error="m").svg_inline(scale=4, dark="#1b1b1b")), link=link)
+                           qr=_qr_svg(link), link=link)
+
+
+@bp.get("/doc/<doc_id>/qr.svg")
+def handoff_qr(doc_id: str):
+    """A QR code of this document at a sentence (?p=&i=), for the kiosk's 用手机接着听 button."""
+    store = services().store()
+    try:
+        doc = store.document(doc_id)
+    finally:
+        store.close()
+    if doc is None:
+        abort(404)
+    link = _phone_link(doc, request.args.get("p", ""), request.args.get("i", type=int), play=True)
+    svg = io.BytesIO()
+    segno.make(link, error="m").save(svg, kind="svg", scale=8, dark="#1b1b1b")  # a whole SVG file, with xmlns
+    response = Response(svg.getvalue(), mimetype="image/svg+xml")
+    response.headers["X-Link"] = link  # the address the code holds, for tests and debugging
+    return response
+
+
+def _phone_link(doc, passage: str, index: int | None = None, play: bool = False) -> str:
+    """This document's address for a phone on the hub's Wi-Fi, at a passage (and sentence) when it exists."""
+    params = {}
+    if passage in {p.id for p in doc.passages}:
+        params["p"] = passage
+        if index:
+            params["i"] = max(0, index)
+    if play:
+        params["play"] = 1
+    return f"{_base_url()}/doc/{doc.id}" + (f"?{urlencode(params)}" if params else "")
+
+
+def _qr_svg(link: str) -> Markup:
+    return Markup(segno.make(link, error="m").svg_inline(scale=4, dark="#1b1b1b"))
 
 
 @bp.get("/search")

@@ -231,6 +231,34 @@ def test_document_qr_decodes_to_the_document_link(phone, server, catalog):
         assert parse_qs(urlparse(link).query).get("p") == ([passage] if query else None)
 
 
+def test_kiosk_hands_the_sentence_being_read_to_a_phone(kiosk, kiosk_server, catalog):
+    """用手机接着听 shows a QR of this document at the sentence being read; the phone opens it there, playing."""
+    zxingcpp = pytest.importorskip("zxingcpp")
+    image = pytest.importorskip("PIL.Image")
+    doc = catalog[2]["id"]
+    kiosk.goto(f"{kiosk_server.url}/doc/{doc}?kiosk=1")
+    wait_for_segments(kiosk)
+    sentence = kiosk.locator(".passages .s").nth(3)
+    sentence.tap()
+    wait_until_sounding(kiosk)
+    now = reading(kiosk)
+    kiosk.locator('[data-action="handoff"]').tap()
+    dialog = kiosk.locator("#handoff")
+    expect(dialog).to_be_visible()
+    kiosk.wait_for_function("document.querySelector('#handoff img').complete && "
+                            "document.querySelector('#handoff img').naturalWidth > 0")
+    shoot(kiosk, "kiosk", "handoff")
+    found = zxingcpp.read_barcodes(image.open(io.BytesIO(dialog.locator("img").screenshot())))
+    assert len(found) == 1
+    link = urlparse(found[0].text)
+    assert (link.path, link.port) == (f"/doc/{doc}", urlparse(kiosk_server.url).port)
+    query = parse_qs(link.query)
+    assert query["p"] == [now["segment"]["passage"]] and query["play"] == ["1"]
+    assert int(query.get("i", ["0"])[0]) == now["segment"]["index"]
+    kiosk.locator('[data-action="close-handoff"]').tap()
+    expect(dialog).to_be_hidden()
+
+
 def test_bookmarks_are_listed_on_home_and_can_be_removed(phone, server, catalog):
     """The bookmark button and a long press each keep a sentence; home lists them; delete removes them."""
     phone.goto(f"{server.url}/doc/{catalog[3]['id']}")

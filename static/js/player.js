@@ -176,7 +176,20 @@
     if (action === "next-article") play(passageStart(1));
     if (action === "again") { const p = segments[current]?.passage; play(indexOf(p)); }
     if (action === "bookmark") toggleBookmark(segments[Math.max(current, 0)]);
+    if (action === "handoff") showHandoff(segments[Math.max(current, 0)]);
+    if (action === "close-handoff") handoff.close();
   });
+
+  // The kiosk hands the listening over to a phone: a QR code of this document at the sentence being read.
+  const handoff = document.getElementById("handoff");
+  let handoffTimer = null;
+  function showHandoff(seg) {
+    if (!handoff || !seg) return;
+    handoff.querySelector("img").src = `/doc/${encodeURIComponent(docId)}/qr.svg?` + new URLSearchParams({ p: seg.passage, i: seg.index });
+    handoff.showModal();
+    clearTimeout(handoffTimer);
+    handoffTimer = setTimeout(() => handoff.close(), 90000);
+  }
 
   const segmentOf = (span) => segments[indexOf(span.dataset.p, parseInt(span.dataset.i, 10))];
   article.addEventListener("click", (event) => {
