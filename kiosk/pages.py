@@ -72,13 +72,7 @@ def shelf(name: str):
 @bp.get("/doc/<doc_id>")
 def document(doc_id: str):
     """The full text with a table of contents, sentence by sentence for the player, and a QR for phones."""
-    store = services().store()
-    try:
-        doc = store.document(doc_id)
-    finally:
-        store.close()
-    if doc is None:
-        abort(404)
+    doc = _document_or_404(doc_id)
     passage = request.args.get("p", "")
     stale = bool(passage) and passage not in {p.id for p in doc.passages}
     link = _phone_link(doc, passage)
@@ -89,6 +83,16 @@ def document(doc_id: str):
 @bp.get("/doc/<doc_id>/qr.svg")
 def handoff_qr(doc_id: str):
     """A QR code of this document at a sentence (?p=&i=), for the kiosk's 用手机接着听 button."""
+    doc = _document_or_404(doc_id)
+    link = _phone_link(doc, request.args.get("p", ""), request.args.get("i", type=int), play=True)
+    svg = io.BytesIO()
+    segno.make(link, error="m").save(svg, kind="svg", scale=8, dark="#1b1b1b")  # a whole SVG file, with xmlns
+    response = Response(svg.getvalue(), mimetype="image/svg+xml")
+    response.headers["X-Link"] = link  # the address the code holds, for tests and debugging
+    return response
+
+
+def _document_or_404(doc_id: str):
     store = services().store()
     try:
         doc = store.document(doc_id)
@@ -96,12 +100,7 @@ def handoff_qr(doc_id: str):
         store.close()
     if doc is None:
         abort(404)
-    link = _phone_link(doc, request.args.get("p", ""), request.args.get("i", type=int), play=True)
-    svg = io.BytesIO()
-    segno.make(link, error="m").save(svg, kind="svg", scale=8, dark="#1b1b1b")  # a whole SVG file, with xmlns
-    response = Response(svg.getvalue(), mimetype="image/svg+xml")
-    response.headers["X-Link"] = link  # the address the code holds, for tests and debugging
-    return response
+    return doc
 
 
 def _phone_link(doc, passage: str, index: int | None = None, play: bool = False) -> str:
