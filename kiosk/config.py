@@ -23,6 +23,7 @@ class Settings:
     rate: float = 1.0
     kiosk_mode: bool = False
     idle_minutes: float = 3.0
+    listening_idle_minutes: float = 30.0  # while reading aloud: a visitor who walked away is not listening for ever
     wifi_ssid: str = ""
     wifi_password: str = ""
     public_url: str = ""
@@ -41,6 +42,8 @@ class Settings:
             raise ConfigError(f"KIOSK_RATE 是 {self.rate}，应在 0.5 到 2.0 之间")
         if self.idle_minutes <= 0:
             raise ConfigError("KIOSK_IDLE_MINUTES 应大于 0")
+        if self.listening_idle_minutes < self.idle_minutes:
+            raise ConfigError("KIOSK_LISTENING_IDLE_MINUTES 不应小于 KIOSK_IDLE_MINUTES")
         return self
 
 
@@ -63,6 +66,7 @@ def from_environment(environ: os._Environ | dict = os.environ) -> Settings:
         rate=number("KIOSK_RATE", 1.0),
         kiosk_mode=environ.get("KIOSK_MODE", "").lower() in ("1", "true", "yes", "kiosk"),
         idle_minutes=number("KIOSK_IDLE_MINUTES", 3.0),
+        listening_idle_minutes=number("KIOSK_LISTENING_IDLE_MINUTES", 30.0),
         wifi_ssid=environ.get("KIOSK_WIFI_SSID", ""),
         wifi_password=environ.get("KIOSK_WIFI_PASSWORD", ""),
         public_url=environ.get("KIOSK_PUBLIC_URL", ""),

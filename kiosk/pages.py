@@ -31,7 +31,7 @@ def services():
 def common():
     settings = current_app.config["SETTINGS"]
     return {"kiosk_mode": settings.kiosk_mode or request.args.get("kiosk") == "1",
-            "idle_minutes": settings.idle_minutes, "status_class": STATUS_CLASS, "topics": TOPIC_CHIPS}
+            "idle_minutes": settings.idle_minutes, "listening_idle_minutes": settings.listening_idle_minutes, "status_class": STATUS_CLASS, "topics": TOPIC_CHIPS}
 
 
 @bp.get("/")

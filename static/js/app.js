@@ -126,13 +126,16 @@ if (keyboard && input) {
 }
 
 // Kiosk idle reset: forget the visitor (search, place, speed, bookmarks, view) and go back to the home screen.
-// Someone standing and listening is not idle: the timer waits while the player plays.
+// Someone standing and listening is not idle: while the player reads aloud the kiosk waits longer, but not for
+// ever (a visitor who walked away from a long law would otherwise leave it reading to the next one).
 if (isKiosk) {
   const idleMs = parseFloat(document.body.dataset.idleMinutes || "3") * 60000;
-  let idleTimer = null;
+  const listeningIdleMs = parseFloat(document.body.dataset.listeningIdleMinutes || "30") * 60000;
+  // The last touch survives the page changes of continuous shelf play (sessionStorage is per tab, cleared on reset).
+  let idleTimer = null, touchedAt = parseFloat(sessionStorage.getItem("kiosk:touchedAt")) || Date.now();
   const pristine = () => location.pathname === "/" && !localStorage.length && !input?.value && (!keyboard || keyboard.hidden);
   const reset = () => {
-    if (window.kioskPlayer?.playing) { arm(); return; }
+    if (window.kioskPlayer?.playing && Date.now() - touchedAt < listeningIdleMs) { arm(false); return; }
     document.querySelectorAll("audio").forEach((a) => a.pause());
     window.kioskPlayer?.stop();
     const wasPristine = pristine();
@@ -140,8 +143,11 @@ if (isKiosk) {
     if (wasPristine) { arm(); return; }
     location.replace("/?kiosk=1");
   };
-  const arm = () => { clearTimeout(idleTimer); idleTimer = setTimeout(reset, idleMs); };
-  ["pointerdown", "keydown", "touchstart", "wheel"].forEach((type) => document.addEventListener(type, arm, { passive: true }));
+  const arm = (touched = true) => {
+    if (touched) { touchedAt = Date.now(); try { sessionStorage.setItem("kiosk:touchedAt", String(touchedAt)); } catch { /* disabled */ } }
+    clearTimeout(idleTimer); idleTimer = setTimeout(reset, idleMs);
+  };
+  ["pointerdown", "keydown", "touchstart", "wheel"].forEach((type) => document.addEventListener(type, () => arm(), { passive: true }));
   arm();
 }
 
