@@ -57,7 +57,7 @@ def index():
     try:
         catalog = store.catalog()
         files = store.files()
-        shelves = _shelf_names(entry.collection for entry in catalog)
+        shelves = shelf_names(entry.collection for entry in catalog)
         rows = [entry for entry in catalog
                 if (not shelf or entry.collection == shelf)
                 and (not query or query in entry.title or query in entry.source or query in entry.volume)]
@@ -97,7 +97,8 @@ def _unpublished(root: Path, files: dict) -> list[tuple[str, str]]:
     return problems
 
 
-def _shelf_names(collections) -> list[str]:
+def shelf_names(collections) -> list[str]:
+    """The hub's shelves in their usual order, then any others by name."""
     names = set(collections) | set(SHELF_ORDER)
     return sorted(names, key=lambda n: (SHELF_ORDER.index(n) if n in SHELF_ORDER else len(SHELF_ORDER), n))
 
@@ -157,7 +158,7 @@ def render_edit(form: EditForm, error: str | None = None, status: int = 200, act
                      key=lambda v: (VOLUME_ORDER.index(v) if v in VOLUME_ORDER else len(VOLUME_ORDER), v))
     return render_template("editor/edit.html", form=form, error=error, preview=preview, preview_error=preview_error,
                            doc_id=doc_id, published=published, progress=progress, versions=versions,
-                           shelves=_shelf_names(e.collection for e in catalog), volumes=volumes,
+                           shelves=shelf_names(e.collection for e in catalog), volumes=volumes,
                            action=action or ("新建" if form.is_new else "修改"),
                            speech_problem=services().speech.problem), status
 
@@ -228,7 +229,7 @@ def upload_form():
     """Choose a Word, PDF or text file and its shelf."""
     store = services().store()
     try:
-        shelves = _shelf_names(e.collection for e in store.catalog())
+        shelves = shelf_names(e.collection for e in store.catalog())
     finally:
         store.close()
     return render_template("editor/upload.html", shelves=shelves, limit_mb=MAX_UPLOAD_BYTES // 1024 // 1024,
@@ -248,7 +249,7 @@ def upload():
     except ContentError as exc:
         store = services().store()
         try:
-            shelves = _shelf_names(e.collection for e in store.catalog())
+            shelves = shelf_names(e.collection for e in store.catalog())
         finally:
             store.close()
         return render_template("editor/upload.html", shelves=shelves, limit_mb=MAX_UPLOAD_BYTES // 1024 // 1024,

@@ -8,9 +8,9 @@ from urllib.parse import quote
 
 from flask import Response, abort, render_template, request
 
-from ..shelves import SHELF_ORDER
 from ..usage import Usage, days_back, today
 from . import bp, services
+from .pages import shelf_names
 
 PERIODS = {7: "最近 7 天", 30: "最近 30 天", 90: "最近 90 天", 365: "最近一年"}
 CSV_TABLES = {
@@ -52,14 +52,12 @@ def stats():
     chart_data = {
         "daily": {"labels": [row["day"][5:] for row in daily], "plays": [row["plays"] for row in daily],
                   "minutes": [round(row["minutes"], 1) for row in daily]},
-        "popular": {"labels": [title(row["doc"]) for row in popular[:10]], "plays": [row["plays"] for row in popular[:10]]},
         "shelves": {"labels": [row["collection"] or "（未分类）" for row in shelves], "plays": [row["plays"] for row in shelves]},
         "stops": {"labels": [f"{n * 10}–{n * 10 + 10}%" for n in range(10)], "counts": tenths},
     }
-    shelf_names = sorted({e.collection for e in catalog.values()} | set(SHELF_ORDER),
-                         key=lambda n: (SHELF_ORDER.index(n) if n in SHELF_ORDER else len(SHELF_ORDER), n))
     return render_template(
-        "editor/stats.html", days=days, periods=PERIODS, shelf=shelf, shelves=shelf_names, searches=searches,
+        "editor/stats.html", days=days, periods=PERIODS, shelf=shelf,
+        shelves=shelf_names(e.collection for e in catalog.values()), searches=searches,
         unanswered_total=unanswered_total, unanswered=unanswered, popular=popular, title=title, chart_data=chart_data,
         plays=sum(row["plays"] for row in daily), minutes=sum(row["minutes"] for row in daily),
         chosen=chosen, chosen_title=title(chosen) if chosen else "", stop_passages=stop_passages, places=places,
