@@ -113,8 +113,10 @@ class Usage:
             self.conn.execute(
                 "INSERT INTO stops VALUES (?, ?, ?, ?, 1) ON CONFLICT (day, doc, passage, tenth) "
                 "DO UPDATE SET times = times + 1", (day, listen.doc, listen.passage, listen.tenth))
+            self._forget_old()
 
     def _forget_old(self) -> None:
+        """Drop days older than the keeping period (cheap: the day is the first column of every key)."""
         cutoff = days_back(KEEP_DAYS)
         for table in ("searches", "listens", "stops"):
             self.conn.execute(f"DELETE FROM {table} WHERE day < ?", (cutoff,))
