@@ -27,6 +27,7 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("SESSION_COOKIE_NAME", "kiosk_editor")
     app.extensions["editor"] = AudioProgress()
     app.extensions["editor_vectors"] = VectorFollower(services.data)
+    app.extensions["editor_import"] = bulk_import.Importer()
     if "editor" not in app.blueprints:
         app.register_blueprint(bp)
 

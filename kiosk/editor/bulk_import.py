@@ -96,7 +96,7 @@ class Importer:
 
 
 def importer() -> Importer:
-    return current_app.extensions.setdefault("editor_import", Importer())
+    return current_app.extensions["editor_import"]
 
 
 def _suggested_folders() -> list[Path]:
