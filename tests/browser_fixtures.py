@@ -39,11 +39,21 @@ class LiveServer:
         self.app = create_app({"SETTINGS": settings})
         self.server = create_server(self.app, host="127.0.0.1", port=0, threads=8, ident="kiosk-test")
         self.url = f"http://127.0.0.1:{self.server.effective_port}"
-        self.thread = threading.Thread(target=self.server.run, daemon=True, name="kiosk-test-server")
+        self._closing = False
+        self.thread = threading.Thread(target=self._serve, daemon=True, name="kiosk-test-server")
         self.thread.start()
 
+    def _serve(self) -> None:
+        try:
+            self.server.run()
+        except OSError:
+            if not self._closing:  # closing the sockets under a waiting select() is how this loop ends
+                raise
+
     def close(self) -> None:
+        self._closing = True
         self.server.close()
+        self.thread.join(timeout=5)
         self.app.extensions["kiosk"].close()
 
 
