@@ -26,7 +26,7 @@ from .vectors import passage_text, text_digest
 
 Progress = Callable[[int, int, str], None]
 # Bump when what goes into the index for the same file changes: the next build then re-indexes everything.
-INDEX_FORMAT = "2"
+INDEX_FORMAT = "3"
 FORMAT_FILE = "format"
 
 

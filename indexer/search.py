@@ -140,6 +140,8 @@ class Searcher:
         """Why semantic and hybrid search cannot run right now; None when they can."""
         if not len(self._vectors):
             return "还没有语义向量：请运行 kiosk build（不带 --no-vectors）"
+        if "embedded" not in self._searcher.schema:
+            return "检索库是旧格式：运行一次 kiosk build 后才能按意思检索"
         if embedding.embedder() is None:
             return embedding.problem()
         return None
@@ -180,8 +182,12 @@ class Searcher:
             self._vectors, self._record_rows = vectors, rows
 
     def _passage_keys(self) -> list[bytes | None]:
-        """The vector key of every index record (None for records that are not passages)."""
-        digests = self._searcher.reader().column_reader("embedded")
+        """The vector key of every index record (None for records that are not passages, and for every record
+        of an index written before passages kept their digest: that one is searched by words until rebuilt)."""
+        reader = self._searcher.reader()
+        if "embedded" not in reader.schema:
+            return [None] * self._scorer.size
+        digests = reader.column_reader("embedded")
         return [vector_key(digests[number]) if digests[number] and self._scorer.alive[number] else None
                 for number in range(self._scorer.size)]
 

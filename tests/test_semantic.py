@@ -322,3 +322,30 @@ def test_an_editor_publish_embeds_the_new_passages_in_the_background(tmp_path, m
         assert embed_missing(site.data, model).embedded == 0  # the new passage already has its vector
     finally:
         site.app.extensions["kiosk"].close()
+
+
+def test_an_index_from_before_passage_digests_is_searched_by_words_until_rebuilt(fresh, model):
+    from whoosh import index as whoosh_index
+
+    from indexer import build
+
+    data, content = fresh
+    embed_missing(data, model)
+    old = whoosh_index.open_dir(data.index)
+    writer = old.writer()
+    writer.remove_field("embedded")  # as an index written before the field existed
+    writer.commit()
+    (data.index / build.FORMAT_FILE).write_text("2", encoding="ascii")
+    searcher = Searcher(data)
+    try:
+        result = searcher.search("物业能不能停水")
+        assert result.mode == "lexical" and result.hits
+        assert "旧格式" in searcher.semantic_problem()
+    finally:
+        searcher.close()
+    assert len(build_index(data, [content]).added) > 0  # the next build rewrites it whole
+    rebuilt = Searcher(data)
+    try:
+        assert rebuilt.semantic_problem() is None and rebuilt.search("物业能不能停水").mode == "hybrid"
+    finally:
+        rebuilt.close()
