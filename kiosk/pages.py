@@ -93,11 +93,7 @@ def handoff_qr(doc_id: str):
 
 
 def _document_or_404(doc_id: str):
-    store = services().store()
-    try:
-        doc = store.document(doc_id)
-    finally:
-        store.close()
+    doc = services().document(doc_id)
     if doc is None:
         abort(404)
     return doc

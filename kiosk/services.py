@@ -42,6 +42,14 @@ class Services:
         """A connection for one request (SQLite connections are cheap and not shared)."""
         return Store(self.data.database)
 
+    def document(self, doc_id: str) -> Document | None:
+        """One document from the store, or None for an unknown id."""
+        store = self.store()
+        try:
+            return store.document(doc_id)
+        finally:
+            store.close()
+
     def searcher(self) -> Searcher:
         with self._lock:
             if self._searcher is None:

@@ -66,11 +66,7 @@ def stats():
 
 def _passage_names(doc_id: str) -> dict[str, str]:
     """A short name for each passage of a document: its section, then its article or first words."""
-    store = services().store()
-    try:
-        doc = store.document(doc_id)
-    finally:
-        store.close()
+    doc = services().document(doc_id)
     if doc is None:
         return {}
     return {p.id: " · ".join([*p.headings[-1:], p.article or _first_words(p.text)]) for p in doc.passages}
