@@ -103,12 +103,17 @@ def _suggested_folders() -> list[Path]:
     """Folders on plugged-in drives, so the admin can pick instead of typing a path."""
     found = []
     for mount in MOUNT_POINTS:
-        try:
-            found += [p for p in sorted(mount.iterdir()) if p.is_dir()]
-            found += [q for p in sorted(mount.iterdir()) if p.is_dir() for q in sorted(p.iterdir()) if q.is_dir()]
-        except OSError:
-            continue
+        drives = _folders_in(mount)  # /media/<drive>, and /media/<user>/<drive> on desktops
+        found += drives + [folder for drive in drives for folder in _folders_in(drive)]
     return found[:30]
+
+
+def _folders_in(folder: Path) -> list[Path]:
+    """Sub-folders in name order; none for a folder that is missing or not readable."""
+    try:
+        return sorted(p for p in folder.iterdir() if p.is_dir())
+    except OSError:
+        return []
 
 
 @bp.get("/import")
