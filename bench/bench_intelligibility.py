@@ -15,11 +15,11 @@ import sys
 import tempfile
 from pathlib import Path
 
-from indexer.audio_cache import AudioCache, segment_key
-from indexer.engines import EngineChoice, available, engine_settings
-from indexer.normalize import normalize_for_speech
-from indexer.segment import split_passage
-from indexer.synthesis import SynthesisPool
+from indexer.speech.audio_cache import AudioCache, segment_key
+from indexer.speech.engines import EngineChoice, available, engine_settings
+from indexer.speech.normalize import normalize_for_speech
+from indexer.speech.segment import split_passage
+from indexer.speech.synthesis import SynthesisPool
 
 ROOT = Path(__file__).resolve().parents[1]
 SENTENCES = ROOT / "bench" / "speech_sentences.tsv"

@@ -21,13 +21,13 @@ from collections import defaultdict
 from collections.abc import Iterator
 from pathlib import Path
 
-from indexer.analysis import index_tokens, query_words
 from indexer.build import build_index
+from indexer.content.loader import discover, load_metadata, read_source
+from indexer.content.parse import parse_document
 from indexer.datadir import DataDir
 from indexer.errors import ContentError
-from indexer.loader import discover, load_metadata, read_source
-from indexer.parse import parse_document
-from indexer.search import Searcher
+from indexer.search.analysis import index_tokens, query_words
+from indexer.search.searcher import Searcher
 
 REPO = Path(__file__).resolve().parents[1]
 EDITED_FILE = "行政法规/物业管理条例(2018-03-19).md"

@@ -27,12 +27,12 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from bench.bench_search import KINDS, TOP, judge, peak_rss_mb, percentiles  # noqa: E402
-from indexer import embedding  # noqa: E402
 from indexer.build import build_index  # noqa: E402
 from indexer.datadir import DataDir  # noqa: E402
-from indexer.embedding import DIM  # noqa: E402
-from indexer.search import MODES, Searcher  # noqa: E402
-from indexer.vectors import VectorSet, catalog_passages, embed_missing, quantize  # noqa: E402
+from indexer.search import embedding  # noqa: E402
+from indexer.search.embedding import DIM  # noqa: E402
+from indexer.search.searcher import MODES, Searcher  # noqa: E402
+from indexer.search.vectors import VectorSet, catalog_passages, embed_missing, quantize  # noqa: E402
 
 DISTRACTORS = [
     "DLC/山东地方法规/地方性法规/山东/山东省物业管理条例(2021-12-03).md",

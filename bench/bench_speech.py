@@ -24,13 +24,13 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from indexer.audio_cache import AudioCache, segment_key
-from indexer.engines import EngineChoice, engine_settings
-from indexer.engines.pyttsx3_engine import ESPEAK_VOICE, ESPEAK_WORDS_PER_MINUTE
-from indexer.mp3 import BITRATE_KBPS
-from indexer.normalize import normalize_for_speech
-from indexer.segment import split_passage
-from indexer.synthesis import SynthesisPool
+from indexer.speech.audio_cache import AudioCache, segment_key
+from indexer.speech.engines import EngineChoice, engine_settings
+from indexer.speech.engines.pyttsx3_engine import ESPEAK_VOICE, ESPEAK_WORDS_PER_MINUTE
+from indexer.speech.mp3 import BITRATE_KBPS
+from indexer.speech.normalize import normalize_for_speech
+from indexer.speech.segment import split_passage
+from indexer.speech.synthesis import SynthesisPool
 
 LAW = Path("/work/shared/corpus/laws/行政法规/物业管理条例(2018-03-19).md")
 CONTENT = Path(__file__).resolve().parent.parent / "content"

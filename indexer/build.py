@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -11,18 +10,18 @@ from pathlib import Path
 
 from whoosh import index
 from whoosh.index import LockError
-from whoosh.query import Term
 
-from .analysis import synonyms
+from indexer.content.documents import Document
+from indexer.content.loader import ContentFile, discover, load_metadata, read_source
+from indexer.content.parse import document_id, parse_document
+from indexer.search.analysis import synonyms
+from indexer.search.pinyin_keys import syllables, title_keys
+from indexer.search.schema import create_index, open_index
+from indexer.search.vectors import passage_text, text_digest
+
 from .datadir import DataDir
-from .documents import Document
 from .errors import ContentError, SearchError
-from .loader import ContentFile, discover, load_metadata, read_source
-from .parse import document_id, parse_document
-from .pinyin_keys import syllables, title_keys
-from .schema import make_schema
 from .store import FileRecord, Store
-from .vectors import passage_text, text_digest
 
 Progress = Callable[[int, int, str], None]
 # Bump when what goes into the index for the same file changes: the next build then re-indexes everything.
@@ -48,16 +47,6 @@ class BuildReport:
         return not self.skipped
 
 
-def open_index(data: DataDir, create: bool = False):
-    """The Whoosh index in the data dir, created empty when asked."""
-    if create or not index.exists_in(data.index):
-        if data.index.exists():
-            shutil.rmtree(data.index)
-        data.index.mkdir(parents=True)
-        return index.create_in(data.index, make_schema())
-    return index.open_dir(data.index)
-
-
 def build_index(data: DataDir, roots: list[Path], full: bool = False, progress: Progress | None = None) -> BuildReport:
     """Bring the index and document store in line with the content roots."""
     started = time.monotonic()
@@ -81,7 +70,7 @@ def build_index(data: DataDir, roots: list[Path], full: bool = False, progress: 
             report.seconds = time.monotonic() - started
             return report  # nothing to write: no new index segment, the kiosk's warm searcher stays valid
         try:
-            ix = open_index(data, create=full)
+            ix = create_index(data.index) if full or not index.exists_in(data.index) else open_index(data.index)
             writer = ix.writer(timeout=5.0)
         except LockError:
             raise SearchError("另一个建库任务正在进行，请等它完成后再试") from None

@@ -3,24 +3,11 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from dataclasses import dataclass
-from pathlib import Path
 
-from .documents import Document
+from .content.documents import Document
+from .database import Database
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS files (
-    source TEXT PRIMARY KEY, root TEXT NOT NULL, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL,
-    hash TEXT NOT NULL, doc_id TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS documents (
-    id TEXT PRIMARY KEY, source TEXT NOT NULL, title TEXT NOT NULL, collection TEXT NOT NULL,
-    volume TEXT NOT NULL, ord INTEGER NOT NULL, status TEXT NOT NULL, level TEXT NOT NULL,
-    effective TEXT NOT NULL, chars INTEGER NOT NULL, data TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS speech (key TEXT PRIMARY KEY, spoken TEXT NOT NULL, duration REAL);
-"""
 CATALOG_COLUMNS = "id, source, title, collection, volume, ord, status, level, effective, chars"
 
 
@@ -52,17 +39,21 @@ class CatalogEntry:
     chars: int
 
 
-class Store:
-    """SQLite in the data dir; WAL so the kiosk keeps reading while a build writes."""
+class Store(Database):
+    """kiosk.db in the data dir; the kiosk keeps reading while a build writes."""
 
-    def __init__(self, path: Path):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.conn = sqlite3.connect(path, timeout=30, check_same_thread=False)
-        self.conn.execute("PRAGMA journal_mode=WAL")
-        self.conn.executescript(SCHEMA)
-
-    def close(self) -> None:
-        self.conn.close()
+    SCHEMA = """
+    CREATE TABLE IF NOT EXISTS files (
+        source TEXT PRIMARY KEY, root TEXT NOT NULL, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL,
+        hash TEXT NOT NULL, doc_id TEXT NOT NULL
+    );
+    CREATE TABLE IF NOT EXISTS documents (
+        id TEXT PRIMARY KEY, source TEXT NOT NULL, title TEXT NOT NULL, collection TEXT NOT NULL,
+        volume TEXT NOT NULL, ord INTEGER NOT NULL, status TEXT NOT NULL, level TEXT NOT NULL,
+        effective TEXT NOT NULL, chars INTEGER NOT NULL, data TEXT NOT NULL
+    );
+    CREATE TABLE IF NOT EXISTS speech (key TEXT PRIMARY KEY, spoken TEXT NOT NULL, duration REAL);
+    """
 
     def files(self) -> dict[str, FileRecord]:
         """Every file the index holds, by source path."""

@@ -7,8 +7,8 @@ from urllib.parse import quote
 
 from flask import Blueprint, Response, abort, current_app, jsonify, request
 
-from indexer.audio_cache import KEY
 from indexer.errors import SearchError, SpeechError
+from indexer.speech.audio_cache import KEY
 
 from .shelves import shelves
 from .usage import Listen, Usage

@@ -10,14 +10,14 @@ from pathlib import Path
 
 import click
 
-from indexer import embedding
 from indexer.build import build_index
 from indexer.datadir import DataDir
-from indexer.engines import ENGINE_NAMES, EngineChoice, engine_settings, resolve
 from indexer.errors import KioskError
-from indexer.search import MODES, Searcher
+from indexer.search import embedding
+from indexer.search.searcher import MODES, Searcher
+from indexer.search.vectors import VectorStore, embed_in_background, embed_missing
+from indexer.speech.engines import ENGINE_NAMES, EngineChoice, engine_settings, resolve
 from indexer.store import Store
-from indexer.vectors import VectorStore, embed_in_background, embed_missing
 
 from .config import Settings, from_environment
 from .network import lan_addresses
@@ -105,9 +105,9 @@ def _build_vectors(data: DataDir) -> None:
 
 def _build_audio(settings: Settings, data: DataDir) -> int:
     """Render every missing sentence with all cores; returns how many failed."""
-    from indexer.audio_cache import AudioCache
-    from indexer.narration import missing_audio, render
-    from indexer.synthesis import SynthesisPool
+    from indexer.speech.audio_cache import AudioCache
+    from indexer.speech.narration import missing_audio, render
+    from indexer.speech.synthesis import SynthesisPool
 
     try:
         name, note = resolve(settings.engine)
@@ -204,7 +204,7 @@ def serve(settings: Settings, host: str, port: int, kiosk_mode: bool | None, thr
 @click.option("--batch", type=click.File("r", encoding="utf-8"), help="每行一段文字的文件；按顺序每行输出一个结果")
 def normalize(text: str | None, batch) -> None:
     """Print TEXT as the voice will say it (numbers, dates, units and symbols spelled out)."""
-    from indexer.normalize import normalize_for_speech
+    from indexer.speech.normalize import normalize_for_speech
 
     if (text is None) == (batch is None):
         raise click.UsageError("给出一段文字，或用 --batch 指定文件")
@@ -222,10 +222,10 @@ def normalize(text: str | None, batch) -> None:
 @click.pass_obj
 def speak(settings: Settings, text: str | None, source, engine: str | None, rate: float | None, output: Path) -> None:
     """Render TEXT (or --file) through the whole speech pipeline into one MP3."""
-    from indexer.audio_cache import AudioCache, segment_key
-    from indexer.normalize import normalize_for_speech
-    from indexer.segment import split_passage
-    from indexer.synthesis import SynthesisPool
+    from indexer.speech.audio_cache import AudioCache, segment_key
+    from indexer.speech.normalize import normalize_for_speech
+    from indexer.speech.segment import split_passage
+    from indexer.speech.synthesis import SynthesisPool
 
     if (text is None) == (source is None):
         raise click.UsageError("给出一段文字，或用 --file 指定文件")
@@ -263,7 +263,7 @@ def cache() -> None:
 @click.pass_obj
 def cache_stats(settings: Settings) -> None:
     """How many sentences are cached and how much space they take."""
-    from indexer.audio_cache import AudioCache
+    from indexer.speech.audio_cache import AudioCache
 
     data = data_dir(settings)
     files, size = AudioCache(data.audio).stats()
@@ -274,8 +274,8 @@ def cache_stats(settings: Settings) -> None:
 @click.pass_obj
 def cache_gc(settings: Settings) -> None:
     """Delete cached audio that no document (with the current voice settings) uses any more."""
-    from indexer.audio_cache import AudioCache
-    from indexer.narration import narrate
+    from indexer.speech.audio_cache import AudioCache
+    from indexer.speech.narration import narrate
 
     data = data_dir(settings)
     name, _ = resolve(settings.engine)
@@ -368,7 +368,7 @@ def user_list(settings: Settings) -> None:
 def import_command(settings: Settings, source: Path, folder: str | None, no_build: bool) -> None:
     """Copy a folder of texts (a law library with its metadata.json, or Word/PDF/text files) into the first
     content root, then index it; exit code 1 if a file could not be imported or indexed."""
-    from indexer.importing import import_folder
+    from indexer.content.importing import import_folder
 
     root = Path(settings.content[0])
     with click.progressbar(length=1, label="复制文件", file=sys.stderr, show_eta=True, show_pos=True) as bar:

@@ -6,12 +6,12 @@ import io
 from urllib.parse import urlencode
 
 import segno
-from segno import helpers as segno_helpers
 from flask import Blueprint, Response, abort, current_app, render_template, request
 from markupsafe import Markup, escape
+from segno import helpers as segno_helpers
 
 from indexer.errors import SearchError
-from indexer.segment import split_passage
+from indexer.speech.segment import split_passage
 
 from .network import public_base_url
 from .shelves import shelves

@@ -7,15 +7,15 @@ import logging
 import threading
 from concurrent.futures import Future
 
-from indexer.audio_cache import AudioCache
+from indexer.content.documents import Document
 from indexer.datadir import DataDir
-from indexer.documents import Document
-from indexer.engines import EngineChoice, engine_settings, resolve
 from indexer.errors import KioskError, SpeechError
-from indexer.narration import Line, narrate, tagged_mp3
-from indexer.search import Searcher
+from indexer.search.searcher import Searcher
+from indexer.speech.audio_cache import AudioCache
+from indexer.speech.engines import EngineChoice, engine_settings, resolve
+from indexer.speech.narration import Line, narrate, tagged_mp3
+from indexer.speech.synthesis import SynthesisPool
 from indexer.store import Store
-from indexer.synthesis import SynthesisPool
 
 from .config import Settings
 

@@ -12,25 +12,13 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
+from indexer.database import Database
+
 USAGE_DB = "usage.db"
 KEEP_DAYS = 400
 MAX_QUERY_CHARS = 100
 MAX_LISTEN_SECONDS = 4 * 3600  # one page view; anything longer is a stuck tab, not a listener
 DIGIT_RUN = re.compile(r"\d{5,}")
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS searches (
-    day TEXT NOT NULL, query TEXT NOT NULL, collection TEXT NOT NULL, hits INTEGER NOT NULL, times INTEGER NOT NULL,
-    PRIMARY KEY (day, query, collection)
-);
-CREATE TABLE IF NOT EXISTS listens (
-    day TEXT NOT NULL, doc TEXT NOT NULL, collection TEXT NOT NULL, plays INTEGER NOT NULL,
-    seconds REAL NOT NULL, finished INTEGER NOT NULL, PRIMARY KEY (day, doc)
-);
-CREATE TABLE IF NOT EXISTS stops (
-    day TEXT NOT NULL, doc TEXT NOT NULL, passage TEXT NOT NULL, tenth INTEGER NOT NULL, times INTEGER NOT NULL,
-    PRIMARY KEY (day, doc, passage, tenth)
-);
-"""
 
 
 @dataclass(frozen=True)
@@ -68,23 +56,27 @@ def days_back(days: int) -> str:
     return (dt.date.today() - dt.timedelta(days=max(1, days) - 1)).isoformat()
 
 
-class Usage:
+class Usage(Database):
     """The counts in <data dir>/usage.db; one connection per request, like the document store."""
 
+    SCHEMA = """
+    CREATE TABLE IF NOT EXISTS searches (
+        day TEXT NOT NULL, query TEXT NOT NULL, collection TEXT NOT NULL, hits INTEGER NOT NULL, times INTEGER NOT NULL,
+        PRIMARY KEY (day, query, collection)
+    );
+    CREATE TABLE IF NOT EXISTS listens (
+        day TEXT NOT NULL, doc TEXT NOT NULL, collection TEXT NOT NULL, plays INTEGER NOT NULL,
+        seconds REAL NOT NULL, finished INTEGER NOT NULL, PRIMARY KEY (day, doc)
+    );
+    CREATE TABLE IF NOT EXISTS stops (
+        day TEXT NOT NULL, doc TEXT NOT NULL, passage TEXT NOT NULL, tenth INTEGER NOT NULL, times INTEGER NOT NULL,
+        PRIMARY KEY (day, doc, passage, tenth)
+    );
+    """
+    TIMEOUT = 10.0  # a count is not worth holding a request for long
+
     def __init__(self, data_root: Path):
-        self.conn = sqlite3.connect(Path(data_root) / USAGE_DB, timeout=10, check_same_thread=False)
-        self.conn.row_factory = sqlite3.Row
-        self.conn.execute("PRAGMA journal_mode=WAL")
-        self.conn.executescript(SCHEMA)
-
-    def close(self) -> None:
-        self.conn.close()
-
-    def __enter__(self) -> Usage:
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
+        super().__init__(Path(data_root) / USAGE_DB)
 
     # -- recording ---------------------------------------------------------------------------
 

@@ -92,7 +92,7 @@ def test_health_without_index_is_503(tmp_path):
 def test_whole_document_download_is_one_tagged_mp3(client):
     from mutagen.id3 import ID3
 
-    from indexer.mp3 import mp3_duration
+    from indexer.speech.mp3 import mp3_duration
 
     doc = doc_id(client, "业主委员会的成立")
     response = client.get(f"/api/docs/{doc}/audio.mp3")

@@ -3,7 +3,7 @@ import time
 
 from indexer import build
 from indexer.build import build_index
-from indexer.search import Searcher
+from indexer.search.searcher import Searcher
 from indexer.store import Store
 
 

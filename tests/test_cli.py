@@ -8,7 +8,7 @@ import shutil
 import pytest
 from click.testing import CliRunner
 
-from indexer.mp3 import mp3_duration
+from indexer.speech.mp3 import mp3_duration
 from kiosk.cli import main
 
 

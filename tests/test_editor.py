@@ -18,16 +18,16 @@ import pytest
 from click.testing import CliRunner
 from docx import Document as WordDocument
 
-from indexer.audio_cache import AudioCache
 from indexer.build import build_index
+from indexer.content.numerals import int_to_chinese
+from indexer.content.parse import document_id
 from indexer.datadir import DataDir
-from indexer.engines import EngineChoice, engine_settings
-from indexer.narration import missing_audio, narrate, render
-from indexer.numerals import int_to_chinese
-from indexer.parse import document_id
-from indexer.search import Searcher
+from indexer.search.searcher import Searcher
+from indexer.speech.audio_cache import AudioCache
+from indexer.speech.engines import EngineChoice, engine_settings
+from indexer.speech.narration import missing_audio, narrate, render
+from indexer.speech.synthesis import SynthesisPool
 from indexer.store import Store
-from indexer.synthesis import SynthesisPool
 from kiosk import create_app
 from kiosk.cli import main
 from kiosk.config import Settings

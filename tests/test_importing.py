@@ -5,16 +5,15 @@ from __future__ import annotations
 import io
 import json
 import zipfile
-from pathlib import Path
 
 import pytest
 from docx import Document as WordDocument
 
 from indexer.build import build_index
+from indexer.content.importing import MAX_UPLOAD_BYTES, check_upload, convert_upload, import_folder, text_to_markdown
+from indexer.content.parse import SourceFile, parse_document
 from indexer.errors import ContentError
-from indexer.importing import (MAX_UPLOAD_BYTES, check_upload, convert_upload, import_folder, text_to_markdown)
-from indexer.parse import SourceFile, parse_document
-from indexer.search import Searcher
+from indexer.search.searcher import Searcher
 
 NOTICE = """关于规范小区电动自行车停放充电的通知
 

@@ -1,7 +1,7 @@
 import pytest
 
+from indexer.content.loader import decode, discover, load_metadata
 from indexer.errors import ContentError
-from indexer.loader import decode, discover, load_metadata
 
 SAMPLE = "第一条 业主应当按时交纳物业服务费用。"
 

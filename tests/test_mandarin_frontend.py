@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from indexer.engines.mandarin_frontend import (
+from indexer.errors import ConfigError
+from indexer.speech.engines.mandarin_frontend import (
     CLAUSE_PAUSE_SECONDS,
     MAX_PHRASE_SYLLABLES,
     SENTENCE_PAUSE_SECONDS,
@@ -15,8 +16,7 @@ from indexer.engines.mandarin_frontend import (
     split_clauses,
     yi_tone,
 )
-from indexer.engines.neural_models import SymbolTable, find_voice_assets, load_symbol_table
-from indexer.errors import ConfigError
+from indexer.speech.engines.neural_models import SymbolTable, find_voice_assets, load_symbol_table
 
 BENCH_SENTENCES = Path(__file__).resolve().parents[1] / "bench" / "speech_sentences.tsv"
 

@@ -8,20 +8,20 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from indexer.engines.neural import (
+from indexer.errors import ConfigError
+from indexer.speech.engines.neural import (
     ENGINE_VERSION,
     SAMPLE_RATE,
     VOCODER_CHUNK_FRAMES,
     NeuralEngine,
     neural_available,
 )
-from indexer.engines.neural_models import (
+from indexer.speech.engines.neural_models import (
     DROPOUT_OP,
     PREPARED_MODEL_PREFIX,
     find_voice_assets,
     prepared_acoustic_model,
 )
-from indexer.errors import ConfigError
 
 pytestmark = pytest.mark.skipif(neural_available() is not None, reason=str(neural_available()))
 

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from indexer.normalize import normalize_for_speech
+from indexer.speech.normalize import normalize_for_speech
 
 LAW_LIBRARY = Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "laws"
 PROPERTY_LAW = LAW_LIBRARY / "行政法规" / "物业管理条例(2018-03-19).md"

@@ -2,8 +2,8 @@ from pathlib import Path
 
 import pytest
 
+from indexer.content.parse import SourceFile, parse_document
 from indexer.errors import ContentError
-from indexer.parse import SourceFile, parse_document
 
 from .conftest import TEST_CONTENT
 
@@ -93,7 +93,7 @@ def test_spaced_out_heading_letters_are_joined(heading, joined):
 def test_party_regulation_versions_from_file_names(tmp_path):
     import json
 
-    from indexer.loader import load_metadata
+    from indexer.content.loader import load_metadata
 
     records = [{"path": f"pages/党内法律法规/中国共产党纪律处分条例{y}.md", "title": "中国共产党纪律处分条例"}
                for y in ("1997", "_2018", "_2023")]

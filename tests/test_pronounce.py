@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from indexer.pronounce import DEFAULT_PRONUNCIATIONS, espeak_markup, load_pronunciations
+from indexer.speech.pronounce import DEFAULT_PRONUNCIATIONS, espeak_markup, load_pronunciations
 
 ESPEAK = shutil.which("espeak-ng")
 needs_espeak = pytest.mark.skipif(ESPEAK is None, reason="espeak-ng is not installed")

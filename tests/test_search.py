@@ -2,7 +2,7 @@ import pytest
 
 from indexer.build import build_index
 from indexer.datadir import DataDir
-from indexer.search import Searcher, make_snippet
+from indexer.search.searcher import Searcher, make_snippet
 
 
 @pytest.fixture(scope="module")

@@ -1,6 +1,6 @@
 import pytest
 
-from indexer.segment import LONG_SENTENCE, MAX_SEGMENT, split_passage
+from indexer.speech.segment import LONG_SENTENCE, MAX_SEGMENT, split_passage
 
 
 def test_sentences_keep_their_place_in_the_passage():

@@ -14,12 +14,13 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from indexer import embedding, search, vectors
 from indexer.build import build_index
 from indexer.datadir import DataDir
 from indexer.errors import SearchError
-from indexer.search import Searcher
-from indexer.vectors import VectorStore, catalog_passages, embed_in_background, embed_missing, quantize
+from indexer.search import embedding, vectors
+from indexer.search import searcher as searcher_module
+from indexer.search.searcher import MODES, PASSAGES_PER_DOCUMENT, SUGGESTIONS, Searcher
+from indexer.search.vectors import VectorStore, catalog_passages, embed_in_background, embed_missing, quantize
 from kiosk.cli import main
 
 from .conftest import TEST_CONTENT
@@ -167,7 +168,7 @@ def test_a_leftover_temporary_file_is_ignored_and_cleared(fresh, model):
 
 def test_modes_and_the_default(searcher):
     assert searcher.search("物业费").mode == "hybrid"
-    for mode in search.MODES:
+    for mode in MODES:
         assert searcher.search("业主委员会怎么成立", mode=mode).mode == mode
     with pytest.raises(SearchError, match="lexical"):
         searcher.search("物业费", mode="neural")
@@ -198,14 +199,14 @@ def test_hits_stay_diversified_and_highlighted(searcher):
     per_doc: dict[str, int] = {}
     for hit in result.hits:
         per_doc[hit.doc] = per_doc.get(hit.doc, 0) + 1
-    assert max(per_doc.values()) <= search.PASSAGES_PER_DOCUMENT
+    assert max(per_doc.values()) <= PASSAGES_PER_DOCUMENT
     assert "<mark>" in result.hits[0].snippet
 
 
 def test_a_weak_match_offers_suggestions_instead_of_guesses(searcher):
     result = searcher.search("明天火星上会不会下雨", mode="hybrid")
     assert result.hits == []
-    assert 1 <= len(result.suggestions) <= search.SUGGESTIONS
+    assert 1 <= len(result.suggestions) <= SUGGESTIONS
     suggestion = result.suggestions[0]
     assert suggestion.url.startswith(f"/doc/{suggestion.doc}") and suggestion.label
     assert result.to_dict()["suggestions"][0]["label"] == suggestion.label
@@ -213,7 +214,7 @@ def test_a_weak_match_offers_suggestions_instead_of_guesses(searcher):
 
 def test_new_vectors_are_picked_up_by_a_running_searcher(fresh, model, monkeypatch):
     data, _ = fresh
-    monkeypatch.setattr(search, "VECTOR_CHECK_SECONDS", 0.0)
+    monkeypatch.setattr(searcher_module, "VECTOR_CHECK_SECONDS", 0.0)
     opened = Searcher(data)
     assert opened.search("物业费").mode == "lexical"
     embed_missing(data, model)
@@ -223,7 +224,7 @@ def test_new_vectors_are_picked_up_by_a_running_searcher(fresh, model, monkeypat
 
 def test_a_serving_process_embeds_in_the_background(fresh, model, monkeypatch):
     data, _ = fresh
-    monkeypatch.setattr(search, "VECTOR_CHECK_SECONDS", 0.0)
+    monkeypatch.setattr(searcher_module, "VECTOR_CHECK_SECONDS", 0.0)
     opened = Searcher(data)
     thread = embed_in_background(data)
     assert opened.search("物业费").hits  # words work while vectors are being made
@@ -252,7 +253,7 @@ def test_cli_build_embeds_and_search_switches_mode(runner, tmp_path, model):
     assert result.exit_code == 0, result.output
     assert "语义向量：新生成" in result.output
     assert cli_search(runner, "物业能不能停水")["mode"] == "hybrid"
-    for mode in search.MODES:
+    for mode in MODES:
         body = cli_search(runner, "物业能不能停水", "--mode", mode)
         assert body["mode"] == mode and "suggestions" in body
     result = runner.invoke(main, ["build", "--content", str(content), "--no-audio"])
@@ -316,7 +317,7 @@ def test_an_editor_publish_embeds_the_new_passages_in_the_background(tmp_path, m
         fields = FormFields.of(page)
         fields["body"] += "\n\n电梯加装的费用，由同意加装的业主按楼层分摊。"
         assert site.post("/editor/save", fields).status_code == 302
-        follower = site.app.extensions["editor_vectors"]
+        follower = site.app.extensions["editor"].vectors
         follower.thread.join(120)
         assert not follower.thread.is_alive()
         assert embed_missing(site.data, model).embedded == 0  # the new passage already has its vector

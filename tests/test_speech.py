@@ -12,13 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from indexer.audio_cache import AudioCache, segment_key
 from indexer.build import build_index
-from indexer.engines import EngineChoice, engine_settings
 from indexer.errors import SpeechError
-from indexer.mp3 import mp3_duration
-from indexer.narration import missing_audio, render
-from indexer.synthesis import SEGMENT_TIMEOUT, SynthesisPool
+from indexer.speech.audio_cache import AudioCache, segment_key
+from indexer.speech.engines import EngineChoice, engine_settings
+from indexer.speech.mp3 import mp3_duration
+from indexer.speech.narration import missing_audio, render
+from indexer.speech.synthesis import SEGMENT_TIMEOUT, SynthesisPool
 
 BUNDLED = Path(__file__).resolve().parents[1] / "content"
 pytestmark = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is not installed: make test installs it")

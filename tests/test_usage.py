@@ -9,7 +9,8 @@ import pytest
 
 from indexer.build import build_index
 from indexer.datadir import DataDir
-from kiosk import create_app, usage as usage_module
+from kiosk import create_app
+from kiosk import usage as usage_module
 from kiosk.config import Settings
 from kiosk.usage import USAGE_DB, Listen, Usage, clean_query, days_back, today
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
 from flask import Blueprint, Flask, current_app, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
@@ -11,7 +14,21 @@ from .csrf import csrf_token
 from .publish import AudioProgress, VectorFollower
 from .secret import load_secret_key
 
+if TYPE_CHECKING:  # the importer module needs the blueprint defined below
+    from .bulk_import import Importer
+
 bp = Blueprint("editor", __name__, url_prefix="/editor")
+
+
+@dataclass(frozen=True)
+class EditorParts:
+    """The editor's long-lived parts, made once with the app and handed to the code that uses them."""
+
+    progress: AudioProgress
+    vectors: VectorFollower
+    importer: Importer
+
+
 API_PREFIX = "/editor/api/"
 MESSAGES = {400: "请求有误。", 401: "请先登录。", 403: "您的账号没有这个权限。", 404: "没有找到这篇文章或这个页面。",
             405: "不支持这种请求方式。", 413: "上传的文件太大了，最大 10 MB。"}
@@ -25,9 +42,8 @@ def init_app(app: Flask) -> None:
     app.secret_key = load_secret_key(services.data.root)
     app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
     app.config.setdefault("SESSION_COOKIE_NAME", "kiosk_editor")
-    app.extensions["editor"] = AudioProgress()
-    app.extensions["editor_vectors"] = VectorFollower(services.data)
-    app.extensions["editor_import"] = bulk_import.Importer()
+    vectors = VectorFollower(services.data)
+    app.extensions["editor"] = EditorParts(AudioProgress(), vectors, bulk_import.Importer(services, vectors))
     if "editor" not in app.blueprints:
         app.register_blueprint(bp)
 
@@ -65,3 +81,7 @@ def error_response(status: int, message: str):
 
 def services():
     return current_app.extensions["kiosk"]
+
+
+def parts() -> EditorParts:
+    return current_app.extensions["editor"]

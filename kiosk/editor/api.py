@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from flask import current_app, jsonify, request
+from flask import jsonify, request
 
-from indexer.audio_cache import segment_key
 from indexer.errors import ContentError, SpeechError
-from indexer.normalize import normalize_for_speech
-from indexer.segment import split_passage
+from indexer.speech.audio_cache import segment_key
+from indexer.speech.normalize import normalize_for_speech
+from indexer.speech.segment import split_passage
 
-from . import bp, error_response, services
+from . import bp, error_response, parts, services
 from .files import EditForm
 
 MAX_SPEAK_CHARS = 2000  # one paragraph or article; whole documents are heard on the kiosk after publishing
@@ -65,7 +65,7 @@ def progress():
     ids = request.args.getlist("id")[:200]
     store = services().store()
     try:
-        counts = current_app.extensions["editor"].counts(services().speech, store, ids)
+        counts = parts().progress.counts(services().speech, store, ids)
     finally:
         store.close()
     return jsonify(ok=True, progress={doc_id: {"cached": c, "total": t} for doc_id, (c, t) in counts.items()})

@@ -8,16 +8,17 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from flask import current_app, flash, g, jsonify, redirect, render_template, request, url_for
+from flask import flash, g, jsonify, redirect, render_template, request, url_for
 
 from indexer.build import build_index
+from indexer.content.importing import import_folder
 from indexer.errors import ContentError, KioskError
-from indexer.importing import import_folder
 
-from . import bp, services
+from ..services import Services
+from . import bp, parts
 from .auth import admin_only
 from .pages import content_root
-from .publish import publish_lock
+from .publish import VectorFollower, log, publish_lock
 
 MOUNT_POINTS = (Path("/media"), Path("/mnt"), Path("/run/media"))
 FAILURES_SHOWN = 20
@@ -54,22 +55,23 @@ class ImportJob:
 class Importer:
     """At most one import at a time per server; the build itself is also locked against other builds."""
 
-    def __init__(self) -> None:
+    def __init__(self, services: Services, vectors: VectorFollower) -> None:
+        self.services = services
+        self.vectors = vectors
         self.job = ImportJob()
         self._lock = threading.Lock()
 
-    def start(self, app, source: Path, folder: str | None, by: str) -> None:
+    def start(self, source: Path, folder: str | None, by: str) -> None:
         with self._lock:
             if self.job.running:
                 raise ContentError(f"已经在导入「{self.job.source}」，请等它完成")
             self.job = ImportJob(source=str(source), folder=folder or source.name, by=by, stage="copying",
                                  started=time.time())
-        threading.Thread(target=self._run, args=(app, self.job, source, folder), daemon=True,
+        threading.Thread(target=self._run, args=(self.job, source, folder), daemon=True,
                          name="kiosk-editor-import").start()
 
-    @staticmethod
-    def _run(app, job: ImportJob, source: Path, folder: str | None) -> None:
-        kiosk = app.extensions["kiosk"]
+    def _run(self, job: ImportJob, source: Path, folder: str | None) -> None:
+        kiosk = self.services
         try:
             root = Path(kiosk.settings.content[0])
             copied = import_folder(source, root, folder,
@@ -81,7 +83,7 @@ class Importer:
                 built = build_index(kiosk.data, list(kiosk.settings.content),
                                     progress=lambda done, total, name: job.step("indexing", done, total, name))
             job.failures += [f"{name}：{reason}" for name, reason in built.skipped]
-            app.extensions["editor_vectors"].follow()
+            self.vectors.follow()
             job.summary = (f"复制 {len(copied.copied)} 个，转换 {len(copied.converted)} 个，未变 {copied.unchanged} 个，"
                            f"忽略 {len(copied.ignored)} 个；检索库新增 {len(built.added)} 篇，更新 {len(built.updated)} 篇。"
                            "语音在收听时合成。")
@@ -89,14 +91,14 @@ class Importer:
         except KioskError as exc:
             job.summary, job.stage = f"导入没有完成：{exc}", "failed"
         except Exception:  # a thread has no error page: say so on the import page and in the log
-            app.logger.exception("editor import failed")
+            log.exception("editor import failed")
             job.summary, job.stage = "导入时出了意外的错误，已导入的文件保留，可以再导入一次继续。", "failed"
         finally:
             job.finished = time.time()
 
 
 def importer() -> Importer:
-    return current_app.extensions["editor_import"]
+    return parts().importer
 
 
 def _suggested_folders() -> list[Path]:
@@ -140,7 +142,7 @@ def start_import():
         error = f"这台电脑上没有文件夹「{source}」；U 盘插好了吗？"
     else:
         try:
-            importer().start(current_app._get_current_object(), source.resolve(), folder, g.editor.name)
+            importer().start(source.resolve(), folder, g.editor.name)
         except ContentError as exc:
             error = str(exc)
     if error:

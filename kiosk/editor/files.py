@@ -11,11 +11,11 @@ from pathlib import Path
 
 import yaml
 
-from indexer.documents import SHELF_STATUSES, Document
+from indexer.content.documents import SHELF_STATUSES, Document
+from indexer.content.importing import compose_markdown, write_atomic
+from indexer.content.loader import CONTENT_SUFFIXES, decode
+from indexer.content.parse import FRONT_MATTER, SourceFile, parse_document
 from indexer.errors import ContentError
-from indexer.importing import compose_markdown, write_atomic
-from indexer.loader import CONTENT_SUFFIXES, decode
-from indexer.parse import FRONT_MATTER, SourceFile, parse_document
 
 from .database import Table
 

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask import abort, flash, g, redirect, render_template, request, url_for
 from markupsafe import Markup
 
+from indexer.content.importing import MAX_UPLOAD_BYTES, convert_upload
+from indexer.content.loader import discover, read_source
+from indexer.content.parse import document_id, parse_document
 from indexer.errors import ContentError
-from indexer.importing import MAX_UPLOAD_BYTES, convert_upload
-from indexer.loader import discover, read_source
-from indexer.parse import document_id, parse_document
 
 from ..shelves import SHELF_ORDER, VOLUME_ORDER
-from . import bp, services
+from . import bp, parts, services
 from . import pronunciations as dictionary
 from .files import EditForm, Trash, path_in, read_text, safe_source, source_for, write_text
 from .history import History, changed_lines, diff_table
@@ -66,7 +66,7 @@ def index():
         editable = {source for source, record in files.items() if Path(record.root).resolve() == root}
         # Audio progress of the editors' own texts: a law library beside them is voiced when someone listens,
         # and counting its long texts' sentences would slow the list down.
-        progress = current_app.extensions["editor"].counts(services().speech, store,
+        progress = parts().progress.counts(services().speech, store,
                                                            [r.id for r in rows if r.source in editable])
     finally:
         store.close()
@@ -109,7 +109,7 @@ def shelf_names(collections) -> list[str]:
 @bp.post("/publish")
 def publish_all():
     """Publish whatever is in the content folders now (e.g. files copied in by hand)."""
-    result = publish(services())
+    result = publish(services(), parts().vectors)
     _flash_published(result, None)
     return redirect(url_for("editor.index"))
 
@@ -150,7 +150,7 @@ def render_edit(form: EditForm, error: str | None = None, status: int = 200, act
     try:
         if doc_id and store.document(doc_id) is not None:
             published = True
-            progress = current_app.extensions["editor"].counts(services().speech, store, [doc_id]).get(doc_id)
+            progress = parts().progress.counts(services().speech, store, [doc_id]).get(doc_id)
         catalog = store.catalog()
     finally:
         store.close()
@@ -202,7 +202,7 @@ def save():
                 history.record(form.source, current, "（编辑前的原文）", "编辑前")
             write_text(path, text)
             history.record(form.source, text, author, action)
-        result = publish(services())
+        result = publish(services(), parts().vectors)
     _flash_published(result, form.source, saved=True)
     return redirect(url_for("editor.edit", source=form.source))
 
@@ -289,7 +289,7 @@ def delete():
             history.record(source, text, g.editor.name, "删除")
         with Trash(_data_root()) as trash:
             trash.put(path, source, title, g.editor.name)
-        result = publish(services())
+        result = publish(services(), parts().vectors)
     for problem in result.problems:
         flash(problem, "error")
     flash(f"「{title}」已移到回收站，展示端不再显示。需要时可以在回收站恢复。", "ok")
@@ -318,7 +318,7 @@ def restore_from_trash():
         text, _ = read_text(_path(entry.source))
         with History(_data_root()) as history:
             history.record(entry.source, text, g.editor.name, "从回收站恢复")
-        result = publish(services())
+        result = publish(services(), parts().vectors)
     _flash_published(result, entry.source, saved=True)
     return redirect(url_for("editor.edit", source=entry.source))
 
@@ -371,7 +371,7 @@ def restore_version():
         with History(_data_root()) as store:
             write_text(path, version.text)
             store.record(version.source, version.text, g.editor.name, "恢复旧版")
-        result = publish(services())
+        result = publish(services(), parts().vectors)
     flash(f"已恢复到第 {version.id} 版（{version.when}）。", "ok")
     _flash_published(result, version.source, saved=True)
     return redirect(url_for("editor.edit", source=version.source))

@@ -10,10 +10,10 @@ from pathlib import Path
 
 from pypinyin import Style, lazy_pinyin
 
-from indexer.engines import USER_PRONUNCIATIONS
+from indexer.content.importing import write_atomic
 from indexer.errors import KioskError
-from indexer.importing import write_atomic
-from indexer.pronounce import DEFAULT_PRONUNCIATIONS, load_pronunciations
+from indexer.speech.engines import USER_PRONUNCIATIONS
+from indexer.speech.pronounce import DEFAULT_PRONUNCIATIONS, load_pronunciations
 
 TONE_MARKS = {"\u0304": "1", "\u0301": "2", "\u030c": "3", "\u0300": "4"}  # ā á ǎ à as combining marks
 HANZI = re.compile(r"^[\u3400-\u9fff]+$")

@@ -8,15 +8,13 @@ import threading
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 
-from flask import current_app
-
 from indexer.build import BuildReport, build_index
+from indexer.content.documents import Document
 from indexer.datadir import DataDir
-from indexer.documents import Document
 from indexer.errors import KioskError
-from indexer.narration import narrate
+from indexer.search.vectors import VectorStore, embed_in_background
+from indexer.speech.narration import narrate
 from indexer.store import Store
-from indexer.vectors import VectorStore, embed_in_background
 
 from ..services import Services, SpeechService
 
@@ -42,8 +40,8 @@ class Published:
         return next((reason for skipped, reason in self.report.skipped if skipped == source), None)
 
 
-def publish(services: Services) -> Published:
-    """Bring the index in line with the content roots, then queue audio for every document that changed."""
+def publish(services: Services, vectors: VectorFollower) -> Published:
+    """Bring the index in line with the content roots, then queue audio and vectors for what changed."""
     result = Published()
     with publish_lock:
         try:
@@ -52,7 +50,7 @@ def publish(services: Services) -> Published:
             result.problems.append(f"发布没有完成：{exc}")
             return result
     if result.report.changed_docs or result.report.removed:
-        current_app.extensions["editor_vectors"].follow()
+        vectors.follow()
     store = services.store()
     try:
         for doc_id in result.report.changed_docs:

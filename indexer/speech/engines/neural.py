@@ -8,10 +8,11 @@ from pathlib import Path
 
 import numpy as np
 
-from indexer.engines.base import EngineSettings
-from indexer.engines.mandarin_frontend import MandarinFrontend
-from indexer.engines.neural_models import find_voice_assets, load_symbol_table, prepared_acoustic_model
 from indexer.errors import ConfigError, SpeechError
+
+from .base import EngineSettings
+from .mandarin_frontend import MandarinFrontend
+from .neural_models import find_voice_assets, load_symbol_table, prepared_acoustic_model
 
 ENGINE_NAME = "neural"
 VOICE_NAME = "baker-female"

@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import ConfigError, SpeechError
-from ..pronounce import DEFAULT_PRONUNCIATIONS, load_pronunciations
+from indexer.errors import ConfigError, SpeechError
+from indexer.speech.pronounce import DEFAULT_PRONUNCIATIONS, load_pronunciations
+
 from .base import Engine, EngineSettings
 
 ENGINE_NAMES = ("neural", "pyttsx3")

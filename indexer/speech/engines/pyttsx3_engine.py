@@ -15,8 +15,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import SpeechError
-from ..pronounce import espeak_markup
+from indexer.errors import SpeechError
+from indexer.speech.pronounce import espeak_markup
+
 from .base import EngineSettings
 
 ESPEAK_VOICE = "cmn-latn-pinyin"  # reads hanzi as Mandarin; plain `cmn` spells them out as pinyin letters

@@ -8,13 +8,14 @@ from dataclasses import dataclass
 
 from mutagen.id3 import ID3, TALB, TIT2, TPE1, TRCK
 
+from indexer.content.documents import Document
+from indexer.datadir import DataDir
+from indexer.speech.engines.base import EngineSettings
+from indexer.store import Store
+
 from .audio_cache import AudioCache, segment_key
-from .datadir import DataDir
-from .documents import Document
-from .engines.base import EngineSettings
 from .normalize import normalize_for_speech
 from .segment import split_passage
-from .store import Store
 from .synthesis import SynthesisPool, SynthesisReport
 
 

@@ -21,10 +21,11 @@ from pathlib import Path
 
 import numpy as np
 
+from indexer.datadir import DataDir
+from indexer.store import Store
+
 from . import embedding
-from .datadir import DataDir
 from .embedding import DIM, MODEL_ID, Embedder
-from .store import Store
 
 log = logging.getLogger("kiosk")
 PART_NAME = re.compile(r"^part-(\d{6})\.npz$")

@@ -15,9 +15,10 @@ from concurrent.futures import Future, InvalidStateError
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from indexer.errors import KioskError, SpeechError
+
 from .audio_cache import AudioCache
 from .engines import EngineChoice, make_engine
-from .errors import KioskError, SpeechError
 from .mp3 import encode_mp3, mp3_duration
 
 START_TIMEOUT = 180.0  # loading the neural models on a busy 2-core machine

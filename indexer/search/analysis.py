@@ -17,8 +17,8 @@ LATIN_OR_DIGIT = re.compile(r"^[0-9a-z]+$")
 
 
 def data_lines(name: str) -> list[str]:
-    """Non-comment lines of a bundled data file in indexer/data."""
-    text = resources.files("indexer").joinpath("data", name).read_text(encoding="utf-8")
+    """Non-comment lines of a bundled data file in indexer/search/data."""
+    text = resources.files(__package__).joinpath("data", name).read_text(encoding="utf-8")
     return [line.rstrip("\n") for line in text.splitlines() if line.strip() and not line.startswith("#")]
 
 

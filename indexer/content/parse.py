@@ -8,8 +8,9 @@ from dataclasses import dataclass
 
 import yaml
 
+from indexer.errors import ContentError
+
 from .documents import SHELF_STATUSES, Document, Passage
-from .errors import ContentError
 from .numerals import parse_article_label
 
 # Zero-width characters and the ideographic space are layout noise in the law library.

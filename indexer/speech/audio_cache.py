@@ -9,8 +9,9 @@ import re
 import tempfile
 from pathlib import Path
 
-from .engines.base import EngineSettings
-from .errors import SpeechError
+from indexer.errors import SpeechError
+from indexer.speech.engines.base import EngineSettings
+
 from .mp3 import mp3_duration
 
 PIPELINE_VERSION = "1"  # bump when normalization, segmentation or encoding changes what a key sounds like

@@ -14,14 +14,16 @@ import numpy as np
 from whoosh import index
 from whoosh.query import NumericRange, Or, Prefix, Term
 
+from indexer.content.numerals import article_label, chinese_to_int
+from indexer.datadir import DataDir
+from indexer.errors import SearchError
+from indexer.store import CatalogEntry, Store
+
 from . import embedding
 from .analysis import prepare_jieba, query_words, synonyms
-from .datadir import DataDir
-from .errors import SearchError
-from .numerals import article_label, chinese_to_int
 from .pinyin_keys import normalize_pinyin_query
 from .ranking import PassageScorer
-from .store import CatalogEntry, Store
+from .schema import open_index
 from .vectors import VectorSet, VectorStore, vector_key
 
 MAX_QUERY_CHARS = 100
@@ -100,7 +102,7 @@ class Searcher:
     def __init__(self, data: DataDir):
         if not index.exists_in(data.index):
             raise SearchError("还没有建立检索库：请先运行 kiosk build")
-        self._index = index.open_dir(data.index)
+        self._index = open_index(data.index)
         self._store = Store(data.database)
         self._lock = threading.Lock()
         self._searcher = self._index.searcher()

@@ -19,7 +19,8 @@ from pathlib import Path
 
 import yaml
 
-from .errors import ContentError
+from indexer.errors import ContentError
+
 from .loader import CONTENT_SUFFIXES, METADATA_FILE, decode
 from .parse import FIELD_NAMES, FRONT_MATTER, HEADING, NOISE
 

@@ -9,7 +9,8 @@ from pathlib import Path
 
 from charset_normalizer import from_bytes
 
-from .errors import ContentError
+from indexer.errors import ContentError
+
 from .parse import SourceFile
 
 CONTENT_SUFFIXES = {".md", ".markdown", ".txt"}
