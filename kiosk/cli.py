@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import html
 import json
+import logging
 import os
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -13,6 +16,7 @@ import click
 from indexer.build import build_index
 from indexer.datadir import DataDir
 from indexer.errors import KioskError
+from indexer.progress import ProgressLog
 from indexer.search import embedding
 from indexer.search.searcher import MODES, Searcher
 from indexer.search.vectors import VectorStore, embed_in_background, embed_missing
@@ -52,6 +56,19 @@ def data_dir(settings: Settings) -> DataDir:
     return DataDir.create(settings.data)
 
 
+@contextmanager
+def progress_display(label: str) -> Iterator[Callable[[int, int], None]]:
+    """Yields update(done, total): a bar on a terminal, a line with counts and ETA every half minute elsewhere."""
+    if not sys.stderr.isatty():
+        yield ProgressLog(label, emit=lambda line: click.echo(line, err=True))
+        return
+    with click.progressbar(length=1, label=label, file=sys.stderr, show_eta=True, show_pos=True) as bar:
+        def update(done: int, total: int) -> None:
+            bar.length = max(1, total)
+            bar.update(done - bar.pos)
+        yield update
+
+
 @main.command()
 @click.option("--content", "content", multiple=True, type=click.Path(path_type=Path),
               help="内容目录，可重复；给出时替代 KIOSK_CONTENT")
@@ -65,11 +82,8 @@ def build(settings: Settings, content: tuple[Path, ...], full: bool, no_audio: b
     added while the build goes on and can be interrupted and resumed."""
     roots = list(content) or list(settings.content)
     data = data_dir(settings)
-    with click.progressbar(length=1, label="建立检索库", file=sys.stderr, show_eta=True, show_pos=True) as bar:
-        def progress(done: int, total: int, source: str) -> None:
-            bar.length = total
-            bar.update(done - bar.pos)
-        report = build_index(data, roots, full=full, progress=progress)
+    with progress_display("建立检索库") as update:
+        report = build_index(data, roots, full=full, progress=lambda done, total, source: update(done, total))
     click.echo(f"检索库：新增 {len(report.added)}，更新 {len(report.updated)}，删除 {len(report.removed)}，"
                f"未变 {report.unchanged}，跳过 {len(report.skipped)}（{report.seconds:.1f} 秒）")
     for source, reason in report.warnings:
@@ -89,11 +103,8 @@ def _build_vectors(data: DataDir) -> None:
     if model is None:
         click.echo(f"没有生成语义向量：{embedding.problem()}", err=True)
         return
-    with click.progressbar(length=1, label="生成语义向量", file=sys.stderr, show_eta=True, show_pos=True) as bar:
-        def progress(done: int, total: int) -> None:
-            bar.length = total
-            bar.update(done - bar.pos)
-        report = embed_missing(data, model, progress=progress)
+    with progress_display("生成语义向量") as update:
+        report = embed_missing(data, model, progress=update)
     if report.busy:
         click.echo("语义向量：另一个建库任务正在生成，这次跳过", err=True)
         return
@@ -123,9 +134,8 @@ def _build_audio(settings: Settings, data: DataDir) -> int:
         return 0
     pool = SynthesisPool(choice, AudioCache(data.audio), workers=os.cpu_count() or 1)
     try:
-        with click.progressbar(length=len(jobs), label=f"合成语音（{name}）", file=sys.stderr,
-                               show_eta=True, show_pos=True) as bar:
-            report = render(data, pool, jobs, progress=lambda done, total: bar.update(done - bar.pos))
+        with progress_display(f"合成语音（{name}）") as update:
+            report = render(data, pool, jobs, progress=update)
     finally:
         pool.close()
     click.echo(f"语音：合成 {len(report.done)} 句，失败 {len(report.failed)} 句（{report.seconds:.1f} 秒）")
@@ -177,21 +187,28 @@ def search(settings: Settings, query: str | None, limit: int, collection: str | 
 @click.option("--host", default="127.0.0.1", show_default=True, help="监听地址；0.0.0.0 让手机也能访问")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--kiosk", "kiosk_mode", is_flag=True, default=None, help="触摸屏模式：大字、屏幕键盘、无人操作时自动回首页")
-@click.option("--threads", default=8, show_default=True, help="同时处理的请求数")
+@click.option("--threads", default=48, show_default=True, help="同时处理的请求数（等待语音的请求最多占用一秒）")
+@click.option("--finish-build", is_flag=True,
+              help="在后台补齐语义向量和全部语音（先服务收听的人），首次运行时不用等合成完就能访问")
 @click.pass_obj
-def serve(settings: Settings, host: str, port: int, kiosk_mode: bool | None, threads: int) -> None:
+def serve(settings: Settings, host: str, port: int, kiosk_mode: bool | None, threads: int, finish_build: bool) -> None:
     """Serve the kiosk and phone web app with waitress."""
     from waitress import serve as waitress_serve
 
     from . import create_app
 
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     app = create_app({"SETTINGS": settings.with_overrides(kiosk_mode=kiosk_mode)})
     speech = app.extensions["kiosk"].speech
     speech.warm_up()
     data = app.extensions["kiosk"].data
-    if VectorStore(data).parts() and embed_in_background(data):  # this data dir uses vectors: complete them
+    # A data dir that uses vectors has them completed; --finish-build embeds a new one's too.
+    if (finish_build or VectorStore(data).parts()) and embed_in_background(data):
         click.echo("语义向量：在后台补齐缺少的向量（如有），补齐前这些段落按关键词检索")
-    click.echo(f"语音：{speech.engine_name or '不可用'}" + (f"（{speech.note}）" if speech.note else ""))
+    if finish_build and speech.render_missing_in_background():
+        click.echo("语音：在后台合成缺少的句子，有人收听时先合成他要听的")
+    click.echo(f"语音：{speech.engine_name or '不可用'}，{speech.workers} 个合成进程"
+               + (f"（{speech.note}）" if speech.note else ""))
     click.echo(f"触摸屏打开：http://127.0.0.1:{port}/?kiosk=1")
     if host in ("0.0.0.0", "::"):
         for address in lan_addresses():

@@ -24,6 +24,7 @@ class Settings:
     kiosk_mode: bool = False
     idle_minutes: float = 3.0
     listening_idle_minutes: float = 30.0  # while reading aloud: a visitor who walked away is not listening for ever
+    speech_workers: int = 0  # speech processes of a serving kiosk; 0 is one per core
     wifi_ssid: str = ""
     wifi_password: str = ""
     public_url: str = ""
@@ -44,6 +45,8 @@ class Settings:
             raise ConfigError("KIOSK_IDLE_MINUTES 应大于 0")
         if self.listening_idle_minutes < self.idle_minutes:
             raise ConfigError("KIOSK_LISTENING_IDLE_MINUTES 不应小于 KIOSK_IDLE_MINUTES")
+        if not 0 <= self.speech_workers <= 64:
+            raise ConfigError(f"KIOSK_SPEECH_WORKERS 是 {self.speech_workers}，应是 0（每个核一个）到 64")
         return self
 
 
@@ -58,6 +61,12 @@ def from_environment(environ: os._Environ | dict = os.environ) -> Settings:
         except ValueError:
             raise ConfigError(f"{name} 应当是数字，现在是「{value}」") from None
 
+    def whole(name: str, default: int) -> int:
+        value = number(name, default)
+        if value != int(value):
+            raise ConfigError(f"{name} 应当是整数，现在是「{environ.get(name)}」")
+        return int(value)
+
     content = environ.get("KIOSK_CONTENT")
     return Settings(
         data=Path(environ.get("KIOSK_DATA") or "var"),
@@ -67,6 +76,7 @@ def from_environment(environ: os._Environ | dict = os.environ) -> Settings:
         kiosk_mode=environ.get("KIOSK_MODE", "").lower() in ("1", "true", "yes", "kiosk"),
         idle_minutes=number("KIOSK_IDLE_MINUTES", 3.0),
         listening_idle_minutes=number("KIOSK_LISTENING_IDLE_MINUTES", 30.0),
+        speech_workers=whole("KIOSK_SPEECH_WORKERS", 0),
         wifi_ssid=environ.get("KIOSK_WIFI_SSID", ""),
         wifi_password=environ.get("KIOSK_WIFI_PASSWORD", ""),
         public_url=environ.get("KIOSK_PUBLIC_URL", ""),

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import itertools
 import logging
+import os
 import threading
 from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
 
 from indexer.content.documents import Document
 from indexer.datadir import DataDir
 from indexer.errors import KioskError, SpeechError
+from indexer.progress import ProgressLog
 from indexer.search.searcher import Searcher
 from indexer.speech.audio_cache import AudioCache
 from indexer.speech.engines import EngineChoice, engine_settings, resolve
-from indexer.speech.narration import Line, narrate, tagged_mp3
+from indexer.speech.narration import Line, missing_audio, narrate, render, tagged_mp3
 from indexer.speech.synthesis import SynthesisPool
 from indexer.store import Store
 
@@ -21,11 +24,25 @@ from .config import Settings
 
 log = logging.getLogger("kiosk")
 PREFETCH_SENTENCES = 40  # rendered ahead of the listener, in reading order
-ON_DEMAND_TIMEOUT = 30.0
-# Lower is sooner: a sentence someone is waiting for, then a whole-document download, then read-ahead,
-# where the newest document's read-ahead goes before an older one's.
+# A listener's request waits this long for its sentence, then is told it is being prepared and asks again, so
+# that waiting listeners never hold all request threads (a search must not queue behind speech).
+AUDIO_WAIT = 1.0
+DOWNLOAD_TIMEOUT = 120.0
+WORKER_NICENESS = 10  # speech yields the CPU to request threads
+# Lower is sooner: a sentence someone is waiting for; a whole-document download; read-ahead, nearest sentence
+# first across all listeners (the newest listener first among equals), so no one's next sentence waits behind
+# another's fortieth; an editor's publish; and last, the background build of everything still missing.
 ON_DEMAND, DOWNLOAD = -2e12, -1e12
-READ_AHEAD_STEP = 1000.0
+PUBLISH, BACKGROUND = 1e12, 1e13
+BACKGROUND_BATCH = 50
+
+
+def read_ahead_priority(distance: int, generation: int) -> float:
+    return distance * 1e9 - generation
+
+
+class Preparing(SpeechError):
+    """The sentence is queued and not rendered yet: the client should ask again shortly."""
 
 
 class Services:
@@ -71,6 +88,7 @@ class SpeechService:
     def __init__(self, data: DataDir, settings: Settings):
         self.data = data
         self.cache = AudioCache(data.audio)
+        self.workers = settings.speech_workers or os.cpu_count() or 1
         self._pool: SynthesisPool | None = None
         self._lock = threading.Lock()
         self._generation = itertools.count(1)
@@ -98,7 +116,7 @@ class SpeechService:
             raise SpeechError(self.problem or "语音不可用")
         with self._lock:
             if self._pool is None:
-                self._pool = SynthesisPool(self.choice, self.cache, workers=1)
+                self._pool = SynthesisPool(self.choice, self.cache, workers=self.workers, niceness=WORKER_NICENESS)
             return self._pool
 
     def warm_up(self) -> None:
@@ -119,10 +137,10 @@ class SpeechService:
         if self.choice is None or not lines:
             return
         start = next((i for i, line in enumerate(lines) if line.passage == from_passage), 0)
-        base = -READ_AHEAD_STEP * next(self._generation)
+        generation = next(self._generation)
         for distance, line in enumerate(lines[start:start + PREFETCH_SENTENCES]):
             if not self.cache.has(line.key):
-                self._submit(line.key, line.spoken, priority=base + distance)
+                self._submit(line.key, line.spoken, priority=read_ahead_priority(distance, generation))
 
     def _submit(self, key: str, spoken: str, priority: float) -> Future:
         """Queue a sentence; its duration is recorded when it is rendered, for offsets and downloads."""
@@ -141,14 +159,18 @@ class SpeechService:
             store.close()
 
     def audio(self, key: str, store: Store) -> bytes | None:
-        """The MP3 for a key, rendering it now if needed; None for a key no document speaks."""
+        """The MP3 for a key, rendered first if that takes at most AUDIO_WAIT seconds (else raises Preparing);
+        None for a key no document speaks. Listeners waiting for the same sentence share one render."""
         data = self.cache.read(key)
         if data is not None:
             return data
         spoken = store.spoken_text(key)
         if spoken is None:
             return None
-        self._submit(key, spoken, priority=ON_DEMAND).result(timeout=ON_DEMAND_TIMEOUT)
+        try:
+            self._submit(key, spoken, priority=ON_DEMAND).result(timeout=AUDIO_WAIT)
+        except FutureTimeout:
+            raise Preparing("正在准备这一句的声音，请稍等") from None
         return self.cache.read(key)
 
     def whole_document(self, doc: Document, store: Store) -> bytes:
@@ -157,12 +179,35 @@ class SpeechService:
         if not lines:
             raise SpeechError(self.problem or "这篇没有可以朗读的内容")
         futures = [self._submit(line.key, line.spoken, priority=DOWNLOAD) for line in lines if not self.cache.has(line.key)]
-        rendered = [future.result(timeout=ON_DEMAND_TIMEOUT * 4) for future in futures]
+        rendered = [future.result(timeout=DOWNLOAD_TIMEOUT) for future in futures]
         store.set_durations([(r.duration, r.key) for r in rendered])  # the callbacks may not have run yet
         parts = [self.cache.read(line.key) for line in lines]
         if any(part is None for part in parts):
             raise SpeechError("部分句子的音频还没有准备好，请稍后再试")
         return tagged_mp3(doc, parts)
+
+    def render_missing_in_background(self) -> threading.Thread | None:
+        """Render every sentence still missing, after all listeners' and editors' work, logging progress; this is
+        how a first run serves at once and fills its audio cache while it serves."""
+        if self.settings is None:
+            return None
+        thread = threading.Thread(target=self._render_missing, daemon=True, name="kiosk-speech-background")
+        thread.start()
+        return thread
+
+    def _render_missing(self) -> None:
+        try:
+            jobs = missing_audio(self.data, self.settings)
+            if not jobs:
+                return
+            log.info("语音：后台合成缺少的 %d 句，收听和编辑优先", len(jobs))
+            report = render(self.data, self.pool(), jobs, progress=ProgressLog("后台合成语音", emit=log.info),
+                            priority=BACKGROUND, batch_size=BACKGROUND_BATCH)
+            log.info("语音：后台合成完成 %d 句，失败 %d 句", len(report.done), len(report.failed))
+        except SpeechError as exc:  # closed while rendering, or no voice: listeners still get on-demand audio
+            log.info("语音：后台合成停止：%s", exc)
+        except Exception:  # noqa: BLE001 - a background job reports, it never takes the server down
+            log.exception("语音：后台合成失败；收听时仍会按需合成")
 
     def close(self) -> None:
         with self._lock:

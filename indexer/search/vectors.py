@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from indexer.datadir import DataDir
+from indexer.progress import ProgressLog
 from indexer.store import Store
 
 from . import embedding
@@ -287,15 +288,8 @@ def embed_in_background(data: DataDir) -> threading.Thread | None:
         return None
 
     def run() -> None:
-        logged = [0.0]
-
-        def progress(done: int, total: int) -> None:
-            if time.monotonic() - logged[0] > 30 or done == total:
-                logged[0] = time.monotonic()
-                log.info("语义向量：%d/%d", done, total)
-
         try:
-            report = embed_missing(data, model, progress=progress, batch=BACKGROUND_BATCH)
+            report = embed_missing(data, model, progress=ProgressLog("语义向量", emit=log.info), batch=BACKGROUND_BATCH)
         except Exception:  # noqa: BLE001 - a background job reports, it never takes the server down
             log.exception("语义向量生成失败；下次 kiosk build 会补上")
             return

@@ -89,13 +89,14 @@ def missing_audio(data: DataDir, settings: EngineSettings, doc_ids: list[str] | 
 
 
 def render(data: DataDir, pool: SynthesisPool, jobs: list[tuple[str, str]],
-           progress: Callable[[int, int], None] | None = None) -> SynthesisReport:
+           progress: Callable[[int, int], None] | None = None, priority: float = 1.0,
+           batch_size: int = 200) -> SynthesisReport:
     """Render jobs through the pool, recording durations as they finish, in batches."""
     store = Store(data.database)
     try:
         report = SynthesisReport()
-        for start in range(0, len(jobs), 200):
-            batch = pool.run(jobs[start:start + 200],
+        for start in range(0, len(jobs), batch_size):
+            batch = pool.run(jobs[start:start + batch_size], priority=priority + start,
                              progress=(lambda done, _: progress(start + done, len(jobs))) if progress else None)
             store.set_durations([(r.duration, r.key) for r in batch.done])
             report.done += batch.done

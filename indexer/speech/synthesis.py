@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import multiprocessing
+import os
 import queue
 import threading
 import time
@@ -42,8 +43,10 @@ class SynthesisReport:
     seconds: float = 0.0
 
 
-def _worker_main(conn, choice: EngineChoice, cache_root: str) -> None:
+def _worker_main(conn, choice: EngineChoice, cache_root: str, niceness: int) -> None:
     """Worker loop: (key, text) in, ("ok", key, duration, size) or ("error", key, reason) out."""
+    if niceness:
+        os.nice(niceness)
     try:
         engine = make_engine(choice)
         engine.synthesize(WARM_UP_TEXT)  # loads dictionaries and sizes the models before a listener waits
@@ -81,8 +84,8 @@ class WorkerDied(SpeechError):
 class _Worker:
     """One worker process and the pipe to it; restarted from scratch on crash or timeout."""
 
-    def __init__(self, choice: EngineChoice, cache_root: Path):
-        self.choice, self.cache_root = choice, cache_root
+    def __init__(self, choice: EngineChoice, cache_root: Path, niceness: int):
+        self.choice, self.cache_root, self.niceness = choice, cache_root, niceness
         self.process = None
         self.conn = None
         self.lock = threading.Lock()  # the dispatcher renders while close() may stop it
@@ -90,7 +93,7 @@ class _Worker:
     def start(self) -> None:
         context = multiprocessing.get_context("spawn")
         parent, child = context.Pipe()
-        self.process = context.Process(target=_worker_main, args=(child, self.choice, str(self.cache_root)),
+        self.process = context.Process(target=_worker_main, args=(child, self.choice, str(self.cache_root), self.niceness),
                                        daemon=True, name="kiosk-speech")
         self.process.start()
         child.close()
@@ -145,9 +148,13 @@ class _Worker:
 
 
 class SynthesisPool:
-    """A priority queue of sentences served by N workers; lower priority numbers are spoken first."""
+    """A priority queue of sentences served by N workers; lower priority numbers are spoken first.
 
-    def __init__(self, choice: EngineChoice, cache: AudioCache, workers: int = 1, timeout: float = SEGMENT_TIMEOUT):
+    A serving process gives its workers a niceness, so that on a busy machine the request threads (searches, pages)
+    get the CPU before speech does."""
+
+    def __init__(self, choice: EngineChoice, cache: AudioCache, workers: int = 1, timeout: float = SEGMENT_TIMEOUT,
+                 niceness: int = 0):
         self.cache = cache
         self.timeout = timeout
         self._queue: queue.PriorityQueue = queue.PriorityQueue()
@@ -155,7 +162,7 @@ class SynthesisPool:
         self._lock = threading.Lock()
         self._order = itertools.count()
         self._closed = False
-        self._workers = [_Worker(choice, cache.root) for _ in range(max(1, workers))]
+        self._workers = [_Worker(choice, cache.root, niceness) for _ in range(max(1, workers))]
         self._threads = [threading.Thread(target=self._serve, args=(w,), daemon=True, name="kiosk-speech-dispatch")
                          for w in self._workers]
         for thread in self._threads:
@@ -173,11 +180,11 @@ class SynthesisPool:
             self._queue.put((priority, next(self._order), key, text))
         return future
 
-    def run(self, jobs: list[tuple[str, str]], progress=None) -> SynthesisReport:
-        """Render all jobs in order, reporting progress; failures are collected, not raised."""
+    def run(self, jobs: list[tuple[str, str]], progress=None, priority: float = 1.0) -> SynthesisReport:
+        """Render all jobs in order from ``priority`` on, reporting progress; failures are collected, not raised."""
         started = time.monotonic()
         report = SynthesisReport()
-        futures = [(key, self.submit(key, text, priority=1.0 + i)) for i, (key, text) in enumerate(jobs)]
+        futures = [(key, self.submit(key, text, priority=priority + i)) for i, (key, text) in enumerate(jobs)]
         for done, (key, future) in enumerate(futures, 1):
             try:
                 report.done.append(future.result())

@@ -16,13 +16,11 @@ from indexer.search.vectors import VectorStore, embed_in_background
 from indexer.speech.narration import narrate
 from indexer.store import Store
 
-from ..services import Services, SpeechService
+from ..services import PUBLISH, Services, SpeechService
 
 log = logging.getLogger("kiosk.editor")
 # Saving and building one at a time within this server; builds from other processes are refused by the index lock.
 publish_lock = threading.RLock()
-# Listeners come first: on-demand audio is priority 0 and their read-ahead 1 to 41.
-PUBLISH_PRIORITY = 100.0
 REVOICE_DOCUMENTS = 50  # after a pronunciation change; any further ones are re-rendered when someone listens
 
 
@@ -72,7 +70,7 @@ def queue_audio(speech: SpeechService, doc: Document, store: Store) -> int:
         return 0
     pool = speech.pool()
     for distance, line in enumerate(missing):
-        future = pool.submit(line.key, line.spoken, priority=PUBLISH_PRIORITY + distance)
+        future = pool.submit(line.key, line.spoken, priority=PUBLISH + distance)
         future.add_done_callback(lambda f, data=speech.data: _record_duration(data, f))
     return len(missing)
 

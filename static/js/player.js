@@ -111,13 +111,28 @@
     if (current + 1 < segments.length) play(current + 1);
     else { stop(); store.set("pos:" + docId, null); continueShelf(); }
   });
-  audio.addEventListener("error", () => {
+  // The server answers 503 "preparing" when a sentence is still being voiced (many listeners at once, or the
+  // first play after an edit): keep waiting, saying so. Anything else (a restart, a lost packet) gets a few tries.
+  const stillPreparing = (url) => fetch(url, { method: "HEAD", cache: "no-store" })
+    .then((r) => r.status === 503).catch(() => false);
+  audio.addEventListener("playing", () => {  // a "preparing" message gives way to the sentence once it sounds
+    const span = segments[current] && spanOf(segments[current]);
+    if (span) now.textContent = span.textContent;
+  });
+  audio.addEventListener("error", async () => {
     if (!wantPlaying) return;
     if (!navigator.onLine) { stop(); warn("现在没有网络，这一句还没有下载到本机。"); return; }
-    // The sentence may still be rendering, or the server restarted: try again shortly instead of getting stuck.
-    if (++retries > 5) { stop(); warn("这一句暂时放不出来，请稍后再试。"); return; }
-    now.textContent = "正在准备声音…";
-    setTimeout(() => { if (wantPlaying) { audio.removeAttribute("src"); play(current); } }, 1500);
+    const seg = segments[current];
+    const preparing = seg ? await stillPreparing(seg.url) : false;
+    if (!wantPlaying || segments[current] !== seg) return;
+    if (++retries > (preparing ? 120 : 5)) { stop(); warn("这一句暂时放不出来，请稍后再试。"); return; }
+    now.textContent = preparing ? "正在准备这一句的声音，请稍等…" : "正在准备声音…";
+    setTimeout(() => {  // the same sentence again, keeping the message until it sounds
+      if (!wantPlaying || segments[current] !== seg) return;
+      audio.removeAttribute("src");
+      audio.src = seg.url;
+      audio.play().catch(() => {});
+    }, preparing ? 500 : 1500);
   });
 
   function continueShelf() {

@@ -1,0 +1,89 @@
+"""Serving many listeners at once: no request waits long for speech, and speech yields to everything else."""
+
+from __future__ import annotations
+
+import os
+import time
+
+import pytest
+
+from indexer.build import build_index
+from indexer.datadir import DataDir
+from indexer.speech.narration import missing_audio
+from kiosk import create_app, services
+from kiosk.config import Settings
+
+from .conftest import TEST_CONTENT
+
+
+@pytest.fixture
+def app(tmp_path):
+    data = DataDir.create(tmp_path / "var")
+    build_index(data, [TEST_CONTENT])
+    app = create_app({"SETTINGS": Settings(data=data.root, content=(TEST_CONTENT,), engine="pyttsx3",
+                                           speech_workers=1), "TESTING": True})
+    yield app
+    app.extensions["kiosk"].close()
+
+
+def first_segment(client) -> dict:
+    shelves = client.get("/api/shelves").get_json()["shelves"]
+    doc = shelves[0]["volumes"][0]["docs"][0]["id"]
+    return client.get(f"/api/docs/{doc}").get_json()["segments"][0]
+
+
+def test_a_sentence_not_ready_is_answered_at_once_as_preparing_then_served(app, monkeypatch):
+    monkeypatch.setattr(services, "AUDIO_WAIT", 0.0)  # as if fifty other listeners were ahead in the queue
+    client = app.test_client()
+    url = first_segment(client)["url"]
+    started = time.monotonic()
+    response = client.get(url, headers={"Range": "bytes=0-"})
+    assert time.monotonic() - started < 1.0
+    assert response.status_code == 503 and response.headers["Retry-After"] == "1"
+    assert "no-store" in response.headers["Cache-Control"]
+    body = response.get_json()
+    assert body["preparing"] is True and body["ok"] is False and "准备" in body["error"]
+    deadline = time.monotonic() + 30
+    while (response := client.get(url, headers={"Range": "bytes=0-"})).status_code == 503:
+        assert time.monotonic() < deadline, "the sentence never got rendered"
+        time.sleep(0.2)
+    assert response.status_code == 206 and response.data[:2] == b"\xff\xf3"  # an MPEG-2 layer III frame
+
+
+def test_a_sentence_rendered_within_the_wait_is_served_by_the_same_request(app):
+    client = app.test_client()
+    client.get("/healthz")
+    app.extensions["kiosk"].speech.pool()  # a warm worker, as `kiosk serve` keeps one
+    response = client.get(first_segment(client)["url"])
+    assert response.status_code == 200 and len(response.data) > 1000
+
+
+def test_read_ahead_takes_everyone_s_next_sentence_before_anyone_s_later_ones():
+    older, newer = 1, 2
+    assert services.read_ahead_priority(1, older) < services.read_ahead_priority(2, newer)
+    assert services.read_ahead_priority(3, newer) < services.read_ahead_priority(3, older)
+    nearest, farthest = services.read_ahead_priority(0, 10**6), services.read_ahead_priority(40, 1)
+    assert services.ON_DEMAND < services.DOWNLOAD < nearest < farthest < services.PUBLISH < services.BACKGROUND
+
+
+def test_speech_workers_yield_the_cpu_to_request_threads(app):
+    client = app.test_client()
+    url = first_segment(client)["url"]
+    deadline = time.monotonic() + 30
+    while client.get(url).status_code == 503 and time.monotonic() < deadline:  # workers start with their first job
+        time.sleep(0.2)
+    pids = app.extensions["kiosk"].speech.pool().worker_pids()
+    assert pids
+    assert all(os.getpriority(os.PRIO_PROCESS, pid) == os.getpriority(os.PRIO_PROCESS, 0) + services.WORKER_NICENESS
+               for pid in pids)
+
+
+def test_the_background_build_renders_every_missing_sentence(app):
+    speech = app.extensions["kiosk"].speech
+    data = app.extensions["kiosk"].data
+    missing = len(missing_audio(data, speech.settings))
+    assert missing > 10
+    thread = speech.render_missing_in_background()
+    thread.join(timeout=240)
+    assert not thread.is_alive()
+    assert missing_audio(data, speech.settings) == []
