@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import logging
 import os
 import threading
+from collections import OrderedDict
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 
@@ -35,6 +37,7 @@ WORKER_NICENESS = 10  # speech yields the CPU to request threads
 ON_DEMAND, DOWNLOAD = -2e12, -1e12
 PUBLISH, BACKGROUND = 1e12, 1e13
 BACKGROUND_BATCH = 50
+NARRATED_DOCUMENTS = 256  # sentence lists kept in memory, most recently opened first
 
 
 def read_ahead_priority(distance: int, generation: int) -> float:
@@ -90,6 +93,7 @@ class SpeechService:
         self.cache = AudioCache(data.audio)
         self.workers = settings.speech_workers or os.cpu_count() or 1
         self._pool: SynthesisPool | None = None
+        self._narrated: OrderedDict[tuple[str, bytes], list[Line]] = OrderedDict()
         self._lock = threading.Lock()
         self._generation = itertools.count(1)
         self.problem: str | None = None
@@ -125,11 +129,22 @@ class SpeechService:
             threading.Thread(target=self.pool, daemon=True, name="kiosk-speech-warm-up").start()
 
     def lines(self, doc: Document, store: Store) -> list[Line]:
-        """The document's sentences, remembered so any of their keys can be rendered later."""
+        """The document's sentences, remembered so any of their keys can be rendered later; narrated once per
+        text version, so fifty phones opening one long law do not normalize it fifty times."""
         if self.settings is None:
             return []
+        version = (doc.id, hashlib.sha1("\x00".join(p.text for p in doc.passages).encode("utf-8")).digest())
+        with self._lock:
+            lines = self._narrated.get(version)
+            if lines is not None:
+                self._narrated.move_to_end(version)
+                return lines
         lines = narrate(doc, self.settings)
         store.remember_speech([(line.key, line.spoken) for line in lines])
+        with self._lock:
+            self._narrated[version] = lines
+            while len(self._narrated) > NARRATED_DOCUMENTS:
+                self._narrated.popitem(last=False)
         return lines
 
     def prefetch(self, lines: list[Line], from_passage: str | None) -> None:

@@ -11,7 +11,7 @@ from werkzeug.exceptions import HTTPException
 from indexer.errors import KioskError
 
 from .csrf import csrf_token
-from .publish import AudioProgress, VectorFollower
+from .publish import VectorFollower
 from .secret import load_secret_key
 
 if TYPE_CHECKING:  # the importer module needs the blueprint defined below
@@ -24,7 +24,6 @@ bp = Blueprint("editor", __name__, url_prefix="/editor")
 class EditorParts:
     """The editor's long-lived parts, made once with the app and handed to the code that uses them."""
 
-    progress: AudioProgress
     vectors: VectorFollower
     importer: Importer
 
@@ -43,7 +42,7 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
     app.config.setdefault("SESSION_COOKIE_NAME", "kiosk_editor")
     vectors = VectorFollower(services.data)
-    app.extensions["editor"] = EditorParts(AudioProgress(), vectors, bulk_import.Importer(services, vectors))
+    app.extensions["editor"] = EditorParts(vectors, bulk_import.Importer(services, vectors))
     if "editor" not in app.blueprints:
         app.register_blueprint(bp)
 

@@ -9,8 +9,9 @@ from indexer.speech.audio_cache import segment_key
 from indexer.speech.normalize import normalize_for_speech
 from indexer.speech.segment import split_passage
 
-from . import bp, error_response, parts, services
+from . import bp, error_response, services
 from .files import EditForm
+from .publish import audio_progress
 
 MAX_SPEAK_CHARS = 2000  # one paragraph or article; whole documents are heard on the kiosk after publishing
 HEAR_PRIORITY = 0.5  # the editor is waiting with the play button pressed
@@ -65,7 +66,7 @@ def progress():
     ids = request.args.getlist("id")[:200]
     store = services().store()
     try:
-        counts = parts().progress.counts(services().speech, store, ids)
+        counts = audio_progress(services().speech, store, ids)
     finally:
         store.close()
     return jsonify(ok=True, progress={doc_id: {"cached": c, "total": t} for doc_id, (c, t) in counts.items()})

@@ -17,7 +17,7 @@ from . import bp, parts, services
 from . import pronunciations as dictionary
 from .files import EditForm, Trash, path_in, read_text, safe_source, source_for, write_text
 from .history import History, changed_lines, diff_table
-from .publish import Published, publish, publish_lock, reload_speech, revoice
+from .publish import Published, audio_progress, publish, publish_lock, reload_speech, revoice
 
 PAGE_SIZE = 100
 STATUS_CLASS = {"现行": "valid", "已修订": "revised", "已废止": "repealed"}
@@ -66,8 +66,7 @@ def index():
         editable = {source for source, record in files.items() if Path(record.root).resolve() == root}
         # Audio progress of the editors' own texts: a law library beside them is voiced when someone listens,
         # and counting its long texts' sentences would slow the list down.
-        progress = parts().progress.counts(services().speech, store,
-                                                           [r.id for r in rows if r.source in editable])
+        progress = audio_progress(services().speech, store, [r.id for r in rows if r.source in editable])
     finally:
         store.close()
     return render_template("editor/index.html", rows=rows, total=total, page=page, pages=-(-total // PAGE_SIZE),
@@ -150,7 +149,7 @@ def render_edit(form: EditForm, error: str | None = None, status: int = 200, act
     try:
         if doc_id and store.document(doc_id) is not None:
             published = True
-            progress = parts().progress.counts(services().speech, store, [doc_id]).get(doc_id)
+            progress = audio_progress(services().speech, store, [doc_id]).get(doc_id)
         catalog = store.catalog()
     finally:
         store.close()

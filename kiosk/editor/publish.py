@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import threading
 from concurrent.futures import Future
@@ -13,7 +12,6 @@ from indexer.content.documents import Document
 from indexer.datadir import DataDir
 from indexer.errors import KioskError
 from indexer.search.vectors import VectorStore, embed_in_background
-from indexer.speech.narration import narrate
 from indexer.store import Store
 
 from ..services import PUBLISH, Services, SpeechService
@@ -134,38 +132,15 @@ def _record_duration(data, future: Future) -> None:
         store.close()
 
 
-class AudioProgress:
-    """How many of a document's sentences are in the audio cache; sentence keys remembered per text version."""
-
-    def __init__(self) -> None:
-        self._keys: dict[tuple[str, str], list[str]] = {}
-        self._lock = threading.Lock()
-
-    def counts(self, speech: SpeechService, store: Store, doc_ids: list[str]) -> dict[str, tuple[int, int]]:
-        """{doc id: (cached, total)}; empty when there is no voice."""
-        if speech.settings is None:
-            return {}
-        result = {}
-        for doc_id in doc_ids:
-            doc = store.document(doc_id)
-            if doc is None:
-                continue
-            keys = self._sentence_keys(speech, doc)
-            result[doc_id] = (sum(1 for key in keys if speech.cache.has(key)), len(keys))
-        return result
-
-    def _sentence_keys(self, speech: SpeechService, doc: Document) -> list[str]:
-        digest = hashlib.sha1("\x00".join(p.text for p in doc.passages).encode("utf-8")).hexdigest()
-        memo = (doc.id, f"{speech.settings}:{speech.settings.dictionary_digest}:{digest}")
-        with self._lock:
-            keys = self._keys.get(memo)
-        if keys is None:
-            keys = [line.key for line in narrate(doc, speech.settings)]
-            with self._lock:
-                if len(self._keys) > 5000:
-                    self._keys.clear()
-                self._keys[memo] = keys
-        return keys
+def audio_progress(speech: SpeechService, store: Store, doc_ids: list[str]) -> dict[str, tuple[int, int]]:
+    """{doc id: (sentences in the audio cache, sentences)}; empty when there is no voice."""
+    result = {}
+    for doc_id in doc_ids:
+        doc = store.document(doc_id)
+        lines = speech.lines(doc, store) if doc is not None else []
+        if lines:
+            result[doc_id] = (sum(1 for line in lines if speech.cache.has(line.key)), len(lines))
+    return result
 
 
 def reload_speech(services: Services) -> None:
