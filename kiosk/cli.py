@@ -272,6 +272,39 @@ def speak(settings: Settings, text: str | None, source, engine: str | None, rate
 
 
 @main.group()
+def quiz() -> None:
+    """Spoken self-test questions."""
+
+
+@quiz.command("check")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.pass_obj
+def quiz_check(settings: Settings, paths: tuple[Path, ...]) -> None:
+    """Check question files (or folders of them) as editors wrote them: one line per problem with file, line
+    and reason, the number of valid questions last; exit code 1 on any problem."""
+    from indexer.content.quiz import check_sources, read_quiz
+
+    files = [p for path in paths for p in (sorted(path.rglob("*.md")) if path.is_dir() else [path])]
+    seen: dict[str, str] = {}
+    valid = problems = 0
+    for file in files:
+        parsed = read_quiz(file)
+        check_sources(parsed, list(settings.content))
+        for question in parsed.questions:
+            if question.id in seen:
+                parsed.problems.append((question.line, f"与 {seen[question.id]} 的题目重复"))
+            else:
+                seen[question.id] = f"{file}:{question.line}"
+                valid += 1
+        for line, reason in sorted(parsed.problems):
+            click.echo(f"{file}:{line}: {reason}")
+        problems += len(parsed.problems)
+    click.echo(f"有效题目 {valid} 道" + (f"，问题 {problems} 处" if problems else ""))
+    if problems:
+        sys.exit(1)
+
+
+@main.group()
 def cache() -> None:
     """Inspect and tidy the audio cache."""
 
