@@ -272,6 +272,59 @@ def speak(settings: Settings, text: str | None, source, engine: str | None, rate
 
 
 @main.group()
+def course() -> None:
+    """Courses: units of documents to listen to in order, each closed by a short spoken quiz."""
+
+
+def _course_views(settings: Settings):
+    from .courses import course_views
+
+    data = data_dir(settings)
+    if not data.database.exists():
+        raise click.ClickException("还没有建立检索库：请先运行 kiosk build")
+    store = Store(data.database)
+    try:
+        views, problems = course_views(store, list(settings.content))
+    finally:
+        store.close()
+    for problem in problems + [p for view in views for p in view.problems]:
+        click.echo(f"注意 {problem}", err=True)
+    return views
+
+
+@course.command("list")
+@click.option("--json", "as_json", is_flag=True, help="每门课输出一个 JSON 对象（每行一个）")
+@click.pass_obj
+def course_list(settings: Settings, as_json: bool) -> None:
+    """Every course: id, title, documents, estimated minutes and questions."""
+    for view in _course_views(settings):
+        summary = view.summary()
+        if as_json:
+            click.echo(json.dumps(summary, ensure_ascii=False))
+        else:
+            click.echo(f"{summary['id']}  {summary['title']}：{summary['units']} 个单元，"
+                       f"{len(summary['documents'])} 篇，"
+                       f"约 {summary['minutes']} 分钟，{summary['questions']} 道题")
+
+
+@course.command("show")
+@click.argument("course_id")
+@click.pass_obj
+def course_show(settings: Settings, course_id: str) -> None:
+    """One course unit by unit: what is heard in order, and how many questions close each unit."""
+    view = next((v for v in _course_views(settings) if v.course.id == course_id), None)
+    if view is None:
+        raise click.ClickException(f"没有课程「{course_id}」；kiosk course list 列出全部课程")
+    click.echo(f"{view.course.title}（约 {round(view.minutes)} 分钟，{len(view.questions)} 道题）")
+    if view.course.summary:
+        click.echo(view.course.summary)
+    for number, unit in enumerate(view.units, 1):
+        click.echo(f"{number}. {unit.title}（约 {round(unit.minutes)} 分钟，测验 {len(unit.questions)} 道题）")
+        for part in unit.parts:
+            click.echo(f"   · {part.doc.title}" + (f" — {part.item.heading}" if part.item.heading else ""))
+
+
+@main.group()
 def quiz() -> None:
     """Spoken self-test questions."""
 

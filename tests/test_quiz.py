@@ -58,7 +58,8 @@ def broken(old: str, new: str) -> str:
     (broken("- B. 屋顶", "- C. 屋顶"), 15, "选项应按 A、B、C… 的顺序"),
     (broken("- C. 业主家的客厅\n", "- C. 业主家的客厅\n这一行多余\n"), 17, "看不懂这一行「这一行多余」"),
     (broken("解析：民法典第九百四十四条规定，不得采取停止供水等方式催交物业费。\n", ""), 6, "缺少「解析：」"),
-    (broken("出处：政策法规/物业服务合同.md | 业主应当按照约定\n\n##", "出处：政策法规/物业服务合同.md\n\n##"), 10, "出处写成"),
+    (broken("出处：政策法规/物业服务合同.md | 业主应当按照约定\n\n##", "出处：政策法规/物业服务合同.md\n\n##"), 10,
+     "出处写成"),
     (broken("类型：判断\n", "类型：判断\n- A. 对\n- B. 错\n"), 6, "判断题不要选项"),
     (HEAD + "前言一段\n" + GOOD[len(HEAD):], 6, "题目之外有多余的文字"),
     (HEAD, 5, "没有题目"),
@@ -70,7 +71,8 @@ def test_a_malformed_file_is_refused_at_the_line_with_the_reason(text, line, rea
 
 def test_a_source_that_does_not_say_the_quote_is_refused(tmp_path):
     (tmp_path / "政策法规").mkdir()
-    (tmp_path / "政策法规" / "物业服务合同.md").write_text("# 物业服务合同\n\n业主应当按照约定交费。\n", encoding="utf-8")
+    text = "# 物业服务合同\n\n业主应当按照约定交费。\n"
+    (tmp_path / "政策法规" / "物业服务合同.md").write_text(text, encoding="utf-8")
     quiz = parse_quiz(broken("出处：政策法规/物业服务合同.md | 业主应当按照约定\n\n##",
                              "出处：政策法规/物业服务合同.md | 业主可以不交费\n\n##"), "bad.md")
     check_sources(quiz, [tmp_path])
@@ -98,7 +100,8 @@ def test_quiz_check_names_file_and_line_and_counts_valid_questions_last(tmp_path
     good = tmp_path / "good.md"
     good.write_text(GOOD.replace("volume: 物业管理篇", "volume: 党建篇"), encoding="utf-8")
     runner = CliRunner()
-    result = runner.invoke(main, ["quiz", "check", str(bad), str(good)], env={"KIOSK_CONTENT": str(PROJECT / "content")})
+    result = runner.invoke(main, ["quiz", "check", str(bad), str(good)],
+                           env={"KIOSK_CONTENT": str(PROJECT / "content")})
     assert result.exit_code == 1, result.output
     lines = result.output.strip().splitlines()
     assert f"{bad}:17: 答案「AD」不在选项 ABC 之中" in lines

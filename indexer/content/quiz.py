@@ -26,6 +26,7 @@ from indexer.errors import ContentError
 from .loader import decode
 from .parse import FRONT_MATTER, read_front_matter
 
+QUIZ_FOLDER = "_quiz"
 KINDS = {"单选": "single", "多选": "multiple", "判断": "truefalse"}
 TRUE_FALSE = ("对", "错")
 LETTERS = "ABCDEF"
@@ -224,3 +225,18 @@ def check_sources(quiz: QuizFile, roots: list[Path]) -> None:
         else:
             kept.append(question)
     quiz.questions = kept
+
+
+def load_questions(roots: list[Path]) -> tuple[list[Question], list[str]]:
+    """Every valid question under the roots' _quiz/ folders, and one line per problem (file:line: reason)."""
+    questions, problems, seen = [], [], set()
+    for root in roots:
+        for path in sorted((Path(root) / QUIZ_FOLDER).rglob("*.md")):
+            quiz = read_quiz(path)
+            check_sources(quiz, roots)
+            problems += [f"{path}:{line}: {reason}" for line, reason in sorted(quiz.problems)]
+            for question in quiz.questions:
+                if question.id not in seen:
+                    seen.add(question.id)
+                    questions.append(question)
+    return questions, problems

@@ -1,0 +1,102 @@
+"""Courses: the bundled ones resolve against the bundled texts, bad course files say what is wrong."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from indexer.build import build_index
+from indexer.content.courses import load_courses, parse_course, resolve
+from indexer.datadir import DataDir
+from indexer.errors import ContentError
+from indexer.store import Store
+from kiosk.cli import main
+from kiosk.courses import course_views
+
+BUNDLED = Path(__file__).resolve().parents[1] / "content"
+VOLUMES = {"物业管理培训总纲", "物业管理党建篇", "物业管理篇", "物业管理基层处理篇", "物业管理案例汇编",
+           "物业管理相关知识问答篇"}
+
+
+@pytest.fixture(scope="module")
+def bundled(tmp_path_factory) -> DataDir:
+    data = DataDir.create(tmp_path_factory.mktemp("courses-var"))
+    assert build_index(data, [BUNDLED]).ok
+    return data
+
+
+def test_one_course_per_volume_and_an_induction_course_all_resolve(bundled):
+    store = Store(bundled.database)
+    try:
+        views, problems = course_views(store, [BUNDLED])
+    finally:
+        store.close()
+    assert problems == [] and all(view.problems == [] for view in views)
+    titles = {view.course.title for view in views}
+    assert VOLUMES <= titles and "新网格员入门" in titles
+    for view in views:
+        assert view.units and all(unit.parts and unit.questions for unit in view.units), view.course.id
+        assert 5 <= view.minutes <= 120
+
+
+def test_a_section_item_plays_only_that_section_and_asks_only_about_it(bundled):
+    store = Store(bundled.database)
+    try:
+        documents = {entry.source: store.document(entry.id) for entry in store.catalog()}
+    finally:
+        store.close()
+    source = "有声物业/物业管理培训总纲/六个分册的学习地图.md"
+    section = f"title: 试听\nunits:\n  - title: 一\n    items:\n      - {source}#二、按岗位推荐的收听顺序\n"
+    course = parse_course(section, "try", "try.yaml")
+    (unit,), problems = resolve(course, documents)
+    whole = documents[source]
+    assert problems == [] and 0 < len(unit.parts[0].passages) < len(whole.passages)
+    assert all("二、按岗位推荐的收听顺序" in p.headings or p.kind == "heading" for p in unit.parts[0].passages)
+    missing = parse_course(f"title: 试听\nunits:\n  - title: 一\n    items:\n      - {source}#没有这一节\n"
+                           "      - 没有/这篇.md\n", "try", "try.yaml")
+    _, problems = resolve(missing, documents)
+    assert problems == ["try.yaml：有声物业/物业管理培训总纲/六个分册的学习地图.md 里没有小标题「没有这一节」",
+                        "try.yaml：找不到文章 没有/这篇.md"]
+
+
+@pytest.mark.parametrize("text, reason", [
+    ("title: [", "格式有误"),
+    ("- a\n- b\n", "应当以 title、summary、units 开头"),
+    ("title: 课\nunits: []\n", "units 应当是至少一个单元的列表"),
+    ("title: 课\nteacher: 张\nunits: [{title: 一, items: [a.md]}]\n", "不认识的字段 teacher"),
+    ("units: [{title: 一, items: [a.md]}]\n", "缺少 title"),
+    ("title: 课\nunits: [{title: 一, items: []}]\n", "第 1 个单元要有 title 和至少一篇 items"),
+    ("title: 课\nunits: [{title: 一, items: [{a: 1}]}]\n", "items 应当是文章路径"),
+    ("title: 课\norder: 第一\nunits: [{title: 一, items: [a.md]}]\n", "order 应当是整数"),
+])
+def test_a_bad_course_file_names_what_is_wrong(text, reason):
+    with pytest.raises(ContentError, match=reason):
+        parse_course(text, "bad", "bad.yaml")
+
+
+def test_a_broken_course_file_is_skipped_with_its_reason_and_the_others_load(tmp_path):
+    (tmp_path / "_courses").mkdir()
+    (tmp_path / "_courses" / "a.yaml").write_text("title: 甲\nunits: [{title: 一, items: [x.md]}]\n", encoding="utf-8")
+    (tmp_path / "_courses" / "b.yaml").write_bytes(b"\x00\x01" * 50)
+    courses, problems = load_courses([tmp_path])
+    assert [c.id for c in courses] == ["a"] and len(problems) == 1 and "b.yaml" in problems[0]
+
+
+def test_course_list_json_and_show(bundled):
+    runner = CliRunner()
+    listed = runner.invoke(main, ["--data", str(bundled.root), "course", "list", "--json"],
+                           env={"KIOSK_CONTENT": str(BUNDLED)})
+    assert listed.exit_code == 0, listed.output
+    courses = [json.loads(line) for line in listed.output.splitlines()]
+    assert {c["id"] for c in courses} >= {"物业管理篇", "网格员入门"}
+    first = courses[0]
+    assert set(first) >= {"id", "title", "documents", "minutes", "questions"}
+    assert first["documents"][0]["source"].endswith(".md") and first["minutes"] > 0 and first["questions"] > 0
+    shown = runner.invoke(main, ["--data", str(bundled.root), "course", "show", "网格员入门"],
+                          env={"KIOSK_CONTENT": str(BUNDLED)})
+    assert shown.exit_code == 0 and "1. 先认路" in shown.output and "二、按岗位推荐的收听顺序" in shown.output
+    unknown = runner.invoke(main, ["--data", str(bundled.root), "course", "show", "没有这门课"])
+    assert unknown.exit_code == 1 and "没有课程「没有这门课」" in unknown.output
