@@ -30,8 +30,8 @@ from .quiz import Question
 COURSES_FOLDER = "_courses"
 COURSE_FIELDS = {"title", "summary", "order", "units"}
 UNIT_FIELDS = {"title", "items"}
-# Measured on the neural voice at rate 1.0 over the bundled texts' rendered sentences (see README, Courses).
-CHARS_PER_MINUTE = 250
+# The neural voice at rate 1.0 read 1,200 characters of a bundled text (punctuation included) in 235 s: 306 a minute.
+CHARS_PER_MINUTE = 300
 
 
 @dataclass(frozen=True)
