@@ -5,9 +5,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from indexer.content.courses import Course, ResolvedUnit, load_courses, resolve
+from indexer.content.courses import CHARS_PER_MINUTE, Course, ResolvedUnit, load_courses, resolve
 from indexer.content.quiz import Question, load_questions
 from indexer.store import Store
+
+from .services import SpeechService
+
+
+@dataclass(frozen=True)
+class CourseSentence:
+    """One sentence a learner hears in a course, with its length in seconds (known once rendered, else estimated)."""
+
+    unit: int
+    doc: str
+    passage: str
+    index: int
+    key: str
+    seconds: float
 
 
 @dataclass
@@ -45,3 +59,23 @@ def course_views(store: Store, roots: list[Path]) -> tuple[list[CourseView], lis
         units, missing = resolve(course, documents, questions)
         views.append(CourseView(course, units, missing))
     return views, problems
+
+
+def find_course(store: Store, roots: list[Path], course_id: str) -> CourseView | None:
+    return next((view for view in course_views(store, roots)[0] if view.course.id == course_id), None)
+
+
+def course_sentences(view: CourseView, speech: SpeechService, store: Store) -> list[CourseSentence]:
+    """Every sentence of the course in listening order, each once; empty when there is no voice."""
+    sentences, seen = [], set()
+    for number, unit in enumerate(view.units):
+        for part in unit.parts:
+            wanted = {passage.id for passage in part.passages}
+            for line in speech.lines(part.doc, store):
+                if line.passage in wanted and line.key not in seen:
+                    seen.add(line.key)
+                    sentences.append((number, part.doc.id, line))
+    durations = store.durations([line.key for _, _, line in sentences])
+    return [CourseSentence(number, doc, line.passage, line.index, line.key,
+                           durations.get(line.key) or len(line.spoken) * 60 / CHARS_PER_MINUTE)
+            for number, doc, line in sentences]

@@ -100,3 +100,23 @@ def test_course_list_json_and_show(bundled):
     assert shown.exit_code == 0 and "1. 先认路" in shown.output and "二、按岗位推荐的收听顺序" in shown.output
     unknown = runner.invoke(main, ["--data", str(bundled.root), "course", "show", "没有这门课"])
     assert unknown.exit_code == 1 and "没有课程「没有这门课」" in unknown.output
+
+
+def test_a_course_s_sentences_are_its_parts_in_order_each_once(bundled):
+    from kiosk.config import Settings
+    from kiosk.courses import course_sentences, find_course
+    from kiosk.services import SpeechService
+
+    speech = SpeechService(bundled, Settings(data=bundled.root, engine="pyttsx3"))
+    store = Store(bundled.database)
+    try:
+        view = find_course(store, [BUNDLED], "网格员入门")
+        sentences = course_sentences(view, speech, store)
+        section = view.units[0].parts[0]
+        assert {s.passage for s in sentences if s.doc == section.doc.id} <= {p.id for p in section.passages}
+        assert [s.unit for s in sentences] == sorted(s.unit for s in sentences)
+        assert len({s.key for s in sentences}) == len(sentences) and all(s.seconds > 0 for s in sentences)
+        assert abs(sum(s.seconds for s in sentences) / 60 - view.minutes) < view.minutes * 0.3
+    finally:
+        store.close()
+        speech.close()
