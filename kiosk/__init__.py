@@ -29,10 +29,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.extensions["kiosk"] = services
     atexit.register(services.close)
 
-    from . import api, offline, pages
+    from . import api, offline, pages, training
 
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(training.bp)
     from .editor import init_app as init_editor
     init_editor(app)
     app.register_blueprint(offline.bp)

@@ -22,6 +22,7 @@ class CourseSentence:
     index: int
     key: str
     seconds: float
+    text: str  # as written, for showing while it is read
 
 
 @dataclass
@@ -53,7 +54,8 @@ def course_views(store: Store, roots: list[Path]) -> tuple[list[CourseView], lis
     """Every course of the content roots resolved against the store, and the problems of the course files."""
     courses, problems = load_courses(roots)
     questions, _ = load_questions(roots)  # bad question files are `kiosk quiz check`'s to report
-    documents = {entry.source: store.document(entry.id) for entry in store.catalog()}
+    wanted = {item.source for course in courses for unit in course.units for item in unit.items}
+    documents = {entry.source: store.document(entry.id) for entry in store.catalog() if entry.source in wanted}
     views = []
     for course in courses:
         units, missing = resolve(course, documents, questions)
@@ -70,12 +72,12 @@ def course_sentences(view: CourseView, speech: SpeechService, store: Store) -> l
     sentences, seen = [], set()
     for number, unit in enumerate(view.units):
         for part in unit.parts:
-            wanted = {passage.id for passage in part.passages}
+            texts = {passage.id: passage.text for passage in part.passages}
             for line in speech.lines(part.doc, store):
-                if line.passage in wanted and line.key not in seen:
+                if line.passage in texts and line.key not in seen:
                     seen.add(line.key)
-                    sentences.append((number, part.doc.id, line))
-    durations = store.durations([line.key for _, _, line in sentences])
+                    sentences.append((number, part.doc.id, line, texts[line.passage][line.start:line.end]))
+    durations = store.durations([line.key for _, _, line, _ in sentences])
     return [CourseSentence(number, doc, line.passage, line.index, line.key,
-                           durations.get(line.key) or len(line.spoken) * 60 / CHARS_PER_MINUTE)
-            for number, doc, line in sentences]
+                           durations.get(line.key) or len(line.spoken) * 60 / CHARS_PER_MINUTE, text)
+            for number, doc, line, text in sentences]

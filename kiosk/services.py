@@ -18,7 +18,7 @@ from indexer.progress import ProgressLog
 from indexer.search.searcher import Searcher
 from indexer.speech.audio_cache import AudioCache
 from indexer.speech.engines import EngineChoice, engine_settings, resolve
-from indexer.speech.narration import Line, missing_audio, narrate, render, tagged_mp3
+from indexer.speech.narration import Line, missing_audio, narrate, narrate_text, render, tagged_mp3
 from indexer.speech.synthesis import SynthesisPool
 from indexer.store import Store
 
@@ -145,6 +145,15 @@ class SpeechService:
             self._narrated[version] = lines
             while len(self._narrated) > NARRATED_DOCUMENTS:
                 self._narrated.popitem(last=False)
+        return lines
+
+    def say(self, text: str, store: Store) -> list[Line]:
+        """The sentences of a text that is not a document (a question, its options), remembered so that
+        /audio/<key>.mp3 voices them like a document's sentences."""
+        if self.settings is None:
+            return []
+        lines = narrate_text(text, self.settings)
+        store.remember_speech([(line.key, line.spoken) for line in lines])
         return lines
 
     def prefetch(self, lines: list[Line], from_passage: str | None) -> None:

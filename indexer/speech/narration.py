@@ -33,12 +33,16 @@ class Line:
 
 def narrate(doc: Document, settings: EngineSettings) -> list[Line]:
     """Every spoken sentence of the document in reading order."""
+    return [line for passage in doc.passages for line in narrate_text(passage.text, settings, passage.id)]
+
+
+def narrate_text(text: str, settings: EngineSettings, passage: str = "") -> list[Line]:
+    """Every spoken sentence of a text, also one that is not a document's (a question and its options)."""
     lines = []
-    for passage in doc.passages:
-        for index, segment in enumerate(split_passage(passage.text)):
-            spoken = normalize_for_speech(segment.text)
-            if spoken.strip():
-                lines.append(Line(passage.id, index, segment.start, segment.end, spoken, segment_key(spoken, settings)))
+    for index, segment in enumerate(split_passage(text)):
+        spoken = normalize_for_speech(segment.text)
+        if spoken.strip():
+            lines.append(Line(passage, index, segment.start, segment.end, spoken, segment_key(spoken, settings)))
     return lines
 
 

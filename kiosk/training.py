@@ -1,0 +1,146 @@
+"""Training by ear: course pages and their JSON, and spoken questions (a unit's quiz, the kiosk's 每日一题)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Blueprint, abort, current_app, jsonify, render_template
+
+from indexer.content.quiz import Question, load_questions
+from indexer.store import Store
+
+from .courses import CourseView, course_sentences, course_views, find_course
+
+bp = Blueprint("training", __name__)
+KIND_LABELS = {"single": "单选题", "multiple": "多选题", "truefalse": "判断题"}
+# Said around the questions; voiced like any sentence, so cached once for every question.
+PROMPTS = {"right": "答对了。", "wrong": "答错了。", "true_or_false": "对，还是错？", "choose": "请选择答案。",
+           "unit_quiz": "这一单元听完了，来做几道题。"}
+
+
+def services():
+    return current_app.extensions["kiosk"]
+
+
+def roots() -> list:
+    return list(current_app.config["SETTINGS"].content)
+
+
+def daily_question(questions: list[Question], day: dt.date | None = None) -> Question | None:
+    """The same question all day on every kiosk, a different one each day, going round all of them."""
+    if not questions:
+        return None
+    ordered = sorted(questions, key=lambda q: q.id)
+    return ordered[(day or dt.date.today()).toordinal() % len(ordered)]
+
+
+def question_json(question: Question, store: Store) -> dict:
+    """A question with its audio: the question, each option, and the answer with its explanation."""
+    speech = services().speech
+
+    def audio(text: str) -> list[str]:
+        return [f"/audio/{line.key}.mp3" for line in speech.say(text, store)]
+
+    if question.kind == "truefalse":
+        said_answer = "这句话是对的。" if question.answer == "对" else "这句话是错的。"
+    else:
+        said_answer = f"正确答案是{'、'.join(question.answer)}。"
+    label = KIND_LABELS[question.kind]
+    return {"id": question.id, "kind": question.kind, "kind_label": label, "text": question.text,
+            "options": [{"letter": letter, "text": text, "audio": audio(f"{letter}，{text}")}
+                        for letter, text in question.options],
+            "answer": question.answer, "explanation": question.explanation,
+            "audio": {"question": audio(f"{label}。{question.text}"),
+                      "answer": audio(f"{said_answer}{question.explanation}")},
+            "source": _source_link(question, store)}
+
+
+def _source_link(question: Question, store: Store) -> dict | None:
+    """The passage a question comes from, to play it after answering."""
+    entry = next((e for e in store.catalog() if e.source == question.source), None)
+    doc = store.document(entry.id) if entry else None
+    if doc is None:
+        return None
+    passage = next((p for p in doc.passages if question.quote in p.text), None)
+    url = f"/doc/{doc.id}?play=1" + (f"&p={passage.id}" if passage else "")
+    return {"doc": doc.id, "title": doc.title, "passage": passage.id if passage else None, "url": url}
+
+
+def prompts_json(store: Store) -> dict:
+    speech = services().speech
+    return {name: [f"/audio/{line.key}.mp3" for line in speech.say(text, store)] for name, text in PROMPTS.items()}
+
+
+def course_json(view: CourseView, store: Store) -> dict:
+    """A course unit by unit with every sentence to play in order, and the ids of each unit's quiz."""
+    sentences = course_sentences(view, services().speech, store)
+    units = []
+    for number, unit in enumerate(view.units):
+        units.append({
+            "title": unit.title, "minutes": round(unit.minutes, 1),
+            "parts": [{"doc": part.doc.id, "title": part.doc.title, "section": part.item.heading or None,
+                       "url": f"/doc/{part.doc.id}" + (f"?p={part.passages[0].id}" if part.item.heading else "")}
+                      for part in unit.parts],
+            "segments": [{"doc": s.doc, "passage": s.passage, "index": s.index, "key": s.key,
+                          "url": f"/audio/{s.key}.mp3", "duration": round(s.seconds, 2), "text": s.text}
+                         for s in sentences if s.unit == number],
+            "questions": [question.id for question in unit.questions]})
+    return {**view.summary(), "units": units, "speech_note": services().speech.problem}
+
+
+@bp.get("/api/courses")
+def courses():
+    """Every course with its documents, minutes and number of questions."""
+    with services().store() as store:
+        views, _ = course_views(store, roots())
+    return jsonify(ok=True, courses=[view.summary() for view in views])
+
+
+@bp.get("/api/courses/<course_id>")
+def course(course_id: str):
+    """One course with its sentences unit by unit, as the course player plays them."""
+    with services().store() as store:
+        view = find_course(store, roots(), course_id)
+        if view is None:
+            abort(404)
+        return jsonify(ok=True, course=course_json(view, store), prompts=prompts_json(store))
+
+
+@bp.get("/api/questions/daily")
+def daily():
+    """Today's question for walk-up visitors."""
+    questions, _ = load_questions(roots())
+    question = daily_question(questions)
+    if question is None:
+        abort(404)
+    with services().store() as store:
+        return jsonify(ok=True, question=question_json(question, store), prompts=prompts_json(store))
+
+
+@bp.get("/api/questions/<question_id>")
+def question(question_id: str):
+    """One question with its audio."""
+    questions, _ = load_questions(roots())
+    found = next((q for q in questions if q.id == question_id), None)
+    if found is None:
+        abort(404)
+    with services().store() as store:
+        return jsonify(ok=True, question=question_json(found, store), prompts=prompts_json(store))
+
+
+@bp.get("/courses")
+def course_list():
+    """The courses, with the learner's progress filled in by the page."""
+    with services().store() as store:
+        views, _ = course_views(store, roots())
+    return render_template("courses.html", courses=[view.summary() for view in views])
+
+
+@bp.get("/course/<course_id>")
+def course_page(course_id: str):
+    """A course: its units and parts, a player for the whole course in order, and each unit's quiz."""
+    with services().store() as store:
+        view = find_course(store, roots(), course_id)
+    if view is None:
+        abort(404)
+    return render_template("course.html", course=view.summary(), units=view.units)
