@@ -70,17 +70,14 @@ def audio(key: str):
     """One sentence's MP3, rendered on demand if needed; Range requests get 206."""
     if not KEY.match(key):
         abort(404)
-    store = services().store()
     try:
-        data = services().speech.audio(key, store)
+        data = services().speech.audio(key)
     except Preparing as preparing:
         response = jsonify(ok=False, error=str(preparing), status=503, preparing=True)
         response.status_code = 503
         response.headers["Retry-After"] = str(PREPARING_RETRY_SECONDS)
         response.cache_control.no_store = True
         return response
-    finally:
-        store.close()
     if data is None:
         abort(404)
     response = Response(data, mimetype="audio/mpeg")

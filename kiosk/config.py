@@ -24,7 +24,7 @@ class Settings:
     kiosk_mode: bool = False
     idle_minutes: float = 3.0
     listening_idle_minutes: float = 30.0  # while reading aloud: a visitor who walked away is not listening for ever
-    speech_workers: int = 0  # speech processes of a serving kiosk; 0 is one per core
+    speech_workers: int = 0  # speech processes of a serving kiosk; 0 is one per core but one
     wifi_ssid: str = ""
     wifi_password: str = ""
     public_url: str = ""
@@ -46,7 +46,7 @@ class Settings:
         if self.listening_idle_minutes < self.idle_minutes:
             raise ConfigError("KIOSK_LISTENING_IDLE_MINUTES 不应小于 KIOSK_IDLE_MINUTES")
         if not 0 <= self.speech_workers <= 64:
-            raise ConfigError(f"KIOSK_SPEECH_WORKERS 是 {self.speech_workers}，应是 0（每个核一个）到 64")
+            raise ConfigError(f"KIOSK_SPEECH_WORKERS 是 {self.speech_workers}，应是 0（自动）到 64")
         return self
 
 

@@ -4,10 +4,25 @@ from __future__ import annotations
 
 import ipaddress
 import subprocess
+import time
+
+ADDRESSES_FRESH_SECONDS = 60.0  # a page view must not start a process: addresses change rarely (a new DHCP lease)
+_remembered: tuple[float, list[str]] = (-ADDRESSES_FRESH_SECONDS, [])
 
 
 def lan_addresses() -> list[str]:
-    """IPv4 addresses of this machine other than loopback, as Debian's `hostname -I` lists them."""
+    """IPv4 addresses of this machine other than loopback, as Debian's `hostname -I` lists them, asked at most
+    once a minute."""
+    global _remembered
+    checked, addresses = _remembered
+    if time.monotonic() - checked < ADDRESSES_FRESH_SECONDS:
+        return list(addresses)
+    addresses = _ask_hostname()
+    _remembered = (time.monotonic(), addresses)
+    return list(addresses)
+
+
+def _ask_hostname() -> list[str]:
     try:
         output = subprocess.run(["hostname", "-I"], capture_output=True, text=True, timeout=2).stdout
     except (OSError, subprocess.SubprocessError):

@@ -40,6 +40,11 @@ BACKGROUND_BATCH = 50
 NARRATED_DOCUMENTS = 256  # sentence lists kept in memory, most recently opened first
 
 
+def default_workers() -> int:
+    """One speech process per core but one: on the hub's two cores, one voices while the other serves."""
+    return max(1, (os.cpu_count() or 1) - 1)
+
+
 def read_ahead_priority(distance: int, generation: int) -> float:
     return distance * 1e9 - generation
 
@@ -91,7 +96,7 @@ class SpeechService:
     def __init__(self, data: DataDir, settings: Settings):
         self.data = data
         self.cache = AudioCache(data.audio)
-        self.workers = settings.speech_workers or os.cpu_count() or 1
+        self.workers = settings.speech_workers or default_workers()
         self._pool: SynthesisPool | None = None
         self._narrated: OrderedDict[tuple[str, bytes], list[Line]] = OrderedDict()
         self._lock = threading.Lock()
@@ -182,13 +187,14 @@ class SpeechService:
         finally:
             store.close()
 
-    def audio(self, key: str, store: Store) -> bytes | None:
+    def audio(self, key: str) -> bytes | None:
         """The MP3 for a key, rendered first if that takes at most AUDIO_WAIT seconds (else raises Preparing);
         None for a key no document speaks. Listeners waiting for the same sentence share one render."""
         data = self.cache.read(key)
         if data is not None:
-            return data
-        spoken = store.spoken_text(key)
+            return data  # the common case touches no database
+        with Store(self.data.database) as store:
+            spoken = store.spoken_text(key)
         if spoken is None:
             return None
         try:
