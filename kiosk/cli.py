@@ -502,5 +502,55 @@ def import_command(settings: Settings, source: Path, folder: str | None, no_buil
     if failed:
         sys.exit(1)
 
+
+@main.command("backup")
+@click.argument("path", required=False, envvar="KIOSK_BACKUP_DIR", type=click.Path(path_type=Path))
+@click.option("--keep", type=click.IntRange(1), envvar="KIOSK_BACKUP_KEEP",
+              help="只保留这个文件夹里最新的 N 份备份（默认 KIOSK_BACKUP_KEEP，不设则全部保留）")
+@click.pass_obj
+def backup_command(settings: Settings, path: Path | None, keep: int | None) -> None:
+    """Write one archive of what cannot be rebuilt (texts, accounts, history, trash, pronunciations, usage counts,
+    secret key, settings) into PATH (a folder, or a file name ending in .tar.gz; default KIOSK_BACKUP_DIR or
+    <data dir>/backups); the last line printed is the archive's path."""
+    from .backup import backup
+
+    made = backup(settings.data, Path(settings.content[0]), path, keep=keep)
+    for old in made.pruned:
+        click.echo(f"删除旧备份 {old}")
+    click.echo(f"备份了 {made.files} 个文件（{made.size / 1e6:.1f} MB）：")
+    click.echo(str(made.path))
+
+
+@main.command("restore")
+@click.argument("archive", type=click.Path(path_type=Path))
+@click.option("--force", is_flag=True, help="数据目录不是空的也恢复，覆盖其中的账号、历史、读音和统计")
+@click.pass_obj
+def restore_command(settings: Settings, archive: Path, force: bool) -> None:
+    """Bring a hub back from ARCHIVE into the data dir and the first content root; a damaged archive or a data
+    dir already in use (without --force) is refused, exit code 1, with nothing changed."""
+    from .backup import restore
+
+    restored = restore(archive, settings.data, Path(settings.content[0]), force=force)
+    click.echo(f"已恢复 {restored.host} 在 {restored.created} 的备份：数据文件 {restored.data_files} 个，"
+               f"文章 {restored.texts} 篇（写入 {settings.content[0]}）")
+    click.echo("下一步：运行 kiosk build 重建检索库和语音，再启动服务")
+
+
+@main.command("doctor")
+@click.pass_obj
+def doctor_command(settings: Settings) -> None:
+    """Check the hub: packages, fonts, voice, models, data dir, disk, index, databases, clock and network; one
+    line per check saying what to do; exit code 0 when nothing needs fixing, 1 otherwise."""
+    from .doctor import run
+
+    findings = run(settings)
+    for finding in findings:
+        click.echo(finding.line())
+    problems = sum(not finding.ok for finding in findings)
+    click.echo(f"有 {problems} 项需要处理" if problems else "全部正常")
+    if problems:
+        sys.exit(1)
+
+
 if __name__ == "__main__":
     main()
