@@ -418,8 +418,8 @@ def _accounts(settings: Settings):
 
 @user.command("add")
 @click.argument("name")
-@click.option("--role", type=click.Choice(["editor", "admin"]), default="editor", show_default=True,
-              help="admin 还能在网页上查看账号、解除锁定")
+@click.option("--role", type=click.Choice(["editor", "trainer", "admin"]), default="editor", show_default=True,
+              help="trainer 是培训老师（学员名单、学习卡、培训记录）；admin 还能在网页上查看账号、解除锁定")
 @click.pass_obj
 def user_add(settings: Settings, name: str, role: str) -> None:
     """Create an editor account; the password is asked for twice."""

@@ -13,8 +13,8 @@ from indexer.errors import KioskError
 
 from .database import Table
 
-ROLES = ("editor", "admin")
-ROLE_NAMES = {"editor": "编辑", "admin": "管理员"}
+ROLES = ("editor", "trainer", "admin")
+ROLE_NAMES = {"editor": "编辑", "trainer": "培训老师", "admin": "管理员"}
 MAX_FAILURES = 5
 LOCK_SECONDS = 15 * 60
 MIN_PASSWORD = 8

@@ -1,0 +1,66 @@
+"""The learners' own SQLite file, <data dir>/learning.db: who they are and what they heard and answered."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from indexer.database import Database
+
+LEARNING_DB = "learning.db"
+
+
+class LearningDB(Database):
+    """Learners, the sentences each heard per course, quiz attempts and completed courses; one per request.
+
+    Times are seconds since the epoch on the hub's clock, never the phone's.
+    """
+
+    SCHEMA = """
+    CREATE TABLE IF NOT EXISTS learners (
+        id TEXT PRIMARY KEY, name TEXT NOT NULL, town TEXT NOT NULL, community TEXT NOT NULL,
+        pin_hash TEXT NOT NULL, card TEXT NOT NULL UNIQUE, created REAL NOT NULL,
+        listened REAL NOT NULL DEFAULT 0,           -- seconds of audio credited so far: the listening clock
+        generation INTEGER NOT NULL DEFAULT 0,      -- raised when the card or PIN changes: older sessions end
+        failures INTEGER NOT NULL DEFAULT 0, locked_until REAL NOT NULL DEFAULT 0,
+        UNIQUE (name, town, community)
+    );
+    CREATE INDEX IF NOT EXISTS learners_unit ON learners (town, community, name);
+    CREATE TABLE IF NOT EXISTS heard (
+        learner TEXT NOT NULL, course TEXT NOT NULL, sentence TEXT NOT NULL, seconds REAL NOT NULL, at REAL NOT NULL,
+        PRIMARY KEY (learner, course, sentence)
+    );
+    CREATE INDEX IF NOT EXISTS heard_at ON heard (at);
+    CREATE TABLE IF NOT EXISTS reports (
+        learner TEXT NOT NULL, id TEXT NOT NULL, course TEXT NOT NULL, credited INTEGER NOT NULL,
+        refused INTEGER NOT NULL, at REAL NOT NULL, PRIMARY KEY (learner, id)
+    );
+    CREATE TABLE IF NOT EXISTS attempts (
+        id TEXT NOT NULL UNIQUE, learner TEXT NOT NULL, question TEXT NOT NULL, course TEXT NOT NULL DEFAULT '',
+        answer TEXT NOT NULL, right INTEGER NOT NULL, at REAL NOT NULL
+    );
+    CREATE INDEX IF NOT EXISTS attempts_learner ON attempts (learner, question);
+    CREATE INDEX IF NOT EXISTS attempts_question ON attempts (question, at);
+    CREATE TABLE IF NOT EXISTS completions (
+        learner TEXT NOT NULL, course TEXT NOT NULL, at REAL NOT NULL, PRIMARY KEY (learner, course)
+    );
+    CREATE INDEX IF NOT EXISTS completions_at ON completions (at);
+    """
+    TIMEOUT = 10.0
+    LEARNER_TABLES = ("heard", "reports", "attempts", "completions")  # every table with a learner column
+
+    def __init__(self, data_root: Path):
+        super().__init__(Path(data_root) / LEARNING_DB)
+
+    @contextmanager
+    def immediate(self) -> Iterator[None]:
+        """One write transaction that holds the write lock from its first read, so a check and the write it
+        allows cannot interleave with another request's (two reports of one learner spending one budget)."""
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self.conn.rollback()
+            raise
+        self.conn.commit()

@@ -1,0 +1,151 @@
+"""Learners: who they are (name + 乡镇/街道 + 社区), their PIN, and the lock-out after repeated wrong PINs."""
+
+from __future__ import annotations
+
+import re
+import secrets
+import sqlite3
+import unicodedata
+from dataclasses import dataclass
+
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from indexer.errors import KioskError
+
+from .database import LearningDB
+
+MAX_FAILURES = 5
+LOCK_SECONDS = 15 * 60
+PIN = re.compile(r"^[0-9]{4,8}$")
+FIELD_CHARS = {"name": 20, "town": 30, "community": 30}
+FIELD_NAMES = {"name": "姓名", "town": "乡镇/街道", "community": "社区"}
+COLUMNS = "id, name, town, community, card, created, listened, generation"
+
+
+class LearnerError(KioskError):
+    """What was typed cannot make a learner (an empty name, a PIN that is not 4 to 8 digits); says why in Chinese."""
+
+
+class SignInError(KioskError):
+    """Sign-in refused: the PIN does not match, or this learner is locked for a while."""
+
+
+@dataclass(frozen=True)
+class Learner:
+    """A learner as the API and the trainer's pages see them; ``listened`` is the listening clock in seconds."""
+
+    id: str
+    name: str
+    town: str
+    community: str
+    card: str
+    created: float
+    listened: float
+    generation: int
+
+    def public(self) -> dict:
+        """What the learner's own phone is told about them."""
+        return {"name": self.name, "town": self.town, "community": self.community}
+
+
+def clean(value: object, field: str) -> str:
+    """A name as stored: full-width letters and digits folded (NFKC), spaces trimmed and folded; LearnerError
+    when it is empty, too long, or holds control characters."""
+    text = " ".join(unicodedata.normalize("NFKC", str(value or "")).split())
+    if not text:
+        raise LearnerError(f"请填写{FIELD_NAMES[field]}")
+    if len(text) > FIELD_CHARS[field]:
+        raise LearnerError(f"{FIELD_NAMES[field]}最多 {FIELD_CHARS[field]} 个字")
+    if any(unicodedata.category(char).startswith("C") for char in text):
+        raise LearnerError(f"{FIELD_NAMES[field]}里有不能用的字符")
+    return text
+
+
+def clean_pin(pin: object) -> str:
+    """The PIN with full-width digits folded; LearnerError unless it is 4 to 8 digits."""
+    text = unicodedata.normalize("NFKC", str(pin or "")).strip()
+    if not PIN.match(text):
+        raise LearnerError("PIN 要 4 到 8 位数字")
+    return text
+
+
+def new_card_token() -> str:
+    """A card token: random, URL-safe, 128 bits."""
+    return secrets.token_urlsafe(16)
+
+
+def sign_in(db: LearningDB, name: str, town: str, community: str, pin: str, now: float) -> tuple[Learner, bool]:
+    """The learner of this name, town and community and whether they were just created: a new combination
+    creates them with this PIN, an existing one needs its PIN. Five wrong PINs lock the learner for 15 minutes;
+    the answer to a wrong PIN never says more than that it did not match."""
+    name, town, community = clean(name, "name"), clean(town, "town"), clean(community, "community")
+    row = _row(db, name, town, community)
+    if row is None:
+        pin = clean_pin(pin)
+        learner = Learner(secrets.token_hex(6), name, town, community, new_card_token(), now, 0.0, 0)
+        try:
+            with db.conn:
+                db.conn.execute(
+                    "INSERT INTO learners (id, name, town, community, pin_hash, card, created) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (learner.id, name, town, community, generate_password_hash(pin), learner.card, now))
+            return learner, True
+        except sqlite3.IntegrityError:  # the same person signing up from two phones at once: the first one wins
+            row = _row(db, name, town, community)
+            if row is None:
+                raise
+    if row["locked_until"] > now:
+        minutes = max(1, round((row["locked_until"] - now) / 60))
+        raise SignInError(f"连续输错 {MAX_FAILURES} 次 PIN，已暂时锁定。请 {minutes} 分钟后再试，或请培训老师帮忙。")
+    # Hashing outside the write transaction: fifty phones signing in together do not queue behind each other's hash.
+    if check_password_hash(row["pin_hash"], unicodedata.normalize("NFKC", str(pin or "")).strip()):
+        with db.conn:
+            db.conn.execute("UPDATE learners SET failures = 0, locked_until = 0 WHERE id = ?", (row["id"],))
+        return from_row(row), False
+    with db.immediate():
+        state = db.conn.execute("SELECT failures, locked_until FROM learners WHERE id = ?", (row["id"],)).fetchone()
+        expired = 0 < state["locked_until"] <= now
+        failures = (0 if expired else state["failures"]) + 1
+        locked_until = now + LOCK_SECONDS if failures >= MAX_FAILURES else 0
+        db.conn.execute("UPDATE learners SET failures = ?, locked_until = ? WHERE id = ?",
+                        (failures, locked_until, row["id"]))
+    if locked_until:
+        raise SignInError(f"PIN 不对。已连续输错 {MAX_FAILURES} 次，{LOCK_SECONDS // 60} 分钟内不能再登录。")
+    raise SignInError(f"PIN 不对（还可以再试 {MAX_FAILURES - failures} 次）。忘了 PIN 请找培训老师。")
+
+
+def get(db: LearningDB, learner_id: str) -> Learner | None:
+    """The learner of this id, or None."""
+    row = db.conn.execute(f"SELECT {COLUMNS} FROM learners WHERE id = ?", (learner_id,)).fetchone()
+    return from_row(row) if row else None
+
+
+def set_pin(db: LearningDB, learner_id: str, pin: str) -> None:
+    """A new PIN for a learner who forgot theirs (a trainer's job); lifts a lock-out and ends their sessions."""
+    pin = clean_pin(pin)
+    with db.conn:
+        changed = db.conn.execute(
+            "UPDATE learners SET pin_hash = ?, failures = 0, locked_until = 0, generation = generation + 1 "
+            "WHERE id = ?", (generate_password_hash(pin), learner_id)).rowcount
+    if not changed:
+        raise LearnerError("没有这位学员")
+
+
+def remove(db: LearningDB, learner_id: str) -> bool:
+    """Delete a learner and every record of theirs (heard, reports, attempts, completions); False if unknown."""
+    with db.immediate():
+        for table in db.LEARNER_TABLES:
+            db.conn.execute(f"DELETE FROM {table} WHERE learner = ?", (learner_id,))
+        return db.conn.execute("DELETE FROM learners WHERE id = ?", (learner_id,)).rowcount > 0
+
+
+def _row(db: LearningDB, name: str, town: str, community: str) -> sqlite3.Row | None:
+    return db.conn.execute(
+        f"SELECT {COLUMNS}, pin_hash, failures, locked_until FROM learners WHERE name = ? AND town = ? AND community = ?",
+        (name, town, community)).fetchone()
+
+
+def from_row(row: sqlite3.Row) -> Learner:
+    """A learner from a row holding COLUMNS."""
+    return Learner(row["id"], row["name"], row["town"], row["community"], row["card"], row["created"],
+                   row["listened"], row["generation"])

@@ -1,0 +1,82 @@
+"""Listening credit: which reported sentences count toward a learner's course, bounded by a listening clock.
+
+The phone reports the sentences it played; the hub cannot hear them being played, so it only credits what could
+have been heard. A sentence counts only if it belongs to the reported course, and only once. And the audio
+credited to a learner since they signed up may never exceed the seconds that passed since then on the hub's
+clock times the fastest playback speed, plus a small allowance for rounding and sentence lengths that are
+estimates: an hour of listening sent at once after an hour offline is all credited, the same hour reported a
+minute after signing up is not. Sentences are credited in course order until that budget is spent; the rest
+are refused, and a report id seen before is answered as the first time, crediting nothing more.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from .catalog import CoursePlan
+from .database import LearningDB
+
+FASTEST_SPEED = 2.0  # the player's fastest playback rate
+ALLOWANCE_SECONDS = 20.0
+
+
+@dataclass(frozen=True)
+class Credit:
+    """What one report earned: sentences credited, sentences refused (not in the course, or beyond the clock)."""
+
+    credited: int
+    refused: int
+    seconds: float = 0.0
+    replayed: bool = False
+
+
+def budget(created: float, listened: float, now: float) -> float:
+    """Seconds of audio a learner may still be credited: the clock since sign-up at the fastest speed, plus the
+    allowance, minus what was credited already."""
+    return FASTEST_SPEED * max(0.0, now - created) + ALLOWANCE_SECONDS - listened
+
+
+def credit(db: LearningDB, learner_id: str, plan: CoursePlan, keys: Iterable[str], report: str, now: float,
+           seconds: Mapping[str, float] | None = None) -> Credit:
+    """Credit the newly heard sentences of one report; ``seconds`` gives known lengths that override the plan's
+    estimates (rendered audio)."""
+    reported = list(dict.fromkeys(keys))  # each key once, in the order sent
+    in_course = sorted((key for key in reported if key in plan.position), key=plan.position.__getitem__)
+    refused = len(reported) - len(in_course)
+    lengths = {key: (seconds or {}).get(key) or plan.seconds[key] for key in in_course}
+    with db.immediate():
+        row = db.conn.execute("SELECT credited, refused FROM reports WHERE learner = ? AND id = ?",
+                              (learner_id, report)).fetchone()
+        if row is not None:
+            return Credit(row["credited"], row["refused"], replayed=True)
+        clock = db.conn.execute("SELECT created, listened FROM learners WHERE id = ?", (learner_id,)).fetchone()
+        if clock is None:
+            raise LookupError(learner_id)
+        heard = _heard(db, learner_id, plan.id, in_course)
+        left = budget(clock["created"], clock["listened"], now)
+        credited = []
+        for key in (key for key in in_course if key not in heard):
+            if lengths[key] > left:
+                break
+            left -= lengths[key]
+            credited.append(key)
+        refused += len(in_course) - len(heard) - len(credited)
+        total = sum(lengths[key] for key in credited)
+        db.conn.executemany("INSERT INTO heard VALUES (?, ?, ?, ?, ?)",
+                            [(learner_id, plan.id, key, lengths[key], now) for key in credited])
+        db.conn.execute("UPDATE learners SET listened = listened + ? WHERE id = ?", (total, learner_id))
+        db.conn.execute("INSERT INTO reports VALUES (?, ?, ?, ?, ?, ?)",
+                        (learner_id, report, plan.id, len(credited), refused, now))
+    return Credit(len(credited), refused, total)
+
+
+def _heard(db: LearningDB, learner_id: str, course: str, keys: list[str]) -> set[str]:
+    """Which of these sentences the learner has already been credited for in this course."""
+    found: set[str] = set()
+    for start in range(0, len(keys), 500):
+        chunk = keys[start:start + 500]
+        found.update(row[0] for row in db.conn.execute(
+            f"SELECT sentence FROM heard WHERE learner = ? AND course = ? AND sentence IN ({','.join('?' * len(chunk))})",
+            (learner_id, course, *chunk)))
+    return found

@@ -1,0 +1,86 @@
+"""A learner's progress through the courses, and when a course counts as completed.
+
+A course is complete when, in every unit, the learner has heard at least 90% of the unit's sentences and has
+answered each of the unit's quiz questions at least once, right or wrong (an answer given anywhere counts, the
+每日一题 included). A unit without questions needs listening only. A course with no sentences at all (no voice
+on this hub) cannot be completed. Completion is recorded the first time it is reached and kept after that, even
+if the course later grows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from .catalog import CoursePlan
+from .database import LearningDB
+
+COMPLETE_PERCENT = 90
+
+
+@dataclass
+class Records:
+    """What one learner did: sentences heard per course, the latest answer per question, completion times."""
+
+    heard: dict[str, set[str]] = field(default_factory=dict)
+    latest_right: dict[str, bool] = field(default_factory=dict)
+    completed: dict[str, float] = field(default_factory=dict)
+
+
+def load_records(db: LearningDB, learner_id: str | None, course: str | None = None) -> Records:
+    """A learner's records (all courses, or one); empty for an anonymous visitor."""
+    records = Records()
+    if learner_id is None:
+        return records
+    for row in db.conn.execute("SELECT course, sentence FROM heard WHERE learner = ? AND (? IS NULL OR course = ?)",
+                               (learner_id, course, course)):
+        records.heard.setdefault(row[0], set()).add(row[1])
+    for row in db.conn.execute("SELECT question, right FROM attempts WHERE learner = ? ORDER BY at, rowid",
+                               (learner_id,)):
+        records.latest_right[row[0]] = bool(row[1])
+    for row in db.conn.execute("SELECT course, at FROM completions WHERE learner = ?", (learner_id,)):
+        records.completed[row[0]] = row[1]
+    return records
+
+
+def iso_time(at: float) -> str:
+    """A stored time as the API gives it: local time with its offset, e.g. 2026-12-02T10:15:00+08:00."""
+    return dt.datetime.fromtimestamp(at).astimezone().isoformat(timespec="seconds")
+
+
+def course_progress(plan: CoursePlan, records: Records) -> dict:
+    """One course's progress: distinct sentences heard of the total, unit by unit with its quiz, and when it
+    was completed (None if not yet)."""
+    heard = records.heard.get(plan.id, set())
+    units = []
+    for unit in plan.units:
+        answered = [q for q in unit.questions if q in records.latest_right]
+        units.append({"heard": sum(key in heard for key in unit.sentences), "total": len(unit.sentences),
+                      "quiz": {"answered": len(answered), "right": sum(records.latest_right[q] for q in answered),
+                               "total": len(unit.questions)}})
+    completed = records.completed.get(plan.id)
+    return {"heard": sum(u["heard"] for u in units), "total": sum(u["total"] for u in units), "units": units,
+            "completed": iso_time(completed) if completed is not None else None}
+
+
+def is_complete(plan: CoursePlan, records: Records) -> bool:
+    """Whether the course's rule (see the module's docstring) is met now."""
+    heard = records.heard.get(plan.id, set())
+    if not any(unit.sentences for unit in plan.units):
+        return False
+    return all(100 * sum(key in heard for key in unit.sentences) >= COMPLETE_PERCENT * len(unit.sentences)
+               and all(q in records.latest_right for q in unit.questions) for unit in plan.units)
+
+
+def record_completions(db: LearningDB, learner_id: str, plans: Iterable[CoursePlan], now: float,
+                       records: Records | None = None) -> list[str]:
+    """Record every one of these courses the learner has just completed; their ids."""
+    records = records or load_records(db, learner_id)
+    done = [plan.id for plan in plans if plan.id not in records.completed and is_complete(plan, records)]
+    if done:
+        with db.conn:
+            db.conn.executemany("INSERT OR IGNORE INTO completions VALUES (?, ?, ?)",
+                                [(learner_id, course, now) for course in done])
+        records.completed.update({course: now for course in done})
+    return done

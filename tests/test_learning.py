@@ -1,0 +1,481 @@
+"""The learners' API through Flask's test client, on the bundled courses with their real sentences: sign-in and
+lock-out, QR cards, listening credit and its clock, quiz answers checked on the hub, completion, removal, the
+touchscreen refusing sign-in, and bad requests answered in the API's error shape."""
+
+from __future__ import annotations
+
+import math
+import uuid
+from pathlib import Path
+
+import pytest
+
+from indexer.build import build_index
+from indexer.datadir import DataDir
+from kiosk import create_app
+from kiosk.config import Settings
+from kiosk.learning import learners
+from kiosk.learning.cards import list_learners, new_card
+from kiosk.learning.database import LEARNING_DB, LearningDB
+from kiosk.learning.listening import ALLOWANCE_SECONDS, FASTEST_SPEED
+
+BUNDLED = Path(__file__).resolve().parents[1] / "content"
+START = 1_800_000_000.0  # the hub's clock in these tests: 2027-01-15
+ZHANG = {"name": "张网格", "town": "城关街道", "community": "幸福社区", "pin": "2468"}
+
+
+class Clock:
+    """The hub's clock as the app sees it, moved by the test instead of sleeping."""
+
+    def __init__(self):
+        self.now = START
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture(scope="module")
+def bundled(tmp_path_factory) -> DataDir:
+    data = DataDir.create(tmp_path_factory.mktemp("learning-var"))
+    assert build_index(data, [BUNDLED]).ok
+    return data
+
+
+@pytest.fixture(scope="module")
+def site(bundled):
+    """One app on the bundled index for the module (its course catalog is built once)."""
+    app = create_app({"SETTINGS": Settings(data=bundled.root, content=(BUNDLED,), engine="pyttsx3"), "TESTING": True})
+    yield app
+    app.extensions["kiosk"].close()
+
+
+@pytest.fixture
+def clock(site) -> Clock:
+    """A fresh learning.db, sign-in allowance and clock for every test."""
+    for suffix in ("", "-wal", "-shm"):
+        (site.extensions["kiosk"].data.root / f"{LEARNING_DB}{suffix}").unlink(missing_ok=True)
+    site.extensions.pop("client_limits", None)
+    site.config["LEARNING_CLOCK"] = fake = Clock()
+    return fake
+
+
+@pytest.fixture
+def client(site, clock):
+    return site.test_client()
+
+
+@pytest.fixture
+def catalog(site):
+    services = site.extensions["kiosk"]
+    with services.store() as store:
+        return site.extensions["learning"].get(store, services.speech, [BUNDLED])
+
+
+def db(site) -> LearningDB:
+    return LearningDB(site.extensions["kiosk"].data.root)
+
+
+def sign_in(client, **changes):
+    return client.post("/api/learner/signin", json={**ZHANG, **changes})
+
+
+def signed_in(client, **changes) -> str:
+    """Sign in and return the session's CSRF token."""
+    response = sign_in(client, **changes)
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()["csrf"]
+
+
+def report(client, token: str, course: str, keys: list[str], report_id: str | None = None):
+    return client.post("/api/learner/heard", json={"course": course, "keys": keys, "report": report_id or str(uuid.uuid4())},
+                       headers={"X-CSRF-Token": token})
+
+
+def answer(client, token: str | None, *attempts: dict):
+    headers = {"X-CSRF-Token": token} if token else {}
+    return client.post("/api/learner/attempts", json={"attempts": list(attempts)}, headers=headers)
+
+
+def attempt(question: str, given: str, course: str = "", attempt_id: str | None = None, **extra) -> dict:
+    return {"id": attempt_id or str(uuid.uuid4()), "question": question, "course": course, "answer": given, **extra}
+
+
+def wrong_answer(question) -> str:
+    if question.kind == "truefalse":
+        return "错" if question.answer == "对" else "对"
+    return next(letter for letter, _ in question.options if letter != question.answer)
+
+
+def listened(site) -> float:
+    with db(site) as learning:
+        return learning.conn.execute("SELECT listened FROM learners").fetchone()[0]
+
+
+# -- signing in ---------------------------------------------------------------------------------------------------
+
+def test_a_new_combination_creates_the_learner_and_a_long_lived_session_of_its_own(client):
+    first = sign_in(client)
+    assert first.status_code == 200
+    body = first.get_json()
+    assert body["ok"] and body["created"] is True and body["csrf"]
+    assert body["learner"] == {"name": "张网格", "town": "城关街道", "community": "幸福社区"}
+    cookie = next(c for c in first.headers.get_all("Set-Cookie") if c.startswith("kiosk_learner="))
+    assert "Max-Age=15552000" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert not any(c.startswith("kiosk_editor=") for c in first.headers.get_all("Set-Cookie"))
+    me = client.get("/api/learner").get_json()
+    assert me["learner"]["name"] == "张网格" and me["csrf"] == body["csrf"]
+    assert set(me["courses"]) >= {"网格员入门", "物业管理篇"}
+    course = me["courses"]["网格员入门"]
+    assert course["heard"] == 0 and course["total"] > 0 and course["completed"] is None
+    assert [set(unit) for unit in course["units"]] == [{"heard", "total", "quiz"}] * len(course["units"])
+
+
+def test_an_existing_learner_needs_their_pin_and_five_wrong_ones_lock_them_for_15_minutes(site, client, clock):
+    signed_in(client)
+    again = sign_in(site.test_client())
+    assert again.status_code == 200 and again.get_json()["created"] is False
+    other = site.test_client()
+    for tries_left in (4, 3, 2, 1):
+        wrong = sign_in(other, pin="1111")
+        assert wrong.status_code == 401 and f"还可以再试 {tries_left} 次" in wrong.get_json()["error"]
+        assert wrong.get_json() == {"ok": False, "error": wrong.get_json()["error"], "status": 401}
+    locked = sign_in(other, pin="1111")
+    assert locked.status_code == 401 and "15 分钟" in locked.get_json()["error"]
+    right_but_locked = sign_in(other)
+    assert right_but_locked.status_code == 401 and "锁定" in right_but_locked.get_json()["error"]
+    clock.advance(15 * 60 + 1)
+    assert sign_in(other).status_code == 200
+    with db(site) as learning:
+        assert learning.conn.execute("SELECT COUNT(*) FROM learners").fetchone()[0] == 1
+
+
+def test_full_width_and_spaced_input_is_the_same_learner(client):
+    signed_in(client)
+    again = sign_in(client, name=" 张网格 ", community="幸福社区", pin="２４６８")
+    assert again.status_code == 200 and again.get_json()["created"] is False
+
+
+@pytest.mark.parametrize("changes, message", [
+    ({"pin": "12"}, "PIN 要 4 到 8 位数字"),
+    ({"pin": "12345678901"}, "PIN 要 4 到 8 位数字"),
+    ({"pin": "abcd"}, "PIN 要 4 到 8 位数字"),
+    ({"name": "  "}, "请填写姓名"),
+    ({"town": ""}, "请填写乡镇/街道"),
+    ({"community": "社" * 31}, "社区最多 30 个字"),
+])
+def test_a_new_learner_needs_a_name_town_community_and_a_pin_of_4_to_8_digits(client, changes, message):
+    response = sign_in(client, **changes)
+    assert response.status_code == 400 and message in response.get_json()["error"]
+
+
+def test_signing_out_ends_the_session(client):
+    token = signed_in(client)
+    assert client.post("/api/learner/signout", json={}).status_code == 400  # without the session's token
+    assert client.post("/api/learner/signout", content_type="application/json",
+                       headers={"X-CSRF-Token": token}).status_code == 200
+    assert client.get("/api/learner").get_json()["learner"] is None
+
+
+# -- QR cards -----------------------------------------------------------------------------------------------------
+
+def test_a_card_signs_its_learner_in_and_a_new_card_revokes_the_old_one(site, client):
+    signed_in(client)
+    with db(site) as learning:
+        (learner,) = list_learners(learning)
+    phone = site.test_client()
+    opened = phone.get(f"/learn/card/{learner.card}")
+    assert opened.status_code == 302 and opened.headers["Location"] == "/learn"
+    assert phone.get("/api/learner").get_json()["learner"]["name"] == "张网格"
+    with db(site) as learning:
+        token = new_card(learning, learner.id)
+    revoked = site.test_client().get(f"/learn/card/{learner.card}")
+    assert revoked.status_code == 404 and "作废" in revoked.get_data(as_text=True)
+    assert phone.get("/api/learner").get_json()["learner"] is None  # a lost card's finder is signed out too
+    assert site.test_client().get(f"/learn/card/{token}").status_code == 302
+
+
+# -- listening credit ---------------------------------------------------------------------------------------------
+
+def test_heard_credits_exactly_the_new_sentences_of_the_course(client, clock, catalog):
+    token = signed_in(client)
+    clock.advance(3600)
+    unit = catalog.courses["网格员入门"].units[0].sentences
+    first = report(client, token, "网格员入门", list(unit[:10]))
+    body = first.get_json()
+    assert first.status_code == 200 and body["credited"] == 10 and body["refused"] == 0
+    assert body["progress"]["heard"] == 10 and body["progress"]["units"][0]["heard"] == 10
+    more = report(client, token, "网格员入门", list(unit[:15])).get_json()
+    assert (more["credited"], more["refused"], more["progress"]["heard"]) == (5, 0, 15)
+    assert client.get("/api/learner").get_json()["courses"]["网格员入门"]["units"][0]["heard"] == 15
+
+
+def test_replaying_a_sentence_adds_nothing(site, client, clock, catalog):
+    token = signed_in(client)
+    clock.advance(600)
+    key = catalog.courses["网格员入门"].units[0].sentences[0]
+    assert report(client, token, "网格员入门", [key]).get_json()["credited"] == 1
+    clock_after_first = listened(site)
+    for _ in range(3):
+        again = report(client, token, "网格员入门", [key, key]).get_json()
+        assert (again["credited"], again["refused"], again["progress"]["heard"]) == (0, 0, 1)
+    assert listened(site) == clock_after_first
+
+
+def test_an_hour_reported_a_minute_after_signing_up_is_capped_by_the_clock(site, client, clock, catalog):
+    token = signed_in(client)
+    plan = catalog.courses["物业管理篇"]
+    keys = [key for unit in plan.units for key in unit.sentences]
+    assert sum(plan.seconds.values()) > 3000
+    clock.advance(60)
+    body = report(client, token, "物业管理篇", keys).get_json()
+    allowed = FASTEST_SPEED * 60 + ALLOWANCE_SECONDS
+    assert 0 < body["credited"] < len(keys) and body["credited"] + body["refused"] == len(keys)
+    assert listened(site) <= allowed
+    # Credited in course order: the first sentences of the first unit, none further on.
+    credited = body["credited"]
+    assert body["progress"]["units"][0]["heard"] == min(credited, len(plan.units[0].sentences))
+    assert sum(plan.seconds[key] for key in keys[:credited]) <= allowed < sum(plan.seconds[key] for key in keys[:credited + 1])
+    clock.advance(60)  # a minute later the clock allows about two minutes more, not the rest of the hour
+    later = report(client, token, "物业管理篇", keys).get_json()
+    assert 0 < later["credited"] < later["refused"] and listened(site) <= FASTEST_SPEED * 120 + ALLOWANCE_SECONDS
+
+
+def test_an_hour_heard_offline_and_sent_at_once_is_fully_credited(client, clock, catalog):
+    token = signed_in(client)
+    plan = catalog.courses["物业管理篇"]
+    keys = [key for unit in plan.units for key in unit.sentences]
+    heard_seconds = sum(plan.seconds[key] for key in keys)
+    assert 3000 < heard_seconds <= 3600
+    clock.advance(3600)  # an hour on the bus at normal speed, without signal
+    body = report(client, token, "物业管理篇", keys).get_json()
+    assert (body["credited"], body["refused"]) == (len(keys), 0)
+    assert body["progress"]["heard"] == body["progress"]["total"] == len(keys)
+
+
+def test_keys_of_another_course_and_unknown_keys_are_refused(client, clock, catalog):
+    token = signed_in(client)
+    clock.advance(3600)
+    ours = set(catalog.courses["网格员入门"].position)
+    elsewhere = [key for key in catalog.courses["案例汇编"].units[0].sentences if key not in ours][:3]
+    body = report(client, token, "网格员入门", [*elsewhere, "0" * 40, "不是句子"]).get_json()
+    assert (body["credited"], body["refused"], body["progress"]["heard"]) == (0, 5, 0)
+    unknown_course = report(client, token, "没有这门课", elsewhere)
+    assert unknown_course.status_code == 404 and unknown_course.get_json()["status"] == 404
+
+
+def test_a_report_sent_twice_counts_once_and_is_answered_as_the_first_time(site, client, clock, catalog):
+    token = signed_in(client)
+    clock.advance(3600)
+    unit = catalog.courses["网格员入门"].units[0].sentences
+    report_id = str(uuid.uuid4())
+    first = report(client, token, "网格员入门", [*unit[:4], "0" * 40], report_id).get_json()
+    again = report(client, token, "网格员入门", list(unit[:20]), report_id).get_json()
+    assert (first["credited"], first["refused"]) == (again["credited"], again["refused"]) == (4, 1)
+    assert again["progress"]["heard"] == 4
+    with db(site) as learning:
+        assert learning.conn.execute("SELECT COUNT(*) FROM heard").fetchone()[0] == 4
+
+
+def test_heard_needs_a_signed_in_learner_and_the_session_s_token(client, clock, catalog):
+    key = catalog.courses["网格员入门"].units[0].sentences[0]
+    anonymous = report(client, "", "网格员入门", [key])
+    assert anonymous.status_code == 401 and anonymous.get_json()["error"].startswith("请先登录")
+    signed_in(client)
+    forged = report(client, "not-the-token", "网格员入门", [key])
+    assert forged.status_code == 400 and "页面已过期" in forged.get_json()["error"]
+
+
+# -- quiz answers -------------------------------------------------------------------------------------------------
+
+def test_answers_are_checked_on_the_hub_whatever_the_phone_claims(site, client, catalog):
+    token = signed_in(client)
+    question = catalog.questions[catalog.courses["网格员入门"].units[0].questions[0]]
+    body = answer(client, token, attempt(question.id, wrong_answer(question), "网格员入门", right=True)).get_json()
+    (result,) = body["results"]
+    assert body["accepted"] == 1 and result["right"] is False
+    assert result["answer"] == question.answer and result["explanation"] == question.explanation
+    given = question.answer[::-1].lower()  # letters in any order and case are the same answer
+    assert answer(client, token, attempt(question.id, given)).get_json()["results"][0]["right"] is True
+    with db(site) as learning:
+        assert [row[0] for row in learning.conn.execute("SELECT right FROM attempts ORDER BY rowid")] == [0, 1]
+
+
+def test_an_answer_sent_twice_counts_once(site, client, catalog):
+    token = signed_in(client)
+    question = catalog.questions[catalog.courses["网格员入门"].units[0].questions[0]]
+    queued = attempt(question.id, question.answer, "网格员入门")
+    first = answer(client, token, queued).get_json()
+    again = answer(client, token, queued, queued).get_json()
+    assert (first["accepted"], first["duplicates"]) == (1, 0)
+    assert (again["accepted"], again["duplicates"]) == (0, 2) and again["results"][0]["right"] is True
+    with db(site) as learning:
+        assert learning.conn.execute("SELECT COUNT(*) FROM attempts").fetchone()[0] == 1
+
+
+def test_a_visitor_s_answer_is_checked_and_nothing_is_stored(site, client, catalog):
+    question = next(iter(catalog.questions.values()))
+    body = answer(client, None, attempt(question.id, question.answer)).get_json()
+    assert (body["accepted"], body["duplicates"], body["results"][0]["right"]) == (0, 0, True)
+    kiosk = client.post("/api/learner/attempts?kiosk=1", json={"attempts": [attempt(question.id, "对")]})
+    assert kiosk.status_code == 200 and kiosk.get_json()["accepted"] == 0
+    with db(site) as learning:
+        assert learning.conn.execute("SELECT COUNT(*) FROM attempts").fetchone()[0] == 0
+
+
+def test_an_unknown_question_or_course_is_refused_and_the_rest_of_the_batch_kept(client, catalog):
+    token = signed_in(client)
+    question = next(iter(catalog.questions.values()))
+    body = answer(client, token, attempt("000000000000", "A"), attempt(question.id, "A", "没有这门课"),
+                  attempt(question.id, question.answer)).get_json()
+    assert (body["accepted"], body["refused"]) == (1, 2)
+    assert [r["right"] for r in body["results"]] == [None, None, True]
+    assert body["results"][0]["error"] == "这道题已经不在题库里了"
+
+
+# -- completion ---------------------------------------------------------------------------------------------------
+
+def test_a_course_is_complete_once_every_unit_is_heard_to_90_percent_and_its_quiz_answered(client, clock, catalog):
+    token = signed_in(client)
+    clock.advance(24 * 3600)
+    plan = catalog.courses["网格员入门"]
+    for unit in plan.units:  # exactly 90% of every unit, rounded up
+        report(client, token, plan.id, list(unit.sentences[:math.ceil(0.9 * len(unit.sentences))]))
+    questions = [q for unit in plan.units for q in unit.questions]
+    wrong_everywhere = [attempt(q, wrong_answer(catalog.questions[q]), plan.id) for q in questions[:-1]]
+    answer(client, token, *wrong_everywhere)
+    assert client.get("/api/learner").get_json()["courses"][plan.id]["completed"] is None
+    last = catalog.questions[questions[-1]]
+    answer(client, token, attempt(last.id, last.answer))  # as 每日一题: any answer to the question counts
+    course = client.get("/api/learner").get_json()["courses"][plan.id]
+    assert course["completed"] and course["completed"].startswith("2027-01-16T")
+    quiz = course["units"][-1]["quiz"]
+    assert quiz["answered"] == quiz["total"] and quiz["right"] == 1
+
+
+def test_a_course_heard_below_90_percent_in_one_unit_is_not_complete(client, clock, catalog):
+    token = signed_in(client)
+    clock.advance(24 * 3600)
+    plan = catalog.courses["网格员入门"]
+    for number, unit in enumerate(plan.units):
+        share = math.ceil(0.9 * len(unit.sentences)) - (1 if number == 1 else 0)
+        report(client, token, plan.id, list(unit.sentences[:share]))
+    answer(client, token, *[attempt(q, catalog.questions[q].answer, plan.id) for unit in plan.units for q in unit.questions])
+    assert client.get("/api/learner").get_json()["courses"][plan.id]["completed"] is None
+
+
+# -- removing a learner -------------------------------------------------------------------------------------------
+
+def test_removing_a_learner_deletes_every_record_of_theirs(site, client, clock, catalog):
+    token = signed_in(client)
+    signed_in(site.test_client(), name="李网格")  # someone else, whose records stay
+    clock.advance(24 * 3600)
+    plan = catalog.courses["网格员入门"]
+    for unit in plan.units:
+        report(client, token, plan.id, list(unit.sentences))
+    answer(client, token, *[attempt(q, catalog.questions[q].answer, plan.id) for unit in plan.units for q in unit.questions])
+    assert client.get("/api/learner").get_json()["courses"][plan.id]["completed"]
+    with db(site) as learning:
+        zhang = next(l for l in list_learners(learning) if l.name == "张网格")
+        counts = {table: learning.conn.execute(f"SELECT COUNT(*) FROM {table} WHERE learner = ?", (zhang.id,)).fetchone()[0]
+                  for table in LearningDB.LEARNER_TABLES}
+        assert all(counts.values()), counts
+        assert learners.remove(learning, zhang.id) is True
+        for table in LearningDB.LEARNER_TABLES:
+            assert learning.conn.execute(f"SELECT COUNT(*) FROM {table} WHERE learner = ?", (zhang.id,)).fetchone()[0] == 0
+        assert [l.name for l in list_learners(learning)] == ["李网格"]
+    assert client.get("/api/learner").get_json()["learner"] is None
+
+
+# -- the touchscreen ----------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("how", ["query", "referer", "cookie"])
+def test_the_touchscreen_never_signs_a_learner_in(client, how):
+    url, headers = "/api/learner/signin", {}
+    if how == "query":
+        url += "?kiosk=1"
+    elif how == "referer":
+        headers["Referer"] = "http://127.0.0.1:8000/course/%E7%BD%91?kiosk=1"
+    else:
+        client.set_cookie("kiosk", "1")
+    refused = client.post(url, json=ZHANG, headers=headers)
+    assert refused.status_code == 403 and "触摸屏" in refused.get_json()["error"]
+    assert refused.get_json()["status"] == 403 and "kiosk_learner" not in refused.headers.get("Set-Cookie", "")
+
+
+def test_a_kiosk_mode_server_refuses_sign_in_and_card_links(bundled, clock):
+    app = create_app({"SETTINGS": Settings(data=bundled.root, content=(BUNDLED,), engine="pyttsx3", kiosk_mode=True),
+                      "TESTING": True, "LEARNING_CLOCK": clock})
+    try:
+        client = app.test_client()
+        assert client.post("/api/learner/signin", json=ZHANG).status_code == 403
+        assert client.get("/learn/card/anything").status_code == 403
+    finally:
+        app.extensions["kiosk"].close()
+
+
+# -- bad requests -------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("url, kwargs, status", [
+    ("/api/learner/signin", {"data": "{not json", "content_type": "application/json"}, 400),
+    ("/api/learner/signin", {"data": "[1, 2]", "content_type": "application/json"}, 400),
+    ("/api/learner/signin", {"data": {"name": "张"}}, 415),  # a form, as another site could send
+    ("/api/learner/signin", {"json": {**ZHANG, "pin": 2468}}, 400),
+    ("/api/learner/signin", {"json": {"name": "张" * 2000, "town": "", "community": "", "pin": ""}}, 413),
+    ("/api/learner/heard", {"data": "x" * 300_000, "content_type": "application/json"}, 413),
+    ("/api/learner/attempts", {"data": b"\xff\xfe", "content_type": "application/json"}, 400),
+    ("/api/learner/attempts", {"json": {"attempts": "A"}}, 400),
+    ("/api/learner/attempts", {"json": {"attempts": [{"id": "x", "question": "q", "answer": "A"}]}}, 400),
+    ("/api/learner/attempts", {"json": {"attempts": [{"id": str(uuid.uuid4()), "question": "q"}] * 201}}, 400),
+    ("/api/learner/attempts", {"json": {"attempts": [{"id": "x" * 70, "question": "q", "answer": "A"}]}}, 400),
+])
+def test_bad_requests_are_answered_in_the_api_s_error_shape(client, url, kwargs, status):
+    response = client.post(url, **kwargs)
+    body = response.get_json()
+    assert response.status_code == status and body == {"ok": False, "error": body["error"], "status": status}
+    assert not body["error"].isascii()
+
+
+@pytest.mark.parametrize("payload", [
+    {"course": "网格员入门", "keys": "abc", "report": str(uuid.uuid4())},
+    {"course": "网格员入门", "keys": [1, 2], "report": str(uuid.uuid4())},
+    {"course": "网格员入门", "keys": ["a"] * 5001, "report": str(uuid.uuid4())},
+    {"course": "网格员入门", "keys": [], "report": "短"},
+    {"course": 3, "keys": [], "report": str(uuid.uuid4())},
+])
+def test_a_malformed_heard_report_is_a_400(client, payload):
+    token = signed_in(client)
+    response = client.post("/api/learner/heard", json=payload, headers={"X-CSRF-Token": token})
+    assert response.status_code == 400 and response.get_json()["status"] == 400
+
+
+def test_too_many_sign_ins_from_one_address_are_slowed(client):
+    statuses = [sign_in(client, pin="9999").status_code for _ in range(12)]
+    assert statuses[:10].count(429) == 0 and statuses[-1] == 429
+
+
+@pytest.mark.parametrize("url", ["/api/learner/signin", "/api/learner/heard", "/api/learner/attempts"])
+@pytest.mark.parametrize("body", ["[" * 1500 + "]" * 1500, '{"name": "\\ud800", "town": "城关街道", "community": "幸福社区", "pin": "2468"}',
+                                  '{"course": "网格员入门", "keys": ["\\ud800"], "report": "report-0001"}',
+                                  '{"attempts": [{"id": "attempt-0001", "question": "q", "answer": "\\udfff"}]}'])
+def test_json_python_cannot_hold_is_a_400_not_a_server_error(client, url, body):
+    token = signed_in(client)
+    response = client.post(url, data=body, content_type="application/json", headers={"X-CSRF-Token": token})
+    assert 400 <= response.status_code < 500 and response.get_json()["status"] == response.status_code
+
+
+def test_a_pin_python_cannot_encode_is_a_wrong_pin(client):
+    signed_in(client)
+    response = client.post("/api/learner/signin", data='{"name": "张网格", "town": "城关街道", "community": "幸福社区", '
+                           '"pin": "\\ud800"}', content_type="application/json")
+    assert response.status_code == 400 and response.get_json()["status"] == 400
+
+
+def test_a_damaged_learning_database_is_a_503_in_the_error_shape(site, client, clock):
+    path = site.extensions["kiosk"].data.root / LEARNING_DB
+    path.write_bytes(b"this is not a database" * 100)
+    response = sign_in(client)
+    assert response.status_code == 503 and response.get_json()["error"].startswith("learning.db 已损坏")
+    path.unlink()
