@@ -30,6 +30,7 @@ from indexer.speech.engines import USER_PRONUNCIATIONS
 
 from .config import BUNDLED_CONTENT
 from .editor.database import EDITOR_DB
+from .learning.database import LEARNING_DB
 from .editor.secret import SECRET_FILE
 from .usage import USAGE_DB
 
@@ -37,7 +38,7 @@ FORMAT = "suiting-kiosk-backup"
 VERSION = 1
 MANIFEST = "manifest.json"
 SETTINGS_FILE = "kiosk.env"  # the KIOSK_* settings the systemd units read (deploy/kiosk.env.example)
-DATABASES = (EDITOR_DB, USAGE_DB)
+DATABASES = (EDITOR_DB, USAGE_DB, LEARNING_DB)
 PLAIN_FILES = (USER_PRONUNCIATIONS, SECRET_FILE, SETTINGS_FILE)
 TRASH = "trash"
 DEFAULT_FOLDER = "backups"  # in the data dir when no path is given
@@ -307,6 +308,8 @@ def verify(archive: Path) -> dict:
                 while chunk := stream.read(CHUNK):
                     digest.update(chunk)
                 sizes[name], digests[name] = member.size, digest.hexdigest()
+            while tar.fileobj.read(CHUNK):  # to the end of the gzip stream, whose trailer checks every byte
+                pass
     except (tarfile.TarError, EOFError, zlib.error, OSError) as exc:
         raise BackupError(f"{archive} 不是完整的备份文件（{exc}），不能恢复") from None
     if header is None:

@@ -36,6 +36,7 @@ from indexer.speech.engines.neural_models import (
 
 from .config import Settings
 from .editor.database import EDITOR_DB
+from .learning.database import LEARNING_DB
 from .network import lan_addresses
 from .usage import USAGE_DB
 
@@ -48,6 +49,7 @@ DATABASE_ADVICE = {
     "kiosk.db": "它可以重建：停止服务，删除 kiosk.db 后运行 kiosk build --full",
     EDITOR_DB: "账号和历史在里面：停止服务，用最近的备份恢复（kiosk restore 备份文件 --force）",
     USAGE_DB: "收听统计在里面：停止服务，用最近的备份恢复（kiosk restore 备份文件 --force），或删除它从零开始统计",
+    LEARNING_DB: "学员和培训记录在里面：停止服务，用最近的备份恢复（kiosk restore 备份文件 --force）",
 }
 HEALTH_SECONDS = 60.0  # /healthz repeats its checks at most this often
 
@@ -200,7 +202,7 @@ def search_index(data: DataDir) -> Finding:
 def databases(data: DataDir) -> list[Finding]:
     """PRAGMA quick_check on each SQLite file; the editor's and the usage counts' files appear on first use."""
     found = []
-    for name in ("kiosk.db", EDITOR_DB, USAGE_DB):
+    for name in ("kiosk.db", EDITOR_DB, USAGE_DB, LEARNING_DB):
         path = data.root / name
         if not path.is_file():
             missing_ok = name != "kiosk.db"

@@ -29,6 +29,8 @@ from indexer.store import Store
 from kiosk import create_app
 from kiosk.backup import MANIFEST, VERSION
 from kiosk.cli import main
+from kiosk.learning import learners
+from kiosk.learning.database import LearningDB
 from kiosk.config import Settings
 from kiosk.editor.accounts import Accounts
 from kiosk.editor.files import EditForm, file_hash
@@ -77,7 +79,7 @@ class Editor:
 
 def make_hub(root: Path, content_source: Path) -> tuple[Path, Path]:
     """A hub after some months of use: an account, a published, an edited and a deleted text, a pronunciation,
-    and usage counts; returns (data dir, content root)."""
+    usage counts and a learner; returns (data dir, content root)."""
     content = root / "content"
     shutil.copytree(content_source, content)
     data = DataDir.create(root / "var")
@@ -98,6 +100,8 @@ def make_hub(root: Path, content_source: Path) -> tuple[Path, Path]:
         assert editor.client.post("/api/usage", json=listen).status_code == 204
     finally:
         editor.close()
+    with LearningDB(data.root) as learning:  # a learner with a card, as a trainer made them
+        learners.sign_in(learning, "李网格", "城关街道", "幸福社区", "2468", now=1_700_000_000.0)
     return data.root, content
 
 
@@ -159,7 +163,8 @@ def test_the_archive_holds_what_cannot_be_rebuilt_with_a_manifest(archive, hub):
     with tarfile.open(archive) as tar:
         names = set(tar.getnames())
         manifest = json.loads(tar.extractfile(MANIFEST).read())
-    assert {"data/editor.db", "data/usage.db", "data/pronunciations.tsv", "data/secret_key", MANIFEST} <= names
+    assert {"data/editor.db", "data/usage.db", "data/learning.db", "data/pronunciations.tsv", "data/secret_key",
+            MANIFEST} <= names
     assert f"content/{NEW_SOURCE}" in names and f"content/{REPAIR_FUND}" in names
     assert f"content/{COMMITTEE}" not in names and any(re.match(r"data/trash/\d+\.md$", n) for n in names)
     assert not any(n.startswith(("data/index", "data/audio", "data/vectors", "data/models", "data/kiosk.db"))
@@ -187,6 +192,8 @@ def test_round_trip_onto_an_empty_data_dir_gives_the_same_hub(archive, hub, tmp_
     assert (new_data / "pronunciations.tsv").read_bytes() == (data / "pronunciations.tsv").read_bytes()
     assert table_rows(new_data / "usage.db") == table_rows(data / "usage.db")
     assert table_rows(new_data / "editor.db") == table_rows(data / "editor.db")
+    assert table_rows(new_data / "learning.db") == table_rows(data / "learning.db")
+    assert table_rows(data / "learning.db")["learners"]
     assert (new_data / "secret_key").read_bytes() == (data / "secret_key").read_bytes()
     assert stat.S_IMODE((new_data / "secret_key").stat().st_mode) == 0o600
     assert not (new_content / COMMITTEE).exists()  # still in the trash, as on the old hub
