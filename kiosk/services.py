@@ -174,7 +174,9 @@ class SpeechService:
     def _submit(self, key: str, spoken: str, priority: float) -> Future:
         """Queue a sentence; its duration is recorded when it is rendered, for offsets and downloads."""
         future = self.pool().submit(key, spoken, priority=priority)
-        future.add_done_callback(self._record_duration)
+        if not getattr(future, "records_duration", False):  # asked again while still queued: one callback is enough
+            future.records_duration = True
+            future.add_done_callback(self._record_duration)
         return future
 
     def _record_duration(self, future: Future) -> None:

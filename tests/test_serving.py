@@ -87,3 +87,14 @@ def test_the_background_build_renders_every_missing_sentence(app):
     thread.join(timeout=240)
     assert not thread.is_alive()
     assert missing_audio(data, speech.settings) == []
+
+
+def test_a_sentence_asked_for_again_while_it_is_prepared_records_its_duration_once(app, monkeypatch):
+    monkeypatch.setattr(services, "AUDIO_WAIT", 0.0)
+    client = app.test_client()
+    url = first_segment(client)["url"]
+    key = url.rsplit("/", 1)[-1].removesuffix(".mp3")
+    speech = app.extensions["kiosk"].speech
+    asked = [speech._submit(key, "物业服务人应当按照约定提供服务。", priority=services.ON_DEMAND) for _ in range(20)]
+    assert len({id(future) for future in asked}) == 1
+    assert len(asked[0]._done_callbacks) == 1  # not one more per time a waiting listener asked
