@@ -3,24 +3,27 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from whoosh import index
-from whoosh.index import LockError
+from whoosh.index import FileIndex, LockError
+from whoosh.writing import CLEAR
 
 from indexer.content.documents import Document
+from indexer.content.importing import write_atomic
 from indexer.content.loader import ContentFile, discover, load_metadata, read_source
 from indexer.content.parse import document_id, parse_document
 from indexer.search.analysis import synonyms
 from indexer.search.pinyin_keys import syllables, title_keys
-from indexer.search.schema import create_index, open_index
+from indexer.search.schema import BrokenIndex, abandon, create_index, has_index, make_schema, open_checked
 from indexer.search.vectors import passage_text, text_digest
 
+from .database import DatabaseError
 from .datadir import DataDir
-from .errors import ContentError, SearchError
+from .errors import ContentError, SearchError, disk_problem
 from .store import FileRecord, Store
 
 Progress = Callable[[int, int, str], None]
@@ -48,15 +51,17 @@ class BuildReport:
 
 
 def build_index(data: DataDir, roots: list[Path], full: bool = False, progress: Progress | None = None) -> BuildReport:
-    """Bring the index and document store in line with the content roots."""
+    """Bring the index and document store in line with the content roots. Cut short at any moment (a power cut),
+    it leaves the last complete index and store in use, and the next build finishes the job."""
     started = time.monotonic()
     report = BuildReport()
     files = discover(roots)
     metadata = {}
     for root in roots:
         metadata.update(load_metadata(root))
-    full = full or _index_format(data) != INDEX_FORMAT
-    store = Store(data.database)
+    opened = _readable_index(data, report)
+    full = full or opened is None or _index_format(data) != INDEX_FORMAT
+    store = _open_store(data, full, report)
     try:
         if full:
             store.conn.execute("DELETE FROM files")
@@ -65,15 +70,24 @@ def build_index(data: DataDir, roots: list[Path], full: bool = False, progress: 
         changed = _changed_files(files, known, store, report)
         present = {f.source for f in files}
         removed = [record for source, record in known.items() if source not in present]
-        if not (full or changed or removed or not index.exists_in(data.index)):
+        if not (full or changed or removed):
             store.commit()
             report.seconds = time.monotonic() - started
             return report  # nothing to write: no new index segment, the kiosk's warm searcher stays valid
         try:
-            ix = create_index(data.index) if full or not index.exists_in(data.index) else open_index(data.index)
+            if opened is None:
+                ix = create_index(data.index)
+            elif full:
+                # Written into the index it replaces, whose old segments go in the same commit (CLEAR): until then,
+                # and if the build is cut short, the kiosk keeps searching the old index.
+                ix = open_checked(data.index, make_schema())
+            else:
+                ix = opened
             writer = ix.writer(timeout=5.0)
         except LockError:
             raise SearchError("另一个建库任务正在进行，请等它完成后再试") from None
+        except OSError as exc:
+            raise SearchError(_not_written(data, exc)) from None
         try:
             for record in removed:
                 writer.delete_by_term("doc", record.doc_id)
@@ -89,22 +103,73 @@ def build_index(data: DataDir, roots: list[Path], full: bool = False, progress: 
                     report.skipped.append((file.source, str(exc)))
                     continue
                 _warn_duplicate_title(doc, titles, report)
-                writer.delete_by_term("doc", doc.id)
+                if not full:
+                    writer.delete_by_term("doc", doc.id)
                 _add_document(writer, doc)
                 store.save(record, doc)
                 (report.updated if file.source in known else report.added).append(file.source)
                 report.changed_docs.append(doc.id)
             _add_terms(writer, full)
-            writer.commit()
-        except BaseException:
-            writer.cancel()
+            writer.commit(mergetype=CLEAR if full else None)
+            _sync(data.index)  # on disk before the store says so: a power cut cannot undo one and not the other
+        except BaseException as exc:
+            abandon(writer, ix)
+            if isinstance(exc, OSError):
+                raise SearchError(_not_written(data, exc)) from None
             raise
         store.commit()
-        (data.index / FORMAT_FILE).write_text(INDEX_FORMAT, encoding="ascii")
+        try:
+            write_atomic(data.index / FORMAT_FILE, INDEX_FORMAT.encode("ascii"))
+        except OSError as exc:
+            raise SearchError(_not_written(data, exc)) from None
     finally:
         store.close()
     report.seconds = time.monotonic() - started
     return report
+
+
+def _readable_index(data: DataDir, report: BuildReport) -> FileIndex | None:
+    """The index as it is; None when there is none, or when its files do not open (then it is rebuilt whole)."""
+    if not has_index(data.index):
+        return None
+    try:
+        return open_checked(data.index)
+    except BrokenIndex:
+        report.warnings.append(("检索库", "文件已损坏（可能是断电留下的），已全部重建"))
+        return None
+
+
+def _open_store(data: DataDir, full: bool, report: BuildReport) -> Store:
+    """kiosk.db; a full build replaces a damaged one with a new file, as everything in it is rebuilt anyway."""
+    store = None
+    try:
+        store = Store(data.database)
+        if full:
+            store.check()
+        return store
+    except DatabaseError as exc:
+        if store is not None:
+            store.close()
+        if not (full and exc.kind == "damaged"):
+            raise
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{data.database}{suffix}").unlink(missing_ok=True)
+    report.warnings.append((data.database.name, "已损坏，已换成新的文件并全部重建"))
+    return Store(data.database)
+
+
+def _not_written(data: DataDir, exc: OSError) -> str:
+    return f"检索库没有更新：{disk_problem(exc)}（{data.index}）。处理好后再运行 kiosk build；在这之前照旧检索原来的内容"
+
+
+def _sync(folder: Path) -> None:
+    """Flush the index's files and its folder entry to the disk."""
+    for path in [*(p for p in folder.iterdir() if p.is_file()), folder]:
+        handle = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(handle)
+        finally:
+            os.close(handle)
 
 
 def _index_format(data: DataDir) -> str | None:

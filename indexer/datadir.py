@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import ConfigError
+from .errors import ConfigError, disk_problem
 
 
 @dataclass(frozen=True)
@@ -24,7 +24,16 @@ class DataDir:
             probe.write_bytes(b"")
             probe.unlink()
         except OSError as exc:
-            raise ConfigError(f"数据目录 {root} 无法写入（{exc.strerror}）；用 --data 或 KIOSK_DATA 指定另一个目录") from None
+            raise ConfigError(f"数据目录 {root} 无法写入（{disk_problem(exc)}）；用 --data 或 KIOSK_DATA 指定另一个目录") \
+                from None
+        return cls(root)
+
+    @classmethod
+    def as_it_is(cls, root: Path) -> DataDir:
+        """An existing data dir on a disk that may refuse writes: a kiosk then serves what it already has."""
+        root = root.expanduser().resolve()
+        if not root.is_dir():
+            raise ConfigError(f"数据目录 {root} 不存在；用 --data 或 KIOSK_DATA 指定数据目录")
         return cls(root)
 
     @property

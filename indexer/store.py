@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import json
+import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from .content.documents import Document
-from .database import Database
+from .database import Database, DatabaseError
+
+# Durations noted while another writer held kiosk.db, by file, written with the next ones (see set_durations).
+_unwritten_durations: dict[str, dict[str, float]] = {}
+_durations_lock = threading.Lock()
 
 CATALOG_COLUMNS = "id, source, title, collection, volume, ord, status, level, effective, chars"
 
@@ -41,6 +47,9 @@ class CatalogEntry:
 
 class Store(Database):
     """kiosk.db in the data dir; the kiosk keeps reading while a build writes."""
+
+    REPAIR = "运行 kiosk build --full 重建"  # everything in it is made from the content folders
+    PAGE_WAIT = 2.0  # seconds a page waits to note spoken texts while another writer holds the file
 
     SCHEMA = """
     CREATE TABLE IF NOT EXISTS files (
@@ -84,16 +93,60 @@ class Store(Database):
     def document(self, doc_id: str) -> Document | None:
         """The parsed document, or None for an unknown id."""
         row = self.conn.execute("SELECT data FROM documents WHERE id = ?", (doc_id,)).fetchone()
-        return Document.from_dict(json.loads(row[0])) if row else None
+        if row is None:
+            return None
+        try:
+            return Document.from_dict(json.loads(row[0]))
+        except (ValueError, KeyError, TypeError):  # bytes of the row overwritten: SQLite cannot tell
+            raise DatabaseError(f"{self.path.name} 已损坏：{self.REPAIR}", "damaged") from None
 
     def remember_speech(self, pairs: list[tuple[str, str]]) -> None:
-        """Record what text each audio key speaks, so the server can render any key on demand."""
-        self.conn.executemany("INSERT OR IGNORE INTO speech (key, spoken) VALUES (?, ?)", pairs)
-        self.conn.commit()
+        """Record what text each audio key speaks, so the server can render any key on demand; keys already known
+        cost no write, and a write waits PAGE_WAIT at most for another writer (then the page says who holds it)."""
+        known = self._known_keys([key for key, _ in pairs])
+        new = [(key, spoken) for key, spoken in pairs if key not in known]
+        if new:
+            with self._transaction(wait=self.PAGE_WAIT):
+                self.conn.executemany("INSERT OR IGNORE INTO speech (key, spoken) VALUES (?, ?)", new)
 
     def set_durations(self, durations: list[tuple[float, str]]) -> None:
-        self.conn.executemany("UPDATE speech SET duration = ? WHERE key = ?", durations)
-        self.conn.commit()
+        """Note how long rendered sentences are, without waiting: this runs on the speech dispatcher, which
+        listeners wait behind. Durations that find the file held by another writer (or the disk refusing) are
+        kept in memory and written with the next ones."""
+        with _durations_lock:
+            unwritten = _unwritten_durations.setdefault(str(self.path), {})
+            unwritten.update((key, duration) for duration, key in durations)
+            batch = dict(unwritten)
+        try:
+            with self._transaction(wait=0):
+                self.conn.executemany("UPDATE speech SET duration = ? WHERE key = ?",
+                                      [(duration, key) for key, duration in batch.items()])
+        except DatabaseError as exc:
+            if exc.kind == "damaged":
+                raise
+            return
+        with _durations_lock:
+            for key, duration in batch.items():
+                if unwritten.get(key) == duration:
+                    del unwritten[key]
+
+    @contextmanager
+    def _transaction(self, wait: float):
+        """One transaction that waits ``wait`` seconds, not TIMEOUT, for another writer."""
+        self.conn.execute(f"PRAGMA busy_timeout = {int(wait * 1000)}")
+        try:
+            with self.conn:
+                yield
+        finally:
+            self.conn.execute(f"PRAGMA busy_timeout = {int(self.TIMEOUT * 1000)}")
+
+    def _known_keys(self, keys: list[str]) -> set[str]:
+        known: set[str] = set()
+        for i in range(0, len(keys), 500):
+            chunk = keys[i:i + 500]
+            rows = self.conn.execute(f"SELECT key FROM speech WHERE key IN ({','.join('?' * len(chunk))})", chunk)
+            known.update(row[0] for row in rows)
+        return known
 
     def spoken_text(self, key: str) -> str | None:
         row = self.conn.execute("SELECT spoken FROM speech WHERE key = ?", (key,)).fetchone()
@@ -108,6 +161,9 @@ class Store(Database):
                 f"SELECT key, duration FROM speech WHERE duration IS NOT NULL AND key IN ({','.join('?' * len(chunk))})",
                 chunk)
             found.update(rows)
+        with _durations_lock:
+            unwritten = _unwritten_durations.get(str(self.path), {})
+            found.update((key, unwritten[key]) for key in keys if key in unwritten)
         return found
 
     def forget_speech(self, keys: set[str]) -> None:

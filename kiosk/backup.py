@@ -30,8 +30,8 @@ from indexer.speech.engines import USER_PRONUNCIATIONS
 
 from .config import BUNDLED_CONTENT
 from .editor.database import EDITOR_DB
-from .learning.database import LEARNING_DB
 from .editor.secret import SECRET_FILE
+from .learning.database import LEARNING_DB
 from .usage import USAGE_DB
 
 FORMAT = "suiting-kiosk-backup"

@@ -21,6 +21,7 @@ import numpy as np
 from whoosh import index as whoosh_index
 
 from indexer.datadir import DataDir
+from indexer.errors import disk_problem
 from indexer.search import embedding
 from indexer.search.schema import open_index
 from indexer.speech.engines import available
@@ -159,7 +160,7 @@ def data_folder(data: DataDir) -> Finding:
             with tempfile.NamedTemporaryFile(dir=folder, prefix=".doctor-"):
                 pass
         except OSError as exc:
-            return Finding("数据目录", False, f"{folder} 不能写入（{exc.strerror}）：{_write_advice(exc, data.root)}")
+            return Finding("数据目录", False, f"{folder} 不能写入（{disk_problem(exc)}）：{_write_advice(exc, data.root)}")
     return Finding("数据目录", True, f"{data.root} 可以写入")
 
 

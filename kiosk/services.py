@@ -13,7 +13,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 
 from indexer.content.documents import Document
 from indexer.datadir import DataDir
-from indexer.errors import KioskError, SpeechError
+from indexer.errors import ConfigError, KioskError, SpeechError
 from indexer.progress import ProgressLog
 from indexer.search.searcher import Searcher
 from indexer.speech.audio_cache import AudioCache
@@ -58,7 +58,13 @@ class Services:
 
     def __init__(self, settings: Settings):
         self.settings = settings
-        self.data = DataDir.create(settings.data)
+        try:
+            self.data = DataDir.create(settings.data)
+            self.read_only: str | None = None
+        except ConfigError as refused:  # a disk remounted read-only: serve what is there, say why nothing changes
+            self.data = DataDir.as_it_is(settings.data)
+            self.read_only = str(refused)
+            log.warning("%s；只提供已有的检索库和音频，编辑和合成新语音暂时不可用", refused)
         self._lock = threading.Lock()
         self._searcher: Searcher | None = None
         self.speech = SpeechService(self.data, settings)

@@ -19,10 +19,10 @@ from pathlib import Path
 
 import yaml
 
-from indexer.errors import ContentError
+from indexer.errors import ContentError, disk_problem
 
-from .loader import CONTENT_SUFFIXES, METADATA_FILE, decode
-from .parse import FIELD_NAMES, FRONT_MATTER, HEADING, NOISE
+from .loader import CONTENT_SUFFIXES, METADATA_FILE, decode, is_within
+from .parse import FIELD_NAMES, FRONT_MATTER, HEADING, NOISE, read_front_matter
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 UPLOAD_SUFFIXES = (".txt", ".md", ".docx", ".pdf")
@@ -216,12 +216,8 @@ def markdown_upload(text: str, fallback_title: str = "") -> Converted:
     fields: dict = {}
     match = FRONT_MATTER.match(text)
     if match:
-        try:
-            loaded = yaml.safe_load(match.group(1))
-        except yaml.YAMLError:
-            raise ContentError("开头的 --- 信息块格式有误，无法读取") from None
-        if isinstance(loaded, dict):
-            fields = {str(k): v for k, v in loaded.items() if str(k) in FIELD_NAMES and v is not None}
+        loaded = read_front_matter(match.group(1))
+        fields = {str(k): v for k, v in loaded.items() if str(k) in FIELD_NAMES and v is not None}
         text = text[match.end():]
     lines = text.split("\n")
     first = next((i for i, line in enumerate(lines) if line.strip()), None)
@@ -482,18 +478,20 @@ def import_folder(source: Path, root: Path, folder: str | None = None,
     """Copy a folder of texts under ``root/folder``: text files as they are, Word and PDF converted to Markdown,
     and the law library's metadata.json merged into the root's with the paths prefixed, so the loader finds it."""
     started = time.monotonic()
-    source, root = Path(source), Path(root)
+    source, root = Path(source).resolve(), Path(root).resolve()  # what is inside is judged on these
     if not source.is_dir():
         raise ContentError(f"要导入的文件夹不存在：{source}")
     if not root.is_dir():
         raise ContentError(f"内容目录不存在：{root}")
-    folder = (folder if folder is not None else source.resolve().name).strip().strip("/")
+    folder = (folder if folder is not None else source.name).strip().strip("/")
     if not folder or folder in (".", "..") or folder.startswith((".", "_")) or not all(
             SAFE_FOLDER.match(part) and part not in (".", "..") for part in folder.split("/")):
         raise ContentError(f"目标文件夹名不可用：「{folder}」")
     target = root / folder
-    if target.resolve() == source.resolve() or source.resolve() in target.resolve().parents:
+    if target.resolve() == source or source in target.resolve().parents:
         raise ContentError("不能把文件夹导入到它自己里面")
+    if not is_within(target, root):
+        raise ContentError(f"目标文件夹「{folder}」是指向内容目录外面的链接")
     report = ImportReport(folder=folder)
     files = [p for p in sorted(source.rglob("*"))
              if p.is_file() and not any(part.startswith((".", "_")) for part in p.relative_to(source).parts)]
@@ -505,6 +503,8 @@ def import_folder(source: Path, root: Path, folder: str | None = None,
         try:
             if relative == METADATA_FILE:
                 continue
+            if not is_within(path, source):
+                raise ContentError("这是指向文件夹外面的链接，没有导入")
             if suffix in CONTENT_SUFFIXES:
                 data = path.read_bytes()
                 destination = target / relative
@@ -514,6 +514,8 @@ def import_folder(source: Path, root: Path, folder: str | None = None,
             else:
                 report.ignored.append(relative)
                 continue
+            if not is_within(destination, root):
+                raise ContentError("要写到的位置是指向内容目录外面的链接，没有导入")
             if _same_bytes(destination, data):
                 report.unchanged += 1
                 continue
@@ -522,9 +524,9 @@ def import_folder(source: Path, root: Path, folder: str | None = None,
         except ContentError as exc:
             report.failed.append((relative, str(exc)))
         except OSError as exc:
-            report.failed.append((relative, f"无法读取或写入：{exc.strerror}"))
+            report.failed.append((relative, f"无法读取或写入：{disk_problem(exc)}"))
     metadata = source / METADATA_FILE
-    if metadata.is_file():
+    if metadata.is_file() and is_within(metadata, source):
         try:
             report.metadata_records = merge_metadata(metadata, root, folder)
         except ContentError as exc:
@@ -559,7 +561,8 @@ def merge_metadata(metadata: Path, root: Path, folder: str) -> int:
 
 
 def write_atomic(path: Path, data: bytes) -> None:
-    """Temp file in the same folder, fsync, then rename: readers see the old file or the new one, never half."""
+    """Temp file in the same folder, fsync, then rename and fsync the folder: readers see the old file or the new
+    one, never half, and after a power cut the new one is there."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, temp = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".part")
     try:
@@ -571,6 +574,14 @@ def write_atomic(path: Path, data: bytes) -> None:
     except BaseException:
         Path(temp).unlink(missing_ok=True)
         raise
+    try:
+        folder = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(folder)
+        finally:
+            os.close(folder)
+    except OSError:
+        pass  # the new file is in place; a filesystem that cannot sync folders (FAT on a USB stick) says so here
 
 
 def _same_bytes(path: Path, data: bytes) -> bool:

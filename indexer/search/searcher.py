@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import html
+import logging
 import re
 import threading
 import time
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from dataclasses import asdict, dataclass, field, replace
 
 import jieba
 import numpy as np
-from whoosh import index
 from whoosh.query import NumericRange, Or, Prefix, Term
 
 from indexer.content.numerals import article_label, chinese_to_int
@@ -23,9 +23,10 @@ from . import embedding
 from .analysis import prepare_jieba, query_words, synonyms
 from .pinyin_keys import normalize_pinyin_query
 from .ranking import PassageScorer
-from .schema import open_index
+from .schema import has_index, open_checked
 from .vectors import VectorSet, VectorStore, vector_key
 
+log = logging.getLogger("kiosk")
 MAX_QUERY_CHARS = 100
 CONTROL = re.compile(r"[\x00-\x1f\x7f\u200b-\u200f\u2028-\u202e\ufeff]")
 ARTICLE_QUERY = re.compile(
@@ -100,12 +101,17 @@ class Searcher:
     """A warm searcher over the index and the catalog; safe to share between request threads."""
 
     def __init__(self, data: DataDir):
-        if not index.exists_in(data.index):
+        if not has_index(data.index):
             raise SearchError("还没有建立检索库：请先运行 kiosk build")
-        self._index = open_index(data.index)
+        self._index = open_checked(data.index)  # BrokenIndex (a SearchError) for files a power cut tore
+        if self._index.is_empty():  # the first build was cut short before its commit
+            raise SearchError("还没有建立检索库：请先运行 kiosk build")
+        self._data = data
         self._store = Store(data.database)
+        self._retired_store: Store | None = None
         self._lock = threading.Lock()
         self._searcher = self._index.searcher()
+        self._unreadable = -1  # a generation that did not open, not tried again until a build writes the next
         self._catalog: dict[str, CatalogEntry] = {}
         self._vector_store = VectorStore(data)
         self._vectors = VectorSet()
@@ -119,17 +125,34 @@ class Searcher:
     def close(self) -> None:
         self._searcher.close()
         self._store.close()
+        if self._retired_store is not None:
+            self._retired_store.close()
 
     def refresh(self) -> None:
-        """Pick up a build that finished since the last query, and vectors a build has added since."""
+        """Pick up a build that finished since the last query, and vectors a build has added since; a generation
+        that does not open (torn by a power cut) is skipped, and the last good one searched until the next build."""
         with self._lock:
-            if not self._searcher.up_to_date():
-                # A whole new searcher: whoosh's refresh() keeps open segment readers, so deletions in them
-                # would stay invisible and text edited away would stay findable.
-                stale, self._searcher = self._searcher, self._index.searcher()
-                stale.close()
-                self._load_catalog()
-                self._vectors_checked = 0.0
+            latest = self._index.latest_generation()
+            if latest != self._unreadable and not self._searcher.up_to_date():
+                store = Store(self._data.database)  # may be a new file: `kiosk build --full` replaces a damaged one
+                try:
+                    # A whole new searcher: whoosh's refresh() keeps open segment readers, so deletions in them
+                    # would stay invisible and text edited away would stay findable.
+                    searcher = self._index.searcher()
+                except Exception:  # noqa: BLE001 - whatever a torn file makes Whoosh raise
+                    store.close()
+                    self._unreadable = latest
+                    log.warning("检索库第 %d 版打不开（可能是断电留下的），继续检索上一版；运行 kiosk build 重建", latest)
+                else:
+                    stale, self._searcher = self._searcher, searcher
+                    stale.close()
+                    # The connection before last is closed now: queries that were still using it when it was
+                    # replaced finished long ago, and left to the garbage collector open files piled up (soak).
+                    if self._retired_store is not None:
+                        self._retired_store.close()
+                    self._retired_store, self._store = self._store, store
+                    self._load_catalog()
+                    self._vectors_checked = 0.0
         if time.monotonic() - self._vectors_checked > VECTOR_CHECK_SECONDS:
             self._load_vectors()
 
@@ -564,6 +587,25 @@ def _clip(text: str) -> str:
     return text if len(text) <= SNIPPET_CHARS else text[:SNIPPET_CHARS] + "…"
 
 
+def _densest(matches: list[re.Match], width: int) -> int:
+    """Where the first window of ``width`` characters holding the most different terms starts.
+
+    One pass with a sliding window: counting each window afresh took seconds for a long passage full of matches.
+    """
+    best_start, best_count, right = 0, -1, 0
+    inside: Counter[str] = Counter()
+    for match in matches:
+        while right < len(matches) and matches[right].start() < match.start() + width:
+            inside[matches[right].group(0)] += 1
+            right += 1
+        if len(inside) > best_count:
+            best_start, best_count = match.start(), len(inside)
+        inside[match.group(0)] -= 1
+        if not inside[match.group(0)]:
+            del inside[match.group(0)]
+    return best_start
+
+
 def make_snippet(text: str, terms: list[str]) -> str:
     """HTML-escaped excerpt around the densest cluster of query terms, each wrapped in <mark>."""
     terms = sorted({t for t in terms if t}, key=len, reverse=True)
@@ -573,13 +615,12 @@ def make_snippet(text: str, terms: list[str]) -> str:
     matches = list(pattern.finditer(text))
     if not matches:
         return html.escape(_clip(text))
-    best_start, best_count = 0, -1
-    for m in matches:
-        count = len({x.group(0) for x in matches if m.start() <= x.start() < m.start() + SNIPPET_CHARS - 20})
-        if count > best_count:
-            best_start, best_count = m.start(), count
-    start = max(0, best_start - 20)
+    start = max(0, _densest(matches, SNIPPET_CHARS - 20) - 20)
     excerpt = text[start:start + SNIPPET_CHARS]
-    marked = pattern.sub(lambda m: "\x01" + m.group(0) + "\x02", excerpt)
-    escaped = html.escape(marked).replace("\x01", "<mark>").replace("\x02", "</mark>")
+    # Escaped piece by piece: a \x01 placeholder would turn a \x01 in the text itself into a stray <mark>.
+    parts, position = [], 0
+    for m in pattern.finditer(excerpt):
+        parts += [html.escape(excerpt[position:m.start()]), "<mark>", html.escape(m.group(0)), "</mark>"]
+        position = m.end()
+    escaped = "".join(parts) + html.escape(excerpt[position:])
     return ("…" if start else "") + escaped + ("…" if start + SNIPPET_CHARS < len(text) else "")

@@ -9,7 +9,7 @@ import re
 import tempfile
 from pathlib import Path
 
-from indexer.errors import SpeechError
+from indexer.errors import SpeechError, disk_problem
 from indexer.speech.engines.base import EngineSettings
 
 from .mp3 import mp3_duration
@@ -55,12 +55,16 @@ class AudioCache:
             return None
         duration = mp3_duration(data)
         if duration is None:
-            path.unlink(missing_ok=True)
+            try:
+                path.unlink(missing_ok=True)
+            except OSError:
+                pass  # a read-only disk: the broken file stays, and is still never served
             return None
         return data, duration
 
     def write(self, key: str, data: bytes) -> None:
-        """Temp file then rename: a reader sees the whole file or none (and read() verifies after a power cut)."""
+        """Temp file, fsync, then rename: a reader sees the whole file or none, and after a power cut the name
+        never holds a file whose data did not reach the disk (read() verifies all the same)."""
         path = self.path(key)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -68,12 +72,14 @@ class AudioCache:
             try:
                 with os.fdopen(fd, "wb") as out:
                     out.write(data)
+                    out.flush()
+                    os.fsync(out.fileno())
                 os.replace(temp, path)
             except BaseException:
                 Path(temp).unlink(missing_ok=True)
                 raise
         except OSError as exc:
-            raise SpeechError(f"无法写入音频缓存 {self.root}：{exc.strerror}（磁盘满了或没有写权限？）") from None
+            raise SpeechError(f"无法写入音频缓存 {self.root}：{disk_problem(exc)}") from None
 
     def keys(self) -> set[str]:
         """Every key with a file in the cache."""

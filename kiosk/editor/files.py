@@ -9,13 +9,11 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
 from indexer.content.documents import SHELF_STATUSES, Document
 from indexer.content.importing import compose_markdown, write_atomic
-from indexer.content.loader import CONTENT_SUFFIXES, decode
-from indexer.content.parse import FRONT_MATTER, SourceFile, parse_document
-from indexer.errors import ContentError
+from indexer.content.loader import CONTENT_SUFFIXES, decode, is_within
+from indexer.content.parse import FRONT_MATTER, SourceFile, parse_document, read_front_matter
+from indexer.errors import ContentError, disk_problem
 
 from .database import Table
 
@@ -43,10 +41,9 @@ def path_in(root: Path, source: str) -> Path:
     """The file of ``source`` under ``root``, refusing anything (symlinks included) that resolves outside it."""
     source = safe_source(source)
     root = root.resolve()
-    path = (root / source).resolve()
-    if root not in path.parents:
+    if not is_within(root / source, root):
         raise ContentError(f"文件名不可用：「{source}」")
-    return path
+    return (root / source).resolve()
 
 
 def name_part(text: str, limit: int = 60) -> str:
@@ -95,10 +92,9 @@ class EditForm:
         fields: dict = {}
         if match:
             try:
-                loaded = yaml.safe_load(match.group(1))
-                fields = loaded if isinstance(loaded, dict) else {}
+                fields = read_front_matter(match.group(1))
                 text = text[match.end():]
-            except yaml.YAMLError:
+            except ContentError:
                 form.notes.append("文件开头的信息块格式有误，原样显示在正文里；请把信息填到上面的栏目里，再删掉正文开头的信息块。")
         form.title = _text(fields.get("title"))
         form.collection = _text(fields.get("collection"))
@@ -177,8 +173,12 @@ def read_text(path: Path) -> tuple[str, str]:
 
 
 def write_text(path: Path, text: str) -> None:
-    """UTF-8, written atomically."""
-    write_atomic(path, text.encode("utf-8"))
+    """UTF-8, written atomically; a disk that refuses leaves the old text as it was and says why."""
+    try:
+        write_atomic(path, text.encode("utf-8"))
+    except OSError as exc:
+        raise ContentError(f"没有保存：{disk_problem(exc)}，无法写入 {path.name}。原来的内容没有变；"
+                           "请先复制您写的内容，处理好磁盘后再保存") from None
 
 
 @dataclass(frozen=True)
