@@ -40,6 +40,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     init_editor(app)
     app.register_blueprint(offline.bp)
     _register_errors(app)
+    from .security import init_app as init_security
+    init_security(app)
     return app
 
 
@@ -61,8 +63,10 @@ def _register_errors(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
         messages = {404: "没有找到这个页面或内容，它可能已被删除。", 405: "不支持这种请求方式。",
-                    413: "上传的文件太大了。", 400: "请求有误。"}
-        return respond(exc.code or 500, messages.get(exc.code, exc.description or "出错了"))
+                    413: "上传的文件太大了。", 400: "请求有误。", 416: "请求的范围超出了文件的大小。"}
+        body, status = respond(exc.code or 500, messages.get(exc.code, exc.description or "出错了"))
+        # The error's own headers stay with it: Allow on 405, Content-Range on 416, Retry-After on 429.
+        return body, status, [(name, value) for name, value in exc.get_headers() if name.lower() != "content-type"]
 
     @app.errorhandler(SearchError)
     def search_error(exc: SearchError):

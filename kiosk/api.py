@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from concurrent.futures import TimeoutError as FutureTimeout
 from urllib.parse import quote
 
@@ -10,6 +11,8 @@ from flask import Blueprint, Response, abort, current_app, jsonify, request
 from indexer.errors import SearchError, SpeechError
 from indexer.speech.audio_cache import KEY
 
+from .json_body import json_object
+from .limits import Limit, retry_after
 from .services import Preparing
 from .shelves import shelves
 from .usage import Listen, Usage
@@ -18,6 +21,8 @@ bp = Blueprint("api", __name__)
 AUDIO_MAX_AGE = 365 * 24 * 3600  # content-addressed: a key's sound never changes
 PREPARING_RETRY_SECONDS = 1
 USAGE_MAX_BYTES = 2048
+USAGE_MAX_NUMBER = 10**9  # no count, position or second of one page view comes near
+USAGE_LIMIT = Limit("usage", burst=30, per_minute=30)  # a phone sends a few a minute; a flood is cut to one every 2 s
 
 
 def services():
@@ -110,10 +115,13 @@ def document_audio(doc_id: str):
 @bp.post("/api/usage")
 def usage():
     """Anonymous counts sent by the pages: a search the visitor settled on, or one page view's listening."""
+    wait = retry_after(USAGE_LIMIT)
+    if wait:
+        abort(429, description=f"发送得太频繁了，请 {wait} 秒后再试。", retry_after=wait)
     if (request.content_length or 0) > USAGE_MAX_BYTES:
         abort(413)
-    event = request.get_json(force=True, silent=True)
-    if not isinstance(event, dict) or event.get("kind") not in ("search", "listen"):
+    event = json_object()
+    if event.get("kind") not in ("search", "listen"):
         abort(400)
     try:
         if event["kind"] == "search":
@@ -121,8 +129,11 @@ def usage():
         else:
             record = dict(doc=str(event["doc"]), seconds=float(event["seconds"]), passage=str(event["passage"])[:64],
                           position=int(event["position"]), total=int(event["total"]))
-    except (KeyError, TypeError, ValueError):
+    except (KeyError, TypeError, ValueError, OverflowError):  # OverflowError: int() of 1e999, which JSON allows
         abort(400)
+    if not all(math.isfinite(value) and abs(value) <= USAGE_MAX_NUMBER
+               for value in record.values() if isinstance(value, (int, float))):
+        abort(400)  # NaN, or a number too big for the database
     with Usage(services().data.root) as counts:
         if event["kind"] == "search":
             counts.record_search(**record)

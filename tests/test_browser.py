@@ -98,12 +98,12 @@ def assert_fits_width(page, what: str) -> None:
 
 
 def wait_for_segments(page) -> None:
-    page.wait_for_function("window.kioskPlayer && window.kioskPlayer.segments.length > 0")
+    page.wait_for_function("() => window.kioskPlayer && window.kioskPlayer.segments.length > 0")
 
 
 def wait_until_sounding(page, timeout: float = 30_000) -> None:
     """The player's audio is really playing: its clock has started and then moves on (or the next sentence began)."""
-    page.wait_for_function("window.kioskPlayer && window.kioskPlayer.audio.currentTime > 0", timeout=timeout)
+    page.wait_for_function("() => window.kioskPlayer && window.kioskPlayer.audio.currentTime > 0", timeout=timeout)
     start = page.evaluate("[window.kioskPlayer.current, window.kioskPlayer.audio.currentTime]")
     page.wait_for_function("([i, t]) => window.kioskPlayer.current > i || window.kioskPlayer.audio.currentTime > t + 0.2",
                            arg=start, timeout=timeout)
@@ -248,7 +248,7 @@ def test_kiosk_hands_the_sentence_being_read_to_a_phone(kiosk, kiosk_server, cat
     kiosk.locator('[data-action="handoff"]').tap()
     dialog = kiosk.locator("#handoff")
     expect(dialog).to_be_visible()
-    kiosk.wait_for_function("document.querySelector('#handoff img').complete && "
+    kiosk.wait_for_function("() => document.querySelector('#handoff img').complete && "
                             "document.querySelector('#handoff img').naturalWidth > 0")
     shoot(kiosk, "kiosk", "handoff")
     found = zxingcpp.read_barcodes(image.open(io.BytesIO(dialog.locator("img").screenshot())))
@@ -322,7 +322,7 @@ def test_play_start_latency(kiosk, phone, kiosk_server, server, bundled, catalog
                    "String(performance.timeOrigin + performance.now())), {capture: true})")
     hit.tap()
     kiosk.wait_for_url("**/doc/**")
-    kiosk.wait_for_function("window.kioskPlayer && window.kioskPlayer.audio.currentTime > 0", timeout=30_000)
+    kiosk.wait_for_function("() => window.kioskPlayer && window.kioskPlayer.audio.currentTime > 0", timeout=30_000)
     steps = kiosk.evaluate(BREAKDOWN)
     # 3. The first listener after the server started: the speech worker process is not running yet.
     with live_server(bundled) as fresh:

@@ -95,7 +95,7 @@ def test_upload_review_publish_then_the_kiosk_finds_and_plays_it(editor, site, b
         expect(hit).to_contain_text("关于开展楼道堆物清理的通知")
         hit.click()
         expect(page.locator(".s.reading")).to_be_visible()
-        page.wait_for_function("window.kioskPlayer && window.kioskPlayer.audio.currentTime > 0.3", timeout=30_000)
+        page.wait_for_function("() => window.kioskPlayer && window.kioskPlayer.audio.currentTime > 0.3", timeout=30_000)
         page.wait_for_timeout(3200)  # long enough to count as listening
         page.goto(site.url + "/search?kiosk=1&q=" + "快递柜收费")  # found nothing: the editors will see it
         expect(page.locator(".empty")).to_be_visible()
@@ -111,7 +111,7 @@ def test_upload_review_publish_then_the_kiosk_finds_and_plays_it(editor, site, b
     editor.goto(site.url + "/editor/stats")
     expect(editor.locator("#stops")).to_contain_text("关于开展楼道堆物清理的通知")
     expect(editor.get_by_role("cell", name="快递柜收费")).to_be_visible()
-    editor.wait_for_function("document.querySelector('#chart-stops') && "
+    editor.wait_for_function("() => document.querySelector('#chart-stops') && "
                              "Chart.getChart(document.querySelector('#chart-stops'))")
     shoot(editor, "statistics")
     with editor.expect_download() as download:

@@ -34,14 +34,21 @@ def discover(roots: list[Path]) -> list[ContentFile]:
     for root in roots:
         if not root.is_dir():
             raise ContentError(f"内容目录不存在：{root}")
+        inside = root.resolve()
         for path in sorted(root.rglob("*")):
             relative = path.relative_to(root)
             if (path.suffix.lower() not in CONTENT_SUFFIXES or path.name.lower() in NOT_CONTENT
-                    or any(part.startswith((".", "_")) for part in relative.parts) or not path.is_file()):
+                    or any(part.startswith((".", "_")) for part in relative.parts) or not path.is_file()
+                    or path.is_symlink() and not is_within(path, inside)):
                 continue
             source = relative.as_posix()
             found.setdefault(source, ContentFile(root, path, source))
     return list(found.values())
+
+
+def is_within(path: Path, folder: Path) -> bool:
+    """Whether ``path``, symlinks followed, is inside the (resolved) ``folder``: a link out of it is never read."""
+    return folder in path.resolve().parents
 
 
 def decode(data: bytes) -> str:

@@ -8,6 +8,7 @@ from functools import lru_cache
 import cn2an
 
 ARTICLE_LABEL = re.compile(r"^第([零〇一二三四五六七八九十百千两\d]+)条(之[一二三四五六七八九十]+)?")
+MAX_ARTICLE = 9999  # the longest code, 民法典, has 1,260; a bigger "第…条" is no article (and overflows the index)
 
 
 @lru_cache(maxsize=4096)
@@ -38,6 +39,6 @@ def parse_article_label(text: str) -> tuple[str, int] | None:
     if not match:
         return None
     number = chinese_to_int(match.group(1))
-    if number is None:
+    if number is None or not 0 <= number <= MAX_ARTICLE:
         return None
     return match.group(0), number

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import re
 from dataclasses import dataclass
@@ -15,7 +16,9 @@ from .numerals import parse_article_label
 
 # Zero-width characters and the ideographic space are layout noise in the law library.
 NOISE = str.maketrans({"\u200b": "", "\u200c": "", "\u200d": "", "\u2060": "", "\ufeff": ""})
-HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*$")
+# The text of an ATX heading, its closing #s and spaces left out. Greedy on purpose: the lazy (.+?)\s*#*$ took
+# seconds on a line holding a long run of # or spaces (each step rescanned the run).
+HEADING = re.compile(r"^(#{1,6})\s++(.*[^\s#]|.*#(?=\s+#*$)|#)\s*#*$")
 # Statute structure written as a plain line, as in the party-regulation texts: 第一章　总则
 PLAIN_HEADING = re.compile(r"^第[零一二三四五六七八九十百]+(?:编|分编|章|节)(?:\s|$)")
 INFO_END = "<!-- INFO END -->"
@@ -23,6 +26,8 @@ HANZI = re.compile(r"^[\u4e00-\u9fff]$")
 FRONT_MATTER = re.compile(r"\A---\n(.*?)\n---\n?", re.S)
 SPACES = re.compile(r"\s+")  # also the ideographic and en spaces of the law library
 FIELD_NAMES = {"title", "collection", "volume", "order", "tags", "source", "effective", "status", "summary", "level"}
+SCALARS = (str, int, float, dt.date)  # what a field may hold (bool is an int, datetime a date); tags also a list of them
+MAX_ORDER = 10**6
 
 
 @dataclass
@@ -84,17 +89,48 @@ def parse_document(src: SourceFile) -> Document:
     return doc
 
 
-def _front_matter(block: str) -> dict:
+def read_front_matter(block: str) -> dict:
+    """The fields of a front-matter block as YAML reads them; ContentError for a block YAML refuses, one that is not
+    「名称: 值」 lines, and values other than text, numbers and dates (a list of them for tags)."""
     try:
         fields = yaml.safe_load(block)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"第{mark.line + 2}行" if mark else ""
         raise ContentError(f"开头的信息块格式有误{where}：{getattr(exc, 'problem', exc)}") from None
+    except ValueError:  # YAML's own dates and times: 2025-13-45, an offset of 99 hours
+        raise ContentError("开头的信息块里有不存在的日期或时间，请写成 2025-01-01 的样子") from None
+    except RecursionError:
+        raise ContentError("开头的信息块格式有误：括号套得太深") from None
     if fields is None:
         return {}
     if not isinstance(fields, dict):
         raise ContentError("开头的信息块应当是「名称: 值」的形式")
+    unsavable = ContentError("信息块里有无法保存的字符（\\uD800 这样单独的代理码）")
+    for name, value in fields.items():
+        if not _encodable(str(name)):
+            raise unsavable
+        # Lists in lists, and YAML aliases repeating them, would make str() of a field take for ever.
+        items = value if name == "tags" and isinstance(value, list) else [value]
+        if not all(item is None or isinstance(item, SCALARS) for item in items):
+            kind = "文字列表，例如 [业主, 物业费]" if name == "tags" else "一段文字、数字或日期"
+            raise ContentError(f"信息块里的 {name} 应当是{kind}")
+        if not all(_encodable(str(item)) for item in items):
+            raise unsavable
+    return fields
+
+
+def _encodable(text: str) -> bool:
+    """False for text holding a lone surrogate, which YAML's "\\uD800" makes and UTF-8 cannot store."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _front_matter(block: str) -> dict:
+    fields = read_front_matter(block)
     unknown = set(map(str, fields)) - FIELD_NAMES
     if unknown:
         raise ContentError(f"信息块里有不认识的字段：{'、'.join(sorted(unknown))}")
@@ -231,9 +267,12 @@ def _as_int(value, source: str) -> int:
     if value is None or value == "":
         return 0
     try:
-        return int(value)
-    except (TypeError, ValueError):
+        number = int(value)
+    except (TypeError, ValueError, OverflowError):  # OverflowError: .inf
         raise ContentError(f"order 应当是数字，写的是「{value}」") from None
+    if abs(number) > MAX_ORDER:
+        raise ContentError(f"order 应当是不超过 {MAX_ORDER} 的数字，写的是「{value}」")
+    return number
 
 
 def _as_tags(value) -> list[str]:

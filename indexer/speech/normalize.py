@@ -61,8 +61,10 @@ def _cardinal(number: str) -> str:
     whole, _, fraction = number.partition(".")
     if (len(whole) > 1 and whole.startswith("0")) or len(whole) > 12:
         spoken = "".join(_DIGIT_NAMES[digit] for digit in whole)
-        return spoken + ("点" + "".join(_DIGIT_NAMES[digit] for digit in fraction) if fraction else "")
-    return cn2an.an2cn(number, "low")
+    else:
+        spoken = cn2an.an2cn(whole, "low")
+    # Decimals digit by digit, as cn2an says them too, except that it cuts them after 16 digits.
+    return spoken + ("点" + "".join(_DIGIT_NAMES[digit] for digit in fraction) if fraction else "")
 
 
 def _ordinal_marker(number: int) -> str:

@@ -9,6 +9,7 @@ from indexer.speech.audio_cache import segment_key
 from indexer.speech.normalize import normalize_for_speech
 from indexer.speech.segment import split_passage
 
+from ..json_body import json_object
 from . import bp, error_response, services
 from .files import EditForm
 from .publish import audio_progress
@@ -20,7 +21,7 @@ HEAR_PRIORITY = 0.5  # the editor is waiting with the play button pressed
 @bp.post("/api/preview")
 def preview():
     """The passages the kiosk would show for these fields and body, parsed by the build's own parser."""
-    form = EditForm.from_request(request.get_json(silent=True) or {})
+    form = EditForm.from_request(json_object())
     try:
         doc = form.document(form.source or None)
     except ContentError as exc:
@@ -33,7 +34,7 @@ def preview():
 @bp.post("/api/speak")
 def speak():
     """Audio URLs for a paragraph, sentence by sentence, rendered through the kiosk's own pool and cache."""
-    text = str((request.get_json(silent=True) or {}).get("text", ""))[:MAX_SPEAK_CHARS]
+    text = str(json_object().get("text", ""))[:MAX_SPEAK_CHARS]
     speech = services().speech
     if speech.settings is None:
         return error_response(503, f"暂时不能朗读：{speech.problem or '没有可用的语音引擎'}")

@@ -72,6 +72,14 @@ def _passage_names(doc_id: str) -> dict[str, str]:
     return {p.id: " · ".join([*p.headings[-1:], p.article or _first_words(p.text)]) for p in doc.passages}
 
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _inert(cell):
+    """Text that Excel would run as a formula (a visitor's search for =HYPERLINK(…)) gets a leading ' and stays text."""
+    return "'" + cell if isinstance(cell, str) and cell.startswith(FORMULA_START) else cell
+
+
 def _first_words(text: str, chars: int = 24) -> str:
     return text if len(text) <= chars else text[:chars] + "…"
 
@@ -99,7 +107,7 @@ def stats_csv(table: str):
                 row.insert(3, titles.get(row[2], ""))
             elif table == "stops":
                 row.insert(2, titles.get(row[1], ""))
-            writer.writerow(row)
+            writer.writerow([_inert(cell) for cell in row])
     filename = f"随听随学-{name}-{days_back(days)}至{today()}.csv"
     return Response(out.getvalue(), mimetype="text/csv",
                     headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}"})

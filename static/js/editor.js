@@ -27,6 +27,14 @@
     }
   }
 
+  // Filters apply as soon as a choice is made; 返回上一页 on an error page goes back (without JavaScript: to the list).
+  document.addEventListener("change", (event) => {
+    if (event.target.matches("select[data-autosubmit]")) event.target.form.submit();
+  });
+  document.addEventListener("click", (event) => {
+    if (event.target.closest("[data-back]") && history.length > 1) { event.preventDefault(); history.back(); }
+  });
+
   // Confirm before deleting or restoring.
   document.addEventListener("submit", (event) => {
     const form = event.target;

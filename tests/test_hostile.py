@@ -1,0 +1,637 @@
+"""Hostile input at every door: path traversal, markup in texts, queries, file names and readings, oversized and
+malformed requests, floods. Never a file from outside the content, never markup that runs, never a 500, and the
+security headers on every kind of response. Counts of the hostile requests are printed at the end of the run."""
+
+from __future__ import annotations
+
+import http.client
+import io
+import re
+import shutil
+import socket
+import time
+from collections import Counter
+from pathlib import Path
+from urllib.parse import quote
+
+import numpy as np
+import pytest
+from markupsafe import escape
+
+from indexer.build import build_index
+from indexer.content.importing import compose_markdown
+from indexer.content.parse import document_id
+from indexer.datadir import DataDir
+from indexer.speech.audio_cache import AudioCache
+from indexer.speech.mp3 import encode_mp3
+from kiosk import create_app, limits
+from kiosk.config import Settings
+from kiosk.editor.accounts import Accounts
+from kiosk.security import HEADERS
+from tests.browser_fixtures import CHROMIUM, KIOSK_VIEWPORT, SCREENSHOTS, LiveServer
+
+from .conftest import TEST_CONTENT
+
+PASSWORD = "长城永不倒-2025"
+SCRIPT, ATTRIBUTE, JS_URL = "<script>alert(1)</script>", '"><img src=x onerror=alert(1)>', "javascript:alert(1)"
+MARKUP = (SCRIPT, ATTRIBUTE)  # what must never reach a page as it is
+RUNS = re.compile(r"""(?:href|src|action|formaction)\s*=\s*["']?\s*javascript:""", re.I)
+CANARY = "越界的秘密-canary-7f3a"
+LEAKS = ("root:x:0:0", "PROJECT_ROOT", CANARY, "-----BEGIN")  # /etc/passwd, kiosk/config.py, outside/secret.md
+MARKED_SOURCE = "政策法规/标记.md"
+MARKED_TITLE = f"{SCRIPT}标记{ATTRIBUTE}"
+TRIED: Counter[str] = Counter()
+
+
+class HostileSummary:
+    """Prints how many hostile requests of each kind were sent (a 500 among them fails its test)."""
+
+    def pytest_terminal_summary(self, terminalreporter):
+        if TRIED:
+            terminalreporter.write_sep("-", f"hostile requests sent: {sum(TRIED.values())}")
+            for kind, count in sorted(TRIED.items()):
+                terminalreporter.write_line(f"{kind}: {count}")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def summary(request):
+    if not request.config.pluginmanager.has_plugin("hostile-summary"):
+        request.config.pluginmanager.register(HostileSummary(), "hostile-summary")
+
+
+def problem(response, json_route: bool = False) -> str | None:
+    """What is wrong with the answer to a hostile request: a 500, a missing security header, another error shape."""
+    if response.status_code >= 500:
+        return f"{response.status_code}: {response.get_data(as_text=True)[:200]}"
+    missing = [name for name, value in HEADERS.items() if response.headers.get(name) != value]
+    if missing:
+        return f"missing {missing}"
+    if json_route and response.status_code >= 400:
+        body = response.get_json(silent=True) or {}
+        if body != {"ok": False, "error": body.get("error"), "status": response.status_code} or not re.search(
+                r"[\u4e00-\u9fff]", body["error"] or ""):
+            return f"not the one error shape in Chinese: {body}"
+    return None
+
+
+def answered(kind: str, response, json_route: bool = False):
+    """A hostile request's response, counted: below 500, every security header, for API routes the error shape."""
+    TRIED[kind] += 1
+    found = problem(response, json_route)
+    assert found is None, (kind, found)
+    return response
+
+
+def text_of(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def assert_inert(page: str, where: str) -> None:
+    """No payload as it was written, no javascript: link."""
+    for payload in MARKUP:
+        assert payload not in page, (where, payload)
+    assert not RUNS.search(page), (where, RUNS.search(page).group())
+
+
+def assert_no_leak(body: str, where: str) -> None:
+    for secret in LEAKS:
+        assert secret not in body, (where, secret)
+
+
+def assert_error_shape(response, status: int) -> None:
+    assert response.status_code == status and problem(response, json_route=True) is None, response.get_json()
+
+
+class Site:
+    """The app over a writable copy of the test content holding a text full of markup and a link out of the folder."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.content = root / "content"
+        shutil.copytree(TEST_CONTENT, self.content)
+        self.outside = root / "outside"
+        self.outside.mkdir()
+        (self.outside / "secret.md").write_text(f"---\ntitle: 外面的文件\n---\n\n{CANARY}，不应出现在展示端。\n")
+        (self.content / "政策法规" / "外链.md").symlink_to(self.outside / "secret.md")
+        (self.content / MARKED_SOURCE).write_text(compose_markdown(
+            {"title": MARKED_TITLE, "collection": "政策法规", "tags": [SCRIPT], "source": JS_URL, "summary": ATTRIBUTE},
+            f"## {SCRIPT}小标题\n\n第一条 {ATTRIBUTE}标记的正文，[点我]({JS_URL})。\n\n{SCRIPT}另一段标记。"),
+            encoding="utf-8")
+        self.data = DataDir.create(root / "var")
+        report = build_index(self.data, [self.content])
+        assert report.ok, report.skipped
+        self.app = create_app({"SETTINGS": Settings(data=self.data.root, content=(self.content,), engine="pyttsx3"),
+                               "TESTING": True})
+        with Accounts(self.data.root) as accounts:
+            accounts.add("管理员", PASSWORD, role="admin")
+        self.marked = document_id(MARKED_SOURCE)
+        self.key = "ab" * 20  # a sentence's MP3 already in the cache, for the Range requests
+        AudioCache(self.data.audio).write(self.key, encode_mp3(np.zeros(24000, dtype=np.int16), 24000))
+        self.client = self.app.test_client()
+        self.editor = self.app.test_client()
+        assert self.sign_in(self.editor).status_code == 302
+
+    @staticmethod
+    def token(client) -> str:
+        with client.session_transaction() as session:
+            return session["editor_csrf"]
+
+    def sign_in(self, client, password: str = PASSWORD, address: str = "127.0.0.1", name: str = "管理员"):
+        page = text_of(client.get("/editor/signin"))
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+        return client.post("/editor/signin", data={"name": name, "password": password, "csrf_token": token},
+                           environ_base={"REMOTE_ADDR": address})
+
+    def post(self, url: str, data: dict | None = None, **kwargs):
+        """An editor form POST with this session's token."""
+        return self.editor.post(url, data={**(data or {}), "csrf_token": self.token(self.editor)}, **kwargs)
+
+    def outside_files(self) -> set[str]:
+        return {p.name for p in self.outside.rglob("*")}
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    site = Site(tmp_path_factory.mktemp("hostile"))
+    yield site
+    site.app.extensions["kiosk"].close()
+
+
+# -- path traversal ---------------------------------------------------------------------------------
+
+TRAVERSALS = [
+    "../../../../etc/passwd", "..%2f..%2f..%2f..%2fetc%2fpasswd", "%2e%2e%2f%2e%2e%2f%2e%2e%2f%2e%2e%2fetc%2fpasswd",
+    "%252e%252e%252f%252e%252e%252fetc%252fpasswd", "..%00/..%00/etc/passwd", "%00", "config.py%00.css",
+    "/etc/passwd", "//etc/passwd", "..\\..\\..\\..\\etc\\passwd", "..%5c..%5c..%5c..%5cetc%5cpasswd",
+    "....//....//....//etc/passwd", "%c0%ae%c0%ae%c0%af%c0%ae%c0%ae%c0%afetc/passwd", "..;/..;/etc/passwd",
+    "a/../../../../etc/passwd", "../kiosk/config.py", "%2e%2e/kiosk/config.py", ".%2e/kiosk/config.py",
+    "../../outside/secret.md", "政策法规/外链.md", "%E6%94%BF%E7%AD%96%E6%B3%95%E8%A7%84/%E5%A4%96%E9%93%BE.md",
+]
+FILE_ROUTES = ["/static/{}", "/static/css/{}", "/audio/{}.mp3", "/api/docs/{}", "/api/docs/{}/audio.mp3",
+               "/doc/{}", "/doc/{}/qr.svg", "/shelf/{}", "/editor/stats/{}.csv"]
+
+
+@pytest.mark.parametrize("route", FILE_ROUTES)
+def test_no_route_serves_a_file_from_outside(site, route):
+    for traversal in TRAVERSALS:
+        client = site.editor if route.startswith("/editor") else site.client
+        response = answered("traversal in a path", client.get(route.format(traversal)),
+                            json_route=route.startswith(("/api/", "/audio/")))
+        assert_no_leak(text_of(response), route.format(traversal))
+
+
+@pytest.mark.parametrize("route", ["/editor/edit", "/editor/history"])
+def test_editor_pages_open_no_source_outside_the_content_root(site, route):
+    for traversal in TRAVERSALS + ["/etc/passwd.md", "../outside/secret.md", "政策法规/../../outside/secret.md"]:
+        for source in {traversal, traversal.replace("%", "%25")}:
+            response = answered("traversal in an editor source", site.editor.get(route, query_string={"source": source}))
+            assert response.status_code in (400, 404), (source, response.status_code)
+            assert_no_leak(text_of(response), source)
+
+
+def test_editor_writes_and_deletes_nothing_outside(site):
+    before = site.outside_files()
+    for traversal in TRAVERSALS + ["../outside/new.md", "政策法规/../../outside/new.md", "/tmp/new.md"]:
+        fields = {"source": traversal, "is_new": "1", "title": "越界", "collection": "政策法规", "body": "正文。"}
+        saved = answered("traversal in a save", site.post("/editor/save", fields))
+        assert saved.status_code in (302, 400)  # a name made of % signs is just a name, inside the folder
+        deleted = answered("traversal in a delete", site.post("/editor/delete", {"source": traversal}))
+        assert deleted.status_code in (302, 400, 404)
+    assert site.outside_files() == before and (site.outside / "secret.md").is_file()
+
+
+def test_a_link_out_of_the_content_root_is_never_read(site):
+    """The build skips it, the editor refuses it, search never finds what it points to."""
+    assert CANARY not in text_of(answered("outside link", site.client.get("/api/search", query_string={"q": "秘密 canary"})))
+    assert CANARY not in text_of(answered("outside link", site.client.get("/search", query_string={"q": "canary"})))
+    assert "外面的文件" not in text_of(answered("outside link", site.client.get("/api/shelves")))
+    assert answered("outside link", site.client.get(f"/doc/{document_id('政策法规/外链.md')}")).status_code == 404
+    listing = text_of(answered("outside link", site.editor.get("/editor/")))
+    assert "外链.md" not in listing and CANARY not in listing
+    edit = answered("outside link", site.editor.get("/editor/edit", query_string={"source": "政策法规/外链.md"}))
+    assert edit.status_code == 400 and CANARY not in text_of(edit)
+
+
+UPLOAD_NAMES = ["../../../../etc/passwd.txt", "..\\..\\..\\outside\\x.md", "/etc/passwd.md", "a\x00.md", "%2e%2e%2fx.md",
+                f"{SCRIPT}.md", f"{ATTRIBUTE}.txt", f"{JS_URL}.txt", "C:\\Windows\\win.ini.txt", "....//x.md"]
+
+
+def test_upload_names_are_only_shown_and_escaped(site):
+    before = site.outside_files()
+    for name in UPLOAD_NAMES:
+        response = answered("upload name", site.post("/editor/upload", {
+            "file": (io.BytesIO("通知\n\n各位业主：本周三停水。".encode()), name), "collection": "政策法规"},
+            content_type="multipart/form-data"))
+        assert response.status_code in (200, 400), name
+        assert_inert(text_of(response), name)
+    assert site.outside_files() == before
+
+
+def test_bulk_import_copies_nothing_from_outside_and_writes_nothing_outside(site, tmp_path):
+    stick = tmp_path / "U盘"
+    stick.mkdir()
+    (stick / "通知.md").write_text("---\ntitle: 停水通知\n---\n\n本周三停水。\n", encoding="utf-8")
+    (stick / "泄露.md").symlink_to(site.outside / "secret.md")
+    (stick / "metadata.json").symlink_to(site.outside / "secret.md")
+    importer, stages = site.app.extensions["editor"].importer, Counter()
+    for folder in ["../../outside", "..", "a/../../b", "/etc", "x\x00y", "..\\..", "%2e%2e"]:
+        answered("import folder", site.post("/editor/import", {"source": str(stick), "folder": folder}))
+        deadline = time.monotonic() + 120
+        while importer.job.running and time.monotonic() < deadline:
+            time.sleep(0.05)
+        stages[importer.job.stage] += 1
+        if importer.job.stage == "done":  # a name that is only odd ("etc", "%2e%2e") lands inside the root
+            copied = site.content / importer.job.folder
+            assert copied.resolve().is_relative_to(site.content.resolve()), folder
+            assert not (copied / "泄露.md").exists() and any("泄露.md" in f for f in importer.job.failures)
+        else:
+            assert importer.job.stage == "failed" and "不可用" in importer.job.summary, (folder, importer.job)
+    assert stages["done"] and stages["failed"]
+    assert site.outside_files() == {"secret.md"}
+    assert CANARY not in "".join(p.read_text(encoding="utf-8", errors="replace") for p in site.content.rglob("*.md")
+                                 if not p.is_symlink())
+
+
+# -- markup in texts, queries, names, readings ----------------------------------------------------------
+
+def test_markup_in_a_text_is_shown_as_text_on_every_page(site):
+    site.client.post("/api/usage", json={"kind": "listen", "doc": site.marked, "seconds": 40, "passage": "p",
+                                         "position": 1, "total": 3})  # so the home page lists it among the most heard
+    for url in ["/", "/shelf/政策法规", f"/doc/{site.marked}", f"/doc/{site.marked}?p={quote(ATTRIBUTE)}",
+                "/search?q=标记", "/search?q=小标题", f"/api/docs/{site.marked}", "/editor/",
+                f"/editor/edit?source={quote(MARKED_SOURCE)}", f"/editor/history?source={quote(MARKED_SOURCE)}",
+                "/editor/stats", f"/editor/stats?doc={site.marked}"]:
+        client = site.editor if url.startswith("/editor") else site.client
+        page = answered("markup in a text", client.get(url))
+        assert page.status_code == 200, url
+        if page.mimetype != "application/json":  # JSON is data, sent with nosniff: the scripts insert it as text
+            assert_inert(text_of(page), url)
+    assert str(escape(MARKED_TITLE)) in text_of(site.client.get("/"))  # there, as text
+    hits = site.client.get("/api/search", query_string={"q": "标记"}).get_json()["hits"]
+    assert any(hit["doc"] == site.marked for hit in hits)
+    assert all("<script" not in hit["snippet"] and "<img" not in hit["snippet"] for hit in hits)
+
+
+@pytest.mark.parametrize("payload", [SCRIPT, ATTRIBUTE, JS_URL, f"{SCRIPT}物业费", "'><svg onload=alert(1)>"])
+def test_markup_in_a_search_is_escaped_in_the_page_the_api_and_the_statistics(site, payload):
+    page = answered("markup in a query", site.client.get("/search", query_string={"q": payload}))
+    assert_inert(text_of(page), payload)
+    api = answered("markup in a query", site.client.get("/api/search", query_string={"q": payload}))
+    assert api.mimetype == "application/json" and api.get_json()["ok"]
+    answered("markup in a query", site.client.post("/api/usage", json={"kind": "search", "q": payload, "hits": 0}))
+    assert_inert(text_of(answered("markup in a query", site.editor.get("/editor/stats"))), payload)
+    assert_inert(text_of(answered("markup in a query", site.editor.get("/editor/new", query_string={"title": payload}))),
+                 payload)
+
+
+def test_markup_in_a_title_saved_in_the_editor_is_escaped_in_its_flash_history_and_trash(site):
+    fields = {"is_new": "1", "title": f"新{ATTRIBUTE}{SCRIPT}", "collection": "政策法规", "body": f"正文{SCRIPT}。"}
+    saved = answered("markup in a title", site.post("/editor/save", fields, follow_redirects=True))
+    assert saved.status_code == 200 and "已保存并发布" in text_of(saved)
+    assert_inert(text_of(saved), "edit page after saving")
+    source = re.search(r'name="source" value="([^"]+)"', text_of(saved)).group(1)
+    for url in (f"/editor/history?source={quote(source)}", "/editor/"):
+        assert_inert(text_of(answered("markup in a title", site.editor.get(url))), url)
+    deleted = answered("markup in a title", site.post("/editor/delete", {"source": source}, follow_redirects=True))
+    assert "已移到回收站" in text_of(deleted)
+    assert_inert(text_of(deleted), "flash after deleting")
+    assert_inert(text_of(answered("markup in a title", site.editor.get("/editor/trash"))), "trash")
+
+
+def test_markup_in_a_pronunciation_is_escaped(site):
+    for payload in (SCRIPT, ATTRIBUTE, JS_URL):
+        refused = answered("markup in a reading", site.post("/editor/pronunciations", {"term": payload, "pinyin": payload}))
+        assert refused.status_code == 400
+        assert_inert(text_of(refused), payload)
+        shown = answered("markup in a reading", site.editor.get("/editor/pronunciations", query_string={"term": payload}))
+        assert_inert(text_of(shown), payload)
+        answered("markup in a reading", site.post("/editor/users/unlock", {"name": payload}, follow_redirects=True))
+
+
+def test_spreadsheet_formulas_in_searches_stay_text_in_the_csv(site):
+    for query in ("=HYPERLINK(\"http://x\")", "+1+1", "-2+3", "@SUM(1)"):
+        site.client.post("/api/usage", json={"kind": "search", "q": query, "hits": 0})
+    csv = text_of(answered("formula in a query", site.editor.get("/editor/stats/searches.csv")))
+    assert "'=HYPERLINK" in csv and "'+1+1" in csv and "'-2+3" in csv and "'@SUM(1)" in csv
+    assert not re.search(r"(^|,)[=+\-@]", csv, re.M)
+
+
+# -- oversized and malformed requests -----------------------------------------------------------------
+
+RANGES = ["bytes=abc", "bytes=5-1", "bytes=0-0,1-1", "bytes=99999999-", "bytes=-0", "bytes=0-", "bytes=", "items=0-1",
+          "bytes=0-1,", "bytes=" + ",".join(["0-0"] * 200), "bytes=-99999999999999999999", "bytes=1-2-3", "bytes=0x10-",
+          "bytes=\u4e00-"]
+
+
+@pytest.mark.parametrize("url", ["/audio/{key}.mp3", "/static/css/kiosk.css", "/sw.js", "/static/icon.svg"])
+def test_bad_and_multiple_ranges(site, url):
+    url = url.format(key=site.key)
+    whole = site.client.get(url).data
+    for value in RANGES:
+        response = answered("range header", site.client.get(url, headers={"Range": value}))
+        assert response.status_code in (200, 206, 416), (value, response.status_code)
+        if response.status_code == 200:
+            assert response.data == whole
+        elif response.status_code == 206:
+            first, last = map(int, re.match(r"bytes (\d+)-(\d+)/", response.headers["Content-Range"]).groups())
+            assert response.data == whole[first:last + 1]
+        else:
+            assert response.headers["Content-Range"] == f"bytes */{len(whole)}", value
+            if url.startswith("/audio/"):
+                assert_error_shape(response, 416)
+
+
+def test_huge_bodies_are_refused_in_chinese(site):
+    huge = b"x" * (21 * 1024 * 1024)
+    beacon = answered("huge body", site.client.post("/api/usage", data=b"{" + b" " * 5000 + b"}"))
+    assert_error_shape(beacon, 413)
+    preview = answered("huge body", site.editor.post("/editor/api/preview", data=huge, content_type="application/json",
+                                                    headers={"X-CSRF-Token": site.token(site.editor)}))
+    assert_error_shape(preview, 413)
+    upload = answered("huge body", site.post("/editor/upload", {"file": (io.BytesIO(huge), "大.txt")},
+                                             content_type="multipart/form-data"))
+    assert upload.status_code == 413 and "上传的文件太大了" in text_of(upload)
+
+
+BAD_JSON = ["{", "[1, 2]", '"text"', "null", "123", "1e999", "NaN", '{"kind": ["search"]}', '{"text": ["x"]}',
+            '{"title": {"a": 1}, "body": [1, 2]}', '{"kind": "search", "q": {}, "hits": 1e999}',
+            '{"kind": "search", "q": "x", "hits": 99999999999999999999999}',
+            '{"kind": "listen", "doc": "x", "seconds": NaN, "passage": "p", "position": 1e999, "total": -1}',
+            "[" * 1500 + "]" * 1500, "\ufeff{}", b"\xff\xfe\x00{", "", " " * 100,
+            r'{"kind": "search", "q": "\ud800", "hits": 0}', r'{"text": "\udfff好", "title": "\ud800"}', r'{"\ud800": 1}']
+
+
+def post_endpoints(app) -> list[str]:
+    """Every POST route of the app (with a placeholder for URL parts), so new ones are covered as they come."""
+    return sorted({re.sub(r"<[^>]+>", "x", rule.rule) for rule in app.url_map.iter_rules()
+                   if "POST" in rule.methods and rule.endpoint not in ("editor.sign_out",)})
+
+
+def test_malformed_and_mistyped_json_to_every_post_endpoint(site):
+    endpoints = post_endpoints(site.app)
+    assert "/api/usage" in endpoints and "/editor/api/preview" in endpoints and "/editor/save" in endpoints
+    failures = {}
+    for url in endpoints:
+        for body in BAD_JSON:
+            data = body.encode() if isinstance(body, str) else body
+            for content_type in ("application/json", "text/plain;charset=UTF-8"):
+                response = site.editor.post(url, data=data, content_type=content_type,
+                                            headers={"X-CSRF-Token": site.token(site.editor)},
+                                            environ_base={"REMOTE_ADDR": "127.0.0.50"})
+                TRIED["malformed JSON"] += 1
+                found = problem(response, json_route=url.startswith(("/api/", "/editor/api/")))
+                if found:
+                    failures.setdefault(url, f"{body[:40]!r}: {found}")
+    assert not failures, failures
+    assert site.editor.get("/editor/").status_code == 200  # still signed in
+
+
+def test_wrong_numbers_in_a_beacon_are_refused_not_stored(site):
+    for event in ({"kind": "search", "q": "x", "hits": 10**30}, {"kind": "listen", "doc": site.marked, "seconds": 1e308,
+                  "passage": "p", "position": 10**30, "total": 3}):
+        response = answered("malformed JSON", site.client.post("/api/usage", json=event,
+                                                               environ_base={"REMOTE_ADDR": "127.0.0.51"}))
+        assert_error_shape(response, 400)
+
+
+# -- floods -------------------------------------------------------------------------------------------
+
+@pytest.fixture
+def clock(monkeypatch):
+    now = [1000.0]
+    monkeypatch.setattr(limits, "clock", lambda: now[0])
+    return now
+
+
+def test_a_flood_of_beacons_is_cut_down_with_retry_after(site, clock):
+    address = {"REMOTE_ADDR": "127.0.0.60"}
+    statuses = [site.client.post("/api/usage", json={"kind": "search", "q": "洪水", "hits": 1}, environ_base=address)
+                for _ in range(200)]
+    accepted = [r for r in statuses if r.status_code == 204]
+    refused = [answered("beacon flood", r) for r in statuses if r.status_code == 429]
+    assert len(accepted) == 30 and len(refused) == 170
+    assert_error_shape(refused[0], 429)
+    wait = int(refused[0].headers["Retry-After"])
+    assert 1 <= wait <= 2
+    other = site.client.post("/api/usage", json={"kind": "search", "q": "邻居", "hits": 1},
+                             environ_base={"REMOTE_ADDR": "127.0.0.61"})
+    assert other.status_code == 204  # another phone is not held back
+    clock[0] += wait
+    assert site.client.post("/api/usage", json={"kind": "search", "q": "洪水", "hits": 1},
+                            environ_base=address).status_code == 204
+
+
+def test_a_phone_sending_its_usual_beacons_is_never_refused(site, clock):
+    address = {"REMOTE_ADDR": "127.0.0.62"}
+    for minute in range(120):  # two hours of listening: a search and a page view every minute, some in a burst
+        for _ in range(5 if minute % 10 == 0 else 2):
+            response = site.client.post("/api/usage", json={"kind": "listen", "doc": site.marked, "seconds": 30,
+                                                             "passage": "p", "position": 0, "total": 3},
+                                        environ_base=address)
+            assert response.status_code == 204, minute
+        clock[0] += 60
+
+
+def test_a_flood_of_sign_ins_is_cut_down_and_an_editor_who_mistypes_gets_in(site, clock):
+    honest = site.app.test_client()
+    assert site.sign_in(honest, password="wrong", address="127.0.0.70").status_code == 401
+    assert site.sign_in(honest, address="127.0.0.70").status_code == 302  # mistyped once, then in
+    guesser = site.app.test_client()
+    # Guessing across names: the lock-out of each name never sees more than a few tries.
+    statuses = [site.sign_in(guesser, password=f"guess-{n}", address="127.0.0.71", name=f"编辑{n % 8}").status_code
+                for n in range(40)]
+    assert statuses[:10] == [401] * 10 and set(statuses[10:]) == {429}
+    refused = answered("sign-in flood", site.sign_in(guesser, address="127.0.0.71"))
+    assert refused.status_code == 429 and "太频繁" in text_of(refused) and int(refused.headers["Retry-After"]) >= 1
+    assert site.sign_in(site.app.test_client(), address="127.0.0.72").status_code == 302  # others still sign in
+    clock[0] += int(refused.headers["Retry-After"])
+    assert site.sign_in(guesser, address="127.0.0.71").status_code == 302
+
+
+def test_a_flood_from_many_addresses_cannot_grow_memory(clock):
+    buckets = limits.Buckets(limits.Limit("test", burst=2, per_minute=1), clients=100)
+    for n in range(5000):
+        buckets.take(f"127.{n // 65536}.{n // 256 % 256}.{n % 256}")
+    assert len(buckets) == 100
+    for _ in range(2):
+        assert buckets.take("127.0.0.1") == 0
+    assert buckets.take("127.0.0.1") == pytest.approx(60)  # the one seen last is remembered
+
+
+# -- security headers on every kind of response --------------------------------------------------------
+
+def test_security_headers_on_every_kind_of_response(site, monkeypatch):
+    kinds = {
+        "page": site.client.get("/"), "document page": site.client.get(f"/doc/{site.marked}"),
+        "API": site.client.get("/api/shelves"), "health": site.client.get("/healthz"),
+        "audio": site.client.get(f"/audio/{site.key}.mp3"),
+        "audio part": site.client.get(f"/audio/{site.key}.mp3", headers={"Range": "bytes=0-9"}),
+        "static": site.client.get("/static/js/app.js"), "service worker": site.client.get("/sw.js"),
+        "QR": site.client.get(f"/doc/{site.marked}/qr.svg"), "404 page": site.client.get("/没有"),
+        "404 JSON": site.client.get("/api/docs/没有"), "405": site.client.post("/api/search"),
+        "editor page": site.editor.get("/editor/stats"), "editor CSV": site.editor.get("/editor/stats/listens.csv"),
+        "editor redirect": site.app.test_client().get("/editor/"),
+        "editor sign-in": site.app.test_client().get("/editor/signin"),
+        "editor 401 JSON": site.app.test_client().get("/editor/api/progress"),
+    }
+    assert kinds["405"].headers["Allow"]
+    assert kinds["static"].headers["Content-Type"].startswith("text/javascript")
+    monkeypatch.setattr("indexer.search.searcher.Searcher.search", lambda *args, **kwargs: 1 / 0)
+    kinds["500 page"], kinds["500 JSON"] = site.client.get("/search?q=x"), site.client.get("/api/search?q=x")
+    for kind, response in kinds.items():
+        for name, value in HEADERS.items():
+            assert response.headers.get(name) == value, (kind, name)
+    assert kinds["500 page"].status_code == 500 and "服务器出了点问题" in text_of(kinds["500 page"])
+    assert kinds["500 JSON"].get_json() == {"ok": False, "error": "服务器出了点问题，请稍后再试。", "status": 500}
+
+
+# -- over a real HTTP server -------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def server(site):
+    """The same site behind waitress, for requests the test client would tidy up first."""
+    server = LiveServer(Settings(data=site.data.root, content=(site.content,), engine="pyttsx3"))
+    yield server
+    server.close()
+
+
+def raw_request(server, request: bytes) -> tuple[int, dict, bytes]:
+    """Send bytes as they are (a NUL, a backslash, a bad Range); (status, headers, body) of the answer."""
+    port = int(server.url.rsplit(":", 1)[1])
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as connection:
+        connection.sendall(request)
+        answer = b""
+        while chunk := connection.recv(65536):
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    headers = dict(line.split(": ", 1) for line in lines[1:] if ": " in line)
+    return int(lines[0].split()[1]), headers, body
+
+
+def test_traversal_and_ranges_over_http(server, site):
+    for route in FILE_ROUTES[:6]:
+        for traversal in TRAVERSALS:
+            path = re.sub(r"[^\x21-\x7e]", lambda c: quote(c.group()), route.format(traversal))  # as a browser sends it
+            status, headers, body = raw_request(server, f"GET {path} HTTP/1.1\r\nHost: k\r\nConnection: close\r\n\r\n"
+                                                .encode("utf-8"))
+            TRIED["traversal over HTTP"] += 1
+            assert status < 500 and headers.get("X-Content-Type-Options") == "nosniff", (path, status)
+            assert_no_leak(body.decode("utf-8", "replace"), path)
+    for value in RANGES[:6]:
+        status, headers, body = raw_request(server, f"GET /audio/{site.key}.mp3 HTTP/1.1\r\nHost: k\r\nRange: {value}"
+                                                    f"\r\nConnection: close\r\n\r\n".encode("utf-8"))
+        TRIED["range header over HTTP"] += 1
+        assert status in (200, 206, 416) and "Content-Security-Policy" in headers, (value, status)
+
+
+def test_a_huge_body_over_http_is_refused(server):
+    connection = http.client.HTTPConnection("127.0.0.1", int(server.url.rsplit(":", 1)[1]), timeout=60)
+    connection.request("POST", "/api/usage", body=b"x" * (21 * 1024 * 1024), headers={"Content-Type": "text/plain"})
+    response = connection.getresponse()
+    TRIED["huge body over HTTP"] += 1
+    assert response.status == 413 and "太大" in response.read().decode("utf-8")
+    assert response.getheader("Content-Security-Policy") == HEADERS["Content-Security-Policy"]
+    connection.close()
+
+
+# -- in a real Chromium: the pages work under the policy, and the kiosk keyboard is readable in high contrast ----
+
+def watched_page(browser, viewport=None):
+    """A page recording policy violations, console errors, script errors and dialogs (an alert() that ran)."""
+    context = browser.new_context(viewport=viewport or {"width": 1280, "height": 900}, locale="zh-CN")
+    context.set_default_timeout(20_000)
+    page = context.new_page()
+    page.problems = []
+    page.add_init_script("document.addEventListener('securitypolicyviolation', (e) => "
+                         "(window.__violations = window.__violations || []).push(e.violatedDirective + ' ' + e.blockedURI))")
+    page.on("console", lambda message: message.type == "error" and page.problems.append(f"console: {message.text}"))
+    page.on("pageerror", lambda error: page.problems.append(f"script: {error}"))
+    page.on("dialog", lambda dialog: (page.problems.append(f"dialog: {dialog.message}"), dialog.dismiss()))
+    return context, page
+
+
+def violations(page) -> list[str]:
+    return page.evaluate("window.__violations || []")
+
+
+@pytest.fixture(scope="module")
+def browser_server(site):
+    """A fresh server (its own sign-in allowance) with some listening, so the statistics page draws its charts."""
+    for position in (0, 1, 2):
+        site.client.post("/api/usage", json={"kind": "listen", "doc": site.marked, "seconds": 40, "passage": "p",
+                                             "position": position, "total": 3}, environ_base={"REMOTE_ADDR": "127.0.0.80"})
+    server = LiveServer(Settings(data=site.data.root, content=(site.content,), engine="pyttsx3"))
+    yield server
+    server.close()
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(not CHROMIUM.exists(), reason=f"Chromium not installed at {CHROMIUM}")
+def test_pages_run_under_the_content_security_policy(browser, browser_server, site):
+    from playwright.sync_api import expect
+
+    context, page = watched_page(browser)
+    url = browser_server.url
+    visited = {}
+    for path in ["/", "/search?q=物业", "/search?q=" + quote(SCRIPT), f"/doc/{document_id('政策法规/业主委员会.md')}",
+                 f"/doc/{site.marked}", "/editor/signin"]:
+        response = page.goto(url + path)
+        assert response.headers["content-security-policy"] == HEADERS["Content-Security-Policy"]
+        page.wait_for_load_state("networkidle")
+        visited[path] = violations(page)
+    page.goto(url + "/")
+    page.locator("#q").fill("维修")  # live search: fetch and innerHTML under the policy
+    expect(page.locator("#results .hit").first).to_be_visible()
+    visited["live search"] = violations(page)
+    page.goto(url + "/editor/signin")
+    page.get_by_label("用户名").fill("管理员")
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    expect(page.get_by_role("heading", name="文章列表")).to_be_visible()
+    page.goto(url + "/editor/stats")
+    page.wait_for_load_state("networkidle")
+    assert page.evaluate("typeof Chart") == "function"  # the vendored Chart.js ran
+    assert page.evaluate("!!Chart.getChart(document.getElementById('chart-stops'))")
+    with page.expect_navigation():
+        page.locator("select[name=days]").select_option("7")  # was an inline onchange: now editor.js
+    assert "days=7" in page.url
+    visited["/editor/stats"] = violations(page)
+    page.goto(url + "/editor/edit?source=" + quote("没有这篇.md"))  # an error page: 返回上一页 was a javascript: link
+    page.get_by_role("link", name="返回上一页").click()
+    expect(page).to_have_url(re.compile(r"/editor/stats\?days=7"))
+    visited["editor error page"] = violations(page)
+    policy_errors = [p for p in page.problems if "Content Security Policy" in p or "Refused to" in p]
+    scripts_and_dialogs = [p for p in page.problems if p.startswith(("script:", "dialog:"))]
+    context.close()
+    assert all(found == [] for found in visited.values()), visited
+    assert policy_errors == [] and scripts_and_dialogs == []
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(not CHROMIUM.exists(), reason=f"Chromium not installed at {CHROMIUM}")
+def test_kiosk_keyboard_keys_are_readable_in_high_contrast(browser, browser_server):
+    context, page = watched_page(browser, KIOSK_VIEWPORT)
+    page.goto(browser_server.url + "/?kiosk=1")
+    page.locator('[data-toggle="high-contrast"]').click()
+    page.locator("#q").click()
+    keyboard = page.locator("#keyboard")
+    keyboard.wait_for(state="visible")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "kiosk-keyboard-high-contrast.png"))
+    colours = page.evaluate("""() => [...document.querySelectorAll('#keyboard .key, #keyboard .chip')].map((key) => {
+        const style = getComputedStyle(key); return [key.textContent, style.color, style.backgroundColor]; })""")
+    assert violations(page) == [] and not page.problems, page.problems  # the kiosk's pages run under the policy too
+    context.close()
+    for label, colour, background in colours:
+        assert contrast(colour, background) >= 7, (label, colour, background)
+
+
+def contrast(first: str, second: str) -> float:
+    """WCAG contrast ratio of two CSS rgb() colours."""
+    def luminance(css: str) -> float:
+        channels = [int(v) / 255 for v in re.findall(r"\d+", css)[:3]]
+        linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+    light, dark = sorted((luminance(first), luminance(second)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
