@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from urllib.parse import quote
 
 from flask import Blueprint, abort, current_app, jsonify, render_template
 
@@ -10,6 +11,7 @@ from indexer.content.quiz import Question, load_questions
 from indexer.store import Store
 
 from .courses import CourseView, course_sentences, course_views, find_course
+from .pages import _base_url, _qr_svg  # the phone's address of a page, as the document pages' QR codes hold it
 
 bp = Blueprint("training", __name__)
 KIND_LABELS = {"single": "单选题", "multiple": "多选题", "truefalse": "判断题"}
@@ -20,6 +22,12 @@ PROMPTS = {"right": "答对了。", "wrong": "答错了。", "true_or_false": "�
 
 def services():
     return current_app.extensions["kiosk"]
+
+
+@bp.app_context_processor
+def training_helpers():
+    """For the home page: whether there is a 每日一题 at all, asked only where a template calls it."""
+    return {"has_questions": lambda: bool(load_questions(roots())[0])}
 
 
 def roots() -> list:
@@ -143,4 +151,13 @@ def course_page(course_id: str):
         view = find_course(store, roots(), course_id)
     if view is None:
         abort(404)
-    return render_template("course.html", course=view.summary(), units=view.units)
+    link = f"{_base_url()}/course/{quote(course_id)}"  # on the big screen, for phones to follow along
+    return render_template("course.html", course=view.summary(), units=view.units, link=link, qr=_qr_svg(link))
+
+
+@bp.get("/learn")
+def learn():
+    """Phones: a learner signs in (name, 乡镇/街道, 社区, PIN) and sees their courses; the kiosk shows no sign-in."""
+    with services().store() as store:
+        views, _ = course_views(store, roots())
+    return render_template("learn.html", courses=[view.summary() for view in views])

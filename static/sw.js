@@ -1,10 +1,11 @@
-// Service worker for phones: the app shell works without a network, and so do documents the listener downloaded.
-// Downloads are written by the page (static/js/offline.js) into one cache per document, "doc:<id>".
+// Service worker for phones: the app shell works without a network, and so do documents and courses the listener
+// downloaded. Downloads are written by the page (static/js/offline.js) into one cache each: "doc:<id>" for a
+// document, "course:<id>" for a course (its page, its JSON, every sentence, its questions and their sound).
 "use strict";
 
-const SHELL = "shell-v1";
+const SHELL = "shell-v2";
 const SHELL_FILES = ["/", "/static/css/kiosk.css", "/static/js/app.js", "/static/js/player.js", "/static/js/offline.js",
-  "/static/icon.svg", "/static/manifest.webmanifest"];
+  "/static/js/course.js", "/static/js/quiz.js", "/static/js/learner.js", "/static/icon.svg", "/static/manifest.webmanifest"];
 
 self.addEventListener("install", (event) => {
   event.waitUntil(caches.open(SHELL).then((cache) => cache.addAll(SHELL_FILES)).then(() => self.skipWaiting()));
@@ -17,10 +18,11 @@ self.addEventListener("activate", (event) => {
     .then(() => self.clients.claim()));
 });
 
-// Ids of the downloaded documents, read from the cache names when first needed; the page says when they change.
+// Names of the download caches ("doc:<id>", "course:<id>"), read when first needed; the page says when they change.
 let downloads = null;
 const downloadedIds = async () => downloads || (downloads = new Set((await caches.keys())
-  .filter((key) => key.startsWith("doc:")).map((key) => key.slice(4))));
+  .filter((key) => key.startsWith("doc:") || key.startsWith("course:"))));
+const downloadedCourses = async () => [...await downloadedIds()].filter((key) => key.startsWith("course:"));
 self.addEventListener("message", (event) => { if (event.data === "downloads-changed") downloads = null; });
 
 self.addEventListener("fetch", (event) => {
@@ -28,12 +30,16 @@ self.addEventListener("fetch", (event) => {
   const url = new URL(request.url);
   if (request.method !== "GET" || url.origin !== self.location.origin) return;
   const docId = /^\/(?:doc|api\/docs)\/([^/]+)$/.exec(url.pathname)?.[1];
+  const courseId = /^\/(?:course|api\/courses)\/([^/]+)$/.exec(url.pathname)?.[1];
+  const questionId = /^\/api\/questions\/([^/]+)$/.exec(url.pathname)?.[1];
   if (request.mode === "navigate") event.waitUntil(event.preloadResponse?.catch(() => {}));
   if (url.pathname.startsWith("/audio/")) {
     if (downloads?.size === 0) return;  // nothing downloaded, the usual case: straight to the network
     event.respondWith(audio(request));
   } else if (url.pathname.startsWith("/static/")) event.respondWith(fromShell(request, event));
-  else if (docId) event.respondWith(documentPart(event, decodeURIComponent(docId)));
+  else if (docId) event.respondWith(documentPart(event, "doc:" + decodeURIComponent(docId)));
+  else if (courseId) event.respondWith(documentPart(event, "course:" + decodeURIComponent(courseId)));
+  else if (questionId && questionId !== "daily") event.respondWith(question(event.request));
   else if (request.mode === "navigate") event.respondWith(page(event));
 });
 
@@ -52,13 +58,23 @@ async function audio(request) {
     "Content-Length": String(end - start + 1), "Accept-Ranges": "bytes" } });
 }
 
-// A downloaded document is read from its cache, so it opens at once even on a weak signal; others go to the network.
-async function documentPart(event, id) {
-  if ((await downloadedIds()).has(id)) {
-    const cached = await caches.match(event.request, { ignoreSearch: true });
+// A downloaded document or course is read from its cache, so it opens at once even on a weak signal; others go to
+// the network.
+async function documentPart(event, cacheName) {
+  if ((await downloadedIds()).has(cacheName)) {
+    const cached = await (await caches.open(cacheName)).match(event.request, { ignoreSearch: true });
     if (cached) return cached;
   }
   return event.request.mode === "navigate" ? page(event) : fetch(event.request);
+}
+
+// A unit's question, from a downloaded course that holds it (the quiz works in a basement), else the network.
+async function question(request) {
+  for (const name of await downloadedCourses()) {
+    const cached = await (await caches.open(name)).match(request, { ignoreSearch: true });
+    if (cached) return cached;
+  }
+  return fetch(request);
 }
 
 // Shell files: the cached copy at once, refreshed in the background for next time.

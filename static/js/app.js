@@ -133,7 +133,9 @@ if (isKiosk) {
   const listeningIdleMs = parseFloat(document.body.dataset.listeningIdleMinutes || "30") * 60000;
   // The last touch survives the page changes of continuous shelf play (sessionStorage is per tab, cleared on reset).
   let idleTimer = null, touchedAt = parseFloat(sessionStorage.getItem("kiosk:touchedAt")) || Date.now();
-  const pristine = () => location.pathname === "/" && !localStorage.length && !input?.value && (!keyboard || keyboard.hidden);
+  // [data-used] marks what a visitor touched that lives only in the page (每日一题 answered): a reload clears it.
+  const pristine = () => location.pathname === "/" && !localStorage.length && !input?.value && (!keyboard || keyboard.hidden) &&
+    !document.querySelector("[data-used]");
   const reset = () => {
     if (window.kioskPlayer?.playing && Date.now() - touchedAt < listeningIdleMs) { arm(false); return; }
     document.querySelectorAll("audio").forEach((a) => a.pause());

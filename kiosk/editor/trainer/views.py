@@ -1,0 +1,371 @@
+"""The trainer's pages: completions, listening hours and quiz answers by 乡镇/街道, 社区 and period with their Excel
+and CSV exports; learners (add, new PIN, new card, remove), printable QR cards and completion certificates."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+
+import segno
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from markupsafe import Markup
+
+from ...learning import learners as learner_records
+from ...learning.api import catalog as learning_catalog
+from ...learning.api import learning_db, now
+from ...learning.cards import card_path, list_learners, new_card
+from ...learning.catalog import Catalog
+from ...learning.database import LearningDB
+from ...learning.learners import LearnerError, SignInError
+from ...learning.progress import course_progress, load_records
+from ...pages import _base_url
+from .. import bp, services
+from ..auth import TRAINING_ENDPOINTS, trainers_only
+from . import export, queries
+from .periods import PERIODS, Period, period_from
+from .tables import (
+    Filters,
+    Table,
+    cell_text,
+    completions_table,
+    counts_table,
+    course_title,
+    learner_hours_table,
+    local_time,
+    questions_table,
+    unit_hours_table,
+)
+
+DEFAULT_HUB_NAME = "物业港培训基地"
+NO_LEARNER = "没有这位学员，可能已经删除了。"
+REPORTS = {"overview": "完成情况", "listening": "收听时长", "questions": "答题情况"}
+CSV_TABLES = {"completions": "overview", "counts": "overview", "learners": "listening", "units": "listening",
+              "questions": "questions"}
+
+
+@bp.app_template_filter("training_cell")
+def training_cell(value, kind: str) -> str:
+    """A cell as the page shows it: the same text the CSV holds."""
+    return cell_text(kind, value)
+
+
+@bp.after_request
+def _no_store(response):
+    """Learners' names and cards are not kept in the shared PC's browser cache."""
+    if request.endpoint in TRAINING_ENDPOINTS:
+        response.cache_control.no_store = True
+    return response
+
+
+def hub_name() -> str:
+    """The name certificates and cards are issued in: config HUB_NAME, else KIOSK_HUB_NAME, else 物业港培训基地."""
+    return current_app.config.get("HUB_NAME") or os.environ.get("KIOSK_HUB_NAME", "").strip() or DEFAULT_HUB_NAME
+
+
+def _today() -> dt.date:
+    return dt.date.fromtimestamp(now())
+
+
+def _period() -> Period:
+    return period_from(request.args, _today())
+
+
+def _filters(report: str = "learners") -> Filters:
+    """The filters a page takes: 乡镇/街道 and 社区 everywhere but on the questions, a course on completions and
+    questions."""
+    args = request.args
+    units = report != "questions"
+    return Filters(args.get("town", "").strip() if units else "", args.get("community", "").strip() if units else "",
+                   args.get("course", "").strip() if report in ("overview", "questions") else "")
+
+
+def _choices(db: LearningDB, found: Catalog, filters: Filters) -> dict:
+    """What the filters offer: every town, the communities of the chosen town (or all), every course."""
+    units = queries.units(db)
+    return {"towns": sorted({town for town, _ in units}),
+            "communities": sorted({c for town, c in units if not filters.town or town == filters.town}),
+            "courses": [(plan.id, plan.title) for plan in found.courses.values()], "periods": PERIODS}
+
+
+def _report_tables(report: str, db: LearningDB, found: Catalog, period: Period, filters: Filters) -> list[Table]:
+    """The tables of one report page, as the page shows them and the exports write them."""
+    since, until = period.bounds
+    if report == "overview":
+        return [completions_table(db, found, since, until, filters), counts_table(db, found, since, until, filters)]
+    if report == "listening":
+        return [learner_hours_table(db, since, until, filters), unit_hours_table(db, since, until, filters)]
+    with services().store() as store:
+        return [questions_table(db, found, since, until, filters.course, store)]
+
+
+def _report_page(report: str, template: str, **extra):
+    period, filters = _period(), _filters(report)
+    found = learning_catalog()
+    with learning_db() as db:
+        tables = _report_tables(report, db, found, period, filters)
+        choices = _choices(db, found, filters)
+    query = {**period.args(), **{k: v for k, v in vars(filters).items() if v}}
+    return render_template(template, report=report, tables=tables, summary=_summary(report, tables), period=period,
+                           filters=filters, query=query, **choices, **extra)
+
+
+def _summary(report: str, tables: list[Table]) -> dict:
+    """The few numbers above a report's tables."""
+    rows = tables[0].rows
+    if report == "overview":
+        return {"completions": len(rows), "learners": len({row.meta["learner"] for row in rows}),
+                "units": len({row.values[:2] for row in rows})}
+    if report == "listening":
+        return {"learners": len(rows), "listeners": sum(not row.meta["quiet"] for row in rows),
+                "hours": round(sum(row.values[3] for row in rows), 2)}
+    attempts, wrong = sum(row.values[2] for row in rows), sum(row.values[3] for row in rows)
+    return {"questions": len(rows), "attempts": attempts,
+            "right_percent": round(100 * (attempts - wrong) / attempts, 1) if attempts else None}
+
+
+# -- the reports --------------------------------------------------------------------------------------------------
+
+@bp.get("/training/")
+@trainers_only
+def training_overview():
+    """Who completed which course in the period, by 乡镇/街道 and 社区, and how many per 社区."""
+    return _report_page("overview", "editor/training_overview.html")
+
+
+@bp.get("/training/listening")
+@trainers_only
+def training_listening():
+    """Hours each learner and each 社区 listened in the period: who kept listening at home, and who did not."""
+    return _report_page("listening", "editor/training_listening.html")
+
+
+@bp.get("/training/questions")
+@trainers_only
+def training_questions():
+    """Quiz answers per question, most often wrong first, with the passage it comes from: what to teach again."""
+    return _report_page("questions", "editor/training_questions.html")
+
+
+@bp.get("/training/export/<report>.xlsx")
+@trainers_only
+def training_xlsx(report: str):
+    """A report page's tables as an Excel workbook, one sheet per table."""
+    if report not in REPORTS:
+        abort(404)
+    period, filters = _period(), _filters(report)
+    found = learning_catalog()
+    with learning_db() as db:
+        tables = _report_tables(report, db, found, period, filters)
+    return export.download(export.workbook(tables, _base_url()), export.XLSX_TYPE,
+                           _file_name(REPORTS[report], period, filters, "xlsx"))
+
+
+@bp.get("/training/export/<table>.csv")
+@trainers_only
+def training_csv(table: str):
+    """One table of a report page as CSV for Excel."""
+    if table not in CSV_TABLES:
+        abort(404)
+    report = CSV_TABLES[table]
+    period, filters = _period(), _filters(report)
+    found = learning_catalog()
+    with learning_db() as db:
+        chosen = next(t for t in _report_tables(report, db, found, period, filters) if t.id == table)
+    return export.download(export.csv_text(chosen), "text/csv", _file_name(chosen.title, period, filters, "csv"))
+
+
+def _file_name(title: str, period: Period, filters: Filters, suffix: str) -> str:
+    """E.g. 培训记录-完成名单-城关街道-2027-01-11至2027-01-17.xlsx."""
+    parts = ["培训记录", title, *(part for part in (filters.town, filters.community) if part), period.span]
+    return "-".join(parts).translate(str.maketrans({char: "_" for char in '/\\:*?"<>|'})) + f".{suffix}"
+
+
+# -- learners -----------------------------------------------------------------------------------------------------
+
+@bp.get("/training/learners")
+@trainers_only
+def training_learners():
+    """Every learner, filtered by 乡镇/街道, 社区 and name, with a form to add one who has no phone."""
+    return _learners_page()
+
+
+def _learners_page(form: dict | None = None, error: str | None = None, status: int = 200):
+    filters, query = _filters(), request.args.get("q", "").strip()
+    found = learning_catalog()
+    with learning_db() as db:
+        people = [person for person in list_learners(db, filters.town, filters.community)
+                  if not query or query in person.name]
+        done = queries.completed_counts(db)
+        choices = _choices(db, found, filters)
+    return render_template("editor/training_learners.html", learners=people, done=done, filters=filters, q=query,
+                           form=form or {}, error=error, local_time=local_time, **choices), status
+
+
+@bp.post("/training/learners")
+@trainers_only
+def training_add_learner():
+    """Add a learner by name, 乡镇/街道, 社区 and PIN, for someone who cannot sign up on a phone of their own."""
+    form = {field: request.form.get(field, "") for field in ("name", "town", "community", "pin")}
+    try:
+        name, town, community = (learner_records.clean(form[field], field) for field in ("name", "town", "community"))
+        pin = learner_records.clean_pin(form["pin"])
+    except LearnerError as exc:
+        return _learners_page(form, str(exc), 400)
+    with learning_db() as db:
+        if queries.find_learner(db, name, town, community) is None:
+            try:
+                learner, _ = learner_records.sign_in(db, name, town, community, pin, now())
+            except SignInError:  # signed up on a phone this very moment
+                learner = None
+        else:
+            learner = None
+    if learner is None:
+        return _learners_page(form, f"已经有这位学员了：{name}（{town} {community}）。在下面的名单里点开，可以重置 PIN "
+                                    "或打印学习卡。", 400)
+    flash(f"已添加学员「{learner.name}」（{learner.town} {learner.community}）。现在可以打印学习卡。", "ok")
+    return redirect(url_for("editor.training_learner", learner_id=learner.id))
+
+
+def _learner_or_404(db: LearningDB, learner_id: str):
+    learner = learner_records.get(db, learner_id)
+    if learner is None:
+        abort(404, description=NO_LEARNER)
+    return learner
+
+
+@bp.get("/training/learners/<learner_id>")
+@trainers_only
+def training_learner(learner_id: str):
+    """One learner: progress in every course, certificates of those completed, new PIN, new card, remove."""
+    found = learning_catalog()
+    with learning_db() as db:
+        learner = _learner_or_404(db, learner_id)
+        records = load_records(db, learner.id)
+        seconds = queries.course_seconds(db, learner.id)
+    courses = []
+    for plan in found.courses.values():
+        progress = course_progress(plan, records)
+        courses.append({"id": plan.id, "title": plan.title, "heard": progress["heard"], "total": progress["total"],
+                        "percent": round(100 * progress["heard"] / progress["total"]) if progress["total"] else 0,
+                        "completed": local_time(records.completed.get(plan.id)),
+                        "hours": round(seconds.get((learner.id, plan.id), 0.0) / 3600, 2)})
+    for course, at in records.completed.items():  # completed once, the course since taken off the hub
+        if course not in found.courses:
+            courses.append({"id": course, "title": course_title(found, course), "heard": 0, "total": 0, "percent": 100,
+                            "completed": local_time(at), "hours": round(seconds.get((learner.id, course), 0.0) / 3600, 2)})
+    return render_template("editor/training_learner.html", learner=learner, courses=courses,
+                           created=local_time(learner.created), listened=round(learner.listened / 3600, 2))
+
+
+@bp.post("/training/learners/<learner_id>/pin")
+@trainers_only
+def training_set_pin(learner_id: str):
+    """A new PIN for a learner who forgot theirs; it also lifts a lock-out and signs their phones out."""
+    with learning_db() as db:
+        learner = _learner_or_404(db, learner_id)
+        try:
+            learner_records.set_pin(db, learner.id, request.form.get("pin", ""))
+        except LearnerError as exc:
+            flash(f"没有改 PIN：{exc}", "error")
+        else:
+            flash(f"已为「{learner.name}」设置新的 PIN。已登录的手机要用新 PIN（或学习卡）重新登录。", "ok")
+    return redirect(url_for("editor.training_learner", learner_id=learner.id))
+
+
+@bp.post("/training/learners/<learner_id>/card")
+@trainers_only
+def training_new_card(learner_id: str):
+    """重新发卡: a new card for a lost one; the old card stops working and phones signed in with it are signed out."""
+    with learning_db() as db:
+        learner = _learner_or_404(db, learner_id)
+        new_card(db, learner.id)
+    flash(f"已为「{learner.name}」重新发卡：旧卡从现在起不能再登录。请打印下面这张新卡。", "ok")
+    return redirect(url_for("editor.training_cards", learner=learner.id))
+
+
+@bp.get("/training/learners/<learner_id>/remove")
+@trainers_only
+def training_remove_confirm(learner_id: str):
+    """The confirmation step before a learner and every record of theirs are deleted."""
+    with learning_db() as db:
+        learner = _learner_or_404(db, learner_id)
+        counts = queries.record_counts(db, learner.id)
+    return render_template("editor/training_remove.html", learner=learner, counts=counts)
+
+
+@bp.post("/training/learners/<learner_id>/remove")
+@trainers_only
+def training_remove(learner_id: str):
+    """Delete a learner with everything they heard, answered and completed (only from the confirmation page)."""
+    if request.form.get("confirm") != learner_id:
+        abort(400, description="删除学员要先在确认页上确认。")
+    with learning_db() as db:
+        learner = _learner_or_404(db, learner_id)
+        learner_records.remove(db, learner.id)
+    flash(f"已删除学员「{learner.name}」（{learner.town} {learner.community}）和全部学习记录。", "ok")
+    return redirect(url_for("editor.training_learners"))
+
+
+# -- cards and certificates ---------------------------------------------------------------------------------------
+
+@bp.get("/training/cards")
+@trainers_only
+def training_cards():
+    """Printable QR cards, ten to an A4 page (bank-card size): the chosen learners (?learner=…), else those of the filters."""
+    chosen = list(dict.fromkeys(request.args.getlist("learner")))
+    filters, query = _filters(), request.args.get("q", "").strip()
+    with learning_db() as db:
+        if chosen:
+            people = [person for person in (learner_records.get(db, i) for i in chosen) if person is not None]
+        elif request.args.get("selected"):  # the list's 打印选中的 with nothing ticked
+            people = []
+        else:
+            people = [person for person in list_learners(db, filters.town, filters.community)
+                      if not query or query in person.name]
+    base = _base_url()  # the address phones reach this hub at, as the kiosk's own QR codes hold it
+    cards = [{"learner": person, "qr": _card_qr(base + card_path(person.card))} for person in people]
+    return render_template("editor/cards.html", cards=cards, hub=hub_name(), base=base)
+
+
+def _card_qr(link: str) -> Markup:
+    """The card's QR code as inline SVG without a fixed size: the print CSS sizes it."""
+    return Markup(segno.make(link, error="m").svg_inline(scale=1, border=2, omitsize=True, dark="#000"))
+
+
+@bp.get("/training/certificate/<learner_id>/<course_id>")
+@trainers_only
+def training_certificate(learner_id: str, course_id: str):
+    """A printable completion certificate; refused, with how far the learner got, until the course is completed."""
+    found = learning_catalog()
+    with learning_db() as db:
+        learner = _learner_or_404(db, learner_id)
+        records = load_records(db, learner.id)
+        seconds = queries.course_seconds(db, learner.id).get((learner.id, course_id), 0.0)
+    plan = found.courses.get(course_id)
+    completed = records.completed.get(course_id)
+    if plan is None and completed is None:
+        abort(404, description="没有这门课。")
+    if completed is None:
+        progress = course_progress(plan, records)
+        answered = sum(unit["quiz"]["answered"] for unit in progress["units"])
+        questions = sum(unit["quiz"]["total"] for unit in progress["units"])
+        return render_template(
+            "editor/training_message.html", title="还不能出证书", status=409,
+            message=f"{learner.name} 还没有学完「{plan.title}」，学完才能打印结业证书。",
+            detail=f"已听 {progress['heard']} / {progress['total']} 句，自测题已答 {answered} / {questions} 道。"
+                   "每个单元听完九成、答完该单元的自测题，这门课就算学完。",
+            back=url_for("editor.training_learner", learner_id=learner.id)), 409
+    return render_template("editor/certificate.html", learner=learner, course=course_title(found, course_id),
+                           units=len(plan.units) if plan else None, completed=local_time(completed),
+                           listening=duration_words(seconds), hub=hub_name())
+
+
+def duration_words(seconds: float) -> str:
+    """A listening time as said aloud: 1 小时 25 分钟, 40 分钟, 不到 1 分钟."""
+    minutes = round(seconds / 60)
+    if minutes < 1:
+        return "不到 1 分钟"
+    whole_hours, rest = divmod(minutes, 60)
+    if not whole_hours:
+        return f"{rest} 分钟"
+    return f"{whole_hours} 小时" + (f" {rest} 分钟" if rest else "")
