@@ -26,11 +26,18 @@ def segment_key(spoken: str, settings: EngineSettings) -> str:
     return hashlib.sha1(material.encode("utf-8")).hexdigest()
 
 
+WHOLE_KEYS_REMEMBERED = 200_000  # about 30 MB: more sentences than the whole law library has
+
+
 class AudioCache:
     """MP3 files sharded by key prefix; written atomically, verified on read, never served broken."""
 
     def __init__(self, root: Path):
         self.root = root
+        # Keys whose files this process has walked frame by frame: a content-addressed file that was whole once
+        # stays whole, and walking it again on every request was a fifth of the cost of serving it. A new process
+        # (after a power cut, say) checks every file once before it serves it.
+        self._whole: dict[str, tuple[int, float]] = {}  # key -> (size, seconds); another size is walked again
 
     def path(self, key: str) -> Path:
         """Where a key lives; refuses anything that is not a key (which also closes path traversal)."""
@@ -53,6 +60,9 @@ class AudioCache:
             data = path.read_bytes()
         except OSError:
             return None
+        size, duration = self._whole.get(key, (-1, None))
+        if size == len(data):
+            return data, duration
         duration = mp3_duration(data)
         if duration is None:
             try:
@@ -60,6 +70,9 @@ class AudioCache:
             except OSError:
                 pass  # a read-only disk: the broken file stays, and is still never served
             return None
+        if len(self._whole) >= WHOLE_KEYS_REMEMBERED:
+            self._whole.clear()
+        self._whole[key] = (len(data), duration)
         return data, duration
 
     def write(self, key: str, data: bytes) -> None:
