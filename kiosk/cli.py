@@ -324,6 +324,50 @@ def course_show(settings: Settings, course_id: str) -> None:
             click.echo(f"   · {part.doc.title}" + (f" — {part.item.heading}" if part.item.heading else ""))
 
 
+@course.command("prepare")
+@click.argument("course_id")
+@click.pass_obj
+def course_prepare(settings: Settings, course_id: str) -> None:
+    """Voice a course now, with every core: its texts, its questions and the quiz prompts, so that fifty phones
+    starting it together at a training session are answered from the cache."""
+    from indexer.speech.narration import render
+    from indexer.speech.synthesis import SynthesisPool
+
+    from .courses import find_course
+    from .services import SpeechService
+    from .training import PROMPTS, SpokenQuestion
+
+    data = data_dir(settings)
+    speech = SpeechService(data, settings)
+    if speech.choice is None:
+        raise click.ClickException(f"没有语音：{speech.problem}")
+    with Store(data.database) as store:
+        view = find_course(store, list(settings.content), course_id)
+        if view is None:
+            raise click.ClickException(f"没有课程「{course_id}」；kiosk course list 列出全部课程")
+        wanted = {}
+        for unit in view.units:
+            for part in unit.parts:
+                passages = {p.id for p in part.passages}
+                wanted.update((line.key, line.spoken) for line in speech.lines(part.doc, store)
+                              if line.passage in passages)
+        texts = [text for q in view.questions for text in SpokenQuestion.of(q).texts()] + list(PROMPTS.values())
+        wanted.update((line.key, line.spoken) for text in texts for line in speech.say(text, store))
+    jobs = [(key, spoken) for key, spoken in wanted.items() if not speech.cache.has(key)]
+    click.echo(f"{view.course.title}：{len(wanted)} 句，已有 {len(wanted) - len(jobs)} 句，要合成 {len(jobs)} 句")
+    if not jobs:
+        return
+    pool = SynthesisPool(speech.choice, speech.cache, workers=os.cpu_count() or 1)
+    try:
+        with progress_display(f"合成语音（{speech.engine_name}）") as update:
+            report = render(data, pool, jobs, progress=update)
+    finally:
+        pool.close()
+    click.echo(f"合成 {len(report.done)} 句，失败 {len(report.failed)} 句（{report.seconds:.0f} 秒）")
+    if report.failed:
+        sys.exit(1)
+
+
 @main.group()
 def quiz() -> None:
     """Spoken self-test questions."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from urllib.parse import quote
 
 from flask import Blueprint, abort, current_app, jsonify, render_template
@@ -42,24 +43,40 @@ def daily_question(questions: list[Question], day: dt.date | None = None) -> Que
     return ordered[(day or dt.date.today()).toordinal() % len(ordered)]
 
 
+@dataclass(frozen=True)
+class SpokenQuestion:
+    """What is said for a question: the question with its kind, each option, and the answer with its explanation."""
+
+    question: str
+    options: tuple[str, ...]
+    answer: str
+
+    @classmethod
+    def of(cls, question: Question) -> SpokenQuestion:
+        if question.kind == "truefalse":
+            said = "这句话是对的。" if question.answer == "对" else "这句话是错的。"
+        else:
+            said = f"正确答案是{'、'.join(question.answer)}。"
+        return cls(f"{KIND_LABELS[question.kind]}。{question.text}",
+                   tuple(f"{letter}，{text}" for letter, text in question.options), said + question.explanation)
+
+    def texts(self) -> list[str]:
+        return [self.question, *self.options, self.answer]
+
+
 def question_json(question: Question, store: Store) -> dict:
     """A question with its audio: the question, each option, and the answer with its explanation."""
     speech = services().speech
+    spoken = SpokenQuestion.of(question)
 
     def audio(text: str) -> list[str]:
         return [f"/audio/{line.key}.mp3" for line in speech.say(text, store)]
 
-    if question.kind == "truefalse":
-        said_answer = "这句话是对的。" if question.answer == "对" else "这句话是错的。"
-    else:
-        said_answer = f"正确答案是{'、'.join(question.answer)}。"
-    label = KIND_LABELS[question.kind]
-    return {"id": question.id, "kind": question.kind, "kind_label": label, "text": question.text,
-            "options": [{"letter": letter, "text": text, "audio": audio(f"{letter}，{text}")}
-                        for letter, text in question.options],
+    return {"id": question.id, "kind": question.kind, "kind_label": KIND_LABELS[question.kind], "text": question.text,
+            "options": [{"letter": letter, "text": text, "audio": audio(said)}
+                        for (letter, text), said in zip(question.options, spoken.options)],
             "answer": question.answer, "explanation": question.explanation,
-            "audio": {"question": audio(f"{label}。{question.text}"),
-                      "answer": audio(f"{said_answer}{question.explanation}")},
+            "audio": {"question": audio(spoken.question), "answer": audio(spoken.answer)},
             "source": _source_link(question, store)}
 
 

@@ -120,3 +120,36 @@ def test_a_course_s_sentences_are_its_parts_in_order_each_once(bundled):
     finally:
         store.close()
         speech.close()
+
+
+def test_course_prepare_voices_the_course_and_its_questions_once(tmp_path):
+    """What a trainer runs before a session: afterwards every sentence of the course is in the cache."""
+    from indexer.speech.audio_cache import AudioCache
+    from kiosk.config import Settings
+    from kiosk.courses import course_sentences, find_course
+    from kiosk.services import SpeechService
+
+    content = tmp_path / "content"
+    (content / "_courses").mkdir(parents=True)
+    (content / "_quiz").mkdir()
+    source = "有声物业/物业管理培训总纲/培训怎么考核.md"
+    (content / source).parent.mkdir(parents=True)
+    (content / source).write_text("---\ntitle: 考核\n---\n\n结业以后，每年还要参加复训。复训听新增的篇目。\n", encoding="utf-8")
+    (content / "_courses" / "短.yaml").write_text(f"title: 短课\nunits:\n  - title: 一\n    items:\n      - {source}\n",
+                                                  encoding="utf-8")
+    (content / "_quiz" / "题.md").write_text(
+        "---\ntitle: 题\nvolume: 物业管理培训总纲\n---\n\n## 结业以后还要复训。\n类型：判断\n答案：对\n解析：每年复训。\n"
+        f"出处：{source} | 每年还要参加复训\n", encoding="utf-8")
+    data = DataDir.create(tmp_path / "var")
+    assert build_index(data, [content]).ok
+    env = {"KIOSK_CONTENT": str(content), "KIOSK_ENGINE": "pyttsx3"}
+    runner = CliRunner()
+    first = runner.invoke(main, ["--data", str(data.root), "course", "prepare", "短"], env=env)
+    assert first.exit_code == 0, first.output
+    assert "要合成" in first.output and "失败 0 句" in first.output
+    speech = SpeechService(data, Settings(data=data.root, content=(content,), engine="pyttsx3"))
+    with Store(data.database) as store:
+        view = find_course(store, [content], "短")
+        assert all(AudioCache(data.audio).has(s.key) for s in course_sentences(view, speech, store))
+    again = runner.invoke(main, ["--data", str(data.root), "course", "prepare", "短"], env=env)
+    assert again.exit_code == 0 and "要合成 0 句" in again.output, again.output
