@@ -96,7 +96,7 @@ def sniff(data: bytes) -> str:
         try:
             with zipfile.ZipFile(io.BytesIO(data)) as archive:
                 return "docx" if "word/document.xml" in archive.namelist() else "zip"
-        except zipfile.BadZipFile:
+        except (zipfile.BadZipFile, NotImplementedError, ValueError):  # a damaged directory: "zip file version 6.4"
             return "zip"
     if data.startswith(MAGIC_OLE):
         return "doc"
