@@ -42,6 +42,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     _register_errors(app)
     from .security import init_app as init_security
     init_security(app)
+    from .audio import CachedAudio
+    app.wsgi_app = CachedAudio(app.wsgi_app, services)  # cached sentences skip Flask's dispatch
     return app
 
 

@@ -11,6 +11,7 @@ from flask import Blueprint, Response, abort, current_app, jsonify, request
 from indexer.errors import SearchError, SpeechError
 from indexer.speech.audio_cache import KEY
 
+from .audio import audio_response
 from .json_body import json_object
 from .limits import Limit, retry_after
 from .services import Preparing
@@ -18,7 +19,6 @@ from .shelves import shelves
 from .usage import Listen, Usage
 
 bp = Blueprint("api", __name__)
-AUDIO_MAX_AGE = 365 * 24 * 3600  # content-addressed: a key's sound never changes
 PREPARING_RETRY_SECONDS = 1
 USAGE_MAX_BYTES = 2048
 USAGE_MAX_NUMBER = 10**9  # no count, position or second of one page view comes near
@@ -85,12 +85,7 @@ def audio(key: str):
         return response
     if data is None:
         abort(404)
-    response = Response(data, mimetype="audio/mpeg")
-    response.cache_control.public = True
-    response.cache_control.max_age = AUDIO_MAX_AGE
-    response.cache_control.immutable = True
-    response.set_etag(key)
-    return response.make_conditional(request, accept_ranges=True, complete_length=len(data))
+    return audio_response(key, data, request.environ)
 
 
 @bp.get("/api/docs/<doc_id>/audio.mp3")

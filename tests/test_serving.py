@@ -98,3 +98,19 @@ def test_a_sentence_asked_for_again_while_it_is_prepared_records_its_duration_on
     asked = [speech._submit(key, "物业服务人应当按照约定提供服务。", priority=services.ON_DEMAND) for _ in range(20)]
     assert len({id(future) for future in asked}) == 1
     assert len(asked[0]._done_callbacks) == 1  # not one more per time a waiting listener asked
+
+
+def test_a_cached_sentence_is_answered_before_flask_with_caching_headers(app):
+    client = app.test_client()
+    url = first_segment(client)["url"]
+    deadline = time.monotonic() + 30
+    while (whole := client.get(url)).status_code != 200:
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
+    assert "immutable" in whole.headers["Cache-Control"] and whole.headers["Content-Security-Policy"]
+    etag = whole.headers["ETag"]
+    assert client.get(url, headers={"If-None-Match": etag}).status_code == 304
+    head = client.head(url)
+    assert head.status_code == 200 and head.data == b"" and int(head.headers["Content-Length"]) == len(whole.data)
+    part = client.get(url, headers={"Range": "bytes=0-99"})
+    assert part.status_code == 206 and part.data == whole.data[:100]
