@@ -12,8 +12,8 @@ from pathlib import Path
 from whoosh.index import FileIndex, LockError
 from whoosh.writing import CLEAR
 
+from indexer.atomic import write_atomic
 from indexer.content.documents import Document
-from indexer.content.importing import write_atomic
 from indexer.content.loader import ContentFile, discover, load_metadata, read_source
 from indexer.content.parse import document_id, parse_document
 from indexer.search.analysis import synonyms

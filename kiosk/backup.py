@@ -24,6 +24,7 @@ from datetime import datetime
 from importlib import metadata
 from pathlib import Path
 
+from indexer.atomic import fsync_folder
 from indexer.content.loader import CONTENT_SUFFIXES, METADATA_FILE
 from indexer.errors import KioskError
 from indexer.speech.engines import USER_PRONUNCIATIONS
@@ -106,7 +107,7 @@ def backup(data_root: Path, content_root: Path, target: Path | None = None, keep
     except BaseException:
         Path(temp).unlink(missing_ok=True)
         raise
-    _fsync_folder(folder)
+    fsync_folder(folder)
     pruned = prune(folder, keep, path) if keep else []
     return Made(path, len(files), path.stat().st_size, pruned)
 
@@ -204,18 +205,6 @@ def _kiosk_version() -> str:
         return metadata.version("suiting-kiosk")
     except metadata.PackageNotFoundError:
         return ""
-
-
-def _fsync_folder(folder: Path) -> None:
-    """Make the rename itself survive a power cut (not every filesystem can sync a folder)."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-    except OSError:
-        pass
 
 
 def _remove_stale_parts(folder: Path) -> None:

@@ -29,11 +29,11 @@ from indexer.store import Store
 from kiosk import create_app
 from kiosk.backup import MANIFEST, VERSION
 from kiosk.cli import main
-from kiosk.learning import learners
-from kiosk.learning.database import LearningDB
 from kiosk.config import Settings
 from kiosk.editor.accounts import Accounts
 from kiosk.editor.files import EditForm, file_hash
+from kiosk.learning import learners
+from kiosk.learning.database import LearningDB
 from kiosk.usage import Usage
 from tests.conftest import TEST_CONTENT
 

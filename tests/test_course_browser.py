@@ -13,8 +13,15 @@ from urllib.parse import unquote
 
 import pytest
 
-from tests.browser_fixtures import (CHROMIUM, CHROMIUM_ARGS, KIOSK_VIEWPORT, PHONE_VIEWPORT, SCREENSHOTS, build_bundled,
-                                    live_server)
+from tests.browser_fixtures import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    KIOSK_VIEWPORT,
+    PHONE_VIEWPORT,
+    SCREENSHOTS,
+    build_bundled,
+    live_server,
+)
 
 sync_api = pytest.importorskip("playwright.sync_api")
 expect = sync_api.expect

@@ -8,9 +8,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import os
 import re
-import tempfile
 import time
 import zipfile
 from collections.abc import Callable
@@ -19,6 +17,7 @@ from pathlib import Path
 
 import yaml
 
+from indexer.atomic import write_atomic
 from indexer.errors import ContentError, disk_problem
 
 from .loader import CONTENT_SUFFIXES, METADATA_FILE, decode, is_within
@@ -558,30 +557,6 @@ def merge_metadata(metadata: Path, root: Path, folder: str) -> int:
     merged["records"] = kept + added
     write_atomic(existing_path, json.dumps(merged, ensure_ascii=False, indent=1).encode("utf-8"))
     return len(added)
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Temp file in the same folder, fsync, then rename and fsync the folder: readers see the old file or the new
-    one, never half, and after a power cut the new one is there."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".part")
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
-    try:
-        folder = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(folder)
-        finally:
-            os.close(folder)
-    except OSError:
-        pass  # the new file is in place; a filesystem that cannot sync folders (FAT on a USB stick) says so here
 
 
 def _same_bytes(path: Path, data: bytes) -> bool:

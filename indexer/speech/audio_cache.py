@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
-import tempfile
 from pathlib import Path
 
+from indexer.atomic import write_atomic
 from indexer.errors import SpeechError, disk_problem
 from indexer.speech.engines.base import EngineSettings
 
@@ -78,19 +77,8 @@ class AudioCache:
     def write(self, key: str, data: bytes) -> None:
         """Temp file, fsync, then rename: a reader sees the whole file or none, and after a power cut the name
         never holds a file whose data did not reach the disk (read() verifies all the same)."""
-        path = self.path(key)
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, temp = tempfile.mkstemp(dir=path.parent, suffix=".part")
-            try:
-                with os.fdopen(fd, "wb") as out:
-                    out.write(data)
-                    out.flush()
-                    os.fsync(out.fileno())
-                os.replace(temp, path)
-            except BaseException:
-                Path(temp).unlink(missing_ok=True)
-                raise
+            write_atomic(self.path(key), data, sync_folder=False)
         except OSError as exc:
             raise SpeechError(f"无法写入音频缓存 {self.root}：{disk_problem(exc)}") from None
 

@@ -9,8 +9,9 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from indexer.atomic import write_atomic
 from indexer.content.documents import SHELF_STATUSES, Document
-from indexer.content.importing import compose_markdown, write_atomic
+from indexer.content.importing import compose_markdown
 from indexer.content.loader import CONTENT_SUFFIXES, decode, is_within
 from indexer.content.parse import FRONT_MATTER, SourceFile, parse_document, read_front_matter
 from indexer.errors import ContentError, disk_problem

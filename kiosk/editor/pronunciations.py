@@ -10,7 +10,7 @@ from pathlib import Path
 
 from pypinyin import Style, lazy_pinyin
 
-from indexer.content.importing import write_atomic
+from indexer.atomic import write_atomic
 from indexer.errors import KioskError
 from indexer.speech.engines import USER_PRONUNCIATIONS
 from indexer.speech.pronounce import DEFAULT_PRONUNCIATIONS, load_pronunciations
