@@ -4,13 +4,19 @@ visitor answers 每日一题 on the kiosk and the idle reset leaves it unanswere
 
 from __future__ import annotations
 
+import http.cookiejar
+import io
 import json
+import re
 import subprocess
 import time
+import urllib.parse
+import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import unquote
 
+import openpyxl
 import pytest
 
 from tests.browser_fixtures import (
@@ -29,6 +35,7 @@ pytestmark = [pytest.mark.browser,
               pytest.mark.skipif(not CHROMIUM.exists(), reason=f"Chromium not installed at {CHROMIUM}")]
 COURSE = "网格员入门"
 LEARNER = {"name": "测试网格员", "town": "城关街道", "community": "幸福社区", "pin": "2468"}
+TRAINER = ("刘老师", "trainer-password-1")
 # Hidden pages run no animation frames: every wait on a page that may be hidden polls on a timer instead.
 POLL = 200
 # Which Media Session actions the page handles, and a way to press them as the lock screen would.
@@ -154,6 +161,28 @@ def stored(data, name: str) -> dict:
                 "attempts": [tuple(r) for r in db.conn.execute(
                     "SELECT id, question, course, answer FROM attempts WHERE learner = ? ORDER BY at", (learner,))],
                 "reports": db.conn.execute("SELECT count(*) FROM reports WHERE learner = ?", (learner,)).fetchone()[0]}
+
+
+def trainer_export(server, data) -> tuple[list[tuple], list[tuple], str]:
+    """What a trainer sees, signed in over HTTP: the Excel export's listening and question rows, and the listening
+    page's text."""
+    from kiosk.editor.accounts import Accounts
+
+    with Accounts(data.root) as accounts:
+        if accounts.get(TRAINER[0]) is None:
+            accounts.add(*TRAINER, role="trainer")
+    browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+    form = browser.open(server.url + "/editor/signin").read().decode("utf-8")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form)[1]
+    fields = {"name": TRAINER[0], "password": TRAINER[1], "csrf_token": token}
+    browser.open(server.url + "/editor/signin", urllib.parse.urlencode(fields).encode())
+    book = openpyxl.load_workbook(io.BytesIO(browser.open(
+        server.url + "/editor/training/export/listening.xlsx?period=all").read()))
+    answers = openpyxl.load_workbook(io.BytesIO(browser.open(
+        server.url + "/editor/training/export/questions.xlsx?period=all").read()))
+    page = browser.open(server.url + "/editor/training/listening?period=all").read().decode("utf-8")
+    rows = lambda sheet: [tuple(c.value for c in row) for row in sheet.iter_rows(min_row=2)]  # noqa: E731
+    return rows(book["每位学员的收听"]), rows(answers["答题情况"]), page
 
 
 def learner_api(server) -> str | None:
@@ -331,6 +360,15 @@ def test_phone_learner_course_hidden_offline_quiz_and_sync(browser, data, tmp_pa
         first = next(body for url, body in posted if url == "attempts")
         again = page.request.post(server.url + "/api/learner/attempts", data=first, headers={"X-CSRF-Token": me["csrf"]})
         assert again.json()["duplicates"] == 1 and len(stored(data, LEARNER["name"])["attempts"]) == total
+
+        # The trainer's view and its Excel export show exactly that progress, once.
+        listening, questions, page_text = trainer_export(server, data)
+        mine = [row for row in listening if row[2] == LEARNER["name"]]
+        assert len(mine) == 1 and mine[0][:2] == (LEARNER["town"], LEARNER["community"]), listening
+        assert mine[0][4] == len(heard_keys) and mine[0][3] > 0  # sentences heard, hours
+        assert sum(row[2] for row in questions) == total  # every answer once, none twice
+        assert sum(row[3] for row in questions) == total - rights
+        assert page_text.count(LEARNER["name"]) == 1
 
         # 7. The hub's progress on the course page, the course list and the home page's downloads.
         page.reload()
