@@ -60,10 +60,8 @@ class Services:
         self.settings = settings
         try:
             self.data = DataDir.create(settings.data)
-            self.read_only: str | None = None
         except ConfigError as refused:  # a disk remounted read-only: serve what is there, say why nothing changes
-            self.data = DataDir.as_it_is(settings.data)
-            self.read_only = str(refused)
+            self.data = DataDir.as_it_is(settings.data)  # /healthz and kiosk doctor name the problem
             log.warning("%s；只提供已有的检索库和音频，编辑和合成新语音暂时不可用", refused)
         self._lock = threading.Lock()
         self._searcher: Searcher | None = None
