@@ -117,8 +117,7 @@ def _build_vectors(data: DataDir) -> None:
 def _build_audio(settings: Settings, data: DataDir) -> int:
     """Render every missing sentence with all cores; returns how many failed."""
     from indexer.speech.audio_cache import AudioCache
-    from indexer.speech.narration import missing_audio, render
-    from indexer.speech.synthesis import SynthesisPool
+    from indexer.speech.narration import missing_audio
 
     try:
         name, note = resolve(settings.engine)
@@ -132,16 +131,24 @@ def _build_audio(settings: Settings, data: DataDir) -> int:
     if not jobs:
         click.echo(f"语音（{name}）：全部已合成")
         return 0
-    pool = SynthesisPool(choice, AudioCache(data.audio), workers=os.cpu_count() or 1)
-    try:
-        with progress_display(f"合成语音（{name}）") as update:
-            report = render(data, pool, jobs, progress=update)
-    finally:
-        pool.close()
+    report = _render_with_every_core(data, choice, AudioCache(data.audio), jobs)
     click.echo(f"语音：合成 {len(report.done)} 句，失败 {len(report.failed)} 句（{report.seconds:.1f} 秒）")
     for key, reason in report.failed[:10]:
         click.echo(f"合成失败 {key[:10]}…：{reason}", err=True)
     return len(report.failed)
+
+
+def _render_with_every_core(data: DataDir, choice: EngineChoice, cache, jobs: list[tuple[str, str]]):
+    """Render (key, spoken) jobs with a speech worker per core and a progress display; the report of what failed."""
+    from indexer.speech.narration import render
+    from indexer.speech.synthesis import SynthesisPool
+
+    pool = SynthesisPool(choice, cache, workers=os.cpu_count() or 1)
+    try:
+        with progress_display(f"合成语音（{choice.name}）") as update:
+            return render(data, pool, jobs, progress=update)
+    finally:
+        pool.close()
 
 
 @main.command()
@@ -330,9 +337,6 @@ def course_show(settings: Settings, course_id: str) -> None:
 def course_prepare(settings: Settings, course_id: str) -> None:
     """Voice a course now, with every core: its texts, its questions and the quiz prompts, so that fifty phones
     starting it together at a training session are answered from the cache."""
-    from indexer.speech.narration import render
-    from indexer.speech.synthesis import SynthesisPool
-
     from .courses import find_course
     from .services import SpeechService
     from .training import PROMPTS, SpokenQuestion
@@ -357,12 +361,7 @@ def course_prepare(settings: Settings, course_id: str) -> None:
     click.echo(f"{view.course.title}：{len(wanted)} 句，已有 {len(wanted) - len(jobs)} 句，要合成 {len(jobs)} 句")
     if not jobs:
         return
-    pool = SynthesisPool(speech.choice, speech.cache, workers=os.cpu_count() or 1)
-    try:
-        with progress_display(f"合成语音（{speech.engine_name}）") as update:
-            report = render(data, pool, jobs, progress=update)
-    finally:
-        pool.close()
+    report = _render_with_every_core(data, speech.choice, speech.cache, jobs)
     click.echo(f"合成 {len(report.done)} 句，失败 {len(report.failed)} 句（{report.seconds:.0f} 秒）")
     if report.failed:
         sys.exit(1)
