@@ -8,10 +8,11 @@ from urllib.parse import quote
 
 from flask import Blueprint, abort, current_app, jsonify, render_template
 
-from indexer.content.quiz import Question, load_questions
+from indexer.content.quiz import Question
 from indexer.store import Store
 
 from .courses import CourseView, course_sentences, course_views, find_course
+from .learning.api import catalog  # questions kept in memory until a question file or its text changes
 from .pages import _base_url, _qr_svg  # the phone's address of a page, as the document pages' QR codes hold it
 
 bp = Blueprint("training", __name__)
@@ -28,7 +29,7 @@ def services():
 @bp.app_context_processor
 def training_helpers():
     """For the home page: whether there is a 每日一题 at all, asked only where a template calls it."""
-    return {"has_questions": lambda: bool(load_questions(roots())[0])}
+    return {"has_questions": lambda: bool(catalog().questions)}
 
 
 def roots() -> list:
@@ -134,8 +135,7 @@ def course(course_id: str):
 @bp.get("/api/questions/daily")
 def daily():
     """Today's question for walk-up visitors."""
-    questions, _ = load_questions(roots())
-    question = daily_question(questions)
+    question = daily_question(list(catalog().questions.values()))
     if question is None:
         abort(404)
     with services().store() as store:
@@ -145,8 +145,7 @@ def daily():
 @bp.get("/api/questions/<question_id>")
 def question(question_id: str):
     """One question with its audio."""
-    questions, _ = load_questions(roots())
-    found = next((q for q in questions if q.id == question_id), None)
+    found = catalog().questions.get(question_id)
     if found is None:
         abort(404)
     with services().store() as store:
