@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import csv
-import io
-from urllib.parse import quote
-
-from flask import Response, abort, render_template, request
+from flask import abort, render_template, request
 
 from ..usage import Usage, days_back, today
 from . import bp, services
+from .downloads import download, excel_csv
 from .pages import shelf_names
 
 PERIODS = {7: "最近 7 天", 30: "最近 30 天", 90: "最近 90 天", 365: "最近一年"}
@@ -72,14 +69,6 @@ def _passage_names(doc_id: str) -> dict[str, str]:
     return {p.id: " · ".join([*p.headings[-1:], p.article or _first_words(p.text)]) for p in doc.passages}
 
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _inert(cell):
-    """Text that Excel would run as a formula (a visitor's search for =HYPERLINK(…)) gets a leading ' and stays text."""
-    return "'" + cell if isinstance(cell, str) and cell.startswith(FORMULA_START) else cell
-
-
 def _first_words(text: str, chars: int = 24) -> str:
     return text if len(text) <= chars else text[:chars] + "…"
 
@@ -96,10 +85,7 @@ def stats_csv(table: str):
         titles = {entry.id: entry.title for entry in store.catalog()}
     finally:
         store.close()
-    out = io.StringIO()
-    out.write("\ufeff")  # Excel reads UTF-8 only with a byte-order mark
-    writer = csv.writer(out)
-    writer.writerow(header)
+    rows = []
     with Usage(services().data.root) as usage:
         for row in usage.rows(table, days_back(days)):
             row = list(row)
@@ -107,7 +93,5 @@ def stats_csv(table: str):
                 row.insert(3, titles.get(row[2], ""))
             elif table == "stops":
                 row.insert(2, titles.get(row[1], ""))
-            writer.writerow([_inert(cell) for cell in row])
-    filename = f"随听随学-{name}-{days_back(days)}至{today()}.csv"
-    return Response(out.getvalue(), mimetype="text/csv",
-                    headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}"})
+            rows.append(row)
+    return download(excel_csv(header, rows), "text/csv", f"随听随学-{name}-{days_back(days)}至{today()}.csv")

@@ -4,18 +4,15 @@ the Chinese intact, like the editor's statistics exports."""
 
 from __future__ import annotations
 
-import csv
 import io
 import unicodedata
-from urllib.parse import quote
 
-from flask import Response
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from ..stats import _inert
+from ..downloads import excel_csv
 from .tables import Table, cell_text
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -86,16 +83,6 @@ def display_width(text: str) -> int:
 def csv_text(table: Table) -> str:
     """A table as CSV with a byte-order mark (Excel reads UTF-8 only with one) and the page's own cell texts;
     cells Excel would run as formulas are made inert the way the statistics exports do it."""
-    out = io.StringIO()
-    out.write("\ufeff")
-    writer = csv.writer(out)
-    writer.writerow([column.title for column in table.columns])
-    for row in table.rows:
-        writer.writerow([_inert(cell_text(column.kind, value)) for column, value in zip(table.columns, row.values)])
-    return out.getvalue()
-
-
-def download(body: bytes | str, mimetype: str, filename: str) -> Response:
-    """A file to save, its Chinese name intact (RFC 5987, as the statistics exports send it)."""
-    return Response(body, mimetype=mimetype,
-                    headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}"})
+    return excel_csv([column.title for column in table.columns],
+                     ([cell_text(column.kind, value) for column, value in zip(table.columns, row.values)]
+                      for row in table.rows))

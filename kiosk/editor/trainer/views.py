@@ -21,6 +21,7 @@ from ...learning.progress import course_progress, load_records
 from ...pages import _base_url
 from .. import bp, services
 from ..auth import TRAINING_ENDPOINTS, trainers_only
+from ..downloads import download
 from . import export, queries
 from .periods import PERIODS, Period, period_from
 from .tables import (
@@ -156,7 +157,7 @@ def training_xlsx(report: str):
     found = learning_catalog()
     with learning_db() as db:
         tables = _report_tables(report, db, found, period, filters)
-    return export.download(export.workbook(tables, _base_url()), export.XLSX_TYPE,
+    return download(export.workbook(tables, _base_url()), export.XLSX_TYPE,
                            _file_name(REPORTS[report], period, filters, "xlsx"))
 
 
@@ -171,7 +172,7 @@ def training_csv(table: str):
     found = learning_catalog()
     with learning_db() as db:
         chosen = next(t for t in _report_tables(report, db, found, period, filters) if t.id == table)
-    return export.download(export.csv_text(chosen), "text/csv", _file_name(chosen.title, period, filters, "csv"))
+    return download(export.csv_text(chosen), "text/csv", _file_name(chosen.title, period, filters, "csv"))
 
 
 def _file_name(title: str, period: Period, filters: Filters, suffix: str) -> str:
