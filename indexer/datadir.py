@@ -51,3 +51,13 @@ class DataDir:
     @property
     def models(self) -> Path:
         return self.root / "models"
+
+    @property
+    def library(self) -> Path:
+        """A hub's copy of the centre's library (kiosk sync): objects, snapshots and the current one."""
+        return self.root / "library"
+
+    @property
+    def library_current(self) -> Path:
+        """The snapshot being served: a symlink switched atomically by kiosk sync; absent before the first sync."""
+        return self.library / "current"

@@ -39,6 +39,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .editor import init_app as init_editor
     init_editor(app)
     app.register_blueprint(offline.bp)
+    from .library.views import bp as library_bp
+    app.register_blueprint(library_bp)
+    app.before_request(services.follow_library)
     _register_errors(app)
     from .security import init_app as init_security
     init_security(app)

@@ -149,6 +149,7 @@ def health():
     """For the installer and monitoring: is there an index, how many texts, which voice, and what `kiosk doctor`
     would ask to fix among the essentials (checked at most once a minute)."""
     from .doctor import essentials
+    from .library.sync import last_sync
 
     svc = services()
     problems = [finding.line() for finding in essentials(svc.data) if not finding.ok]
@@ -165,5 +166,6 @@ def health():
     ok = searcher is not None and documents > 0
     body = dict(ok=ok, documents=documents, index=searcher is not None, engine=svc.speech.engine_name,
                 speech_note=svc.speech.note, search="hybrid" if searcher and not semantic_note else "lexical",
-                vectors=searcher.vector_count if searcher else 0, search_note=semantic_note, problems=problems)
+                vectors=searcher.vector_count if searcher else 0, search_note=semantic_note, problems=problems,
+                library=last_sync(svc.data))
     return jsonify(body), 200 if ok else 503

@@ -291,7 +291,7 @@ def _course_views(settings: Settings):
         raise click.ClickException("还没有建立检索库：请先运行 kiosk build")
     store = Store(data.database)
     try:
-        views, problems = course_views(store, list(settings.content))
+        views, problems = course_views(store, settings.roots())
     finally:
         store.close()
     for problem in problems + [p for view in views for p in view.problems]:
@@ -346,7 +346,7 @@ def course_prepare(settings: Settings, course_id: str) -> None:
     if speech.choice is None:
         raise click.ClickException(f"没有语音：{speech.problem}")
     with Store(data.database) as store:
-        view = find_course(store, list(settings.content), course_id)
+        view = find_course(store, settings.roots(), course_id)
         if view is None:
             raise click.ClickException(f"没有课程「{course_id}」；kiosk course list 列出全部课程")
         wanted = {}
@@ -385,7 +385,7 @@ def quiz_check(settings: Settings, paths: tuple[Path, ...]) -> None:
     valid = problems = 0
     for file in files:
         parsed = read_quiz(file)
-        check_sources(parsed, list(settings.content))
+        check_sources(parsed, settings.roots())
         for question in parsed.questions:
             if question.id in seen:
                 parsed.problems.append((question.line, f"与 {seen[question.id]} 的题目重复"))
@@ -535,7 +535,7 @@ def import_command(settings: Settings, source: Path, folder: str | None, no_buil
             def build_progress(done: int, total: int, name: str) -> None:
                 bar.length = total
                 bar.update(done - bar.pos)
-            built = build_index(data, list(settings.content), progress=build_progress)
+            built = build_index(data, settings.roots(), progress=build_progress)
         click.echo(f"检索库：新增 {len(built.added)}，更新 {len(built.updated)}，删除 {len(built.removed)}，"
                    f"未变 {built.unchanged}，跳过 {len(built.skipped)}（{built.seconds:.1f} 秒）；"
                    "语音在收听时合成，或运行 kiosk build 全部合成")
@@ -544,6 +544,38 @@ def import_command(settings: Settings, source: Path, folder: str | None, no_buil
         failed = failed or not built.ok
     if failed:
         sys.exit(1)
+
+
+@main.command("library-key")
+@click.pass_obj
+def library_key(settings: Settings) -> None:
+    """Print the centre's public key for hubs to check its library with (the key pair is made on first use)."""
+    from .library.keys import public_text, signing_key
+
+    click.echo(public_text(signing_key(data_dir(settings).root)))
+
+
+@main.command("sync")
+@click.argument("url")
+@click.option("--key", "public_key", required=True, envvar="KIOSK_LIBRARY_KEY",
+              help="中心的公钥（在中心运行 kiosk library-key 得到）；默认 KIOSK_LIBRARY_KEY")
+@click.option("--limit-rate", type=click.FloatRange(min=1), help="下载限速，KB/秒（白天同步时别占满网络）")
+@click.pass_obj
+def sync_command(settings: Settings, url: str, public_key: str, limit_rate: float | None) -> None:
+    """Bring this hub's copy of the centre's library up to date; exit code 1 with the reason if it did not."""
+    from .library.sync import sync
+
+    with progress_display("同步文库") as update:
+        report = sync(settings, url, public_key, rate_limit=limit_rate * 1024 if limit_rate else None,
+                      progress=update)
+    for note in report.notes:
+        click.echo(f"注意：{note}", err=True)
+    index = report.index
+    state = "已切换" if report.switched else "已是最新"
+    click.echo(f"文库 {report.serial}（{state}）：下载 {report.files} 个文件，"
+               f"{report.bytes / 1024 / 1024:.1f} MB（语音 {report.audio} 句，向量 {report.vectors} 段）；"
+               f"检索库新增 {len(index.added)}、更新 {len(index.updated)}、删除 {len(index.removed)}；"
+               f"文库仍缺语音 {report.audio_missing} 句（{report.seconds:.1f} 秒）")
 
 
 @main.command("backup")

@@ -6,6 +6,7 @@ import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from indexer.datadir import DataDir
 from indexer.errors import ConfigError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -25,6 +26,7 @@ class Settings:
     idle_minutes: float = 3.0
     listening_idle_minutes: float = 30.0  # while reading aloud: a visitor who walked away is not listening for ever
     speech_workers: int = 0  # speech processes of a serving kiosk; 0 is one per core but one
+    render: bool = True  # False: play only audio already in the cache (a hub that gets it from the centre)
     wifi_ssid: str = ""
     wifi_password: str = ""
     public_url: str = ""
@@ -34,6 +36,12 @@ class Settings:
         """A copy with the non-None values replaced, validated again."""
         changes = {k: v for k, v in changes.items() if v is not None}
         return replace(self, **changes).validated()
+
+    def roots(self) -> list[Path]:
+        """The content roots served: this kiosk's own, then the library synced from the centre (kiosk sync),
+        which never shadows a text of the kiosk's own at the same path."""
+        library = DataDir(self.data.expanduser().resolve()).library_current
+        return [*self.content, library] if library.is_dir() else list(self.content)
 
     def validated(self) -> Settings:
         """Fail fast on a value the kiosk cannot use, naming the setting."""
@@ -77,6 +85,7 @@ def from_environment(environ: os._Environ | dict = os.environ) -> Settings:
         idle_minutes=number("KIOSK_IDLE_MINUTES", 3.0),
         listening_idle_minutes=number("KIOSK_LISTENING_IDLE_MINUTES", 30.0),
         speech_workers=whole("KIOSK_SPEECH_WORKERS", 0),
+        render=environ.get("KIOSK_RENDER", "1").lower() not in ("0", "false", "no", "off"),
         wifi_ssid=environ.get("KIOSK_WIFI_SSID", ""),
         wifi_password=environ.get("KIOSK_WIFI_PASSWORD", ""),
         public_url=environ.get("KIOSK_PUBLIC_URL", ""),

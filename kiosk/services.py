@@ -7,6 +7,7 @@ import itertools
 import logging
 import os
 import threading
+import time
 from collections import OrderedDict
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -38,6 +39,8 @@ ON_DEMAND, DOWNLOAD = -2e12, -1e12
 PUBLISH, BACKGROUND = 1e12, 1e13
 BACKGROUND_BATCH = 50
 NARRATED_DOCUMENTS = 256  # sentence lists kept in memory, most recently opened first
+NOT_RENDERING = "本站设置为不合成语音（KIOSK_RENDER=0），只播放中心已合成的句子"
+LIBRARY_CHECK_SECONDS = 2.0
 
 
 def default_workers() -> int:
@@ -66,6 +69,33 @@ class Services:
         self._lock = threading.Lock()
         self._searcher: Searcher | None = None
         self.speech = SpeechService(self.data, settings)
+        self._library_checked = time.monotonic()
+        try:
+            self._library_seen = os.readlink(self.data.library_current)
+        except OSError:
+            self._library_seen = None
+
+    def follow_library(self) -> None:
+        """After kiosk sync (another process) switched the synced library, speak with its pronunciations: the
+        centre's audio keys include them. A stat every two seconds at most."""
+        now = time.monotonic()
+        if now - self._library_checked < LIBRARY_CHECK_SECONDS:
+            return
+        self._library_checked = now
+        try:
+            switched = os.readlink(self.data.library_current)
+        except OSError:
+            switched = None
+        if switched != self._library_seen:
+            if self._library_seen is not None or switched is not None:
+                self.reload_speech()
+            self._library_seen = switched
+
+    def reload_speech(self) -> None:
+        """A new speech service so new pronunciations apply at once; the old one's workers are stopped."""
+        old = self.speech
+        self.speech = SpeechService(self.data, self.settings)
+        old.close()
 
     def store(self) -> Store:
         """A connection for one request (SQLite connections are cheap and not shared)."""
@@ -101,6 +131,7 @@ class SpeechService:
         self.data = data
         self.cache = AudioCache(data.audio)
         self.workers = settings.speech_workers or default_workers()
+        self.renders = settings.render
         self._pool: SynthesisPool | None = None
         self._narrated: OrderedDict[tuple[str, bytes], list[Line]] = OrderedDict()
         self._lock = threading.Lock()
@@ -127,6 +158,8 @@ class SpeechService:
     def pool(self) -> SynthesisPool:
         if self.choice is None:
             raise SpeechError(self.problem or "语音不可用")
+        if not self.renders:
+            raise SpeechError(NOT_RENDERING)
         with self._lock:
             if self._pool is None:
                 self._pool = SynthesisPool(self.choice, self.cache, workers=self.workers, niceness=WORKER_NICENESS)
@@ -134,7 +167,7 @@ class SpeechService:
 
     def warm_up(self) -> None:
         """Start the speech workers in the background so the first listener does not wait for them."""
-        if self.choice is not None:
+        if self.choice is not None and self.renders:
             threading.Thread(target=self.pool, daemon=True, name="kiosk-speech-warm-up").start()
 
     def lines(self, doc: Document, store: Store) -> list[Line]:
@@ -167,7 +200,7 @@ class SpeechService:
 
     def prefetch(self, lines: list[Line], from_passage: str | None) -> None:
         """Queue the sentences from the listener's starting point onward, nearest first."""
-        if self.choice is None or not lines:
+        if self.choice is None or not self.renders or not lines:
             return
         start = next((i for i, line in enumerate(lines) if line.passage == from_passage), 0)
         generation = next(self._generation)
@@ -201,7 +234,7 @@ class SpeechService:
             return data  # the common case touches no database
         with Store(self.data.database) as store:
             spoken = store.spoken_text(key)
-        if spoken is None:
+        if spoken is None or not self.renders:
             return None
         try:
             self._submit(key, spoken, priority=ON_DEMAND).result(timeout=AUDIO_WAIT)
@@ -225,7 +258,7 @@ class SpeechService:
     def render_missing_in_background(self) -> threading.Thread | None:
         """Render every sentence still missing, after all listeners' and editors' work, logging progress; this is
         how a first run serves at once and fills its audio cache while it serves."""
-        if self.settings is None:
+        if self.settings is None or not self.renders:
             return None
         thread = threading.Thread(target=self._render_missing, daemon=True, name="kiosk-speech-background")
         thread.start()

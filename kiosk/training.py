@@ -33,7 +33,7 @@ def training_helpers():
 
 
 def roots() -> list:
-    return list(current_app.config["SETTINGS"].content)
+    return current_app.config["SETTINGS"].roots()
 
 
 def daily_question(questions: list[Question], day: dt.date | None = None) -> Question | None:

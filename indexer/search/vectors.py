@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import io
 import logging
 import os
 import re
 import threading
 import time
+import zipfile
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -69,6 +71,38 @@ def quantize(vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     peak = np.abs(vectors).max(axis=1)
     scales = np.where(peak > 0, peak / 127.0, 1.0).astype(np.float32)
     return np.clip(np.rint(vectors / scales[:, None]), -127, 127).astype(np.int8), scales
+
+
+def pack(model_id: str, keys: list[bytes], matrix: np.ndarray, scales: np.ndarray) -> bytes:
+    """The .npz bytes of a part; the same vectors always give the same bytes (a fixed date in the zip), so a
+    library snapshot can name them by their hash."""
+    raw_keys = np.frombuffer(b"".join(keys), dtype=np.uint8).reshape(len(keys), KEY_BYTES)
+    arrays = {"model": np.array(model_id), "keys": raw_keys, "vectors": matrix, "scales": scales}
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_STORED) as archive:
+        for name, array in arrays.items():
+            with archive.open(zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0)), "w") as member:
+                np.lib.format.write_array(member, array, allow_pickle=False)
+    return out.getvalue()
+
+
+def unpack(source, model_id: str) -> tuple[list[bytes], np.ndarray, np.ndarray]:
+    """(keys, int8 rows, scales) of a part (a path or file object); ValueError unless whole and of this model."""
+    try:
+        with np.load(source, allow_pickle=False) as part:
+            model = str(part["model"])
+            raw_keys, matrix, scales = part["keys"], part["vectors"], part["scales"]
+    except (OSError, KeyError, zipfile.BadZipFile, EOFError) as exc:
+        if isinstance(exc, FileNotFoundError):
+            raise
+        raise ValueError(f"not a vector part ({exc})") from None
+    if model != model_id:
+        raise ValueError(f"vectors of another model ({model})")
+    if (raw_keys.dtype != np.uint8 or raw_keys.ndim != 2 or raw_keys.shape[1] != KEY_BYTES
+            or matrix.dtype != np.int8 or matrix.shape != (len(raw_keys), DIM)
+            or scales.dtype != np.float32 or scales.shape != (len(raw_keys),)):
+        raise ValueError("wrong shapes")
+    return [bytes(k) for k in raw_keys], matrix, scales
 
 
 @dataclass
@@ -153,16 +187,10 @@ class VectorStore:
         return VectorSet(keys, matrix, scale, generation, dropped)
 
     def _read(self, path: Path) -> tuple[list[bytes], np.ndarray, np.ndarray]:
-        with np.load(path, allow_pickle=False) as part:
-            model = str(part["model"])
-            raw_keys, matrix, scales = part["keys"], part["vectors"], part["scales"]
-        if model != self.model_id:
-            raise ValueError(f"{path.name}: vectors of another model ({model})")
-        if (raw_keys.dtype != np.uint8 or raw_keys.ndim != 2 or raw_keys.shape[1] != KEY_BYTES
-                or matrix.dtype != np.int8 or matrix.shape != (len(raw_keys), DIM)
-                or scales.dtype != np.float32 or scales.shape != (len(raw_keys),)):
-            raise ValueError(f"{path.name}: wrong shapes")
-        return [bytes(k) for k in raw_keys], matrix, scales
+        try:
+            return unpack(path, self.model_id)
+        except ValueError as exc:
+            raise ValueError(f"{path.name}: {exc}") from None
 
     def write_part(self, keys: list[bytes], vectors: np.ndarray) -> Path:
         """Quantize and store vectors as a new part, atomically."""
@@ -174,13 +202,19 @@ class VectorStore:
         self.folder.mkdir(parents=True, exist_ok=True)
         target = self.folder / f"part-{number:06d}.npz"
         temporary = target.with_name(target.name + ".part")
-        raw_keys = np.frombuffer(b"".join(keys), dtype=np.uint8).reshape(len(keys), KEY_BYTES)
         with open(temporary, "wb") as handle:
-            np.savez(handle, model=np.array(self.model_id), keys=raw_keys, vectors=matrix, scales=scales)
+            handle.write(pack(self.model_id, keys, matrix, scales))
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(temporary, target)
         return target
+
+    def add_packed(self, data: bytes) -> int:
+        """Store vectors made elsewhere (a synced library's) as a new part, after checking them; returns how many."""
+        keys, matrix, scales = unpack(io.BytesIO(data), self.model_id)
+        numbers = [int(PART_NAME.match(p.name).group(1)) for p in self.parts()]
+        self._write(max(numbers, default=0) + 1, keys, matrix, scales)
+        return len(keys)
 
     def compact(self, wanted: set[bytes]) -> int:
         """Merge all parts into one holding only the wanted keys; returns how many vectors were dropped."""

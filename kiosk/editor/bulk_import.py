@@ -80,7 +80,7 @@ class Importer:
             job.failures = [f"{name}：{reason}" for name, reason in copied.failed]
             job.step("indexing", 0, 0, "")
             with publish_lock:
-                built = build_index(kiosk.data, list(kiosk.settings.content),
+                built = build_index(kiosk.data, kiosk.settings.roots(),
                                     progress=lambda done, total, name: job.step("indexing", done, total, name))
             job.failures += [f"{name}：{reason}" for name, reason in built.skipped]
             self.vectors.follow()

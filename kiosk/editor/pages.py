@@ -17,7 +17,7 @@ from . import bp, parts, services
 from . import pronunciations as dictionary
 from .files import EditForm, Trash, path_in, read_text, safe_source, source_for, write_text
 from .history import History, changed_lines, diff_table
-from .publish import Published, audio_progress, publish, publish_lock, reload_speech, revoice
+from .publish import Published, audio_progress, publish, publish_lock, revoice
 
 PAGE_SIZE = 100
 STATUS_CLASS = {"现行": "valid", "已修订": "revised", "已废止": "repealed"}
@@ -406,7 +406,7 @@ def change_pronunciation():
         return render_template("editor/pronunciations.html", entries=dictionary.entries(_data_root()),
                                bundled=[], bundled_total=0, query="", error=str(exc), term=term,
                                pinyin=request.form.get("pinyin", "")), 400
-    reload_speech(services())
+    services().reload_speech()
     documents, queued = revoice(services(), term)
     if queued:
         flash(message + f"正在为 {documents} 篇含「{term}」的文章重新合成 {queued} 句语音；试听马上用新读音。", "ok")

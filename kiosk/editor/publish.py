@@ -41,7 +41,7 @@ def publish(services: Services, vectors: VectorFollower) -> Published:
     result = Published()
     with publish_lock:
         try:
-            result.report = build_index(services.data, list(services.settings.content))
+            result.report = build_index(services.data, services.settings.roots())
         except KioskError as exc:
             result.problems.append(f"发布没有完成：{exc}")
             return result
@@ -141,10 +141,3 @@ def audio_progress(speech: SpeechService, store: Store, doc_ids: list[str]) -> d
         if lines:
             result[doc_id] = (sum(1 for line in lines if speech.cache.has(line.key)), len(lines))
     return result
-
-
-def reload_speech(services: Services) -> None:
-    """Start a new speech service so new pronunciations apply at once; the old one's workers are stopped."""
-    old = services.speech
-    services.speech = SpeechService(services.data, services.settings)
-    old.close()

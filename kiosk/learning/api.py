@@ -69,7 +69,7 @@ def catalog() -> Catalog:
     """The courses and questions as they are now (kept in memory until one changes)."""
     with services().store() as store:
         return current_app.extensions["learning"].get(store, services().speech,
-                                                      list(current_app.config["SETTINGS"].content))
+                                                      current_app.config["SETTINGS"].roots())
 
 
 def json_body(limit: int) -> dict:

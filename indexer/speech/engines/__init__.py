@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from indexer.datadir import DataDir
 from indexer.errors import ConfigError, SpeechError
 from indexer.speech.pronounce import DEFAULT_PRONUNCIATIONS, load_pronunciations
 
@@ -12,6 +13,7 @@ from .base import Engine, EngineSettings
 
 ENGINE_NAMES = ("neural", "pyttsx3")
 USER_PRONUNCIATIONS = "pronunciations.tsv"  # in the data dir; editors' corrections override the bundled ones
+LIBRARY_PRONUNCIATIONS = "_pronunciations.tsv"  # in a synced library: the centre's editors' corrections
 
 
 @dataclass(frozen=True)
@@ -53,11 +55,13 @@ def resolve(requested: str) -> tuple[str, str | None]:
 
 
 def pronunciations_for(data_root: str) -> dict[str, tuple[str, ...]]:
-    """The bundled pronunciation dictionary overlaid with the data dir's editable one."""
+    """The bundled pronunciation dictionary overlaid with the centre's (from a synced library) and then with the
+    data dir's editable one: the same readings as the centre give the same audio keys, so its audio is used."""
     paths = [DEFAULT_PRONUNCIATIONS]
-    user = Path(data_root) / USER_PRONUNCIATIONS
-    if user.is_file():
-        paths.append(user)
+    centre = DataDir(Path(data_root)).library_current / LIBRARY_PRONUNCIATIONS
+    for overlay in (centre, Path(data_root) / USER_PRONUNCIATIONS):
+        if overlay.is_file():
+            paths.append(overlay)
     try:
         return load_pronunciations(*paths)
     except ValueError as exc:

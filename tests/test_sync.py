@@ -1,0 +1,274 @@
+"""Many hubs, one library: a centre and two hubs as real `kiosk serve` processes with their own data dirs on
+loopback, real espeak-ng audio at the centre, `kiosk sync` as the hub's timer runs it. What a hub must never do:
+render what the centre rendered, serve a file the centre did not sign, lose its own texts, or stop serving
+because a sync was refused or cut short."""
+
+from __future__ import annotations
+
+import http.server
+import json
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from nacl.signing import SigningKey
+
+from kiosk.config import BUNDLED_CONTENT
+from kiosk.library.keys import public_text
+from kiosk.library.manifest import ManifestError, parse, parse_audio_list
+from tests.test_faults import (  # noqa: F401 - the fixture stops every server a test started
+    Server,
+    audio_files,
+    built,
+    environment,
+    kiosk,
+    new_text,
+    no_process_outlives_its_test,
+    power_cut,
+    start,
+)
+
+CENTRE_TEXTS = ["有声党建/三会一课.md", "有声党建/党费怎么交.md"]
+NOTICE = "---\ntitle: 本社区停水通知\ncollection: 政策法规\n---\n\n本周六上午社区停水检修，请居民提前储水。\n"
+NOTICE_FILE = "社区通知/停水.md"
+OLD_TITLE = "三会一课是哪三会、哪一课"  # synced at the start of every test
+WAIT = 180
+
+
+@pytest.fixture
+def city(tmp_path):
+    """A centre with two voiced texts, its public key, and two hubs that have only their own notice."""
+    content, data = built(tmp_path / "centre", sources=CENTRE_TEXTS, audio=True)
+    embedded = kiosk(data, "build", "--content", str(content), "--no-audio")
+    assert embedded.returncode == 0 and "语义向量：新生成" in embedded.stdout, embedded.stdout
+    key = kiosk(data, "library-key")
+    assert key.returncode == 0 and len(key.stdout.strip()) == 44, key.stdout
+    centre = Server(data, content, env=environment(KIOSK_CONTENT=str(content)))
+    hubs = []
+    for name in ("hub-a", "hub-b"):
+        own = tmp_path / name / "content"
+        (own / NOTICE_FILE).parent.mkdir(parents=True)
+        (own / NOTICE_FILE).write_text(NOTICE, encoding="utf-8")
+        hubs.append(Hub(tmp_path / name / "var", own))
+    return centre, data, key.stdout.strip(), hubs
+
+
+class Hub:
+    """A community kiosk: its own content root, speech switched off, synced with `kiosk sync`."""
+
+    def __init__(self, data: Path, content: Path):
+        self.data, self.content = data, content
+        self.env = environment(KIOSK_CONTENT=str(content), KIOSK_RENDER="0")
+        self.server: Server | None = None
+
+    def sync(self, url: str, key: str, *more: str):
+        return kiosk(self.data, "sync", url, "--key", key, *more, env=self.env)
+
+    def serve(self) -> Server:
+        if self.server is None:
+            self.server = Server(self.data, self.content, env=self.env)
+        return self.server
+
+
+def published(centre: Server) -> dict:
+    envelope = centre.get("/library/manifest").json()
+    return json.loads(envelope["manifest"])
+
+
+def wait_until_voiced(centre: Server, title: str) -> dict:
+    """The centre's manifest once it lists the text and every sentence and passage has its MP3 and vector."""
+    deadline = time.monotonic() + WAIT
+    while True:
+        manifest = published(centre)
+        if not any(manifest["missing"].values()) and any(title in t["path"] for t in manifest["texts"]):
+            return manifest
+        assert time.monotonic() < deadline, f"the centre never voiced {title}: {manifest['missing']}"
+        time.sleep(0.5)
+
+
+def publish(centre: Server, title: str, body: str) -> None:
+    assert centre.sign_in().status == 200
+    saved = centre.form("/editor/save", new_text(title, body), timeout=120)
+    assert saved.status == 200, saved.text
+
+
+def plays_without_rendering(hub: Hub, title: str) -> None:
+    """The text is found and every sentence plays from the hub's cache; the cache is the same afterwards."""
+    server = hub.serve()
+    before = set(audio_files(hub.data))
+    assert title in server.search(title)
+    doc_id = server.doc_id(title)
+    segments = server.get(f"/api/docs/{doc_id}").json()["segments"]
+    assert segments
+    for segment in segments:
+        answer = server.get(segment["url"])
+        assert answer.status == 200 and answer.headers["Content-Type"] == "audio/mpeg", (segment, answer.text)
+        assert segment["duration"], "the centre's durations came with its audio"
+    assert set(audio_files(hub.data)) == before, "the hub rendered audio itself"
+
+
+def keeps_its_own_notice(hub: Hub) -> None:
+    assert (hub.content / NOTICE_FILE).read_text(encoding="utf-8") == NOTICE
+    assert "本社区停水通知" in hub.serve().search("停水")
+
+
+class Tamperer(http.server.ThreadingHTTPServer):
+    """A man in the middle between a hub and the centre (outside the project: simulated): passes everything on,
+    but changes one byte of every text, or one field of the manifest."""
+
+    def __init__(self, centre: Server, mode: str):
+        self.centre, self.mode = centre, mode
+        super().__init__(("127.0.0.1", 0), _TamperingHandler)
+        self.url = f"http://127.0.0.1:{self.server_address[1]}"
+        threading.Thread(target=self.serve_forever, daemon=True).start()
+
+
+class _TamperingHandler(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):  # noqa: N802 - the http.server interface
+        proxy: Tamperer = self.server
+        with urllib.request.urlopen(proxy.centre.url + self.path, timeout=30) as response:
+            body = response.read()
+        if self.path == "/library/manifest" and proxy.mode == "manifest":
+            envelope = json.loads(body)
+            envelope["manifest"] = envelope["manifest"].replace("物业管理篇", "物业管理篇X", 1)
+            body = json.dumps(envelope, ensure_ascii=False).encode("utf-8")
+        elif self.path.startswith("/library/objects/") and proxy.mode == "file" and "。".encode() in body:
+            body = body.replace("。".encode(), "！".encode(), 1)
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+def test_two_hubs_receive_what_the_centre_publishes_and_render_nothing(city):
+    centre, centre_data, key, hubs = city
+    publish(centre, "电梯应急维修", "小区电梯坏了，业主可以申请使用专项维修资金应急维修。\n\n维修完成后，费用要在小区公示。")
+    manifest = wait_until_voiced(centre, "电梯应急维修")
+    for hub in hubs:
+        result = hub.sync(centre.url, key)
+        assert result.returncode == 0, result.stdout
+        assert "已切换" in result.stdout and "文库仍缺语音 0 句" in result.stdout, result.stdout
+        plays_without_rendering(hub, "电梯应急维修")
+        plays_without_rendering(hub, OLD_TITLE)
+        keeps_its_own_notice(hub)
+        library = hub.serve().get("/healthz").json()["library"]
+        assert library["ok"] and library["serial"] == manifest["serial"] and library["files"] > 0, library
+    # The hubs hold the centre's audio byte for byte, under the same keys.
+    centre_audio = {key: path.read_bytes() for key, path in audio_files(centre_data).items()}
+    for hub in hubs:
+        assert {key: path.read_bytes() for key, path in audio_files(hub.data).items()} == centre_audio
+    again = hubs[0].sync(centre.url, key)
+    assert again.returncode == 0 and "已是最新" in again.stdout and "下载 0 个文件" in again.stdout, again.stdout
+
+
+def test_a_resync_after_one_edit_fetches_only_that_text_and_its_new_sentences(city):
+    centre, _, key, hubs = city
+    hub = hubs[0]
+    assert hub.sync(centre.url, key).returncode == 0
+    publish(centre, "楼道堆物", "楼道里不能堆放杂物，这是消防安全的要求。")
+    manifest = wait_until_voiced(centre, "楼道堆物")
+    new_audio = [v for d in manifest["documents"] if "楼道堆物" in d["source"] and d["audio"]
+                 for v in json.loads(centre.get(f"/library/objects/{d['audio']['sha256']}").body)]
+    result = hub.sync(centre.url, key)
+    assert result.returncode == 0, result.stdout
+    # The new text, its audio list and vector part (if any), and its sentences' MP3s: nothing else.
+    downloaded = int(result.stdout.split("下载 ")[1].split(" 个文件")[0])
+    assert len(new_audio) + 1 <= downloaded <= len(new_audio) + 3, result.stdout
+    plays_without_rendering(hub, "楼道堆物")
+
+
+def test_a_tampered_file_or_manifest_is_refused_and_the_old_library_keeps_serving(city):
+    centre, _, key, hubs = city
+    hub = hubs[0]
+    assert hub.sync(centre.url, key).returncode == 0
+    publish(centre, "电梯年检", "电梯每年要检验一次，检验合格才能继续使用。")
+    wait_until_voiced(centre, "电梯年检")
+    for mode, reason in (("file", "校验值与清单不符"), ("manifest", "签名与中心公钥不符")):
+        tamperer = Tamperer(centre, mode)
+        try:
+            refused = hub.sync(tamperer.url, key)
+        finally:
+            tamperer.shutdown()
+        assert refused.returncode == 1, refused.stdout
+        assert reason in refused.stdout and "Traceback" not in refused.stdout, refused.stdout
+        assert "电梯年检" not in hub.serve().search("电梯年检")
+        plays_without_rendering(hub, OLD_TITLE)
+        assert hub.serve().get("/healthz").json()["library"]["ok"] is False
+    other = hub.sync(centre.url, public_text(SigningKey.generate()))  # another centre's key
+    assert other.returncode == 1 and "签名与中心公钥不符" in other.stdout, other.stdout
+    assert hub.sync(centre.url, key).returncode == 0
+    plays_without_rendering(hub, "电梯年检")
+    keeps_its_own_notice(hub)
+
+
+def test_a_sync_killed_halfway_leaves_the_old_library_and_the_next_one_completes(city):
+    centre, _, key, hubs = city
+    hub = hubs[0]
+    assert hub.sync(centre.url, key).returncode == 0
+    publish(centre, "高空抛物", "禁止从建筑物中抛掷物品。\n\n" + "物业服务企业应当采取必要的安全保障措施。" * 40)
+    wait_until_voiced(centre, "高空抛物")
+    incoming = hub.data / "library" / "incoming"
+    syncing = start(hub.data, "sync", centre.url, "--key", key, "--limit-rate", "8", env=hub.env)
+    deadline = time.monotonic() + WAIT
+    while not (incoming.is_dir() and any(p.stat().st_size for p in incoming.glob("*.part"))):
+        assert syncing.poll() is None, syncing.stdout.read()
+        assert time.monotonic() < deadline, "the sync never started downloading"
+        time.sleep(0.01)
+    power_cut(syncing)
+    assert "高空抛物" not in hub.serve().search("高空抛物")
+    plays_without_rendering(hub, OLD_TITLE)
+    keeps_its_own_notice(hub)
+    finished = hub.sync(centre.url, key)
+    assert finished.returncode == 0, finished.stdout
+    plays_without_rendering(hub, "高空抛物")
+    keeps_its_own_notice(hub)
+
+
+def test_sync_refuses_what_it_cannot_use_with_one_line(tmp_path, city):
+    centre, _, key, hubs = city
+    hub = hubs[0]
+    unreachable = hub.sync("http://127.0.0.1:9", key)
+    assert unreachable.returncode == 1 and "连不上中心" in unreachable.stdout, unreachable.stdout
+    not_a_centre = hub.sync(hub.serve().url, key)
+    assert not_a_centre.returncode == 1 and "不是中心站点" in not_a_centre.stdout, not_a_centre.stdout
+    bad_key = hub.sync(centre.url, "not a key")
+    assert bad_key.returncode == 1 and "公钥格式不对" in bad_key.stdout, bad_key.stdout
+    bundled = kiosk(tmp_path / "bundled-hub", "sync", centre.url, "--key", key,
+                    env=environment(KIOSK_CONTENT=str(BUNDLED_CONTENT)))
+    assert bundled.returncode == 1 and "KIOSK_CONTENT" in bundled.stdout, bundled.stdout
+    for output in (unreachable, not_a_centre, bad_key, bundled):
+        assert "Traceback" not in output.stdout and len(output.stdout.strip().splitlines()) == 1, output.stdout
+
+
+@pytest.mark.parametrize("field, value", [
+    ("texts", [{"path": "../../etc/passwd", "sha256": "0" * 64, "size": 1}]),
+    ("texts", [{"path": "/etc/passwd", "sha256": "0" * 64, "size": 1}]),
+    ("texts", [{"path": "a/.hidden", "sha256": "0" * 64, "size": 1}]),
+    ("texts", [{"path": "a.md", "sha256": "not a hash", "size": 1}]),
+    ("texts", [{"path": "a.md", "sha256": "0" * 64, "size": -1}]),
+    ("serial", "1"),
+    ("format", 2),
+])
+def test_a_signed_manifest_is_still_checked_field_by_field(field, value):
+    manifest = {"format": 1, "serial": 1, "created": "", "centre": "c", "speech": {}, "vector_model": "m",
+                "texts": [], "documents": [], "pronunciations": None, "missing": {}}
+    parse(json.dumps(manifest).encode())
+    manifest[field] = value
+    with pytest.raises(ManifestError):
+        parse(json.dumps(manifest).encode())
+    with pytest.raises(ManifestError):
+        parse_audio_list(b'[["../x", "' + b"0" * 64 + b'", 1, 1.0]]')
+
+
+def test_the_library_is_not_served_by_a_kiosk_without_a_key(tmp_path):
+    content, data = built(tmp_path, sources=CENTRE_TEXTS[:1])
+    server = Server(data, content)
+    answer = server.get("/library/manifest")
+    assert answer.status == 404 and "不是中心站点" in answer.json()["error"]
+    assert server.get("/library/objects/" + "0" * 64).status == 404
+    assert server.get("/library/objects/..%2F..%2Fkiosk.db").status == 404
