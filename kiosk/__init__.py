@@ -36,6 +36,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(training.bp)
     from .learning.api import bp as learning_bp
     app.register_blueprint(learning_bp)
+    from .city.views import bp as city_bp
+    app.register_blueprint(city_bp)
     from .editor import init_app as init_editor
     init_editor(app)
     app.register_blueprint(offline.bp)
