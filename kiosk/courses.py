@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from indexer.content.courses import CHARS_PER_MINUTE, Course, ResolvedUnit, load_courses, resolve
+from indexer.content.documents import Document
 from indexer.content.quiz import Question, load_questions
 from indexer.store import Store
 
@@ -54,13 +56,18 @@ def course_views(store: Store, roots: list[Path]) -> tuple[list[CourseView], lis
     """Every course of the content roots resolved against the store, and the problems of the course files."""
     courses, problems = load_courses(roots)
     questions, _ = load_questions(roots)  # bad question files are `kiosk quiz check`'s to report
-    wanted = {item.source for course in courses for unit in course.units for item in unit.items}
-    documents = {entry.source: store.document(entry.id) for entry in store.catalog() if entry.source in wanted}
+    documents = course_documents(store, courses)
     views = []
     for course in courses:
         units, missing = resolve(course, documents, questions)
         views.append(CourseView(course, units, missing))
     return views, problems
+
+
+def course_documents(store: Store, courses: Iterable[Course]) -> dict[str, Document]:
+    """The built documents the courses name, by source, for resolve()."""
+    wanted = {item.source for course in courses for unit in course.units for item in unit.items}
+    return {entry.source: store.document(entry.id) for entry in store.catalog() if entry.source in wanted}
 
 
 def find_course(store: Store, roots: list[Path], course_id: str) -> CourseView | None:

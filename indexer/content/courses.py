@@ -115,12 +115,13 @@ def parse_course(text: str, course_id: str, file: str) -> Course:
             raise ContentError(f"{file}：第 {number} 个单元要有 title 和至少一篇 items")
         if not all(isinstance(item, str) and item.strip() for item in items):
             raise ContentError(f"{file}：第 {number} 个单元的 items 应当是文章路径，一行一篇")
-        parsed.append(Unit(str(unit["title"]).strip(), tuple(_item(item) for item in items)))
+        parsed.append(Unit(str(unit["title"]).strip(), tuple(parse_item(item) for item in items)))
     return Course(course_id, str(data["title"]).strip(), str(data.get("summary") or "").strip(), tuple(parsed), file,
                   order)
 
 
-def _item(text: str) -> CourseItem:
+def parse_item(text: str) -> CourseItem:
+    """An item as written in a course file: a document's path, or path#heading for one section."""
     source, _, heading = text.strip().partition("#")
     return CourseItem(source.strip(), heading.strip())
 

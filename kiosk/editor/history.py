@@ -50,6 +50,12 @@ class History(Table):
         rows = self.conn.execute("SELECT * FROM versions WHERE source = ? ORDER BY id DESC", (source,))
         return [Version(**row) for row in rows]
 
+    def sources(self, prefix: str) -> list[str]:
+        """Every file with versions whose name starts with ``prefix`` (the course files: "_courses/")."""
+        rows = self.conn.execute("SELECT DISTINCT source FROM versions WHERE substr(source, 1, ?) = ? ORDER BY source",
+                                 (len(prefix), prefix))
+        return [row["source"] for row in rows]
+
     def has_versions(self, source: str) -> bool:
         return self.conn.execute("SELECT 1 FROM versions WHERE source = ? LIMIT 1", (source,)).fetchone() is not None
 

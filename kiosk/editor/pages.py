@@ -15,6 +15,7 @@ from indexer.errors import ContentError
 from ..shelves import SHELF_ORDER, VOLUME_ORDER
 from . import bp, parts, services
 from . import pronunciations as dictionary
+from .course_form import course_id_of, course_path
 from .files import EditForm, Trash, path_in, read_text, safe_source, source_for, write_text
 from .history import History, changed_lines, diff_table
 from .publish import Published, audio_progress, publish, publish_lock, revoice
@@ -33,6 +34,24 @@ def _path(source: str) -> Path:
         return path_in(content_root(), source)
     except ContentError as exc:
         abort(400, description=str(exc))
+
+
+def _versioned_path(source: str) -> Path:
+    """The file a history entry is of: a text, or a course file (their versions share the history)."""
+    course_id = course_id_of(source)
+    if course_id is None:
+        return _path(source)
+    try:
+        return course_path(content_root(), course_id)
+    except ContentError as exc:
+        abort(400, description=str(exc))
+
+
+@bp.app_template_global("editor_edit_url")
+def edit_url(source: str) -> str:
+    """Where a versioned file is edited: the course form for a course file, the edit page for a text."""
+    course_id = course_id_of(source)
+    return url_for("editor.course_edit", id=course_id) if course_id else url_for("editor.edit", source=source)
 
 
 def _data_root() -> Path:
@@ -328,7 +347,7 @@ def restore_from_trash():
 def history():
     """Every saved version of a text, with who saved it and when."""
     source = request.args.get("source", "")
-    path = _path(source)
+    path = _versioned_path(source)
     with History(_data_root()) as store:
         versions = store.versions(source)
     if not versions and not path.is_file():
@@ -345,7 +364,7 @@ def diff():
         if version is None:
             abort(404)
         older = store.previous(version)
-    path = _path(version.source)
+    path = _versioned_path(version.source)
     if request.args.get("to") == "current":
         current = read_text(path)[0] if path.is_file() else ""
         old, new, old_label, new_label = version.text, current, f"第 {version.id} 版（{version.when}）", "现在的内容"
@@ -365,15 +384,17 @@ def restore_version():
         version = store.version(version_id or 0)
     if version is None:
         abort(404)
-    path = _path(version.source)
+    path = _versioned_path(version.source)
+    course = course_id_of(version.source) is not None  # the kiosk reads course files as they are: nothing to build
     with publish_lock:
         with History(_data_root()) as store:
             write_text(path, version.text)
             store.record(version.source, version.text, g.editor.name, "恢复旧版")
-        result = publish(services(), parts().vectors)
+        result = None if course else publish(services(), parts().vectors)
     flash(f"已恢复到第 {version.id} 版（{version.when}）。", "ok")
-    _flash_published(result, version.source, saved=True)
-    return redirect(url_for("editor.edit", source=version.source))
+    if result is not None:
+        _flash_published(result, version.source, saved=True)
+    return redirect(edit_url(version.source))
 
 
 # -- pronunciations --------------------------------------------------------------------------------

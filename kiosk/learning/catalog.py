@@ -79,7 +79,7 @@ def build_catalog(store: Store, speech: SpeechService, roots: list[Path]) -> Cat
 
 class CatalogCache:
     """The catalog shared by all request threads, built again when what it was built from changed: the files of
-    the roots' _courses/ and _quiz/ folders (by size and time), and the indexed texts the courses and questions
+    the roots' _courses/ and _quiz/ folders (by size, time and inode), and the indexed texts the courses and questions
     name (by their hash in the store, so a publish or a build is noticed)."""
 
     def __init__(self):
@@ -105,7 +105,9 @@ def _stamp(store: Store, roots: list[Path], catalog: Catalog) -> tuple:
                     stat = path.stat()
                 except OSError:
                     continue
-                files.append((str(path), stat.st_size, stat.st_mtime_ns))
+                # An editor's save replaces the file (a new inode), so a reorder of the same size in the same
+                # clock tick is noticed too.
+                files.append((str(path), stat.st_size, stat.st_mtime_ns, stat.st_ino))
     sources = sorted(catalog.sources)
     hashes = []
     for start in range(0, len(sources), 500):
