@@ -29,7 +29,12 @@ build: setup
 serve: setup
 	$(BIN)/kiosk --data $(DATA) serve --host $(HOST) --port $(PORT) --finish-build
 
-test: setup
+# The cluster extra only for the tests: a plain kiosk never needs Dask.
+$(VENV)/.cluster: $(VENV)/.installed
+	$(BIN)/pip install --quiet -e '.[cluster]'
+	touch $@
+
+test: setup $(VENV)/.cluster
 	@bin/ensure-debian-packages $(TEST_PACKAGES)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 

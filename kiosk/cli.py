@@ -6,6 +6,7 @@ import html
 import json
 import logging
 import os
+import socket
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -75,13 +76,18 @@ def progress_display(label: str) -> Iterator[Callable[[int, int], None]]:
 @click.option("--full", is_flag=True, help="丢弃旧检索库，全部重建")
 @click.option("--no-audio", is_flag=True, help="只建检索库，不合成语音")
 @click.option("--no-vectors", is_flag=True, help="不生成语义向量（只用关键词检索）")
+@click.option("--cluster", "address", metavar="ADDRESS",
+              help="缺少的语音和语义向量交给 Dask 集群合成：dask scheduler 的地址，如 tcp://192.168.1.10:8786")
 @click.pass_obj
-def build(settings: Settings, content: tuple[Path, ...], full: bool, no_audio: bool, no_vectors: bool) -> None:
+def build(settings: Settings, content: tuple[Path, ...], full: bool, no_audio: bool, no_vectors: bool,
+          address: str | None) -> None:
     """Index new and changed texts, embed their passages for semantic search and synthesize their audio;
     exit code 1 if any file was skipped. The keyword index is usable as soon as it is written; vectors are
-    added while the build goes on and can be interrupted and resumed."""
-    roots = list(content) or list(settings.content)
+    added while the build goes on and can be interrupted and resumed. With --cluster, vectors and audio are
+    made by the workers of a Dask cluster and come back into this data dir."""
+    roots = list(content) or settings.roots()
     data = data_dir(settings)
+    cluster = _connect_cluster(address) if address is not None else None  # before indexing: a bad address fails fast
     with progress_display("建立检索库") as update:
         report = build_index(data, roots, full=full, progress=lambda done, total, source: update(done, total))
     click.echo(f"检索库：新增 {len(report.added)}，更新 {len(report.updated)}，删除 {len(report.removed)}，"
@@ -91,15 +97,32 @@ def build(settings: Settings, content: tuple[Path, ...], full: bool, no_audio: b
     for source, reason in report.skipped:
         click.echo(f"跳过 {source}：{reason}", err=True)
     if not no_vectors:
-        _build_vectors(data)
-    failed_audio = 0 if no_audio else _build_audio(settings, data)
+        _build_vectors(data, cluster)
+    failed_audio = 0 if no_audio else _build_audio(settings, data, cluster)
     if not report.ok or failed_audio:
         sys.exit(1)
 
 
-def _build_vectors(data: DataDir) -> None:
+def _connect_cluster(address: str):
+    """The Dask client for --cluster, closed with the command."""
+    from indexer.cluster import connect
+
+    client = connect(address)
+    click.get_current_context().call_on_close(client.close)
+    threads = client.nthreads()
+    click.echo(f"集群 {address}：{len(threads)} 个工作进程，{sum(threads.values())} 个线程"
+               + ("" if threads else "；等工作机加入后开始"))
+    return client
+
+
+def _build_vectors(data: DataDir, cluster=None) -> None:
     """Embed passages that have no vector for their current text; a missing model is a note, not a failure."""
-    model = embedding.embedder()
+    if cluster is None:
+        model = embedding.embedder()
+    else:
+        from indexer.cluster import ClusterEmbedder
+
+        model = ClusterEmbedder(cluster)
     if model is None:
         click.echo(f"没有生成语义向量：{embedding.problem()}", err=True)
         return
@@ -114,8 +137,8 @@ def _build_vectors(data: DataDir) -> None:
                f"（{report.seconds:.1f} 秒）")
 
 
-def _build_audio(settings: Settings, data: DataDir) -> int:
-    """Render every missing sentence with all cores; returns how many failed."""
+def _build_audio(settings: Settings, data: DataDir, cluster=None) -> int:
+    """Render every missing sentence with all cores, or on the cluster; returns how many failed."""
     from indexer.speech.audio_cache import AudioCache
     from indexer.speech.narration import missing_audio
 
@@ -131,7 +154,13 @@ def _build_audio(settings: Settings, data: DataDir) -> int:
     if not jobs:
         click.echo(f"语音（{name}）：全部已合成")
         return 0
-    report = _render_with_every_core(data, choice, AudioCache(data.audio), jobs)
+    if cluster is None:
+        report = _render_with_every_core(data, choice, AudioCache(data.audio), jobs)
+    else:
+        from indexer.cluster import render_audio
+
+        with progress_display(f"在集群上合成语音（{name}）") as update:
+            report = render_audio(cluster, data, choice, jobs, progress=update)
     click.echo(f"语音：合成 {len(report.done)} 句，失败 {len(report.failed)} 句（{report.seconds:.1f} 秒）")
     for key, reason in report.failed[:10]:
         click.echo(f"合成失败 {key[:10]}…：{reason}", err=True)
@@ -556,18 +585,23 @@ def library_key(settings: Settings) -> None:
 
 
 @main.command("sync")
-@click.argument("url")
+@click.argument("url", envvar="KIOSK_LIBRARY_URL")
 @click.option("--key", "public_key", required=True, envvar="KIOSK_LIBRARY_KEY",
               help="中心的公钥（在中心运行 kiosk library-key 得到）；默认 KIOSK_LIBRARY_KEY")
-@click.option("--limit-rate", type=click.FloatRange(min=1), help="下载限速，KB/秒（白天同步时别占满网络）")
+@click.option("--limit-rate", type=click.FloatRange(min=1), envvar="KIOSK_SYNC_LIMIT_RATE",
+              help="下载限速，KB/秒（白天同步时别占满网络）；默认 KIOSK_SYNC_LIMIT_RATE，不限")
+@click.option("--hub-name", envvar="KIOSK_HUB_NAME", default=socket.gethostname, show_default="主机名",
+              help="本站在全市大屏上的名字；默认 KIOSK_HUB_NAME")
+@click.option("--no-report", is_flag=True, help="不把本站的匿名统计报给中心")
 @click.pass_obj
-def sync_command(settings: Settings, url: str, public_key: str, limit_rate: float | None) -> None:
+def sync_command(settings: Settings, url: str, public_key: str, limit_rate: float | None, hub_name: str,
+                 no_report: bool) -> None:
     """Bring this hub's copy of the centre's library up to date; exit code 1 with the reason if it did not."""
     from .library.sync import sync
 
     with progress_display("同步文库") as update:
         report = sync(settings, url, public_key, rate_limit=limit_rate * 1024 if limit_rate else None,
-                      progress=update)
+                      progress=update, hub="" if no_report else hub_name.strip())
     for note in report.notes:
         click.echo(f"注意：{note}", err=True)
     index = report.index

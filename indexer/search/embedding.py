@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from collections.abc import Iterator
 
 import numpy as np
 
@@ -37,6 +38,10 @@ class Embedder:
         with self._lock:
             cut = [self._cut(text) for text in texts]
             return np.asarray(self._model.passage(cut), dtype=np.float32).reshape(len(texts), DIM)
+
+    def batches(self, batches: list[list[str]]) -> Iterator[tuple[int, np.ndarray]]:
+        """(number, vectors) of each batch of passage texts as it is done: here one after another, in order."""
+        return enumerate(map(self.passages, batches))
 
     def query(self, text: str) -> np.ndarray:
         """(384,) vector of a search query."""

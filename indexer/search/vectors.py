@@ -271,7 +271,8 @@ def catalog_passages(data: DataDir) -> Iterator[tuple[str, str]]:
 
 def embed_missing(data: DataDir, embedder: Embedder, progress: Progress | None = None,
                   batch: int | None = None) -> EmbedReport:
-    """Embed the passages that have no vector for their current text; old vectors are dropped at the end."""
+    """Embed the passages that have no vector for their current text; old vectors are dropped at the end.
+    The embedder may be a cluster's (indexer.cluster), whose batches come back in any order."""
     batch = batch or BATCH
     started = time.monotonic()
     report = EmbedReport()
@@ -291,10 +292,11 @@ def embed_missing(data: DataDir, embedder: Embedder, progress: Progress | None =
         del existing
         pending_keys: list[bytes] = []
         pending: list[np.ndarray] = []
+        chunks = [missing[start:start + batch] for start in range(0, len(missing), batch)]
         try:
-            for start in range(0, len(missing), batch):
-                chunk = missing[start:start + batch]
-                pending.append(embedder.passages([text for _, text in chunk]))
+            for number, vectors in embedder.batches([[text for _, text in chunk] for chunk in chunks]):
+                chunk = chunks[number]
+                pending.append(vectors)
                 pending_keys.extend(key for key, _ in chunk)
                 report.embedded += len(chunk)
                 if len(pending_keys) >= PART_SIZE:

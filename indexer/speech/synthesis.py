@@ -19,7 +19,7 @@ from pathlib import Path
 from indexer.errors import KioskError, SpeechError
 
 from .audio_cache import AudioCache
-from .engines import EngineChoice, make_engine
+from .engines import Engine, EngineChoice, make_engine
 from .mp3 import encode_mp3, mp3_duration
 
 START_TIMEOUT = 180.0  # loading the neural models on a busy 2-core machine
@@ -43,13 +43,27 @@ class SynthesisReport:
     seconds: float = 0.0
 
 
+def start_engine(choice: EngineChoice, pronunciations: dict | None = None) -> Engine:
+    """The chosen engine, warmed up: loads dictionaries and sizes the models before a listener waits."""
+    engine = make_engine(choice, pronunciations)
+    engine.synthesize(WARM_UP_TEXT)
+    return engine
+
+
+def render_mp3(engine: Engine, text: str) -> bytes:
+    """One sentence as MP3: what a local speech worker and a cluster task (indexer.cluster) both do per sentence."""
+    samples = engine.synthesize(text)
+    if len(samples) == 0:
+        raise SpeechError("引擎没有生成任何声音")
+    return encode_mp3(samples, engine.sample_rate)
+
+
 def _worker_main(conn, choice: EngineChoice, cache_root: str, niceness: int) -> None:
     """Worker loop: (key, text) in, ("ok", key, duration, size) or ("error", key, reason) out."""
     if niceness:
         os.nice(niceness)
     try:
-        engine = make_engine(choice)
-        engine.synthesize(WARM_UP_TEXT)  # loads dictionaries and sizes the models before a listener waits
+        engine = start_engine(choice)
     except KioskError as exc:
         conn.send(("failed", str(exc)))
         return
@@ -64,10 +78,7 @@ def _worker_main(conn, choice: EngineChoice, cache_root: str, niceness: int) -> 
             break
         key, text = job
         try:
-            samples = engine.synthesize(text)
-            if len(samples) == 0:
-                raise SpeechError("引擎没有生成任何声音")
-            data = encode_mp3(samples, engine.sample_rate)
+            data = render_mp3(engine, text)
             cache.write(key, data)
             conn.send(("ok", key, mp3_duration(data) or 0.0, len(data)))
         except KioskError as exc:

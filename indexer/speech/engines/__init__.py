@@ -80,9 +80,11 @@ def engine_settings(choice: EngineChoice) -> EngineSettings:
     return settings_for(choice.voice, choice.rate, pronunciations)
 
 
-def make_engine(choice: EngineChoice) -> Engine:
-    """Start the chosen engine (loads models or the espeak-ng library)."""
-    pronunciations = pronunciations_for(choice.data_root)
+def make_engine(choice: EngineChoice, pronunciations: dict[str, tuple[str, ...]] | None = None) -> Engine:
+    """Start the chosen engine (loads models or the espeak-ng library) with the data dir's pronunciations, or with
+    the ones given (a cluster worker gets the kiosk's, having no data dir of its own)."""
+    if pronunciations is None:
+        pronunciations = pronunciations_for(choice.data_root)
     if choice.name == "neural":
         from .neural import NeuralEngine
 
