@@ -64,7 +64,7 @@ class Hub:
         self.server: Server | None = None
 
     def sync(self, url: str, key: str, *more: str):
-        return kiosk(self.data, "sync", url, "--key", key, *more, env=self.env)
+        return kiosk(self.data, "sync", url, "--key", key, "--hub-name", self.data.parent.name, *more, env=self.env)
 
     def serve(self) -> Server:
         if self.server is None:
@@ -162,6 +162,9 @@ def test_two_hubs_receive_what_the_centre_publishes_and_render_nothing(city):
     centre_audio = {key: path.read_bytes() for key, path in audio_files(centre_data).items()}
     for hub in hubs:
         assert {key: path.read_bytes() for key, path in audio_files(hub.data).items()} == centre_audio
+    # Each sync also filed the hub's anonymous counts for the city wall.
+    wall = {hub["name"]: hub for hub in centre.get("/api/city/wall").json()["hubs"]}
+    assert {"hub-a", "hub-b"} <= set(wall), wall
     again = hubs[0].sync(centre.url, key)
     assert again.returncode == 0 and "已是最新" in again.stdout and "下载 0 个文件" in again.stdout, again.stdout
 

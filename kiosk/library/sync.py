@@ -28,6 +28,7 @@ from indexer.speech.engines import EngineChoice, engine_settings, resolve
 from indexer.speech.narration import missing_audio
 from indexer.store import Store
 
+from ..city import hub_report
 from ..config import BUNDLED_CONTENT, Settings
 from . import keys
 from .fetch import Fetcher, FetchError, RateLimit
@@ -60,7 +61,7 @@ class SyncReport:
 
 
 def sync(settings: Settings, url: str, public_key: str, rate_limit: float | None = None,
-         progress: Progress | None = None) -> SyncReport:
+         progress: Progress | None = None, hub: str = "") -> SyncReport:
     """Sync the hub's library with the centre at ``url``; SyncError (with the reason) leaves it as it was."""
     started = time.monotonic()
     data = DataDir.create(settings.data)
@@ -76,6 +77,8 @@ def sync(settings: Settings, url: str, public_key: str, rate_limit: float | None
         reason = f"写不进本站的数据目录（{disk_problem(exc)}），未同步；原来的文库照常使用"
         _remember(data, ok=False, reason=reason)
         raise SyncError(reason) from None
+    if hub:
+        report.notes += _send_counts(url, data, hub)
     report.seconds = time.monotonic() - started
     _remember(data, ok=True, serial=report.serial, files=report.files, bytes=report.bytes,
               audio_missing=report.audio_missing)
@@ -227,6 +230,16 @@ def _note_durations(data: DataDir, speech, library: LocalLibrary, manifest: Mani
         finally:
             store.close()
     return len(missing)
+
+
+def _send_counts(url: str, data: DataDir, hub: str) -> list[str]:
+    """The hub's anonymous daily counts for the city wall; a centre that refuses them does not undo the sync."""
+    body = json.dumps(hub_report(data.root, hub), ensure_ascii=False).encode("utf-8")
+    try:
+        status = Fetcher(url, RateLimit(None)).post("/api/city/report", body)
+    except FetchError as exc:
+        return [f"统计没有报给中心：{exc}"]
+    return [] if status == 200 else [f"统计没有报给中心（HTTP {status}）；下次同步再报"]
 
 
 def _remember(data: DataDir, **outcome) -> None:
