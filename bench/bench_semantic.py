@@ -112,11 +112,11 @@ def ranked(searcher: Searcher, query: str, mode: str):
     return [(hit.source, hit.article) for hit in result.hits], result
 
 
-def quality(searcher: Searcher, queries: list[dict]) -> tuple[dict, dict]:
-    """MRR@10 and Recall@10 per mode and kind; and the hybrid misses."""
+def quality(searcher: Searcher, queries: list[dict], modes=MODES) -> tuple[dict, dict]:
+    """MRR@10 and Recall@10 per mode and kind; and the misses per mode."""
     table: dict = {}
     misses: dict = defaultdict(list)
-    for mode in MODES:
+    for mode in modes:
         groups: dict[str, list] = defaultdict(list)
         for q in queries:
             hits, result = ranked(searcher, q["query"], mode)

@@ -148,6 +148,37 @@ def test_kiosk_keyboard_search_opens_and_plays_the_hit(kiosk, kiosk_server, how)
     assert now["src"].endswith(now["segment"]["url"]) or now["segment"]["index"] > 0
 
 
+@pytest.mark.parametrize("viewport", ["kiosk", "phone"])
+def test_a_question_leads_with_one_answer_ready_to_play(browser, server, kiosk_server, viewport):
+    """A question's page (the kiosk's as rendered, the phone's as typed) opens with the best passage, big, above the
+    fold and ready to play; the rest follow under their own heading. Tapping it reads that passage aloud."""
+    context, page = open_page(browser, viewport)
+    try:
+        if viewport == "kiosk":
+            page.goto(kiosk_server.url + "/search?q=" + "物业服务太差了能不能不交物业费" + "&kiosk=1")
+        else:
+            page.goto(server.url + "/")
+            page.locator("#q").fill("物业服务太差了能不能不交物业费")
+        lead = page.locator("#results .answer .hit.lead")
+        expect(lead).to_be_visible()
+        expect(lead.locator(".play-answer")).to_have_text("▶ 听这一条")
+        assert page.locator("#results .hit").first.get_attribute("class") == "hit lead"
+        expect(page.locator("#results .more-hits")).to_have_text("其他相关内容")
+        box = lead.bounding_box()
+        assert box["y"] + box["height"] <= VIEWPORTS[viewport]["height"], "the answer is below the fold"
+        assert page.locator("#results .hits .hit").count() >= 1
+        href = lead.get_attribute("href")
+        assert "play=1" in href and ("kiosk=1" in href) == (viewport == "kiosk")
+        shoot(page, viewport, "search-answer")
+        lead.click()
+        page.wait_for_url("**/doc/**")
+        wait_until_sounding(page)
+        assert reading(page)["segment"]["passage"] == parse_qs(urlparse(href).query)["p"][0]
+    finally:
+        context.close()
+    assert not page.errors, page.errors
+
+
 def test_speed_applies_and_persists(phone, server, catalog):
     """1.5× is applied to the audio and still chosen after a reload."""
     phone.goto(f"{server.url}/doc/{catalog[1]['id']}")

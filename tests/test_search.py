@@ -114,3 +114,75 @@ def test_the_newest_edition_of_a_text_named_by_year_comes_first(tmp_path):
         assert searcher.search("纪律处分条例").hits[0].title.endswith("2023")
     finally:
         searcher.close()
+
+
+@pytest.mark.parametrize("typed, meant", [
+    ("为修基金的帐谁来公布", "维修基金的帐谁来公布"),
+    ("物叶费涨价要业主同意吗", "物业费涨价要业主同意吗"),
+    ("电提坏了谁来修", "电梯坏了谁来修"),
+    ("车位卖给谁了我们业主有权知道吗", None),  # 权知 sounds like 犬只 but cuts through 有权 and 知道
+    ("卫生间防水层坏了漏到楼下", None),  # 漏到 sounds like 楼道 but keeps none of its characters
+    ("三会一课是哪三会", None),
+])
+def test_homophone_typos_are_read_as_the_terms_they_sound_like(searcher, typed, meant):
+    result = searcher.search(typed, mode="lexical")
+    assert result.corrected == meant
+    if meant:
+        assert [h.passage for h in result.hits] == [h.passage for h in searcher.search(meant, mode="lexical").hits]
+
+
+@pytest.mark.parametrize("query, title", [
+    ("物业管里条例", "物业管理条例"),  # a homophone in a title
+    ("居委会组织发", "中华人民共和国城市居民委员会组织法"),
+    ("wuyeguanlitiaoll", "物业管理条例"),  # one letter wrong
+    ("juweihuizuzifa", "中华人民共和国城市居民委员会组织法"),
+    ("wuyetiaoli", "物业管理条例"),  # syllables of the title in order, some left out
+])
+def test_titles_that_miss_by_a_character_still_lead(searcher, query, title):
+    assert first(searcher, query).title == title
+
+
+def test_everyday_words_reach_the_law_s_wording(searcher):
+    hits = searcher.search("租的房子热水器坏了房东不给修", mode="lexical").hits[:3]
+    assert any(h.article == "第七百一十二条" for h in hits), [(h.title, h.article) for h in hits]
+
+
+QA = """---
+title: 养狗问答
+collection: 有声物业
+volume: 物业管理相关知识问答篇
+---
+
+## 问：带狗出门要不要拴绳子？
+
+答：要拴。《示例市养犬规定》第十七条规定，带狗出门要拴好绳子，由大人牵着。
+"""
+DOG_RULES = """---
+title: 示例市养犬规定
+collection: 政策法规
+---
+
+第一条　为了规范养犬行为，制定本规定。
+
+第十七条　携犬出户的，应当束犬链，由成年人牵领。
+"""
+
+
+def test_an_answer_from_our_q_and_a_brings_the_article_it_cites_first(tmp_path, monkeypatch):
+    from indexer.search import searcher as searcher_module
+
+    content = tmp_path / "content"
+    (content / "有声物业").mkdir(parents=True)
+    (content / "政策法规").mkdir()
+    (content / "有声物业/养狗问答.md").write_text(QA, encoding="utf-8")
+    (content / "政策法规/养犬规定.md").write_text(DOG_RULES, encoding="utf-8")
+    data = DataDir.create(tmp_path / "var")
+    assert build_index(data, [content]).ok
+    opened = Searcher(data)
+    try:
+        hits = opened.search("带狗出门要不要拴绳子", mode="lexical").hits
+        assert [(h.title, h.article) for h in hits[:2]] == [("示例市养犬规定", "第十七条"), ("养狗问答", None)]
+        monkeypatch.setattr(searcher_module, "CITING_PASSAGES", 0)
+        assert opened.search("带狗出门要不要拴绳子", mode="lexical").hits[0].title == "养狗问答"  # words alone
+    finally:
+        opened.close()

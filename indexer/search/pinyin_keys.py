@@ -69,6 +69,19 @@ def _everyday_forms() -> list[tuple[str, str]]:
     return sorted(pairs, key=lambda pair: (-len(pair[0]), len(pair[1]), pair))
 
 
+def split_syllables(letters: str, known: frozenset[str]) -> list[str] | None:
+    """Full pinyin cut into known syllables (zaoshengfa → zao sheng fa), preferring fewer, longer ones; None if it
+    does not cut (initials, typos)."""
+    best: list[list[str] | None] = [[]] + [None] * len(letters)
+    for end in range(1, len(letters) + 1):
+        for start in range(max(0, end - 6), end):
+            if best[start] is not None and letters[start:end] in known:
+                candidate = best[start] + [letters[start:end]]
+                if best[end] is None or len(candidate) < len(best[end]):
+                    best[end] = candidate
+    return best[-1]
+
+
 def normalize_pinyin_query(query: str) -> str | None:
     """The letters of a pinyin query (spaces and apostrophes removed), or None if it is not one."""
     letters = re.sub(r"[\s'’]+", "", query.lower())

@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field, replace
 
 import jieba
 import numpy as np
-from whoosh.query import NumericRange, Or, Prefix, Term
+from whoosh.query import FuzzyTerm, NumericRange, Or, Prefix, Term
 
 from indexer.content.numerals import article_label, chinese_to_int
 from indexer.datadir import DataDir
@@ -21,9 +21,10 @@ from indexer.store import CatalogEntry, Store
 
 from . import embedding
 from .analysis import prepare_jieba, query_words, synonyms
-from .pinyin_keys import normalize_pinyin_query
+from .pinyin_keys import normalize_pinyin_query, short_names, split_syllables, syllables
 from .ranking import PassageScorer
 from .schema import has_index, open_checked
+from .spelling import Speller, domain_terms
 from .vectors import VectorSet, VectorStore, vector_key
 
 log = logging.getLogger("kiosk")
@@ -52,6 +53,15 @@ WEAK_SIMILARITY = 0.86  # e5 similarities are compressed (unrelated ≈ 0.80-0.8
 SUGGESTIONS = 5
 VECTOR_CHECK_SECONDS = 2.0  # how often a searcher looks for vectors a running build has added
 QUERY_CACHE = 256
+FUZZY_LETTERS = 6  # pinyin this long that matches no title is looked up again allowing one typo
+TITLE_WORD = 3  # title words this long are known to the speller: 组织发 is read as 组织法 (shorter ones collide too often)
+# Explaining passages cite the law as 民法典第九百四十四条 or 《物业管理条例》第四十一条.
+CITATION = re.compile(r"(?P<title>《[^》]{2,40}》|[\u4e00-\u9fff]{2,30}?(?:法典|法|条例|规定|解释|办法))"
+                      r"第(?P<num>\d{1,4}|[零〇一二三四五六七八九十百千两]{1,8})条(?P<suffix>之[一二三四五六七八九十])?")
+CITING_PASSAGES = 3  # the best this many passages have the articles they cite ranked up
+CITED_ARTICLES = 2  # of each, the first this many articles it cites
+CITED_SHARE = 1.05  # a cited article ranks just above the passage that cites it
+SYLLABLES_COVERED = 0.6  # full pinyin matching no title still finds one holding its syllables in order, this share of them
 
 
 @dataclass
@@ -92,6 +102,7 @@ class SearchResult:
     terms: list[str] = field(default_factory=list)
     mode: str = "lexical"  # lexical | semantic | hybrid
     suggestions: list[Suggestion] = field(default_factory=list)
+    corrected: str | None = None  # the query as searched, when homophone typos were read as the terms they sound like
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -182,6 +193,7 @@ class Searcher:
         self._weights = np.array([self._record_weight(d) for d in self._scorer.doc_ids], dtype=np.float32)
         self._masks: dict[str, np.ndarray] = {}
         self._places = {place for entry in self._catalog.values() for place in _places(entry.title)}
+        self._cited: dict[int, list[int]] = {}
         self._record_keys: list[bytes | None] | None = None
         self._record_rows: np.ndarray | None = None
         self._titles = list(self._catalog.values())
@@ -189,6 +201,16 @@ class Searcher:
         for number, entry in enumerate(self._titles):
             for char in set(entry.title):
                 self._title_chars.setdefault(char, set()).add(number)
+        title_words = {word for entry in self._titles for word in jieba.cut(entry.title) if len(word) >= TITLE_WORD}
+        self._speller = Speller(domain_terms() | title_words)
+        self._title_syllables = [[syllables(name) for name in _names(entry.title)] for entry in self._titles]
+        self._titles_with_syllable: dict[str, set[int]] = {}
+        for number, names in enumerate(self._title_syllables):
+            for syllable in {p for name in names for p in name}:
+                self._titles_with_syllable.setdefault(syllable, set()).add(number)
+        self._known_syllables = frozenset(self._titles_with_syllable)
+        self._legal_syllables = [(syllables(word), syllables(targets[0])) for word, targets in synonyms().items()
+                                 if targets and syllables(word)]
 
     def _load_vectors(self) -> None:
         """Passage vectors of the current model, and which index record each belongs to; cheap when unchanged."""
@@ -235,9 +257,12 @@ class Searcher:
         text = CONTROL.sub(" ", query or "").strip()[:MAX_QUERY_CHARS]
         limit = max(1, min(int(limit), 50))
         result = SearchResult(query=text, mode=mode)
-        if text:
+        searched = self._speller.correct(text)
+        if searched != text:
+            result.corrected = searched
+        if searched:
             for route in (self._article_route, self._pinyin_route, self._title_and_text_route):
-                if route(text, limit, collection, result):
+                if route(searched, limit, collection, result):
                     break
         if not result.hits and result.route != "empty":
             result.route = result.route or "text"
@@ -264,36 +289,43 @@ class Searcher:
         number = chinese_to_int(match.group("num"))
         if number is None:
             return False
-        title = match.group("title").strip(" 《》<>的")
+        label = article_label(number) + (match.group("suffix") or "")
+        with self._lock:
+            found = self._articles(match.group("title").strip(" 《》<>的"), number, label, collection)
+        if not found:
+            return False
+        result.route, result.terms = "article", [label]
+        result.hits = [self._hit(h, [label], score=1.0) for _, h in found[:limit]]
+        return True
+
+    def _articles(self, title: str, number: int, label: str, collection: str | None) -> list[tuple[int, dict]]:
+        """(record, stored fields) of an article by number in the texts a title names (any text without a title),
+        best match first; called with the lock held."""
         candidates = [entry for entry, _ in self._title_matches(title, collection, loose=True)] if title else None
         if candidates is not None and not candidates:
-            return False
+            return []
         query = NumericRange("article_no", number, number)
         if candidates is not None:
             query &= Or([Term("doc", entry.id) for entry in candidates[:40]])
         elif collection:
             query &= Term("collection", collection)
         rank = {entry.id: i for i, entry in enumerate(candidates or [])}
-        label = article_label(number) + (match.group("suffix") or "")
-        with self._lock:
-            found = [dict(hit) for hit in self._searcher.search(query, limit=200)]
-        found = [hit for hit in found if hit.get("article") == label]
-        if not found:
-            return False
-        found.sort(key=lambda h: (rank.get(h["doc"], 0), self._order_key(h["doc"])))
-        result.route, result.terms = "article", [label]
-        result.hits = [self._hit(h, [label], score=1.0) for h in found[:limit]]
-        return True
+        found = [(hit.docnum, dict(hit)) for hit in self._searcher.search(query, limit=200)]
+        found = [(record, hit) for record, hit in found if hit.get("article") == label]
+        found.sort(key=lambda pair: (rank.get(pair[1]["doc"], 0), self._order_key(pair[1]["doc"])))
+        return found
 
     def _pinyin_route(self, text: str, limit: int, collection: str | None, result: SearchResult) -> bool:
         letters = normalize_pinyin_query(text)
         if letters is None:
             return False
-        with self._lock:
-            found = [dict(hit) for hit in self._searcher.search(Prefix("pinyin", letters), limit=300)]
+        found = self._pinyin_records(Prefix("pinyin", letters))
+        in_order = [] if found else self._titles_by_syllables(letters)
+        if not found and not in_order and len(letters) >= FUZZY_LETTERS:
+            found = self._pinyin_records(FuzzyTerm("pinyin", letters, maxdist=1, prefixlength=1))
         docs = [self._catalog[h["doc"]] for h in found if h["kind"] == "doc" and h["doc"] in self._catalog]
-        docs = [d for d in docs if not collection or d.collection == collection]
         docs.sort(key=lambda d: (len(d.title),) + self._order_key(d.id))
+        docs = [d for d in in_order + docs if not collection or d.collection == collection]
         terms = sorted((h["term"] for h in found if h["kind"] == "term"), key=len)
         if not docs and not terms:
             return False  # not pinyin after all: let the word search try
@@ -305,6 +337,32 @@ class Searcher:
             result.hits += [h for h in words[0] if h.doc not in seen]
             result.terms = terms[:3]
         return True
+
+    def _titles_by_syllables(self, letters: str) -> list[CatalogEntry]:
+        """Titles holding the syllables of full pinyin in order (wuyetiaoli → 物业管理条例), also with an everyday
+        word's syllables read as its legal wording's (zaoyin → zaosheng), best covered first."""
+        heard = split_syllables(letters, self._known_syllables)
+        if not heard or len(heard) < 3:
+            return []
+        variants = [heard]
+        for said, legal in self._legal_syllables:
+            for start in range(len(heard) - len(said) + 1):
+                if heard[start:start + len(said)] == said:
+                    variants.append(heard[:start] + legal + heard[start + len(said):])
+        best: dict[int, float] = {}
+        for variant in variants:
+            holding = set.intersection(*(self._titles_with_syllable.get(p, set()) for p in set(variant)))
+            for number in holding:
+                for name in self._title_syllables[number]:
+                    if len(variant) <= len(name) and _in_order(variant, name):
+                        best[number] = max(best.get(number, 0.0), len(variant) / len(name))
+        scored = [(coverage, self._titles[n]) for n, coverage in best.items() if coverage >= SYLLABLES_COVERED]
+        scored.sort(key=lambda pair: (-round(pair[0], 2),) + self._order_key(pair[1].id))
+        return [entry for _, entry in scored]
+
+    def _pinyin_records(self, query) -> list[dict]:
+        with self._lock:
+            return [dict(hit) for hit in self._searcher.search(query, limit=300)]
 
     def _title_and_text_route(self, text: str, limit: int, collection: str | None, result: SearchResult) -> bool:
         titled = [(entry, score) for entry, score in self._title_matches(text, collection) if score >= TITLE_ROUTE_SCORE]
@@ -399,10 +457,41 @@ class Searcher:
                         score *= OTHER_PLACE_WEIGHT
                     score *= 1 + 0.15 * sum(1 for word in words if word in entry.title)
                 rescored.append((score, record))
-            rescored.sort(key=lambda pair: -pair[0])
+            rescored = self._with_cited_articles(rescored)
             chosen = [(score, self._searcher.stored_fields(record))
                       for score, record in self._diversified(rescored, limit)]
         return [self._hit(stored, highlight, score) for score, stored in chosen], words, suggestions
+
+    def _with_cited_articles(self, rescored: list[tuple[float, int]]) -> list[tuple[float, int]]:
+        """Best first, with the articles that the best explaining passages (our Q&A and guides, cases: passages
+        that are no article themselves) cite by name and number ranked just above them: a resident's question that
+        our Q&A answers leads to the article behind the answer. Called with the lock held."""
+        scores = {record: score for score, record in rescored}
+        ranked = sorted(rescored, key=lambda pair: -pair[0])
+        for score, record in ranked[:CITING_PASSAGES]:
+            for cited in self._citations(record):
+                scores[cited] = max(scores.get(cited, 0.0), score * CITED_SHARE)
+        return sorted(((score, record) for record, score in scores.items()), key=lambda pair: -pair[0])
+
+    def _citations(self, record: int) -> list[int]:
+        """Records of the articles an explaining passage cites (at most CITED_ARTICLES), remembered per record."""
+        cited = self._cited.get(record)
+        if cited is None:
+            stored = self._searcher.stored_fields(record)
+            cited = []
+            if not stored.get("article"):
+                for match in CITATION.finditer(stored.get("body", "")):
+                    number = chinese_to_int(match.group("num"))
+                    label = article_label(number) + (match.group("suffix") or "") if number else ""
+                    title = next((t for t in _title_tails(match.group("title"))
+                                  if any(score >= TITLE_ROUTE_SCORE for _, score in self._title_matches(t, None))), "")
+                    found = self._articles(title, number, label, None) if title and label else []
+                    if found and found[0][0] not in cited:
+                        cited.append(found[0][0])
+                    if len(cited) == CITED_ARTICLES:
+                        break
+            self._cited[record] = cited
+        return cited
 
     def _concepts(self, words: list[str]) -> tuple[list[dict[str, float]], list[str]]:
         """Each query word with its synonyms and parts, weighted; and every variant, for highlighting."""
@@ -564,11 +653,26 @@ def _title_score(query: str, title: str, loose: bool = False) -> float:
     return 0.0
 
 
-def _in_order(needle: str, haystack: str) -> bool:
+def _title_tails(title: str) -> list[str]:
+    """The name before 第…条 and its shorter tails, longest first: the pattern also takes words before the name
+    (业主不能拒交民法典 → … 民法典)."""
+    title = title.strip("《》")
+    return [title[start:] for start in range(len(title) - 2)]
+
+
+def _names(title: str) -> set[str]:
+    """A title as written, without 中华人民共和国 and its edition year, and in the short forms people say."""
+    short = EDITION.sub("", title.removeprefix(NATION_PREFIX))
+    return {title, short, short.split("·")[0], *short_names(short)}
+
+
+def _in_order(needle, haystack) -> bool:
+    """Whether the characters (or syllables) of ``needle`` appear in ``haystack`` in that order."""
     position = 0
     for char in needle:
-        position = haystack.find(char, position) + 1
-        if position == 0:
+        try:
+            position = haystack.index(char, position) + 1
+        except ValueError:
             return False
     return True
 

@@ -61,7 +61,7 @@ async function liveSearch() {
     const response = await fetch("/api/search?q=" + encodeURIComponent(q));
     const body = await response.json();
     if (input.value.trim() !== q) return;
-    results.replaceChildren(body.ok ? renderHits(body.hits, q, body.suggestions || []) : notice(body.error));
+    results.replaceChildren(body.ok ? renderHits(body, q) : notice(body.error));
     if (body.ok) settle({ kind: "search", q, hits: body.hits.length });
   } catch { results.replaceChildren(notice("网络不通，请稍后再试。")); }
 }
@@ -73,7 +73,8 @@ function chips(words) {
   }
   return box;
 }
-function renderHits(hits, q, suggestions) {
+function renderHits(body, q) {
+  const hits = body.hits, suggestions = body.suggestions || [];
   if (!hits.length && suggestions.length) {
     const box = document.createElement("div"); box.className = "empty";
     box.innerHTML = `<p>没有找到正好讲「${escapeHtml(q)}」的内容。您是不是想听：</p><ul class="suggestions">` +
@@ -85,16 +86,31 @@ function renderHits(hits, q, suggestions) {
     box.innerHTML = `<p>没有找到「${escapeHtml(q)}」。试试这些话题：</p>`;
     box.append(chips(topics)); return box;
   }
-  const list = document.createElement("ol"); list.className = "hits";
-  for (const hit of hits) {
-    const li = document.createElement("li");
+  const hitLink = (hit, lead) => {
     const status = hit.status && hit.status !== "现行" ? `<span class="badge">${escapeHtml(hit.status)}</span>` : "";
-    li.innerHTML = `<a class="hit" href="${escapeHtml(appLink(hit.url, { play: 1 }))}">` +
+    return `<a class="hit${lead ? " lead" : ""}" href="${escapeHtml(appLink(hit.url, { play: 1 }))}">` +
       `<span class="hit-title">${escapeHtml(hit.title)}${hit.article ? " " + escapeHtml(hit.article) : ""}</span>` +
-      `<span class="badge shelf">${escapeHtml(hit.collection)}</span>${status}<span class="snippet">${hit.snippet}</span></a>`;
-    list.append(li);
+      `<span class="badge shelf">${escapeHtml(hit.collection)}</span>${status}<span class="snippet">${hit.snippet}</span>` +
+      (lead ? `<span class="play-answer" aria-hidden="true">▶ 听这一条</span>` : "") + "</a>";
+  };
+  const page = document.createDocumentFragment();
+  if (body.corrected) {
+    const p = document.createElement("p"); p.className = "understood"; p.textContent = `按「${body.corrected}」查找`; page.append(p);
   }
-  return list;
+  // A question or a few words: the best passage leads, big and ready to play (as the page rendered by the server).
+  const lead = ["text", "article"].includes(body.route) ? hits[0] : null;
+  if (lead) {
+    const answer = document.createElement("section"); answer.className = "answer"; answer.setAttribute("aria-label", "最相关的一条");
+    answer.innerHTML = `<p class="answer-label">最相关的一条</p>` + hitLink(lead, true);
+    page.append(answer);
+    if (hits.length > 1) { const h = document.createElement("h2"); h.className = "more-hits"; h.textContent = "其他相关内容"; page.append(h); }
+  }
+  const list = document.createElement("ol"); list.className = "hits";
+  for (const hit of lead ? hits.slice(1) : hits) {
+    const li = document.createElement("li"); li.innerHTML = hitLink(hit, false); list.append(li);
+  }
+  page.append(list);
+  return page;
 }
 input?.addEventListener("input", () => { clearTimeout(searchTimer); searchTimer = setTimeout(liveSearch, 250); });
 // A search counts once the visitor stops typing (or leaves with its results), not at every keystroke.

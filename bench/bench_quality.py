@@ -1,0 +1,112 @@
+"""Ranking quality on a full-library data dir: MRR@10 and Recall@10 per query kind and mode, for the queries the
+weights were tuned on and for the tune and held-out test parts of the blind-written queries; warm latency per mode.
+
+Misses are printed for the tuned-on sets only: the test part is reported, never looked into.
+
+    .venv/bin/python bench/bench_quality.py --data /work/var-laws --sets tuned-on,tune --misses   # while tuning
+    .venv/bin/python bench/bench_quality.py --data /work/var-laws --json quality.json             # the report
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import date
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from bench.bench_search import KINDS, TOP  # noqa: E402
+from bench.bench_semantic import latency, quality  # noqa: E402
+from indexer.datadir import DataDir  # noqa: E402
+from indexer.search.searcher import MODES, Searcher  # noqa: E402
+
+SETS = ("tuned-on", "tune", "test")
+HELD_OUT = "test"
+
+
+def parse_args() -> argparse.Namespace:
+    """Command-line options."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=REPO.parent / "var-laws", help="a data dir over the whole library")
+    parser.add_argument("--sets", default=",".join(SETS), help=f"comma-separated, of {', '.join(SETS)}")
+    parser.add_argument("--modes", default=",".join(MODES), help="comma-separated, of " + ", ".join(MODES))
+    parser.add_argument("--no-latency", action="store_true", help="quality only")
+    parser.add_argument("--misses", action="store_true", help="list the first-hit misses of the tuned-on sets")
+    parser.add_argument("--json", type=Path, help="also write all figures to this file")
+    args = parser.parse_args()
+    args.sets = [s for s in args.sets.split(",") if s]
+    args.modes = [m for m in args.modes.split(",") if m]
+    if not set(args.sets) <= set(SETS) or not set(args.modes) <= set(MODES):
+        parser.error(f"--sets takes {', '.join(SETS)}; --modes takes {', '.join(MODES)}")
+    return args
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def query_sets(names: list[str]) -> dict[str, list[dict]]:
+    """queries.jsonl (the current weights were tuned on it) and the two parts of queries_written.jsonl."""
+    written = read_jsonl(REPO / "bench" / "queries_written.jsonl")
+    every = {"tuned-on": read_jsonl(REPO / "bench" / "queries.jsonl"),
+             "tune": [q for q in written if q["part"] == "tune"],
+             "test": [q for q in written if q["part"] == HELD_OUT]}
+    return {name: every[name] for name in names}
+
+
+def print_quality(name: str, table: dict) -> None:
+    """One table per query set: kinds down, MRR and Recall per mode across."""
+    modes = list(table)
+    print(f"\n{name}: quality @{TOP}   n  " + "".join(f"  MRR {m:9}" for m in modes)
+          + "".join(f"  R@10 {m:8}" for m in modes))
+    for kind in (*KINDS, "all"):
+        rows = [table[m].get(kind) for m in modes]
+        if rows[0] is None:
+            continue
+        print(f"  {kind:18} {rows[0]['n']:4d}  " + "".join(f"  {r['mrr']:13.3f}" for r in rows)
+              + "".join(f"  {r['recall']:13.3f}" for r in rows))
+
+
+def print_misses(name: str, misses: dict) -> None:
+    """First-hit misses per mode, for a tuned-on set."""
+    for mode, rows in misses.items():
+        print(f"\n{name} / {mode} misses (first hit not relevant): {len(rows)}")
+        for row in rows:
+            where = f"rank {row['rank']}" if row["rank"] else "not in top 10"
+            print(f"  [{row['kind']}/{row['route']}] {row['query']} — relevant {where}; first {row['first']}")
+
+
+def main() -> None:
+    """Measure every chosen set in every chosen mode on one warm searcher, then latency over all their queries."""
+    args = parse_args()
+    sets = query_sets(args.sets)
+    searcher = Searcher(DataDir.create(args.data))
+    passages = int(((searcher._scorer.lengths["body"] > 0) & searcher._scorer.alive).sum())
+    rows = searcher._record_rows
+    embedded = int((rows >= 0).sum()) if rows is not None else 0  # passages of the same text share one vector
+    figures: dict = {"date": date.today().isoformat(), "data": str(args.data), "passages": passages,
+                     "embedded": embedded, "vectors": searcher.vector_count, "quality": {}, "misses": {}}
+    partial = " (PARTIAL: not every passage has its vector yet)" if embedded < passages else ""
+    print(f"{args.data}: {passages} passages, {embedded} with a vector ({searcher.vector_count} distinct){partial}")
+    for name, queries in sets.items():
+        figures["quality"][name], misses = quality(searcher, queries, args.modes)
+        print_quality(f"{name} ({len(queries)} queries)", figures["quality"][name])
+        if args.misses and name != HELD_OUT:
+            figures["misses"][name] = misses
+            print_misses(name, misses)
+    if not args.no_latency:
+        every = [q for queries in sets.values() for q in queries]
+        figures["latency"] = latency(searcher, every, modes=args.modes)
+        print(f"\nwarm latency over {len(every)} queries, query-vector cache cleared each call (ms)   p50     p99")
+        for mode, p in figures["latency"].items():
+            print(f"  {mode:10}                                                          {p['p50']:6.1f}  {p['p99']:6.1f}")
+    searcher.close()
+    if args.json:
+        args.json.write_text(json.dumps(figures, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
