@@ -3,16 +3,11 @@ moves one up, saves, and the kiosk's course page plays them in that order."""
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 
-from indexer.build import build_index
-from indexer.datadir import DataDir
-from kiosk.editor.accounts import Accounts
-from tests.browser_fixtures import CHROMIUM, SCREENSHOTS, live_server
+from tests.browser_fixtures import CHROMIUM, SCREENSHOTS
+from tests.test_editor_browser import site  # noqa: F401, F811 - the same server over a copy of the test content
 
-from .conftest import TEST_CONTENT
 from .test_editor import PASSWORD
 
 sync_api = pytest.importorskip("playwright.sync_api")
@@ -21,27 +16,12 @@ pytestmark = [pytest.mark.browser,
               pytest.mark.skipif(not CHROMIUM.exists(), reason=f"Chromium not installed at {CHROMIUM}")]
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory):
-    """A server over a writable copy of the test content, with one editor account."""
-    root = tmp_path_factory.mktemp("course-editor-site")
-    content = root / "content"
-    shutil.copytree(TEST_CONTENT, content)
-    data = DataDir.create(root / "var")
-    build_index(data, [content])
-    with Accounts(data.root) as accounts:
-        accounts.add("王编辑", PASSWORD)
-    with live_server(data, content=(content,)) as server:
-        server.content = content
-        yield server
-
-
 def shoot(page, name: str) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"course-editor-{name}.png"), full_page=True)
 
 
-def test_an_editor_builds_a_course_by_clicking_and_the_kiosk_plays_it_in_that_order(browser, site):
+def test_an_editor_builds_a_course_by_clicking_and_the_kiosk_plays_it_in_that_order(browser, site):  # noqa: F811
     context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN")
     context.set_default_timeout(20_000)
     page = context.new_page()

@@ -216,11 +216,13 @@ def _note_durations(data: DataDir, speech, library: LocalLibrary, manifest: Mani
     store = Store(data.database)
     try:
         library_root = str(data.library_current)
-        ours = [record.doc_id for record in store.files().values() if record.root == library_root]
+        records = store.files().values()
+        centre_docs = [record.doc_id for record in records if record.root == library_root]
+        own_docs = [record.doc_id for record in records if record.root != library_root]
     finally:
         store.close()
-    missing = missing_audio(data, speech, ours)  # also remembers what each sentence says, so any key can play
-    missing_audio(data, speech)  # and the hub's own texts' sentences, which only the hub voices
+    missing = missing_audio(data, speech, centre_docs)  # also remembers what each sentence says, so any key plays
+    missing_audio(data, speech, own_docs)  # the hub's own texts' sentences, which only the hub voices
     if same_voice:
         seconds = [(v.seconds, v.key) for doc in manifest.documents if doc.audio
                    for v in parse_audio_list(library.read(doc.audio.sha256))]
