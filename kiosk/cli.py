@@ -98,7 +98,7 @@ def build(settings: Settings, content: tuple[Path, ...], full: bool, no_audio: b
         click.echo(f"跳过 {source}：{reason}", err=True)
     if not no_vectors:
         _build_vectors(data, cluster)
-    failed_audio = 0 if no_audio else _build_audio(settings, data, cluster)
+    failed_audio = 0 if no_audio else _build_audio(settings, data, roots, cluster)
     if not report.ok or failed_audio:
         sys.exit(1)
 
@@ -137,10 +137,12 @@ def _build_vectors(data: DataDir, cluster=None) -> None:
                f"（{report.seconds:.1f} 秒）")
 
 
-def _build_audio(settings: Settings, data: DataDir, cluster=None) -> int:
-    """Render every missing sentence with all cores, or on the cluster; returns how many failed."""
+def _build_audio(settings: Settings, data: DataDir, roots: list[Path], cluster=None) -> int:
+    """Render every missing sentence of the texts and of the self-test questions with all cores, or on the
+    cluster; returns how many failed."""
     from indexer.speech.audio_cache import AudioCache
     from indexer.speech.narration import missing_audio
+    from indexer.speech.questions import missing_question_audio
 
     try:
         name, note = resolve(settings.engine)
@@ -150,7 +152,10 @@ def _build_audio(settings: Settings, data: DataDir, cluster=None) -> int:
     if note:
         click.echo(note, err=True)
     choice = EngineChoice(name, settings.rate, str(data.root))
-    jobs = missing_audio(data, engine_settings(choice))
+    speech = engine_settings(choice)
+    jobs = missing_audio(data, speech)
+    known = set(jobs)
+    jobs += [job for job in missing_question_audio(data, speech, roots) if job not in known]
     if not jobs:
         click.echo(f"语音（{name}）：全部已合成")
         return 0
@@ -366,9 +371,10 @@ def course_show(settings: Settings, course_id: str) -> None:
 def course_prepare(settings: Settings, course_id: str) -> None:
     """Voice a course now, with every core: its texts, its questions and the quiz prompts, so that fifty phones
     starting it together at a training session are answered from the cache."""
+    from indexer.speech.questions import spoken_texts
+
     from .courses import find_course
     from .services import SpeechService
-    from .training import PROMPTS, SpokenQuestion
 
     data = data_dir(settings)
     speech = SpeechService(data, settings)
@@ -384,8 +390,8 @@ def course_prepare(settings: Settings, course_id: str) -> None:
                 passages = {p.id for p in part.passages}
                 wanted.update((line.key, line.spoken) for line in speech.lines(part.doc, store)
                               if line.passage in passages)
-        texts = [text for q in view.questions for text in SpokenQuestion.of(q).texts()] + list(PROMPTS.values())
-        wanted.update((line.key, line.spoken) for text in texts for line in speech.say(text, store))
+        wanted.update((line.key, line.spoken) for text in spoken_texts(view.questions)
+                      for line in speech.say(text, store))
     jobs = [(key, spoken) for key, spoken in wanted.items() if not speech.cache.has(key)]
     click.echo(f"{view.course.title}：{len(wanted)} 句，已有 {len(wanted) - len(jobs)} 句，要合成 {len(jobs)} 句")
     if not jobs:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from urllib.parse import quote
 
 from flask import Blueprint, abort, current_app, jsonify, render_template
 
 from indexer.content.quiz import Question
+from indexer.speech.questions import KIND_LABELS, PROMPTS, SpokenQuestion
 from indexer.store import Store
 
 from .courses import CourseView, course_sentences, course_views, find_course
@@ -16,10 +16,6 @@ from .learning.api import catalog  # questions kept in memory until a question f
 from .pages import _base_url, _qr_svg  # the phone's address of a page, as the document pages' QR codes hold it
 
 bp = Blueprint("training", __name__)
-KIND_LABELS = {"single": "单选题", "multiple": "多选题", "truefalse": "判断题"}
-# Said around the questions; voiced like any sentence, so cached once for every question.
-PROMPTS = {"right": "答对了。", "wrong": "答错了。", "true_or_false": "对，还是错？", "choose": "请选择答案。",
-           "unit_quiz": "这一单元听完了，来做几道题。"}
 
 
 def services():
@@ -42,27 +38,6 @@ def daily_question(questions: list[Question], day: dt.date | None = None) -> Que
         return None
     ordered = sorted(questions, key=lambda q: q.id)
     return ordered[(day or dt.date.today()).toordinal() % len(ordered)]
-
-
-@dataclass(frozen=True)
-class SpokenQuestion:
-    """What is said for a question: the question with its kind, each option, and the answer with its explanation."""
-
-    question: str
-    options: tuple[str, ...]
-    answer: str
-
-    @classmethod
-    def of(cls, question: Question) -> SpokenQuestion:
-        if question.kind == "truefalse":
-            said = "这句话是对的。" if question.answer == "对" else "这句话是错的。"
-        else:
-            said = f"正确答案是{'、'.join(question.answer)}。"
-        return cls(f"{KIND_LABELS[question.kind]}。{question.text}",
-                   tuple(f"{letter}，{text}" for letter, text in question.options), said + question.explanation)
-
-    def texts(self) -> list[str]:
-        return [self.question, *self.options, self.answer]
 
 
 def question_json(question: Question, store: Store) -> dict:

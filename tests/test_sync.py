@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from nacl.signing import SigningKey
 
+from indexer.content.quiz import question_id
 from kiosk.config import BUNDLED_CONTENT
 from kiosk.library.keys import public_text
 from kiosk.library.manifest import ManifestError, parse, parse_audio_list
@@ -34,13 +35,38 @@ CENTRE_TEXTS = ["有声党建/三会一课.md", "有声党建/党费怎么交.md
 NOTICE = "---\ntitle: 本社区停水通知\ncollection: 政策法规\n---\n\n本周六上午社区停水检修，请居民提前储水。\n"
 NOTICE_FILE = "社区通知/停水.md"
 OLD_TITLE = "三会一课是哪三会、哪一课"  # synced at the start of every test
+QUIZ_FILE = "_quiz/党建.md"
+QUIZ = """---
+title: 党建 自测题
+volume: 有声党建
+---
+
+## 三会一课里的“三会”，指的是哪三个会？
+类型：多选
+- A. 支部委员会会议
+- B. 党小组会
+- C. 业主大会会议
+- D. 支部党员大会
+答案：ABD
+解析：三会是支部党员大会、支部委员会会议和党小组会，一课是党课。
+出处：有声党建/三会一课.md | 头一个会，是支部党员大会
+
+## 党员没有正当理由连续六个月不交党费，就被认为是自行脱党。
+类型：判断
+答案：对
+解析：党章第九条规定，无正当理由连续六个月不交纳党费的，被认为是自行脱党。
+出处：有声党建/党费怎么交.md | 连续六个月不交纳党费
+"""
 WAIT = 180
 
 
 @pytest.fixture
 def city(tmp_path):
     """A centre with two voiced texts, its public key, and two hubs that have only their own notice."""
-    content, data = built(tmp_path / "centre", sources=CENTRE_TEXTS, audio=True)
+    content, data = tmp_path / "centre" / "content", tmp_path / "centre" / "var"
+    (content / QUIZ_FILE).parent.mkdir(parents=True)
+    (content / QUIZ_FILE).write_text(QUIZ, encoding="utf-8")
+    built(tmp_path / "centre", sources=CENTRE_TEXTS, audio=True)  # `kiosk build` voices the questions too
     embedded = kiosk(data, "build", "--content", str(content), "--no-audio")
     assert embedded.returncode == 0 and "语义向量：新生成" in embedded.stdout, embedded.stdout
     key = kiosk(data, "library-key")
@@ -109,6 +135,25 @@ def plays_without_rendering(hub: Hub, title: str) -> None:
     assert set(audio_files(hub.data)) == before, "the hub rendered audio itself"
 
 
+def questions_play_without_rendering(hub: Hub) -> None:
+    """Every sentence said for the library's questions (each question, option, answer, prompt) plays."""
+    server = hub.serve()
+    before = set(audio_files(hub.data))
+    assert server.get("/api/questions/daily").status == 200
+    urls = []
+    for text in ("三会一课里的“三会”，指的是哪三个会？", "党员没有正当理由连续六个月不交党费，就被认为是自行脱党。"):
+        answer = server.get(f"/api/questions/{question_id('有声党建', text)}").json()
+        question = answer["question"]
+        urls += [url for urls in answer["prompts"].values() for url in urls]
+        urls += question["audio"]["question"] + question["audio"]["answer"]
+        urls += [url for option in question["options"] for url in option["audio"]]
+    assert len(set(urls)) > 10, urls
+    for url in urls:
+        answer = server.get(url)
+        assert answer.status == 200 and answer.headers["Content-Type"] == "audio/mpeg", (url, answer.text)
+    assert set(audio_files(hub.data)) == before, "the hub rendered a question's audio itself"
+
+
 def keeps_its_own_notice(hub: Hub) -> None:
     assert (hub.content / NOTICE_FILE).read_text(encoding="utf-8") == NOTICE
     assert "本社区停水通知" in hub.serve().search("停水")
@@ -155,6 +200,7 @@ def test_two_hubs_receive_what_the_centre_publishes_and_render_nothing(city):
         assert "已切换" in result.stdout and "文库仍缺语音 0 句" in result.stdout, result.stdout
         plays_without_rendering(hub, "电梯应急维修")
         plays_without_rendering(hub, OLD_TITLE)
+        questions_play_without_rendering(hub)
         keeps_its_own_notice(hub)
         library = hub.serve().get("/healthz").json()["library"]
         assert library["ok"] and library["serial"] == manifest["serial"] and library["files"] > 0, library

@@ -80,6 +80,7 @@ class Manifest:
     texts: list[TextFile] = field(default_factory=list)
     documents: list[DocumentMedia] = field(default_factory=list)
     pronunciations: Blob | None = None
+    spoken: Blob | None = None  # the audio list of the questions', options', answers' and prompts' sentences
     missing: dict = field(default_factory=dict)  # sentences and passages the centre has not rendered yet
     format: int = FORMAT
 
@@ -91,9 +92,11 @@ class Manifest:
         found = [Blob(t.sha256, t.size) for t in self.texts]
         for doc in self.documents:
             found += [blob for blob in (doc.audio, doc.vectors) if blob]
-        if self.pronunciations:
-            found.append(self.pronunciations)
-        return found
+        return found + [blob for blob in (self.pronunciations, self.spoken) if blob]
+
+    def audio_lists(self) -> list[Blob]:
+        """Every audio list: the documents' and the questions'."""
+        return [doc.audio for doc in self.documents if doc.audio] + ([self.spoken] if self.spoken else [])
 
 
 def parse(data: bytes) -> Manifest:
@@ -111,6 +114,7 @@ def parse(data: bytes) -> Manifest:
         manifest = Manifest(serial=_whole(raw["serial"]), created=_text(raw["created"]), centre=_text(raw["centre"]),
                             speech=speech, vector_model=_text(raw["vector_model"]), texts=texts,
                             documents=documents, pronunciations=_blob(raw.get("pronunciations")),
+                            spoken=_blob(raw.get("spoken")),
                             missing={k: _whole(v) for k, v in dict(raw.get("missing") or {}).items()})
     except ManifestError:
         raise

@@ -29,6 +29,7 @@ from indexer.speech.audio_cache import AudioCache
 from indexer.speech.engines import USER_PRONUNCIATIONS
 from indexer.speech.engines.base import EngineSettings
 from indexer.speech.narration import narrate
+from indexer.speech.questions import question_lines
 from indexer.store import Store
 
 from . import keys
@@ -121,7 +122,7 @@ class Publisher:
             sha, size = self._file_hash(path)
             texts.append(TextFile(source, sha, size))
             objects[sha] = path
-        documents, missing = self._documents(objects, made)
+        documents, spoken, missing = self._documents(objects, made)
         pronunciations = None
         user = self.data.root / USER_PRONUNCIATIONS
         if user.is_file():
@@ -133,18 +134,21 @@ class Publisher:
                             created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
                             centre=self.centre, speech=speech_identity(self.speech_settings()),
                             vector_model=MODEL_ID, texts=texts, documents=documents,
-                            pronunciations=pronunciations, missing=missing)
+                            pronunciations=pronunciations, spoken=spoken, missing=missing)
         signed = manifest.encode()
         envelope = json.dumps({"manifest": signed.decode("utf-8"), "signature": keys.sign(key, signed)},
                               ensure_ascii=False).encode("utf-8")
         objects.update(self._store_made(made))
         write_atomic(self.folder / "manifest.json", envelope)
-        log.info("文库快照：%d 个文件，%d 篇，缺语音 %d 句、缺向量 %d 段（%.1f 秒）", len(texts), len(documents),
-                 missing["audio"], missing["vectors"], time.monotonic() - started)
+        log.info("文库快照：%d 个文件，%d 篇，缺语音 %d 句（题目 %d 句）、缺向量 %d 段（%.1f 秒）", len(texts),
+                 len(documents), missing["audio"], missing.get("spoken", 0), missing["vectors"],
+                 time.monotonic() - started)
         return Published(envelope, manifest, objects)
 
-    def _documents(self, objects: dict[str, Path], made: dict[str, bytes]) -> tuple[list[DocumentMedia], dict]:
-        """Each document's audio list and vector part, and how many sentences and passages have neither."""
+    def _documents(self, objects: dict[str, Path],
+                   made: dict[str, bytes]) -> tuple[list[DocumentMedia], Blob | None, dict]:
+        """Each document's audio list and vector part, the questions' audio list, and how many sentences
+        and passages have neither."""
         settings = self.speech_settings()
         cache = AudioCache(self.data.audio)
         vectors = VectorStore(self.data).load()
@@ -169,9 +173,15 @@ class Publisher:
                     present = [k for k in passage_keys if k in vectors.keys]
                     part = self._made(pack(MODEL_ID, present, vectors.matrix[rows], vectors.scales[rows]), made)
                 documents.append(DocumentMedia(source, audio, part))
+            spoken = None
+            if settings is not None:
+                keys_ = [line.key for line in question_lines(self.roots(), settings)]
+                voiced = self._voiced_keys(keys_, cache, store, objects)
+                missing["spoken"] = voiced.count(None)
+                spoken = self._made(audio_list([v for v in voiced if v]), made)
         finally:
             store.close()
-        return documents, missing
+        return documents, spoken, missing
 
     def _voiced(self, doc, settings, cache: AudioCache, store: Store, objects: dict[str, Path]) -> list[Voiced | None]:
         """The document's sentences in reading order, each once: Voiced if the centre has its MP3, else None."""
@@ -181,6 +191,11 @@ class Publisher:
         if keys_ is None:
             keys_ = list(dict.fromkeys(line.key for line in narrate(doc, settings)))
             self._lines[version] = keys_
+        return self._voiced_keys(keys_, cache, store, objects)
+
+    def _voiced_keys(self, keys_: list[str], cache: AudioCache, store: Store,
+                     objects: dict[str, Path]) -> list[Voiced | None]:
+        """Voiced for each of these audio keys whose MP3 the centre has, else None."""
         durations = store.durations(keys_)
         result = []
         for key in keys_:

@@ -26,6 +26,7 @@ from indexer.search.vectors import VectorStore, unpack
 from indexer.speech.audio_cache import AudioCache
 from indexer.speech.engines import EngineChoice, engine_settings, resolve
 from indexer.speech.narration import missing_audio
+from indexer.speech.questions import missing_question_audio
 from indexer.store import Store
 
 from ..city import hub_report
@@ -123,7 +124,7 @@ def _sync(settings: Settings, data: DataDir, url: str, public_key: str, rate_lim
     library.switch(manifest, signed)
     report.index = build_index(data, settings.roots())
     if speech is not None:
-        report.audio_missing = _note_durations(data, speech, library, manifest, same_voice)
+        report.audio_missing = _note_durations(data, speech, library, manifest, same_voice, settings.roots())
     library.prune()
     report.bytes = fetcher.received
     return report
@@ -169,9 +170,9 @@ def _keep_blob(fetcher: Fetcher, library: LocalLibrary, blob) -> None:
 def _voiced_wanted(manifest: Manifest, library: LocalLibrary, cache: AudioCache) -> list[Voiced]:
     """The centre's MP3s this hub has not got yet, from the audio lists already downloaded."""
     found: dict[str, Voiced] = {}
-    for doc in manifest.documents:
-        if doc.audio and library.has(doc.audio.sha256):
-            for voiced in parse_audio_list(library.read(doc.audio.sha256)):
+    for blob in manifest.audio_lists():
+        if library.has(blob.sha256):
+            for voiced in parse_audio_list(library.read(blob.sha256)):
                 found.setdefault(voiced.key, voiced)
     return [v for v in found.values() if not cache.has(v.key)]
 
@@ -210,7 +211,8 @@ def _add_vectors(data: DataDir, library: LocalLibrary, manifest: Manifest) -> in
         handle.close()
 
 
-def _note_durations(data: DataDir, speech, library: LocalLibrary, manifest: Manifest, same_voice: bool) -> int:
+def _note_durations(data: DataDir, speech, library: LocalLibrary, manifest: Manifest, same_voice: bool,
+                    roots: list[Path]) -> int:
     """Record what each sentence says and, from the audio lists, how long it is (listening progress is checked
     against durations); returns how many of the library's sentences the centre has not voiced yet."""
     store = Store(data.database)
@@ -223,9 +225,10 @@ def _note_durations(data: DataDir, speech, library: LocalLibrary, manifest: Mani
         store.close()
     missing = missing_audio(data, speech, centre_docs)  # also remembers what each sentence says, so any key plays
     missing_audio(data, speech, own_docs)  # the hub's own texts' sentences, which only the hub voices
+    missing += missing_question_audio(data, speech, roots)
     if same_voice:
-        seconds = [(v.seconds, v.key) for doc in manifest.documents if doc.audio
-                   for v in parse_audio_list(library.read(doc.audio.sha256))]
+        seconds = [(v.seconds, v.key) for blob in manifest.audio_lists()
+                   for v in parse_audio_list(library.read(blob.sha256))]
         store = Store(data.database)
         try:
             store.set_durations(seconds)
