@@ -7,6 +7,7 @@ server every five minutes. The server's process tree is sampled every ten second
 warm-up (caches fill, speech workers start); growth is measured from there to the end, against stated bounds.
 
     .venv/bin/python bench/bench_soak.py [--minutes 30] [--phones 15] [--engine pyttsx3] [--json out.json]
+    .venv/bin/python bench/bench_soak.py --publish-every 10   # a year of publishes sooner: does memory level off?
 """
 
 from __future__ import annotations
@@ -98,8 +99,10 @@ class Editor:
         return self._post("/editor/publish", {}, "/editor/")
 
 
-def churn(ctx: Context, url: str, content: Path, stop: threading.Event, events: list) -> None:
-    """Every minute an edited text published through the editor; every five minutes a rebuild beside the server."""
+def churn(ctx: Context, url: str, content: Path, stop: threading.Event, events: list, publish_every: float,
+          rebuild_every: float) -> None:
+    """An edited text published through the editor every minute (or publish_every seconds); a rebuild beside the
+    server every five minutes."""
     editor = Editor(url)
     editor.sign_in()
     started, publishes, rebuilds = time.monotonic(), 0, 0
@@ -107,7 +110,7 @@ def churn(ctx: Context, url: str, content: Path, stop: threading.Event, events: 
     original = path.read_text(encoding="utf-8")
     while not stop.wait(1.0):
         elapsed = time.monotonic() - started
-        if elapsed >= (publishes + 1) * PUBLISH_EVERY:
+        if elapsed >= (publishes + 1) * publish_every:
             publishes += 1
             path.write_text(original + f"\n第 {publishes} 次修改：业主可以向业主委员会查询维修资金的使用情况。\n",
                             encoding="utf-8")
@@ -117,7 +120,7 @@ def churn(ctx: Context, url: str, content: Path, stop: threading.Event, events: 
             except OSError as exc:
                 status = f"failed: {exc}"
             events.append({"kind": "publish", "at": elapsed, "status": status, "seconds": time.monotonic() - began})
-        if elapsed >= (rebuilds + 1) * REBUILD_EVERY:
+        if elapsed >= (rebuilds + 1) * rebuild_every:
             rebuilds += 1
             began = time.monotonic()
             result = subprocess.run([str(BIN / "kiosk"), "--data", str(ctx.data), "build", "--no-audio",
@@ -128,9 +131,13 @@ def churn(ctx: Context, url: str, content: Path, stop: threading.Event, events: 
 
 
 def growth(samples: list[dict], key: str, warm: float) -> dict:
+    """From the warm-up's end to the last sample, and over the second half of that alone: a cache filling up
+    grows in the first half and not in the second; a leak grows in both."""
     after = [s[key] for s in samples if s["at"] - samples[0]["at"] >= warm] or [samples[-1][key]]
+    second_half = after[len(after) // 2:]
     return {"start": round(samples[0][key], 1), "after_warm_up": round(after[0], 1), "end": round(after[-1], 1),
-            "max": round(max(s[key] for s in samples), 1), "growth": round(after[-1] - after[0], 1)}
+            "max": round(max(s[key] for s in samples), 1), "growth": round(after[-1] - after[0], 1),
+            "second_half_growth": round(second_half[-1] - second_half[0], 1)}
 
 
 def main() -> int:
@@ -139,6 +146,8 @@ def main() -> int:
     parser.add_argument("--phones", type=int, default=15, help="listening phones (the training session has 50)")
     parser.add_argument("--searchers", type=int, default=2)
     parser.add_argument("--engine", help="KIOSK_ENGINE for the server (default: what auto picks)")
+    parser.add_argument("--publish-every", type=float, default=PUBLISH_EVERY, help="seconds between publishes")
+    parser.add_argument("--rebuild-every", type=float, default=REBUILD_EVERY, help="seconds between rebuilds")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     seconds = args.minutes * 60
@@ -165,11 +174,13 @@ def main() -> int:
                     samples.append(sample(process.pid))
 
             threads = [threading.Thread(target=sampler, daemon=True),
-                       threading.Thread(target=churn, args=(ctx, url, content, stop, events), daemon=True)]
+                       threading.Thread(target=churn, args=(ctx, url, content, stop, events, args.publish_every,
+                                                     args.rebuild_every), daemon=True)]
             for thread in threads:
                 thread.start()
             print(f"soak: {args.phones} phones on 「{doc['title']}」 and {args.searchers} searching, "
-                  f"{args.minutes:.0f} min; a publish a minute, a rebuild every five", flush=True)
+                  f"{args.minutes:.0f} min; a publish every {args.publish_every:.0f} s, a rebuild every "
+                  f"{args.rebuild_every:.0f} s", flush=True)
             try:
                 raw = run_locust(ctx, "soak", url, ["TrainingPhone", "TrainingSearcher"],
                                  args.phones + args.searchers, seconds, plan)
@@ -201,7 +212,7 @@ def main() -> int:
                        ("fds", "open files"), ("threads", "threads")):
         g = report[key]
         print(f"  {label:<26} start {g['start']:>7}  after warm-up {g['after_warm_up']:>7}  end {g['end']:>7}  "
-              f"max {g['max']:>7}  growth {g['growth']:>+7}")
+              f"max {g['max']:>7}  growth {g['growth']:>+7}  (second half {g['second_half_growth']:>+6})")
     publish_times = [e["seconds"] for e in report["publishes"]]
     print(f"  publishes {len(publish_times)}, slowest {max(publish_times, default=0):.1f} s; rebuilds "
           f"{len(report['rebuilds'])}; requests {len(requests)}, failed {len(failures)}")

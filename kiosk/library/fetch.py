@@ -32,6 +32,11 @@ class RateLimit:
         self._lock = threading.Lock()
         self._allowed_at = time.monotonic()
 
+    @property
+    def chunk(self) -> int:
+        """Bytes to read at a time: a quarter second's worth under a limit, so the rate is smooth."""
+        return CHUNK if not self.per_second else max(1024, min(CHUNK, int(self.per_second / 4)))
+
     def take(self, size: int) -> None:
         if not self.per_second:
             return
@@ -78,18 +83,19 @@ class Fetcher:
                     written = have if resumed else 0
                     while written <= size:
                         try:
-                            chunk = response.read(CHUNK)
+                            chunk = response.read(self.limit.chunk)
                         except (OSError, http.client.HTTPException) as exc:
                             raise FetchError(f"下载中断（{_reason(exc)}）；已下载的部分留着，下次同步接着下") from None
                         if not chunk:
                             break
                         written += len(chunk)
-                        self.limit.take(len(chunk))
-                        self._count(len(chunk))
                         try:
                             out.write(chunk)
+                            out.flush()  # on disk for the next sync to resume from, should this one be cut
                         except OSError as exc:
                             raise _disk(exc) from None
+                        self._count(len(chunk))
+                        self.limit.take(len(chunk))  # after the write: what arrived is kept if the sync is cut here
         hasher = hashlib.sha256()
         with open(partial, "rb") as handle:
             while block := handle.read(1024 * 1024):
