@@ -29,18 +29,21 @@ from indexer.content.loader import CONTENT_SUFFIXES, METADATA_FILE
 from indexer.errors import KioskError
 from indexer.speech.engines import USER_PRONUNCIATIONS
 
+from .city.database import CITY_DB
 from .config import BUNDLED_CONTENT
 from .editor.database import EDITOR_DB
 from .editor.secret import SECRET_FILE
 from .learning.database import LEARNING_DB
+from .library.keys import KEY_FILE
 from .usage import USAGE_DB
 
 FORMAT = "suiting-kiosk-backup"
 VERSION = 1
 MANIFEST = "manifest.json"
 SETTINGS_FILE = "kiosk.env"  # the KIOSK_* settings the systemd units read (deploy/kiosk.env.example)
-DATABASES = (EDITOR_DB, USAGE_DB, LEARNING_DB)
-PLAIN_FILES = (USER_PRONUNCIATIONS, SECRET_FILE, SETTINGS_FILE)
+DATABASES = (EDITOR_DB, USAGE_DB, LEARNING_DB, CITY_DB)  # CITY_DB: hubs' reports, on a centre only
+PLAIN_FILES = (USER_PRONUNCIATIONS, SECRET_FILE, SETTINGS_FILE, KEY_FILE)  # KEY_FILE: a centre's, that hubs trust
+SECRETS = {SECRET_FILE, KEY_FILE}
 TRASH = "trash"
 DEFAULT_FOLDER = "backups"  # in the data dir when no path is given
 NOT_DATA = {DEFAULT_FOLDER, "lost+found", ".write-test"}  # what may be in a data dir that is still "empty"
@@ -144,7 +147,7 @@ def _members(data_root: Path, content_root: Path, folder: Path):
             yield f"data/{name}", _snapshot(data_root / name, folder), 0o644
     for name in PLAIN_FILES:
         if (data_root / name).is_file():
-            yield f"data/{name}", (data_root / name).read_bytes(), 0o600 if name == SECRET_FILE else 0o644
+            yield f"data/{name}", (data_root / name).read_bytes(), 0o600 if name in SECRETS else 0o644
     trash = data_root / TRASH
     if trash.is_dir():
         for path in sorted(trash.iterdir()):

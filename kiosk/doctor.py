@@ -34,6 +34,7 @@ from indexer.speech.engines.neural_models import (
     voice_folder,
 )
 
+from .city.database import CITY_DB
 from .config import Settings
 from .editor.database import EDITOR_DB
 from .learning.database import LEARNING_DB
@@ -50,6 +51,7 @@ DATABASE_ADVICE = {
     EDITOR_DB: "账号和历史在里面：停止服务，用最近的备份恢复（kiosk restore 备份文件 --force）",
     USAGE_DB: "收听统计在里面：停止服务，用最近的备份恢复（kiosk restore 备份文件 --force），或删除它从零开始统计",
     LEARNING_DB: "学员和培训记录在里面：停止服务，用最近的备份恢复（kiosk restore 备份文件 --force）",
+    CITY_DB: "各站上报的统计在里面：停止服务，用最近的备份恢复（kiosk restore 备份文件 --force），或删除它，各站下次同步时重报近两周",
 }
 HEALTH_SECONDS = 60.0  # /healthz repeats its checks at most this often
 
@@ -194,7 +196,7 @@ def search_index(data: DataDir) -> Finding:
 def databases(data: DataDir) -> list[Finding]:
     """PRAGMA quick_check on each SQLite file; the editor's and the usage counts' files appear on first use."""
     found = []
-    for name in ("kiosk.db", EDITOR_DB, USAGE_DB, LEARNING_DB):
+    for name in DATABASE_ADVICE:
         path = data.root / name
         if not path.is_file():
             missing_ok = name != "kiosk.db"

@@ -28,12 +28,14 @@ from indexer.speech.narration import narrate
 from indexer.store import Store
 from kiosk import create_app
 from kiosk.backup import MANIFEST, VERSION
+from kiosk.city import hub_report
 from kiosk.cli import main
 from kiosk.config import Settings
 from kiosk.editor.accounts import Accounts
 from kiosk.editor.files import EditForm, file_hash
 from kiosk.learning import learners
 from kiosk.learning.database import LearningDB
+from kiosk.library.keys import public_text, signing_key
 from kiosk.usage import Usage
 from tests.conftest import TEST_CONTENT
 
@@ -95,6 +97,10 @@ def make_hub(root: Path, content_source: Path) -> tuple[Path, Path]:
         editor.post("/editor/pronunciations", {"term": "行长", "pinyin": "hang2 zhang3"})
         assert editor.client.post("/api/usage", json={"kind": "search", "q": "行长接待", "hits": 1}).status_code == 204
         assert editor.client.post("/api/usage", json={"kind": "search", "q": "停车费", "hits": 0}).status_code == 204
+        # As a centre: the key hubs trust, and a hub's report for the city wall.
+        signing_key(data.root)
+        report = editor.client.post("/api/city/report", json=hub_report(data.root, "幸福社区站"))
+        assert report.status_code == 200, report.get_data(as_text=True)
         listen = {"kind": "listen", "doc": document_id(NEW_SOURCE), "seconds": 42.5, "passage": "p1",
                   "position": 1, "total": 2}
         assert editor.client.post("/api/usage", json=listen).status_code == 204
@@ -164,7 +170,7 @@ def test_the_archive_holds_what_cannot_be_rebuilt_with_a_manifest(archive, hub):
         names = set(tar.getnames())
         manifest = json.loads(tar.extractfile(MANIFEST).read())
     assert {"data/editor.db", "data/usage.db", "data/learning.db", "data/pronunciations.tsv", "data/secret_key",
-            MANIFEST} <= names
+            "data/city.db", "data/library-key", MANIFEST} <= names
     assert f"content/{NEW_SOURCE}" in names and f"content/{REPAIR_FUND}" in names
     assert f"content/{COMMITTEE}" not in names and any(re.match(r"data/trash/\d+\.md$", n) for n in names)
     assert not any(n.startswith(("data/index", "data/audio", "data/vectors", "data/models", "data/kiosk.db"))
@@ -196,6 +202,9 @@ def test_round_trip_onto_an_empty_data_dir_gives_the_same_hub(archive, hub, tmp_
     assert table_rows(data / "learning.db")["learners"]
     assert (new_data / "secret_key").read_bytes() == (data / "secret_key").read_bytes()
     assert stat.S_IMODE((new_data / "secret_key").stat().st_mode) == 0o600
+    assert table_rows(new_data / "city.db") == table_rows(data / "city.db") and table_rows(data / "city.db")["days"]
+    assert public_text(signing_key(new_data, create=False)) == public_text(signing_key(data, create=False))
+    assert stat.S_IMODE((new_data / "library-key").stat().st_mode) == 0o600
     assert not (new_content / COMMITTEE).exists()  # still in the trash, as on the old hub
 
     editor = Editor(new_data, new_content)
