@@ -146,8 +146,9 @@ def _sentences(passage) -> Markup:
 
 def _base_url() -> str:
     settings = current_app.config["SETTINGS"]
-    port = request.host.rsplit(":", 1)[-1] if ":" in request.host else None
-    return public_base_url(settings.public_url, request.host_url, int(port) if port and port.isdigit() else None)
+    port = request.host.rsplit(":", 1)[-1] if ":" in request.host else ""
+    return public_base_url(settings.public_url, request.host_url,
+                           int(port) if port.isascii() and port.isdigit() else None)  # Host: x:² is no port
 
 
 def _wifi_qr() -> Markup | None:

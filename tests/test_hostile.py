@@ -308,6 +308,18 @@ def test_markup_in_a_pronunciation_is_escaped(site):
         answered("markup in a reading", site.post("/editor/users/unlock", {"name": payload}, follow_redirects=True))
 
 
+def test_digits_that_are_not_numbers_are_refused_not_crashed_on(site):
+    """² and ١ pass str.isdigit(), and int() refuses the first: an order, a reading's tone, a Host port."""
+    for order in ("²", "١٢", "３"):
+        fields = {"is_new": "1", "title": "排序试验", "collection": "政策法规", "body": "正文。", "order": order}
+        refused = answered("a digit that is no number", site.post("/editor/save", fields))
+        assert refused.status_code == 400 and "排序请填数字" in text_of(refused), order
+    reading = site.post("/editor/pronunciations", {"term": "行长", "pinyin": "hang² zhang³"})
+    assert answered("a tone that is no digit", reading).status_code in (200, 302, 400)
+    page = answered("a port that is no number", site.client.get("/", headers={"Host": "kiosk.local:²"}))
+    assert page.status_code == 200
+
+
 def test_spreadsheet_formulas_in_searches_stay_text_in_the_csv(site):
     for query in ("=HYPERLINK(\"http://x\")", "+1+1", "-2+3", "@SUM(1)"):
         site.client.post("/api/usage", json={"kind": "search", "q": query, "hits": 0})

@@ -14,7 +14,7 @@ MAX_ARTICLE = 9999  # the longest code, 民法典, has 1,260; a bigger "第…�
 @lru_cache(maxsize=4096)
 def chinese_to_int(numeral: str) -> int | None:
     """Parse 九百四十四 or 944 into 944; None when it is not a number."""
-    if numeral.isdigit():
+    if numeral.isascii() and numeral.isdigit():  # not ² or ١: int() reads only some of what isdigit() allows
         return int(numeral)
     try:
         return int(cn2an.cn2an(numeral.replace("〇", "零"), "smart"))

@@ -134,7 +134,7 @@ class EditForm:
             raise ContentError(f"状态只能是 {'、'.join(SHELF_STATUSES)}")
         if self.effective and not DATE.match(self.effective):
             raise ContentError("生效日期请写成 2025-01-01 的样子")
-        if self.order and not self.order.isdigit():
+        if self.order and not (self.order.isascii() and self.order.isdigit()):  # ² is a digit, not a number
             raise ContentError("排序请填数字，例如 3")
         if not self.body.strip():
             raise ContentError("正文是空的")

@@ -61,7 +61,7 @@ def tone_numbers(pinyin: str) -> str:
         tone = next((TONE_MARKS[ch] for ch in decomposed if ch in TONE_MARKS), "")
         plain = "".join(ch for ch in decomposed if ch not in TONE_MARKS)
         plain = unicodedata.normalize("NFC", plain).replace("u\u0308", "ü")
-        if tone and not plain[-1:].isdigit():
+        if tone and not (plain[-1:].isascii() and plain[-1:].isdigit()):
             plain += tone
         syllables.append(plain)
     return " ".join(syllables)

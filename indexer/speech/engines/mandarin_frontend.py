@@ -70,14 +70,19 @@ def is_hanzi(char: str) -> bool:
     return ord(char) in PYPINYIN_TABLE
 
 
+def _has_tone_digit(syllable: str) -> bool:
+    """Ends in 0-9 (not in ² or another character that isdigit() also takes)."""
+    return syllable[-1:].isascii() and syllable[-1:].isdigit()
+
+
 def tone_of(syllable: str) -> int:
     """Tone number of a tone-numbered syllable; a missing digit means the neutral tone."""
-    return int(syllable[-1]) if syllable[-1].isdigit() else NEUTRAL_TONE
+    return int(syllable[-1]) if _has_tone_digit(syllable) else NEUTRAL_TONE
 
 
 def with_tone(syllable: str, tone: int) -> str:
     """The same syllable carrying another tone."""
-    base = syllable[:-1] if syllable[-1].isdigit() else syllable
+    base = syllable[:-1] if _has_tone_digit(syllable) else syllable
     return f"{base}{tone}"
 
 
@@ -103,7 +108,7 @@ def split_clauses(text: str) -> list[tuple[str, float]]:
 def normalize_override(syllable: str) -> str:
     """Accept ü, u: and missing tone digits in configured pronunciations."""
     cleaned = syllable.strip().lower().replace("ü", "v").replace("u:", "v")
-    return cleaned if cleaned[-1:].isdigit() else f"{cleaned}{NEUTRAL_TONE}"
+    return cleaned if _has_tone_digit(cleaned) else f"{cleaned}{NEUTRAL_TONE}"
 
 
 class MandarinFrontend:
