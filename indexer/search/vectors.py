@@ -209,12 +209,18 @@ class VectorStore:
         os.replace(temporary, target)
         return target
 
-    def add_packed(self, data: bytes) -> int:
-        """Store vectors made elsewhere (a synced library's) as a new part, after checking them; returns how many."""
+    def add_packed(self, data: bytes, have: set[bytes]) -> int:
+        """Store the vectors made elsewhere (a synced library's) whose keys are not in ``have`` as a new part,
+        after checking them (ValueError if they are not this model's); adds their keys to ``have`` and returns
+        how many were stored."""
         keys, matrix, scales = unpack(io.BytesIO(data), self.model_id)
+        rows = [row for row, key in enumerate(keys) if key not in have]
+        if not rows:
+            return 0
         numbers = [int(PART_NAME.match(p.name).group(1)) for p in self.parts()]
-        self._write(max(numbers, default=0) + 1, keys, matrix, scales)
-        return len(keys)
+        self._write(max(numbers, default=0) + 1, [keys[row] for row in rows], matrix[rows], scales[rows])
+        have.update(keys[row] for row in rows)
+        return len(rows)
 
     def compact(self, wanted: set[bytes]) -> int:
         """Merge all parts into one holding only the wanted keys; returns how many vectors were dropped."""

@@ -8,7 +8,6 @@ and embedded is used as it is, and the hub renders only what the centre has not.
 
 from __future__ import annotations
 
-import io
 import json
 import time
 from collections.abc import Callable
@@ -22,7 +21,7 @@ from indexer.build import BuildReport, build_index
 from indexer.datadir import DataDir
 from indexer.errors import ConfigError, KioskError, SpeechError, disk_problem
 from indexer.search.embedding import MODEL_ID
-from indexer.search.vectors import VectorStore, unpack
+from indexer.search.vectors import VectorStore
 from indexer.speech.audio_cache import AudioCache
 from indexer.speech.engines import EngineChoice, engine_settings, resolve
 from indexer.speech.narration import missing_audio
@@ -198,14 +197,10 @@ def _add_vectors(data: DataDir, library: LocalLibrary, manifest: Manifest) -> in
         added = 0
         for doc in manifest.documents:
             if doc.vectors:
-                packed = library.read(doc.vectors.sha256)
                 try:
-                    part_keys, _, _ = unpack(io.BytesIO(packed), MODEL_ID)
+                    added += store.add_packed(library.read(doc.vectors.sha256), have)
                 except ValueError:
                     continue  # signed, yet not readable here (another numpy?): the hub embeds those passages itself
-                if not set(part_keys) <= have:
-                    added += store.add_packed(packed)
-                    have |= set(part_keys)
         return added
     finally:
         handle.close()
