@@ -8,6 +8,7 @@ import logging
 import os
 import socket
 import sys
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -167,8 +168,8 @@ def _build_audio(settings: Settings, data: DataDir, roots: list[Path], cluster=N
         with progress_display(f"在集群上合成语音（{name}）") as update:
             report = render_audio(cluster, data, choice, jobs, progress=update)
     click.echo(f"语音：合成 {len(report.done)} 句，失败 {len(report.failed)} 句（{report.seconds:.1f} 秒）")
-    for key, reason in report.failed[:10]:
-        click.echo(f"合成失败 {key[:10]}…：{reason}", err=True)
+    for reason, count in Counter(reason for _, reason in report.failed).most_common(5):
+        click.echo(f"合成失败 {count} 句：{reason}", err=True)  # a full disk fails every sentence the same way
     return len(report.failed)
 
 

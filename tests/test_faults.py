@@ -518,13 +518,14 @@ def test_a_full_disk_is_named_and_the_kiosk_keeps_serving_what_it_has(small_disk
     with serving(data, content) as server:
         assert server.sign_in().status == 200
         form = server.edit_form(REPAIR_FUND)  # an editor is writing when the disk fills up
-        unrendered = [path for _, path in sorted(audio_files(data).items())[:2]]
+        unrendered = [path for _, path in sorted(audio_files(data).items())[:6]]
         for path in unrendered:
             path.unlink()
         fill(small_disk)
-        result = build(data, content)  # nothing to index; two sentences to voice
+        result = build(data, content)  # nothing to index; six sentences to voice
         assert result.returncode == 1 and "Traceback" not in result.stdout, result.stdout
-        assert "合成失败" in result.stdout and "磁盘" in result.stdout
+        failures = [line for line in result.stdout.splitlines() if line.startswith("合成失败")]
+        assert len(failures) == 1 and "合成失败 6 句" in failures[0] and "磁盘空间已满" in failures[0], result.stdout
         assert not [p for p in (data / "audio").rglob("*") if p.is_file() and p.suffix != ".mp3"]
         assert all(mp3_duration(p.read_bytes()) for p in audio_files(data).values())
         assert_listeners_are_served(server, data)

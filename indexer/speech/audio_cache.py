@@ -28,6 +28,10 @@ def segment_key(spoken: str, settings: EngineSettings) -> str:
 WHOLE_KEYS_REMEMBERED = 200_000  # about 30 MB: more sentences than the whole law library has
 
 
+class CacheWriteError(SpeechError):
+    """The cache's disk refused a sentence (full, read-only): the next sentences would be refused too."""
+
+
 class AudioCache:
     """MP3 files sharded by key prefix; written atomically, verified on read, never served broken."""
 
@@ -80,7 +84,7 @@ class AudioCache:
         try:
             write_atomic(self.path(key), data, sync_folder=False)
         except OSError as exc:
-            raise SpeechError(f"无法写入音频缓存 {self.root}：{disk_problem(exc)}") from None
+            raise CacheWriteError(f"无法写入音频缓存 {self.root}：{disk_problem(exc)}") from None
 
     def keys(self) -> set[str]:
         """Every key with a file in the cache."""

@@ -18,12 +18,13 @@ from pathlib import Path
 
 from indexer.errors import KioskError, SpeechError
 
-from .audio_cache import AudioCache
+from .audio_cache import AudioCache, CacheWriteError
 from .engines import Engine, EngineChoice, make_engine
 from .mp3 import encode_mp3, mp3_duration
 
 START_TIMEOUT = 180.0  # loading the neural models on a busy 2-core machine
 SEGMENT_TIMEOUT = 60.0
+DISK_RETRY_SECONDS = 30.0  # after the cache's disk refused a sentence, queued ones fail at once for this long
 WARM_UP_TEXT = "你好。"
 
 
@@ -81,6 +82,8 @@ def _worker_main(conn, choice: EngineChoice, cache_root: str, niceness: int) -> 
             data = render_mp3(engine, text)
             cache.write(key, data)
             conn.send(("ok", key, mp3_duration(data) or 0.0, len(data)))
+        except CacheWriteError as exc:
+            conn.send(("disk", key, str(exc)))
         except KioskError as exc:
             conn.send(("error", key, str(exc)))
         except Exception as exc:  # an engine bug must not take the worker down with it
@@ -141,7 +144,7 @@ class _Worker:
             raise WorkerDied("语音进程意外退出，已重启") from None
         if status == "ok":
             return Rendered(*rest)
-        raise SpeechError(rest[1])
+        raise (CacheWriteError if status == "disk" else SpeechError)(rest[1])
 
     def stop(self) -> None:
         process = self.process
@@ -173,6 +176,7 @@ class SynthesisPool:
         self._lock = threading.Lock()
         self._order = itertools.count()
         self._closed = False
+        self._disk_refused: tuple[float, CacheWriteError] | None = None  # (until, why): not worth voicing meanwhile
         self._workers = [_Worker(choice, cache.root, niceness) for _ in range(max(1, workers))]
         self._threads = [threading.Thread(target=self._serve, args=(w,), daemon=True, name="kiosk-speech-dispatch")
                          for w in self._workers]
@@ -244,9 +248,17 @@ class SynthesisPool:
                 continue  # already rendered through a higher-priority entry, or the pool is closing
             try:
                 cached = self.cache.load(key)
-                result = Rendered(key, cached[1], len(cached[0])) if cached else self._render(worker, key, text)
+                if cached:
+                    result = Rendered(key, cached[1], len(cached[0]))
+                else:
+                    refused = self._disk_refused
+                    if refused and time.monotonic() < refused[0]:
+                        raise refused[1]  # a full disk: failing at once beats voicing a sentence to throw away
+                    result = self._render(worker, key, text)
             except Exception as exc:  # whatever goes wrong, the waiter gets an answer
                 error = exc if isinstance(exc, SpeechError) else SpeechError(f"{type(exc).__name__}: {exc}")
+                if isinstance(exc, CacheWriteError):
+                    self._disk_refused = (time.monotonic() + DISK_RETRY_SECONDS, exc)
                 _resolve(future, error=error)
             else:
                 _resolve(future, result=result)

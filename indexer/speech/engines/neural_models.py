@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from dataclasses import dataclass
 from importlib.util import find_spec
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from indexer.atomic import write_atomic
 
 if TYPE_CHECKING:
     from ai_edge_litert.schema_py_generated import SubGraphT
@@ -85,13 +85,8 @@ def prepared_acoustic_model(source: Path, data_dir: Path) -> Path:
     target = data_dir / f"{PREPARED_MODEL_PREFIX}{digest}{PREPARED_MODEL_SUFFIX}"
     if target.is_file():
         return target
-    data_dir.mkdir(parents=True, exist_ok=True)
-    patched = without_dropout(source.read_bytes())
-    with tempfile.NamedTemporaryFile(dir=data_dir, prefix=f".{target.name}.", suffix=".tmp", delete=False) as stream:
-        stream.write(patched)
-        temporary = Path(stream.name)
-    temporary.chmod(PREPARED_MODEL_MODE)
-    os.replace(temporary, target)
+    write_atomic(target, without_dropout(source.read_bytes()))  # synced: a power cut leaves no half model
+    target.chmod(PREPARED_MODEL_MODE)
     for stale in data_dir.glob(f"{PREPARED_MODEL_PREFIX}*{PREPARED_MODEL_SUFFIX}"):
         if stale != target:
             stale.unlink(missing_ok=True)
