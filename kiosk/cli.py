@@ -142,8 +142,7 @@ def _build_audio(settings: Settings, data: DataDir, roots: list[Path], cluster=N
     """Render every missing sentence of the texts and of the self-test questions with all cores, or on the
     cluster; returns how many failed."""
     from indexer.speech.audio_cache import AudioCache
-    from indexer.speech.narration import missing_audio
-    from indexer.speech.questions import missing_question_audio
+    from indexer.speech.questions import missing_library_audio
 
     try:
         name, note = resolve(settings.engine)
@@ -153,10 +152,7 @@ def _build_audio(settings: Settings, data: DataDir, roots: list[Path], cluster=N
     if note:
         click.echo(note, err=True)
     choice = EngineChoice(name, settings.rate, str(data.root))
-    speech = engine_settings(choice)
-    jobs = missing_audio(data, speech)
-    known = set(jobs)
-    jobs += [job for job in missing_question_audio(data, speech, roots) if job not in known]
+    jobs = missing_library_audio(data, engine_settings(choice), roots)
     if not jobs:
         click.echo(f"语音（{name}）：全部已合成")
         return 0

@@ -19,7 +19,8 @@ from indexer.progress import ProgressLog
 from indexer.search.searcher import Searcher
 from indexer.speech.audio_cache import AudioCache
 from indexer.speech.engines import EngineChoice, engine_settings, resolve
-from indexer.speech.narration import Line, missing_audio, narrate, narrate_text, render, tagged_mp3
+from indexer.speech.narration import Line, narrate, narrate_text, render, tagged_mp3
+from indexer.speech.questions import missing_library_audio
 from indexer.speech.synthesis import SynthesisPool
 from indexer.store import Store
 
@@ -132,6 +133,7 @@ class SpeechService:
         self.cache = AudioCache(data.audio)
         self.workers = settings.speech_workers or default_workers()
         self.renders = settings.render
+        self.roots = settings.roots  # where the questions are, for voicing them in the background
         self._pool: SynthesisPool | None = None
         self._narrated: OrderedDict[tuple[str, bytes], list[Line]] = OrderedDict()
         self._lock = threading.Lock()
@@ -266,7 +268,7 @@ class SpeechService:
 
     def _render_missing(self) -> None:
         try:
-            jobs = missing_audio(self.data, self.settings)
+            jobs = missing_library_audio(self.data, self.settings, self.roots())
             if not jobs:
                 return
             log.info("语音：后台合成缺少的 %d 句，收听和编辑优先", len(jobs))

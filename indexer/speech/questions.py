@@ -16,7 +16,7 @@ from indexer.speech.engines.base import EngineSettings
 from indexer.store import Store
 
 from .audio_cache import AudioCache
-from .narration import Line, narrate_text
+from .narration import Line, missing_audio, narrate_text
 
 KIND_LABELS = {"single": "单选题", "multiple": "多选题", "truefalse": "判断题"}
 # Said around the questions; voiced like any sentence, so cached once for every question.
@@ -70,3 +70,10 @@ def missing_question_audio(data: DataDir, settings: EngineSettings, roots: list[
         store.close()
     cached = AudioCache(data.audio).keys()
     return [(line.key, line.spoken) for line in lines if line.key not in cached]
+
+
+def missing_library_audio(data: DataDir, settings: EngineSettings, roots: list[Path]) -> list[tuple[str, str]]:
+    """(key, spoken) of every sentence still to voice: the texts' in shelf and reading order, then the questions'."""
+    jobs = missing_audio(data, settings)
+    known = set(jobs)
+    return jobs + [job for job in missing_question_audio(data, settings, roots) if job not in known]
