@@ -22,6 +22,11 @@
     busy = true;
     const data = new FormData(form);
     data.append(button.name, button.value);
+    // Until the answer replaces the form, nothing in it can be typed into or pressed: a click now would be
+    // lost, and text typed now would be replaced with the form the server sends back.
+    const controls = Array.from(form.elements).filter((el) => !el.disabled);
+    for (const el of controls) el.disabled = true;
+    form.setAttribute("aria-busy", "true");
     try {
       const response = await fetch(form.action, { method: "POST", body: data, credentials: "same-origin" });
       const page = new DOMParser().parseFromString(await response.text(), "text/html");
@@ -38,6 +43,8 @@
         status.hidden = false;
       }
     } finally {
+      for (const el of controls) el.disabled = false;  // the old ones, still here if the answer never came
+      form.removeAttribute("aria-busy");
       busy = false;
     }
   });
