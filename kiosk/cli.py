@@ -231,9 +231,8 @@ def search(settings: Settings, query: str | None, limit: int, collection: str | 
 @click.pass_obj
 def serve(settings: Settings, host: str, port: int, kiosk_mode: bool | None, threads: int, finish_build: bool) -> None:
     """Serve the kiosk and phone web app with waitress."""
-    from waitress import serve as waitress_serve
-
     from . import create_app
+    from .security import create_server
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     app = create_app({"SETTINGS": settings.with_overrides(kiosk_mode=kiosk_mode)})
@@ -251,7 +250,7 @@ def serve(settings: Settings, host: str, port: int, kiosk_mode: bool | None, thr
     if host in ("0.0.0.0", "::"):
         for address in lan_addresses():
             click.echo(f"手机连上同一 Wi-Fi 后打开：http://{address}:{port}/")
-    waitress_serve(app, host=host, port=port, threads=threads, ident="suiting-kiosk")
+    create_server(app, host=host, port=port, threads=threads, ident="suiting-kiosk").run()
 
 
 @main.command()

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from flask import Flask, Response
+from waitress import server as waitress_server
+from waitress.channel import HTTPChannel
+from waitress.task import ErrorTask
 
 # Everything the pages use comes from this server, and nothing runs inline: scripts are files under /static (the
 # statistics page's numbers sit in a <script type="application/json"> block, which is data, not code), QR codes
@@ -40,3 +43,26 @@ def add_headers(response: Response) -> Response:
     for name, value in HEADERS.items():
         response.headers.setdefault(name, value)
     return response
+
+
+class _ErrorTask(ErrorTask):
+    """An answer waitress makes itself, before the app sees the request (a malformed request line, headers too
+    large): with the same headers."""
+
+    def execute(self):
+        self.response_headers.extend(HEADERS.items())
+        super().execute()
+
+
+class _Channel(HTTPChannel):
+    error_task_class = _ErrorTask
+
+
+def create_server(app, **options):
+    """waitress's server for the app (options as waitress.create_server takes them), whose own error answers
+    carry the security headers too."""
+    server = waitress_server.create_server(app, **options)
+    if not isinstance(server, waitress_server.BaseWSGIServer):
+        raise ValueError("one host and port, please")  # MultiSocketServer: not how the kiosk listens
+    server.channel_class = _Channel
+    return server

@@ -32,9 +32,8 @@ class LiveServer:
     """The kiosk app served by waitress on a free loopback port, in a daemon thread."""
 
     def __init__(self, settings: Settings):
-        from waitress import create_server
-
         from kiosk import create_app
+        from kiosk.security import create_server
 
         self.app = create_app({"SETTINGS": settings})
         self.server = create_server(self.app, host="127.0.0.1", port=0, threads=8, ident="kiosk-test")

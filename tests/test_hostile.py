@@ -521,6 +521,16 @@ def raw_request(server, request: bytes) -> tuple[int, dict, bytes]:
     return int(lines[0].split()[1]), headers, body
 
 
+def test_answers_waitress_makes_itself_carry_the_headers_too(server):
+    """A request the app never sees (waitress refuses it while parsing) is answered with the same headers."""
+    for request in (b"GET / HTTP/1.1\r\nHost: k\r\nContent-Length: abc\r\n\r\n",
+                    b"GET / HTTP/1.1\r\nHost: k\r\nTransfer-Encoding: gzip, chunked, chunked\r\n\r\n"):
+        status, headers, _ = raw_request(server, request)
+        assert status >= 400, (request, status)  # 400 and 501 from waitress
+        for name, value in HEADERS.items():
+            assert headers.get(name) == value, (request, name, headers)
+
+
 def test_traversal_and_ranges_over_http(server, site):
     for route in FILE_ROUTES[:6]:
         for traversal in TRAVERSALS:
