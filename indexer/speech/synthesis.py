@@ -176,7 +176,7 @@ class SynthesisPool:
         self._lock = threading.Lock()
         self._order = itertools.count()
         self._closed = False
-        self._disk_refused: tuple[float, CacheWriteError] | None = None  # (until, why): not worth voicing meanwhile
+        self._disk_refused: tuple[float, str] | None = None  # (until, why): not worth voicing meanwhile
         self._workers = [_Worker(choice, cache.root, niceness) for _ in range(max(1, workers))]
         self._threads = [threading.Thread(target=self._serve, args=(w,), daemon=True, name="kiosk-speech-dispatch")
                          for w in self._workers]
@@ -253,12 +253,12 @@ class SynthesisPool:
                 else:
                     refused = self._disk_refused
                     if refused and time.monotonic() < refused[0]:
-                        raise refused[1]  # a full disk: failing at once beats voicing a sentence to throw away
+                        raise CacheWriteError(refused[1])  # failing at once beats voicing a sentence to throw away
                     result = self._render(worker, key, text)
             except Exception as exc:  # whatever goes wrong, the waiter gets an answer
                 error = exc if isinstance(exc, SpeechError) else SpeechError(f"{type(exc).__name__}: {exc}")
                 if isinstance(exc, CacheWriteError):
-                    self._disk_refused = (time.monotonic() + DISK_RETRY_SECONDS, exc)
+                    self._disk_refused = (time.monotonic() + DISK_RETRY_SECONDS, str(exc))
                 _resolve(future, error=error)
             else:
                 _resolve(future, result=result)
