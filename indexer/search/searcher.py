@@ -45,7 +45,7 @@ PASSAGES_PER_DOCUMENT = 2  # so one long law does not fill the page
 MODES = ("lexical", "semantic", "hybrid")
 # Hybrid: both scores scaled to 0..1 over their own candidates, then mixed. BM25 is weak on questions (the
 # law's words are not the visitor's), so a question leans on meaning; a short keyword query on the words.
-SEMANTIC_WEIGHT = {"question": 0.6, "keyword": 0.4}
+SEMANTIC_WEIGHT = {"question": 0.5, "keyword": 0.4}
 SEMANTIC_FLOOR = 80  # percentile of all similarities that scales to 0 (the nearest passage scales to 1)
 QUESTION = re.compile(r"吗|么|呢|怎|能不能|可不可以|可以|是否|谁|哪|几|多少|如何|为什么|要不要|该不该|算不算|[?？]")
 QUESTION_CHARS = 8  # a query this long reads as a sentence even without a question word
