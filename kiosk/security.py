@@ -1,4 +1,5 @@
-"""Security headers on every response, so markup that slips into a page can neither run nor load anything."""
+"""Security headers on every response, so markup that slips into a page can neither run nor load anything: the
+app's own answers and those waitress makes before the app sees a request."""
 
 from __future__ import annotations
 
@@ -63,6 +64,6 @@ def create_server(app, **options):
     carry the security headers too."""
     server = waitress_server.create_server(app, **options)
     if not isinstance(server, waitress_server.BaseWSGIServer):
-        raise ValueError("one host and port, please")  # MultiSocketServer: not how the kiosk listens
+        raise ValueError("the kiosk listens on one host and port (waitress made a server for several)")
     server.channel_class = _Channel
     return server
