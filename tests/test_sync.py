@@ -144,7 +144,7 @@ def questions_play_without_rendering(hub: Hub) -> None:
     for text in ("三会一课里的“三会”，指的是哪三个会？", "党员没有正当理由连续六个月不交党费，就被认为是自行脱党。"):
         answer = server.get(f"/api/questions/{question_id('有声党建', text)}").json()
         question = answer["question"]
-        urls += [url for urls in answer["prompts"].values() for url in urls]
+        urls += [url for said in answer["prompts"].values() for url in said]
         urls += question["audio"]["question"] + question["audio"]["answer"]
         urls += [url for option in question["options"] for url in option["audio"]]
     assert len(set(urls)) > 10, urls
