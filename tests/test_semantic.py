@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from whoosh import index as whoosh_index
 
 from indexer.build import build_index
 from indexer.datadir import DataDir
@@ -364,3 +365,22 @@ def test_a_build_with_a_model_per_core_gives_the_vectors_of_one_model():
     assert sorted(built) == list(range(len(batches)))
     for number, batch in enumerate(batches):
         assert np.array_equal(built[number], local.passages(batch)), number
+
+
+def test_a_searcher_opens_after_a_deletion_left_a_segment_of_term_records_only(fresh, model):
+    """Deleting a text rewrites the term records it shared into a new segment that holds no passage, so no
+    vector digest: the searcher must still open and map every passage to its vector (IndexError before)."""
+    data, content = fresh
+    embed_missing(data, model)
+    (content / "有声物业/物业管理篇/邻里.md").unlink()
+    assert build_index(data, [content]).removed == ["有声物业/物业管理篇/邻里.md"]
+    reader = whoosh_index.open_dir(str(data.index)).reader()
+    try:
+        assert any(not leaf.has_column("embedded") for leaf, _ in reader.leaf_readers()), "no such segment"
+    finally:
+        reader.close()
+    searcher = Searcher(data)
+    try:
+        assert searcher.vector_count and searcher.search("业主委员会怎么成立", mode="hybrid").hits
+    finally:
+        searcher.close()

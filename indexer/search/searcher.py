@@ -232,11 +232,19 @@ class Searcher:
         """The vector key of every index record (None for records that are not passages, and for every record
         of an index written before passages kept their digest: that one is searched by words until rebuilt)."""
         reader = self._searcher.reader()
+        keys: list[bytes | None] = [None] * self._scorer.size
         if "embedded" not in reader.schema:
-            return [None] * self._scorer.size
-        digests = reader.column_reader("embedded")
-        return [vector_key(digests[number]) if digests[number] and self._scorer.alive[number] else None
-                for number in range(self._scorer.size)]
+            return keys
+        # Segment by segment: a segment holding only term records has no such column, and whoosh's column
+        # over all segments then fails on its records (IndexError) where it should give the default.
+        for leaf, offset in reader.leaf_readers():
+            if not leaf.has_column("embedded"):
+                continue
+            digests = leaf.column_reader("embedded")
+            for number in range(leaf.doc_count_all()):
+                if digests[number] and self._scorer.alive[offset + number]:
+                    keys[offset + number] = vector_key(digests[number])
+        return keys
 
     def _record_weight(self, doc_id: str) -> float:
         entry = self._catalog.get(doc_id)
