@@ -203,7 +203,8 @@ def test_two_hubs_receive_what_the_centre_publishes_and_render_nothing(city):
         questions_play_without_rendering(hub)
         keeps_its_own_notice(hub)
         library = hub.serve().get("/healthz").json()["library"]
-        assert library["ok"] and library["serial"] == manifest["serial"] and library["files"] > 0, library
+        # The centre's snapshot, or a later one if the centre changed something more (a duration recorded).
+        assert library["ok"] and library["serial"] >= manifest["serial"] and library["files"] > 0, library
     # The hubs hold the centre's audio byte for byte, under the same keys.
     centre_audio = {key: path.read_bytes() for key, path in audio_files(centre_data).items()}
     for hub in hubs:
