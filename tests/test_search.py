@@ -186,3 +186,26 @@ def test_an_answer_from_our_q_and_a_brings_the_article_it_cites_first(tmp_path, 
         assert opened.search("带狗出门要不要拴绳子", mode="lexical").hits[0].title == "养狗问答"  # words alone
     finally:
         opened.close()
+
+
+def test_a_document_on_the_hub_s_subjects_outranks_an_equal_match_elsewhere(tmp_path, monkeypatch):
+    from indexer.search import searcher as searcher_module
+
+    content = tmp_path / "content" / "政策法规"
+    content.mkdir(parents=True)
+    rule = "第五条　设备出了故障，管理单位应当及时组织修理{}。\n"
+    (content / "锅炉.md").write_text("---\ntitle: 示例市锅炉安全规定\n---\n\n" + rule.format(""), encoding="utf-8")
+    (content / "电梯.md").write_text("---\ntitle: 示例市电梯安全规定\n---\n\n" + rule.format("，并告知使用的人"),
+                                    encoding="utf-8")
+    data = DataDir.create(tmp_path / "var")
+    assert build_index(data, [content.parent]).ok
+    opened = Searcher(data)
+    try:
+        monkeypatch.setattr(searcher_module, "FOCUS_WEIGHT", 1.0)
+        opened._load_catalog()
+        assert opened.search("设备故障修理", mode="lexical").hits[0].title == "示例市锅炉安全规定"  # the shorter text
+        monkeypatch.undo()
+        opened._load_catalog()
+        assert opened.search("设备故障修理", mode="lexical").hits[0].title == "示例市电梯安全规定"  # 电梯: the hub's
+    finally:
+        opened.close()

@@ -39,6 +39,12 @@ def stopwords() -> frozenset[str]:
 
 
 @lru_cache(maxsize=1)
+def focus_words() -> tuple[str, ...]:
+    """Title words that mark a document as one of the hub's subjects, from data/focus.txt."""
+    return tuple(word for line in data_lines("focus.txt") for word in line.split())
+
+
+@lru_cache(maxsize=1)
 def prepare_jieba() -> None:
     """Teach jieba the domain's terms once, so 专项维修资金 stays one word on both sides of the index."""
     jieba.initialize()

@@ -20,7 +20,7 @@ from indexer.errors import SearchError
 from indexer.store import CatalogEntry, Store
 
 from . import embedding
-from .analysis import prepare_jieba, query_words, synonyms
+from .analysis import focus_words, prepare_jieba, query_words, synonyms
 from .pinyin_keys import normalize_pinyin_query, short_names, split_syllables, syllables
 from .ranking import PassageScorer
 from .schema import has_index, open_checked
@@ -37,6 +37,7 @@ NATION_PREFIX = "中华人民共和国"
 STATUS_WEIGHT = {"现行": 1.0, "已修订": 0.5, "已废止": 0.4}
 # Local regulations repeat national law; unless the query names the place, the national text comes first.
 LEVEL_WEIGHT = {"地方性法规": 0.5, "案例": 0.9}
+FOCUS_WEIGHT = 1.2  # a document on one of the hub's subjects (data/focus.txt) outranks an equal match elsewhere
 OTHER_PLACE_WEIGHT = 0.5  # a query naming 北京 pushes 上海's regulations further down
 LEVEL_RANK = {"宪法": 0, "法律": 0, "行政法规": 1, "司法解释": 1, "党内法律法规": 1, "部门规章": 2, "地方性法规": 3}
 SNIPPET_CHARS = 90
@@ -250,7 +251,8 @@ class Searcher:
         entry = self._catalog.get(doc_id)
         if entry is None:
             return 1.0
-        return STATUS_WEIGHT.get(entry.status, 1.0) * LEVEL_WEIGHT.get(entry.level, 1.0)
+        focus = FOCUS_WEIGHT if any(word in entry.title for word in focus_words()) else 1.0
+        return STATUS_WEIGHT.get(entry.status, 1.0) * LEVEL_WEIGHT.get(entry.level, 1.0) * focus
 
     def search(self, query: str, limit: int = 10, collection: str | None = None,
                mode: str | None = None) -> SearchResult:
