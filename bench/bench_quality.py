@@ -35,6 +35,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--modes", default=",".join(MODES), help="comma-separated, of " + ", ".join(MODES))
     parser.add_argument("--no-latency", action="store_true", help="quality only")
     parser.add_argument("--misses", action="store_true", help="list the first-hit misses of the tuned-on sets")
+    parser.add_argument("--credit-citations", action="store_true",
+                        help="a hit that explains the law (our Q&A, a guide, a case) counts when it cites a judged article")
     parser.add_argument("--json", type=Path, help="also write all figures to this file")
     args = parser.parse_args()
     args.sets = [s for s in args.sets.split(",") if s]
@@ -88,11 +90,12 @@ def main() -> None:
     rows = searcher._record_rows
     embedded = int((rows >= 0).sum()) if rows is not None else 0  # passages of the same text share one vector
     figures: dict = {"date": date.today().isoformat(), "data": str(args.data), "passages": passages,
-                     "embedded": embedded, "vectors": searcher.vector_count, "quality": {}, "misses": {}}
+                     "embedded": embedded, "vectors": searcher.vector_count, "credit_citations": args.credit_citations,
+                     "quality": {}, "misses": {}}
     partial = " (PARTIAL: not every passage has its vector yet)" if embedded < passages else ""
     print(f"{args.data}: {passages} passages, {embedded} with a vector ({searcher.vector_count} distinct){partial}")
     for name, queries in sets.items():
-        figures["quality"][name], misses = quality(searcher, queries, args.modes)
+        figures["quality"][name], misses = quality(searcher, queries, args.modes, args.credit_citations)
         print_quality(f"{name} ({len(queries)} queries)", figures["quality"][name])
         if args.misses and name != HELD_OUT:
             figures["misses"][name] = misses

@@ -40,7 +40,7 @@ FTS_SCHEMA = ("CREATE VIRTUAL TABLE passages USING fts5("
               "title, headings, body, source UNINDEXED, article UNINDEXED, tokenize='unicode61')")
 FTS_QUERY = "SELECT source, article FROM passages WHERE passages MATCH ? ORDER BY bm25(passages, 1.0, 1.5, 1.0) LIMIT ?"
 
-Ranked = list[tuple[str, str | None]]  # (source, article) of each hit, best first
+Ranked = list[tuple]  # (source, article) of each hit, best first; any further pairs are what the hit cites
 
 
 def parse_args() -> argparse.Namespace:
@@ -212,9 +212,12 @@ def percentiles(ms: list[float]) -> dict:
     return {"p50": cuts[49], "p99": cuts[98], "n": len(ms)}
 
 
-def is_relevant(hit: tuple[str, str | None], wanted: dict) -> bool:
-    """A hit answers a judgement when the file matches and, if the judgement names an article, the article too."""
-    return hit[0] == wanted["source"] and (wanted["article"] is None or hit[1] == wanted["article"])
+def is_relevant(hit: tuple, wanted: dict) -> bool:
+    """A hit answers a judgement when the file matches and, if the judgement names an article, the article too;
+    or when one of the (source, article) pairs after its own, the articles it cites, does."""
+    pairs = [hit[i:i + 2] for i in range(0, len(hit), 2)]
+    return any(source == wanted["source"] and (wanted["article"] is None or article == wanted["article"])
+               for source, article in pairs)
 
 
 def judge(ranked: Ranked, relevant: list[dict]) -> tuple[int | None, float]:

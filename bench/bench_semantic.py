@@ -106,20 +106,25 @@ def throughput(model, texts: list[str]) -> dict:
             "mean_chars": statistics.fmean(len(t) for t in sample)}
 
 
-def ranked(searcher: Searcher, query: str, mode: str):
-    """Our hits as (source, article)."""
+def ranked(searcher: Searcher, query: str, mode: str, credit_citations: bool = False):
+    """Our hits as (source, article); with credit_citations, a hit that explains rather than states the law
+    (our Q&A, a guide, a case) is followed by the (source, article) of each article it cites, as alternatives."""
     result = searcher.search(query, limit=TOP, mode=mode)
-    return [(hit.source, hit.article) for hit in result.hits], result
+    if not credit_citations:
+        return [(hit.source, hit.article) for hit in result.hits], result
+    return [(hit.source, hit.article, *(part for c in searcher.cited_articles(hit) for part in (c.source, c.article)))
+            for hit in result.hits], result
 
 
-def quality(searcher: Searcher, queries: list[dict], modes=MODES) -> tuple[dict, dict]:
+def quality(searcher: Searcher, queries: list[dict], modes=MODES,
+            credit_citations: bool = False) -> tuple[dict, dict]:
     """MRR@10 and Recall@10 per mode and kind; and the misses per mode."""
     table: dict = {}
     misses: dict = defaultdict(list)
     for mode in modes:
         groups: dict[str, list] = defaultdict(list)
         for q in queries:
-            hits, result = ranked(searcher, q["query"], mode)
+            hits, result = ranked(searcher, q["query"], mode, credit_citations)
             rank, recall = judge(hits, q["relevant"])
             groups[q["kind"]].append((rank, recall))
             groups["all"].append((rank, recall))

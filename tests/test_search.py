@@ -182,6 +182,8 @@ def test_an_answer_from_our_q_and_a_brings_the_article_it_cites_first(tmp_path, 
     try:
         hits = opened.search("带狗出门要不要拴绳子", mode="lexical").hits
         assert [(h.title, h.article) for h in hits[:2]] == [("示例市养犬规定", "第十七条"), ("养狗问答", None)]
+        assert [(h.title, h.article) for h in opened.cited_articles(hits[1])] == [("示例市养犬规定", "第十七条")]
+        assert opened.cited_articles(hits[0]) == []  # an article states the law itself
         monkeypatch.setattr(searcher_module, "CITING_PASSAGES", 0)
         assert opened.search("带狗出门要不要拴绳子", mode="lexical").hits[0].title == "养狗问答"  # words alone
     finally:

@@ -483,6 +483,14 @@ class Searcher:
                 scores[cited] = max(scores.get(cited, 0.0), score * CITED_SHARE)
         return sorted(((score, record) for record, score in scores.items()), key=lambda pair: -pair[0])
 
+    def cited_articles(self, hit: Hit) -> list[Hit]:
+        """The articles an explaining hit (our Q&A or a guide, a case) cites by name and number; none for an article."""
+        with self._lock:
+            record = self._searcher.document_number(id=f"{hit.doc}:{hit.passage}")
+            if record is None:
+                return []
+            return [self._hit(self._searcher.stored_fields(cited), [], 0.0) for cited in self._citations(record)]
+
     def _citations(self, record: int) -> list[int]:
         """Records of the articles an explaining passage cites (at most CITED_ARTICLES), remembered per record."""
         cited = self._cited.get(record)
