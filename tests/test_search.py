@@ -211,3 +211,14 @@ def test_a_document_on_the_hub_s_subjects_outranks_an_equal_match_elsewhere(tmp_
         assert opened.search("设备故障修理", mode="lexical").hits[0].title == "示例市电梯安全规定"  # 电梯: the hub's
     finally:
         opened.close()
+
+
+def test_a_question_s_vector_carries_the_legal_wording_of_its_everyday_words():
+    from indexer.search.analysis import query_words
+    from indexer.search.searcher import _with_legal_wording
+
+    question = "业委会不让查维修基金的账"
+    meant = _with_legal_wording(question, query_words(question))
+    assert meant.startswith(question) and "业主委员会" in meant and "专项维修资金" in meant
+    assert _with_legal_wording("业主委员会", ["业主委员会"]) == "业主委员会"  # a wording the query holds: not twice
+    assert _with_legal_wording("人脸", ["人脸"]) == "人脸"  # no everyday word: the query as it is

@@ -46,7 +46,7 @@ PASSAGES_PER_DOCUMENT = 2  # so one long law does not fill the page
 MODES = ("lexical", "semantic", "hybrid")
 # Hybrid: both scores scaled to 0..1 over their own candidates, then mixed. BM25 is weak on questions (the
 # law's words are not the visitor's), so a question leans on meaning; a short keyword query on the words.
-SEMANTIC_WEIGHT = {"question": 0.5, "keyword": 0.4}
+SEMANTIC_WEIGHT = {"question": 0.6, "keyword": 0.4}
 SEMANTIC_FLOOR = 80  # percentile of all similarities that scales to 0 (the nearest passage scales to 1)
 QUESTION = re.compile(r"吗|么|呢|怎|能不能|可不可以|可以|是否|谁|哪|几|多少|如何|为什么|要不要|该不该|算不算|[?？]")
 QUESTION_CHARS = 8  # a query this long reads as a sentence even without a question word
@@ -423,7 +423,8 @@ class Searcher:
         """Passages for the query's words and/or meaning, diversified; suggestions when the match is weak."""
         words = query_words(text)
         concepts, highlight = self._concepts(words)
-        query_vector = self._query_vector(text) if mode != "lexical" and self._record_rows is not None else None
+        query_vector = (self._query_vector(_with_legal_wording(text, words))
+                        if mode != "lexical" and self._record_rows is not None else None)
         if not concepts and query_vector is None:
             return [], [], []
         suggestions: list[Suggestion] = []
@@ -610,6 +611,15 @@ class Searcher:
             collection=entry.collection, status=entry.status, article=None, heading="",
             snippet=html.escape(_clip(first.text if first else "")), score=1.0, url=f"/doc/{entry.id}",
         )
+
+
+def _with_legal_wording(text: str, words: list[str]) -> str:
+    """The query followed by the legal wordings its everyday words map to, for its vector: passages are written
+    in the law's words, and a question in a resident's words lands nearer them so (bench: semantic questions 0.44 →
+    0.55 on tune, 0.41 → 0.51 held out)."""
+    table = synonyms()
+    wordings = list(dict.fromkeys(t for word in words for t in table.get(word, ()) if t not in text))
+    return f"{text}（{'、'.join(wordings)}）" if wordings else text
 
 
 def _query_kind(text: str) -> str:
