@@ -88,7 +88,7 @@ def main() -> None:
     searcher = Searcher(DataDir.create(args.data))
     passages = int(((searcher._scorer.lengths["body"] > 0) & searcher._scorer.alive).sum())
     rows = searcher._record_rows
-    embedded = int((rows >= 0).sum()) if rows is not None else 0  # passages of the same text share one vector
+    embedded = int(((rows >= 0) & searcher._scorer.alive).sum()) if rows is not None else 0  # passages of the same text share one vector
     figures: dict = {"date": date.today().isoformat(), "data": str(args.data), "passages": passages,
                      "embedded": embedded, "vectors": searcher.vector_count, "credit_citations": args.credit_citations,
                      "quality": {}, "misses": {}}
