@@ -222,3 +222,27 @@ def test_a_question_s_vector_carries_the_legal_wording_of_its_everyday_words():
     assert meant.startswith(question) and "业主委员会" in meant and "专项维修资金" in meant
     assert _with_legal_wording("业主委员会", ["业主委员会"]) == "业主委员会"  # a wording the query holds: not twice
     assert _with_legal_wording("人脸", ["人脸"]) == "人脸"  # no everyday word: the query as it is
+
+
+def test_a_two_character_name_is_cited_and_a_bare_kind_of_text_is_not(tmp_path):
+    content = tmp_path / "content"
+    (content / "有声物业").mkdir(parents=True)
+    (content / "政策法规").mkdir()
+    (content / "政策法规/刑法.md").write_text(
+        "---\ntitle: 中华人民共和国刑法\ncollection: 政策法规\n---\n\n第二条　刑法的任务，是保护人民。\n", encoding="utf-8")
+    (content / "政策法规/学位条例.md").write_text(
+        "---\ntitle: 中华人民共和国学位条例\ncollection: 政策法规\n---\n\n第二条　学位分三级。\n", encoding="utf-8")
+    (content / "有声物业/问答.md").write_text(
+        "---\ntitle: 高空抛物问答\ncollection: 有声物业\n---\n\n"
+        "## 问：扔东西犯法吗？\n\n刑法第二条说得明白。\n\n## 问：物业不管呢？\n\n按照条例第二条去找物业。\n",
+        encoding="utf-8")
+    data = DataDir.create(tmp_path / "var")
+    assert build_index(data, [content]).ok
+    opened = Searcher(data)
+    try:
+        [thrown] = [h for h in opened.search("说得明白", mode="lexical").hits if h.title == "高空抛物问答"]
+        assert [(h.title, h.article) for h in opened.cited_articles(thrown)] == [("中华人民共和国刑法", "第二条")]
+        [ignored] = [h for h in opened.search("去找物业", mode="lexical").hits if h.title == "高空抛物问答"]
+        assert opened.cited_articles(ignored) == []  # 条例 alone: not the 学位条例 it would match
+    finally:
+        opened.close()

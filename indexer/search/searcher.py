@@ -57,8 +57,9 @@ QUERY_CACHE = 256
 FUZZY_LETTERS = 6  # pinyin this long that matches no title is looked up again allowing one typo
 TITLE_WORD = 3  # title words this long are known to the speller: 组织发 is read as 组织法 (shorter ones collide too often)
 # Explaining passages cite the law as 民法典第九百四十四条 or 《物业管理条例》第四十一条.
-CITATION = re.compile(r"(?P<title>《[^》]{2,40}》|[\u4e00-\u9fff]{2,30}?(?:法典|法|条例|规定|解释|办法))"
+CITATION = re.compile(r"(?P<title>《[^》]{2,40}》|[\u4e00-\u9fff]{1,30}?(?:法典|法|条例|规定|解释|办法))"
                       r"第(?P<num>\d{1,4}|[零〇一二三四五六七八九十百千两]{1,8})条(?P<suffix>之[一二三四五六七八九十])?")
+GENERIC_NAME = re.compile(r"法典|法|条例|规定|解释|办法")  # "按照条例第四十条" names no text by itself
 CITING_PASSAGES = 3  # the best this many passages have the articles they cite ranked up
 CITED_ARTICLES = 2  # of each, the first this many articles it cites
 CITED_SHARE = 1.05  # a cited article ranks just above the passage that cites it
@@ -683,9 +684,9 @@ def _title_score(query: str, title: str, loose: bool = False) -> float:
 
 def _title_tails(title: str) -> list[str]:
     """The name before 第…条 and its shorter tails, longest first: the pattern also takes words before the name
-    (业主不能拒交民法典 → … 民法典)."""
+    (业主不能拒交民法典 → … 民法典). A tail is more than a kind of text: 刑法 is a name, 条例 alone is not."""
     title = title.strip("《》")
-    return [title[start:] for start in range(len(title) - 2)]
+    return [title[start:] for start in range(len(title) - 1) if not GENERIC_NAME.fullmatch(title[start:])]
 
 
 def _names(title: str) -> set[str]:
