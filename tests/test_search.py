@@ -246,3 +246,23 @@ def test_a_two_character_name_is_cited_and_a_bare_kind_of_text_is_not(tmp_path):
         assert opened.cited_articles(ignored) == []  # 条例 alone: not the 学位条例 it would match
     finally:
         opened.close()
+
+
+def test_an_article_an_answer_cites_in_passing_is_not_ranked_up(tmp_path):
+    content = tmp_path / "content"
+    (content / "有声物业").mkdir(parents=True)
+    (content / "政策法规").mkdir()
+    (content / "有声物业/养狗问答.md").write_text(
+        QA.replace("由大人牵着。", "由大人牵着。这个规定第三十条写了从哪天起施行，《示例市养犬规定》第三十条。"), encoding="utf-8")
+    (content / "政策法规/养犬规定.md").write_text(DOG_RULES + "\n第三十条　本规定自公布之日起施行。\n", encoding="utf-8")
+    data = DataDir.create(tmp_path / "var")
+    assert build_index(data, [content]).ok
+    opened = Searcher(data)
+    try:
+        hits = opened.search("带狗出门要不要拴绳子", mode="lexical").hits
+        answer = next(h for h in hits if h.title == "养狗问答")
+        assert [h.article for h in opened.cited_articles(answer)] == ["第十七条", "第三十条"]
+        assert hits[0].article == "第十七条"  # on the question: ranked up
+        assert "第三十条" not in [h.article for h in hits]  # on the date it takes effect: no answer to the question
+    finally:
+        opened.close()

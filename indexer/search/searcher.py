@@ -477,12 +477,15 @@ class Searcher:
     def _with_cited_articles(self, rescored: list[tuple[float, int]]) -> list[tuple[float, int]]:
         """Best first, with the articles that the best explaining passages (our Q&A and guides, cases: passages
         that are no article themselves) cite by name and number ranked just above them: a resident's question that
-        our Q&A answers leads to the article behind the answer. Called with the lock held."""
+        our Q&A answers leads to the article behind the answer. Only an article that is a candidate for the query
+        itself: a guide's passage on the repair fund also cites the article on owners' rights, which is no answer
+        to 电梯坏了维修基金能不能用. Called with the lock held."""
         scores = {record: score for score, record in rescored}
         ranked = sorted(rescored, key=lambda pair: -pair[0])
         for score, record in ranked[:CITING_PASSAGES]:
             for cited in self._citations(record):
-                scores[cited] = max(scores.get(cited, 0.0), score * CITED_SHARE)
+                if cited in scores:
+                    scores[cited] = max(scores[cited], score * CITED_SHARE)
         return sorted(((score, record) for record, score in scores.items()), key=lambda pair: -pair[0])
 
     def cited_articles(self, hit: Hit) -> list[Hit]:
