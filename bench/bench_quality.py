@@ -36,7 +36,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--no-latency", action="store_true", help="quality only")
     parser.add_argument("--misses", action="store_true", help="list the first-hit misses of the tuned-on sets")
     parser.add_argument("--credit-citations", action="store_true",
-                        help="a hit that explains the law (our Q&A, a guide, a case) counts when it cites a judged article")
+                        help="a hit that explains the law (our Q&A, a guide, a case) counts when it cites a "
+                             "judged article")
     parser.add_argument("--json", type=Path, help="also write all figures to this file")
     args = parser.parse_args()
     args.sets = [s for s in args.sets.split(",") if s]
@@ -88,7 +89,8 @@ def main() -> None:
     searcher = Searcher(DataDir.create(args.data))
     passages = int(((searcher._scorer.lengths["body"] > 0) & searcher._scorer.alive).sum())
     rows = searcher._record_rows
-    embedded = int(((rows >= 0) & searcher._scorer.alive).sum()) if rows is not None else 0  # passages of the same text share one vector
+    # Passages of the same text share one vector: embedded counts passages, vector_count distinct texts.
+    embedded = int(((rows >= 0) & searcher._scorer.alive).sum()) if rows is not None else 0
     figures: dict = {"date": date.today().isoformat(), "data": str(args.data), "passages": passages,
                      "embedded": embedded, "vectors": searcher.vector_count, "credit_citations": args.credit_citations,
                      "quality": {}, "misses": {}}

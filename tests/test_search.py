@@ -229,7 +229,8 @@ def test_a_two_character_name_is_cited_and_a_bare_kind_of_text_is_not(tmp_path):
     (content / "有声物业").mkdir(parents=True)
     (content / "政策法规").mkdir()
     (content / "政策法规/刑法.md").write_text(
-        "---\ntitle: 中华人民共和国刑法\ncollection: 政策法规\n---\n\n第二条　刑法的任务，是保护人民。\n", encoding="utf-8")
+        "---\ntitle: 中华人民共和国刑法\ncollection: 政策法规\n---\n\n第二条　刑法的任务，是保护人民。\n",
+        encoding="utf-8")
     (content / "政策法规/学位条例.md").write_text(
         "---\ntitle: 中华人民共和国学位条例\ncollection: 政策法规\n---\n\n第二条　学位分三级。\n", encoding="utf-8")
     (content / "有声物业/问答.md").write_text(
@@ -253,8 +254,10 @@ def test_an_article_an_answer_cites_in_passing_is_not_ranked_up(tmp_path):
     (content / "有声物业").mkdir(parents=True)
     (content / "政策法规").mkdir()
     (content / "有声物业/养狗问答.md").write_text(
-        QA.replace("由大人牵着。", "由大人牵着。这个规定第三十条写了从哪天起施行，《示例市养犬规定》第三十条。"), encoding="utf-8")
-    (content / "政策法规/养犬规定.md").write_text(DOG_RULES + "\n第三十条　本规定自公布之日起施行。\n", encoding="utf-8")
+        QA.replace("由大人牵着。", "由大人牵着。这个规定第三十条写了从哪天起施行，《示例市养犬规定》第三十条。"),
+        encoding="utf-8")
+    (content / "政策法规/养犬规定.md").write_text(DOG_RULES + "\n第三十条　本规定自公布之日起施行。\n",
+                                             encoding="utf-8")
     data = DataDir.create(tmp_path / "var")
     assert build_index(data, [content]).ok
     opened = Searcher(data)

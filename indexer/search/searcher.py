@@ -57,9 +57,10 @@ QUERY_CACHE = 256
 FUZZY_LETTERS = 6  # pinyin this long that matches no title is looked up again allowing one typo
 TITLE_WORD = 3  # title words this long are known to the speller: 组织发 is read as 组织法 (shorter ones collide too often)
 # Explaining passages cite the law as 民法典第九百四十四条 or 《物业管理条例》第四十一条.
-CITATION = re.compile(r"(?P<title>《[^》]{2,40}》|[\u4e00-\u9fff]{1,30}?(?:法典|法|条例|规定|解释|办法))"
+TEXT_KINDS = "法典|法|条例|规定|解释|办法"  # how the name of a law or rule ends
+CITATION = re.compile(rf"(?P<title>《[^》]{{2,40}}》|[\u4e00-\u9fff]{{1,30}}?(?:{TEXT_KINDS}))"
                       r"第(?P<num>\d{1,4}|[零〇一二三四五六七八九十百千两]{1,8})条(?P<suffix>之[一二三四五六七八九十])?")
-GENERIC_NAME = re.compile(r"法典|法|条例|规定|解释|办法")  # "按照条例第四十条" names no text by itself
+GENERIC_NAME = re.compile(TEXT_KINDS)  # "按照条例第四十条": a kind of text alone names none
 CITING_PASSAGES = 3  # the best this many passages have the articles they cite ranked up
 CITED_ARTICLES = 2  # of each, the first this many articles it cites
 CITED_SHARE = 1.05  # a cited article ranks just above the passage that cites it
@@ -192,7 +193,8 @@ class Searcher:
         """Catalog and scoring arrays for the current index generation."""
         self._catalog = {entry.id: entry for entry in _mark_superseded_editions(self._store.catalog())}
         self._scorer = PassageScorer(self._searcher.reader())
-        self._weights = np.array([self._record_weight(d) for d in self._scorer.doc_ids], dtype=np.float32)
+        document_weight = {doc_id: self._record_weight(doc_id) for doc_id in set(self._scorer.doc_ids)}
+        self._weights = np.array([document_weight[d] for d in self._scorer.doc_ids], dtype=np.float32)
         self._masks: dict[str, np.ndarray] = {}
         self._places = {place for entry in self._catalog.values() for place in _places(entry.title)}
         self._cited: dict[int, list[int]] = {}
