@@ -50,8 +50,8 @@ from indexer.speech.engines import EngineChoice, engine_settings, resolve
 from indexer.speech.narration import narrate, render
 from indexer.speech.synthesis import SynthesisPool
 from indexer.store import Store
-from kiosk.config import from_environment
-from kiosk.shelves import shelves
+from kiosk.settings import from_environment
+from kiosk.visitors.shelves import shelves
 
 ROOT = Path(__file__).resolve().parent.parent
 LOCUSTFILE = Path(__file__).resolve().parent / "load_scenarios.py"

@@ -24,7 +24,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from kiosk.config import BUNDLED_CONTENT, Settings
+from kiosk.settings import BUNDLED_CONTENT, Settings
 from kiosk.library.manifest import parse, parse_audio_list
 from kiosk.library.sync import sync
 

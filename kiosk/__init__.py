@@ -5,7 +5,7 @@ from __future__ import annotations
 import atexit
 from typing import TYPE_CHECKING
 
-from .config import PROJECT_ROOT, Settings, from_environment
+from .settings import PROJECT_ROOT, Settings, from_environment
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -29,12 +29,13 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.extensions["kiosk"] = services
     atexit.register(services.close)
 
-    from . import api, offline, pages, training
+    from .training import views as training
+    from .visitors import api, offline, pages
 
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(training.bp)
-    from .learning.api import bp as learning_bp
+    from .training.learner.views import bp as learning_bp
     app.register_blueprint(learning_bp)
     from .city.views import bp as city_bp
     app.register_blueprint(city_bp)
@@ -45,9 +46,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(library_bp)
     app.before_request(services.follow_library)
     _register_errors(app)
-    from .security import init_app as init_security
+    from .web.security import init_app as init_security
     init_security(app)
-    from .audio import CachedAudio
+    from .visitors.audio import CachedAudio
     app.wsgi_app = CachedAudio(app.wsgi_app, services)  # cached sentences skip Flask's dispatch
     return app
 

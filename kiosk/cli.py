@@ -25,8 +25,8 @@ from indexer.search.vectors import VectorStore, embed_in_background, embed_missi
 from indexer.speech.engines import ENGINE_NAMES, EngineChoice, engine_settings, resolve
 from indexer.store import Store
 
-from .config import Settings, from_environment
-from .network import lan_addresses
+from .settings import Settings, from_environment
+from .web.links import lan_addresses
 
 # The speech side (normalization, engines, MP3 encoding) is imported inside the commands that speak, so that
 # `kiosk build --no-audio` and `kiosk search` start quickly.
@@ -232,7 +232,7 @@ def search(settings: Settings, query: str | None, limit: int, collection: str | 
 def serve(settings: Settings, host: str, port: int, kiosk_mode: bool | None, threads: int, finish_build: bool) -> None:
     """Serve the kiosk and phone web app with waitress."""
     from . import create_app
-    from .security import create_server
+    from .web.security import create_server
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     app = create_app({"SETTINGS": settings.with_overrides(kiosk_mode=kiosk_mode)})
@@ -314,7 +314,7 @@ def course() -> None:
 
 
 def _course_views(settings: Settings):
-    from .courses import course_views
+    from .training.courses import course_views
 
     data = data_dir(settings)
     if not data.database.exists():
@@ -369,7 +369,7 @@ def course_prepare(settings: Settings, course_id: str) -> None:
     starting it together at a training session are answered from the cache."""
     from indexer.speech.questions import spoken_texts
 
-    from .courses import find_course
+    from .training.courses import find_course
     from .services import SpeechService
 
     data = data_dir(settings)
@@ -623,7 +623,7 @@ def backup_command(settings: Settings, path: Path | None, keep: int | None) -> N
     """Write one archive of what cannot be rebuilt (texts, accounts, history, trash, pronunciations, usage counts,
     secret key, settings) into PATH (a folder, or a file name ending in .tar.gz; default KIOSK_BACKUP_DIR or
     <data dir>/backups); the last line printed is the archive's path."""
-    from .backup import backup
+    from .operations.backup import backup
 
     made = backup(settings.data, Path(settings.content[0]), path, keep=keep)
     for old in made.pruned:
@@ -639,7 +639,7 @@ def backup_command(settings: Settings, path: Path | None, keep: int | None) -> N
 def restore_command(settings: Settings, archive: Path, force: bool) -> None:
     """Bring a hub back from ARCHIVE into the data dir and the first content root; a damaged archive or a data
     dir already in use (without --force) is refused, exit code 1, with nothing changed."""
-    from .backup import restore
+    from .operations.backup import restore
 
     restored = restore(archive, settings.data, Path(settings.content[0]), force=force)
     click.echo(f"已恢复 {restored.host} 在 {restored.created} 的备份：数据文件 {restored.data_files} 个，"
@@ -652,7 +652,7 @@ def restore_command(settings: Settings, archive: Path, force: bool) -> None:
 def doctor_command(settings: Settings) -> None:
     """Check the hub: packages, fonts, voice, models, data dir, disk, index, databases, clock and network; one
     line per check saying what to do; exit code 0 when nothing needs fixing, 1 otherwise."""
-    from .doctor import run
+    from .operations.doctor import run
 
     findings = run(settings)
     for finding in findings:

@@ -24,7 +24,7 @@ from indexer.speech.questions import missing_library_audio
 from indexer.speech.synthesis import SynthesisPool
 from indexer.store import Store
 
-from .config import Settings
+from .settings import Settings
 
 log = logging.getLogger("kiosk")
 PREFETCH_SENTENCES = 40  # rendered ahead of the listener, in reading order

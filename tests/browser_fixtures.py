@@ -10,7 +10,7 @@ import pytest
 
 from indexer.build import build_index
 from indexer.datadir import DataDir
-from kiosk.config import BUNDLED_CONTENT, PROJECT_ROOT, Settings
+from kiosk.settings import BUNDLED_CONTENT, PROJECT_ROOT, Settings
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -33,7 +33,7 @@ class LiveServer:
 
     def __init__(self, settings: Settings):
         from kiosk import create_app
-        from kiosk.security import create_server
+        from kiosk.web.security import create_server
 
         self.app = create_app({"SETTINGS": settings})
         self.server = create_server(self.app, host="127.0.0.1", port=0, threads=8, ident="kiosk-test")

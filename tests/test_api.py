@@ -6,7 +6,7 @@ import pytest
 
 from indexer.build import build_index
 from kiosk import create_app
-from kiosk.config import Settings
+from kiosk.settings import Settings
 
 from .conftest import TEST_CONTENT
 

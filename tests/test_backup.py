@@ -27,16 +27,16 @@ from indexer.speech.engines import EngineChoice, engine_settings
 from indexer.speech.narration import narrate
 from indexer.store import Store
 from kiosk import create_app
-from kiosk.backup import MANIFEST, VERSION
+from kiosk.operations.backup import MANIFEST, VERSION
 from kiosk.city import hub_report
 from kiosk.cli import main
-from kiosk.config import Settings
+from kiosk.settings import Settings
 from kiosk.editor.accounts import Accounts
 from kiosk.editor.files import EditForm, file_hash
-from kiosk.learning import learners
-from kiosk.learning.database import LearningDB
+from kiosk.training.learner import learners
+from kiosk.training.learner.database import LearningDB
 from kiosk.library.keys import public_text, signing_key
-from kiosk.usage import Usage
+from kiosk.visitors.usage import Usage
 from tests.conftest import TEST_CONTENT
 
 PASSWORD = "长城永不倒-2025"

@@ -17,9 +17,9 @@ from kiosk.city import hub_report
 from kiosk.city.database import CITY_DB
 from kiosk.city.views import REPORT_LIMIT, REPORT_MAX_BYTES
 from kiosk.city.wall import OwnReport
-from kiosk.config import BUNDLED_CONTENT, Settings
-from kiosk.learning.database import LEARNING_DB
-from kiosk.usage import USAGE_DB, days_back, today
+from kiosk.settings import BUNDLED_CONTENT, Settings
+from kiosk.training.learner.database import LEARNING_DB
+from kiosk.visitors.usage import USAGE_DB, days_back, today
 
 from .browser_fixtures import CHROMIUM, SCREENSHOTS, build_bundled, live_server
 from .test_learning import ZHANG, Clock, answer, attempt, report, signed_in

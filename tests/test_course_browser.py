@@ -150,7 +150,7 @@ def outbox(page) -> list:
 
 def stored(data, name: str) -> dict:
     """What the hub's learning records hold for the learner of this name."""
-    from kiosk.learning.database import LearningDB
+    from kiosk.training.learner.database import LearningDB
 
     with LearningDB(data.root) as db:
         row = db.conn.execute("SELECT id FROM learners WHERE name = ?", (name,)).fetchone()

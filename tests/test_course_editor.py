@@ -15,10 +15,10 @@ from werkzeug.datastructures import MultiDict
 from indexer.build import build_index
 from indexer.datadir import DataDir
 from kiosk import create_app
-from kiosk.config import Settings
+from kiosk.settings import Settings
 from kiosk.editor.accounts import Accounts
 from kiosk.editor.history import History
-from kiosk.learning.api import catalog
+from kiosk.training.learner.views import catalog
 
 from .test_editor import PASSWORD, Site
 

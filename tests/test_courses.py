@@ -14,7 +14,7 @@ from indexer.datadir import DataDir
 from indexer.errors import ContentError
 from indexer.store import Store
 from kiosk.cli import main
-from kiosk.courses import course_views
+from kiosk.training.courses import course_views
 
 BUNDLED = Path(__file__).resolve().parents[1] / "content"
 VOLUMES = {"物业管理培训总纲", "物业管理党建篇", "物业管理篇", "物业管理基层处理篇", "物业管理案例汇编",
@@ -103,8 +103,8 @@ def test_course_list_json_and_show(bundled):
 
 
 def test_a_course_s_sentences_are_its_parts_in_order_each_once(bundled):
-    from kiosk.config import Settings
-    from kiosk.courses import course_sentences, find_course
+    from kiosk.settings import Settings
+    from kiosk.training.courses import course_sentences, find_course
     from kiosk.services import SpeechService
 
     speech = SpeechService(bundled, Settings(data=bundled.root, engine="pyttsx3"))
@@ -125,8 +125,8 @@ def test_a_course_s_sentences_are_its_parts_in_order_each_once(bundled):
 def test_course_prepare_voices_the_course_and_its_questions_once(tmp_path):
     """What a trainer runs before a session: afterwards every sentence of the course is in the cache."""
     from indexer.speech.audio_cache import AudioCache
-    from kiosk.config import Settings
-    from kiosk.courses import course_sentences, find_course
+    from kiosk.settings import Settings
+    from kiosk.training.courses import course_sentences, find_course
     from kiosk.services import SpeechService
 
     content = tmp_path / "content"

@@ -13,11 +13,12 @@ from click.testing import CliRunner
 
 from indexer.build import build_index
 from indexer.datadir import DataDir
-from kiosk import create_app, doctor
+from kiosk import create_app
+from kiosk.operations import doctor
 from kiosk.cli import main
-from kiosk.config import Settings
+from kiosk.settings import Settings
 from kiosk.editor.accounts import Accounts
-from kiosk.usage import Usage
+from kiosk.visitors.usage import Usage
 
 LOCAL_CHECKS = ("数据目录", "磁盘空间", "检索库", "数据库 kiosk.db", "数据库 editor.db", "数据库 usage.db", "时钟")
 

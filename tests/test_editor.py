@@ -30,7 +30,7 @@ from indexer.speech.synthesis import SynthesisPool
 from indexer.store import Store
 from kiosk import create_app
 from kiosk.cli import main
-from kiosk.config import Settings
+from kiosk.settings import Settings
 from kiosk.editor import accounts as accounts_module
 from kiosk.editor.accounts import Accounts
 

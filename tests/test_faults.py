@@ -35,7 +35,7 @@ from indexer.build import build_index
 from indexer.datadir import DataDir
 from indexer.search.vectors import vectors_dir
 from indexer.speech.mp3 import mp3_duration
-from kiosk.config import BUNDLED_CONTENT
+from kiosk.settings import BUNDLED_CONTENT
 from kiosk.editor.accounts import Accounts
 from tests.conftest import LAW_LIBRARY, TEST_CONTENT
 from tests.test_editor import FormFields

@@ -24,10 +24,11 @@ from indexer.content.parse import document_id
 from indexer.datadir import DataDir
 from indexer.speech.audio_cache import AudioCache
 from indexer.speech.mp3 import encode_mp3
-from kiosk import create_app, limits
-from kiosk.config import Settings
+from kiosk import create_app
+from kiosk.web import limits
+from kiosk.settings import Settings
 from kiosk.editor.accounts import Accounts
-from kiosk.security import HEADERS
+from kiosk.web.security import HEADERS
 from tests.browser_fixtures import CHROMIUM, KIOSK_VIEWPORT, SCREENSHOTS, LiveServer
 
 from .conftest import TEST_CONTENT
@@ -37,7 +38,7 @@ SCRIPT, ATTRIBUTE, JS_URL = "<script>alert(1)</script>", '"><img src=x onerror=a
 MARKUP = (SCRIPT, ATTRIBUTE)  # what must never reach a page as it is
 RUNS = re.compile(r"""(?:href|src|action|formaction)\s*=\s*["']?\s*javascript:""", re.I)
 CANARY = "越界的秘密-canary-7f3a"
-LEAKS = ("root:x:0:0", "PROJECT_ROOT", CANARY, "-----BEGIN")  # /etc/passwd, kiosk/config.py, outside/secret.md
+LEAKS = ("root:x:0:0", "PROJECT_ROOT", CANARY, "-----BEGIN")  # /etc/passwd, kiosk/settings.py, outside/secret.md
 MARKED_SOURCE = "政策法规/标记.md"
 MARKED_TITLE = f"{SCRIPT}标记{ATTRIBUTE}"
 TRIED: Counter[str] = Counter()
@@ -161,10 +162,10 @@ def site(tmp_path_factory):
 
 TRAVERSALS = [
     "../../../../etc/passwd", "..%2f..%2f..%2f..%2fetc%2fpasswd", "%2e%2e%2f%2e%2e%2f%2e%2e%2f%2e%2e%2fetc%2fpasswd",
-    "%252e%252e%252f%252e%252e%252fetc%252fpasswd", "..%00/..%00/etc/passwd", "%00", "config.py%00.css",
+    "%252e%252e%252f%252e%252e%252fetc%252fpasswd", "..%00/..%00/etc/passwd", "%00", "settings.py%00.css",
     "/etc/passwd", "//etc/passwd", "..\\..\\..\\..\\etc\\passwd", "..%5c..%5c..%5c..%5cetc%5cpasswd",
     "....//....//....//etc/passwd", "%c0%ae%c0%ae%c0%af%c0%ae%c0%ae%c0%afetc/passwd", "..;/..;/etc/passwd",
-    "a/../../../../etc/passwd", "../kiosk/config.py", "%2e%2e/kiosk/config.py", ".%2e/kiosk/config.py",
+    "a/../../../../etc/passwd", "../kiosk/settings.py", "%2e%2e/kiosk/settings.py", ".%2e/kiosk/settings.py",
     "../../outside/secret.md", "政策法规/外链.md", "%E6%94%BF%E7%AD%96%E6%B3%95%E8%A7%84/%E5%A4%96%E9%93%BE.md",
 ]
 FILE_ROUTES = ["/static/{}", "/static/css/{}", "/audio/{}.mp3", "/api/docs/{}", "/api/docs/{}/audio.mp3",

@@ -13,11 +13,11 @@ import pytest
 from indexer.build import build_index
 from indexer.datadir import DataDir
 from kiosk import create_app
-from kiosk.config import Settings
-from kiosk.learning import learners
-from kiosk.learning.cards import list_learners, new_card
-from kiosk.learning.database import LEARNING_DB, LearningDB
-from kiosk.learning.listening import ALLOWANCE_SECONDS, FASTEST_SPEED
+from kiosk.settings import Settings
+from kiosk.training.learner import learners
+from kiosk.training.learner.cards import list_learners, new_card
+from kiosk.training.learner.database import LEARNING_DB, LearningDB
+from kiosk.training.learner.listening import ALLOWANCE_SECONDS, FASTEST_SPEED
 
 BUNDLED = Path(__file__).resolve().parents[1] / "content"
 START = 1_800_000_000.0  # the hub's clock in these tests: 2027-01-15

@@ -291,7 +291,7 @@ def test_the_kiosk_runs_without_the_semantic_extra(runner, tmp_path, monkeypatch
 
 def test_the_search_page_offers_the_suggestions_as_links_that_play(semantic_data):
     from kiosk import create_app
-    from kiosk.config import Settings
+    from kiosk.settings import Settings
 
     app = create_app({"SETTINGS": Settings(data=semantic_data.root, engine="pyttsx3"), "TESTING": True})
     try:

@@ -11,7 +11,7 @@ from indexer.build import build_index
 from indexer.datadir import DataDir
 from indexer.speech.narration import missing_audio
 from kiosk import create_app, services
-from kiosk.config import Settings
+from kiosk.settings import Settings
 
 from .conftest import TEST_CONTENT
 

@@ -16,7 +16,7 @@ import pytest
 from nacl.signing import SigningKey
 
 from indexer.content.quiz import question_id
-from kiosk.config import BUNDLED_CONTENT
+from kiosk.settings import BUNDLED_CONTENT
 from kiosk.library.keys import public_text
 from kiosk.library.manifest import ManifestError, parse, parse_audio_list
 from tests.test_faults import (  # noqa: F401 - the fixture stops every server a test started

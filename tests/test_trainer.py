@@ -1,4 +1,4 @@
-"""The trainer's pages through Flask's test client, on the bundled courses with records made by kiosk.learning's own
+"""The trainer's pages through Flask's test client, on the bundled courses with records made by kiosk.training.learner's own
 functions: the overview and listening hours show exactly those records, the role rules hold on every page, the
 Excel and CSV exports hold exactly the rows shown, certificates, learners added and removed, cards re-issued;
 and, in Chromium, how the overview, the cards and the printed certificate look."""
@@ -21,16 +21,16 @@ import segno
 from indexer.build import build_index
 from indexer.datadir import DataDir
 from kiosk import create_app
-from kiosk.config import Settings
+from kiosk.settings import Settings
 from kiosk.editor.accounts import Accounts
 from kiosk.editor.auth import TRAINING_ENDPOINTS
-from kiosk.editor.trainer.periods import period_from
-from kiosk.learning import learners
-from kiosk.learning.attempts import Answer, record_attempts
-from kiosk.learning.cards import list_learners
-from kiosk.learning.database import LEARNING_DB, LearningDB
-from kiosk.learning.listening import credit
-from kiosk.learning.progress import record_completions
+from kiosk.training.trainer.periods import period_from
+from kiosk.training.learner import learners
+from kiosk.training.learner.attempts import Answer, record_attempts
+from kiosk.training.learner.cards import list_learners
+from kiosk.training.learner.database import LEARNING_DB, LearningDB
+from kiosk.training.learner.listening import credit
+from kiosk.training.learner.progress import record_completions
 from tests.browser_fixtures import CHROMIUM, SCREENSHOTS, launch_chromium, live_server
 
 BUNDLED = Path(__file__).resolve().parents[1] / "content"
@@ -81,7 +81,7 @@ def wrong_answer(question) -> str:
 
 
 def seed(db: LearningDB, found, monday: dt.datetime) -> dict:
-    """A training day and the week after, through kiosk.learning's own functions: 张 finishes the course at noon
+    """A training day and the week after, through kiosk.training.learner's own functions: 张 finishes the course at noon
     (one answer wrong), 李 hears ten sentences then thirty more at home the Tuesday after, 王 and 赵 sign up and
     do nothing more; 李 gives the same wrong answer to the same question as 张."""
     start = monday.timestamp()
@@ -555,7 +555,7 @@ def test_the_overview_cards_and_certificate_look_right_in_chromium(tmp_path):
         accounts.add("刘老师", PASSWORD, role="trainer")
     with live_server(data, public_url=PUBLIC_URL) as server:
         with server.app.app_context():
-            from kiosk.learning.api import catalog
+            from kiosk.training.learner.views import catalog
             found = catalog()
         this_monday = dt.datetime.combine(dt.date.today() - dt.timedelta(days=dt.date.today().weekday()), dt.time(9))
         with LearningDB(data.root) as db:

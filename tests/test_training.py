@@ -11,8 +11,8 @@ from indexer.build import build_index
 from indexer.content.quiz import load_questions
 from indexer.datadir import DataDir
 from kiosk import create_app
-from kiosk.config import Settings
-from kiosk.training import daily_question
+from kiosk.settings import Settings
+from kiosk.training.views import daily_question
 
 BUNDLED = Path(__file__).resolve().parents[1] / "content"
 

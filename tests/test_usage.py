@@ -10,9 +10,9 @@ import pytest
 from indexer.build import build_index
 from indexer.datadir import DataDir
 from kiosk import create_app
-from kiosk import usage as usage_module
-from kiosk.config import Settings
-from kiosk.usage import USAGE_DB, Listen, Usage, clean_query, days_back, today
+from kiosk.visitors import usage as usage_module
+from kiosk.settings import Settings
+from kiosk.visitors.usage import USAGE_DB, Listen, Usage, clean_query, days_back, today
 
 from .conftest import TEST_CONTENT
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from indexer.database import Database
 
-from ..usage import KEEP_DAYS, days_back
+from ..visitors.usage import KEEP_DAYS, days_back
 from .validate import TABLES, Report
 
 CITY_DB = "city.db"

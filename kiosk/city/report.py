@@ -14,9 +14,9 @@ from pathlib import Path
 from indexer.datadir import DataDir
 from indexer.store import Store
 
-from ..learning import reports
-from ..learning.database import LEARNING_DB, LearningDB
-from ..usage import USAGE_DB, Usage, days_back
+from ..training.learner import reports
+from ..training.learner.database import LEARNING_DB, LearningDB
+from ..visitors.usage import USAGE_DB, Usage, days_back
 
 FORMAT = 1
 MAX_DAYS = 31

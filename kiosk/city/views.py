@@ -12,9 +12,9 @@ from werkzeug.exceptions import HTTPException
 
 from indexer.content.courses import load_courses
 
-from ..editor.trainer.views import hub_name
-from ..learning.api import http_error, json_body
-from ..limits import Limit, retry_after
+from ..training.trainer.views import hub_name
+from ..training.learner.views import http_error, json_body
+from ..web.limits import Limit, retry_after
 from .database import CityDB
 from .validate import ReportError, checked
 from .wall import OwnReport, wall_data

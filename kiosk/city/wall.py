@@ -10,7 +10,7 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-from ..usage import today
+from ..visitors.usage import today
 from .database import CityDB
 from .report import hub_report, period_days
 from .validate import checked

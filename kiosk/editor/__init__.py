@@ -35,7 +35,8 @@ MESSAGES = {400: "请求有误。", 401: "请先登录。", 403: "您的账号�
 
 def init_app(app: Flask) -> None:
     """Register the editor: secret key from the data dir, session cookie settings, the blueprint."""
-    from . import api, auth, bulk_import, course_pages, pages, stats, trainer  # noqa: F401  (attach the routes)
+    from ..training import trainer  # noqa: F401  (attach the trainer's routes)
+    from . import api, auth, bulk_import, course_pages, pages, stats  # noqa: F401  (attach the routes)
 
     services = app.extensions["kiosk"]
     app.secret_key = load_secret_key(services.data.root)

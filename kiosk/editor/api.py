@@ -9,7 +9,7 @@ from indexer.speech.audio_cache import segment_key
 from indexer.speech.normalize import normalize_for_speech
 from indexer.speech.segment import split_passage
 
-from ..json_body import json_object
+from ..web.requests import json_object
 from . import bp, error_response, services
 from .files import EditForm
 from .publish import audio_progress

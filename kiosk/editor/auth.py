@@ -7,7 +7,7 @@ from functools import wraps
 
 from flask import abort, flash, g, redirect, render_template, request, session, url_for
 
-from ..limits import Limit, retry_after
+from ..web.limits import Limit, retry_after
 from . import API_PREFIX, bp, error_response, services
 from .accounts import Accounts, SignInError
 from .csrf import check_csrf, rotate

@@ -15,7 +15,7 @@ from indexer.content.courses import (COURSES_FOLDER, Course, CourseItem, Unit, l
 from indexer.content.documents import Document
 from indexer.errors import ContentError
 
-from ..courses import CourseView, course_documents, course_views
+from ..training.courses import CourseView, course_documents, course_views
 from . import bp, services
 from .course_form import CourseForm, UnitForm, course_id_of, course_path, course_source
 from .files import name_part, read_text, write_text

@@ -12,7 +12,7 @@ from indexer.content.loader import discover, read_source
 from indexer.content.parse import document_id, parse_document
 from indexer.errors import ContentError
 
-from ..shelves import SHELF_ORDER, VOLUME_ORDER
+from ..visitors.shelves import SHELF_ORDER, VOLUME_ORDER
 from . import bp, parts, services
 from . import pronunciations as dictionary
 from .course_form import course_id_of, course_path

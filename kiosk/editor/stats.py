@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import abort, render_template, request
 
-from ..usage import Usage, days_back, today
+from ..visitors.usage import Usage, days_back, today
 from . import bp, services
 from .downloads import download, excel_csv
 from .pages import shelf_names

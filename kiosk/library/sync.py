@@ -29,7 +29,7 @@ from indexer.speech.questions import missing_question_audio
 from indexer.store import Store
 
 from ..city import hub_report
-from ..config import BUNDLED_CONTENT, Settings
+from ..settings import BUNDLED_CONTENT, Settings
 from . import keys
 from .fetch import Fetcher, FetchError, RateLimit
 from .local import LocalLibrary

@@ -13,7 +13,7 @@ from segno import helpers as segno_helpers
 from indexer.errors import SearchError
 from indexer.speech.segment import split_passage
 
-from .network import public_base_url
+from ..web.links import public_base_url
 from .shelves import shelves
 from .usage import Usage, days_back
 

@@ -13,7 +13,7 @@ from werkzeug.http import parse_range_header
 
 from indexer.speech.audio_cache import KEY
 
-from .security import HEADERS
+from ..web.security import HEADERS
 
 AUDIO_MAX_AGE = 365 * 24 * 3600  # content-addressed: a key's sound never changes
 AUDIO_PATH = re.compile(r"/audio/([0-9a-f]+)\.mp3")

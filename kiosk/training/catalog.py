@@ -12,7 +12,7 @@ from indexer.content.courses import COURSES_FOLDER
 from indexer.content.quiz import QUIZ_FOLDER, Question, load_questions
 from indexer.store import Store
 
-from ..courses import course_sentences, course_views
+from .courses import course_sentences, course_views
 from ..services import SpeechService
 
 

@@ -1,9 +1,9 @@
-"""Queries of learning.db that the trainer's pages need beyond kiosk.learning.reports: listening per course, the
+"""Queries of learning.db that the trainer's pages need beyond kiosk.training.learner.reports: listening per course, the
 units learners come from, and what removing a learner would delete. Plain functions on a LearningDB, like reports."""
 
 from __future__ import annotations
 
-from ...learning.database import LearningDB
+from ..learner.database import LearningDB
 
 
 def course_seconds(db: LearningDB, learner: str | None = None) -> dict[tuple[str, str], float]:

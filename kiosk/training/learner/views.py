@@ -15,11 +15,11 @@ from contextlib import contextmanager
 from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from ..limits import Limit, retry_after
+from ...web.limits import Limit, retry_after
 from . import learners, listening
 from .attempts import Answer, record_attempts
 from .cards import by_card
-from .catalog import Catalog, CatalogCache
+from ..catalog import Catalog, CatalogCache
 from .database import LearningDB
 from .learners import LearnerError, SignInError
 from .progress import course_progress, load_records, record_completions

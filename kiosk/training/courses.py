@@ -11,7 +11,7 @@ from indexer.content.documents import Document
 from indexer.content.quiz import Question, load_questions
 from indexer.store import Store
 
-from .services import SpeechService
+from ..services import SpeechService
 
 
 @dataclass(frozen=True)

@@ -12,9 +12,9 @@ from indexer.content.parse import document_id
 from indexer.content.quiz import Question
 from indexer.store import Store
 
-from ...learning import reports
-from ...learning.catalog import Catalog
-from ...learning.database import LearningDB
+from ..learner import reports
+from ..catalog import Catalog
+from ..learner.database import LearningDB
 from . import queries
 
 KINDS = ("text", "int", "hours", "percent", "datetime", "date", "link")

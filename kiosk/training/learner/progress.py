@@ -13,7 +13,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from .catalog import CoursePlan
+from ..catalog import CoursePlan
 from .database import LearningDB
 
 COMPLETE_PERCENT = 90

@@ -29,13 +29,13 @@ from indexer.content.loader import CONTENT_SUFFIXES, METADATA_FILE
 from indexer.errors import KioskError
 from indexer.speech.engines import USER_PRONUNCIATIONS
 
-from .city.database import CITY_DB
-from .config import BUNDLED_CONTENT
-from .editor.database import EDITOR_DB
-from .editor.secret import SECRET_FILE
-from .learning.database import LEARNING_DB
-from .library.keys import KEY_FILE
-from .usage import USAGE_DB
+from ..city.database import CITY_DB
+from ..settings import BUNDLED_CONTENT
+from ..editor.database import EDITOR_DB
+from ..editor.secret import SECRET_FILE
+from ..training.learner.database import LEARNING_DB
+from ..library.keys import KEY_FILE
+from ..visitors.usage import USAGE_DB
 
 FORMAT = "suiting-kiosk-backup"
 VERSION = 1

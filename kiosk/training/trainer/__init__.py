@@ -1,4 +1,4 @@
-"""The trainer's side of the editor, under /editor/training/ (accounts with the role trainer, and admins): who
+"""The trainer side of training, on the editor's blueprint under /editor/training/ (accounts with the role trainer, and admins): who
 completed which course, who kept listening, which questions go wrong, with Excel and CSV exports; learners, their
 QR cards and completion certificates. The role rules themselves are the editor's guard's (auth.py)."""
 

@@ -10,18 +10,18 @@ import segno
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from markupsafe import Markup
 
-from ...learning import learners as learner_records
-from ...learning.api import catalog as learning_catalog
-from ...learning.api import learning_db, now
-from ...learning.cards import card_path, list_learners, new_card
-from ...learning.catalog import Catalog
-from ...learning.database import LearningDB
-from ...learning.learners import LearnerError, SignInError
-from ...learning.progress import course_progress, load_records
-from ...pages import _base_url
-from .. import bp, services
-from ..auth import TRAINING_ENDPOINTS, trainers_only
-from ..downloads import download
+from ..learner import learners as learner_records
+from ..learner.views import catalog as learning_catalog
+from ..learner.views import learning_db, now
+from ..learner.cards import card_path, list_learners, new_card
+from ..catalog import Catalog
+from ..learner.database import LearningDB
+from ..learner.learners import LearnerError, SignInError
+from ..learner.progress import course_progress, load_records
+from ...visitors.pages import _base_url
+from ...editor import bp, services
+from ...editor.auth import TRAINING_ENDPOINTS, trainers_only
+from ...editor.downloads import download
 from . import export, queries
 from .periods import PERIODS, Period, period_from
 from .tables import (

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from .catalog import CoursePlan
+from ..catalog import CoursePlan
 from .database import LearningDB
 
 FASTEST_SPEED = 2.0  # the player's fastest playback rate

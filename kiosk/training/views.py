@@ -12,8 +12,8 @@ from indexer.speech.questions import KIND_LABELS, PROMPTS, SpokenQuestion
 from indexer.store import Store
 
 from .courses import CourseView, course_sentences, course_views, find_course
-from .learning.api import catalog  # questions kept in memory until a question file or its text changes
-from .pages import _base_url, _qr_svg  # the phone's address of a page, as the document pages' QR codes hold it
+from .learner.views import catalog  # questions kept in memory until a question file or its text changes
+from ..visitors.pages import _base_url, _qr_svg  # the phone's address of a page, as the document pages' QR codes hold it
 
 bp = Blueprint("training", __name__)
 

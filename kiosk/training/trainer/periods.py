@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from ...learning.reports import day_bounds
+from ..learner.reports import day_bounds
 
 PERIODS = {"this_week": "本周", "last_week": "上周", "this_month": "本月", "last_month": "上月", "range": "自选日期",
            "all": "全部"}

@@ -12,9 +12,9 @@ from indexer.errors import SearchError, SpeechError
 from indexer.speech.audio_cache import KEY
 
 from .audio import audio_response
-from .json_body import json_object
-from .limits import Limit, retry_after
-from .services import Preparing
+from ..web.requests import json_object
+from ..web.limits import Limit, retry_after
+from ..services import Preparing
 from .shelves import shelves
 from .usage import Listen, Usage
 
@@ -148,8 +148,8 @@ def usage():
 def health():
     """For the installer and monitoring: is there an index, how many texts, which voice, and what `kiosk doctor`
     would ask to fix among the essentials (checked at most once a minute)."""
-    from .doctor import essentials
-    from .library.sync import last_sync
+    from ..operations.doctor import essentials
+    from ..library.sync import last_sync
 
     svc = services()
     problems = [finding.line() for finding in essentials(svc.data) if not finding.ok]

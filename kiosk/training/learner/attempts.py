@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from indexer.content.quiz import Question
 
-from .catalog import Catalog
+from ..catalog import Catalog
 from .database import LearningDB
 
 GONE = "这道题已经不在题库里了"
