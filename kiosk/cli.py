@@ -6,7 +6,6 @@ import html
 import json
 import logging
 import os
-import socket
 import sys
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -25,7 +24,7 @@ from indexer.search.vectors import VectorStore, embed_in_background, embed_missi
 from indexer.speech.engines import ENGINE_NAMES, EngineChoice, engine_settings, resolve
 from indexer.store import Store
 
-from .settings import Settings, from_environment
+from .settings import Settings, describe, from_environment
 from .web.links import lan_addresses
 
 # The speech side (normalization, engines, MP3 encoding) is imported inside the commands that speak, so that
@@ -52,6 +51,7 @@ def main(ctx: click.Context, data: Path | None) -> None:
     except KioskError as exc:
         raise click.ClickException(str(exc)) from None
     ctx.obj = settings.with_overrides(data=data)
+    ctx.meta["overridden"] = {"data": "命令行 --data"} if data is not None else {}
 
 
 def data_dir(settings: Settings) -> DataDir:
@@ -587,23 +587,28 @@ def library_key(settings: Settings) -> None:
 
 
 @main.command("sync")
-@click.argument("url", envvar="KIOSK_LIBRARY_URL")
-@click.option("--key", "public_key", required=True, envvar="KIOSK_LIBRARY_KEY",
-              help="中心的公钥（在中心运行 kiosk library-key 得到）；默认 KIOSK_LIBRARY_KEY")
-@click.option("--limit-rate", type=click.FloatRange(min=1), envvar="KIOSK_SYNC_LIMIT_RATE",
+@click.argument("url", required=False)
+@click.option("--key", "public_key", help="中心的公钥（在中心运行 kiosk library-key 得到）；默认 KIOSK_LIBRARY_KEY")
+@click.option("--limit-rate", type=click.FloatRange(min=1),
               help="下载限速，KB/秒（白天同步时别占满网络）；默认 KIOSK_SYNC_LIMIT_RATE，不限")
-@click.option("--hub-name", envvar="KIOSK_HUB_NAME", default=socket.gethostname, show_default="主机名",
-              help="本站在全市大屏上的名字；默认 KIOSK_HUB_NAME")
+@click.option("--hub-name", help="本站在全市大屏上的名字；默认 KIOSK_HUB_NAME")
 @click.option("--no-report", is_flag=True, help="不把本站的匿名统计报给中心")
 @click.pass_obj
-def sync_command(settings: Settings, url: str, public_key: str, limit_rate: float | None, hub_name: str,
-                 no_report: bool) -> None:
-    """Bring this hub's copy of the centre's library up to date; exit code 1 with the reason if it did not."""
+def sync_command(settings: Settings, url: str | None, public_key: str | None, limit_rate: float | None,
+                 hub_name: str | None, no_report: bool) -> None:
+    """Bring this hub's copy of the centre's library up to date from URL (default KIOSK_LIBRARY_URL); exit code 1
+    with the reason if it did not."""
     from .library.sync import sync
 
+    settings = settings.with_overrides(library_url=url, library_key=public_key, sync_limit_rate=limit_rate,
+                                       hub_name=hub_name and hub_name.strip())
+    if not settings.library_url or not settings.library_key:
+        missing = "地址（URL 或 KIOSK_LIBRARY_URL）" if not settings.library_url else "公钥（--key 或 KIOSK_LIBRARY_KEY）"
+        raise click.UsageError(f"缺少中心的{missing}")
+    rate = settings.sync_limit_rate
     with progress_display("同步文库") as update:
-        report = sync(settings, url, public_key, rate_limit=limit_rate * 1024 if limit_rate else None,
-                      progress=update, hub="" if no_report else hub_name.strip())
+        report = sync(settings, settings.library_url, settings.library_key, rate_limit=rate * 1024 if rate else None,
+                      progress=update, hub="" if no_report else settings.hub_name)
     for note in report.notes:
         click.echo(f"注意：{note}", err=True)
     index = report.index
@@ -615,8 +620,8 @@ def sync_command(settings: Settings, url: str, public_key: str, limit_rate: floa
 
 
 @main.command("backup")
-@click.argument("path", required=False, envvar="KIOSK_BACKUP_DIR", type=click.Path(path_type=Path))
-@click.option("--keep", type=click.IntRange(1), envvar="KIOSK_BACKUP_KEEP",
+@click.argument("path", required=False, type=click.Path(path_type=Path))
+@click.option("--keep", type=click.IntRange(1),
               help="只保留这个文件夹里最新的 N 份备份（默认 KIOSK_BACKUP_KEEP，不设则全部保留）")
 @click.pass_obj
 def backup_command(settings: Settings, path: Path | None, keep: int | None) -> None:
@@ -625,7 +630,8 @@ def backup_command(settings: Settings, path: Path | None, keep: int | None) -> N
     <data dir>/backups); the last line printed is the archive's path."""
     from .operations.backup import backup
 
-    made = backup(settings.data, Path(settings.content[0]), path, keep=keep)
+    settings = settings.with_overrides(backup_dir=path, backup_keep=keep)
+    made = backup(settings.data, Path(settings.content[0]), settings.backup_dir, keep=settings.backup_keep)
     for old in made.pruned:
         click.echo(f"删除旧备份 {old}")
     click.echo(f"备份了 {made.files} 个文件（{made.size / 1e6:.1f} MB）：")
@@ -645,6 +651,17 @@ def restore_command(settings: Settings, archive: Path, force: bool) -> None:
     click.echo(f"已恢复 {restored.host} 在 {restored.created} 的备份：数据文件 {restored.data_files} 个，"
                f"文章 {restored.texts} 篇（写入 {settings.content[0]}）")
     click.echo("下一步：运行 kiosk build 重建检索库和语音，再启动服务")
+
+
+@main.command("config")
+@click.pass_context
+def config_command(ctx: click.Context) -> None:
+    """Print every setting's effective value and where it came from (default, environment, command line); the
+    systemd units also read <data dir>/kiosk.env, which a shell does not."""
+    rows = describe(ctx.obj, overridden=ctx.meta.get("overridden"))
+    width = max(len(variable) for variable, _, _ in rows)
+    for variable, value, origin in rows:
+        click.echo(f"{variable:<{width}}  {value}  （{origin}）")
 
 
 @main.command("doctor")

@@ -35,8 +35,8 @@ def bundled(tmp_path_factory) -> DataDir:
 
 @pytest.fixture(scope="module")
 def site(bundled):
-    app = create_app({"SETTINGS": Settings(data=bundled.root, content=(BUNDLED_CONTENT,), engine="pyttsx3"),
-                      "TESTING": True, "HUB_NAME": CENTRE})
+    app = create_app({"SETTINGS": Settings(data=bundled.root, content=(BUNDLED_CONTENT,), engine="pyttsx3",
+                                           hub_name=CENTRE), "TESTING": True})
     yield app
     app.extensions["kiosk"].close()
 
@@ -292,9 +292,9 @@ def test_the_wall_shows_two_hubs_and_the_centre_at_1920_by_1080_and_refreshes_it
                        [("东城街道", "光明社区", "网格员入门", 6)], docs)
     # What the wall must say: today's listening city-wide (12 + 3 + the centre's own 1), the listening of 14 days.
     east_days, west_days = sum(row["plays"] for row in east["days"]), sum(row["plays"] for row in west["days"])
-    with live_server(bundled) as server:
+    with live_server(bundled, hub_name=CENTRE) as server:
         forget_everything(server.app)
-        server.app.config.update(HUB_NAME=CENTRE, WALL_REFRESH_SECONDS=1)
+        server.app.config.update(WALL_REFRESH_SECONDS=1)
         with server.app.test_client() as client:
             for body in (east, west):
                 assert client.post("/api/city/report", json=body).status_code == 200

@@ -58,8 +58,8 @@ def bundled(tmp_path_factory) -> DataDir:
 @pytest.fixture(scope="module")
 def site(bundled):
     app = create_app({"SETTINGS": Settings(data=bundled.root, content=(BUNDLED,), engine="pyttsx3",
-                                           public_url=PUBLIC_URL),
-                      "TESTING": True, "HUB_NAME": "幸福市物业港培训基地", "LEARNING_CLOCK": TODAY.timestamp})
+                                           public_url=PUBLIC_URL, hub_name="幸福市物业港培训基地"),
+                      "TESTING": True, "LEARNING_CLOCK": TODAY.timestamp})
     yield app
     app.extensions["kiosk"].close()
 
@@ -555,8 +555,8 @@ def test_the_overview_cards_and_certificate_look_right_in_chromium(tmp_path):
         accounts.add("刘老师", PASSWORD, role="trainer")
     with live_server(data, public_url=PUBLIC_URL) as server:
         with server.app.app_context():
-            from kiosk.training.learner.views import catalog
-            found = catalog()
+            from kiosk.training.catalog import current_catalog
+            found = current_catalog()
         this_monday = dt.datetime.combine(dt.date.today() - dt.timedelta(days=dt.date.today().weekday()), dt.time(9))
         with LearningDB(data.root) as db:
             people = seed(db, found, this_monday - dt.timedelta(days=7))

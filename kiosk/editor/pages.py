@@ -13,7 +13,8 @@ from indexer.content.parse import document_id, parse_document
 from indexer.errors import ContentError
 
 from ..visitors.shelves import SHELF_ORDER, VOLUME_ORDER
-from . import bp, parts, services
+from ..web import services
+from . import bp, parts
 from . import pronunciations as dictionary
 from .course_form import course_id_of, course_path
 from .files import EditForm, Trash, path_in, read_text, safe_source, source_for, write_text
