@@ -113,8 +113,7 @@ def sign_in():
         name = request.form.get("name", "").strip()
         wait = retry_after(SIGN_IN_LIMIT)
         if wait:
-            return (render_template("editor/signin.html", error=f"登录尝试太频繁，请 {wait} 秒后再试。", name=name), 429,
-                    {"Retry-After": str(wait)})
+            abort(429, description=f"登录尝试太频繁，请 {wait} 秒后再试。", retry_after=wait)
         try:
             with accounts() as store:
                 user = store.authenticate(name, request.form.get("password", ""))
