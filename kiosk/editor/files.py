@@ -200,13 +200,6 @@ class TrashEntry:
 class Trash(Table):
     """Deleted texts: the files in <data dir>/trash and where they came from in the editor's database."""
 
-    SCHEMA = """
-    CREATE TABLE IF NOT EXISTS trash (
-        id INTEGER PRIMARY KEY AUTOINCREMENT, source TEXT NOT NULL, title TEXT NOT NULL,
-        trashed_at REAL NOT NULL, author TEXT NOT NULL
-    );
-    """
-
     def __init__(self, data_root: Path):
         super().__init__(data_root)
         self.folder = Path(data_root) / "trash"
