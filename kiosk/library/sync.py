@@ -9,6 +9,7 @@ and embedded is used as it is, and the hub renders only what the centre has not.
 from __future__ import annotations
 
 import json
+from http import HTTPStatus
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -239,7 +240,9 @@ def _send_counts(url: str, data: DataDir, hub: str) -> list[str]:
         status = Fetcher(url, RateLimit(None)).post("/api/city/report", body)
     except FetchError as exc:
         return [f"统计没有报给中心：{exc}"]
-    return [] if status == 200 else [f"统计没有报给中心（HTTP {status}）；下次同步再报"]
+    if status == HTTPStatus.CONFLICT:  # the centre's own name: the default, until the hub names itself
+        return [f"统计没有报给中心：「{hub}」是中心的名称，请在 kiosk.env 设置 KIOSK_HUB_NAME 为本站的名字"]
+    return [] if status == HTTPStatus.OK else [f"统计没有报给中心（HTTP {status}）；下次同步再报"]
 
 
 def _remember(data: DataDir, **outcome) -> None:
