@@ -166,13 +166,17 @@
     learner()?.heard(courseId, pending);
     pending = [];
   }
-  addEventListener("pagehide", () => { if (mode === "course" && player.playing) credit(player.current); sendReport(); });
+  addEventListener("pagehide", () => {
+    if (mode === "course" && player.playing) credit(player.current);
+    sendReport();
+  });
 
   // The end of a unit (the sleep timer did not stop here): its quiz, then the next unit. True when the quiz
   // takes over; else the sentence player goes on with the next unit, or says the course is finished.
   function unitDone(u) {
     // Heard to its end: coming back later starts the next unit (this unit's quiz stays a tap away).
-    if (unitStart[u + 1] != null) store.set("course:" + courseId, { key: segments[unitStart[u + 1]].key, index: unitStart[u + 1] });
+    const next = unitStart[u + 1];
+    if (next != null) store.set("course:" + courseId, { key: segments[next].key, index: next });
     sendReport();
     if (!course.units[u].questions.length) return false;
     startQuiz(u, true);
@@ -280,8 +284,8 @@
 
   // The course's state, for tests (the sentence player itself is window.kioskPlayer).
   window.kioskCourse = { player, audio, play: (i) => player.play(i), stop: () => player.stop(),
-    get current() { return player.current; }, get segments() { return segments; }, get playing() { return player.playing; },
-    get mode() { return mode; }, get quiz() { return quiz; }, get units() { return course?.units || []; },
+    get current() { return player.current; }, get segments() { return segments; },
+    get playing() { return player.playing; }, get mode() { return mode; }, get quiz() { return quiz; }, get units() { return course?.units || []; },
     get unitStart() { return unitStart; }, get unitEnd() { return unitEnd; } };
   showLearner();
   load().then(showLearner);

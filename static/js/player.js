@@ -13,7 +13,8 @@
   let userScrolledAt = 0;
 
   const spanOf = (seg) => article.querySelector(`.s[data-p="${CSS.escape(seg.passage)}"][data-i="${seg.index}"]`);
-  const indexOf = (passage, index = 0) => sentences.segments.findIndex((s) => s.passage === passage && s.index >= index);
+  const indexOf = (passage, index = 0) =>
+    sentences.segments.findIndex((s) => s.passage === passage && s.index >= index);
   // The status line shows the sentence being read, or what the player has to say instead (waiting, a problem).
   const show = (text) => {
     const seg = sentences.segments[sentences.current];
@@ -41,7 +42,8 @@
       if (body.speech_note) warn("暂时不能朗读：" + body.speech_note);
     } catch { warn(navigator.onLine ? "暂时无法加载朗读，请稍后刷新。" : "现在没有网络，这一篇还没有下载到本机。"); return; }
     const saved = store.get("pos:" + docId, null);
-    const at = start ? indexOf(start, parseInt(params.get("i") || "0", 10)) : saved ? indexOf(saved.passage, saved.index) : 0;
+    const at = start ? indexOf(start, parseInt(params.get("i") || "0", 10))
+      : saved ? indexOf(saved.passage, saved.index) : 0;
     sentences.cue(Math.max(at, 0));
     if (start || saved) mark(sentences.current, true);
     if (params.get("play") === "1") sentences.play(sentences.current);

@@ -159,7 +159,8 @@
     async say(urls, controller) {
       const status = this.root.querySelector(".quiz-status");
       for (const url of urls) {
-        await this.player.speak(url, { signal: controller.signal, onWait: (text) => { if (status) status.textContent = text; } });
+        const onWait = (text) => { if (status) status.textContent = text; };
+        await this.player.speak(url, { signal: controller.signal, onWait });
       }
     }
 

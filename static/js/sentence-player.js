@@ -43,7 +43,11 @@
 
   // Resolves after `ms`, or at once when the network comes back; rejects when `signal` aborts.
   const pause = (ms, signal) => new Promise((resolve, reject) => {
-    const done = () => { clearTimeout(timer); removeEventListener("online", back); signal.removeEventListener("abort", abort); };
+    const done = () => {
+      clearTimeout(timer);
+      removeEventListener("online", back);
+      signal.removeEventListener("abort", abort);
+    };
     const back = () => { done(); resolve(); };
     const abort = () => { done(); reject(stopped()); };
     const timer = setTimeout(back, ms);
@@ -310,7 +314,8 @@
         this.#playButton.querySelector(".play-icon").textContent = on ? "❚❚" : "▶";
         this.#playButton.setAttribute("aria-label", on ? "暂停" : "播放");
       }
-      if ("mediaSession" in navigator && this.describe) navigator.mediaSession.playbackState = on ? "playing" : "paused";
+      if (!("mediaSession" in navigator) || !this.describe) return;
+      navigator.mediaSession.playbackState = on ? "playing" : "paused";
     }
 
     #describeSentence() {
