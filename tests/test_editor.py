@@ -386,7 +386,8 @@ def test_an_upload_over_the_servers_limit_gets_a_chinese_page(signed_in):
 # -- edit, publish, audio --------------------------------------------------------------------------
 
 def test_the_edit_page_has_a_box_for_every_front_matter_field(signed_in):
-    fields = FormFields.of(signed_in.client.get("/editor/edit", query_string={"source": REPAIR_FUND}).get_data(as_text=True))
+    page = signed_in.client.get("/editor/edit", query_string={"source": REPAIR_FUND}).get_data(as_text=True)
+    fields = FormFields.of(page)
     assert {field.name for field in FIELDS} <= fields.keys()
     assert (fields["issuer"], fields["tags"], fields["order"]) == ("测试编写", "专项维修资金、电梯", "1")
 

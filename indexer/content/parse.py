@@ -67,7 +67,7 @@ def parse_document(src: SourceFile) -> Document:
     lines = [clean_line(line) for line in text.split("\n")]
     title_parts, history, body = _split_header(lines)
     meta = src.metadata or {}
-    said_otherwise = {  # what a file says of itself without front matter: headings, folders, name, library metadata
+    inferred = {  # what a file says of itself without front matter: its headings, folders, name, library metadata
         "title": "·".join(title_parts) or meta.get("title") or _stem(src.source),
         "collection": src.folder_collection,
         "volume": src.folder_volume,
@@ -76,7 +76,7 @@ def parse_document(src: SourceFile) -> Document:
         "status": meta.get("status"),
         "level": meta.get("db_level"),
     }
-    values: dict[str, Any] = {field.name: _value(field, front_matter.get(field.key), said_otherwise.get(field.name))
+    values: dict[str, Any] = {field.name: _value(field, front_matter.get(field.key), inferred.get(field.name))
                               for field in FIELDS}
     doc = Document(id=document_id(src.source), source=src.source, **values)
     doc.passages = _passages(doc, body)
@@ -260,13 +260,13 @@ def _date_in_name(source: str) -> str:
     return match.group(1) if match else ""
 
 
-def _value(field: Field, value: object, said_otherwise: object) -> str | int | list[str]:
-    """A front-matter value as the Document holds it; an empty one gives way to what the file says otherwise."""
+def _value(field: Field, value: object, inferred: object) -> str | int | list[str]:
+    """A front-matter value as the Document holds it; an empty one gives way to what the file says of itself."""
     if field.kind == "number":
         return _as_int(value, field.key)
     if field.kind == "tags":
         return _as_tags(value, field.key)
-    text = str(value or said_otherwise or field.default)
+    text = str(value or inferred or field.default)
     if field.spoken:
         text = clean_line(text)
     if field.choices and text not in field.choices:

@@ -277,7 +277,7 @@ def upload():
             store.close()
         return render_template("editor/upload.html", shelves=shelves, limit_mb=MAX_UPLOAD_BYTES // 1024 // 1024,
                                error=str(exc), shelf=shelf), 400
-    chosen = {key: value for key, value in (("collection", shelf), ("volume", volume)) if value}
+    chosen = {key: value for key, value in (("collection", shelf), ("volume", volume)) if value}  # win over the file
     form = EditForm.from_front_matter(
         {"title": converted.title, **converted.fields, **chosen}, converted.body,
         notes=[f"来自上传的文件「{Path(upload.filename).name}」：请核对下面的内容，确认无误后点「保存并发布」。",
