@@ -72,8 +72,8 @@ class Editor:
         """Save a text with one more paragraph, as the edit page would post it."""
         data = (self.content / source).read_bytes()
         form = EditForm.from_text(source, data.decode("utf-8"), base=file_hash(data))
-        fields = {k: v for k, v in vars(form).items() if k not in ("notes", "is_new")}
-        return self.post("/editor/save", {**fields, "body": form.body + "\n\n" + add})
+        return self.post("/editor/save", {**form.values, "source": source, "base": form.base,
+                                          "body": form.body + "\n\n" + add})
 
     def close(self) -> None:
         self.app.extensions["kiosk"].close()
