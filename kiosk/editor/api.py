@@ -15,7 +15,7 @@ from .files import EditForm
 from .publish import audio_progress
 
 MAX_SPEAK_CHARS = 2000  # one paragraph or article; whole documents are heard on the kiosk after publishing
-HEAR_PRIORITY = 0.5  # the editor is waiting with the play button pressed
+HEAR_PRIORITY = 0.5  # the editor is waiting with the play button pressed: after listeners' next sentences only
 
 
 @bp.post("/api/preview")
@@ -51,10 +51,7 @@ def speak():
     finally:
         store.close()
     try:
-        pool = speech.pool()
-        for distance, (_, spoken, key) in enumerate(lines):
-            if not speech.cache.has(key):
-                pool.submit(key, spoken, priority=HEAR_PRIORITY + distance / 100)
+        speech.queue([(key, spoken) for _, spoken, key in lines if not speech.cache.has(key)], priority=HEAR_PRIORITY)
     except SpeechError as exc:
         return error_response(503, f"暂时不能朗读：{exc}")
     return jsonify(ok=True, segments=[{"text": text_, "spoken": spoken, "url": f"/audio/{key}.mp3"}
