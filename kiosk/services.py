@@ -8,6 +8,7 @@ import logging
 import os
 import threading
 import time
+import weakref
 from collections import OrderedDict
 from collections.abc import Sequence
 from concurrent.futures import Future
@@ -19,7 +20,8 @@ from indexer.errors import ConfigError, KioskError, SpeechError
 from indexer.progress import ProgressLog
 from indexer.search.searcher import Searcher
 from indexer.speech.audio_cache import AudioCache
-from indexer.speech.engines import set_up_speech
+from indexer.speech.engines import EngineChoice, set_up_speech
+from indexer.speech.engines.base import EngineSettings
 from indexer.speech.narration import Line, narrate, narrate_text, record_durations, render, tagged_mp3
 from indexer.speech.questions import missing_library_audio
 from indexer.speech.synthesis import SynthesisPool
@@ -139,20 +141,20 @@ class SpeechService:
         self._narrated: OrderedDict[tuple[str, bytes], list[Line]] = OrderedDict()
         self._lock = threading.Lock()
         self._generation = itertools.count(1)
+        self._recording: weakref.WeakSet[Future] = weakref.WeakSet()  # queued futures that record their duration
         self.problem: str | None = None
+        self.note: str | None = None
+        self.choice: EngineChoice | None = None
+        self.settings: EngineSettings | None = None
         try:
             setup = set_up_speech(settings.engine, settings.rate, data)
-            if setup.note:
-                log.warning(setup.note)
-            self.note = setup.note
-            self.choice = setup.choice
-            self.settings = setup.settings
         except KioskError as exc:
-            self.problem = str(exc)
-            self.note = str(exc)
-            self.choice = None
-            self.settings = None
+            self.problem = self.note = str(exc)
             log.warning("语音不可用，只提供文字：%s", exc)
+            return
+        if setup.note:
+            log.warning(setup.note)
+        self.note, self.choice, self.settings = setup.note, setup.choice, setup.settings
 
     @property
     def engine_name(self) -> str | None:
@@ -219,8 +221,8 @@ class SpeechService:
         futures = []
         for place, (key, spoken) in enumerate(sentences):
             future = pool.submit(key, spoken, priority=priority + place)
-            if not getattr(future, "records_duration", False):  # asked again while still queued: one callback is enough
-                future.records_duration = True
+            if future not in self._recording:  # asked again while still queued: one callback is enough
+                self._recording.add(future)
                 future.add_done_callback(self._record_duration)
             futures.append(future)
         return futures
