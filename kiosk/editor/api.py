@@ -15,7 +15,7 @@ from .files import EditForm
 from .publish import audio_progress
 
 MAX_SPEAK_CHARS = 2000  # one paragraph or article; whole documents are heard on the kiosk after publishing
-HEAR_PRIORITY = 0.5  # the editor is waiting with the play button pressed: after listeners' next sentences only
+HEAR_PRIORITY = 0.5  # the editor is waiting with the play button pressed
 
 
 @bp.post("/api/preview")
