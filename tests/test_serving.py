@@ -114,7 +114,8 @@ def test_a_sentence_asked_for_again_while_it_is_prepared_records_its_duration_on
     url = first_segment(client)["url"]
     key = url.rsplit("/", 1)[-1].removesuffix(".mp3")
     speech = app.extensions["kiosk"].speech
-    asked = [speech.queue([(key, "物业服务人应当按照约定提供服务。")], priority=services.ON_DEMAND)[0] for _ in range(20)]
+    sentence = [(key, "物业服务人应当按照约定提供服务。")]
+    asked = [speech.queue(sentence, priority=services.ON_DEMAND)[0] for _ in range(20)]
     assert len({id(future) for future in asked}) == 1
     assert len(asked[0]._done_callbacks) == 1  # not one more per time a waiting listener asked
 
