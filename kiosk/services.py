@@ -265,13 +265,14 @@ class SpeechService:
         how a first run serves at once and fills its audio cache while it serves."""
         if self.settings is None or not self.renders:
             return None
-        thread = threading.Thread(target=self._render_missing, daemon=True, name="kiosk-speech-background")
+        thread = threading.Thread(target=self._render_missing, args=(self.settings,), daemon=True,
+                                  name="kiosk-speech-background")
         thread.start()
         return thread
 
-    def _render_missing(self) -> None:
+    def _render_missing(self, settings: EngineSettings) -> None:
         try:
-            jobs = missing_library_audio(self.data, self.settings, self.roots())
+            jobs = missing_library_audio(self.data, settings, self.roots())
             if not jobs:
                 return
             log.info("语音：后台合成缺少的 %d 句，收听和编辑优先", len(jobs))
