@@ -16,12 +16,12 @@ import click
 
 from indexer.build import build_index
 from indexer.datadir import DataDir
-from indexer.errors import KioskError
+from indexer.errors import KioskError, SpeechError
 from indexer.progress import ProgressLog
 from indexer.search import embedding
 from indexer.search.searcher import MODES, Searcher
 from indexer.search.vectors import VectorStore, embed_in_background, embed_missing
-from indexer.speech.engines import ENGINE_NAMES, EngineChoice, engine_settings, resolve
+from indexer.speech.engines import ENGINE_NAMES, EngineChoice, set_up_speech
 from indexer.store import Store
 
 from .settings import Settings, describe, from_environment
@@ -145,24 +145,23 @@ def _build_audio(settings: Settings, data: DataDir, roots: list[Path], cluster=N
     from indexer.speech.questions import missing_library_audio
 
     try:
-        name, note = resolve(settings.engine)
-    except KioskError as exc:
+        speech = set_up_speech(settings.engine, settings.rate, data)
+    except SpeechError as exc:  # a broken pronunciation dictionary (ConfigError) still fails the build
         click.echo(f"没有合成语音：{exc}（检索和阅读照常可用）", err=True)
         return 0
-    if note:
-        click.echo(note, err=True)
-    choice = EngineChoice(name, settings.rate, str(data.root))
-    jobs = missing_library_audio(data, engine_settings(choice), roots)
+    if speech.note:
+        click.echo(speech.note, err=True)
+    jobs = missing_library_audio(data, speech.settings, roots)
     if not jobs:
-        click.echo(f"语音（{name}）：全部已合成")
+        click.echo(f"语音（{speech.name}）：全部已合成")
         return 0
     if cluster is None:
-        report = _render_with_every_core(data, choice, AudioCache(data.audio), jobs)
+        report = _render_with_every_core(data, speech.choice, AudioCache(data.audio), jobs)
     else:
         from indexer.cluster import render_audio
 
-        with progress_display(f"在集群上合成语音（{name}）") as update:
-            report = render_audio(cluster, data, choice, jobs, progress=update)
+        with progress_display(f"在集群上合成语音（{speech.name}）") as update:
+            report = render_audio(cluster, data, speech.choice, jobs, progress=update)
     click.echo(f"语音：合成 {len(report.done)} 句，失败 {len(report.failed)} 句（{report.seconds:.1f} 秒）")
     for reason, count in Counter(reason for _, reason in report.failed).most_common(5):
         click.echo(f"合成失败 {count} 句：{reason}", err=True)  # a full disk fails every sentence the same way
@@ -285,18 +284,16 @@ def speak(settings: Settings, text: str | None, source, engine: str | None, rate
         raise click.UsageError("给出一段文字，或用 --file 指定文件")
     settings = settings.with_overrides(engine=engine, rate=rate)
     data = data_dir(settings)
-    name, note = resolve(settings.engine)
-    if note:
-        click.echo(note, err=True)
-    choice = EngineChoice(name, settings.rate, str(data.root))
-    speech_settings = engine_settings(choice)
+    speech = set_up_speech(settings.engine, settings.rate, data)
+    if speech.note:
+        click.echo(speech.note, err=True)
     body = source.read() if source else text
-    jobs = [(segment_key(s, speech_settings), s)
+    jobs = [(segment_key(s, speech.settings), s)
             for s in (normalize_for_speech(seg.text) for seg in split_passage(body)) if s.strip()]
     if not jobs:
         raise click.ClickException("这段文字里没有可以朗读的内容")
     cache = AudioCache(data.audio)
-    pool = SynthesisPool(choice, cache, workers=1)
+    pool = SynthesisPool(speech.choice, cache, workers=1)
     try:
         report = pool.run(jobs)
     finally:
@@ -305,7 +302,7 @@ def speak(settings: Settings, text: str | None, source, engine: str | None, rate
         raise click.ClickException(f"合成失败：{report.failed[0][1]}")
     output.write_bytes(b"".join(cache.read(key) or b"" for key, _ in jobs))
     seconds = sum(r.duration for r in report.done)
-    click.echo(f"{output}：{len(jobs)} 句，{seconds:.1f} 秒，引擎 {name}")
+    click.echo(f"{output}：{len(jobs)} 句，{seconds:.1f} 秒，引擎 {speech.name}")
 
 
 @main.group()
@@ -455,8 +452,7 @@ def cache_gc(settings: Settings) -> None:
     from indexer.speech.narration import narrate
 
     data = data_dir(settings)
-    name, _ = resolve(settings.engine)
-    speech_settings = engine_settings(EngineChoice(name, settings.rate, str(data.root)))
+    speech_settings = set_up_speech(settings.engine, settings.rate, data).settings
     store = Store(data.database)
     try:
         used = {line.key for doc_id in store.document_ids() for line in narrate(store.document(doc_id), speech_settings)}

@@ -53,10 +53,7 @@ def speak():
     finally:
         store.close()
     try:
-        pool = speech.pool()
-        for distance, (_, spoken, key) in enumerate(lines):
-            if not speech.cache.has(key):
-                pool.submit(key, spoken, priority=HEAR_PRIORITY + distance / 100)
+        speech.queue([(key, spoken) for _, spoken, key in lines if not speech.cache.has(key)], priority=HEAR_PRIORITY)
     except SpeechError as exc:
         return error_response(503, f"暂时不能朗读：{exc}")
     return jsonify(ok=True, segments=[{"text": text_, "spoken": spoken, "url": f"/audio/{key}.mp3"}

@@ -20,11 +20,11 @@ from pathlib import Path
 from indexer.atomic import write_atomic
 from indexer.build import BuildReport, build_index
 from indexer.datadir import DataDir
-from indexer.errors import ConfigError, KioskError, SpeechError, disk_problem
+from indexer.errors import ConfigError, KioskError, disk_problem
 from indexer.search.embedding import MODEL_ID
 from indexer.search.vectors import VectorStore
 from indexer.speech.audio_cache import AudioCache
-from indexer.speech.engines import EngineChoice, engine_settings, resolve
+from indexer.speech.engines import set_up_speech
 from indexer.speech.narration import missing_audio
 from indexer.speech.questions import missing_question_audio
 from indexer.store import Store
@@ -143,9 +143,8 @@ def _verified_manifest(fetcher: Fetcher, public_key: str) -> tuple[bytes, Manife
 def _speech_settings(settings: Settings, data: DataDir):
     """This hub's audio-key settings, whether or not it may render; None without a usable voice."""
     try:
-        name, _ = resolve(settings.engine)
-        return engine_settings(EngineChoice(name, settings.rate, str(data.root)))
-    except (KioskError, SpeechError):
+        return set_up_speech(settings.engine, settings.rate, data).settings
+    except KioskError:
         return None
 
 
