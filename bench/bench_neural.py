@@ -36,7 +36,7 @@ from indexer.speech.engines.neural import ACOUSTIC_INPUT_ORDER, MEL_OUTPUT_INDEX
 from indexer.speech.engines.neural_models import find_voice_assets, load_symbol_table, prepared_acoustic_model
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from bench.bench_speech import first_audio_cold, first_audio_warm, source_paragraphs, spoken_sentences  # noqa: E402
+from bench.bench_speech import first_audio_cold, first_audio_warm, source_paragraphs, spoken_sentences
 
 SENTENCES = Path(__file__).resolve().parent / "speech_sentences.tsv"
 WARMUP_TEXT = "欢迎使用社区有声法规查询机。"

@@ -24,9 +24,9 @@ import time
 import urllib.request
 from pathlib import Path
 
-from kiosk.settings import BUNDLED_CONTENT, Settings
 from kiosk.library.manifest import parse, parse_audio_list
 from kiosk.library.sync import sync
+from kiosk.settings import BUNDLED_CONTENT, Settings
 
 KIOSK = Path(sys.executable).with_name("kiosk")
 EDITED = "有声物业/物业管理篇/专项维修资金怎么用.md"

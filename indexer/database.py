@@ -110,7 +110,7 @@ class Database:
             # With an empty write-ahead log (or none: the failed open may have just made it) the file holds every
             # committed change, so reading it unlocked (immutable) is exact.
             log_beside = self.path.with_name(self.path.name + "-wal")
-            if exc.kind != "refused" or not self.path.is_file() or log_beside.is_file() and log_beside.stat().st_size:
+            if exc.kind != "refused" or not self.path.is_file() or (log_beside.is_file() and log_beside.stat().st_size):
                 raise
             self.refusal = str(exc)
             conn = self._open(f"file:{quote(str(self.path))}?immutable=1", uri=True)

@@ -73,7 +73,7 @@ class QuizFile:
 
 def question_id(volume: str, text: str) -> str:
     """Stable while the question's wording stays: attempts and statistics follow it across file moves."""
-    return hashlib.sha1(f"{volume}\x00{text}".encode("utf-8")).hexdigest()[:12]
+    return hashlib.sha1(f"{volume}\x00{text}".encode()).hexdigest()[:12]
 
 
 def parse_quiz(text: str, path: str) -> QuizFile:

@@ -332,7 +332,7 @@ def embed_in_background(data: DataDir) -> threading.Thread | None:
     def run() -> None:
         try:
             report = embed_missing(data, model, progress=ProgressLog("语义向量", emit=log.info), batch=BACKGROUND_BATCH)
-        except Exception:  # noqa: BLE001 - a background job reports, it never takes the server down
+        except Exception:  # a background job reports, it never takes the server down
             log.exception("语义向量生成失败；下次 kiosk build 会补上")
             return
         if not report.busy:

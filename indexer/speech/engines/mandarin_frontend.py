@@ -39,8 +39,9 @@ YI_FIRST_TONE_BEFORE = frozenset("审级等楼号月")
 DAY_MARKS = frozenset("日号")
 MONTH = "月"
 PARTICLES = frozenset("的地得了着过们吗呢吧啊")
+# A list literal of these would be formatted one word a line: a split string stays readable.
 ERHUA_WORDS = frozenset(
-    "一点儿 一会儿 一块儿 一下儿 一边儿 一阵儿 有点儿 差点儿 这儿 那儿 哪儿 这会儿 那会儿 "
+    "一点儿 一会儿 一块儿 一下儿 一边儿 一阵儿 有点儿 差点儿 这儿 那儿 哪儿 这会儿 那会儿 "  # noqa: SIM905
     "玩儿 好玩儿 事儿 没事儿 小孩儿 味儿 活儿 空儿 个儿 份儿 聊天儿".split()
 )
 SYLLABLE_FALLBACKS = {"n": "en", "ng": "en"}
@@ -245,8 +246,8 @@ def group_prosodic_words(words: list[Word]) -> list[Word]:
     for word in words:
         previous = grouped[-1] if grouped else None
         joins = previous is not None and (
-            previous.text[-1] in NUMBER_CHARS and word.text[0] in NUMERALS
-            or set(previous.text) <= NUMBER_CHARS and len(word.text) == 1
+            (previous.text[-1] in NUMBER_CHARS and word.text[0] in NUMERALS)
+            or (set(previous.text) <= NUMBER_CHARS and len(word.text) == 1)
             or word.text in PARTICLES
         )
         if joins:
