@@ -76,7 +76,8 @@ def _results(client, task: Callable, batches: list, *args) -> Iterator[tuple[int
         top_up()
 
 
-def speak_batch(jobs: list[tuple[str, str]], choice: EngineChoice, readings: tuple) -> list[tuple[str, bytes | None, str]]:
+def speak_batch(jobs: list[tuple[str, str]], choice: EngineChoice,
+                readings: tuple) -> list[tuple[str, bytes | None, str]]:
     """Cluster task: (key by the worker's own engine settings, MP3 or None, problem) per (key, spoken) job."""
     with _engine_lock:
         engine = _worker_engine(choice, readings)

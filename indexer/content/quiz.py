@@ -165,7 +165,7 @@ def _check(question: str, start: int, fields: dict[str, tuple[int, str]],
         return problems
     line, kind = fields["类型"]
     if kind not in KINDS:
-        return problems + [(line, f"类型「{kind}」不对，只能是 单选、多选、判断")]
+        return [*problems, (line, f"类型「{kind}」不对，只能是 单选、多选、判断")]
     answer_line, answer = fields.get("答案", (start, ""))
     letters = [letter for letter, _ in options]
     if kind == "判断":

@@ -50,12 +50,15 @@ SEMANTIC_WEIGHT = {"question": 0.6, "keyword": 0.4}
 SEMANTIC_FLOOR = 80  # percentile of all similarities that scales to 0 (the nearest passage scales to 1)
 QUESTION = re.compile(r"吗|么|呢|怎|能不能|可不可以|可以|是否|谁|哪|几|多少|如何|为什么|要不要|该不该|算不算|[?？]")
 QUESTION_CHARS = 8  # a query this long reads as a sentence even without a question word
-WEAK_SIMILARITY = 0.86  # e5 similarities are compressed (unrelated ≈ 0.80-0.85); below this, the nearest passage is only loosely related: offer suggestions instead
+# e5 similarities are compressed (unrelated ≈ 0.80-0.85); below this, the nearest passage is only loosely related:
+# offer suggestions instead.
+WEAK_SIMILARITY = 0.86
 SUGGESTIONS = 5
 VECTOR_CHECK_SECONDS = 2.0  # how often a searcher looks for vectors a running build has added
 QUERY_CACHE = 256
 FUZZY_LETTERS = 6  # pinyin this long that matches no title is looked up again allowing one typo
-TITLE_WORD = 3  # title words this long are known to the speller: 组织发 is read as 组织法 (shorter ones collide too often)
+# Title words this long are known to the speller: 组织发 is read as 组织法 (shorter ones collide too often).
+TITLE_WORD = 3
 # Explaining passages cite the law as 民法典第九百四十四条 or 《物业管理条例》第四十一条.
 TEXT_KINDS = "法典|法|条例|规定|解释|办法"  # how the name of a law or rule ends
 CITATION = re.compile(rf"(?P<title>《[^》]{{2,40}}》|[\u4e00-\u9fff]{{1,30}}?(?:{TEXT_KINDS}))"
@@ -64,7 +67,8 @@ GENERIC_NAME = re.compile(TEXT_KINDS)  # "按照条例第四十条": a kind of t
 CITING_PASSAGES = 3  # the best this many passages have the articles they cite ranked up
 CITED_ARTICLES = 2  # of each, the first this many articles it cites
 CITED_SHARE = 1.05  # a cited article ranks just above the passage that cites it
-SYLLABLES_COVERED = 0.6  # full pinyin matching no title still finds one holding its syllables in order, this share of them
+# Full pinyin matching no title still finds one holding its syllables in order, this share of them.
+SYLLABLES_COVERED = 0.6
 
 
 @dataclass
@@ -156,7 +160,8 @@ class Searcher:
                 except Exception:  # noqa: BLE001 - whatever a torn file makes Whoosh raise
                     store.close()
                     self._unreadable = latest
-                    log.warning("检索库第 %d 版打不开（可能是断电留下的），继续检索上一版；运行 kiosk build 重建", latest)
+                    log.warning("检索库第 %d 版打不开（可能是断电留下的），继续检索上一版；运行 kiosk build 重建",
+                                latest)
                 else:
                     stale, self._searcher = self._searcher, searcher
                     stale.close()
@@ -337,7 +342,7 @@ class Searcher:
         if not found and not in_order and len(letters) >= FUZZY_LETTERS:
             found = self._pinyin_records(FuzzyTerm("pinyin", letters, maxdist=1, prefixlength=1))
         docs = [self._catalog[h["doc"]] for h in found if h["kind"] == "doc" and h["doc"] in self._catalog]
-        docs.sort(key=lambda d: (len(d.title),) + self._order_key(d.id))
+        docs.sort(key=lambda d: (len(d.title), *self._order_key(d.id)))
         docs = [d for d in in_order + docs if not collection or d.collection == collection]
         terms = sorted((h["term"] for h in found if h["kind"] == "term"), key=len)
         if not docs and not terms:
@@ -370,7 +375,7 @@ class Searcher:
                     if len(variant) <= len(name) and _in_order(variant, name):
                         best[number] = max(best.get(number, 0.0), len(variant) / len(name))
         scored = [(coverage, self._titles[n]) for n, coverage in best.items() if coverage >= SYLLABLES_COVERED]
-        scored.sort(key=lambda pair: (-round(pair[0], 2),) + self._order_key(pair[1].id))
+        scored.sort(key=lambda pair: (-round(pair[0], 2), *self._order_key(pair[1].id)))
         return [entry for _, entry in scored]
 
     def _pinyin_records(self, query) -> list[dict]:
@@ -378,7 +383,8 @@ class Searcher:
             return [dict(hit) for hit in self._searcher.search(query, limit=300)]
 
     def _title_and_text_route(self, text: str, limit: int, collection: str | None, result: SearchResult) -> bool:
-        titled = [(entry, score) for entry, score in self._title_matches(text, collection) if score >= TITLE_ROUTE_SCORE]
+        titled = [(entry, score) for entry, score in self._title_matches(text, collection)
+                  if score >= TITLE_ROUTE_SCORE]
         hits, terms, suggestions = self._text_hits(text, limit, collection, result.mode)
         title_hits = [self._title_hit(entry) for entry, _ in titled[:3]]
         seen = {h.doc for h in title_hits}
@@ -390,7 +396,8 @@ class Searcher:
 
     # -- helpers ------------------------------------------------------------------------------
 
-    def _title_matches(self, text: str, collection: str | None, loose: bool = False) -> list[tuple[CatalogEntry, float]]:
+    def _title_matches(self, text: str, collection: str | None,
+                       loose: bool = False) -> list[tuple[CatalogEntry, float]]:
         """Documents whose title contains the query (or its legal wording), best first."""
         variants = {text}
         for word, targets in synonyms().items():
@@ -410,7 +417,7 @@ class Searcher:
             score = max(_title_score(v, entry.title, loose) for v in variants)
             if score > 0:
                 scored.append((entry, score))
-        scored.sort(key=lambda pair: (-round(pair[1], 2),) + self._order_key(pair[0].id))
+        scored.sort(key=lambda pair: (-round(pair[1], 2), *self._order_key(pair[0].id)))
         return scored
 
     def _order_key(self, doc_id: str) -> tuple:

@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TextIO
 
 import numpy as np
 
@@ -234,10 +235,10 @@ class VectorStore:
             path.unlink(missing_ok=True)
         return len(vectors) - len(keep)
 
-    def lock(self):
+    def lock(self) -> TextIO | None:
         """An exclusive lock on the folder for one embedding build, or None when another build holds it."""
         self.folder.mkdir(parents=True, exist_ok=True)
-        handle = open(self.folder / "build.lock", "w")
+        handle = open(self.folder / "build.lock", "w")  # noqa: SIM115 - the open file is the lock, closed by the caller
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

@@ -99,12 +99,20 @@ def render(data: DataDir, pool: SynthesisPool, jobs: list[tuple[str, str]],
     report = SynthesisReport()
     for start in range(0, len(jobs), batch_size):
         batch = pool.run(jobs[start:start + batch_size], priority=priority + start,
-                         progress=(lambda done, _: progress(start + done, len(jobs))) if progress else None)
+                         progress=_batch_progress(progress, start, len(jobs)))
         record_durations(data, batch.done)
         report.done += batch.done
         report.failed += batch.failed
         report.seconds += batch.seconds
     return report
+
+
+def _batch_progress(progress: Callable[[int, int], None] | None, offset: int,
+                    total: int) -> Callable[[int, int], None] | None:
+    """A batch's progress reported as progress over all ``total`` jobs, the batch starting at ``offset``."""
+    if progress is None:
+        return None
+    return lambda done, _: progress(offset + done, total)
 
 
 def record_durations(data: DataDir, rendered: Iterable[Rendered]) -> None:

@@ -48,7 +48,7 @@ _UNITS = _read_table("unit_symbols.tsv")
 _UNITS_AFTER_NUMBER = {unit: name for unit, name in _UNITS.items() if re.fullmatch(r"[A-Za-z0-9/]+", unit)}
 _UNITS_ANYWHERE = {unit: name for unit, name in _UNITS.items() if unit not in _UNITS_AFTER_NUMBER}
 
-_DIGIT_NAMES = dict(zip("0123456789", "零一二三四五六七八九"))
+_DIGIT_NAMES = dict(zip("0123456789", "零一二三四五六七八九", strict=True))
 _YEAR_DIGITS = str.maketrans("0123456789", "〇一二三四五六七八九")
 _PHONE_DIGITS = str.maketrans("0123456789", "零幺二三四五六七八九")
 _CODE_DIGITS = str.maketrans("0123456789", "零一二三四五六七八九")

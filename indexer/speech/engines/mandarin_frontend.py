@@ -52,7 +52,7 @@ jieba.setLogLevel(logging.WARNING)
 
 @dataclass(frozen=True)
 class Word:
-    """A segmented word and its tone-numbered syllables, one per hanzi except that erhua folds 儿 into the one before."""
+    """A segmented word and its tone-numbered syllables: one per hanzi, but erhua folds 儿 into the one before."""
 
     text: str
     syllables: tuple[str, ...]
@@ -160,11 +160,12 @@ class MandarinFrontend:
         tokens = self._tokenizer.lcut(clause)
         syllables = [syllable for token in tokens for syllable in self._read(token)]
         overridden = self._apply_overrides(clause, syllables)
-        starts = list(itertools.accumulate(map(len, tokens), initial=0))
+        starts = itertools.accumulate(map(len, tokens), initial=0)  # also yields the clause's end, which zip drops
+        placed = list(zip(tokens, starts, strict=False))
         if self._tone_sandhi:
-            word_ends = {start + len(token) - 1 for token, start in zip(tokens, starts) if len(token) > 1}
+            word_ends = {start + len(token) - 1 for token, start in placed if len(token) > 1}
             syllables = yi_bu_sandhi(clause, syllables, word_ends, overridden)
-        words = [Word(token, tuple(syllables[start : start + len(token)])) for token, start in zip(tokens, starts)]
+        words = [Word(token, tuple(syllables[start : start + len(token)])) for token, start in placed]
         if self._tone_sandhi:
             words = third_tone_sandhi(words, self._is_dictionary_word)
         return group_prosodic_words([apply_erhua(word) for word in words])
@@ -305,7 +306,7 @@ def third_tone_sandhi(words: list[Word], is_dictionary_word: Callable[[str], boo
         short = len(left) == 1 or len(right) == 1
         if left and right and short and tone_of(left[-1]) == 3 and tone_of(right[0]) == 3:
             left[-1] = with_tone(left[-1], 2)
-    return [Word(word.text, tuple(reading)) for word, reading in zip(words, readings)]
+    return [Word(word.text, tuple(reading)) for word, reading in zip(words, readings, strict=True)]
 
 
 def third_tone_in_word(word: Word, is_dictionary_word: Callable[[str], bool]) -> tuple[str, ...]:
