@@ -33,4 +33,6 @@ def newer_schema(name: str, found: int, known: int) -> str:
 
 def disk_problem(exc: OSError) -> str:
     """Why the disk refused a write, in words a person at the hub can act on."""
-    return DISK_PROBLEMS.get(exc.errno, exc.strerror or str(exc))
+    if exc.errno in DISK_PROBLEMS:
+        return DISK_PROBLEMS[exc.errno]
+    return exc.strerror or str(exc)

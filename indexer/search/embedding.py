@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import multiprocessing
 import os
@@ -98,16 +99,18 @@ class ProcessEmbedder:
                     future.cancel()
 
 
-_process_embedder: Embedder | None = None
+@functools.cache
+def _process_embedder() -> Embedder:
+    """The one embedder of a pool process."""
+    return Embedder(threads=1)
 
 
 def _start_process_embedder() -> None:
-    global _process_embedder
-    _process_embedder = Embedder(threads=1)
+    _process_embedder()  # the model loads as the pool starts, not with its first batch
 
 
 def _embed_in_process(texts: list[str]) -> np.ndarray:
-    return _process_embedder.passages(texts)
+    return _process_embedder().passages(texts)
 
 
 def build_embedder() -> Embedder | ProcessEmbedder | None:

@@ -196,8 +196,7 @@ class VectorStore:
     def write_part(self, keys: list[bytes], vectors: np.ndarray) -> Path:
         """Quantize and store vectors as a new part, atomically."""
         matrix, scales = quantize(vectors)
-        numbers = [int(PART_NAME.match(p.name).group(1)) for p in self.parts()]
-        return self._write(max(numbers, default=0) + 1, keys, matrix, scales)
+        return self._write(_next_part_number(self.parts()), keys, matrix, scales)
 
     def _write(self, number: int, keys: list[bytes], matrix: np.ndarray, scales: np.ndarray) -> Path:
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -218,8 +217,7 @@ class VectorStore:
         rows = [row for row, key in enumerate(keys) if key not in have]
         if not rows:
             return 0
-        numbers = [int(PART_NAME.match(p.name).group(1)) for p in self.parts()]
-        self._write(max(numbers, default=0) + 1, [keys[row] for row in rows], matrix[rows], scales[rows])
+        self._write(_next_part_number(self.parts()), [keys[row] for row in rows], matrix[rows], scales[rows])
         have.update(keys[row] for row in rows)
         return len(rows)
 
@@ -229,8 +227,7 @@ class VectorStore:
         old = self.parts()
         keep = sorted((row, key) for key, row in vectors.keys.items() if key in wanted)
         rows = np.array([row for row, _ in keep], dtype=np.int64)
-        number = max((int(PART_NAME.match(p.name).group(1)) for p in old), default=0) + 1
-        self._write(number, [key for _, key in keep], vectors.matrix[rows], vectors.scales[rows])
+        self._write(_next_part_number(old), [key for _, key in keep], vectors.matrix[rows], vectors.scales[rows])
         for path in old:
             path.unlink(missing_ok=True)
         return len(vectors) - len(keep)
@@ -247,6 +244,12 @@ class VectorStore:
         for stale in self.folder.glob("*.part"):
             stale.unlink(missing_ok=True)  # left by a killed build; only the lock holder writes parts
         return handle
+
+
+def _next_part_number(parts: list[Path]) -> int:
+    """One past the highest number of these parts."""
+    numbers = [int(named.group(1)) for part in parts if (named := PART_NAME.match(part.name))]
+    return max(numbers, default=0) + 1
 
 
 @dataclass

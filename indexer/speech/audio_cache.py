@@ -64,9 +64,9 @@ class AudioCache:
             data = path.read_bytes()
         except OSError:
             return None
-        size, duration = self._whole.get(key, (-1, None))
-        if size == len(data):
-            return data, duration
+        known = self._whole.get(key)
+        if known is not None and known[0] == len(data):
+            return data, known[1]
         duration = mp3_duration(data)
         if duration is None:
             with contextlib.suppress(OSError):  # a read-only disk: the broken file stays, and is still never served

@@ -246,16 +246,20 @@ def group_prosodic_words(words: list[Word]) -> list[Word]:
     grouped: list[Word] = []
     for word in words:
         previous = grouped[-1] if grouped else None
-        joins = previous is not None and (
-            (previous.text[-1] in NUMBER_CHARS and word.text[0] in NUMERALS)
-            or (set(previous.text) <= NUMBER_CHARS and len(word.text) == 1)
-            or word.text in PARTICLES
-        )
-        if joins:
+        if previous is not None and _joins(previous, word):
             grouped[-1] = Word(previous.text + word.text, previous.syllables + word.syllables)
         else:
             grouped.append(word)
     return grouped
+
+
+def _joins(previous: Word, word: Word) -> bool:
+    """Whether ``word`` belongs with the one before it: a particle, or the rest of a number."""
+    return (
+        (previous.text[-1] in NUMBER_CHARS and word.text[0] in NUMERALS)
+        or (set(previous.text) <= NUMBER_CHARS and len(word.text) == 1)
+        or word.text in PARTICLES
+    )
 
 
 def yi_bu_sandhi(clause: str, syllables: list[str], word_ends: set[int], fixed: set[int]) -> list[str]:
@@ -313,6 +317,7 @@ def third_tone_in_word(word: Word, is_dictionary_word: Callable[[str], bool]) ->
     """Sandhi inside one word; three third tones group as 2+1 (展览馆) or 1+2 (纸老虎) by the dictionary."""
     syllables = list(word.syllables)
     tones = [tone_of(syllable) for syllable in syllables]
+    changed: tuple[int, ...]
     if tones == [3, 3, 3]:
         changed = (0, 1) if is_dictionary_word(word.text[:2]) else (1,)
     elif len(tones) == 4:
