@@ -357,7 +357,7 @@ def _is_heading_line(text: str) -> bool:
 
 
 def _split_embedded_articles(paragraphs: list[tuple[str, int | None]]) -> list[tuple[str, int | None]]:
-    result = []
+    result: list[tuple[str, int | None]] = []
     for text, level in paragraphs:
         if level is None and not HEADING.match(text):
             result.extend((part.strip(), None) for part in EMBEDDED_ARTICLE.split(text) if part.strip())

@@ -229,12 +229,13 @@ class Searcher:
             return
         vectors = self._vector_store.load() if generation else VectorSet()
         with self._lock:
-            if len(vectors) and self._record_keys is None:
-                self._record_keys = self._passage_keys()
             rows = None
             if len(vectors):
-                rows = np.fromiter((vectors.keys.get(key, -1) if key else -1 for key in self._record_keys),
-                                   dtype=np.int64, count=len(self._record_keys))
+                keys = self._record_keys
+                if keys is None:
+                    keys = self._record_keys = self._passage_keys()
+                rows = np.fromiter((vectors.keys.get(key, -1) if key else -1 for key in keys),
+                                   dtype=np.int64, count=len(keys))
             self._vectors, self._record_rows = vectors, rows
 
     def _passage_keys(self) -> list[bytes | None]:
@@ -439,15 +440,18 @@ class Searcher:
             return [], [], []
         suggestions: list[Suggestion] = []
         with self._lock:
-            scorer, weights = self._scorer, self._weights
+            # Read together under the lock: a refresh meanwhile may have dropped the rows of the vectors (until
+            # they are loaded for its index), and only these rows fit this scorer.
+            scorer, weights, rows = self._scorer, self._weights, self._record_rows
             if concepts:
                 lexical, matched = scorer.score_and_matched(concepts)
             else:
                 lexical = matched = np.zeros(scorer.size, dtype=np.float32)
-            if query_vector is None:
+            scores: np.ndarray
+            if query_vector is None or rows is None:
                 scores = lexical * weights
             else:
-                similarity, has_vector = self._similarities(query_vector)
+                similarity, has_vector = self._similarities(query_vector, rows)
                 meaning = _scaled_similarity(similarity, has_vector)
                 peak = float(lexical.max()) if len(lexical) else 0.0
                 words_score = lexical / peak if peak > 0 else lexical
@@ -514,10 +518,12 @@ class Searcher:
             if not stored.get("article"):
                 for match in CITATION.finditer(stored.get("body", "")):
                     number = chinese_to_int(match.group("num"))
-                    label = article_label(number) + (match.group("suffix") or "") if number else ""
+                    if not number:
+                        continue
+                    label = article_label(number) + (match.group("suffix") or "")
                     title = next((t for t in _title_tails(match.group("title"))
                                   if any(score >= TITLE_ROUTE_SCORE for _, score in self._title_matches(t, None))), "")
-                    found = self._articles(title, number, label, None) if title and label else []
+                    found = self._articles(title, number, label, None) if title else []
                     if found and found[0][0] not in cited:
                         cited.append(found[0][0])
                     if len(cited) == CITED_ARTICLES:
@@ -528,7 +534,8 @@ class Searcher:
     def _concepts(self, words: list[str]) -> tuple[list[dict[str, float]], list[str]]:
         """Each query word with its synonyms and parts, weighted; and every variant, for highlighting."""
         table = synonyms()
-        concepts, highlight = [], []
+        concepts: list[dict[str, float]] = []
+        highlight: list[str] = []
         for word in words:
             variants = {word: 1.0}
             for target in table.get(word, ()):
@@ -559,16 +566,18 @@ class Searcher:
         with self._cache_lock:
             vector = self._query_vectors.get(text)
         if vector is None:
-            vector = embedding.embedder().query(text)
+            model = embedding.embedder()
+            assert model is not None, "a mode that needs the model passes _resolve_mode only once it has loaded"
+            vector = model.query(text)
             with self._cache_lock:
                 self._query_vectors[text] = vector
                 if len(self._query_vectors) > QUERY_CACHE:
                     self._query_vectors.popitem(last=False)
         return vector
 
-    def _similarities(self, query_vector: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Cosine similarity per index record, and which records have a vector at all."""
-        rows = self._record_rows
+    def _similarities(self, query_vector: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Cosine similarity per index record (``rows``: its vector's row, or -1), and which records have a vector
+        at all."""
         has_vector = rows >= 0
         by_row = self._vectors.similarities(query_vector)
         similarity = np.zeros(len(rows), dtype=np.float32)
@@ -582,7 +591,7 @@ class Searcher:
         scores = np.where(has_vector, similarity + 1.0, 0.0).astype(np.float32) * self._weights
         if collection:
             scores *= self._collection_mask(collection)
-        found = []
+        found: list[Suggestion] = []
         for record in self._scorer.top(scores, SUGGESTIONS * 8):
             if any(s.doc == self._scorer.doc_ids[record] for s in found):
                 continue  # one suggestion per document
