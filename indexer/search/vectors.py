@@ -29,7 +29,7 @@ from indexer.progress import ProgressLog
 from indexer.store import Store
 
 from . import embedding
-from .embedding import DIM, MODEL_ID, Embedder
+from .embedding import DIM, MODEL_ID, BatchEmbedder
 
 log = logging.getLogger("kiosk")
 PART_NAME = re.compile(r"^part-(\d{6})\.npz$")
@@ -279,7 +279,7 @@ def catalog_passages(data: DataDir) -> Iterator[tuple[str, str]]:
         store.close()
 
 
-def embed_missing(data: DataDir, embedder: Embedder, progress: Progress | None = None,
+def embed_missing(data: DataDir, embedder: BatchEmbedder, progress: Progress | None = None,
                   batch: int | None = None) -> EmbedReport:
     """Embed the passages that have no vector for their current text; old vectors are dropped at the end.
     The embedder may be a cluster's (indexer.cluster), whose batches come back in any order."""

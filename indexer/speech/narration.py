@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Protocol
 
 from mutagen.id3 import ID3, TALB, TIT2, TPE1, TRCK
 
@@ -16,7 +17,7 @@ from indexer.store import Store
 from .audio_cache import AudioCache, segment_key
 from .normalize import normalize_for_speech
 from .segment import split_passage
-from .synthesis import Rendered, SynthesisPool, SynthesisReport
+from .synthesis import Rendered, SynthesisReport
 
 
 @dataclass(frozen=True)
@@ -92,7 +93,14 @@ def missing_audio(data: DataDir, settings: EngineSettings, doc_ids: list[str] | 
         store.close()
 
 
-def render(data: DataDir, pool: SynthesisPool, jobs: list[tuple[str, str]],
+class SentencePool(Protocol):
+    """What render needs: a SynthesisPool, or a cluster's (indexer.cluster.ClusterSpeech)."""
+
+    def run(self, jobs: list[tuple[str, str]], progress: Callable[[int, int], None] | None = None,
+            priority: float = 1.0) -> SynthesisReport: ...
+
+
+def render(data: DataDir, pool: SentencePool, jobs: list[tuple[str, str]],
            progress: Callable[[int, int], None] | None = None, priority: float = 1.0,
            batch_size: int = 200) -> SynthesisReport:
     """Render jobs through the pool, recording durations as they finish, in batches."""
