@@ -221,11 +221,6 @@ def second_pass(choice: EngineChoice, cache: AudioCache, jobs: list[tuple[str, s
             "failed": len(report.failed), "seconds": seconds, "ratio_vs_first_pass": seconds / first_pass.seconds}
 
 
-def ratio_median(rounds: list[dict], measure: Callable[[dict], float]) -> float:
-    """Median over rounds of a per-round ratio."""
-    return statistics.median(measure(r) for r in rounds)
-
-
 def throughput(rounds: list[dict], chars: int) -> dict:
     """Characters per second and CPU seconds of every build (median), and ours/reference ratios paired by round."""
     result = {name: {"chars_per_second": statistics.median(chars / r[name].seconds for r in rounds),
@@ -233,8 +228,8 @@ def throughput(rounds: list[dict], chars: int) -> dict:
                      "cpu_seconds": statistics.median(r[name].cpu for r in rounds)} for name in BUILDS}
     for ours in ("ours_1", "ours_2"):
         for ref in ("reference_A", "reference_B"):
-            result[ours][f"ratio_vs_{ref}"] = ratio_median(rounds, lambda r: r[ref].seconds / r[ours].seconds)
-            result[ours][f"cpu_ratio_vs_{ref}"] = ratio_median(rounds, lambda r: r[ours].cpu / r[ref].cpu)
+            result[ours][f"ratio_vs_{ref}"] = statistics.median(r[ref].seconds / r[ours].seconds for r in rounds)
+            result[ours][f"cpu_ratio_vs_{ref}"] = statistics.median(r[ours].cpu / r[ref].cpu for r in rounds)
     return result
 
 
@@ -244,7 +239,7 @@ def first_audio(rounds: list[dict]) -> dict:
     for start in ("cold", "warm"):
         name = f"first_{start}"
         result[start] = {"seconds": statistics.median(r[name] for r in rounds),
-                         "ratio_vs_reference": ratio_median(rounds, lambda r: r[name] / r["first_reference"])}
+                         "ratio_vs_reference": statistics.median(r[name] / r["first_reference"] for r in rounds)}
     return result
 
 
