@@ -115,6 +115,7 @@ def churn(ctx: Context, url: str, content: Path, stop: threading.Event, events: 
             path.write_text(original + f"\n第 {publishes} 次修改：业主可以向业主委员会查询维修资金的使用情况。\n",
                             encoding="utf-8")
             began = time.monotonic()
+            status: int | str
             try:
                 status = editor.publish()
             except OSError as exc:
@@ -167,7 +168,8 @@ def main() -> int:
         plan = {"phones": args.phones, "searchers": args.searchers, "arrival_seconds": 10.0,
                 "phone_docs": [{"doc": doc["id"], "cached": False}] * args.phones, "queries": QUERIES}
         with kiosk_server(ctx, "soak") as (process, url, _):
-            samples, events, stop = [sample(process.pid)], [], threading.Event()
+            samples, stop = [sample(process.pid)], threading.Event()
+            events: list[dict] = []
 
             def sampler() -> None:
                 while not stop.wait(SAMPLE_SECONDS):

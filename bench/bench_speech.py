@@ -72,7 +72,8 @@ def body_lines(markdown: str) -> list[str]:
 
 def source_paragraphs(chars: int) -> list[str]:
     """Paragraphs of the 物业管理条例, then of the project's content files, until ``chars`` characters."""
-    paragraphs, total = [], 0
+    paragraphs: list[str] = []
+    total = 0
     for path in [LAW, *sorted(CONTENT.rglob("*.md"))]:
         for line in body_lines(path.read_text(encoding="utf-8")):
             if total >= chars:
@@ -360,8 +361,8 @@ def main() -> None:
         results = {"text": {"chars": chars, "paragraphs": len(paragraphs), "sentences": len(jobs)},
                    "throughput": throughput(rounds, chars), "first_audio": first_audio(rounds),
                    "cache_read": cache_reads(built, [key for key, _ in jobs]), "audio": audio_figures(rounds),
-                   "second_pass": second_pass(choice, built, jobs, rounds[-1]["ours_1"])}
-    results["rounds"] = [{k: asdict(v) if isinstance(v, Build) else v for k, v in r.items()} for r in rounds]
+                   "second_pass": second_pass(choice, built, jobs, rounds[-1]["ours_1"]),
+                   "rounds": [{k: asdict(v) if isinstance(v, Build) else v for k, v in r.items()} for r in rounds]}
     print_report(results)
     if args.json:
         args.json.write_text(json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")
