@@ -110,7 +110,7 @@ class Database:
             # With an empty write-ahead log (or none: the failed open may have just made it) the file holds every
             # committed change, so reading it unlocked (immutable) is exact.
             log_beside = self.path.with_name(self.path.name + "-wal")
-            if exc.kind != "refused" or not self.path.is_file() or log_beside.is_file() and log_beside.stat().st_size:
+            if exc.kind != "refused" or not self.path.is_file() or (log_beside.is_file() and log_beside.stat().st_size):
                 raise
             self.refusal = str(exc)
             conn = self._open(f"file:{quote(str(self.path))}?immutable=1", uri=True)
@@ -177,6 +177,8 @@ def _statements(script: str) -> list[str]:
 class _Cursor(sqlite3.Cursor):
     """Rows are read page by page, so damage can surface while fetching as well as on execute."""
 
+    connection: _Connection  # made only by _Connection.cursor
+
     def explain(self, exc: sqlite3.Error) -> DatabaseError | None:
         return self.connection.explain(exc)
 
@@ -191,6 +193,8 @@ class _Cursor(sqlite3.Cursor):
 
 class _Connection(sqlite3.Connection):
     """A connection whose statements run on explaining cursors, and whose commits explain their failures too."""
+
+    owner: weakref.ref[Database]  # set by Database._open as soon as it connects
 
     def explain(self, exc: sqlite3.Error) -> DatabaseError | None:
         owner = self.owner()
