@@ -9,6 +9,7 @@ import functools
 import os
 import shutil
 import sqlite3
+import time
 import weakref
 from pathlib import Path
 from urllib.parse import quote
@@ -105,7 +106,7 @@ class Database:
         """WAL, or, on a disk that cannot take the WAL's files, the complete file read as it is (writes refused)."""
         try:
             conn = self._open(self.path)
-            conn.execute("PRAGMA journal_mode=WAL")
+            self._enter_wal(conn)
         except DatabaseError as exc:
             # With an empty write-ahead log (or none: the failed open may have just made it) the file holds every
             # committed change, so reading it unlocked (immutable) is exact.
@@ -116,6 +117,19 @@ class Database:
             conn = self._open(f"file:{quote(str(self.path))}?immutable=1", uri=True)
         conn.row_factory = sqlite3.Row
         return conn
+
+    def _enter_wal(self, conn: sqlite3.Connection) -> None:
+        """WAL mode, which the file keeps once set. SQLite answers "busy" at once, without waiting, to a switch made
+        while another process is making the same new file, so the switch is tried again for up to TIMEOUT."""
+        deadline = time.monotonic() + self.TIMEOUT
+        while True:
+            try:
+                conn.execute("PRAGMA journal_mode=WAL")
+                return
+            except DatabaseError as exc:
+                if exc.kind != "busy" or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
 
     @_explained
     def _open(self, target: Path | str, uri: bool = False) -> sqlite3.Connection:
