@@ -366,8 +366,8 @@ def course_prepare(settings: Settings, course_id: str) -> None:
     starting it together at a training session are answered from the cache."""
     from indexer.speech.questions import spoken_texts
 
-    from .training.courses import find_course
     from .services import SpeechService
+    from .training.courses import find_course
 
     data = data_dir(settings)
     speech = SpeechService(data, settings)

@@ -281,7 +281,7 @@ class SpeechService:
             log.info("语音：后台合成完成 %d 句，失败 %d 句", len(report.done), len(report.failed))
         except SpeechError as exc:  # closed while rendering, or no voice: listeners still get on-demand audio
             log.info("语音：后台合成停止：%s", exc)
-        except Exception:  # noqa: BLE001 - a background job reports, it never takes the server down
+        except Exception:  # a background job reports, it never takes the server down
             log.exception("语音：后台合成失败；收听时仍会按需合成")
 
     def close(self) -> None:

@@ -10,8 +10,16 @@ from pathlib import Path
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
 
-from indexer.content.courses import (COURSES_FOLDER, Course, CourseItem, Unit, load_courses, parse_course, parse_item,
-                                     resolve)
+from indexer.content.courses import (
+    COURSES_FOLDER,
+    Course,
+    CourseItem,
+    Unit,
+    load_courses,
+    parse_course,
+    parse_item,
+    resolve,
+)
 from indexer.content.documents import Document
 from indexer.errors import ContentError
 

@@ -9,12 +9,12 @@ and embedded is used as it is, and the hub renders only what the centre has not.
 from __future__ import annotations
 
 import json
-from http import HTTPStatus
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
+from http import HTTPStatus
 from pathlib import Path
 
 from indexer.atomic import write_atomic
@@ -245,7 +245,7 @@ def _send_counts(url: str, data: DataDir, hub: str) -> list[str]:
 
 
 def _remember(data: DataDir, **outcome) -> None:
-    outcome["at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    outcome["at"] = datetime.now(UTC).isoformat(timespec="seconds")
     try:
         write_atomic(data.library / LAST_SYNC, json.dumps(outcome, ensure_ascii=False).encode("utf-8"))
     except OSError:

@@ -30,11 +30,11 @@ from indexer.errors import KioskError, newer_schema
 from indexer.speech.engines import USER_PRONUNCIATIONS
 
 from ..city.database import CITY_DB, CityDB
-from ..settings import BUNDLED_CONTENT
 from ..editor.database import EDITOR_DB, Table
 from ..editor.secret import SECRET_FILE
-from ..training.learner.database import LEARNING_DB, LearningDB
 from ..library.keys import KEY_FILE
+from ..settings import BUNDLED_CONTENT
+from ..training.learner.database import LEARNING_DB, LearningDB
 from ..visitors.usage import USAGE_DB, Usage
 
 FORMAT = "suiting-kiosk-backup"

@@ -35,11 +35,11 @@ from indexer.speech.engines.neural_models import (
 )
 
 from ..city.database import CITY_DB
-from ..settings import Settings
 from ..editor.database import EDITOR_DB
+from ..settings import Settings
 from ..training.learner.database import LEARNING_DB
-from ..web.links import lan_addresses
 from ..visitors.usage import USAGE_DB
+from ..web.links import lan_addresses
 
 PACKAGES = ("espeak-ng", "ffmpeg")  # what `make run` installs besides the fonts (bin/ensure-debian-packages)
 MIN_FREE_BYTES = 1 << 30  # below this the audio cache and the index can no longer grow

@@ -11,9 +11,9 @@ from flask import Blueprint, Response, abort, jsonify, request
 from indexer.errors import SearchError, SpeechError
 from indexer.speech.audio_cache import KEY
 
-from .audio import audio_response
 from ..services import Preparing
 from ..web import Limit, error_response, json_body, retry_after, services
+from .audio import audio_response
 from .shelves import shelves
 from .usage import Listen, Usage
 
@@ -139,8 +139,8 @@ def usage():
 def health():
     """For the installer and monitoring: is there an index, how many texts, which voice, and what `kiosk doctor`
     would ask to fix among the essentials (checked at most once a minute)."""
-    from ..operations.doctor import essentials
     from ..library.sync import last_sync
+    from ..operations.doctor import essentials
 
     svc = services()
     problems = [finding.line() for finding in essentials(svc.data) if not finding.ok]

@@ -19,7 +19,7 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 NUMBER_FORMATS = {"datetime": "yyyy-mm-dd hh:mm", "date": "yyyy-mm-dd", "hours": "0.00", "percent": "0.0", "int": "0"}
 HEADER_FONT = Font(bold=True)
 HEADER_FILL = PatternFill("solid", fgColor="F3E9DC")  # the editor's --soft
-SHEET_FORBIDDEN = str.maketrans({char: "" for char in "[]:*?/\\"})
+SHEET_FORBIDDEN = str.maketrans(dict.fromkeys("[]:*?/\\", ""))
 MIN_WIDTH = 8
 WIDTH_SAMPLE = 1000  # rows measured for a column's width; a long list is as wide as its first thousand rows
 

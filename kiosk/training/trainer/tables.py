@@ -12,8 +12,8 @@ from indexer.content.parse import document_id
 from indexer.content.quiz import Question
 from indexer.store import Store
 
-from ..learner import reports
 from ..catalog import Catalog
+from ..learner import reports
 from ..learner.database import LearningDB
 from . import queries
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import segno
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from markupsafe import Markup
 
 from ...editor import bp
@@ -170,7 +170,7 @@ def training_csv(table: str):
 def _file_name(title: str, period: Period, filters: Filters, suffix: str) -> str:
     """E.g. 培训记录-完成名单-城关街道-2027-01-11至2027-01-17.xlsx."""
     parts = ["培训记录", title, *(part for part in (filters.town, filters.community) if part), period.span]
-    return "-".join(parts).translate(str.maketrans({char: "_" for char in '/\\:*?"<>|'})) + f".{suffix}"
+    return "-".join(parts).translate(str.maketrans(dict.fromkeys('/\\:*?"<>|', "_"))) + f".{suffix}"
 
 
 # -- learners -----------------------------------------------------------------------------------------------------
