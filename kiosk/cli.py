@@ -202,7 +202,7 @@ def search(settings: Settings, query: str | None, limit: int, collection: str | 
     for text in queries:
         result = searcher.search(text, limit=limit, collection=collection, mode=mode)
         if as_json or batch:
-            hits = [{k: v for k, v in vars(h).items()} for h in result.hits]
+            hits = [vars(h) for h in result.hits]
             suggestions = [vars(s) for s in result.suggestions]
             click.echo(json.dumps({"query": result.query, "took_ms": result.took_ms, "route": result.route,
                                    "mode": result.mode, "hits": hits, "suggestions": suggestions},

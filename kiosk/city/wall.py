@@ -81,4 +81,4 @@ def _fold(hubs: list[dict]) -> list[dict]:
     shown, rest = hubs[:HUB_ROWS - 1], hubs[HUB_ROWS - 1:]
     folded = {part: {key: sum(hub[part][key] for hub in rest) for key in rest[0][part]} for part in ("today", "period")}
     return [*shown, {"name": f"其余 {len(rest)} 个站点", "centre": False, "reported": "", **folded,
-                     "daily": [sum(values) for values in zip(*(hub["daily"] for hub in rest))]}]
+                     "daily": [sum(values) for values in zip(*(hub["daily"] for hub in rest), strict=True)]}]

@@ -3,6 +3,7 @@ the background, with progress the page polls."""
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from dataclasses import asdict, dataclass, field
@@ -18,10 +19,11 @@ from ..services import Services
 from . import bp, parts
 from .auth import admin_only
 from .pages import content_root
-from .publish import VectorFollower, log, publish_lock
+from .publish import VectorFollower, publish_lock
 
 MOUNT_POINTS = (Path("/media"), Path("/mnt"), Path("/run/media"))
 FAILURES_SHOWN = 20
+log = logging.getLogger("kiosk.editor")
 
 
 @dataclass

@@ -12,6 +12,7 @@ import json
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http import HTTPStatus
@@ -246,7 +247,5 @@ def _send_counts(url: str, data: DataDir, hub: str) -> list[str]:
 
 def _remember(data: DataDir, **outcome) -> None:
     outcome["at"] = datetime.now(UTC).isoformat(timespec="seconds")
-    try:
+    with suppress(OSError):  # a full or read-only disk: the error itself already says so
         write_atomic(data.library / LAST_SYNC, json.dumps(outcome, ensure_ascii=False).encode("utf-8"))
-    except OSError:
-        pass  # a full or read-only disk: the error itself already says so

@@ -35,7 +35,7 @@ def workbook(tables: list[Table], base_url: str = "") -> bytes:
             cell.font, cell.fill = HEADER_FONT, HEADER_FILL
             cell.alignment = Alignment(vertical="center")
         for row_number, row in enumerate(table.rows, 2):
-            for number, (column, value) in enumerate(zip(table.columns, row.values), 1):
+            for number, (column, value) in enumerate(zip(table.columns, row.values, strict=True), 1):
                 _write(sheet.cell(row_number, number), column.kind, value, base_url)
         for number, column in enumerate(table.columns, 1):
             texts = [column.title, *(cell_text(column.kind, row.values[number - 1]) for row in table.rows[:WIDTH_SAMPLE])]
@@ -84,5 +84,5 @@ def csv_text(table: Table) -> str:
     """A table as CSV with a byte-order mark (Excel reads UTF-8 only with one) and the page's own cell texts;
     cells Excel would run as formulas are made inert the way the statistics exports do it."""
     return excel_csv([column.title for column in table.columns],
-                     ([cell_text(column.kind, value) for column, value in zip(table.columns, row.values)]
+                     ([cell_text(column.kind, value) for column, value in zip(table.columns, row.values, strict=True)]
                       for row in table.rows))
