@@ -199,7 +199,7 @@ class Publisher:
                      objects: dict[str, Path]) -> list[Voiced | None]:
         """Voiced for each of these audio keys whose MP3 the centre has, else None."""
         durations = store.durations(keys_)
-        result = []
+        result: list[Voiced | None] = []
         for key in keys_:
             path = cache.path(key)
             try:

@@ -15,6 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from http import HTTPStatus
 from pathlib import Path
 
@@ -58,7 +59,7 @@ class SyncReport:
     vectors: int = 0  # passage vectors received
     audio_missing: int = 0  # sentences neither the centre nor the hub has voiced
     notes: list[str] = field(default_factory=list)
-    index: BuildReport | None = None
+    index: BuildReport = field(default_factory=BuildReport)  # the hub's index, rebuilt once the library switched
     seconds: float = 0.0
 
 
@@ -113,11 +114,11 @@ def _sync(settings: Settings, data: DataDir, url: str, public_key: str, rate_lim
     cache = AudioCache(data.audio)
     with ThreadPoolExecutor(PARALLEL_DOWNLOADS, thread_name_prefix="kiosk-sync") as pool:
         # Texts, audio lists and vector parts first; then the MP3s the audio lists name. Nothing is switched yet.
-        _each(pool, [lambda b=blob: _keep_blob(fetcher, library, b) for blob in blobs], progress)
+        _each(pool, [partial(_keep_blob, fetcher, library, blob) for blob in blobs], progress)
         report.files += len(blobs)
         if same_voice:
             voiced = _voiced_wanted(manifest, library, cache)
-            _each(pool, [lambda v=v: _keep_audio(fetcher, library, cache, v) for v in voiced], progress)
+            _each(pool, [partial(_keep_audio, fetcher, library, cache, v) for v in voiced], progress)
             report.audio = len(voiced)
             report.files += len(voiced)
     if manifest.vector_model == MODEL_ID:
