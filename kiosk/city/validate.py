@@ -37,7 +37,7 @@ def _count(value: object) -> bool:
 
 
 def _amount(value: object) -> bool:
-    return type(value) in (int, float) and math.isfinite(value) and 0 <= value <= MAX_NUMBER
+    return (type(value) is int or type(value) is float) and math.isfinite(value) and 0 <= value <= MAX_NUMBER
 
 
 def _date(value: object) -> bool:

@@ -45,7 +45,7 @@ def wall_data(db: CityDB, centre: str, titles: dict[str, str], courses: dict[str
     document and course ids, used before a hub's."""
     day, period = today(), period_days(WALL_DAYS)
     since = period[0]
-    plays = defaultdict(dict)
+    plays: defaultdict[str, dict[str, int]] = defaultdict(dict)  # hub → day → plays
     for row in db.daily_plays(since):
         plays[row["hub"]][row["day"]] = row["plays"]
     hubs = [{"name": row["hub"], "centre": row["hub"] == centre, "reported": _when(row["reported"], day),
