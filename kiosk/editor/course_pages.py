@@ -163,7 +163,8 @@ def _save(form: CourseForm):
                 history.record(source, current, "（编辑前的原文）", "编辑前")
             write_text(path, text)
             history.record(source, text, g.editor.name, "新建" if is_new else "修改")
-    override = "（这是内置的课程：修改另存在编辑文件夹里，删除这份就恢复内置的版本）" if _where(course_id) == "override" else ""
+    override = ("（这是内置的课程：修改另存在编辑文件夹里，删除这份就恢复内置的版本）"
+                if _where(course_id) == "override" else "")
     flash(f"已保存「{form.title}」{override}。展示端的课程列表和课程页现在就是新的内容。", "ok")
     return redirect(url_for("editor.course_edit", id=course_id))
 
