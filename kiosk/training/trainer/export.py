@@ -38,7 +38,8 @@ def workbook(tables: list[Table], base_url: str = "") -> bytes:
             for number, (column, value) in enumerate(zip(table.columns, row.values, strict=True), 1):
                 _write(sheet.cell(row_number, number), column.kind, value, base_url)
         for number, column in enumerate(table.columns, 1):
-            texts = [column.title, *(cell_text(column.kind, row.values[number - 1]) for row in table.rows[:WIDTH_SAMPLE])]
+            sample = table.rows[:WIDTH_SAMPLE]
+            texts = [column.title, *(cell_text(column.kind, row.values[number - 1]) for row in sample)]
             width = max(MIN_WIDTH, max(display_width(text) for text in texts) + 2)
             sheet.column_dimensions[get_column_letter(number)].width = min(width, column.max_width)
         sheet.freeze_panes = "A2"
