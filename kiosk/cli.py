@@ -376,7 +376,7 @@ def course_prepare(settings: Settings, course_id: str) -> None:
         view = find_course(store, settings.roots(), course_id)
         if view is None:
             raise click.ClickException(f"没有课程「{course_id}」；kiosk course list 列出全部课程")
-        wanted: dict[str, str] = {}  # key: spoken
+        wanted: dict[str, str] = {}  # audio key → spoken text
         for unit in view.units:
             for part in unit.parts:
                 passages = {p.id for p in part.passages}

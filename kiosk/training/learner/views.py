@@ -101,7 +101,7 @@ def me():
         learner = current_learner(db)
         records = load_records(db, learner.id if learner else None)
     body: dict[str, object] = {"ok": True, "learner": learner.public() if learner else None,
-            "courses": {course: course_progress(plan, records) for course, plan in plans.items()}}
+                               "courses": {course: course_progress(plan, records) for course, plan in plans.items()}}
     if learner:
         body["csrf"] = csrf_token(learner)
     response = jsonify(body)
