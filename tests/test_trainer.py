@@ -23,7 +23,7 @@ from indexer.datadir import DataDir
 from kiosk import create_app
 from kiosk.settings import Settings
 from kiosk.editor.accounts import Accounts
-from kiosk.editor.auth import TRAINING_ENDPOINTS
+from kiosk.editor.guard import TRAINING_ENDPOINTS
 from kiosk.training.trainer.periods import period_from
 from kiosk.training.learner import learners
 from kiosk.training.learner.attempts import Answer, record_attempts

@@ -17,8 +17,8 @@ from indexer.errors import ContentError, KioskError
 
 from ..services import Services
 from . import bp, parts
-from .auth import admin_only
-from .pages import content_root
+from .files import content_root
+from .guard import admin_only
 from .publish import VectorFollower, publish_lock
 
 MOUNT_POINTS = (Path("/media"), Path("/mnt"), Path("/run/media"))

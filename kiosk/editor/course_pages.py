@@ -27,9 +27,8 @@ from ..training.courses import CourseView, course_documents, course_views
 from ..web import services
 from . import bp
 from .course_form import CourseForm, UnitForm, course_id_of, course_path, course_source
-from .files import name_part, read_text, write_text
+from .files import content_root, name_part, read_text, write_text
 from .history import History
-from .pages import content_root
 from .publish import publish_lock
 
 LIBRARY_SHOWN = 20

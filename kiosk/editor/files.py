@@ -18,6 +18,7 @@ from indexer.content.loader import CONTENT_SUFFIXES, decode, is_within
 from indexer.content.parse import FRONT_MATTER, SourceFile, parse_document, read_front_matter
 from indexer.errors import ContentError, disk_problem
 
+from ..web import settings
 from .database import Table
 
 # One folder or file name: no separators, control characters or characters Windows refuses (the files get copied).
@@ -25,6 +26,11 @@ PART = re.compile(r"^[^/\\\x00-\x1f:*?\"<>|]{1,80}$")
 UNSAFE_CHARS = re.compile(r"[/\\\x00-\x1f:*?\"<>|]+")
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 TAG_SPLIT = re.compile(r"[,，、;；\s]+")
+
+
+def content_root() -> Path:
+    """Editors write into the first content root; the others (e.g. the law library) are read-only here."""
+    return Path(settings().content[0]).resolve()
 
 
 def safe_source(source: str) -> str:

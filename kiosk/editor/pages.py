@@ -13,22 +13,17 @@ from indexer.content.loader import discover, read_source
 from indexer.content.parse import document_id, parse_document
 from indexer.errors import ContentError
 
-from ..visitors.shelves import SHELF_ORDER, VOLUME_ORDER
+from ..visitors.shelves import VOLUME_ORDER, shelf_names
 from ..web import services
 from . import bp, parts
 from . import pronunciations as dictionary
 from .course_form import course_id_of, course_path
-from .files import EditForm, Trash, path_in, read_text, safe_source, source_for, write_text
+from .files import EditForm, Trash, content_root, path_in, read_text, safe_source, source_for, write_text
 from .history import History, changed_lines, diff_table
 from .publish import Published, audio_progress, publish, publish_lock, revoice
 
 PAGE_SIZE = 100
 STATUS_CLASS = {"现行": "valid", "已修订": "revised", "已废止": "repealed"}
-
-
-def content_root() -> Path:
-    """Editors write into the first content root; the others (e.g. the law library) are read-only here."""
-    return Path(services().settings.content[0]).resolve()
 
 
 def _path(source: str) -> Path:
@@ -118,12 +113,6 @@ def _unpublished(root: Path, files: dict) -> list[tuple[str, str]]:
         if len(problems) >= UNPUBLISHED_SHOWN:
             break
     return problems
-
-
-def shelf_names(collections) -> list[str]:
-    """The hub's shelves in their usual order, then any others by name."""
-    names = set(collections) | set(SHELF_ORDER)
-    return sorted(names, key=lambda n: (SHELF_ORDER.index(n) if n in SHELF_ORDER else len(SHELF_ORDER), n))
 
 
 @bp.post("/publish")

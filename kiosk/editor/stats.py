@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from flask import abort, render_template, request
 
+from ..visitors.shelves import shelf_names
 from ..visitors.usage import Usage, days_back, today
 from ..web import services
 from . import bp
 from .downloads import download, excel_csv
-from .pages import shelf_names
 
 PERIODS = {7: "最近 7 天", 30: "最近 30 天", 90: "最近 90 天", 365: "最近一年"}
 CSV_TABLES = {

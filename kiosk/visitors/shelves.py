@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from indexer.store import CatalogEntry
 
 SHELF_ORDER = ("有声党建", "有声物业", "政策法规")
@@ -26,6 +28,11 @@ def shelves(catalog: list[CatalogEntry]) -> list[dict]:
                         for v in sorted(volumes, key=_rank(VOLUME_ORDER))],
         })
     return result
+
+
+def shelf_names(collections: Iterable[str]) -> list[str]:
+    """The hub's shelves in their usual order, then any others by name (for the editor's choices and statistics)."""
+    return sorted(set(collections) | set(SHELF_ORDER), key=_rank(SHELF_ORDER))
 
 
 def _rank(order: tuple[str, ...]):

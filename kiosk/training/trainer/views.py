@@ -10,8 +10,8 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from markupsafe import Markup
 
 from ...editor import bp
-from ...editor.auth import TRAINING_ENDPOINTS, trainers_only
 from ...editor.downloads import download
+from ...editor.guard import TRAINING_ENDPOINTS, trainers_only
 from ...web import base_url, now, services, settings
 from ..catalog import Catalog, current_catalog
 from ..learner import learners as learner_records

@@ -1,0 +1,103 @@
+"""Who may use what in the editor: the guard on every editor page and API route (a signed-in, still existing account
+whose role admits it, and this session's CSRF token on every POST), and the marks for trainers' and admins' views."""
+
+from __future__ import annotations
+
+import time
+from functools import wraps
+
+from flask import abort, g, redirect, render_template, request, session, url_for
+
+from ..web import error_response, is_api_path, services
+from . import bp
+from .accounts import Accounts
+from .csrf import check_csrf
+
+OPEN_ENDPOINTS = {"editor.sign_in"}
+# Who may use what: editors (and admins) write and publish texts; trainers (and admins) see the learners and their
+# records, which plain editors never do. A trainer is admitted only to the views marked @trainers_only and to
+# signing out, so a new editing page is closed to trainers without anyone remembering to close it.
+EDITING_ROLES = ("editor", "admin")
+TRAINING_ROLES = ("trainer", "admin")
+EVERY_ROLE = {"editor.sign_out"}
+TRAINING_ENDPOINTS: set[str] = set()  # filled by @trainers_only
+TRAINER_HOME = "editor.training_overview"
+NOT_FOR_EDITORS = "学员名单和学习记录只有培训老师和管理员可以查看。"
+NOT_FOR_TRAINERS = ("培训老师的账号只能查看学员和培训记录；"
+                    "写文章、上传、发布、课程、读音词典、收听统计和批量导入请用编辑账号。")
+SESSION_HOURS = 12  # a shared PC at the hub: a forgotten session ends by itself
+
+
+def accounts() -> Accounts:
+    return Accounts(services().data.root)
+
+
+@bp.before_request
+def guard():
+    """Every editor route needs a signed-in, still existing account; every POST needs this session's token."""
+    if request.endpoint in OPEN_ENDPOINTS:
+        check_csrf()
+        return None
+    name = session.get("editor_user")
+    signed_in_at = session.get("editor_since", 0)
+    user = None
+    if name and time.time() - signed_in_at < SESSION_HOURS * 3600:
+        with accounts() as store:
+            user = store.get(name)
+    if user is None:
+        session.pop("editor_user", None)
+        if is_api_path(request.path):
+            return error_response(401, "请先登录")
+        return redirect(url_for("editor.sign_in", next=request.full_path.rstrip("?")))
+    g.editor = user
+    refused = _refused(user, request.endpoint)
+    if refused is not None:
+        return refused
+    check_csrf()
+    return None
+
+
+def _refused(user, endpoint: str | None):
+    """The answer when this account's role may not use this view (None when it may): a trainer's start page is
+    the training overview, anything else outside the training pages a 403 that says where to go instead."""
+    if endpoint is None or endpoint in EVERY_ROLE:  # no such page: the 404 follows
+        return None
+    if endpoint in TRAINING_ENDPOINTS:
+        return None if user.role in TRAINING_ROLES else error_response(403, NOT_FOR_EDITORS)
+    if user.role in EDITING_ROLES:
+        return None
+    if endpoint == "editor.index" and request.method == "GET":
+        return redirect(url_for(TRAINER_HOME))
+    if is_api_path(request.path):
+        return error_response(403, NOT_FOR_TRAINERS)
+    return render_template("editor/training_message.html", title="没有这个权限", message=NOT_FOR_TRAINERS,
+                           status=403), 403
+
+
+def trainers_only(view):
+    """For the training pages: learners' names and records are for trainers and admins, never plain editors."""
+    TRAINING_ENDPOINTS.add(f"{bp.name}.{view.__name__}")
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if g.editor.role not in TRAINING_ROLES:  # the guard refused already; this holds if it ever does not
+            abort(403, description=NOT_FOR_EDITORS)
+        return view(*args, **kwargs)
+    return wrapped
+
+
+@bp.app_template_global()
+def editor_may(area: str) -> bool:
+    """For the menu: whether the signed-in account may use an area, "editing" or "training"."""
+    user = g.get("editor")
+    return user is not None and user.role in (EDITING_ROLES if area == "editing" else TRAINING_ROLES)
+
+
+def admin_only(view):
+    """For pages only an admin may use."""
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if not g.editor.is_admin:
+            abort(403)
+        return view(*args, **kwargs)
+    return wrapped
