@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+from flask import Flask
 
-from indexer.build import build_index
 from indexer.datadir import DataDir
-from kiosk.settings import BUNDLED_CONTENT, PROJECT_ROOT, Settings
+from kiosk.settings import BUNDLED_CONTENT, PROJECT_ROOT
+from tests.sites import TEST_PASSWORD, close_app, indexed, open_app
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -22,25 +28,28 @@ PHONE_VIEWPORT = {"width": 390, "height": 844}
 
 def build_bundled(root: Path) -> DataDir:
     """An index of the bundled content in ``root``, without pre-rendered audio (the server renders on demand)."""
-    data = DataDir.create(root)
-    report = build_index(data, [BUNDLED_CONTENT])
-    assert report.ok, report.skipped
-    return data
+    return indexed(DataDir.create(root), [BUNDLED_CONTENT])
 
 
 class LiveServer:
-    """The kiosk app served by waitress on a free loopback port, in a daemon thread."""
+    """An app served by waitress on a free loopback port, in a daemon thread, until the ``with`` block ends; the
+    app stays open for whoever made it."""
 
-    def __init__(self, settings: Settings):
-        from kiosk import create_app
+    def __init__(self, app: Flask):
         from kiosk.web.security import create_server
 
-        self.app = create_app({"SETTINGS": settings})
-        self.server = create_server(self.app, host="127.0.0.1", port=0, threads=8, ident="kiosk-test")
+        self.app = app
+        self.server = create_server(app, host="127.0.0.1", port=0, threads=8, ident="kiosk-test")
         self.url = f"http://127.0.0.1:{self.server.effective_port}"
         self._closing = False
         self.thread = threading.Thread(target=self._serve, daemon=True, name="kiosk-test-server")
         self.thread.start()
+
+    def __enter__(self) -> LiveServer:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
     def _serve(self) -> None:
         try:
@@ -53,17 +62,25 @@ class LiveServer:
         self._closing = True
         self.server.close()
         self.thread.join(timeout=5)
-        self.app.extensions["kiosk"].close()
 
 
 @contextmanager
-def live_server(data: DataDir, **overrides):
-    """A running server over ``data`` with pyttsx3 speech and the given setting overrides."""
-    server = LiveServer(Settings(data=data.root, engine="pyttsx3", **overrides))
+def live_server(data: DataDir | Path, content: Sequence[Path] = (BUNDLED_CONTENT,), **settings) -> Iterator[LiveServer]:
+    """A running server over ``data`` (the bundled content unless told) with these setting overrides; its app is
+    closed with it."""
+    app = open_app(data, content, **settings)
     try:
-        yield server
+        with LiveServer(app) as server:
+            yield server
     finally:
-        server.close()
+        close_app(app)
+
+
+def sign_in_with_the_form(page: Page, name: str) -> None:
+    """On the editor's sign-in page: type the account's name and the test password, press 登录."""
+    page.get_by_label("用户名").fill(name)
+    page.get_by_label("密码").fill(TEST_PASSWORD)
+    page.get_by_role("button", name="登录").click()
 
 
 def launch_chromium(playwright):
