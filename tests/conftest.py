@@ -1,5 +1,5 @@
-"""Shared fixtures: a tiny content folder, apps on it (`make_app`, `app`, `client`), editors signed in per role
-(`signed_in`), a built index with a slice of the real law library."""
+"""Shared fixtures: a tiny content folder, apps on it (`make_app`, `app`, `client`), browsers of the editor signed in
+per role (`signed_in`, `editor`) or not yet (`site`), a built index with a slice of the real law library."""
 
 from __future__ import annotations
 
@@ -78,6 +78,17 @@ def client(app: Flask) -> FlaskClient:
 def signed_in(app: Flask) -> Callable[..., EditorSession]:
     """signed_in("admin"): a browser signed in to `app`'s editor as that role's account, made if missing."""
     return lambda role="editor": signed_in_as(app, role)
+
+
+@pytest.fixture
+def editor(signed_in: Callable[..., EditorSession]) -> EditorSession:
+    return signed_in("editor")
+
+
+@pytest.fixture
+def site(app: Flask) -> EditorSession:
+    """A browser on `app` that has not signed in; its sign_in() uses the form."""
+    return EditorSession(app)
 
 
 @pytest.fixture(scope="session")

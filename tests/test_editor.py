@@ -47,17 +47,6 @@ def app(make_app: AppMaker, content_dir: Path) -> Flask:
 
 
 @pytest.fixture
-def site(app: Flask) -> EditorSession:
-    """A browser on the site that has not signed in."""
-    return EditorSession(app)
-
-
-@pytest.fixture
-def editor(signed_in: Callable[..., EditorSession]) -> EditorSession:
-    return signed_in("editor")
-
-
-@pytest.fixture
 def admin(signed_in: Callable[..., EditorSession]) -> EditorSession:
     return signed_in("admin")
 
