@@ -31,6 +31,7 @@ from kiosk.training.learner.progress import record_completions
 from tests.browser_fixtures import CHROMIUM, SCREENSHOTS, LiveServer, launch_chromium, sign_in_with_the_form
 
 from .sites import AppMaker, EditorSession
+
 PUBLIC_URL = "http://192.168.1.20:8000"
 COURSE = "网格员入门"
 MONDAY = dt.datetime(2027, 1, 11, 9, 0)  # the training session; "today" in these tests is the Tuesday after
