@@ -82,7 +82,7 @@ class AppMaker:
         app = open_app(data, content, test_config, **settings)
         self._apps.append(app)
         for role in accounts:
-            add_account(app, role)
+            add_account(data, role)
         return app
 
     def close(self) -> None:
@@ -90,10 +90,10 @@ class AppMaker:
             close_app(self._apps.pop())
 
 
-def add_account(app: Flask, role: str) -> str:
-    """The name of the role's account on this app, made with the test password if it was not there."""
+def add_account(data: DataDir | Path, role: str) -> str:
+    """The name of the role's account in this data dir, made with the test password if it was not there."""
     name = ACCOUNTS[role]
-    with Accounts(app.extensions["kiosk"].data.root) as accounts:
+    with Accounts(data.root if isinstance(data, DataDir) else Path(data)) as accounts:
         if accounts.get(name) is None:
             accounts.add(name, TEST_PASSWORD, role=role)
     return name
@@ -154,7 +154,7 @@ class EditorSession:
 def signed_in_as(app: Flask, role: str = "editor") -> EditorSession:
     """A browser signed in to the app's editor as the role's account (made if missing), through the real form."""
     session = EditorSession(app)
-    response = session.sign_in(add_account(app, role))
+    response = session.sign_in(add_account(session.data, role))
     assert response.status_code == 302, response.get_data(as_text=True)
     return session
 

@@ -36,7 +36,7 @@ from kiosk.training.learner.database import LearningDB
 from kiosk.library.keys import public_text, signing_key
 from kiosk.visitors.usage import Usage
 
-from .sites import TEST_CONTENT, TEST_PASSWORD, AppMaker, EditorSession, close_app, signed_in_as
+from .sites import TEST_CONTENT, TEST_PASSWORD, AppMaker, EditorSession, add_account, close_app, signed_in_as
 
 REPAIR_FUND = "有声物业/物业管理篇/维修资金.md"
 COMMITTEE = "政策法规/业主委员会.md"
@@ -245,8 +245,7 @@ def test_a_damaged_database_is_not_backed_up_and_older_archives_stay(tmp_path, c
 
 def test_backup_while_a_writer_holds_the_databases_busy(tmp_path, content_dir):
     data = DataDir.create(tmp_path / "var")
-    with Accounts(data.root) as accounts:
-        accounts.add("王编辑", TEST_PASSWORD)
+    add_account(data, "editor")
     writer = sqlite3.connect(data.root / "editor.db", timeout=30)
     writer.execute("BEGIN IMMEDIATE")  # holds the write lock, uncommitted, for the whole backup
     writer.execute("INSERT INTO users VALUES ('未提交的人', 'x', 'editor', 0)")
