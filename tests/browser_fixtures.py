@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -13,7 +14,7 @@ from flask import Flask
 
 from indexer.datadir import DataDir
 from kiosk.settings import BUNDLED_CONTENT, PROJECT_ROOT
-from tests.sites import TEST_PASSWORD, close_app, indexed, open_app
+from tests.sites import TEST_CONTENT, TEST_PASSWORD, AppMaker, close_app, indexed, open_app
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
@@ -44,6 +45,11 @@ class LiveServer:
         self._closing = False
         self.thread = threading.Thread(target=self._serve, daemon=True, name="kiosk-test-server")
         self.thread.start()
+
+    @property
+    def content(self) -> Path:
+        """The app's first content root, where the editor writes."""
+        return self.app.config["SETTINGS"].content[0]
 
     def __enter__(self) -> LiveServer:
         return self
@@ -81,6 +87,15 @@ def sign_in_with_the_form(page: Page, name: str) -> None:
     page.get_by_label("用户名").fill(name)
     page.get_by_label("密码").fill(TEST_PASSWORD)
     page.get_by_role("button", name="登录").click()
+
+
+@pytest.fixture(scope="module")
+def editor_server(make_module_app: AppMaker, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """A server over a writable copy of the test content, with the editor's account, for the editor's pages."""
+    content = tmp_path_factory.mktemp("editor-site") / "content"
+    shutil.copytree(TEST_CONTENT, content)
+    with LiveServer(make_module_app(content=(content,), build=True, accounts=("editor",))) as server:
+        yield server
 
 
 def launch_chromium(playwright):
