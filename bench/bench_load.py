@@ -46,7 +46,7 @@ import psutil
 
 from indexer.datadir import DataDir
 from indexer.speech.audio_cache import AudioCache
-from indexer.speech.engines import EngineChoice, engine_settings, resolve
+from indexer.speech.engines import SpeechSetup, set_up_speech
 from indexer.speech.narration import narrate, render
 from indexer.speech.synthesis import SynthesisPool
 from indexer.store import Store
@@ -465,23 +465,21 @@ def build_data(ctx: Context) -> list[dict]:
             for shelf in shelves(catalog) for volume in shelf["volumes"] for doc in volume["docs"]]
 
 
-def speech_choice(ctx: Context) -> EngineChoice:
+def speech_setup(ctx: Context) -> SpeechSetup:
     """The engine `kiosk serve` picks with this environment, so pre-rendered keys are the ones it asks for."""
     settings = from_environment(ctx.env)
-    name, _ = resolve(settings.engine)
-    return EngineChoice(name, settings.rate, str(DataDir.create(ctx.data).root))
+    return set_up_speech(settings.engine, settings.rate, DataDir.create(ctx.data))
 
 
 def prerender(ctx: Context, doc_ids: list[str], sentences: int) -> dict:
     """Render the first ``sentences`` sentences of each document into the cache, with a worker per core."""
-    choice = speech_choice(ctx)
-    settings = engine_settings(choice)
+    speech = speech_setup(ctx)
     data = DataDir(ctx.data)
     store = Store(data.database)
     try:
         jobs: dict[str, str] = {}
         for doc_id in doc_ids:
-            for line in narrate(store.document(doc_id), settings)[:sentences]:
+            for line in narrate(store.document(doc_id), speech.settings)[:sentences]:
                 jobs.setdefault(line.key, line.spoken)
         store.remember_speech(list(jobs.items()))
     finally:
@@ -489,7 +487,7 @@ def prerender(ctx: Context, doc_ids: list[str], sentences: int) -> dict:
     cache = AudioCache(data.audio)
     missing = [(key, text) for key, text in jobs.items() if not cache.has(key)]
     started = time.monotonic()
-    pool = SynthesisPool(choice, cache, workers=os.cpu_count() or 1)
+    pool = SynthesisPool(speech.choice, cache, workers=os.cpu_count() or 1)
     try:
         report = render(data, pool, missing)
     finally:

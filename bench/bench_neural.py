@@ -21,19 +21,22 @@ import multiprocessing
 import os
 import resource
 import statistics
+import sys
 import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from bench_speech import first_audio_cold, first_audio_warm, source_paragraphs, spoken_sentences
 
 from indexer.speech.audio_cache import AudioCache, segment_key
 from indexer.speech.engines import EngineChoice, engine_settings
 from indexer.speech.engines.mandarin_frontend import MandarinFrontend, is_hanzi
 from indexer.speech.engines.neural import ACOUSTIC_INPUT_ORDER, MEL_OUTPUT_INDEX, SAMPLE_RATE, SPEAKER_ID, NeuralEngine
 from indexer.speech.engines.neural_models import find_voice_assets, load_symbol_table, prepared_acoustic_model
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from bench.bench_speech import first_audio_cold, first_audio_warm, source_paragraphs, spoken_sentences  # noqa: E402
 
 SENTENCES = Path(__file__).resolve().parent / "speech_sentences.tsv"
 WARMUP_TEXT = "欢迎使用社区有声法规查询机。"

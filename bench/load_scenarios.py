@@ -28,7 +28,7 @@ from mutagen import MutagenError
 from mutagen.mp3 import MP3
 
 BITRATE_KBPS = 32  # indexer.speech.mp3.BITRATE_KBPS; a fallback for a duration mutagen cannot read
-PLAYER_RETRY_SECONDS = 1.5  # static/js/player.js: setTimeout(..., 1500) after an audio error
+PLAYER_RETRY_SECONDS = 1.5  # static/js/sentence-player.js retryDelay: a failing hub is asked again after 1.5 s
 PLAYER_RETRIES = 5
 DEFAULT_RETRY_AFTER = 1.0
 

@@ -30,6 +30,7 @@ Progress = Callable[[int, int, str], None]
 # Bump when what goes into the index for the same file changes: the next build then re-indexes everything.
 INDEX_FORMAT = "3"
 FORMAT_FILE = "format"
+REPLACED = {"damaged": "已损坏", "newer": "是更新版本的 kiosk 写的"}  # kiosk.db a full build replaces, and why
 
 
 @dataclass
@@ -140,7 +141,8 @@ def _readable_index(data: DataDir, report: BuildReport) -> FileIndex | None:
 
 
 def _open_store(data: DataDir, full: bool, report: BuildReport) -> Store:
-    """kiosk.db; a full build replaces a damaged one with a new file, as everything in it is rebuilt anyway."""
+    """kiosk.db; a full build replaces a damaged one, or one a newer kiosk wrote, with a new file, as everything in
+    it is rebuilt anyway."""
     store = None
     try:
         store = Store(data.database)
@@ -150,11 +152,12 @@ def _open_store(data: DataDir, full: bool, report: BuildReport) -> Store:
     except DatabaseError as exc:
         if store is not None:
             store.close()
-        if not (full and exc.kind == "damaged"):
+        if not (full and exc.kind in REPLACED):
             raise
+        replaced = REPLACED[exc.kind]
     for suffix in ("", "-wal", "-shm"):
         Path(f"{data.database}{suffix}").unlink(missing_ok=True)
-    report.warnings.append((data.database.name, "已损坏，已换成新的文件并全部重建"))
+    report.warnings.append((data.database.name, f"{replaced}，已换成新的文件并全部重建"))
     return Store(data.database)
 
 

@@ -1,6 +1,7 @@
-"""One way to open the hub's SQLite files: WAL so readers never wait for a writer, the owner's schema on connect,
-and SQLite's failures (another writer, a full or read-only disk, a damaged file) raised as DatabaseError with a
-message that names the file and the way out."""
+"""One way to open the hub's SQLite files: WAL so readers never wait for a writer, the owner's schema brought up to
+date on connect (numbered migrations, counted in PRAGMA user_version), and SQLite's failures (another writer, a full
+or read-only disk, a damaged file, a file from a newer kiosk) raised as DatabaseError with a message that names the
+file and the way out."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import weakref
 from pathlib import Path
 from urllib.parse import quote
 
-from .errors import KioskError
+from .errors import KioskError, newer_schema
 
 DAMAGED = (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB)
 BUSY = (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
@@ -36,19 +37,26 @@ def _explained(method):
 
 
 class DatabaseError(KioskError):
-    """A SQLite file is held by another writer, on a full or read-only disk, or damaged: ``kind`` says which."""
+    """A SQLite file is held by another writer, on a full or read-only disk, damaged, or written by a newer kiosk:
+    ``kind`` says which."""
 
     def __init__(self, message: str, kind: str):
         super().__init__(message)
-        self.kind = kind  # busy | refused | damaged
+        self.kind = kind  # busy | refused | damaged | newer
 
 
 class Database:
-    """Base for a module that owns the tables of one SQLite file: one connection, closed by ``with`` or close()."""
+    """Base for a module that owns the tables of one SQLite file: one connection, closed by ``with`` or close().
 
-    SCHEMA = ""
+    MIGRATIONS are the file's schema as SQL scripts, oldest first, never edited once released: the first creates the
+    tables (IF NOT EXISTS, so a file made before there were versions is adopted as it is), each later one is a step
+    such as one ALTER TABLE. A file's PRAGMA user_version counts the migrations it has had.
+    """
+
+    MIGRATIONS: tuple[str, ...] = ()
     TIMEOUT = 30.0  # seconds a writer waits for another writer before giving up
     REPAIR = "请用备份恢复：kiosk restore 备份文件"  # the way out of a damaged file; files that can be rebuilt say how
+    NEWER = "请升级 kiosk 后再用；这个版本不会改动它"  # the way out of a file a newer kiosk wrote
 
     def __init__(self, path: Path):
         self.path = Path(path)
@@ -58,13 +66,40 @@ class Database:
         except OSError:
             raise DatabaseError(self._refused(), "refused") from None
         self.conn = self._connect()
-        if self.refusal:
-            return  # read as it is: its tables are there, and creating them is a write
         try:
-            self.conn.executescript(self.SCHEMA)
+            self._migrate()
         except BaseException:
             self.conn.close()
             raise
+
+    @classmethod
+    def schema_version(cls) -> int:
+        """The user_version of a file this code has brought up to date."""
+        return len(cls.MIGRATIONS)
+
+    def _migrate(self) -> None:
+        """Apply the migrations past the file's user_version, all in one transaction that takes the write lock before
+        it reads the version again: of two processes opening an old or new file at once, one migrates, and the
+        other, once it has the lock, finds nothing left to do. Up to date, opening writes nothing."""
+        if self._version() == self.schema_version() or self.refusal:
+            return  # a file read as it is (the disk refused writes) keeps the schema it has
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            for script in self.MIGRATIONS[self._version():]:
+                for statement in _statements(script):
+                    self.conn.execute(statement)
+            self.conn.execute(f"PRAGMA user_version = {self.schema_version()}")
+        except BaseException:
+            self.conn.rollback()
+            raise
+        self.conn.commit()
+
+    def _version(self) -> int:
+        """The file's user_version; DatabaseError for a file from a newer kiosk, which this one must not write to."""
+        found = self.conn.execute("PRAGMA user_version").fetchone()[0]
+        if found > self.schema_version():
+            raise DatabaseError(f"{newer_schema(self.path.name, found, self.schema_version())}：{self.NEWER}", "newer")
+        return found
 
     def _connect(self) -> sqlite3.Connection:
         """WAL, or, on a disk that cannot take the WAL's files, the complete file read as it is (writes refused)."""
@@ -126,6 +161,17 @@ class Database:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+def _statements(script: str) -> list[str]:
+    """A script's statements one by one: executescript would commit the migrations' transaction before it ran."""
+    statements, statement = [], ""
+    for piece in script.split(";"):
+        statement += piece + ";"
+        if sqlite3.complete_statement(statement):  # not a ; inside a quoted default or a comment
+            statements.append(statement)
+            statement = ""
+    return [*statements, statement] if statement else statements  # an unfinished one fails as SQLite says why
 
 
 class _Cursor(sqlite3.Cursor):

@@ -26,6 +26,11 @@ class ConfigError(KioskError):
     """A setting has a value the kiosk cannot use; the message names the setting."""
 
 
+def newer_schema(name: str, found: int, known: int) -> str:
+    """Why a SQLite file is not opened: a newer kiosk wrote it, and an older one must not write to it."""
+    return f"{name} 是更新版本的 kiosk 写的（数据库第 {found} 版，这个 kiosk 只认到第 {known} 版）"
+
+
 def disk_problem(exc: OSError) -> str:
     """Why the disk refused a write, in words a person at the hub can act on."""
     return DISK_PROBLEMS.get(exc.errno, exc.strerror or str(exc))

@@ -49,9 +49,10 @@ class Store(Database):
     """kiosk.db in the data dir; the kiosk keeps reading while a build writes."""
 
     REPAIR = "运行 kiosk build --full 重建"  # everything in it is made from the content folders
+    NEWER = "请升级 kiosk，或运行 kiosk build --full 重建"
     PAGE_WAIT = 2.0  # seconds a page waits to note spoken texts while another writer holds the file
 
-    SCHEMA = """
+    MIGRATIONS = ("""
     CREATE TABLE IF NOT EXISTS files (
         source TEXT PRIMARY KEY, root TEXT NOT NULL, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL,
         hash TEXT NOT NULL, doc_id TEXT NOT NULL
@@ -62,7 +63,7 @@ class Store(Database):
         effective TEXT NOT NULL, chars INTEGER NOT NULL, data TEXT NOT NULL
     );
     CREATE TABLE IF NOT EXISTS speech (key TEXT PRIMARY KEY, spoken TEXT NOT NULL, duration REAL);
-    """
+    """,)
 
     def files(self) -> dict[str, FileRecord]:
         """Every file the index holds, by source path."""

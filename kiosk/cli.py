@@ -6,7 +6,6 @@ import html
 import json
 import logging
 import os
-import socket
 import sys
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -17,15 +16,15 @@ import click
 
 from indexer.build import build_index
 from indexer.datadir import DataDir
-from indexer.errors import KioskError
+from indexer.errors import KioskError, SpeechError
 from indexer.progress import ProgressLog
 from indexer.search import embedding
 from indexer.search.searcher import MODES, Searcher
 from indexer.search.vectors import VectorStore, embed_in_background, embed_missing
-from indexer.speech.engines import ENGINE_NAMES, EngineChoice, engine_settings, resolve
+from indexer.speech.engines import ENGINE_NAMES, EngineChoice, set_up_speech
 from indexer.store import Store
 
-from .settings import Settings, from_environment
+from .settings import Settings, describe, from_environment
 from .web.links import lan_addresses
 
 # The speech side (normalization, engines, MP3 encoding) is imported inside the commands that speak, so that
@@ -52,6 +51,7 @@ def main(ctx: click.Context, data: Path | None) -> None:
     except KioskError as exc:
         raise click.ClickException(str(exc)) from None
     ctx.obj = settings.with_overrides(data=data)
+    ctx.meta["overridden"] = {"data": "命令行 --data"} if data is not None else {}
 
 
 def data_dir(settings: Settings) -> DataDir:
@@ -145,24 +145,23 @@ def _build_audio(settings: Settings, data: DataDir, roots: list[Path], cluster=N
     from indexer.speech.questions import missing_library_audio
 
     try:
-        name, note = resolve(settings.engine)
-    except KioskError as exc:
+        speech = set_up_speech(settings.engine, settings.rate, data)
+    except SpeechError as exc:  # a broken pronunciation dictionary (ConfigError) still fails the build
         click.echo(f"没有合成语音：{exc}（检索和阅读照常可用）", err=True)
         return 0
-    if note:
-        click.echo(note, err=True)
-    choice = EngineChoice(name, settings.rate, str(data.root))
-    jobs = missing_library_audio(data, engine_settings(choice), roots)
+    if speech.note:
+        click.echo(speech.note, err=True)
+    jobs = missing_library_audio(data, speech.settings, roots)
     if not jobs:
-        click.echo(f"语音（{name}）：全部已合成")
+        click.echo(f"语音（{speech.name}）：全部已合成")
         return 0
     if cluster is None:
-        report = _render_with_every_core(data, choice, AudioCache(data.audio), jobs)
+        report = _render_with_every_core(data, speech.choice, AudioCache(data.audio), jobs)
     else:
         from indexer.cluster import render_audio
 
-        with progress_display(f"在集群上合成语音（{name}）") as update:
-            report = render_audio(cluster, data, choice, jobs, progress=update)
+        with progress_display(f"在集群上合成语音（{speech.name}）") as update:
+            report = render_audio(cluster, data, speech.choice, jobs, progress=update)
     click.echo(f"语音：合成 {len(report.done)} 句，失败 {len(report.failed)} 句（{report.seconds:.1f} 秒）")
     for reason, count in Counter(reason for _, reason in report.failed).most_common(5):
         click.echo(f"合成失败 {count} 句：{reason}", err=True)  # a full disk fails every sentence the same way
@@ -285,18 +284,16 @@ def speak(settings: Settings, text: str | None, source, engine: str | None, rate
         raise click.UsageError("给出一段文字，或用 --file 指定文件")
     settings = settings.with_overrides(engine=engine, rate=rate)
     data = data_dir(settings)
-    name, note = resolve(settings.engine)
-    if note:
-        click.echo(note, err=True)
-    choice = EngineChoice(name, settings.rate, str(data.root))
-    speech_settings = engine_settings(choice)
+    speech = set_up_speech(settings.engine, settings.rate, data)
+    if speech.note:
+        click.echo(speech.note, err=True)
     body = source.read() if source else text
-    jobs = [(segment_key(s, speech_settings), s)
+    jobs = [(segment_key(s, speech.settings), s)
             for s in (normalize_for_speech(seg.text) for seg in split_passage(body)) if s.strip()]
     if not jobs:
         raise click.ClickException("这段文字里没有可以朗读的内容")
     cache = AudioCache(data.audio)
-    pool = SynthesisPool(choice, cache, workers=1)
+    pool = SynthesisPool(speech.choice, cache, workers=1)
     try:
         report = pool.run(jobs)
     finally:
@@ -305,7 +302,7 @@ def speak(settings: Settings, text: str | None, source, engine: str | None, rate
         raise click.ClickException(f"合成失败：{report.failed[0][1]}")
     output.write_bytes(b"".join(cache.read(key) or b"" for key, _ in jobs))
     seconds = sum(r.duration for r in report.done)
-    click.echo(f"{output}：{len(jobs)} 句，{seconds:.1f} 秒，引擎 {name}")
+    click.echo(f"{output}：{len(jobs)} 句，{seconds:.1f} 秒，引擎 {speech.name}")
 
 
 @main.group()
@@ -455,8 +452,7 @@ def cache_gc(settings: Settings) -> None:
     from indexer.speech.narration import narrate
 
     data = data_dir(settings)
-    name, _ = resolve(settings.engine)
-    speech_settings = engine_settings(EngineChoice(name, settings.rate, str(data.root)))
+    speech_settings = set_up_speech(settings.engine, settings.rate, data).settings
     store = Store(data.database)
     try:
         used = {line.key for doc_id in store.document_ids() for line in narrate(store.document(doc_id), speech_settings)}
@@ -587,23 +583,28 @@ def library_key(settings: Settings) -> None:
 
 
 @main.command("sync")
-@click.argument("url", envvar="KIOSK_LIBRARY_URL")
-@click.option("--key", "public_key", required=True, envvar="KIOSK_LIBRARY_KEY",
-              help="中心的公钥（在中心运行 kiosk library-key 得到）；默认 KIOSK_LIBRARY_KEY")
-@click.option("--limit-rate", type=click.FloatRange(min=1), envvar="KIOSK_SYNC_LIMIT_RATE",
+@click.argument("url", required=False)
+@click.option("--key", "public_key", help="中心的公钥（在中心运行 kiosk library-key 得到）；默认 KIOSK_LIBRARY_KEY")
+@click.option("--limit-rate", type=click.FloatRange(min=1),
               help="下载限速，KB/秒（白天同步时别占满网络）；默认 KIOSK_SYNC_LIMIT_RATE，不限")
-@click.option("--hub-name", envvar="KIOSK_HUB_NAME", default=socket.gethostname, show_default="主机名",
-              help="本站在全市大屏上的名字；默认 KIOSK_HUB_NAME")
+@click.option("--hub-name", help="本站在全市大屏上的名字；默认 KIOSK_HUB_NAME")
 @click.option("--no-report", is_flag=True, help="不把本站的匿名统计报给中心")
 @click.pass_obj
-def sync_command(settings: Settings, url: str, public_key: str, limit_rate: float | None, hub_name: str,
-                 no_report: bool) -> None:
-    """Bring this hub's copy of the centre's library up to date; exit code 1 with the reason if it did not."""
+def sync_command(settings: Settings, url: str | None, public_key: str | None, limit_rate: float | None,
+                 hub_name: str | None, no_report: bool) -> None:
+    """Bring this hub's copy of the centre's library up to date from URL (default KIOSK_LIBRARY_URL); exit code 1
+    with the reason if it did not."""
     from .library.sync import sync
 
+    settings = settings.with_overrides(library_url=url, library_key=public_key, sync_limit_rate=limit_rate,
+                                       hub_name=hub_name and hub_name.strip())
+    if not settings.library_url or not settings.library_key:
+        missing = "地址（URL 或 KIOSK_LIBRARY_URL）" if not settings.library_url else "公钥（--key 或 KIOSK_LIBRARY_KEY）"
+        raise click.UsageError(f"缺少中心的{missing}")
+    rate = settings.sync_limit_rate
     with progress_display("同步文库") as update:
-        report = sync(settings, url, public_key, rate_limit=limit_rate * 1024 if limit_rate else None,
-                      progress=update, hub="" if no_report else hub_name.strip())
+        report = sync(settings, settings.library_url, settings.library_key, rate_limit=rate * 1024 if rate else None,
+                      progress=update, hub="" if no_report else settings.hub_name)
     for note in report.notes:
         click.echo(f"注意：{note}", err=True)
     index = report.index
@@ -615,8 +616,8 @@ def sync_command(settings: Settings, url: str, public_key: str, limit_rate: floa
 
 
 @main.command("backup")
-@click.argument("path", required=False, envvar="KIOSK_BACKUP_DIR", type=click.Path(path_type=Path))
-@click.option("--keep", type=click.IntRange(1), envvar="KIOSK_BACKUP_KEEP",
+@click.argument("path", required=False, type=click.Path(path_type=Path))
+@click.option("--keep", type=click.IntRange(1),
               help="只保留这个文件夹里最新的 N 份备份（默认 KIOSK_BACKUP_KEEP，不设则全部保留）")
 @click.pass_obj
 def backup_command(settings: Settings, path: Path | None, keep: int | None) -> None:
@@ -625,7 +626,8 @@ def backup_command(settings: Settings, path: Path | None, keep: int | None) -> N
     <data dir>/backups); the last line printed is the archive's path."""
     from .operations.backup import backup
 
-    made = backup(settings.data, Path(settings.content[0]), path, keep=keep)
+    settings = settings.with_overrides(backup_dir=path, backup_keep=keep)
+    made = backup(settings.data, Path(settings.content[0]), settings.backup_dir, keep=settings.backup_keep)
     for old in made.pruned:
         click.echo(f"删除旧备份 {old}")
     click.echo(f"备份了 {made.files} 个文件（{made.size / 1e6:.1f} MB）：")
@@ -645,6 +647,17 @@ def restore_command(settings: Settings, archive: Path, force: bool) -> None:
     click.echo(f"已恢复 {restored.host} 在 {restored.created} 的备份：数据文件 {restored.data_files} 个，"
                f"文章 {restored.texts} 篇（写入 {settings.content[0]}）")
     click.echo("下一步：运行 kiosk build 重建检索库和语音，再启动服务")
+
+
+@main.command("config")
+@click.pass_context
+def config_command(ctx: click.Context) -> None:
+    """Print every setting's effective value and where it came from (default, environment, command line); the
+    systemd units also read <data dir>/kiosk.env, which a shell does not."""
+    rows = describe(ctx.obj, overridden=ctx.meta.get("overridden"))
+    width = max(len(variable) for variable, _, _ in rows)
+    for variable, value, origin in rows:
+        click.echo(f"{variable:<{width}}  {value}  （{origin}）")
 
 
 @main.command("doctor")

@@ -8,7 +8,9 @@ import logging
 import os
 import threading
 import time
+import weakref
 from collections import OrderedDict
+from collections.abc import Sequence
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 
@@ -18,8 +20,9 @@ from indexer.errors import ConfigError, KioskError, SpeechError
 from indexer.progress import ProgressLog
 from indexer.search.searcher import Searcher
 from indexer.speech.audio_cache import AudioCache
-from indexer.speech.engines import EngineChoice, engine_settings, resolve
-from indexer.speech.narration import Line, narrate, narrate_text, render, tagged_mp3
+from indexer.speech.engines import EngineChoice, set_up_speech
+from indexer.speech.engines.base import EngineSettings
+from indexer.speech.narration import Line, narrate, narrate_text, record_durations, render, tagged_mp3
 from indexer.speech.questions import missing_library_audio
 from indexer.speech.synthesis import SynthesisPool
 from indexer.store import Store
@@ -138,20 +141,20 @@ class SpeechService:
         self._narrated: OrderedDict[tuple[str, bytes], list[Line]] = OrderedDict()
         self._lock = threading.Lock()
         self._generation = itertools.count(1)
+        self._recording: weakref.WeakSet[Future] = weakref.WeakSet()  # queued futures that record their duration
         self.problem: str | None = None
+        self.note: str | None = None
+        self.choice: EngineChoice | None = None
+        self.settings: EngineSettings | None = None
         try:
-            name, note = resolve(settings.engine)
-            if note:
-                log.warning(note)
-            self.note = note
-            self.choice = EngineChoice(name, settings.rate, str(data.root))
-            self.settings = engine_settings(self.choice)
+            setup = set_up_speech(settings.engine, settings.rate, data)
         except KioskError as exc:
-            self.problem = str(exc)
-            self.note = str(exc)
-            self.choice = None
-            self.settings = None
+            self.problem = self.note = str(exc)
             log.warning("语音不可用，只提供文字：%s", exc)
+            return
+        if setup.note:
+            log.warning(setup.note)
+        self.note, self.choice, self.settings = setup.note, setup.choice, setup.settings
 
     @property
     def engine_name(self) -> str | None:
@@ -208,25 +211,25 @@ class SpeechService:
         generation = next(self._generation)
         for distance, line in enumerate(lines[start:start + PREFETCH_SENTENCES]):
             if not self.cache.has(line.key):
-                self._submit(line.key, line.spoken, priority=read_ahead_priority(distance, generation))
+                self.queue([(line.key, line.spoken)], priority=read_ahead_priority(distance, generation))
 
-    def _submit(self, key: str, spoken: str, priority: float) -> Future:
-        """Queue a sentence; its duration is recorded when it is rendered, for offsets and downloads."""
-        future = self.pool().submit(key, spoken, priority=priority)
-        if not getattr(future, "records_duration", False):  # asked again while still queued: one callback is enough
-            future.records_duration = True
-            future.add_done_callback(self._record_duration)
-        return future
+    def queue(self, sentences: Sequence[tuple[str, str]], priority: float) -> list[Future]:
+        """Queue (key, spoken) sentences in order from ``priority`` on (lower is sooner: ON_DEMAND … BACKGROUND),
+        recording each one's duration when it is rendered, for offsets and downloads; SpeechError when this kiosk
+        voices nothing. Listeners, downloads, the editor and publishing all ask for audio here."""
+        pool = self.pool()
+        futures = []
+        for place, (key, spoken) in enumerate(sentences):
+            future = pool.submit(key, spoken, priority=priority + place)
+            if future not in self._recording:  # asked again while still queued: one callback is enough
+                self._recording.add(future)
+                future.add_done_callback(self._record_duration)
+            futures.append(future)
+        return futures
 
     def _record_duration(self, future: Future) -> None:
-        if future.exception() is not None:
-            return
-        rendered = future.result()
-        store = Store(self.data.database)
-        try:
-            store.set_durations([(rendered.duration, rendered.key)])
-        finally:
-            store.close()
+        if not future.cancelled() and future.exception() is None:
+            record_durations(self.data, [future.result()])
 
     def audio(self, key: str) -> bytes | None:
         """The MP3 for a key, rendered first if that takes at most AUDIO_WAIT seconds (else raises Preparing);
@@ -239,7 +242,7 @@ class SpeechService:
         if spoken is None or not self.renders:
             return None
         try:
-            self._submit(key, spoken, priority=ON_DEMAND).result(timeout=AUDIO_WAIT)
+            self.queue([(key, spoken)], priority=ON_DEMAND)[0].result(timeout=AUDIO_WAIT)
         except FutureTimeout:
             raise Preparing("正在准备这一句的声音，请稍等") from None
         return self.cache.read(key)
@@ -249,9 +252,9 @@ class SpeechService:
         lines = self.lines(doc, store)
         if not lines:
             raise SpeechError(self.problem or "这篇没有可以朗读的内容")
-        futures = [self._submit(line.key, line.spoken, priority=DOWNLOAD) for line in lines if not self.cache.has(line.key)]
+        futures = self.queue([(line.key, line.spoken) for line in lines if not self.cache.has(line.key)], DOWNLOAD)
         rendered = [future.result(timeout=DOWNLOAD_TIMEOUT) for future in futures]
-        store.set_durations([(r.duration, r.key) for r in rendered])  # the callbacks may not have run yet
+        record_durations(self.data, rendered)  # the callbacks may not have run yet
         parts = [self.cache.read(line.key) for line in lines]
         if any(part is None for part in parts):
             raise SpeechError("部分句子的音频还没有准备好，请稍后再试")
@@ -262,13 +265,14 @@ class SpeechService:
         how a first run serves at once and fills its audio cache while it serves."""
         if self.settings is None or not self.renders:
             return None
-        thread = threading.Thread(target=self._render_missing, daemon=True, name="kiosk-speech-background")
+        thread = threading.Thread(target=self._render_missing, args=(self.settings,), daemon=True,
+                                  name="kiosk-speech-background")
         thread.start()
         return thread
 
-    def _render_missing(self) -> None:
+    def _render_missing(self, settings: EngineSettings) -> None:
         try:
-            jobs = missing_library_audio(self.data, self.settings, self.roots())
+            jobs = missing_library_audio(self.data, settings, self.roots())
             if not jobs:
                 return
             log.info("语音：后台合成缺少的 %d 句，收听和编辑优先", len(jobs))

@@ -25,8 +25,11 @@ def test_search_api_returns_hits_with_document_ids(client):
 
 
 def test_document_has_passages_and_audio_segments(client):
-    body = client.get(f"/api/docs/{doc_id(client, '专项维修资金怎么用')}").get_json()
+    doc = doc_id(client, '专项维修资金怎么用')
+    body = client.get(f"/api/docs/{doc}").get_json()
     assert body["document"]["title"] == "专项维修资金怎么用"
+    assert body["document"]["origin"] == "测试编写" and "issuer" not in body["document"]  # the API's name for it
+    assert "测试编写" in client.get(f"/doc/{doc}").get_data(as_text=True)
     seg = body["segments"][0]
     assert seg["url"].startswith("/audio/") and seg["end"] > seg["start"]
 

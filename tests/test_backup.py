@@ -57,8 +57,8 @@ def edit(editor: EditorSession, source: str, add: str) -> TestResponse:
     """Save a text with one more paragraph, as the edit page would post it."""
     data = (editor.content / source).read_bytes()
     form = EditForm.from_text(source, data.decode("utf-8"), base=file_hash(data))
-    fields = {k: v for k, v in vars(form).items() if k not in ("notes", "is_new")}
-    return post(editor, "/editor/save", {**fields, "body": form.body + "\n\n" + add})
+    return post(editor, "/editor/save", {**form.values, "source": source, "base": form.base,
+                                         "body": form.body + "\n\n" + add})
 
 
 def make_hub(make_app: AppMaker, root: Path) -> tuple[Path, Path]:

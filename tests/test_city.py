@@ -32,7 +32,7 @@ SCREENSHOT = SCREENSHOTS / "wall-1920x1080.png"
 @pytest.fixture(scope="module")
 def site(make_module_app: AppMaker) -> Flask:
     """The centre: one app on the bundled index for the module; each test starts from forget_everything."""
-    return make_module_app(content=(BUNDLED_CONTENT,), build=True, test_config={"HUB_NAME": CENTRE})
+    return make_module_app(content=(BUNDLED_CONTENT,), build=True, hub_name=CENTRE)
 
 
 @pytest.fixture(scope="module")
@@ -292,9 +292,9 @@ def test_the_wall_shows_two_hubs_and_the_centre_at_1920_by_1080_and_refreshes_it
                        [("东城街道", "光明社区", "网格员入门", 6)], docs)
     # What the wall must say: today's listening city-wide (12 + 3 + the centre's own 1), the listening of 14 days.
     east_days, west_days = sum(row["plays"] for row in east["days"]), sum(row["plays"] for row in west["days"])
-    with live_server(bundled) as server:
+    with live_server(bundled, hub_name=CENTRE) as server:
         forget_everything(server.app)
-        server.app.config.update(HUB_NAME=CENTRE, WALL_REFRESH_SECONDS=1)
+        server.app.config.update(WALL_REFRESH_SECONDS=1)
         with server.app.test_client() as client:
             for body in (east, west):
                 assert client.post("/api/city/report", json=body).status_code == 200

@@ -62,6 +62,15 @@ def test_bad_setting_names_the_variable(runner, monkeypatch):
     assert result.exit_code == 1 and "KIOSK_ENGINE" in result.output
 
 
+def test_build_fails_on_a_broken_pronunciation_dictionary_instead_of_building_without_voice(runner, content_dir,
+                                                                                             tmp_path):
+    (tmp_path / "var").mkdir()
+    (tmp_path / "var" / "pronunciations.tsv").write_text("行业\txing2\n", encoding="utf-8")
+    result = runner.invoke(main, ["build", "--content", str(content_dir), "--no-vectors"])
+    assert result.exit_code == 1, result.output
+    assert "读音词典有误" in result.output and "没有合成语音" not in result.output
+
+
 def test_normalize_batch_keeps_order(runner, tmp_path):
     lines = tmp_path / "n.txt"
     lines.write_text("2018年\n50%\n第3条\n", encoding="utf-8")

@@ -15,7 +15,7 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.test import TestResponse
 
 from kiosk.editor.history import History
-from kiosk.training.learner.views import catalog
+from kiosk.training.catalog import current_catalog
 
 from .sites import AppMaker, EditorSession
 
@@ -126,7 +126,7 @@ def test_an_editor_builds_a_course_by_picking_and_reordering_and_the_kiosk_has_i
     assert written == {"title": "新网格员速成", "summary": "两篇，十分钟。",
                        "units": [{"title": "第一单元", "items": [COMMITTEE, f"{REPAIR}#二、应急维修"]}]}
     with editor.app.app_context():
-        (before,) = catalog().courses["新网格员速成"].units
+        (before,) = current_catalog().courses["新网格员速成"].units
 
     # Reorder again (a file of the very same size): the kiosk's list, its course page and the learners' catalog
     # all follow at once.
@@ -138,7 +138,7 @@ def test_an_editor_builds_a_course_by_picking_and_reordering_and_the_kiosk_has_i
     kiosk_page = editor.client.get("/course/新网格员速成").get_data(as_text=True)
     assert kiosk_page.index("专项维修资金怎么用 — 二、应急维修") < kiosk_page.index("业主委员会的成立")
     with editor.app.app_context():
-        (after,) = catalog().courses["新网格员速成"].units
+        (after,) = current_catalog().courses["新网格员速成"].units
     assert before.sentences and sorted(after.sentences) == sorted(before.sentences)
     assert after.sentences != before.sentences
     with History(editor.data.root) as history:

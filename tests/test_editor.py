@@ -21,6 +21,7 @@ from docx import Document as WordDocument
 from flask import Flask
 
 from indexer.build import build_index
+from indexer.content.fields import FIELDS
 from indexer.content.numerals import int_to_chinese
 from indexer.content.parse import document_id
 from indexer.datadir import DataDir
@@ -287,7 +288,7 @@ def review(site: EditorSession, name: str, data: bytes, shelf: str = "政策法�
 def test_gbk_text_upload_is_reviewed_then_published_and_searchable(editor):
     fields = review(editor, "楼道通知.txt", GBK_NOTICE.encode("gbk"))
     assert fields["title"] == "关于开展楼道堆物清理的通知"
-    assert fields["origin"] == "示例社区居民委员会" and fields["effective"] == "2024-04-12"
+    assert fields["issuer"] == "示例社区居民委员会" and fields["effective"] == "2024-04-12"
     assert "纸箱和旧家具" in fields["body"] and fields["is_new"] == "1"
     assert not any(h["title"] == fields["title"] for h in search(editor, "楼道堆物清理"))  # not before saving
     response = editor.post("/editor/save", fields)
@@ -346,6 +347,13 @@ def test_an_upload_over_the_servers_limit_gets_a_chinese_page(editor):
 
 
 # -- edit, publish, audio --------------------------------------------------------------------------
+
+def test_the_edit_page_has_a_box_for_every_front_matter_field(editor):
+    page = editor.client.get("/editor/edit", query_string={"source": REPAIR_FUND}).get_data(as_text=True)
+    fields = FormFields.of(page)
+    assert {field.name for field in FIELDS} <= fields.keys()
+    assert (fields["issuer"], fields["tags"], fields["order"]) == ("测试编写", "专项维修资金、电梯", "1")
+
 
 def test_a_save_the_parser_refuses_keeps_the_published_text(editor):
     before = content_hashes(editor.content)

@@ -258,7 +258,7 @@ def serving(data: Path, content: Path, env: dict | None = None):
 def new_text(title: str, body: str) -> dict:
     """The 写新文章 form as an editor fills it in."""
     return {"is_new": "1", "action": "新建", "title": title, "collection": "有声物业", "volume": "物业管理篇",
-            "order": "", "tags": "", "origin": "物业港编写", "effective": "", "status": "现行", "summary": "",
+            "order": "", "tags": "", "issuer": "物业港编写", "effective": "", "status": "现行", "summary": "",
             "level": "", "base": "", "body": body}
 
 

@@ -23,9 +23,10 @@ from hypothesis import strategies as st
 
 from indexer.build import build_index
 from indexer.content.documents import SHELF_STATUSES
+from indexer.content.fields import FIELDS_BY_KEY
 from indexer.content.importing import convert_upload
 from indexer.content.numerals import MAX_ARTICLE
-from indexer.content.parse import FIELD_NAMES, HEADING, MAX_ORDER, SourceFile, parse_document
+from indexer.content.parse import HEADING, MAX_ORDER, SourceFile, parse_document
 from indexer.datadir import DataDir
 from indexer.errors import ContentError, KioskError
 from indexer.search.searcher import MAX_QUERY_CHARS, Searcher, make_snippet
@@ -130,7 +131,7 @@ RAW_VALUES = st.sampled_from(["2025-13-45", "2025-01-01", ".inf", "-.inf", ".nan
                               "<script>alert(1)</script>", "[a, [b, [c]]]", '"\\uD800"', '"\\uDFFF好"'])
 FIELD_VALUE = st.one_of(RAW_VALUES, SHORT_TEXT.map(json.dumps), st.integers().map(str), st.floats().map(str),
                         st.lists(SHORT_TEXT.map(json.dumps), max_size=4).map(lambda items: "[" + ", ".join(items) + "]"))
-FIELD = st.tuples(st.sampled_from(sorted(FIELD_NAMES) + ["unknown", "1", "? [a]", "<<"]), FIELD_VALUE).map(
+FIELD = st.tuples(st.sampled_from(sorted(FIELDS_BY_KEY) + ["unknown", "1", "? [a]", "<<"]), FIELD_VALUE).map(
     lambda pair: f"{pair[0]}: {pair[1]}")
 FRONT_MATTER = st.lists(FIELD, max_size=8).map(lambda lines: "---\n" + "\n".join(lines) + "\n---\n")
 BODY_LINE = st.one_of(

@@ -28,7 +28,7 @@ def test_law_library_format_articles_keep_their_clauses():
     text = (TEST_CONTENT / "法规库/示例物业管理办法.md").read_text(encoding="utf-8")
     doc = parse_document(SourceFile("法规库/示例物业管理办法.md", text))
     assert doc.title == "示例市物业管理办法"
-    assert doc.origin.startswith("2020年1月1日")
+    assert doc.issuer.startswith("2020年1月1日")  # the history line, there being no front matter
     articles = [p for p in doc.passages if p.kind == "article"]
     assert [(a.id, a.article, a.article_no) for a in articles] == [
         ("a1", "第一条", 1), ("a2", "第二条", 2), ("a3", "第三条", 3)]

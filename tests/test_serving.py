@@ -8,7 +8,9 @@ import time
 import pytest
 from flask import Flask
 
+from indexer.datadir import DataDir
 from indexer.speech.narration import missing_audio
+from indexer.store import Store
 from kiosk import services
 
 from .sites import AppMaker
@@ -18,6 +20,11 @@ from .sites import AppMaker
 def app(make_app: AppMaker) -> Flask:
     """One speech worker, as on a hub's two cores; a new app and cache for every test."""
     return make_app(build=True, speech_workers=1)
+
+
+def duration_of(data: DataDir, key: str) -> float | None:
+    with Store(data.database) as store:
+        return store.durations([key]).get(key)
 
 
 def first_segment(client) -> dict:
@@ -83,13 +90,27 @@ def test_the_background_build_renders_every_missing_sentence(app):
     assert missing_audio(data, speech.settings) == []
 
 
+def test_a_listener_s_sentence_jumps_a_publish_queued_before_it_and_its_duration_is_recorded(app):
+    speech = app.extensions["kiosk"].speech
+    data = app.extensions["kiosk"].data
+    *published_jobs, (key, spoken) = missing_audio(data, speech.settings)[:8]
+    published = speech.queue(published_jobs, priority=services.PUBLISH)
+    speech.queue([(key, spoken)], priority=services.ON_DEMAND)[0].result(timeout=120)
+    assert not published[-1].done()  # one worker: the listener's sentence was not left behind the publish
+    deadline = time.monotonic() + 10
+    while duration_of(data, key) is None:  # recorded just after the waiter was answered
+        assert time.monotonic() < deadline, "the listener's sentence has no duration"
+        time.sleep(0.05)
+
+
 def test_a_sentence_asked_for_again_while_it_is_prepared_records_its_duration_once(app, monkeypatch):
     monkeypatch.setattr(services, "AUDIO_WAIT", 0.0)
     client = app.test_client()
     url = first_segment(client)["url"]
     key = url.rsplit("/", 1)[-1].removesuffix(".mp3")
     speech = app.extensions["kiosk"].speech
-    asked = [speech._submit(key, "物业服务人应当按照约定提供服务。", priority=services.ON_DEMAND) for _ in range(20)]
+    sentence = [(key, "物业服务人应当按照约定提供服务。")]
+    asked = [speech.queue(sentence, priority=services.ON_DEMAND)[0] for _ in range(20)]
     assert len({id(future) for future in asked}) == 1
     assert len(asked[0]._done_callbacks) == 1  # not one more per time a waiting listener asked
 

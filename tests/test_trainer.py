@@ -45,8 +45,8 @@ HOUR = 3600.0
 def app(make_module_app: AppMaker) -> Flask:
     """The hub on the bundled courses, a trainer's, an editor's and an admin's account, its clock at TODAY."""
     return make_module_app(content=(BUNDLED_CONTENT,), build=True, accounts=("trainer", "editor", "admin"),
-                           public_url=PUBLIC_URL,
-                           test_config={"HUB_NAME": "幸福市物业港培训基地", "LEARNING_CLOCK": TODAY.timestamp})
+                           public_url=PUBLIC_URL, hub_name="幸福市物业港培训基地",
+                           test_config={"LEARNING_CLOCK": TODAY.timestamp})
 
 
 def catalog_of(app):
@@ -514,8 +514,8 @@ def test_the_overview_cards_and_certificate_look_right_in_chromium(make_app):
     data = hub.extensions["kiosk"].data
     with LiveServer(hub) as server:
         with server.app.app_context():
-            from kiosk.training.learner.views import catalog
-            found = catalog()
+            from kiosk.training.catalog import current_catalog
+            found = current_catalog()
         this_monday = dt.datetime.combine(dt.date.today() - dt.timedelta(days=dt.date.today().weekday()), dt.time(9))
         with LearningDB(data.root) as db:
             people = seed(db, found, this_monday - dt.timedelta(days=7))

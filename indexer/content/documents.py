@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 
 SHELF_STATUSES = ("现行", "已修订", "已废止")
+# Stored documents and the JSON API call the issuer "origin", as they did before it had its own name here.
+SERIALIZED_NAMES = {"issuer": "origin"}
 
 
 @dataclass
@@ -22,7 +24,8 @@ class Passage:
 
 @dataclass
 class Document:
-    """A text on one of the hub's shelves, parsed from a Markdown file under a content root."""
+    """A text on one of the hub's shelves, parsed from a Markdown file under a content root. Title to level are
+    the fields of ``fields.FIELDS``: its front matter, or what the file says of itself without one."""
 
     id: str
     source: str  # path relative to its content root, with forward slashes
@@ -31,7 +34,7 @@ class Document:
     volume: str = ""
     order: int = 0
     tags: list[str] = field(default_factory=list)
-    origin: str = ""  # who wrote or issued it
+    issuer: str = ""  # who wrote or issued it: the front matter's `source`
     effective: str = ""  # YYYY-MM-DD
     status: str = "现行"
     summary: str = ""
@@ -40,13 +43,15 @@ class Document:
 
     def to_dict(self) -> dict:
         """Plain data for the document store and the JSON API."""
-        return asdict(self)
+        return {SERIALIZED_NAMES.get(name, name): value for name, value in asdict(self).items()}
 
     @classmethod
     def from_dict(cls, data: dict) -> Document:
         """Rebuild a document read back from the document store."""
+        names = {serialized: name for name, serialized in SERIALIZED_NAMES.items()}
         passages = [Passage(**p) for p in data.get("passages", [])]
-        return cls(**{**data, "passages": passages})
+        values = {names.get(key, key): value for key, value in data.items() if key != "passages"}
+        return cls(**values, passages=passages)
 
     @property
     def char_count(self) -> int:

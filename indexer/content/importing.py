@@ -20,8 +20,9 @@ import yaml
 from indexer.atomic import write_atomic
 from indexer.errors import ContentError, disk_problem
 
+from .fields import FIELDS, FIELDS_BY_KEY, FIELDS_BY_NAME
 from .loader import CONTENT_SUFFIXES, METADATA_FILE, decode, is_within
-from .parse import FIELD_NAMES, FRONT_MATTER, HEADING, NOISE, read_front_matter
+from .parse import FRONT_MATTER, HEADING, NOISE, read_front_matter
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 UPLOAD_SUFFIXES = (".txt", ".md", ".docx", ".pdf")
@@ -45,6 +46,7 @@ DOC_NUMBER = re.compile(r"^[\u4e00-\u9fff]{1,12}[〔\[［(（]\d{4}[〕\]］)）
 STRUCTURE_RANK = {"编": 0, "分编": 1, "章": 2, "节": 3}
 ENUM_RANK, SUB_RANK = 4, 5
 TITLE_MAX = 50
+ISSUER_KEY = FIELDS_BY_NAME["issuer"].key
 
 MAGIC_PDF = b"%PDF-"
 MAGIC_ZIP = b"PK\x03\x04"
@@ -68,9 +70,8 @@ class Converted:
 
 
 def compose_markdown(fields: dict, body: str) -> str:
-    """Front matter (only the non-empty fields the parser knows, in its order) followed by the body."""
-    order = ("title", "collection", "volume", "order", "tags", "source", "effective", "status", "summary", "level")
-    kept = {name: fields[name] for name in order if name in fields and fields[name] not in (None, "", [])}
+    """Front matter (only the non-empty fields the parser knows, in the table's order) followed by the body."""
+    kept = {field.key: fields[field.key] for field in FIELDS if fields.get(field.key) not in (None, "", [])}
     lines = []
     for name, value in kept.items():  # one field per line; a list reads best inline: tags: [业主, 物业费]
         if isinstance(value, list):
@@ -216,7 +217,7 @@ def markdown_upload(text: str, fallback_title: str = "") -> Converted:
     match = FRONT_MATTER.match(text)
     if match:
         loaded = read_front_matter(match.group(1))
-        fields = {str(k): v for k, v in loaded.items() if str(k) in FIELD_NAMES and v is not None}
+        fields = {str(k): v for k, v in loaded.items() if str(k) in FIELDS_BY_KEY and v is not None}
         text = text[match.end():]
     lines = text.split("\n")
     first = next((i for i, line in enumerate(lines) if line.strip()), None)
@@ -226,8 +227,6 @@ def markdown_upload(text: str, fallback_title: str = "") -> Converted:
         if heading and len(heading.group(1)) == 1:
             title = title or heading.group(2).strip()
             del lines[first]
-    if "effective" in fields:
-        fields["effective"] = str(fields["effective"])
     body = "\n".join(lines).strip()
     if not body:
         raise ContentError("文件里只有标题，没有正文")
@@ -415,7 +414,7 @@ def _suggest_fields(paragraphs: list[tuple[str, int | None]]) -> tuple[dict, lis
         fields["effective"] = date
         notes.append(f"生效日期按文末落款日期填写：{date}，请核对")
     if issuer:
-        fields["source"] = issuer
+        fields[ISSUER_KEY] = issuer
         notes.append(f"发布单位取自文末落款：{issuer}")
     number = next((t for t in texts[:3] if DOC_NUMBER.match(t)), None)
     if number:

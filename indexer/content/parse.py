@@ -6,12 +6,14 @@ import datetime as dt
 import hashlib
 import re
 from dataclasses import dataclass
+from typing import Any
 
 import yaml
 
 from indexer.errors import ContentError
 
-from .documents import SHELF_STATUSES, Document, Passage
+from .documents import Document, Passage
+from .fields import FIELDS, FIELDS_BY_KEY, Field
 from .numerals import parse_article_label
 
 # Zero-width characters and the ideographic space are layout noise in the law library.
@@ -25,7 +27,6 @@ INFO_END = "<!-- INFO END -->"
 HANZI = re.compile(r"^[\u4e00-\u9fff]$")
 FRONT_MATTER = re.compile(r"\A---\n(.*?)\n---\n?", re.S)
 SPACES = re.compile(r"\s+")  # also the ideographic and en spaces of the law library
-FIELD_NAMES = {"title", "collection", "volume", "order", "tags", "source", "effective", "status", "summary", "level"}
 SCALARS = (str, int, float, dt.date)  # what a field may hold (bool is an int, datetime a date); tags also a list of them
 MAX_ORDER = 10**6
 
@@ -56,33 +57,28 @@ def parse_document(src: SourceFile) -> Document:
     text = src.text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")
     if not text.strip():
         raise ContentError("文件是空的")
-    fields: dict = {}
+    front_matter: dict = {}
     match = FRONT_MATTER.match(text)
     if match:
-        fields = _front_matter(match.group(1))
+        front_matter = _front_matter(match.group(1))
         text = text[match.end():]
     elif text.startswith("---\n"):
         raise ContentError("开头的 --- 信息块没有结束行 ---")
     lines = [clean_line(line) for line in text.split("\n")]
     title_parts, history, body = _split_header(lines)
     meta = src.metadata or {}
-    title = str(fields.get("title") or "·".join(title_parts) or meta.get("title") or _stem(src.source))
-    doc = Document(
-        id=document_id(src.source),
-        source=src.source,
-        title=clean_line(title),
-        collection=str(fields.get("collection") or src.folder_collection),
-        volume=str(fields.get("volume") or src.folder_volume),
-        order=_as_int(fields.get("order"), src.source),
-        tags=_as_tags(fields.get("tags")),
-        origin=str(fields.get("source") or (history[0] if history else "")),
-        effective=str(fields.get("effective") or meta.get("db_valid_from") or meta.get("db_publish") or _date_in_name(src.source)),
-        status=str(fields.get("status") or meta.get("status") or "现行"),
-        summary=clean_line(str(fields.get("summary") or "")),
-        level=str(fields.get("level") or meta.get("db_level") or ""),
-    )
-    if doc.status not in SHELF_STATUSES:
-        raise ContentError(f"status 写的是「{doc.status}」，只能是 {'、'.join(SHELF_STATUSES)} 之一")
+    inferred = {  # what a file says of itself without front matter: its headings, folders, name, library metadata
+        "title": "·".join(title_parts) or meta.get("title") or _stem(src.source),
+        "collection": src.folder_collection,
+        "volume": src.folder_volume,
+        "issuer": history[0] if history else "",
+        "effective": meta.get("db_valid_from") or meta.get("db_publish") or _date_in_name(src.source),
+        "status": meta.get("status"),
+        "level": meta.get("db_level"),
+    }
+    values: dict[str, Any] = {field.name: _value(field, front_matter.get(field.key), inferred.get(field.name))
+                              for field in FIELDS}
+    doc = Document(id=document_id(src.source), source=src.source, **values)
     doc.passages = _passages(doc, body)
     if not any(p.kind != "heading" for p in doc.passages):
         raise ContentError("没有正文")
@@ -110,10 +106,11 @@ def read_front_matter(block: str) -> dict:
     for name, value in fields.items():
         if not _encodable(str(name)):
             raise unsavable
+        listed = name in FIELDS_BY_KEY and FIELDS_BY_KEY[name].kind == "tags"
         # Lists in lists, and YAML aliases repeating them, would make str() of a field take for ever.
-        items = value if name == "tags" and isinstance(value, list) else [value]
+        items = value if listed and isinstance(value, list) else [value]
         if not all(item is None or isinstance(item, SCALARS) for item in items):
-            kind = "文字列表，例如 [业主, 物业费]" if name == "tags" else "一段文字、数字或日期"
+            kind = "文字列表，例如 [业主, 物业费]" if listed else "一段文字、数字或日期"
             raise ContentError(f"信息块里的 {name} 应当是{kind}")
         if not all(_encodable(str(item)) for item in items):
             raise unsavable
@@ -131,7 +128,7 @@ def _encodable(text: str) -> bool:
 
 def _front_matter(block: str) -> dict:
     fields = read_front_matter(block)
-    unknown = set(map(str, fields)) - FIELD_NAMES
+    unknown = set(map(str, fields)) - FIELDS_BY_KEY.keys()
     if unknown:
         raise ContentError(f"信息块里有不认识的字段：{'、'.join(sorted(unknown))}")
     return fields
@@ -263,23 +260,37 @@ def _date_in_name(source: str) -> str:
     return match.group(1) if match else ""
 
 
-def _as_int(value, source: str) -> int:
+def _value(field: Field, value: object, inferred: object) -> str | int | list[str]:
+    """A front-matter value as the Document holds it; an empty one gives way to what the file says of itself."""
+    if field.kind == "number":
+        return _as_int(value, field.key)
+    if field.kind == "tags":
+        return _as_tags(value, field.key)
+    text = str(value or inferred or field.default)
+    if field.spoken:
+        text = clean_line(text)
+    if field.choices and text not in field.choices:
+        raise ContentError(f"{field.key} 写的是「{text}」，只能是 {'、'.join(field.choices)} 之一")
+    return text
+
+
+def _as_int(value: Any, key: str) -> int:
     if value is None or value == "":
         return 0
     try:
         number = int(value)
     except (TypeError, ValueError, OverflowError):  # OverflowError: .inf
-        raise ContentError(f"order 应当是数字，写的是「{value}」") from None
+        raise ContentError(f"{key} 应当是数字，写的是「{value}」") from None
     if abs(number) > MAX_ORDER:
-        raise ContentError(f"order 应当是不超过 {MAX_ORDER} 的数字，写的是「{value}」")
+        raise ContentError(f"{key} 应当是不超过 {MAX_ORDER} 的数字，写的是「{value}」")
     return number
 
 
-def _as_tags(value) -> list[str]:
+def _as_tags(value: object, key: str) -> list[str]:
     if value is None:
         return []
     if isinstance(value, str):
         return [t for t in re.split(r"[,，、\s]+", value) if t]
     if isinstance(value, list):
         return [str(t) for t in value if str(t).strip()]
-    raise ContentError("tags 应当是列表，例如 [业主, 物业费]")
+    raise ContentError(f"{key} 应当是列表，例如 [业主, 物业费]")

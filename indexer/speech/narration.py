@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from mutagen.id3 import ID3, TALB, TIT2, TPE1, TRCK
@@ -16,7 +16,7 @@ from indexer.store import Store
 from .audio_cache import AudioCache, segment_key
 from .normalize import normalize_for_speech
 from .segment import split_passage
-from .synthesis import SynthesisPool, SynthesisReport
+from .synthesis import Rendered, SynthesisPool, SynthesisReport
 
 
 @dataclass(frozen=True)
@@ -96,16 +96,22 @@ def render(data: DataDir, pool: SynthesisPool, jobs: list[tuple[str, str]],
            progress: Callable[[int, int], None] | None = None, priority: float = 1.0,
            batch_size: int = 200) -> SynthesisReport:
     """Render jobs through the pool, recording durations as they finish, in batches."""
+    report = SynthesisReport()
+    for start in range(0, len(jobs), batch_size):
+        batch = pool.run(jobs[start:start + batch_size], priority=priority + start,
+                         progress=(lambda done, _: progress(start + done, len(jobs))) if progress else None)
+        record_durations(data, batch.done)
+        report.done += batch.done
+        report.failed += batch.failed
+        report.seconds += batch.seconds
+    return report
+
+
+def record_durations(data: DataDir, rendered: Iterable[Rendered]) -> None:
+    """Remember how long rendered sentences are: the player shows lengths and offsets, and listening progress is
+    checked against them."""
     store = Store(data.database)
     try:
-        report = SynthesisReport()
-        for start in range(0, len(jobs), batch_size):
-            batch = pool.run(jobs[start:start + batch_size], priority=priority + start,
-                             progress=(lambda done, _: progress(start + done, len(jobs))) if progress else None)
-            store.set_durations([(r.duration, r.key) for r in batch.done])
-            report.done += batch.done
-            report.failed += batch.failed
-            report.seconds += batch.seconds
-        return report
+        store.set_durations([(sentence.duration, sentence.key) for sentence in rendered])
     finally:
         store.close()

@@ -17,7 +17,7 @@ CITY_DB = "city.db"
 class CityDB(Database):
     """Hubs and their daily rows, one table per part of a report (see TABLES), keyed by hub and day first."""
 
-    SCHEMA = """
+    MIGRATIONS = ("""
     CREATE TABLE IF NOT EXISTS hubs (hub TEXT PRIMARY KEY, reported REAL NOT NULL);
     CREATE TABLE IF NOT EXISTS days (
         hub TEXT NOT NULL, day TEXT NOT NULL, plays INTEGER NOT NULL, minutes REAL NOT NULL,
@@ -35,7 +35,7 @@ class CityDB(Database):
         hub TEXT NOT NULL, day TEXT NOT NULL, town TEXT NOT NULL, community TEXT NOT NULL, course TEXT NOT NULL,
         learners INTEGER NOT NULL, PRIMARY KEY (hub, day, town, community, course)
     );
-    """
+    """,)
     TIMEOUT = 10.0
     REPAIR = "删除它即可：各站点下次同步时会重新报告最近的数据"
 

@@ -9,7 +9,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ..training.learner.views import is_text
+from ..web.requests import is_text
 from ..training.learner.learners import FIELD_CHARS
 from ..visitors.usage import KEEP_DAYS, MAX_QUERY_CHARS, clean_query, days_back
 from .report import FORMAT, MAX_COMPLETIONS, MAX_DAYS, PER_DAY, TITLE_CHARS

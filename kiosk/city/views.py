@@ -8,19 +8,15 @@ it names under the name it gives (never the centre's own).
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, jsonify, render_template
-from werkzeug.exceptions import HTTPException
 
 from indexer.content.courses import load_courses
 
-from ..training.trainer.views import hub_name
-from ..training.learner.views import http_error, json_body
-from ..web.limits import Limit, retry_after
+from ..web import Limit, json_body, retry_after, services, settings
 from .database import CityDB
 from .validate import ReportError, checked
 from .wall import OwnReport, wall_data
 
 bp = Blueprint("city", __name__)
-bp.register_error_handler(HTTPException, http_error)  # the API's error shape, with our own Chinese messages
 REPORT_MAX_BYTES = 2 * 1024 * 1024
 REPORT_LIMIT = Limit("city-report", burst=6, per_minute=2)  # a hub syncs now and then, not in a loop
 REFRESH_SECONDS = 60
@@ -29,10 +25,6 @@ REFRESH_SECONDS = 60
 @bp.record_once
 def _setup(state) -> None:
     state.app.extensions.setdefault("city", OwnReport())
-
-
-def services():
-    return current_app.extensions["kiosk"]
 
 
 @bp.post("/api/city/report")
@@ -45,7 +37,7 @@ def report():
         found = checked(json_body(REPORT_MAX_BYTES))
     except ReportError as exc:
         abort(400, description=f"报告的格式不对：{exc}")
-    if found.hub == hub_name():
+    if found.hub == settings().hub_name:
         abort(409, description=f"「{found.hub}」是中心自己的名称："
                                "请在这个站点设置 KIOSK_HUB_NAME，给它起自己的名字。")
     with CityDB(services().data.root) as db:
@@ -70,9 +62,9 @@ def wall():
 
 def _wall() -> dict:
     root = services().data.root
-    current_app.extensions["city"].refresh(root, hub_name())
+    current_app.extensions["city"].refresh(root, settings().hub_name)
     with services().store() as store:
         titles = {entry.id: entry.title for entry in store.catalog()}
-    courses = {course.id: course.title for course in load_courses(list(current_app.config["SETTINGS"].content))[0]}
+    courses = {course.id: course.title for course in load_courses(list(settings().content))[0]}
     with CityDB(root) as db:
-        return wall_data(db, hub_name(), titles, courses)
+        return wall_data(db, settings().hub_name, titles, courses)

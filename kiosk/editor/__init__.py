@@ -5,10 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from flask import Blueprint, Flask, current_app, jsonify, render_template, request
-from werkzeug.exceptions import HTTPException
-
-from indexer.errors import KioskError
+from flask import Blueprint, Flask, current_app
 
 from .csrf import csrf_token
 from .publish import VectorFollower
@@ -26,11 +23,6 @@ class EditorParts:
 
     vectors: VectorFollower
     importer: Importer
-
-
-API_PREFIX = "/editor/api/"
-MESSAGES = {400: "请求有误。", 401: "请先登录。", 403: "您的账号没有这个权限。", 404: "没有找到这篇文章或这个页面。",
-            405: "不支持这种请求方式。", 413: "上传的文件太大了，最大 10 MB。"}
 
 
 def init_app(app: Flask) -> None:
@@ -52,35 +44,6 @@ def init_app(app: Flask) -> None:
 def editor_csrf_token() -> str:
     """For the hidden field of every editor form."""
     return csrf_token()
-
-
-@bp.errorhandler(HTTPException)
-def http_error(exc: HTTPException):
-    """The API's one JSON error shape under /editor/api/, an editor page elsewhere."""
-    code = exc.code or 500
-    message = exc.description if exc.description and not exc.description.isascii() else MESSAGES.get(code, "出错了")
-    return error_response(code, message)
-
-
-@bp.errorhandler(KioskError)
-def kiosk_error(exc: KioskError):
-    return error_response(503, str(exc))
-
-
-@bp.errorhandler(Exception)
-def unexpected(exc: Exception):
-    current_app.logger.exception("unexpected error in the editor")
-    return error_response(500, "服务器出了点问题，您的修改可能没有保存。请稍后再试。")
-
-
-def error_response(status: int, message: str):
-    if request.path.startswith(API_PREFIX):
-        return jsonify(ok=False, error=message, status=status), status
-    return render_template("editor/error.html", status=status, message=message), status
-
-
-def services():
-    return current_app.extensions["kiosk"]
 
 
 def parts() -> EditorParts:

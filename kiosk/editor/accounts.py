@@ -64,15 +64,6 @@ class AccountState:
 class Accounts(Table):
     """Users and sign-in failures in the editor's database."""
 
-    SCHEMA = """
-    CREATE TABLE IF NOT EXISTS users (
-        name TEXT PRIMARY KEY, password_hash TEXT NOT NULL, role TEXT NOT NULL, created REAL NOT NULL
-    );
-    CREATE TABLE IF NOT EXISTS signin_failures (
-        name TEXT PRIMARY KEY, failures INTEGER NOT NULL, locked_until REAL NOT NULL DEFAULT 0
-    );
-    """
-
     def add(self, name: str, password: str, role: str = "editor") -> User:
         """Create an account; refuses a taken name, a bad name or role, or a short password."""
         name = _check_name(name)

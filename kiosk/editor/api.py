@@ -4,24 +4,26 @@ from __future__ import annotations
 
 from flask import jsonify, request
 
+from indexer.content.importing import MAX_UPLOAD_BYTES
 from indexer.errors import ContentError, SpeechError
 from indexer.speech.audio_cache import segment_key
 from indexer.speech.normalize import normalize_for_speech
 from indexer.speech.segment import split_passage
 
-from ..web.requests import json_object
-from . import bp, error_response, services
+from ..web import error_response, json_body, services
+from . import bp
 from .files import EditForm
 from .publish import audio_progress
 
 MAX_SPEAK_CHARS = 2000  # one paragraph or article; whole documents are heard on the kiosk after publishing
+SPEAK_MAX_BYTES = 64 * 1024
 HEAR_PRIORITY = 0.5  # the editor is waiting with the play button pressed
 
 
 @bp.post("/api/preview")
 def preview():
     """The passages the kiosk would show for these fields and body, parsed by the build's own parser."""
-    form = EditForm.from_request(json_object())
+    form = EditForm.from_request(json_body(MAX_UPLOAD_BYTES))
     try:
         doc = form.document(form.source or None)
     except ContentError as exc:
@@ -34,7 +36,7 @@ def preview():
 @bp.post("/api/speak")
 def speak():
     """Audio URLs for a paragraph, sentence by sentence, rendered through the kiosk's own pool and cache."""
-    text = str(json_object().get("text", ""))[:MAX_SPEAK_CHARS]
+    text = str(json_body(SPEAK_MAX_BYTES).get("text", ""))[:MAX_SPEAK_CHARS]
     speech = services().speech
     if speech.settings is None:
         return error_response(503, f"暂时不能朗读：{speech.problem or '没有可用的语音引擎'}")
@@ -51,10 +53,7 @@ def speak():
     finally:
         store.close()
     try:
-        pool = speech.pool()
-        for distance, (_, spoken, key) in enumerate(lines):
-            if not speech.cache.has(key):
-                pool.submit(key, spoken, priority=HEAR_PRIORITY + distance / 100)
+        speech.queue([(key, spoken) for _, spoken, key in lines if not speech.cache.has(key)], priority=HEAR_PRIORITY)
     except SpeechError as exc:
         return error_response(503, f"暂时不能朗读：{exc}")
     return jsonify(ok=True, segments=[{"text": text_, "spoken": spoken, "url": f"/audio/{key}.mp3"}

@@ -7,8 +7,8 @@ from functools import wraps
 
 from flask import abort, flash, g, redirect, render_template, request, session, url_for
 
-from ..web.limits import Limit, retry_after
-from . import API_PREFIX, bp, error_response, services
+from ..web import Limit, error_response, is_api_path, retry_after, services
+from . import bp
 from .accounts import Accounts, SignInError
 from .csrf import check_csrf, rotate
 
@@ -47,7 +47,7 @@ def guard():
             user = store.get(name)
     if user is None:
         session.pop("editor_user", None)
-        if request.path.startswith(API_PREFIX):
+        if is_api_path(request.path):
             return error_response(401, "请先登录")
         return redirect(url_for("editor.sign_in", next=request.full_path.rstrip("?")))
     g.editor = user
@@ -69,7 +69,7 @@ def _refused(user, endpoint: str | None):
         return None
     if endpoint == "editor.index" and request.method == "GET":
         return redirect(url_for(TRAINER_HOME))
-    if request.path.startswith(API_PREFIX):
+    if is_api_path(request.path):
         return error_response(403, NOT_FOR_TRAINERS)
     return render_template("editor/training_message.html", title="没有这个权限", message=NOT_FOR_TRAINERS,
                            status=403), 403
@@ -113,8 +113,7 @@ def sign_in():
         name = request.form.get("name", "").strip()
         wait = retry_after(SIGN_IN_LIMIT)
         if wait:
-            return (render_template("editor/signin.html", error=f"登录尝试太频繁，请 {wait} 秒后再试。", name=name), 429,
-                    {"Retry-After": str(wait)})
+            abort(429, description=f"登录尝试太频繁，请 {wait} 秒后再试。", retry_after=wait)
         try:
             with accounts() as store:
                 user = store.authenticate(name, request.form.get("password", ""))

@@ -16,7 +16,8 @@ from indexer.content.documents import Document
 from indexer.errors import ContentError
 
 from ..training.courses import CourseView, course_documents, course_views
-from . import bp, services
+from ..web import services
+from . import bp
 from .course_form import CourseForm, UnitForm, course_id_of, course_path, course_source
 from .files import name_part, read_text, write_text
 from .history import History

@@ -10,7 +10,26 @@ EDITOR_DB = "editor.db"
 
 
 class Table(Database):
-    """Base for the editor's tables, all in <data dir>/editor.db; each subclass owns its SCHEMA."""
+    """Base for the editor's tables, all in <data dir>/editor.db: accounts (users, signin_failures), history
+    (versions) and the trash, which share one schema version."""
+
+    MIGRATIONS = ("""
+    CREATE TABLE IF NOT EXISTS users (
+        name TEXT PRIMARY KEY, password_hash TEXT NOT NULL, role TEXT NOT NULL, created REAL NOT NULL
+    );
+    CREATE TABLE IF NOT EXISTS signin_failures (
+        name TEXT PRIMARY KEY, failures INTEGER NOT NULL, locked_until REAL NOT NULL DEFAULT 0
+    );
+    CREATE TABLE IF NOT EXISTS versions (
+        id INTEGER PRIMARY KEY AUTOINCREMENT, source TEXT NOT NULL, saved_at REAL NOT NULL,
+        author TEXT NOT NULL, action TEXT NOT NULL, text TEXT NOT NULL
+    );
+    CREATE INDEX IF NOT EXISTS versions_by_source ON versions (source, id);
+    CREATE TABLE IF NOT EXISTS trash (
+        id INTEGER PRIMARY KEY AUTOINCREMENT, source TEXT NOT NULL, title TEXT NOT NULL,
+        trashed_at REAL NOT NULL, author TEXT NOT NULL
+    );
+    """,)
 
     def __init__(self, data_root: Path):
         super().__init__(Path(data_root) / EDITOR_DB)

@@ -8,9 +8,11 @@ import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from indexer.atomic import write_atomic
-from indexer.content.documents import SHELF_STATUSES, Document
+from indexer.content.documents import Document
+from indexer.content.fields import FIELDS, Field
 from indexer.content.importing import compose_markdown
 from indexer.content.loader import CONTENT_SUFFIXES, decode, is_within
 from indexer.content.parse import FRONT_MATTER, SourceFile, parse_document, read_front_matter
@@ -66,48 +68,42 @@ def file_hash(data: bytes) -> str:
 
 @dataclass
 class EditForm:
-    """The edit page's fields: front matter as separate inputs and the Markdown body."""
+    """The edit page: a box per front-matter field (``indexer.content.fields``) and the Markdown body."""
 
-    source: str = ""
-    title: str = ""
-    collection: str = ""
-    volume: str = ""
-    order: str = ""
-    tags: str = ""
-    origin: str = ""  # the `source` field: who wrote or issued the text
-    effective: str = ""
-    status: str = "现行"
-    summary: str = ""
-    level: str = ""
+    source: str = ""  # the file, relative to the content root
+    values: dict[str, str] = field(default_factory=dict)  # each box's text, by field name
     body: str = ""
     base: str = ""  # hash of the file as it was opened, to notice someone else's save in between
     is_new: bool = True
     notes: list[str] = field(default_factory=list)
 
+    def __post_init__(self) -> None:
+        self.values = {f.name: self.values.get(f.name) or f.default for f in FIELDS}
+
+    @property
+    def title(self) -> str:
+        """The title box: the page's heading, and the file's name when the editor gives none."""
+        return self.values["title"]
+
+    @classmethod
+    def from_front_matter(cls, fields: dict, body: str, **form: Any) -> EditForm:
+        """A form filled from front matter as a file or a converted upload holds it (by front-matter key)."""
+        return cls(values={f.name: _box_text(f, fields.get(f.key)) for f in FIELDS}, body=body, **form)
+
     @classmethod
     def from_text(cls, source: str, text: str, base: str = "") -> EditForm:
         """Split a file into fields and body; a broken header is reported in the notes, not lost."""
         text = text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")
-        form = cls(source=source, base=base, is_new=False)
         match = FRONT_MATTER.match(text)
         fields: dict = {}
+        notes: list[str] = []
         if match:
             try:
                 fields = read_front_matter(match.group(1))
                 text = text[match.end():]
             except ContentError:
-                form.notes.append("文件开头的信息块格式有误，原样显示在正文里；请把信息填到上面的栏目里，再删掉正文开头的信息块。")
-        form.title = _text(fields.get("title"))
-        form.collection = _text(fields.get("collection"))
-        form.volume = _text(fields.get("volume"))
-        form.order = _text(fields.get("order"))
-        tags = fields.get("tags")
-        form.tags = "、".join(map(str, tags)) if isinstance(tags, list) else _text(tags)
-        form.origin = _text(fields.get("source"))
-        form.effective = _text(fields.get("effective"))
-        form.status = _text(fields.get("status")) or "现行"
-        form.summary = _text(fields.get("summary"))
-        form.level = _text(fields.get("level"))
+                notes.append("文件开头的信息块格式有误，原样显示在正文里；请把信息填到上面的栏目里，再删掉正文开头的信息块。")
+        form = cls.from_front_matter(fields, "", source=source, base=base, is_new=False, notes=notes)
         form.body = _without_title_line(text.strip("\n"), form.title)
         return form
 
@@ -118,30 +114,16 @@ class EditForm:
             value = values.get(name)
             return "" if value is None else str(value).strip()
 
-        return cls(source=get("source"), title=get("title"), collection=get("collection"), volume=get("volume"),
-                   order=get("order"), tags=get("tags"), origin=get("origin"), effective=get("effective"),
-                   status=get("status") or "现行", summary=get("summary"), level=get("level"),
+        return cls(source=get("source"), values={f.name: get(f.name) for f in FIELDS},
                    body=str(values.get("body") or "").replace("\r\n", "\n").strip("\n"), base=get("base"),
                    is_new=get("is_new") == "1")
 
     def fields(self) -> dict:
-        """Front matter for the parser; raises ContentError naming the box to fix."""
-        if not self.title:
-            raise ContentError("请填写标题")
-        if not self.collection:
-            raise ContentError("请选择或填写书架")
-        if self.status not in SHELF_STATUSES:
-            raise ContentError(f"状态只能是 {'、'.join(SHELF_STATUSES)}")
-        if self.effective and not DATE.match(self.effective):
-            raise ContentError("生效日期请写成 2025-01-01 的样子")
-        if self.order and not (self.order.isascii() and self.order.isdigit()):  # ² is a digit, not a number
-            raise ContentError("排序请填数字，例如 3")
+        """Front matter for the parser, by front-matter key; raises ContentError naming the box to fix."""
+        fields = {f.key: _file_value(f, self.values[f.name]) for f in FIELDS}
         if not self.body.strip():
             raise ContentError("正文是空的")
-        return {"title": self.title, "collection": self.collection, "volume": self.volume,
-                "order": int(self.order) if self.order else None,
-                "tags": [t for t in TAG_SPLIT.split(self.tags) if t], "source": self.origin,
-                "effective": self.effective, "status": self.status, "summary": self.summary, "level": self.level}
+        return fields
 
     def markdown(self) -> str:
         """The file to write: front matter and body."""
@@ -155,16 +137,36 @@ class EditForm:
                                          parts[1] if len(parts) > 2 else ""))
 
 
+def _box_text(field: Field, value: object) -> str:
+    """A front-matter value as its box shows it: tags joined with 、, other values as text."""
+    if field.kind == "tags" and isinstance(value, list):
+        return "、".join(map(str, value))
+    return "" if value is None else str(value).strip()
+
+
+def _file_value(field: Field, text: str) -> str | int | list[str] | None:
+    """A box's text as front matter; ContentError if it is not what the field may hold."""
+    if field.required and not text:
+        raise ContentError(f"请填写{field.label}")
+    if field.kind == "number":
+        if text and not (text.isascii() and text.isdigit()):  # ² is a digit, not a number
+            raise ContentError(f"{field.label}请填数字，例如 3")
+        return int(text) if text else None
+    if field.kind == "tags":
+        return [t for t in TAG_SPLIT.split(text) if t]
+    if field.kind == "date" and text and not DATE.match(text):
+        raise ContentError(f"{field.label}请写成 2025-01-01 的样子")
+    if field.choices and text not in field.choices:
+        raise ContentError(f"{field.label}只能是 {'、'.join(field.choices)}")
+    return text
+
+
 def _without_title_line(body: str, title: str) -> str:
     """Drop the "# title" line compose_markdown puts before a body that opens with a heading (it adds it again)."""
     first, _, rest = body.partition("\n")
     if title and first.strip() == f"# {title}":
         return rest.lstrip("\n")
     return body
-
-
-def _text(value) -> str:
-    return "" if value is None else str(value).strip()
 
 
 def read_text(path: Path) -> tuple[str, str]:
@@ -199,13 +201,6 @@ class TrashEntry:
 
 class Trash(Table):
     """Deleted texts: the files in <data dir>/trash and where they came from in the editor's database."""
-
-    SCHEMA = """
-    CREATE TABLE IF NOT EXISTS trash (
-        id INTEGER PRIMARY KEY AUTOINCREMENT, source TEXT NOT NULL, title TEXT NOT NULL,
-        trashed_at REAL NOT NULL, author TEXT NOT NULL
-    );
-    """
 
     def __init__(self, data_root: Path):
         super().__init__(data_root)

@@ -30,14 +30,6 @@ class Version:
 class History(Table):
     """Versions in the editor's database, newest last."""
 
-    SCHEMA = """
-    CREATE TABLE IF NOT EXISTS versions (
-        id INTEGER PRIMARY KEY AUTOINCREMENT, source TEXT NOT NULL, saved_at REAL NOT NULL,
-        author TEXT NOT NULL, action TEXT NOT NULL, text TEXT NOT NULL
-    );
-    CREATE INDEX IF NOT EXISTS versions_by_source ON versions (source, id);
-    """
-
     def record(self, source: str, text: str, author: str, action: str) -> int:
         """Store a version and return its number."""
         with self.conn:

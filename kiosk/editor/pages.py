@@ -7,13 +7,15 @@ from pathlib import Path
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from markupsafe import Markup
 
+from indexer.content.fields import FIELDS
 from indexer.content.importing import MAX_UPLOAD_BYTES, convert_upload
 from indexer.content.loader import discover, read_source
 from indexer.content.parse import document_id, parse_document
 from indexer.errors import ContentError
 
 from ..visitors.shelves import SHELF_ORDER, VOLUME_ORDER
-from . import bp, parts, services
+from ..web import services
+from . import bp, parts
 from . import pronunciations as dictionary
 from .course_form import course_id_of, course_path
 from .files import EditForm, Trash, path_in, read_text, safe_source, source_for, write_text
@@ -137,7 +139,7 @@ def publish_all():
 @bp.get("/new")
 def new():
     """An empty form for a new text (the statistics page passes a title that visitors searched for)."""
-    form = EditForm(collection=request.args.get("shelf", ""), title=request.args.get("title", "")[:100])
+    form = EditForm(values={"collection": request.args.get("shelf", ""), "title": request.args.get("title", "")[:100]})
     return render_edit(form)
 
 
@@ -179,7 +181,8 @@ def render_edit(form: EditForm, error: str | None = None, status: int = 200, act
                      key=lambda v: (VOLUME_ORDER.index(v) if v in VOLUME_ORDER else len(VOLUME_ORDER), v))
     return render_template("editor/edit.html", form=form, error=error, preview=preview, preview_error=preview_error,
                            doc_id=doc_id, published=published, progress=progress, versions=versions,
-                           shelves=shelf_names(e.collection for e in catalog), volumes=volumes,
+                           fields=FIELDS, suggestions={"collection": shelf_names(e.collection for e in catalog),
+                                                       "volume": volumes},
                            action=action or ("新建" if form.is_new else "修改"),
                            speech_problem=services().speech.problem), status
 
@@ -275,16 +278,11 @@ def upload():
             store.close()
         return render_template("editor/upload.html", shelves=shelves, limit_mb=MAX_UPLOAD_BYTES // 1024 // 1024,
                                error=str(exc), shelf=shelf), 400
-    fields = converted.fields
-    tags = fields.get("tags")
-    form = EditForm(title=converted.title, collection=shelf or str(fields.get("collection") or ""),
-                    volume=volume or str(fields.get("volume") or ""), order=str(fields.get("order") or ""),
-                    tags="、".join(map(str, tags)) if isinstance(tags, list) else str(tags or ""),
-                    origin=str(fields.get("source") or ""), effective=str(fields.get("effective") or ""),
-                    status=str(fields.get("status") or "现行"), summary=str(fields.get("summary") or ""),
-                    level=str(fields.get("level") or ""), body=converted.body, is_new=True,
-                    notes=[f"来自上传的文件「{Path(upload.filename).name}」：请核对下面的内容，确认无误后点「保存并发布」。",
-                           *converted.notes])
+    chosen = {key: value for key, value in (("collection", shelf), ("volume", volume)) if value}  # win over the file
+    form = EditForm.from_front_matter(
+        {"title": converted.title, **converted.fields, **chosen}, converted.body,
+        notes=[f"来自上传的文件「{Path(upload.filename).name}」：请核对下面的内容，确认无误后点「保存并发布」。",
+               *converted.notes])
     return render_edit(form, action="上传")
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import threading
-from concurrent.futures import Future
 from dataclasses import dataclass, field
 
 from indexer.build import BuildReport, build_index
@@ -66,10 +65,7 @@ def queue_audio(speech: SpeechService, doc: Document, store: Store) -> int:
     missing = [line for line in lines if not speech.cache.has(line.key)]
     if not missing:
         return 0
-    pool = speech.pool()
-    for distance, line in enumerate(missing):
-        future = pool.submit(line.key, line.spoken, priority=PUBLISH + distance)
-        future.add_done_callback(lambda f, data=speech.data: _record_duration(data, f))
+    speech.queue([(line.key, line.spoken) for line in missing], priority=PUBLISH)
     return len(missing)
 
 
@@ -118,18 +114,6 @@ def revoice(services: Services, term: str) -> tuple[int, int]:
     finally:
         store.close()
     return len(doc_ids), queued
-
-
-def _record_duration(data, future: Future) -> None:
-    """Durations let the player show lengths and offsets (as SpeechService does for its own renders)."""
-    if future.cancelled() or future.exception() is not None:
-        return
-    rendered = future.result()
-    store = Store(data.database)
-    try:
-        store.set_durations([(rendered.duration, rendered.key)])
-    finally:
-        store.close()
 
 
 def audio_progress(speech: SpeechService, store: Store, doc_ids: list[str]) -> dict[str, tuple[int, int]]:

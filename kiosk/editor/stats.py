@@ -5,7 +5,8 @@ from __future__ import annotations
 from flask import abort, render_template, request
 
 from ..visitors.usage import Usage, days_back, today
-from . import bp, services
+from ..web import services
+from . import bp
 from .downloads import download, excel_csv
 from .pages import shelf_names
 

@@ -9,6 +9,7 @@ and embedded is used as it is, and the hub renders only what the centre has not.
 from __future__ import annotations
 
 import json
+from http import HTTPStatus
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -19,11 +20,11 @@ from pathlib import Path
 from indexer.atomic import write_atomic
 from indexer.build import BuildReport, build_index
 from indexer.datadir import DataDir
-from indexer.errors import ConfigError, KioskError, SpeechError, disk_problem
+from indexer.errors import ConfigError, KioskError, disk_problem
 from indexer.search.embedding import MODEL_ID
 from indexer.search.vectors import VectorStore
 from indexer.speech.audio_cache import AudioCache
-from indexer.speech.engines import EngineChoice, engine_settings, resolve
+from indexer.speech.engines import set_up_speech
 from indexer.speech.narration import missing_audio
 from indexer.speech.questions import missing_question_audio
 from indexer.store import Store
@@ -142,9 +143,8 @@ def _verified_manifest(fetcher: Fetcher, public_key: str) -> tuple[bytes, Manife
 def _speech_settings(settings: Settings, data: DataDir):
     """This hub's audio-key settings, whether or not it may render; None without a usable voice."""
     try:
-        name, _ = resolve(settings.engine)
-        return engine_settings(EngineChoice(name, settings.rate, str(data.root)))
-    except (KioskError, SpeechError):
+        return set_up_speech(settings.engine, settings.rate, data).settings
+    except KioskError:
         return None
 
 
@@ -239,7 +239,9 @@ def _send_counts(url: str, data: DataDir, hub: str) -> list[str]:
         status = Fetcher(url, RateLimit(None)).post("/api/city/report", body)
     except FetchError as exc:
         return [f"统计没有报给中心：{exc}"]
-    return [] if status == 200 else [f"统计没有报给中心（HTTP {status}）；下次同步再报"]
+    if status == HTTPStatus.CONFLICT:  # the centre's own name: the default, until the hub names itself
+        return [f"统计没有报给中心：「{hub}」是中心的名称，请在 kiosk.env 设置 KIOSK_HUB_NAME 为本站的名字"]
+    return [] if status == HTTPStatus.OK else [f"统计没有报给中心（HTTP {status}）；下次同步再报"]
 
 
 def _remember(data: DataDir, **outcome) -> None:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import threading
 
-from flask import Blueprint, Response, abort, current_app, jsonify, request, send_file
+from flask import Blueprint, Response, abort, current_app, request, send_file
 
+from ..web import error_response, services
 from .manifest import SHA256, digest
 from .snapshot import Publisher
 
@@ -18,8 +19,8 @@ def publisher() -> Publisher:
     with _lock:
         found = current_app.extensions.get("library")
         if found is None:
-            services = current_app.extensions["kiosk"]
-            found = Publisher(services.data, services.settings.roots, lambda: services.speech.settings)
+            kiosk = services()
+            found = Publisher(kiosk.data, kiosk.settings.roots, lambda: kiosk.speech.settings)
             current_app.extensions["library"] = found
         return found
 
@@ -29,10 +30,7 @@ def manifest():
     """The signed manifest (JSON: manifest as a string, and its Ed25519 signature)."""
     published = publisher().current()
     if published is None:
-        response = jsonify(ok=False, status=404,
-                           error="这台不是中心站点：没有文库密钥（在中心运行 kiosk library-key 生成）")
-        response.status_code = 404
-        return response
+        return error_response(404, "这台不是中心站点：没有文库密钥（在中心运行 kiosk library-key 生成）")
     response = Response(published.envelope, mimetype="application/json")
     response.cache_control.no_store = True
     return response

@@ -26,22 +26,23 @@ from pathlib import Path
 
 from indexer.atomic import fsync_folder
 from indexer.content.loader import CONTENT_SUFFIXES, METADATA_FILE
-from indexer.errors import KioskError
+from indexer.errors import KioskError, newer_schema
 from indexer.speech.engines import USER_PRONUNCIATIONS
 
-from ..city.database import CITY_DB
+from ..city.database import CITY_DB, CityDB
 from ..settings import BUNDLED_CONTENT
-from ..editor.database import EDITOR_DB
+from ..editor.database import EDITOR_DB, Table
 from ..editor.secret import SECRET_FILE
-from ..training.learner.database import LEARNING_DB
+from ..training.learner.database import LEARNING_DB, LearningDB
 from ..library.keys import KEY_FILE
-from ..visitors.usage import USAGE_DB
+from ..visitors.usage import USAGE_DB, Usage
 
 FORMAT = "suiting-kiosk-backup"
 VERSION = 1
 MANIFEST = "manifest.json"
 SETTINGS_FILE = "kiosk.env"  # the KIOSK_* settings the systemd units read (deploy/kiosk.env.example)
-DATABASES = (EDITOR_DB, USAGE_DB, LEARNING_DB, CITY_DB)  # CITY_DB: hubs' reports, on a centre only
+# Each file with the class that owns its schema; CITY_DB: hubs' reports, on a centre only.
+DATABASES = {EDITOR_DB: Table, USAGE_DB: Usage, LEARNING_DB: LearningDB, CITY_DB: CityDB}
 PLAIN_FILES = (USER_PRONUNCIATIONS, SECRET_FILE, SETTINGS_FILE, KEY_FILE)  # KEY_FILE: a centre's, that hubs trust
 SECRETS = {SECRET_FILE, KEY_FILE}
 TRASH = "trash"
@@ -265,9 +266,13 @@ def restore(archive: Path, data_root: Path, content_root: Path, force: bool = Fa
                 written.append((Path(temp), destination))
                 with os.fdopen(fd, "wb") as out:
                     _copy_checked(tar, member, listed[name], out)
+        databases = {destination for _, destination in written
+                     if destination.parent == data_root and destination.name in DATABASES}
         for temp, destination in written:
-            _put_in_place(temp, destination, is_database=destination.parent == data_root
-                          and destination.name in DATABASES)
+            if destination in databases:
+                _refuse_newer(temp, destination.name)
+        for temp, destination in written:
+            _put_in_place(temp, destination, is_database=destination in databases)
         _clear_trash(data_root, {d.name for _, d in written if d.parent == data_root / TRASH})
     except (tarfile.TarError, EOFError, zlib.error) as exc:
         raise BackupError(f"备份文件读取出错（{exc}），恢复没有完成；请重新恢复") from None
@@ -333,7 +338,7 @@ def _checked_name(member: tarfile.TarInfo) -> str:
             and all(part not in ("", ".", "..") and not part.startswith(".") for part in parts))
     text = len(parts) > 1 and (Path(name).suffix.lower() in CONTENT_SUFFIXES or parts[-1] == METADATA_FILE)
     allowed = safe and (name == MANIFEST or (parts[0] == "content" and text) or (
-        parts[0] == "data" and (name in {f"data/{n}" for n in DATABASES + PLAIN_FILES}
+        parts[0] == "data" and (name in {f"data/{n}" for n in (*DATABASES, *PLAIN_FILES)}
                                 or (len(parts) == 3 and parts[1] == TRASH and TRASH_ENTRY.match(parts[2])))))
     if not allowed:
         raise BackupError(f"备份文件里有不允许的条目「{name}」（路径越界、链接或未知文件），不能恢复")
@@ -375,6 +380,20 @@ def _clear_trash(data_root: Path, kept: set[str]) -> None:
         for path in trash.iterdir():
             if TRASH_ENTRY.match(path.name) and path.name not in kept:
                 path.unlink()
+
+
+def _refuse_newer(temp: Path, name: str) -> None:
+    """BackupError for a database a newer kiosk wrote: this one would refuse to open it once it was restored."""
+    conn = sqlite3.connect(f"{temp.as_uri()}?mode=ro", uri=True)
+    try:
+        found = conn.execute("PRAGMA user_version").fetchone()[0]
+    except sqlite3.DatabaseError:
+        return  # too broken to say: it goes in as it is, and opening it will say so
+    finally:
+        conn.close()
+    known = DATABASES[name].schema_version()
+    if found > known:
+        raise BackupError(f"备份里的 {newer_schema(name, found, known)}：请先升级 kiosk 再恢复；数据目录没有改动")
 
 
 def _put_in_place(temp: Path, destination: Path, is_database: bool) -> None:

@@ -8,12 +8,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from flask import current_app
+
 from indexer.content.courses import COURSES_FOLDER
 from indexer.content.quiz import QUIZ_FOLDER, Question, load_questions
 from indexer.store import Store
 
-from .courses import course_sentences, course_views
 from ..services import SpeechService
+from ..web import services, settings
+from .courses import course_sentences, course_views
 
 
 @dataclass(frozen=True)
@@ -75,6 +78,12 @@ def build_catalog(store: Store, speech: SpeechService, roots: list[Path]) -> Cat
         courses[view.course.id] = CoursePlan.of(view.course.id, view.course.title, units,
                                                 {s.key: s.seconds for s in sentences})
     return Catalog(courses, {question.id: question for question in questions}, frozenset(sources))
+
+
+def current_catalog() -> Catalog:
+    """The courses and questions as they are now, for the request being served."""
+    with services().store() as store:
+        return current_app.extensions["learning"].get(store, services().speech, settings().roots())
 
 
 class CatalogCache:

@@ -3,33 +3,30 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from urllib.parse import quote
 
-from flask import Blueprint, abort, current_app, jsonify, render_template
+from flask import Blueprint, abort, jsonify, render_template
 
 from indexer.content.quiz import Question
 from indexer.speech.questions import KIND_LABELS, PROMPTS, SpokenQuestion
 from indexer.store import Store
 
+from ..web import base_url, qr_svg, services, settings
+from .catalog import current_catalog
 from .courses import CourseView, course_sentences, course_views, find_course
-from .learner.views import catalog  # questions kept in memory until a question file or its text changes
-from ..visitors.pages import _base_url, _qr_svg  # the phone's address of a page, as the document pages' QR codes hold it
 
 bp = Blueprint("training", __name__)
-
-
-def services():
-    return current_app.extensions["kiosk"]
 
 
 @bp.app_context_processor
 def training_helpers():
     """For the home page: whether there is a 每日一题 at all, asked only where a template calls it."""
-    return {"has_questions": lambda: bool(catalog().questions)}
+    return {"has_questions": lambda: bool(current_catalog().questions)}
 
 
-def roots() -> list:
-    return current_app.config["SETTINGS"].roots()
+def roots() -> list[Path]:
+    return settings().roots()
 
 
 def daily_question(questions: list[Question], day: dt.date | None = None) -> Question | None:
@@ -110,7 +107,7 @@ def course(course_id: str):
 @bp.get("/api/questions/daily")
 def daily():
     """Today's question for walk-up visitors."""
-    question = daily_question(list(catalog().questions.values()))
+    question = daily_question(list(current_catalog().questions.values()))
     if question is None:
         abort(404)
     with services().store() as store:
@@ -120,7 +117,7 @@ def daily():
 @bp.get("/api/questions/<question_id>")
 def question(question_id: str):
     """One question with its audio."""
-    found = catalog().questions.get(question_id)
+    found = current_catalog().questions.get(question_id)
     if found is None:
         abort(404)
     with services().store() as store:
@@ -142,8 +139,8 @@ def course_page(course_id: str):
         view = find_course(store, roots(), course_id)
     if view is None:
         abort(404)
-    link = f"{_base_url()}/course/{quote(course_id)}"  # on the big screen, for phones to follow along
-    return render_template("course.html", course=view.summary(), units=view.units, link=link, qr=_qr_svg(link))
+    link = f"{base_url()}/course/{quote(course_id)}"  # on the big screen, for phones to follow along
+    return render_template("course.html", course=view.summary(), units=view.units, link=link, qr=qr_svg(link))
 
 
 @bp.get("/learn")

@@ -6,15 +6,14 @@ import math
 from concurrent.futures import TimeoutError as FutureTimeout
 from urllib.parse import quote
 
-from flask import Blueprint, Response, abort, current_app, jsonify, request
+from flask import Blueprint, Response, abort, jsonify, request
 
 from indexer.errors import SearchError, SpeechError
 from indexer.speech.audio_cache import KEY
 
 from .audio import audio_response
-from ..web.requests import json_object
-from ..web.limits import Limit, retry_after
 from ..services import Preparing
+from ..web import Limit, error_response, json_body, retry_after, services
 from .shelves import shelves
 from .usage import Listen, Usage
 
@@ -23,10 +22,6 @@ PREPARING_RETRY_SECONDS = 1
 USAGE_MAX_BYTES = 2048
 USAGE_MAX_NUMBER = 10**9  # no count, position or second of one page view comes near
 USAGE_LIMIT = Limit("usage", burst=30, per_minute=30)  # a phone sends a few a minute; a flood is cut to one every 2 s
-
-
-def services():
-    return current_app.extensions["kiosk"]
 
 
 @bp.get("/api/search")
@@ -78,9 +73,7 @@ def audio(key: str):
     try:
         data = services().speech.audio(key)
     except Preparing as preparing:
-        response = jsonify(ok=False, error=str(preparing), status=503, preparing=True)
-        response.status_code = 503
-        response.headers["Retry-After"] = str(PREPARING_RETRY_SECONDS)
+        response = error_response(503, str(preparing), [("Retry-After", str(PREPARING_RETRY_SECONDS))], preparing=True)
         response.cache_control.no_store = True
         return response
     if data is None:
@@ -113,9 +106,7 @@ def usage():
     wait = retry_after(USAGE_LIMIT)
     if wait:
         abort(429, description=f"发送得太频繁了，请 {wait} 秒后再试。", retry_after=wait)
-    if (request.content_length or 0) > USAGE_MAX_BYTES:
-        abort(413)
-    event = json_object()
+    event = json_body(USAGE_MAX_BYTES, any_type=True)  # sendBeacon sends text/plain
     if event.get("kind") not in ("search", "listen"):
         abort(400)
     try:

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import io
 from urllib.parse import urlencode
 
-import segno
-from flask import Blueprint, Response, abort, current_app, render_template, request
+from flask import Blueprint, Response, abort, render_template, request
 from markupsafe import Markup, escape
 from segno import helpers as segno_helpers
 
 from indexer.errors import SearchError
 from indexer.speech.segment import split_passage
 
-from ..web.links import public_base_url
+from ..web import base_url, qr_file, qr_svg, services, settings
 from .shelves import shelves
 from .usage import Usage, days_back
 
@@ -23,15 +21,12 @@ TOPIC_CHIPS = ("物业费", "业主大会", "业委会", "维修资金", "电梯
 STATUS_CLASS = {"现行": "valid", "已修订": "revised", "已废止": "repealed"}
 
 
-def services():
-    return current_app.extensions["kiosk"]
-
-
 @bp.app_context_processor
-def common():
-    settings = current_app.config["SETTINGS"]
-    return {"kiosk_mode": settings.kiosk_mode or request.args.get("kiosk") == "1",
-            "idle_minutes": settings.idle_minutes, "listening_idle_minutes": settings.listening_idle_minutes, "status_class": STATUS_CLASS, "topics": TOPIC_CHIPS}
+def common() -> dict:
+    found = settings()
+    return {"kiosk_mode": found.kiosk_mode or request.args.get("kiosk") == "1", "idle_minutes": found.idle_minutes,
+            "listening_idle_minutes": found.listening_idle_minutes, "status_class": STATUS_CLASS,
+            "topics": TOPIC_CHIPS}
 
 
 @bp.get("/")
@@ -77,7 +72,7 @@ def document(doc_id: str):
     stale = bool(passage) and passage not in {p.id for p in doc.passages}
     link = _phone_link(doc, passage)
     return render_template("document.html", doc=doc, sentences=_sentences, stale=stale, start=passage,
-                           qr=_qr_svg(link), link=link)
+                           qr=qr_svg(link), link=link)
 
 
 @bp.get("/doc/<doc_id>/qr.svg")
@@ -85,9 +80,7 @@ def handoff_qr(doc_id: str):
     """A QR code of this document at a sentence (?p=&i=), for the kiosk's 用手机接着听 button."""
     doc = _document_or_404(doc_id)
     link = _phone_link(doc, request.args.get("p", ""), request.args.get("i", type=int), play=True)
-    svg = io.BytesIO()
-    segno.make(link, error="m").save(svg, kind="svg", scale=8, dark="#1b1b1b")  # a whole SVG file, with xmlns
-    response = Response(svg.getvalue(), mimetype="image/svg+xml")
+    response = Response(qr_file(link), mimetype="image/svg+xml")
     response.headers["X-Link"] = link  # the address the code holds, for tests and debugging
     return response
 
@@ -108,11 +101,7 @@ def _phone_link(doc, passage: str, index: int | None = None, play: bool = False)
             params["i"] = max(0, index)
     if play:
         params["play"] = 1
-    return f"{_base_url()}/doc/{doc.id}" + (f"?{urlencode(params)}" if params else "")
-
-
-def _qr_svg(link: str) -> Markup:
-    return Markup(segno.make(link, error="m").svg_inline(scale=4, dark="#1b1b1b"))
+    return f"{base_url()}/doc/{doc.id}" + (f"?{urlencode(params)}" if params else "")
 
 
 @bp.get("/search")
@@ -144,17 +133,10 @@ def _sentences(passage) -> Markup:
     return Markup("").join(parts).replace("\n", Markup("<br>"))
 
 
-def _base_url() -> str:
-    settings = current_app.config["SETTINGS"]
-    port = request.host.rsplit(":", 1)[-1] if ":" in request.host else ""
-    return public_base_url(settings.public_url, request.host_url,
-                           int(port) if port.isascii() and port.isdigit() else None)  # Host: x:² is no port
-
-
 def _wifi_qr() -> Markup | None:
-    settings = current_app.config["SETTINGS"]
-    if not settings.wifi_ssid:
+    found = settings()
+    if not found.wifi_ssid:
         return None
-    qr = segno_helpers.make_wifi(ssid=settings.wifi_ssid, password=settings.wifi_password or None,
-                                 security="WPA" if settings.wifi_password else None)
+    qr = segno_helpers.make_wifi(ssid=found.wifi_ssid, password=found.wifi_password or None,
+                                 security="WPA" if found.wifi_password else None)
     return Markup(qr.svg_inline(scale=4))

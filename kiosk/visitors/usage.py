@@ -88,7 +88,7 @@ class Usage(Database):
     """The counts in <data dir>/usage.db; one connection per request, like the document store, and never the
     reason a page fails."""
 
-    SCHEMA = """
+    MIGRATIONS = ("""
     CREATE TABLE IF NOT EXISTS searches (
         day TEXT NOT NULL, query TEXT NOT NULL, collection TEXT NOT NULL, hits INTEGER NOT NULL, times INTEGER NOT NULL,
         PRIMARY KEY (day, query, collection)
@@ -101,7 +101,7 @@ class Usage(Database):
         day TEXT NOT NULL, doc TEXT NOT NULL, passage TEXT NOT NULL, tenth INTEGER NOT NULL, times INTEGER NOT NULL,
         PRIMARY KEY (day, doc, passage, tenth)
     );
-    """
+    """,)
     TIMEOUT = 2.0  # a count is not worth holding a request for long
 
     def __init__(self, data_root: Path):
@@ -115,8 +115,8 @@ class Usage(Database):
 
     def _recover(self, exc: DatabaseError) -> None:
         """Counts are never worth a failed page: a damaged file is set aside (kept, for whoever wants to look into
-        it) and counting starts again in a new one; a busy file or a refusing disk leaves this request's counts in
-        memory, where they are dropped."""
+        it) and counting starts again in a new one; a busy file, a refusing disk or a file from a newer kiosk leaves
+        this request's counts in memory, where they are dropped."""
         try:
             self.conn.close()
         except (AttributeError, sqlite3.Error):
@@ -133,7 +133,8 @@ class Usage(Database):
             log.warning("收听统计暂时没有记录：%s", exc)
         self.conn = sqlite3.connect(":memory:", check_same_thread=False)
         self.conn.row_factory = sqlite3.Row
-        self.conn.executescript(self.SCHEMA)
+        self.refusal = None  # memory takes writes
+        self._migrate()
 
     def _set_aside(self) -> bool:
         """Rename the damaged file and its logs; False when the disk refuses (then this request counts in memory)."""

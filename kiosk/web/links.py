@@ -1,10 +1,20 @@
-"""The address phones on the hub's Wi-Fi should open, for the QR codes and the startup message."""
+"""The address phones on the hub's Wi-Fi should open, and the QR codes that carry it: on the kiosk's pages, the
+trainer's learning cards and exports, and in the startup message."""
 
 from __future__ import annotations
 
+import io
 import ipaddress
 import subprocess
 import time
+
+import segno
+from flask import request
+from markupsafe import Markup
+
+from .current import settings
+
+QR_DARK = "#1b1b1b"
 
 ADDRESSES_FRESH_SECONDS = 60.0  # a page view must not start a process: addresses change rarely (a new DHCP lease)
 _remembered: tuple[float, list[str]] = (-ADDRESSES_FRESH_SECONDS, [])
@@ -46,3 +56,22 @@ def public_base_url(configured: str, request_host_url: str, port: int | None) ->
     if addresses and port:
         return f"http://{addresses[0]}:{port}"
     return request_host_url.rstrip("/")
+
+
+def base_url() -> str:
+    """This hub's address for phones, as the request being served reached it when nothing better is known."""
+    port = request.host.rsplit(":", 1)[-1] if ":" in request.host else ""
+    return public_base_url(settings().public_url, request.host_url,
+                           int(port) if port.isascii() and port.isdigit() else None)  # Host: x:² is no port
+
+
+def qr_svg(link: str, scale: int = 4) -> Markup:
+    """A QR code of ``link`` as inline SVG markup for a page."""
+    return Markup(segno.make(link, error="m").svg_inline(scale=scale, dark=QR_DARK))
+
+
+def qr_file(link: str) -> bytes:
+    """A QR code of ``link`` as a whole SVG file (with its xmlns), for an <img> or a download."""
+    svg = io.BytesIO()
+    segno.make(link, error="m").save(svg, kind="svg", scale=8, dark=QR_DARK)
+    return svg.getvalue()

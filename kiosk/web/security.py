@@ -14,7 +14,7 @@ from waitress.task import ErrorTask
 # phones' service worker. Anything not named here (fonts, frames, plugins, other sites) is refused.
 CONTENT_SECURITY_POLICY = "; ".join((
     "default-src 'none'",
-    "script-src 'self'",  # app.js, player.js, offline.js, the editor's scripts, vendored Chart.js
+    "script-src 'self'",  # app.js, sentence-player.js, player.js, offline.js, the editor's scripts, Chart.js
     "style-src 'self'",  # kiosk.css and editor.css; scripts set sizes through element.style, which CSP allows
     "img-src 'self'",  # icon.svg, the hand-off QR image
     "media-src 'self'",  # the sentences' MP3s

@@ -34,13 +34,16 @@
     if (!response.ok) throw new Error("下载失败");
     return response;
   }
-  // A sentence the hub is still voicing answers 503 with Retry-After: wait for it rather than give up.
+  // A sentence the hub is still voicing, or a network that dropped, is waited for as the sentence player waits for
+  // it (its one retry policy); the download and the listening give up at the same point.
   async function fetchAudio(url) {
-    for (let tries = 0; ; tries++) {
-      const response = await fetch(url);
-      if (response.ok) return response;
-      if (response.status !== 503 || tries >= 120) throw new Error("有一句声音没能下载，请稍后重试");
-      await wait(1000 * (parseFloat(response.headers.get("Retry-After")) || 1));
+    const waiting = { since: Date.now() };
+    for (;;) {
+      const response = await fetch(url).catch(() => null);
+      if (response?.ok) return response;
+      const retry = window.KioskSentencePlayer.retryDelay(response, waiting);
+      if (!retry) throw new Error("有一句声音没能下载，请稍后重试");
+      await wait(retry.ms);
     }
   }
 

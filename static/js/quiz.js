@@ -1,65 +1,19 @@
 // Spoken questions: one component for a unit's quiz on the course page and for 每日一题 on the home page.
 // It reads the question and each option aloud (highlighting the option being read), takes a tap, says at once
-// whether it was right, then reads and shows the answer with its explanation.
+// whether it was right, then reads and shows the answer with its explanation. The reading is the sentence
+// player's (sentence-player.js): the course page's own, so the quiz sounds where the course did, else its own.
 "use strict";
 
 (() => {
-  const store = window.kioskStore;
-
-  // The hub answers 503 while it is still voicing a sentence; anything else failing is a real problem.
-  const stillPreparing = (url) => fetch(url, { method: "HEAD", cache: "no-store" })
-    .then((r) => r.status === 503).catch(() => false);
-
-  // Play one sentence's MP3 on `audio` to its end. Resolves true when it was heard, false when it could not be
-  // played (the question is still on screen to read); rejects with AbortError when `signal` stops it.
-  // `onWait(preparing)` is told when the hub is preparing the sound (true), retrying (false) or sounding (null).
-  function playUrl(audio, url, { signal, rate = 1, onWait = () => {} } = {}) {
-    return new Promise((resolve, reject) => {
-      let tries = 0, timer = null;
-      const cleanup = () => {
-        clearTimeout(timer);
-        audio.removeEventListener("ended", ended);
-        audio.removeEventListener("error", failed);
-        audio.removeEventListener("playing", sounding);
-        signal?.removeEventListener("abort", abort);
-      };
-      const finish = (heard) => { cleanup(); onWait(null); resolve(heard); };
-      const abort = () => { cleanup(); audio.pause(); reject(new DOMException("stopped", "AbortError")); };
-      const ended = () => finish(true);
-      const sounding = () => onWait(null);
-      const failed = async () => {
-        if (!navigator.onLine) { finish(false); return; }
-        const preparing = await stillPreparing(url);
-        if (signal?.aborted) return;
-        if (++tries > (preparing ? 120 : 3)) { finish(false); return; }
-        onWait(preparing);
-        timer = setTimeout(start, preparing ? 500 : 1500);
-      };
-      const start = () => {
-        if (signal?.aborted) return;
-        audio.removeAttribute("src");
-        audio.src = url;
-        audio.defaultPlaybackRate = audio.playbackRate = rate;
-        audio.play().catch((error) => { if (error.name === "NotAllowedError") finish(false); });
-      };
-      if (signal?.aborted) { reject(new DOMException("stopped", "AbortError")); return; }
-      audio.addEventListener("ended", ended);
-      audio.addEventListener("error", failed);
-      audio.addEventListener("playing", sounding);
-      signal?.addEventListener("abort", abort, { once: true });
-      start();
-    });
-  }
-  window.kioskSpeech = { playUrl, stillPreparing };
-
   const TRUE_FALSE = [{ letter: "对", text: "对", audio: [] }, { letter: "错", text: "错", audio: [] }];
   const isAbort = (error) => error?.name === "AbortError";
 
   /** One quiz: a list of questions asked one by one inside `root`. */
   class Quiz {
-    constructor(root, { audio = new Audio(), course = "", intro = [], title = "", listenLabel = "听题", single = false,
-      leaveLabel = "", onLeave = null, onAnswer = null, rate = () => parseFloat(store.get("speed", 1)) || 1 } = {}) {
-      Object.assign(this, { root, audio, course, intro, title, listenLabel, single, leaveLabel, onLeave, onAnswer, rate });
+    constructor(root, { player = null, course = "", intro = [], title = "", listenLabel = "听题", single = false,
+      leaveLabel = "", onLeave = null, onAnswer = null } = {}) {
+      player ??= new window.KioskSentencePlayer();
+      Object.assign(this, { root, player, course, intro, title, listenLabel, single, leaveLabel, onLeave, onAnswer });
       this.questions = [];
       this.at = 0;
       this.results = [];
@@ -201,12 +155,12 @@
     begin() { this.stop(); const controller = new AbortController(); this.speaking = controller; return controller; }
     end(controller) { if (this.speaking === controller) this.speaking = null; }
 
+    // Each sentence to its end; one that cannot be played is skipped (the question is on screen to read).
     async say(urls, controller) {
       const status = this.root.querySelector(".quiz-status");
       for (const url of urls) {
-        await playUrl(this.audio, url, { signal: controller.signal, rate: this.rate(), onWait: (preparing) => {
-          if (status) status.textContent = preparing == null ? "" : preparing ? "正在准备这一句的声音，请稍等…" : "正在准备声音…";
-        } });
+        const onWait = (text) => { if (status) status.textContent = text; };
+        await this.player.speak(url, { signal: controller.signal, onWait });
       }
     }
 
@@ -295,8 +249,6 @@
       daily.hidden = false;
       const quiz = new Quiz(daily.querySelector(".daily-quiz"), { single: true, listenLabel: "听题" });
       quiz.ask([body], { speak: false });
-      // While it reads aloud the kiosk waits before resetting, as it does for the document player.
-      window.kioskPlayer ??= { get playing() { return quiz.playing; }, stop: () => quiz.stop(), audio: quiz.audio };
       window.kioskDaily = quiz;
     }).catch(() => { /* offline, or no questions: the card stays hidden */ });
   }

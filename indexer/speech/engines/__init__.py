@@ -26,6 +26,20 @@ class EngineChoice:
     voice: str = ""
 
 
+@dataclass(frozen=True)
+class SpeechSetup:
+    """The engine a data dir speaks with: how to start it, what its audio keys are made of, and why the preferred
+    engine was not taken (None when it was)."""
+
+    choice: EngineChoice
+    settings: EngineSettings
+    note: str | None = None
+
+    @property
+    def name(self) -> str:
+        return self.choice.name
+
+
 def available(name: str) -> str | None:
     """None when the engine can run here, else the reason in one line."""
     if name == "neural":
@@ -78,6 +92,14 @@ def engine_settings(choice: EngineChoice) -> EngineSettings:
     from .pyttsx3_engine import settings_for
 
     return settings_for(choice.voice, choice.rate, pronunciations)
+
+
+def set_up_speech(requested: str, rate: float, data: DataDir) -> SpeechSetup:
+    """The one way a build, a command or a serving kiosk picks its voice for a data dir, without starting it:
+    SpeechError when no engine can run here, ConfigError for a broken pronunciation dictionary."""
+    name, note = resolve(requested)
+    choice = EngineChoice(name, rate, str(data.root))
+    return SpeechSetup(choice, engine_settings(choice), note)
 
 
 def make_engine(choice: EngineChoice, pronunciations: dict[str, tuple[str, ...]] | None = None) -> Engine:

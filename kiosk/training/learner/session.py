@@ -1,5 +1,5 @@
-"""The learner's session: a long-lived signed cookie of its own (not the editor's), its CSRF token, and the rule
-that the kiosk's touchscreen never holds one."""
+"""The learner's session: a long-lived signed cookie of its own (not the editor's), its CSRF token, the rule that
+the kiosk's touchscreen never holds one, and the learning.db a request works on."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 from flask import Response, abort, current_app, request
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
+from ...web import services, settings
 from . import learners
 from .database import LearningDB
 from .learners import Learner
@@ -21,10 +22,15 @@ CSRF_HEADER = "X-CSRF-Token"
 KIOSK_COOKIE = "kiosk"
 
 
+def learning_db() -> LearningDB:
+    """learning.db for one request (a context manager)."""
+    return LearningDB(services().data.root)
+
+
 def on_kiosk() -> bool:
     """Whether this request comes from the hub's touchscreen: the server runs in touchscreen mode, or the request
     or the page that sent it (its Referer; the touchscreen's links all carry ?kiosk=1) is in it, or a kiosk cookie."""
-    if current_app.config["SETTINGS"].kiosk_mode or request.args.get("kiosk") == "1":
+    if settings().kiosk_mode or request.args.get("kiosk") == "1":
         return True
     if request.cookies.get(KIOSK_COOKIE) == "1":
         return True

@@ -8,22 +8,19 @@ are bounded per route. Errors have the API's one shape {"ok": false, "error": "�
 from __future__ import annotations
 
 import re
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 
-from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, request
-from werkzeug.exceptions import HTTPException
+from flask import Blueprint, abort, jsonify, redirect, request
 
-from ...web.limits import Limit, retry_after
+from ...web import Limit, error_response, is_text, json_body, now, retry_after, services, text_field
+from ...web.requests import MAX_FIELD
+from ..catalog import current_catalog
 from . import learners, listening
 from .attempts import Answer, record_attempts
 from .cards import by_card
-from ..catalog import Catalog, CatalogCache
 from .database import LearningDB
 from .learners import LearnerError, SignInError
 from .progress import course_progress, load_records, record_completions
-from .session import check_csrf, csrf_token, current_learner, end_session, on_kiosk, start_session
+from .session import check_csrf, csrf_token, current_learner, end_session, learning_db, on_kiosk, start_session
 
 bp = Blueprint("learning", __name__)
 LEARN_PAGE = "/learn"
@@ -33,79 +30,11 @@ HEARD_MAX_KEYS = 5000  # the longest bundled course has 629 sentences
 ATTEMPTS_MAX_BYTES = 64 * 1024
 ATTEMPTS_MAX = 200
 CLIENT_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")  # a phone's crypto.randomUUID(), or any id of that kind
-MAX_FIELD = 64
 MAX_ANSWER = 16
 # Fifty phones of a training session each sign in once or twice; guessing PINs across many learners (which the
 # per-learner lock-out does not see) is slowed to a few tries a minute per address.
 SIGN_IN_LIMIT = Limit("learner-signin", burst=10, per_minute=6)
 KIOSK_REFUSED = "这是大家共用的触摸屏，不能在这里登录。请用自己的手机扫码后登录学习。"
-MESSAGES = {400: "请求有误。", 401: "请先登录。", 403: "不能这样做。", 404: "没有找到。", 405: "不支持这种请求方式。",
-            413: "发送的内容太多了。", 415: "请以 JSON 格式发送（Content-Type: application/json）。",
-            429: "太频繁了，请稍后再试。"}
-
-
-@bp.record_once
-def _setup(state) -> None:
-    state.app.extensions.setdefault("learning", CatalogCache())
-
-
-def services():
-    return current_app.extensions["kiosk"]
-
-
-def now() -> float:
-    """The hub's clock; tests give the app another one (config LEARNING_CLOCK) instead of sleeping."""
-    return current_app.config.get("LEARNING_CLOCK", time.time)()
-
-
-@contextmanager
-def learning_db() -> Iterator[LearningDB]:
-    """learning.db for one request."""
-    with LearningDB(services().data.root) as db:
-        yield db
-
-
-def catalog() -> Catalog:
-    """The courses and questions as they are now (kept in memory until one changes)."""
-    with services().store() as store:
-        return current_app.extensions["learning"].get(store, services().speech,
-                                                      current_app.config["SETTINGS"].roots())
-
-
-def json_body(limit: int) -> dict:
-    """The request's JSON object, refusing another content type, a body over ``limit`` bytes, or bad JSON."""
-    if request.mimetype != "application/json":
-        abort(415)
-    if (request.content_length or 0) > limit:
-        abort(413)
-    request.max_content_length = limit  # also bounds a body sent without a length (chunked)
-    try:
-        body = request.get_json(silent=True)
-    except RecursionError:  # arrays nested a thousand deep: Python's parser gives up, which is no server error
-        body = None
-    if not isinstance(body, dict):
-        abort(400, description="请求的格式不对：应当是一个 JSON 对象。")
-    return body
-
-
-def text_field(body: dict, name: str, limit: int = MAX_FIELD, default: str | None = None) -> str:
-    """A string field of the body, at most ``limit`` characters; 400 naming the field otherwise."""
-    value = body.get(name, default)
-    if not is_text(value, limit):
-        abort(400, description=f"请求的格式不对：{name} 应当是不超过 {limit} 个字的文字。")
-    return value
-
-
-def is_text(value: object, limit: int) -> bool:
-    """A string of at most ``limit`` characters that UTF-8 can hold (JSON allows lone surrogates like \\ud800,
-    which neither SQLite nor the PIN check could take)."""
-    if not isinstance(value, str) or len(value) > limit:
-        return False
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def signed_in(db: LearningDB) -> learners.Learner:
@@ -166,7 +95,7 @@ def card(token: str):
 @bp.get("/api/learner")
 def me():
     """Who is signed in (or null) and their progress in every course."""
-    plans = catalog().courses
+    plans = current_catalog().courses
     with learning_db() as db:
         learner = current_learner(db)
         records = load_records(db, learner.id if learner else None)
@@ -193,7 +122,7 @@ def heard():
         abort(400, description=f"请求的格式不对：keys 应当是最多 {HEARD_MAX_KEYS} 个句子编号的列表。")
     with learning_db() as db:
         learner = signed_in(db)
-        plan = catalog().courses.get(course)
+        plan = current_catalog().courses.get(course)
         if plan is None:
             abort(404, description="没有这门课。")
         with services().store() as store:
@@ -224,7 +153,7 @@ def attempts():
         if not CLIENT_ID.match(answer.id):
             abort(400, description=f"第 {number} 条答题记录的 id 应当是手机生成的编号（UUID）。")
         answers.append(answer)
-    found = catalog()
+    found = current_catalog()
     with learning_db() as db:
         learner = current_learner(db)
         if learner is not None:
@@ -242,26 +171,10 @@ def attempts():
 @bp.errorhandler(LearnerError)
 def learner_error(exc: LearnerError):
     """What was typed cannot make a learner: 400 with the reason."""
-    return error(400, str(exc))
+    return error_response(400, str(exc))
 
 
 @bp.errorhandler(SignInError)
 def sign_in_error(exc: SignInError):
     """Wrong PIN or locked: 401 with the reason."""
-    return error(401, str(exc))
-
-
-@bp.errorhandler(HTTPException)
-def http_error(exc: HTTPException):
-    """Our own Chinese message when a view gave one, else the status's; the error's headers (Retry-After) kept."""
-    code = exc.code or 500
-    message = exc.description if exc.description and not exc.description.isascii() else MESSAGES.get(code, "出错了")
-    body, status = error(code, message)
-    return body, status, [(name, value) for name, value in exc.get_headers() if name.lower() != "content-type"]
-
-
-def error(status: int, message: str):
-    """The API's one error shape under /api/, the friendly error page for the card link."""
-    if request.path.startswith("/api/"):
-        return jsonify(ok=False, error=message, status=status), status
-    return render_template("error.html", status=status, message=message), status
+    return error_response(401, str(exc))

@@ -4,24 +4,22 @@ and CSV exports; learners (add, new PIN, new card, remove), printable QR cards a
 from __future__ import annotations
 
 import datetime as dt
-import os
 
 import segno
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from markupsafe import Markup
 
+from ...editor import bp
+from ...editor.auth import TRAINING_ENDPOINTS, trainers_only
+from ...editor.downloads import download
+from ...web import base_url, now, services, settings
+from ..catalog import Catalog, current_catalog
 from ..learner import learners as learner_records
-from ..learner.views import catalog as learning_catalog
-from ..learner.views import learning_db, now
 from ..learner.cards import card_path, list_learners, new_card
-from ..catalog import Catalog
 from ..learner.database import LearningDB
 from ..learner.learners import LearnerError, SignInError
 from ..learner.progress import course_progress, load_records
-from ...visitors.pages import _base_url
-from ...editor import bp, services
-from ...editor.auth import TRAINING_ENDPOINTS, trainers_only
-from ...editor.downloads import download
+from ..learner.session import learning_db
 from . import export, queries
 from .periods import PERIODS, Period, period_from
 from .tables import (
@@ -37,7 +35,6 @@ from .tables import (
     unit_hours_table,
 )
 
-DEFAULT_HUB_NAME = "物业港培训基地"
 NO_LEARNER = "没有这位学员，可能已经删除了。"
 REPORTS = {"overview": "完成情况", "listening": "收听时长", "questions": "答题情况"}
 CSV_TABLES = {"completions": "overview", "counts": "overview", "learners": "listening", "units": "listening",
@@ -56,11 +53,6 @@ def _no_store(response):
     if request.endpoint in TRAINING_ENDPOINTS:
         response.cache_control.no_store = True
     return response
-
-
-def hub_name() -> str:
-    """The name certificates and cards are issued in: config HUB_NAME, else KIOSK_HUB_NAME, else 物业港培训基地."""
-    return current_app.config.get("HUB_NAME") or os.environ.get("KIOSK_HUB_NAME", "").strip() or DEFAULT_HUB_NAME
 
 
 def _today() -> dt.date:
@@ -101,7 +93,7 @@ def _report_tables(report: str, db: LearningDB, found: Catalog, period: Period, 
 
 def _report_page(report: str, template: str, **extra):
     period, filters = _period(), _filters(report)
-    found = learning_catalog()
+    found = current_catalog()
     with learning_db() as db:
         tables = _report_tables(report, db, found, period, filters)
         choices = _choices(db, found, filters)
@@ -154,10 +146,10 @@ def training_xlsx(report: str):
     if report not in REPORTS:
         abort(404)
     period, filters = _period(), _filters(report)
-    found = learning_catalog()
+    found = current_catalog()
     with learning_db() as db:
         tables = _report_tables(report, db, found, period, filters)
-    return download(export.workbook(tables, _base_url()), export.XLSX_TYPE,
+    return download(export.workbook(tables, base_url()), export.XLSX_TYPE,
                            _file_name(REPORTS[report], period, filters, "xlsx"))
 
 
@@ -169,7 +161,7 @@ def training_csv(table: str):
         abort(404)
     report = CSV_TABLES[table]
     period, filters = _period(), _filters(report)
-    found = learning_catalog()
+    found = current_catalog()
     with learning_db() as db:
         chosen = next(t for t in _report_tables(report, db, found, period, filters) if t.id == table)
     return download(export.csv_text(chosen), "text/csv", _file_name(chosen.title, period, filters, "csv"))
@@ -192,7 +184,7 @@ def training_learners():
 
 def _learners_page(form: dict | None = None, error: str | None = None, status: int = 200):
     filters, query = _filters(), request.args.get("q", "").strip()
-    found = learning_catalog()
+    found = current_catalog()
     with learning_db() as db:
         people = [person for person in list_learners(db, filters.town, filters.community)
                   if not query or query in person.name]
@@ -238,7 +230,7 @@ def _learner_or_404(db: LearningDB, learner_id: str):
 @trainers_only
 def training_learner(learner_id: str):
     """One learner: progress in every course, certificates of those completed, new PIN, new card, remove."""
-    found = learning_catalog()
+    found = current_catalog()
     with learning_db() as db:
         learner = _learner_or_404(db, learner_id)
         records = load_records(db, learner.id)
@@ -323,9 +315,9 @@ def training_cards():
         else:
             people = [person for person in list_learners(db, filters.town, filters.community)
                       if not query or query in person.name]
-    base = _base_url()  # the address phones reach this hub at, as the kiosk's own QR codes hold it
+    base = base_url()  # the address phones reach this hub at, as the kiosk's own QR codes hold it
     cards = [{"learner": person, "qr": _card_qr(base + card_path(person.card))} for person in people]
-    return render_template("editor/cards.html", cards=cards, hub=hub_name(), base=base)
+    return render_template("editor/cards.html", cards=cards, hub=settings().hub_name, base=base)
 
 
 def _card_qr(link: str) -> Markup:
@@ -337,7 +329,7 @@ def _card_qr(link: str) -> Markup:
 @trainers_only
 def training_certificate(learner_id: str, course_id: str):
     """A printable completion certificate; refused, with how far the learner got, until the course is completed."""
-    found = learning_catalog()
+    found = current_catalog()
     with learning_db() as db:
         learner = _learner_or_404(db, learner_id)
         records = load_records(db, learner.id)
@@ -358,7 +350,7 @@ def training_certificate(learner_id: str, course_id: str):
             back=url_for("editor.training_learner", learner_id=learner.id)), 409
     return render_template("editor/certificate.html", learner=learner, course=course_title(found, course_id),
                            units=len(plan.units) if plan else None, completed=local_time(completed),
-                           listening=duration_words(seconds), hub=hub_name())
+                           listening=duration_words(seconds), hub=settings().hub_name)
 
 
 def duration_words(seconds: float) -> str:
