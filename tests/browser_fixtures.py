@@ -7,7 +7,7 @@ import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from flask import Flask
@@ -71,7 +71,8 @@ class LiveServer:
 
 
 @contextmanager
-def live_server(data: DataDir | Path, content: Sequence[Path] = (BUNDLED_CONTENT,), **settings) -> Iterator[LiveServer]:
+def live_server(data: DataDir | Path, content: Sequence[Path] = (BUNDLED_CONTENT,),
+                **settings: Any) -> Iterator[LiveServer]:
     """A running server over ``data`` (the bundled content unless told) with these setting overrides; its app is
     closed with it."""
     app = open_app(data, content, **settings)

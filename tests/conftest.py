@@ -14,7 +14,7 @@ from flask.testing import FlaskClient
 from indexer.datadir import DataDir
 from tests.sites import TEST_CONTENT, AppMaker, EditorSession, Indexes, indexed, signed_in_as
 
-pytest_plugins = ["tests.browser_fixtures"]  # the `browser` fixture
+pytest_plugins = ["tests.browser_fixtures"]  # `browser` (Chromium) and `editor_server` (the editor over HTTP)
 LAW_LIBRARY = Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "laws"
 LAW_SLICE = [
     "行政法规/物业管理条例(2018-03-19).md",

@@ -7,6 +7,7 @@ import re
 import shutil
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from flask import Flask
 from flask.testing import FlaskClient
@@ -25,11 +26,16 @@ CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
 ZHANG = {"name": "张网格", "town": "城关街道", "community": "幸福社区", "pin": "2468"}  # the learner unless told
 
 
-def open_app(data: DataDir | Path, content: Sequence[Path], test_config: dict | None = None, **settings) -> Flask:
+def root_of(data: DataDir | Path) -> Path:
+    """A data dir's folder, given as a DataDir or as a path."""
+    return data.root if isinstance(data, DataDir) else Path(data)
+
+
+def open_app(data: DataDir | Path, content: Sequence[Path], test_config: dict | None = None,
+             **settings: Any) -> Flask:
     """The kiosk app as tests run it: espeak-ng for speech (real and quick), these content roots and setting
     overrides, ``test_config`` on top."""
-    root = data.root if isinstance(data, DataDir) else Path(data)
-    chosen = Settings(data=root, content=tuple(content), engine="pyttsx3", **settings)
+    chosen = Settings(data=root_of(data), content=tuple(content), engine="pyttsx3", **settings)
     return create_app({"SETTINGS": chosen, "TESTING": True, **(test_config or {})})
 
 
@@ -54,6 +60,7 @@ class Indexes:
         self._templates: dict[tuple[Path, ...], DataDir] = {}
 
     def copy(self, content: Sequence[Path], target: Path) -> DataDir:
+        """A data dir at ``target`` with the index of ``content``."""
         key = tuple(root.resolve() for root in content)
         if key not in self._templates:
             self._templates[key] = indexed(DataDir.create(self.root / f"index-{len(self._templates)}"), content)
@@ -71,14 +78,14 @@ class AppMaker:
 
     def __call__(self, content: Sequence[Path] = (TEST_CONTENT,), data: DataDir | Path | None = None,
                  build: bool = False, accounts: Sequence[str] = (), test_config: dict | None = None,
-                 **settings) -> Flask:
+                 **settings: Any) -> Flask:
         """An app over ``content`` on ``data`` as it is, else on a new data dir; ``build`` indexes the content
         first, ``accounts`` are the roles whose accounts exist from the start."""
         if data is None:
             folder = self._new_folder() / "var"
             data = self._indexes.copy(content, folder) if build else DataDir.create(folder)
         elif build:
-            indexed(data if isinstance(data, DataDir) else DataDir.create(data), content)
+            indexed(DataDir.create(root_of(data)), content)
         app = open_app(data, content, test_config, **settings)
         self._apps.append(app)
         for role in accounts:
@@ -93,7 +100,7 @@ class AppMaker:
 def add_account(data: DataDir | Path, role: str) -> str:
     """The name of the role's account in this data dir, made with the test password if it was not there."""
     name = ACCOUNTS[role]
-    with Accounts(data.root if isinstance(data, DataDir) else Path(data)) as accounts:
+    with Accounts(root_of(data)) as accounts:
         if accounts.get(name) is None:
             accounts.add(name, TEST_PASSWORD, role=role)
     return name
@@ -123,7 +130,7 @@ class EditorSession:
         """The first content root: the editors' own folder, where new texts are written."""
         return self.app.config["SETTINGS"].content[0]
 
-    def sign_in(self, name: str = ACCOUNTS["editor"], password: str = TEST_PASSWORD, **request) -> TestResponse:
+    def sign_in(self, name: str = ACCOUNTS["editor"], password: str = TEST_PASSWORD, **request: Any) -> TestResponse:
         """Fill in the sign-in form and send it; ``request`` options (e.g. the address) go with the POST."""
         token = csrf_field(self.client.get("/editor/signin").get_data(as_text=True))
         return self.client.post("/editor/signin", data={"name": name, "password": password, "csrf_token": token},
@@ -133,10 +140,10 @@ class EditorSession:
         with self.client.session_transaction() as session:
             return session["editor_csrf"]
 
-    def get(self, url: str, **kwargs) -> TestResponse:
+    def get(self, url: str, **kwargs: Any) -> TestResponse:
         return self.client.get(url, **kwargs)
 
-    def post(self, url: str, data: dict | None = None, **kwargs) -> TestResponse:
+    def post(self, url: str, data: dict | None = None, **kwargs: Any) -> TestResponse:
         """A form POST with this session's token."""
         return self.client.post(url, data={**(data or {}), "csrf_token": self.token()}, **kwargs)
 
