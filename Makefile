@@ -8,7 +8,7 @@ PORT ?= 8000
 RUN_PACKAGES := espeak-ng ffmpeg fonts-noto-cjk
 TEST_PACKAGES := chromium
 
-.PHONY: run test setup build serve clean
+.PHONY: run test lint setup build serve clean
 
 run: setup build serve
 
@@ -34,7 +34,13 @@ $(VENV)/.cluster: $(VENV)/.installed
 	$(BIN)/pip install --quiet -e '.[cluster]'
 	touch $@
 
-test: setup $(VENV)/.cluster
+# Lint and types first: a finding fails the run before the tests' ten minutes.
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python -m mypy
+
+test: setup $(VENV)/.cluster lint
 	@bin/ensure-debian-packages $(TEST_PACKAGES)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
