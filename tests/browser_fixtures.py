@@ -20,8 +20,15 @@ if TYPE_CHECKING:
     from playwright.sync_api import Page
 
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--no-first-run", "--disable-sync", "--autoplay-policy=no-user-gesture-required"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+    "--autoplay-policy=no-user-gesture-required",
+]
 SCREENSHOTS = PROJECT_ROOT / "test-artifacts" / "screenshots"
 KIOSK_VIEWPORT = {"width": 1080, "height": 1920}
 PHONE_VIEWPORT = {"width": 390, "height": 844}
@@ -71,8 +78,9 @@ class LiveServer:
 
 
 @contextmanager
-def live_server(data: DataDir | Path, content: Sequence[Path] = (BUNDLED_CONTENT,),
-                **settings: Any) -> Iterator[LiveServer]:
+def live_server(
+    data: DataDir | Path, content: Sequence[Path] = (BUNDLED_CONTENT,), **settings: Any
+) -> Iterator[LiveServer]:
     """A running server over ``data`` (the bundled content unless told) with these setting overrides; its app is
     closed with it."""
     app = open_app(data, content, **settings)

@@ -31,8 +31,7 @@ def root_of(data: DataDir | Path) -> Path:
     return data.root if isinstance(data, DataDir) else Path(data)
 
 
-def open_app(data: DataDir | Path, content: Sequence[Path], test_config: dict | None = None,
-             **settings: Any) -> Flask:
+def open_app(data: DataDir | Path, content: Sequence[Path], test_config: dict | None = None, **settings: Any) -> Flask:
     """The kiosk app as tests run it: espeak-ng for speech (real and quick), these content roots and setting
     overrides, ``test_config`` on top."""
     chosen = Settings(data=root_of(data), content=tuple(content), engine="pyttsx3", **settings)
@@ -76,9 +75,15 @@ class AppMaker:
         self._indexes = indexes
         self._apps: list[Flask] = []
 
-    def __call__(self, content: Sequence[Path] = (TEST_CONTENT,), data: DataDir | Path | None = None,
-                 build: bool = False, accounts: Sequence[str] = (), test_config: dict | None = None,
-                 **settings: Any) -> Flask:
+    def __call__(
+        self,
+        content: Sequence[Path] = (TEST_CONTENT,),
+        data: DataDir | Path | None = None,
+        build: bool = False,
+        accounts: Sequence[str] = (),
+        test_config: dict | None = None,
+        **settings: Any,
+    ) -> Flask:
         """An app over ``content`` on ``data`` as it is, else on a new data dir; ``build`` indexes the content
         first, ``accounts`` are the roles whose accounts exist from the start."""
         if data is None:
@@ -133,8 +138,9 @@ class EditorSession:
     def sign_in(self, name: str = ACCOUNTS["editor"], password: str = TEST_PASSWORD, **request: Any) -> TestResponse:
         """Fill in the sign-in form and send it; ``request`` options (e.g. the address) go with the POST."""
         token = csrf_field(self.client.get("/editor/signin").get_data(as_text=True))
-        return self.client.post("/editor/signin", data={"name": name, "password": password, "csrf_token": token},
-                                **request)
+        return self.client.post(
+            "/editor/signin", data={"name": name, "password": password, "csrf_token": token}, **request
+        )
 
     def token(self) -> str:
         with self.client.session_transaction() as session:

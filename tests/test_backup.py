@@ -26,14 +26,14 @@ from indexer.search.searcher import Searcher
 from indexer.speech.engines import EngineChoice, engine_settings
 from indexer.speech.narration import narrate
 from indexer.store import Store
-from kiosk.operations.backup import MANIFEST, VERSION
 from kiosk.city import hub_report
 from kiosk.cli import main
 from kiosk.editor.accounts import Accounts
 from kiosk.editor.files import EditForm, file_hash
+from kiosk.library.keys import public_text, signing_key
+from kiosk.operations.backup import MANIFEST, VERSION
 from kiosk.training.learner import learners
 from kiosk.training.learner.database import LearningDB
-from kiosk.library.keys import public_text, signing_key
 from kiosk.visitors.usage import Usage
 
 from .sites import TEST_CONTENT, TEST_PASSWORD, AppMaker, EditorSession, add_account, close_app, signed_in_as

@@ -13,8 +13,8 @@ from click.testing import CliRunner
 
 from indexer.build import build_index
 from indexer.datadir import DataDir
-from kiosk.operations import doctor
 from kiosk.cli import main
+from kiosk.operations import doctor
 from kiosk.visitors.usage import Usage
 
 from .sites import add_account

@@ -14,17 +14,17 @@ from indexer.content.quiz import Question
 from indexer.datadir import DataDir
 from indexer.store import Store
 from kiosk.cli import main
-from kiosk.settings import Settings
 from kiosk.editor.accounts import Accounts
+from kiosk.services import SpeechService
+from kiosk.settings import Settings
+from kiosk.training.catalog import Catalog, CatalogCache, CoursePlan, UnitPlan
 from kiosk.training.learner import learners, reports
 from kiosk.training.learner.attempts import Answer, record_attempts
 from kiosk.training.learner.cards import by_card, card_path, list_learners, new_card
-from kiosk.training.catalog import Catalog, CatalogCache, CoursePlan, UnitPlan
 from kiosk.training.learner.database import LearningDB
 from kiosk.training.learner.learners import LearnerError, SignInError
 from kiosk.training.learner.listening import ALLOWANCE_SECONDS, budget, credit
 from kiosk.training.learner.progress import course_progress, is_complete, load_records, record_completions
-from kiosk.services import SpeechService
 
 from .sites import TEST_PASSWORD
 

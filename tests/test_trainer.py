@@ -21,13 +21,13 @@ from flask import Flask
 
 from kiosk.editor.auth import TRAINING_ENDPOINTS
 from kiosk.settings import BUNDLED_CONTENT
-from kiosk.training.trainer.periods import period_from
 from kiosk.training.learner import learners
 from kiosk.training.learner.attempts import Answer, record_attempts
 from kiosk.training.learner.cards import list_learners
 from kiosk.training.learner.database import LEARNING_DB, LearningDB
 from kiosk.training.learner.listening import credit
 from kiosk.training.learner.progress import record_completions
+from kiosk.training.trainer.periods import period_from
 from tests.browser_fixtures import CHROMIUM, SCREENSHOTS, LiveServer, launch_chromium, sign_in_with_the_form
 
 from .sites import AppMaker, EditorSession
