@@ -107,7 +107,8 @@ def main() -> None:
             folder.mkdir()
             with LocalCluster(folder, workers) as cluster, Client(cluster.address) as client:
                 audio = timed_audio(data, jobs, lambda: render_audio(client, data, choice, jobs))
-                rows[f"cluster, {workers} worker{'s' * (workers > 1)}"] = (audio, *timed_vectors(data, ClusterEmbedder(client)))
+                vectors = timed_vectors(data, ClusterEmbedder(client))
+                rows[f"cluster, {workers} worker{'s' * (workers > 1)}"] = (audio, *vectors)
 
         local_audio, local_vectors, _ = rows["local"]
         print(f"{'':<20}{'sentences/s':>12}{'chars/s':>9}{'passages/s':>12}{'audio ×local':>14}{'vectors ×local':>16}")

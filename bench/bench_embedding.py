@@ -56,18 +56,21 @@ def main() -> None:
     reference = [local.passages(batch) for batch in batches]
     one_process = time.perf_counter() - started
     build = embedding.build_embedder()
+    if build is None:
+        raise SystemExit(embedding.problem())
     started = time.perf_counter()
     ours = dict(build.batches(batches))
     build_seconds = time.perf_counter() - started
     identical = all(np.array_equal(ours[number], vectors) for number, vectors in enumerate(reference))
+    serving_per_s, build_per_s = round(len(texts) / one_process, 2), round(len(texts) / build_seconds, 2)
     figures = {"passages": len(texts), "cores": os.cpu_count(), "mean_chars": round(np.mean([len(t) for t in texts])),
-               "serving_per_s": round(len(texts) / one_process, 2), "build_per_s": round(len(texts) / build_seconds, 2),
+               "serving_per_s": serving_per_s, "build_per_s": build_per_s,
                "build_embedder": type(build).__name__, "identical": identical}
     print(f"{len(texts)} passages (mean {figures['mean_chars']} chars), {os.cpu_count()} cores")
     print(f"  serving process (one model, {os.cpu_count()} threads, warm): {figures['serving_per_s']:.1f} passages/s")
     print(f"  kiosk build ({figures['build_embedder']}, processes started inside the timing): "
           f"{figures['build_per_s']:.1f} passages/s")
-    print(f"  ratio build / serving: {figures['build_per_s'] / figures['serving_per_s']:.2f}x; "
+    print(f"  ratio build / serving: {build_per_s / serving_per_s:.2f}x; "
           f"same vectors: {'yes' if identical else 'NO'}")
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2), encoding="utf-8")

@@ -42,24 +42,33 @@ def render_sentences(engine: str, sentences: list[str], folder: Path) -> list[Pa
             if report.failed:
                 raise SystemExit(f"{engine}: {report.failed[0][1]}")
             path = folder / f"{engine}-{number:02d}.mp3"
-            path.write_bytes(b"".join(cache.read(key) for key, _ in jobs))
+            path.write_bytes(b"".join(cached(cache, key) for key, _ in jobs))
             paths.append(path)
     finally:
         pool.close()
     return paths
 
 
+def cached(cache: AudioCache, key: str) -> bytes:
+    """A sentence the pool has just rendered, read back."""
+    data = cache.read(key)
+    if data is None:
+        raise SystemExit(f"{key}: rendered, yet not in the audio cache")
+    return data
+
+
 def score(pairs: list[tuple[Path, str]], folder: Path) -> dict:
     """The CER tool's overall figures (its last JSON line) for these (audio, reference) pairs."""
     table = folder / "pairs.tsv"
     lines = []
-    for index, (audio, reference) in enumerate(pairs):
+    for audio, reference in pairs:
         ref = folder / f"ref-{audio.stem}.txt"
         ref.write_text(reference, encoding="utf-8")
         lines.append(f"{audio}\t{ref}")
     table.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    result = subprocess.run([str(ASR_HOME / "venv/bin/python"), str(CER_TOOL), "--model", str(ASR_HOME / "whisper-base"),
-                             "--pairs", str(table)], capture_output=True, text=True, check=True)
+    command = [str(ASR_HOME / "venv/bin/python"), str(CER_TOOL), "--model", str(ASR_HOME / "whisper-base"),
+               "--pairs", str(table)]
+    result = subprocess.run(command, capture_output=True, text=True, check=True)
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
@@ -80,7 +89,7 @@ def main() -> None:
                 print(f"{engine}: skipped ({reason})")
                 continue
             audio = render_sentences(engine, sentences, folder)
-            overall = score(list(zip(audio, sentences)), folder)
+            overall = score(list(zip(audio, sentences, strict=True)), folder)
             figures[engine] = overall["cer"]
             print(f"{engine:8s} {overall['files']} sentences, {overall['ref_chars']} characters: "
                   f"CER {overall['cer']:.4f} (capped {overall['cer_capped']:.4f})")

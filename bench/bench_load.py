@@ -38,7 +38,7 @@ import time
 import urllib.error
 import urllib.request
 from collections import Counter
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -101,18 +101,13 @@ STARTED: list[subprocess.Popen] = []
 def stop_process(process: subprocess.Popen, grace: float = 5.0) -> None:
     """SIGTERM the process group we started it in, SIGKILL it after ``grace`` seconds."""
     if process.poll() is None:
-        try:
+        with suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGTERM)
-        except ProcessLookupError:
-            pass
-        try:
+        with suppress(subprocess.TimeoutExpired):
             process.wait(timeout=grace)
-        except subprocess.TimeoutExpired:
-            pass
-    try:  # the group may outlive its leader (speech workers): make sure nothing of it is left
+    # The group may outlive its leader (speech workers): make sure nothing of it is left.
+    with suppress(ProcessLookupError, PermissionError):
         os.killpg(process.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
     process.wait()
     if process in STARTED:
         STARTED.remove(process)
@@ -479,7 +474,10 @@ def prerender(ctx: Context, doc_ids: list[str], sentences: int) -> dict:
     try:
         jobs: dict[str, str] = {}
         for doc_id in doc_ids:
-            for line in narrate(store.document(doc_id), speech.settings)[:sentences]:
+            doc = store.document(doc_id)
+            if doc is None:
+                raise SystemExit(f"{doc_id}: in the served catalog, yet not in {data.database}")
+            for line in narrate(doc, speech.settings)[:sentences]:
                 jobs.setdefault(line.key, line.spoken)
         store.remember_speech(list(jobs.items()))
     finally:
@@ -649,7 +647,8 @@ def targets(results: dict) -> list[dict]:
     if "busy" in results:
         last = results["busy"]["first_sound"]["last_phone_s"]
         checks.append({"target": f"busy: every phone's first sentence <= {TARGET_BUSY_EVERY_PHONE_S:.0f} s",
-                       "value": f"slowest {fmt_s(last)}", "pass": last is not None and last <= TARGET_BUSY_EVERY_PHONE_S})
+                       "value": f"slowest {fmt_s(last)}",
+                       "pass": last is not None and last <= TARGET_BUSY_EVERY_PHONE_S})
     return checks
 
 

@@ -32,11 +32,23 @@ import numpy as np
 from indexer.speech.audio_cache import AudioCache, segment_key
 from indexer.speech.engines import EngineChoice, engine_settings
 from indexer.speech.engines.mandarin_frontend import MandarinFrontend, is_hanzi
-from indexer.speech.engines.neural import ACOUSTIC_INPUT_ORDER, MEL_OUTPUT_INDEX, SAMPLE_RATE, SPEAKER_ID, NeuralEngine
-from indexer.speech.engines.neural_models import find_voice_assets, load_symbol_table, prepared_acoustic_model
+from indexer.speech.engines.neural import (
+    ACOUSTIC_INPUT_ORDER,
+    MEL_OUTPUT_INDEX,
+    MISSING_VOICE_FILES,
+    SAMPLE_RATE,
+    SPEAKER_ID,
+    NeuralEngine,
+)
+from indexer.speech.engines.neural_models import (
+    VoiceAssets,
+    find_voice_assets,
+    load_symbol_table,
+    prepared_acoustic_model,
+)
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from bench.bench_speech import first_audio_cold, first_audio_warm, source_paragraphs, spoken_sentences  # noqa: E402
+from bench.bench_speech import first_audio_cold, first_audio_warm, source_paragraphs, spoken_sentences
 
 SENTENCES = Path(__file__).resolve().parent / "speech_sentences.tsv"
 WARMUP_TEXT = "欢迎使用社区有声法规查询机。"
@@ -53,6 +65,14 @@ class Run:
     audio_seconds: float
 
 
+def voice_assets() -> VoiceAssets:
+    """The neural voice's model files, which both sides need."""
+    assets = find_voice_assets()
+    if assets is None:
+        raise SystemExit(MISSING_VOICE_FILES)
+    return assets
+
+
 def read_sentences() -> list[str]:
     """The intelligibility sentences, one per line."""
     return [line.strip() for line in SENTENCES.read_text(encoding="utf-8").splitlines() if line.strip()]
@@ -60,7 +80,7 @@ def read_sentences() -> list[str]:
 
 def phrase_ids(sentences: list[str]) -> list[list[list[int]]]:
     """Symbol ids of every phrase of every sentence, exactly as the engine's front end produces them."""
-    symbols = load_symbol_table(find_voice_assets().symbol_table)
+    symbols = load_symbol_table(voice_assets().symbol_table)
     frontend = MandarinFrontend(symbols.pinyin_split)
     return [[[symbols.ids[s] for s in phrase.symbols] for phrase in frontend.phrases(text)] for text in sentences]
 
@@ -72,7 +92,7 @@ class BareModels:
         from ai_edge_litert.interpreter import Interpreter
 
         self.acoustic = Interpreter(model_path=str(acoustic_path), num_threads=threads)
-        self.vocoder = Interpreter(model_path=str(find_voice_assets().vocoder_model), num_threads=threads)
+        self.vocoder = Interpreter(model_path=str(voice_assets().vocoder_model), num_threads=threads)
 
     def speak(self, ids: list[int]) -> np.ndarray:
         """Raw vocoder output for one phrase."""
@@ -101,7 +121,7 @@ def worker(kind: str, connection, models_dir: str, threads: int, sentences: list
         def one_pass() -> float:
             return sum(len(engine.synthesize(text)) for text in sentences) / SAMPLE_RATE
     else:
-        models = BareModels(prepared_acoustic_model(find_voice_assets().acoustic_model, Path(models_dir)), threads)
+        models = BareModels(prepared_acoustic_model(voice_assets().acoustic_model, Path(models_dir)), threads)
         models.speak(ids[0][0])
 
         def one_pass() -> float:
@@ -157,7 +177,7 @@ def main() -> None:
     hanzi = sum(1 for text in sentences for char in text if is_hanzi(char))
     ids = phrase_ids(sentences)
     with tempfile.TemporaryDirectory(prefix="bench-neural-") as models_dir:
-        prepared_acoustic_model(find_voice_assets().acoustic_model, Path(models_dir))
+        prepared_acoustic_model(voice_assets().acoustic_model, Path(models_dir))
         sides = {kind: start_workers(kind, args.workers, models_dir, args.threads, sentences, ids)
                  for kind in (ENGINE, BARE)}
         print(f"{len(sentences)} sentences, {hanzi} hanzi; {args.workers} worker(s) per side, "
@@ -189,7 +209,7 @@ def first_audio(rounds: int) -> None:
     paragraphs = source_paragraphs(5000)
     first = spoken_sentences(paragraphs)[0]
     with tempfile.TemporaryDirectory(prefix="bench-neural-first-") as temp:
-        prepared_acoustic_model(find_voice_assets().acoustic_model, Path(temp) / "models")  # done once at install
+        prepared_acoustic_model(voice_assets().acoustic_model, Path(temp) / "models")  # done once at install
         choice = EngineChoice("neural", 1.0, temp)
         settings = engine_settings(choice)
         job, warmup = (segment_key(first, settings), first), (segment_key(WARMUP_TEXT, settings), WARMUP_TEXT)

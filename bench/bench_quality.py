@@ -107,7 +107,7 @@ def main() -> None:
         figures["latency"] = latency(searcher, every, modes=args.modes)
         print(f"\nwarm latency over {len(every)} queries, query-vector cache cleared each call (ms)   p50     p99")
         for mode, p in figures["latency"].items():
-            print(f"  {mode:10}                                                          {p['p50']:6.1f}  {p['p99']:6.1f}")
+            print(f"  {mode:10}{'':58}{p['p50']:6.1f}  {p['p99']:6.1f}")
     searcher.close()
     if args.json:
         args.json.write_text(json.dumps(figures, ensure_ascii=False, indent=1, default=str), encoding="utf-8")

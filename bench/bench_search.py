@@ -46,7 +46,8 @@ Ranked = list[tuple]  # (source, article) of each hit, best first; any further p
 def parse_args() -> argparse.Namespace:
     """Command-line options."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, help="search this already built data dir instead of the one the build part makes")
+    parser.add_argument("--data", type=Path,
+                        help="search this already built data dir instead of the one the build part makes")
     parser.add_argument("--skip-build", action="store_true", help="skip the build and incremental parts (needs --data)")
     parser.add_argument("--corpus", type=Path, default=REPO.parent / "shared" / "corpus" / "laws")
     parser.add_argument("--queries", type=Path, default=REPO / "bench" / "queries.jsonl")
@@ -233,7 +234,7 @@ def quality(runs: dict[str, list[tuple[int | None, float]]], queries: list[dict]
     table = {}
     for engine, judged in runs.items():
         groups: dict[str, list[tuple[int | None, float]]] = defaultdict(list)
-        for q, result in zip(queries, judged):
+        for q, result in zip(queries, judged, strict=True):
             groups[q["kind"]].append(result)
             groups["all"].append(result)
         table[engine] = {kind: {"mrr": statistics.fmean(1 / r if r else 0.0 for r, _ in rows),
@@ -250,7 +251,7 @@ def label(source: str, article: str | None) -> str:
 def misses(queries: list[dict], ranked: list[tuple[Ranked, str]], judged: list[tuple[int | None, float]]) -> list[dict]:
     """Queries where our first hit is not relevant: what came first, and where the first relevant one ranked."""
     rows = []
-    for q, (hits, route), (rank, recall) in zip(queries, ranked, judged):
+    for q, (hits, route), (rank, recall) in zip(queries, ranked, judged, strict=True):
         if rank != 1:
             rows.append({"query": q["query"], "kind": q["kind"], "route": route, "rank": rank, "recall": recall,
                          "first": label(*hits[0]) if hits else "(nothing)",
@@ -264,7 +265,7 @@ def bench_search(data: Path, database: Path, queries: list[dict]) -> dict:
     fts = FtsSearcher(database)
     latency = bench_latency(searcher, fts, queries)
     ours = [ours_ranked(searcher, q["query"]) for q in queries]
-    judged = {"ours": [judge(hits, q["relevant"]) for q, (hits, _) in zip(queries, ours)],
+    judged = {"ours": [judge(hits, q["relevant"]) for q, (hits, _) in zip(queries, ours, strict=True)],
               "fts": [judge(fts.search(q["query"]), q["relevant"]) for q in queries]}
     searcher.close()
     return {"latency": latency, "quality": quality(judged, queries), "misses": misses(queries, ours, judged["ours"])}
@@ -308,7 +309,7 @@ def print_latency(latency: dict) -> None:
     print(f"\n(c) warm latency, {REPEATS} runs per query    ours p50   p99    FTS5 p50   p99    ratio p50   p99")
     for kind in (*KINDS, "all"):
         o, f = ours[kind], fts[kind]
-        print(f"    {kind:10} n={o['n']:4d}              {o['p50']:7.1f} {o['p99']:6.1f}   {f['p50']:7.1f} {f['p99']:6.1f}"
+        print(f"    {kind:10} n={o['n']:4d}{'':14}{o['p50']:7.1f} {o['p99']:6.1f}   {f['p50']:7.1f} {f['p99']:6.1f}"
               f"    {ratio(o['p50'], f['p50']):>7} {ratio(o['p99'], f['p99']):>6}")
 
 

@@ -224,7 +224,8 @@ def print_report(figures: dict) -> None:
         full = figures["full_index"]
         for mode in ("lexical", "hybrid"):
             p = full[mode]
-            print(f"  {mode:10} full-library index, {full['vectors']} random vectors   {p['p50']:6.1f}  {p['p99']:6.1f}")
+            print(f"  {mode:10} full-library index, {full['vectors']} random vectors"
+                  f"   {p['p50']:6.1f}  {p['p99']:6.1f}")
     m = figures["memory"]
     print(f"\nmemory: peak RSS {m['peak_mb']:.0f} MB; searcher with model and slice vectors {m['searcher_mb']:.0f} MB "
           f"over the interpreter; slice vectors {m['vector_mb']:.1f} MB int8")

@@ -115,6 +115,7 @@ def churn(ctx: Context, url: str, content: Path, stop: threading.Event, events: 
             path.write_text(original + f"\n第 {publishes} 次修改：业主可以向业主委员会查询维修资金的使用情况。\n",
                             encoding="utf-8")
             began = time.monotonic()
+            status: int | str
             try:
                 status = editor.publish()
             except OSError as exc:
@@ -166,8 +167,9 @@ def main() -> int:
         doc = next(d for d in docs if d["volume"] == "物业管理基层处理篇")
         plan = {"phones": args.phones, "searchers": args.searchers, "arrival_seconds": 10.0,
                 "phone_docs": [{"doc": doc["id"], "cached": False}] * args.phones, "queries": QUERIES}
-        with kiosk_server(ctx, "soak") as (process, url, log):
-            samples, events, stop = [sample(process.pid)], [], threading.Event()
+        with kiosk_server(ctx, "soak") as (process, url, _):
+            samples, stop = [sample(process.pid)], threading.Event()
+            events: list[dict] = []
 
             def sampler() -> None:
                 while not stop.wait(SAMPLE_SECONDS):
@@ -201,9 +203,9 @@ def main() -> int:
               "publishes": [e for e in events if e["kind"] == "publish"],
               "rebuilds": [e for e in events if e["kind"] == "rebuild"],
               "requests": len(requests), "failed_requests": len(failures), "server_alive": alive}
-    bounds = {"rss growth ≤ %.0f MB" % MAX_RSS_GROWTH_MB: report["rss_mb"]["growth"] <= MAX_RSS_GROWTH_MB,
-              "open files growth ≤ %d" % MAX_FD_GROWTH: report["fds"]["growth"] <= MAX_FD_GROWTH,
-              "threads growth ≤ %d" % MAX_THREAD_GROWTH: report["threads"]["growth"] <= MAX_THREAD_GROWTH,
+    bounds = {f"rss growth ≤ {MAX_RSS_GROWTH_MB:.0f} MB": report["rss_mb"]["growth"] <= MAX_RSS_GROWTH_MB,
+              f"open files growth ≤ {MAX_FD_GROWTH:d}": report["fds"]["growth"] <= MAX_FD_GROWTH,
+              f"threads growth ≤ {MAX_THREAD_GROWTH:d}": report["threads"]["growth"] <= MAX_THREAD_GROWTH,
               "every publish answered": all(e["status"] == 200 for e in report["publishes"]),
               "every rebuild ran": all(e["status"] in (0, 1) for e in report["rebuilds"]),
               "no failed request": not failures, "server still up": alive}

@@ -72,7 +72,8 @@ def body_lines(markdown: str) -> list[str]:
 
 def source_paragraphs(chars: int) -> list[str]:
     """Paragraphs of the 物业管理条例, then of the project's content files, until ``chars`` characters."""
-    paragraphs, total = [], 0
+    paragraphs: list[str] = []
+    total = 0
     for path in [LAW, *sorted(CONTENT.rglob("*.md"))]:
         for line in body_lines(path.read_text(encoding="utf-8")):
             if total >= chars:
@@ -221,11 +222,6 @@ def second_pass(choice: EngineChoice, cache: AudioCache, jobs: list[tuple[str, s
             "failed": len(report.failed), "seconds": seconds, "ratio_vs_first_pass": seconds / first_pass.seconds}
 
 
-def ratio_median(rounds: list[dict], measure: Callable[[dict], float]) -> float:
-    """Median over rounds of a per-round ratio."""
-    return statistics.median(measure(r) for r in rounds)
-
-
 def throughput(rounds: list[dict], chars: int) -> dict:
     """Characters per second and CPU seconds of every build (median), and ours/reference ratios paired by round."""
     result = {name: {"chars_per_second": statistics.median(chars / r[name].seconds for r in rounds),
@@ -233,8 +229,8 @@ def throughput(rounds: list[dict], chars: int) -> dict:
                      "cpu_seconds": statistics.median(r[name].cpu for r in rounds)} for name in BUILDS}
     for ours in ("ours_1", "ours_2"):
         for ref in ("reference_A", "reference_B"):
-            result[ours][f"ratio_vs_{ref}"] = ratio_median(rounds, lambda r: r[ref].seconds / r[ours].seconds)
-            result[ours][f"cpu_ratio_vs_{ref}"] = ratio_median(rounds, lambda r: r[ours].cpu / r[ref].cpu)
+            result[ours][f"ratio_vs_{ref}"] = statistics.median(r[ref].seconds / r[ours].seconds for r in rounds)
+            result[ours][f"cpu_ratio_vs_{ref}"] = statistics.median(r[ours].cpu / r[ref].cpu for r in rounds)
     return result
 
 
@@ -244,7 +240,7 @@ def first_audio(rounds: list[dict]) -> dict:
     for start in ("cold", "warm"):
         name = f"first_{start}"
         result[start] = {"seconds": statistics.median(r[name] for r in rounds),
-                         "ratio_vs_reference": ratio_median(rounds, lambda r: r[name] / r["first_reference"])}
+                         "ratio_vs_reference": statistics.median(r[name] / r["first_reference"] for r in rounds)}
     return result
 
 
@@ -365,8 +361,8 @@ def main() -> None:
         results = {"text": {"chars": chars, "paragraphs": len(paragraphs), "sentences": len(jobs)},
                    "throughput": throughput(rounds, chars), "first_audio": first_audio(rounds),
                    "cache_read": cache_reads(built, [key for key, _ in jobs]), "audio": audio_figures(rounds),
-                   "second_pass": second_pass(choice, built, jobs, rounds[-1]["ours_1"])}
-    results["rounds"] = [{k: asdict(v) if isinstance(v, Build) else v for k, v in r.items()} for r in rounds]
+                   "second_pass": second_pass(choice, built, jobs, rounds[-1]["ours_1"]),
+                   "rounds": [{k: asdict(v) if isinstance(v, Build) else v for k, v in r.items()} for r in rounds]}
     print_report(results)
     if args.json:
         args.json.write_text(json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")

@@ -24,9 +24,9 @@ import time
 import urllib.request
 from pathlib import Path
 
-from kiosk.settings import BUNDLED_CONTENT, Settings
-from kiosk.library.manifest import parse, parse_audio_list
+from kiosk.library.manifest import Manifest, parse, parse_audio_list
 from kiosk.library.sync import sync
+from kiosk.settings import BUNDLED_CONTENT, Settings
 
 KIOSK = Path(sys.executable).with_name("kiosk")
 EDITED = "有声物业/物业管理篇/专项维修资金怎么用.md"
@@ -51,7 +51,7 @@ def get(url: str) -> bytes:
         return response.read()
 
 
-def library_files(url: str) -> tuple[dict, list[tuple[str, int]]]:
+def library_files(url: str) -> tuple[Manifest, list[tuple[str, int]]]:
     """The centre's manifest and every (sha256, size) it names, MP3s included."""
     manifest = parse(json.loads(get(url + "/library/manifest"))["manifest"].encode("utf-8"))
     files = {blob.sha256: blob.size for blob in manifest.blobs()}
@@ -116,18 +116,20 @@ def main() -> None:
         started = time.perf_counter()
         first = sync(hub, url, key)
         first_seconds = time.perf_counter() - started
-        figures["first"] = dict(files=first.files, bytes=first.bytes, library_files=len(files), library_bytes=size,
-                                seconds=round(first_seconds, 2), bare_fetch_seconds=round(reference, 2),
-                                index_seconds=round(first.index.seconds, 2),
-                                audio=first.audio, vectors=first.vectors)
+        if first.index is None:
+            raise SystemExit("the first sync indexed nothing")
+        figures["first"] = {"files": first.files, "bytes": first.bytes, "library_files": len(files),
+                            "library_bytes": size, "seconds": round(first_seconds, 2),
+                            "bare_fetch_seconds": round(reference, 2), "index_seconds": round(first.index.seconds, 2),
+                            "audio": first.audio, "vectors": first.vectors}
         edited = content / EDITED
         edited.write_text(edited.read_text(encoding="utf-8") + APPENDED, encoding="utf-8")
         run(centre_data, "build", *([] if args.vectors else ["--no-vectors"]), env=centre_env)
         wait_until_voiced(url, manifest.serial)
         started = time.perf_counter()
         again = sync(hub, url, key)
-        figures["resync"] = dict(files=again.files, bytes=again.bytes, audio=again.audio, vectors=again.vectors,
-                                 seconds=round(time.perf_counter() - started, 2))
+        figures["resync"] = {"files": again.files, "bytes": again.bytes, "audio": again.audio,
+                             "vectors": again.vectors, "seconds": round(time.perf_counter() - started, 2)}
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)

@@ -25,7 +25,7 @@ from urllib.parse import quote
 import gevent
 from locust import FastHttpUser, between, constant, constant_throughput, events, task
 from mutagen import MutagenError
-from mutagen.mp3 import MP3
+from mutagen.mp3 import MPEGInfo
 
 BITRATE_KBPS = 32  # indexer.speech.mp3.BITRATE_KBPS; a fallback for a duration mutagen cannot read
 PLAYER_RETRY_SECONDS = 1.5  # static/js/sentence-player.js retryDelay: a failing hub is asked again after 1.5 s
@@ -130,7 +130,7 @@ def sentence_seconds(segment: dict, body: bytes) -> float:
     if segment.get("duration"):
         return float(segment["duration"])
     try:
-        return MP3(io.BytesIO(body)).info.length
+        return MPEGInfo(io.BytesIO(body)).length  # the stream's own header; ID3 tags are skipped
     except MutagenError:  # not an MP3 mutagen can read: the byte length is close enough at constant bitrate
         return len(body) * 8 / (BITRATE_KBPS * 1000)
 

@@ -162,7 +162,8 @@ def _open_store(data: DataDir, full: bool, report: BuildReport) -> Store:
 
 
 def _not_written(data: DataDir, exc: OSError) -> str:
-    return f"检索库没有更新：{disk_problem(exc)}（{data.index}）。处理好后再运行 kiosk build；在这之前照旧检索原来的内容"
+    return (f"检索库没有更新：{disk_problem(exc)}（{data.index}）。"
+            "处理好后再运行 kiosk build；在这之前照旧检索原来的内容")
 
 
 def _sync(folder: Path) -> None:

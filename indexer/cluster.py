@@ -14,6 +14,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from functools import lru_cache
+from typing import TypeVar
 
 import numpy as np
 
@@ -31,6 +32,8 @@ SENTENCES_PER_TASK = 8  # a few seconds of neural voice: what a lost worker cost
 IN_FLIGHT_PER_THREAD = 2  # batches out per worker thread: one working, one waiting, none idle between
 DURATIONS_EVERY = 2000  # sentences voiced between writes of their durations to kiosk.db
 INSTALL_HINT = "每台工作机都要装好同一版本的本项目：pip install '.[cluster]'（语义向量还要 '.[semantic]'）"
+
+Result = TypeVar("Result")
 
 _engine_lock = threading.Lock()  # a worker with several threads shares one engine, which speaks one sentence at a time
 
@@ -50,13 +53,13 @@ def connect(address: str):
                           "先在那台电脑上运行 dask scheduler") from None
 
 
-def _results(client, task: Callable, batches: list, *args) -> Iterator[tuple[int, object]]:
+def _results(client, task: Callable[..., Result], batches: list, *args) -> Iterator[tuple[int, Result]]:
     """(number, task(batch, *args)) of every batch as it finishes, with two batches per worker thread out at a
     time: a lost worker costs only those, the client holds only those, and workers joining later get work."""
     from distributed import as_completed
 
     pending = iter(enumerate(batches))
-    numbers = {}
+    numbers: dict[str, int] = {}  # batch number by its future's key
     running = as_completed(loop=client.loop)
 
     def top_up() -> None:
@@ -76,11 +79,12 @@ def _results(client, task: Callable, batches: list, *args) -> Iterator[tuple[int
         top_up()
 
 
-def speak_batch(jobs: list[tuple[str, str]], choice: EngineChoice, readings: tuple) -> list[tuple[str, bytes | None, str]]:
+def speak_batch(jobs: list[tuple[str, str]], choice: EngineChoice,
+                readings: tuple) -> list[tuple[str, bytes | None, str]]:
     """Cluster task: (key by the worker's own engine settings, MP3 or None, problem) per (key, spoken) job."""
     with _engine_lock:
         engine = _worker_engine(choice, readings)
-        results = []
+        results: list[tuple[str, bytes | None, str]] = []
         for _, spoken in jobs:
             key = segment_key(spoken, engine.settings)
             try:
@@ -108,7 +112,8 @@ class ClusterSpeech:
         self.client, self.choice, self.cache = client, choice, cache
         self.readings = tuple(sorted(engine_settings(choice).readings.items()))
 
-    def run(self, jobs: list[tuple[str, str]], progress=None, priority: float = 1.0) -> SynthesisReport:
+    def run(self, jobs: list[tuple[str, str]], progress: Callable[[int, int], None] | None = None,
+            priority: float = 1.0) -> SynthesisReport:
         """Voice all jobs on the cluster, caching each checked MP3; failures are collected, not raised."""
         started = time.monotonic()
         report = SynthesisReport()
@@ -127,18 +132,18 @@ class ClusterSpeech:
         """Cache a returned sentence only if the worker's voice gives it our key and the MP3 is whole."""
         duration = mp3_duration(mp3) if mp3 else None
         if worker_key != key:
-            problem = f"工作机的语音引擎、声音或版本与本机不同；{INSTALL_HINT}"
-        elif not problem and duration is None:
-            problem = "工作机送回的音频不完整"
-        if problem:
+            report.failed.append((key, f"工作机的语音引擎、声音或版本与本机不同；{INSTALL_HINT}"))
+        elif problem:
             report.failed.append((key, problem))
-            return
-        self.cache.write(key, mp3)
-        report.done.append(Rendered(key, duration, len(mp3)))
+        elif mp3 is None or duration is None:
+            report.failed.append((key, "工作机送回的音频不完整"))
+        else:
+            self.cache.write(key, mp3)
+            report.done.append(Rendered(key, duration, len(mp3)))
 
 
 def render_audio(client, data: DataDir, choice: EngineChoice, jobs: list[tuple[str, str]],
-                 progress=None) -> SynthesisReport:
+                 progress: Callable[[int, int], None] | None = None) -> SynthesisReport:
     """Voice (key, spoken) jobs on the cluster into the data dir's audio cache, recording durations as a local
     build does; in large rounds, so that workers rarely wait for the slowest batch of a round."""
     speech = ClusterSpeech(client, choice, AudioCache(data.audio))

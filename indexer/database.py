@@ -9,6 +9,7 @@ import functools
 import os
 import shutil
 import sqlite3
+import time
 import weakref
 from pathlib import Path
 from urllib.parse import quote
@@ -105,17 +106,30 @@ class Database:
         """WAL, or, on a disk that cannot take the WAL's files, the complete file read as it is (writes refused)."""
         try:
             conn = self._open(self.path)
-            conn.execute("PRAGMA journal_mode=WAL")
+            self._enter_wal(conn)
         except DatabaseError as exc:
             # With an empty write-ahead log (or none: the failed open may have just made it) the file holds every
             # committed change, so reading it unlocked (immutable) is exact.
             log_beside = self.path.with_name(self.path.name + "-wal")
-            if exc.kind != "refused" or not self.path.is_file() or log_beside.is_file() and log_beside.stat().st_size:
+            if exc.kind != "refused" or not self.path.is_file() or (log_beside.is_file() and log_beside.stat().st_size):
                 raise
             self.refusal = str(exc)
             conn = self._open(f"file:{quote(str(self.path))}?immutable=1", uri=True)
         conn.row_factory = sqlite3.Row
         return conn
+
+    def _enter_wal(self, conn: sqlite3.Connection) -> None:
+        """WAL mode, which the file keeps once set. SQLite answers "busy" at once, without waiting, to a switch made
+        while another process is making the same new file, so the switch is tried again for up to TIMEOUT."""
+        deadline = time.monotonic() + self.TIMEOUT
+        while True:
+            try:
+                conn.execute("PRAGMA journal_mode=WAL")
+                return
+            except DatabaseError as exc:
+                if exc.kind != "busy" or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
 
     @_explained
     def _open(self, target: Path | str, uri: bool = False) -> sqlite3.Connection:
@@ -177,6 +191,8 @@ def _statements(script: str) -> list[str]:
 class _Cursor(sqlite3.Cursor):
     """Rows are read page by page, so damage can surface while fetching as well as on execute."""
 
+    connection: _Connection  # made only by _Connection.cursor
+
     def explain(self, exc: sqlite3.Error) -> DatabaseError | None:
         return self.connection.explain(exc)
 
@@ -191,6 +207,8 @@ class _Cursor(sqlite3.Cursor):
 
 class _Connection(sqlite3.Connection):
     """A connection whose statements run on explaining cursors, and whose commits explain their failures too."""
+
+    owner: weakref.ref[Database]  # set by Database._open as soon as it connects
 
     def explain(self, exc: sqlite3.Error) -> DatabaseError | None:
         owner = self.owner()

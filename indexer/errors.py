@@ -2,8 +2,8 @@
 
 import errno
 
-DISK_PROBLEMS = {errno.ENOSPC: "磁盘空间已满", errno.EDQUOT: "磁盘空间已满", errno.EROFS: "磁盘是只读的（可能出了故障）",
-                 errno.EACCES: "没有写权限", errno.EPERM: "没有写权限"}
+DISK_PROBLEMS = {errno.ENOSPC: "磁盘空间已满", errno.EDQUOT: "磁盘空间已满",
+                 errno.EROFS: "磁盘是只读的（可能出了故障）", errno.EACCES: "没有写权限", errno.EPERM: "没有写权限"}
 
 
 class KioskError(Exception):
@@ -33,4 +33,6 @@ def newer_schema(name: str, found: int, known: int) -> str:
 
 def disk_problem(exc: OSError) -> str:
     """Why the disk refused a write, in words a person at the hub can act on."""
-    return DISK_PROBLEMS.get(exc.errno, exc.strerror or str(exc))
+    if exc.errno in DISK_PROBLEMS:
+        return DISK_PROBLEMS[exc.errno]
+    return exc.strerror or str(exc)

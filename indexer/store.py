@@ -158,9 +158,9 @@ class Store(Database):
         found: dict[str, float] = {}
         for i in range(0, len(keys), 500):
             chunk = keys[i:i + 500]
+            marks = ",".join("?" * len(chunk))
             rows = self.conn.execute(
-                f"SELECT key, duration FROM speech WHERE duration IS NOT NULL AND key IN ({','.join('?' * len(chunk))})",
-                chunk)
+                f"SELECT key, duration FROM speech WHERE duration IS NOT NULL AND key IN ({marks})", chunk)
             found.update(rows)
         with _durations_lock:
             unwritten = _unwritten_durations.get(str(self.path), {})

@@ -5,7 +5,7 @@ from __future__ import annotations
 import atexit
 from typing import TYPE_CHECKING
 
-from .settings import PROJECT_ROOT, Settings, from_environment
+from .settings import STATIC_FOLDER, Settings, from_environment
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -16,6 +16,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     # Imported here, not at the top: the `kiosk` command lives in this package, and `kiosk build` after an edit
     # should not pay for loading Flask and the serving side.
     from flask import Flask
+    from flask.json.provider import DefaultJSONProvider
 
     from . import editor
     from .city.views import bp as city
@@ -28,12 +29,13 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .visitors.audio import CachedAudio
     from .web import errors, security
 
-    app = Flask(__name__, static_folder=str(PROJECT_ROOT / "static"), static_url_path="/static")
+    app = Flask(__name__, static_folder=str(STATIC_FOLDER), static_url_path="/static")
     config = dict(test_config or {})
     settings: Settings = config.pop("SETTINGS", None) or from_environment()
-    app.config.update(SETTINGS=settings, JSON_AS_ASCII=False, MAX_CONTENT_LENGTH=20 * 1024 * 1024)
+    app.config.update(SETTINGS=settings, MAX_CONTENT_LENGTH=20 * 1024 * 1024)
     app.config.update(config)
-    app.json.ensure_ascii = False
+    app.json = DefaultJSONProvider(app)  # Flask's default provider, typed as the one that has ensure_ascii
+    app.json.ensure_ascii = False  # Chinese as it is, not \uXXXX
     services = Services(settings)
     app.extensions["kiosk"] = services
     app.extensions["learning"] = CatalogCache()  # courses and questions, kept until one of them changes
@@ -45,5 +47,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.before_request(services.follow_library)
     errors.register(app)
     security.init_app(app)
-    app.wsgi_app = CachedAudio(app.wsgi_app, services)  # cached sentences skip Flask's dispatch
+    # cached sentences skip Flask's dispatch; Flask documents this way to add middleware but types wsgi_app a method
+    app.wsgi_app = CachedAudio(app.wsgi_app, services)  # type: ignore[method-assign]
     return app

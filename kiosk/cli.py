@@ -42,7 +42,8 @@ class KioskGroup(click.Group):
 
 
 @click.group(cls=KioskGroup)
-@click.option("--data", type=click.Path(path_type=Path), help="数据目录（检索库、音频、数据库）；默认 KIOSK_DATA 或 ./var")
+@click.option("--data", type=click.Path(path_type=Path),
+              help="数据目录（检索库、音频、数据库）；默认 KIOSK_DATA 或 ./var")
 @click.pass_context
 def main(ctx: click.Context, data: Path | None) -> None:
     """随听随学 listening kiosk: build, search, speak and serve texts."""
@@ -118,12 +119,9 @@ def _connect_cluster(address: str):
 
 def _build_vectors(data: DataDir, cluster=None) -> None:
     """Embed passages that have no vector for their current text; a missing model is a note, not a failure."""
-    if cluster is None:
-        model = embedding.build_embedder()
-    else:
-        from indexer.cluster import ClusterEmbedder
+    from indexer.cluster import ClusterEmbedder
 
-        model = ClusterEmbedder(cluster)
+    model = embedding.build_embedder() if cluster is None else ClusterEmbedder(cluster)
     if model is None:
         click.echo(f"没有生成语义向量：{embedding.problem()}", err=True)
         return
@@ -198,11 +196,11 @@ def search(settings: Settings, query: str | None, limit: int, collection: str | 
     searcher = Searcher(data_dir(settings))
     if mode is None and searcher.vector_count and searcher.semantic_problem():
         click.echo(searcher.semantic_problem(), err=True)  # vectors built, model gone: say why it is words only
-    queries = [line.rstrip("\n") for line in batch] if batch else [query]
+    queries = [query] if query is not None else [line.rstrip("\n") for line in batch]
     for text in queries:
         result = searcher.search(text, limit=limit, collection=collection, mode=mode)
         if as_json or batch:
-            hits = [{k: v for k, v in vars(h).items()} for h in result.hits]
+            hits = [vars(h) for h in result.hits]
             suggestions = [vars(s) for s in result.suggestions]
             click.echo(json.dumps({"query": result.query, "took_ms": result.took_ms, "route": result.route,
                                    "mode": result.mode, "hits": hits, "suggestions": suggestions},
@@ -223,7 +221,8 @@ def search(settings: Settings, query: str | None, limit: int, collection: str | 
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="监听地址；0.0.0.0 让手机也能访问")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
-@click.option("--kiosk", "kiosk_mode", is_flag=True, default=None, help="触摸屏模式：大字、屏幕键盘、无人操作时自动回首页")
+@click.option("--kiosk", "kiosk_mode", is_flag=True, default=None,
+              help="触摸屏模式：大字、屏幕键盘、无人操作时自动回首页")
 @click.option("--threads", default=48, show_default=True, help="同时处理的请求数（等待语音的请求最多占用一秒）")
 @click.option("--finish-build", is_flag=True,
               help="在后台补齐语义向量和全部语音（先服务收听的人），首次运行时不用等合成完就能访问")
@@ -261,7 +260,7 @@ def normalize(text: str | None, batch) -> None:
 
     if (text is None) == (batch is None):
         raise click.UsageError("给出一段文字，或用 --batch 指定文件")
-    for line in ([line.rstrip("\n") for line in batch] if batch else [text]):
+    for line in ([text] if text is not None else [line.rstrip("\n") for line in batch]):
         click.echo(normalize_for_speech(line))
 
 
@@ -287,7 +286,7 @@ def speak(settings: Settings, text: str | None, source, engine: str | None, rate
     speech = set_up_speech(settings.engine, settings.rate, data)
     if speech.note:
         click.echo(speech.note, err=True)
-    body = source.read() if source else text
+    body = text if text is not None else source.read()
     jobs = [(segment_key(s, speech.settings), s)
             for s in (normalize_for_speech(seg.text) for seg in split_passage(body)) if s.strip()]
     if not jobs:
@@ -366,8 +365,8 @@ def course_prepare(settings: Settings, course_id: str) -> None:
     starting it together at a training session are answered from the cache."""
     from indexer.speech.questions import spoken_texts
 
-    from .training.courses import find_course
     from .services import SpeechService
+    from .training.courses import find_course
 
     data = data_dir(settings)
     speech = SpeechService(data, settings)
@@ -377,7 +376,7 @@ def course_prepare(settings: Settings, course_id: str) -> None:
         view = find_course(store, settings.roots(), course_id)
         if view is None:
             raise click.ClickException(f"没有课程「{course_id}」；kiosk course list 列出全部课程")
-        wanted = {}
+        wanted: dict[str, str] = {}  # audio key → spoken text
         for unit in view.units:
             for part in unit.parts:
                 passages = {p.id for p in part.passages}
@@ -455,7 +454,8 @@ def cache_gc(settings: Settings) -> None:
     speech_settings = set_up_speech(settings.engine, settings.rate, data).settings
     store = Store(data.database)
     try:
-        used = {line.key for doc_id in store.document_ids() for line in narrate(store.document(doc_id), speech_settings)}
+        documents = (store.document(doc_id) for doc_id in store.document_ids())
+        used = {line.key for doc in documents if doc is not None for line in narrate(doc, speech_settings)}
     finally:
         store.close()
     audio_cache = AudioCache(data.audio)
@@ -470,8 +470,9 @@ def cache_gc(settings: Settings) -> None:
 
 
 def _terminal_snippet(snippet: str) -> str:
-    bold = snippet.replace("<mark>", "\x1b[1m").replace("</mark>", "\x1b[0m")
-    return html.unescape(bold) if sys.stdout.isatty() else html.unescape(snippet.replace("<mark>", "").replace("</mark>", ""))
+    if sys.stdout.isatty():
+        return html.unescape(snippet.replace("<mark>", "\x1b[1m").replace("</mark>", "\x1b[0m"))
+    return html.unescape(snippet.replace("<mark>", "").replace("</mark>", ""))
 
 
 
@@ -599,7 +600,7 @@ def sync_command(settings: Settings, url: str | None, public_key: str | None, li
     settings = settings.with_overrides(library_url=url, library_key=public_key, sync_limit_rate=limit_rate,
                                        hub_name=hub_name and hub_name.strip())
     if not settings.library_url or not settings.library_key:
-        missing = "地址（URL 或 KIOSK_LIBRARY_URL）" if not settings.library_url else "公钥（--key 或 KIOSK_LIBRARY_KEY）"
+        missing = "公钥（--key 或 KIOSK_LIBRARY_KEY）" if settings.library_url else "地址（URL 或 KIOSK_LIBRARY_URL）"
         raise click.UsageError(f"缺少中心的{missing}")
     rate = settings.sync_limit_rate
     with progress_display("同步文库") as update:

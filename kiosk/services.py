@@ -74,10 +74,7 @@ class Services:
         self._searcher: Searcher | None = None
         self.speech = SpeechService(self.data, settings)
         self._library_checked = time.monotonic()
-        try:
-            self._library_seen = os.readlink(self.data.library_current)
-        except OSError:
-            self._library_seen = None
+        self._library_seen = self._library_link()
 
     def follow_library(self) -> None:
         """After kiosk sync (another process) switched the synced library, speak with its pronunciations: the
@@ -86,14 +83,18 @@ class Services:
         if now - self._library_checked < LIBRARY_CHECK_SECONDS:
             return
         self._library_checked = now
-        try:
-            switched = os.readlink(self.data.library_current)
-        except OSError:
-            switched = None
+        switched = self._library_link()
         if switched != self._library_seen:
             if self._library_seen is not None or switched is not None:
                 self.reload_speech()
             self._library_seen = switched
+
+    def _library_link(self) -> str | None:
+        """The snapshot the synced library's current link names; None before the first sync."""
+        try:
+            return os.readlink(self.data.library_current)
+        except OSError:
+            return None
 
     def reload_speech(self) -> None:
         """A new speech service so new pronunciations apply at once; the old one's workers are stopped."""
@@ -256,9 +257,10 @@ class SpeechService:
         rendered = [future.result(timeout=DOWNLOAD_TIMEOUT) for future in futures]
         record_durations(self.data, rendered)  # the callbacks may not have run yet
         parts = [self.cache.read(line.key) for line in lines]
-        if any(part is None for part in parts):
+        cached = [part for part in parts if part is not None]
+        if len(cached) < len(parts):
             raise SpeechError("部分句子的音频还没有准备好，请稍后再试")
-        return tagged_mp3(doc, parts)
+        return tagged_mp3(doc, cached)
 
     def render_missing_in_background(self) -> threading.Thread | None:
         """Render every sentence still missing, after all listeners' and editors' work, logging progress; this is
@@ -281,7 +283,7 @@ class SpeechService:
             log.info("语音：后台合成完成 %d 句，失败 %d 句", len(report.done), len(report.failed))
         except SpeechError as exc:  # closed while rendering, or no voice: listeners still get on-demand audio
             log.info("语音：后台合成停止：%s", exc)
-        except Exception:  # noqa: BLE001 - a background job reports, it never takes the server down
+        except Exception:  # a background job reports, it never takes the server down
             log.exception("语音：后台合成失败；收听时仍会按需合成")
 
     def close(self) -> None:

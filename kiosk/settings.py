@@ -18,6 +18,7 @@ from indexer.errors import ConfigError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 BUNDLED_CONTENT = PROJECT_ROOT / "content"
+STATIC_FOLDER = PROJECT_ROOT / "static"
 ENGINES = ("auto", "neural", "pyttsx3")
 DEFAULT_HUB_NAME = "物业港培训基地"
 SECRET = "（已设置，不显示）"

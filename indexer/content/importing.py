@@ -41,7 +41,8 @@ PAGE_NUMBER = re.compile(r"^(?:[-—–·\s]*\d{1,4}[-—–·\s]*|第\s*\d+\s*�
 DATE = re.compile(r"^(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日$")
 CN_DATE = re.compile(r"^([〇零一二三四五六七八九]{4})年([一二三四五六七八九十]{1,3})月([一二三四五六七八九十]{1,3})日$")
 EFFECTIVE = re.compile(r"自\s*(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日\s*起\s*(?:施行|实施|执行|生效)")
-ISSUER_END = ("局", "办", "委员会", "委", "政府", "办事处", "街道", "公司", "中心", "厅", "部", "院", "会", "站", "所", "处", "社区")
+ISSUER_END = ("局", "办", "委员会", "委", "政府", "办事处", "街道", "公司", "中心",
+              "厅", "部", "院", "会", "站", "所", "处", "社区")
 DOC_NUMBER = re.compile(r"^[\u4e00-\u9fff]{1,12}[〔\[［(（]\d{4}[〕\]］)）]\s*\d+\s*号$")
 STRUCTURE_RANK = {"编": 0, "分编": 1, "章": 2, "节": 3}
 ENUM_RANK, SUB_RANK = 4, 5
@@ -154,7 +155,7 @@ def docx_to_markdown(data: bytes, fallback_title: str = "") -> Converted:
 
     try:
         word = WordDocument(io.BytesIO(data))
-    except Exception as exc:  # python-docx raises many kinds for damaged files
+    except Exception as exc:  # noqa: BLE001 - python-docx raises many kinds for damaged files
         raise ContentError(f"Word 文档无法打开（文件可能已损坏）：{type(exc).__name__}") from None
     blocks: list[tuple[str, int | None]] = []  # (text, heading level from the style, or None)
     tables = 0
@@ -282,7 +283,7 @@ def _to_markdown(blocks: list[tuple[str, int | None]], join_wrapped: bool, fallb
     depth = {rank: min(2 + i, 6) for i, rank in enumerate(present)}
     out: list[str] = []
     articles = headings = 0
-    for (text, _), rank in zip(paragraphs, kinds):
+    for (text, _), rank in zip(paragraphs, kinds, strict=True):
         if rank is not None:
             heading = HEADING.match(text)
             out.append("#" * depth[rank] + " " + (heading.group(2) if heading else text).strip())
@@ -356,7 +357,7 @@ def _is_heading_line(text: str) -> bool:
 
 
 def _split_embedded_articles(paragraphs: list[tuple[str, int | None]]) -> list[tuple[str, int | None]]:
-    result = []
+    result: list[tuple[str, int | None]] = []
     for text, level in paragraphs:
         if level is None and not HEADING.match(text):
             result.extend((part.strip(), None) for part in EMBEDDED_ARTICLE.split(text) if part.strip())

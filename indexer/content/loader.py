@@ -39,7 +39,7 @@ def discover(roots: list[Path]) -> list[ContentFile]:
             relative = path.relative_to(root)
             if (path.suffix.lower() not in CONTENT_SUFFIXES or path.name.lower() in NOT_CONTENT
                     or any(part.startswith((".", "_")) for part in relative.parts) or not path.is_file()
-                    or path.is_symlink() and not is_within(path, inside)):
+                    or (path.is_symlink() and not is_within(path, inside))):
                 continue
             source = relative.as_posix()
             found.setdefault(source, ContentFile(root, path, source))

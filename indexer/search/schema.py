@@ -69,7 +69,7 @@ def open_checked(folder: Path, schema: Schema | None = None) -> FileIndex:
     try:
         opened = index.open_dir(folder)
         opened.reader().close()
-    except Exception as exc:  # noqa: BLE001 - whatever a torn file makes Whoosh raise
+    except Exception as exc:  # whatever a torn file makes Whoosh raise
         raise BrokenIndex(f"检索库已损坏（{type(exc).__name__}）：运行 kiosk build 重建") from exc
     return index.open_dir(folder, schema=schema) if schema else opened
 

@@ -50,12 +50,15 @@ SEMANTIC_WEIGHT = {"question": 0.6, "keyword": 0.4}
 SEMANTIC_FLOOR = 80  # percentile of all similarities that scales to 0 (the nearest passage scales to 1)
 QUESTION = re.compile(r"吗|么|呢|怎|能不能|可不可以|可以|是否|谁|哪|几|多少|如何|为什么|要不要|该不该|算不算|[?？]")
 QUESTION_CHARS = 8  # a query this long reads as a sentence even without a question word
-WEAK_SIMILARITY = 0.86  # e5 similarities are compressed (unrelated ≈ 0.80-0.85); below this, the nearest passage is only loosely related: offer suggestions instead
+# e5 similarities are compressed (unrelated ≈ 0.80-0.85); below this, the nearest passage is only loosely related:
+# offer suggestions instead.
+WEAK_SIMILARITY = 0.86
 SUGGESTIONS = 5
 VECTOR_CHECK_SECONDS = 2.0  # how often a searcher looks for vectors a running build has added
 QUERY_CACHE = 256
 FUZZY_LETTERS = 6  # pinyin this long that matches no title is looked up again allowing one typo
-TITLE_WORD = 3  # title words this long are known to the speller: 组织发 is read as 组织法 (shorter ones collide too often)
+# Title words this long are known to the speller: 组织发 is read as 组织法 (shorter ones collide too often).
+TITLE_WORD = 3
 # Explaining passages cite the law as 民法典第九百四十四条 or 《物业管理条例》第四十一条.
 TEXT_KINDS = "法典|法|条例|规定|解释|办法"  # how the name of a law or rule ends
 CITATION = re.compile(rf"(?P<title>《[^》]{{2,40}}》|[\u4e00-\u9fff]{{1,30}}?(?:{TEXT_KINDS}))"
@@ -64,7 +67,8 @@ GENERIC_NAME = re.compile(TEXT_KINDS)  # "按照条例第四十条": a kind of t
 CITING_PASSAGES = 3  # the best this many passages have the articles they cite ranked up
 CITED_ARTICLES = 2  # of each, the first this many articles it cites
 CITED_SHARE = 1.05  # a cited article ranks just above the passage that cites it
-SYLLABLES_COVERED = 0.6  # full pinyin matching no title still finds one holding its syllables in order, this share of them
+# Full pinyin matching no title still finds one holding its syllables in order, this share of them.
+SYLLABLES_COVERED = 0.6
 
 
 @dataclass
@@ -156,7 +160,8 @@ class Searcher:
                 except Exception:  # noqa: BLE001 - whatever a torn file makes Whoosh raise
                     store.close()
                     self._unreadable = latest
-                    log.warning("检索库第 %d 版打不开（可能是断电留下的），继续检索上一版；运行 kiosk build 重建", latest)
+                    log.warning("检索库第 %d 版打不开（可能是断电留下的），继续检索上一版；运行 kiosk build 重建",
+                                latest)
                 else:
                     stale, self._searcher = self._searcher, searcher
                     stale.close()
@@ -224,12 +229,13 @@ class Searcher:
             return
         vectors = self._vector_store.load() if generation else VectorSet()
         with self._lock:
-            if len(vectors) and self._record_keys is None:
-                self._record_keys = self._passage_keys()
             rows = None
             if len(vectors):
-                rows = np.fromiter((vectors.keys.get(key, -1) if key else -1 for key in self._record_keys),
-                                   dtype=np.int64, count=len(self._record_keys))
+                keys = self._record_keys
+                if keys is None:
+                    keys = self._record_keys = self._passage_keys()
+                rows = np.fromiter((vectors.keys.get(key, -1) if key else -1 for key in keys),
+                                   dtype=np.int64, count=len(keys))
             self._vectors, self._record_rows = vectors, rows
 
     def _passage_keys(self) -> list[bytes | None]:
@@ -337,7 +343,7 @@ class Searcher:
         if not found and not in_order and len(letters) >= FUZZY_LETTERS:
             found = self._pinyin_records(FuzzyTerm("pinyin", letters, maxdist=1, prefixlength=1))
         docs = [self._catalog[h["doc"]] for h in found if h["kind"] == "doc" and h["doc"] in self._catalog]
-        docs.sort(key=lambda d: (len(d.title),) + self._order_key(d.id))
+        docs.sort(key=lambda d: (len(d.title), *self._order_key(d.id)))
         docs = [d for d in in_order + docs if not collection or d.collection == collection]
         terms = sorted((h["term"] for h in found if h["kind"] == "term"), key=len)
         if not docs and not terms:
@@ -370,7 +376,7 @@ class Searcher:
                     if len(variant) <= len(name) and _in_order(variant, name):
                         best[number] = max(best.get(number, 0.0), len(variant) / len(name))
         scored = [(coverage, self._titles[n]) for n, coverage in best.items() if coverage >= SYLLABLES_COVERED]
-        scored.sort(key=lambda pair: (-round(pair[0], 2),) + self._order_key(pair[1].id))
+        scored.sort(key=lambda pair: (-round(pair[0], 2), *self._order_key(pair[1].id)))
         return [entry for _, entry in scored]
 
     def _pinyin_records(self, query) -> list[dict]:
@@ -378,7 +384,8 @@ class Searcher:
             return [dict(hit) for hit in self._searcher.search(query, limit=300)]
 
     def _title_and_text_route(self, text: str, limit: int, collection: str | None, result: SearchResult) -> bool:
-        titled = [(entry, score) for entry, score in self._title_matches(text, collection) if score >= TITLE_ROUTE_SCORE]
+        titled = [(entry, score) for entry, score in self._title_matches(text, collection)
+                  if score >= TITLE_ROUTE_SCORE]
         hits, terms, suggestions = self._text_hits(text, limit, collection, result.mode)
         title_hits = [self._title_hit(entry) for entry, _ in titled[:3]]
         seen = {h.doc for h in title_hits}
@@ -390,7 +397,8 @@ class Searcher:
 
     # -- helpers ------------------------------------------------------------------------------
 
-    def _title_matches(self, text: str, collection: str | None, loose: bool = False) -> list[tuple[CatalogEntry, float]]:
+    def _title_matches(self, text: str, collection: str | None,
+                       loose: bool = False) -> list[tuple[CatalogEntry, float]]:
         """Documents whose title contains the query (or its legal wording), best first."""
         variants = {text}
         for word, targets in synonyms().items():
@@ -410,7 +418,7 @@ class Searcher:
             score = max(_title_score(v, entry.title, loose) for v in variants)
             if score > 0:
                 scored.append((entry, score))
-        scored.sort(key=lambda pair: (-round(pair[1], 2),) + self._order_key(pair[0].id))
+        scored.sort(key=lambda pair: (-round(pair[1], 2), *self._order_key(pair[0].id)))
         return scored
 
     def _order_key(self, doc_id: str) -> tuple:
@@ -432,15 +440,18 @@ class Searcher:
             return [], [], []
         suggestions: list[Suggestion] = []
         with self._lock:
-            scorer, weights = self._scorer, self._weights
+            # Read together under the lock: a refresh meanwhile may have dropped the rows of the vectors (until
+            # they are loaded for its index), and only these rows fit this scorer.
+            scorer, weights, rows = self._scorer, self._weights, self._record_rows
             if concepts:
                 lexical, matched = scorer.score_and_matched(concepts)
             else:
                 lexical = matched = np.zeros(scorer.size, dtype=np.float32)
-            if query_vector is None:
+            scores: np.ndarray
+            if query_vector is None or rows is None:
                 scores = lexical * weights
             else:
-                similarity, has_vector = self._similarities(query_vector)
+                similarity, has_vector = self._similarities(query_vector, rows)
                 meaning = _scaled_similarity(similarity, has_vector)
                 peak = float(lexical.max()) if len(lexical) else 0.0
                 words_score = lexical / peak if peak > 0 else lexical
@@ -507,10 +518,12 @@ class Searcher:
             if not stored.get("article"):
                 for match in CITATION.finditer(stored.get("body", "")):
                     number = chinese_to_int(match.group("num"))
-                    label = article_label(number) + (match.group("suffix") or "") if number else ""
+                    if not number:
+                        continue
+                    label = article_label(number) + (match.group("suffix") or "")
                     title = next((t for t in _title_tails(match.group("title"))
                                   if any(score >= TITLE_ROUTE_SCORE for _, score in self._title_matches(t, None))), "")
-                    found = self._articles(title, number, label, None) if title and label else []
+                    found = self._articles(title, number, label, None) if title else []
                     if found and found[0][0] not in cited:
                         cited.append(found[0][0])
                     if len(cited) == CITED_ARTICLES:
@@ -521,7 +534,8 @@ class Searcher:
     def _concepts(self, words: list[str]) -> tuple[list[dict[str, float]], list[str]]:
         """Each query word with its synonyms and parts, weighted; and every variant, for highlighting."""
         table = synonyms()
-        concepts, highlight = [], []
+        concepts: list[dict[str, float]] = []
+        highlight: list[str] = []
         for word in words:
             variants = {word: 1.0}
             for target in table.get(word, ()):
@@ -552,16 +566,18 @@ class Searcher:
         with self._cache_lock:
             vector = self._query_vectors.get(text)
         if vector is None:
-            vector = embedding.embedder().query(text)
+            model = embedding.embedder()
+            assert model is not None, "a mode that needs the model passes _resolve_mode only once it has loaded"
+            vector = model.query(text)
             with self._cache_lock:
                 self._query_vectors[text] = vector
                 if len(self._query_vectors) > QUERY_CACHE:
                     self._query_vectors.popitem(last=False)
         return vector
 
-    def _similarities(self, query_vector: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Cosine similarity per index record, and which records have a vector at all."""
-        rows = self._record_rows
+    def _similarities(self, query_vector: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Cosine similarity per index record (``rows``: its vector's row, or -1), and which records have a vector
+        at all."""
         has_vector = rows >= 0
         by_row = self._vectors.similarities(query_vector)
         similarity = np.zeros(len(rows), dtype=np.float32)
@@ -575,7 +591,7 @@ class Searcher:
         scores = np.where(has_vector, similarity + 1.0, 0.0).astype(np.float32) * self._weights
         if collection:
             scores *= self._collection_mask(collection)
-        found = []
+        found: list[Suggestion] = []
         for record in self._scorer.top(scores, SUGGESTIONS * 8):
             if any(s.doc == self._scorer.doc_ids[record] for s in found):
                 continue  # one suggestion per document

@@ -71,7 +71,7 @@ class Speller:
 def _typo(piece: str, term: str, known: dict, cuts_a_word: bool) -> bool:
     """A piece reads as a term that sounds the same when it is no word, cuts through none, and keeps at least half
     of the term's characters (漏到 is not 楼道)."""
-    kept = sum(a == b for a, b in zip(piece, term))
+    kept = sum(a == b for a, b in zip(piece, term, strict=True))  # one sound a character, and the sounds match
     return not known.get(piece) and not cuts_a_word and kept * 2 >= len(term)
 
 

@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TextIO
 
 import numpy as np
 
@@ -28,7 +29,7 @@ from indexer.progress import ProgressLog
 from indexer.store import Store
 
 from . import embedding
-from .embedding import DIM, MODEL_ID, Embedder
+from .embedding import DIM, MODEL_ID, BatchEmbedder
 
 log = logging.getLogger("kiosk")
 PART_NAME = re.compile(r"^part-(\d{6})\.npz$")
@@ -195,8 +196,7 @@ class VectorStore:
     def write_part(self, keys: list[bytes], vectors: np.ndarray) -> Path:
         """Quantize and store vectors as a new part, atomically."""
         matrix, scales = quantize(vectors)
-        numbers = [int(PART_NAME.match(p.name).group(1)) for p in self.parts()]
-        return self._write(max(numbers, default=0) + 1, keys, matrix, scales)
+        return self._write(_next_part_number(self.parts()), keys, matrix, scales)
 
     def _write(self, number: int, keys: list[bytes], matrix: np.ndarray, scales: np.ndarray) -> Path:
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -217,8 +217,7 @@ class VectorStore:
         rows = [row for row, key in enumerate(keys) if key not in have]
         if not rows:
             return 0
-        numbers = [int(PART_NAME.match(p.name).group(1)) for p in self.parts()]
-        self._write(max(numbers, default=0) + 1, [keys[row] for row in rows], matrix[rows], scales[rows])
+        self._write(_next_part_number(self.parts()), [keys[row] for row in rows], matrix[rows], scales[rows])
         have.update(keys[row] for row in rows)
         return len(rows)
 
@@ -228,16 +227,15 @@ class VectorStore:
         old = self.parts()
         keep = sorted((row, key) for key, row in vectors.keys.items() if key in wanted)
         rows = np.array([row for row, _ in keep], dtype=np.int64)
-        number = max((int(PART_NAME.match(p.name).group(1)) for p in old), default=0) + 1
-        self._write(number, [key for _, key in keep], vectors.matrix[rows], vectors.scales[rows])
+        self._write(_next_part_number(old), [key for _, key in keep], vectors.matrix[rows], vectors.scales[rows])
         for path in old:
             path.unlink(missing_ok=True)
         return len(vectors) - len(keep)
 
-    def lock(self):
+    def lock(self) -> TextIO | None:
         """An exclusive lock on the folder for one embedding build, or None when another build holds it."""
         self.folder.mkdir(parents=True, exist_ok=True)
-        handle = open(self.folder / "build.lock", "w")
+        handle = open(self.folder / "build.lock", "w")  # noqa: SIM115 - the open file is the lock, closed by the caller
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -246,6 +244,12 @@ class VectorStore:
         for stale in self.folder.glob("*.part"):
             stale.unlink(missing_ok=True)  # left by a killed build; only the lock holder writes parts
         return handle
+
+
+def _next_part_number(parts: list[Path]) -> int:
+    """One past the highest number of these parts."""
+    numbers = [int(named.group(1)) for part in parts if (named := PART_NAME.match(part.name))]
+    return max(numbers, default=0) + 1
 
 
 @dataclass
@@ -275,7 +279,7 @@ def catalog_passages(data: DataDir) -> Iterator[tuple[str, str]]:
         store.close()
 
 
-def embed_missing(data: DataDir, embedder: Embedder, progress: Progress | None = None,
+def embed_missing(data: DataDir, embedder: BatchEmbedder, progress: Progress | None = None,
                   batch: int | None = None) -> EmbedReport:
     """Embed the passages that have no vector for their current text; old vectors are dropped at the end.
     The embedder may be a cluster's (indexer.cluster), whose batches come back in any order."""
@@ -332,7 +336,7 @@ def embed_in_background(data: DataDir) -> threading.Thread | None:
     def run() -> None:
         try:
             report = embed_missing(data, model, progress=ProgressLog("语义向量", emit=log.info), batch=BACKGROUND_BATCH)
-        except Exception:  # noqa: BLE001 - a background job reports, it never takes the server down
+        except Exception:  # a background job reports, it never takes the server down
             log.exception("语义向量生成失败；下次 kiosk build 会补上")
             return
         if not report.busy:

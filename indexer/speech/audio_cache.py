@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import re
@@ -63,15 +64,13 @@ class AudioCache:
             data = path.read_bytes()
         except OSError:
             return None
-        size, duration = self._whole.get(key, (-1, None))
-        if size == len(data):
-            return data, duration
+        known = self._whole.get(key)
+        if known is not None and known[0] == len(data):
+            return data, known[1]
         duration = mp3_duration(data)
         if duration is None:
-            try:
+            with contextlib.suppress(OSError):  # a read-only disk: the broken file stays, and is still never served
                 path.unlink(missing_ok=True)
-            except OSError:
-                pass  # a read-only disk: the broken file stays, and is still never served
             return None
         if len(self._whole) >= WHOLE_KEYS_REMEMBERED:
             self._whole.clear()
@@ -94,7 +93,7 @@ class AudioCache:
 
     def stats(self) -> tuple[int, int]:
         """(files, bytes) in the cache."""
-        files = [p for p in self.root.glob("??/*.mp3")] if self.root.is_dir() else []
+        files = list(self.root.glob("??/*.mp3")) if self.root.is_dir() else []
         return len(files), sum(p.stat().st_size for p in files)
 
     def remove(self, keys: set[str]) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Protocol
 
 from mutagen.id3 import ID3, TALB, TIT2, TPE1, TRCK
 
@@ -16,7 +17,7 @@ from indexer.store import Store
 from .audio_cache import AudioCache, segment_key
 from .normalize import normalize_for_speech
 from .segment import split_passage
-from .synthesis import Rendered, SynthesisPool, SynthesisReport
+from .synthesis import Rendered, SynthesisReport
 
 
 @dataclass(frozen=True)
@@ -92,19 +93,34 @@ def missing_audio(data: DataDir, settings: EngineSettings, doc_ids: list[str] | 
         store.close()
 
 
-def render(data: DataDir, pool: SynthesisPool, jobs: list[tuple[str, str]],
+class SentencePool(Protocol):
+    """What render needs: a SynthesisPool, or a cluster's (indexer.cluster.ClusterSpeech)."""
+
+    def run(self, jobs: list[tuple[str, str]], progress: Callable[[int, int], None] | None = None,
+            priority: float = 1.0) -> SynthesisReport: ...
+
+
+def render(data: DataDir, pool: SentencePool, jobs: list[tuple[str, str]],
            progress: Callable[[int, int], None] | None = None, priority: float = 1.0,
            batch_size: int = 200) -> SynthesisReport:
     """Render jobs through the pool, recording durations as they finish, in batches."""
     report = SynthesisReport()
     for start in range(0, len(jobs), batch_size):
         batch = pool.run(jobs[start:start + batch_size], priority=priority + start,
-                         progress=(lambda done, _: progress(start + done, len(jobs))) if progress else None)
+                         progress=_batch_progress(progress, start, len(jobs)))
         record_durations(data, batch.done)
         report.done += batch.done
         report.failed += batch.failed
         report.seconds += batch.seconds
     return report
+
+
+def _batch_progress(progress: Callable[[int, int], None] | None, offset: int,
+                    total: int) -> Callable[[int, int], None] | None:
+    """A batch's progress reported as progress over all ``total`` jobs, the batch starting at ``offset``."""
+    if progress is None:
+        return None
+    return lambda done, _: progress(offset + done, total)
 
 
 def record_durations(data: DataDir, rendered: Iterable[Rendered]) -> None:

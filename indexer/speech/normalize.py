@@ -48,7 +48,7 @@ _UNITS = _read_table("unit_symbols.tsv")
 _UNITS_AFTER_NUMBER = {unit: name for unit, name in _UNITS.items() if re.fullmatch(r"[A-Za-z0-9/]+", unit)}
 _UNITS_ANYWHERE = {unit: name for unit, name in _UNITS.items() if unit not in _UNITS_AFTER_NUMBER}
 
-_DIGIT_NAMES = dict(zip("0123456789", "零一二三四五六七八九"))
+_DIGIT_NAMES = dict(zip("0123456789", "零一二三四五六七八九", strict=True))
 _YEAR_DIGITS = str.maketrans("0123456789", "〇一二三四五六七八九")
 _PHONE_DIGITS = str.maketrans("0123456789", "零幺二三四五六七八九")
 _CODE_DIGITS = str.maketrans("0123456789", "零一二三四五六七八九")
@@ -97,8 +97,9 @@ _FOLDING = _character_folding()
 _FOLDABLE = re.compile(f"[{re.escape(''.join(_FOLDING))}]")
 
 # Words after which an integer counts things, so a lone 2 is 两. Not 日/月/号/级/楼/期/度: there 2 is 二
-# (日 is mostly a date, and laws themselves write 二日内).
-_MEASURE_WORDS = (
+# (日 is mostly a date, and laws themselves write 二日内). A split string, as a list literal would be formatted one
+# word a line.
+_MEASURE_WORDS = (  # noqa: SIM905
     "个 人 名 位 辆 次 栋 幢 座 间 套 户 家 条 件 项 种 类 份 张 本 台 部 架 艘 只 头 匹 株 棵 片 块 处 所 层 "
     "年 天 周 星期 小时 分钟 分 秒 倍 岁 元 角 美元 港元 欧元 英镑 米 公里 千米 厘米 毫米 公斤 千克 克 吨 亩 公顷 "
     "升 毫升 平方 立方 门 把 根 支 枚 副 对 双 批 组 笔 宗 起 例 篇 页 节 段 点 方面 届 轮 场 道 封 首 句 班 趟 "

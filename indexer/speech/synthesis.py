@@ -6,14 +6,18 @@ child forked after the parent used them. Each worker loads its engine once and e
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import multiprocessing
 import os
 import queue
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import Future, InvalidStateError
 from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+from multiprocessing.context import SpawnProcess
 from pathlib import Path
 
 from indexer.errors import KioskError, SpeechError
@@ -86,7 +90,7 @@ def _worker_main(conn, choice: EngineChoice, cache_root: str, niceness: int) -> 
             conn.send(("disk", key, str(exc)))
         except KioskError as exc:
             conn.send(("error", key, str(exc)))
-        except Exception as exc:  # an engine bug must not take the worker down with it
+        except Exception as exc:  # noqa: BLE001 - an engine bug must not take the worker down with it
             conn.send(("error", key, f"{type(exc).__name__}: {exc}"))
     engine.close()
 
@@ -95,23 +99,30 @@ class WorkerDied(SpeechError):
     """The worker process vanished mid-sentence (killed, crashed): the sentence itself may be fine."""
 
 
+@dataclass(frozen=True)
+class _Running:
+    """A started worker process and the pipe to it."""
+
+    process: SpawnProcess
+    conn: Connection
+
+
 class _Worker:
     """One worker process and the pipe to it; restarted from scratch on crash or timeout."""
 
     def __init__(self, choice: EngineChoice, cache_root: Path, niceness: int):
         self.choice, self.cache_root, self.niceness = choice, cache_root, niceness
-        self.process = None
-        self.conn = None
+        self.running: _Running | None = None
         self.lock = threading.Lock()  # the dispatcher renders while close() may stop it
 
-    def start(self) -> None:
+    def start(self) -> _Running:
         context = multiprocessing.get_context("spawn")
         parent, child = context.Pipe()
-        self.process = context.Process(target=_worker_main, args=(child, self.choice, str(self.cache_root), self.niceness),
-                                       daemon=True, name="kiosk-speech")
-        self.process.start()
+        process = context.Process(target=_worker_main, args=(child, self.choice, str(self.cache_root), self.niceness),
+                                  daemon=True, name="kiosk-speech")
+        process.start()
         child.close()
-        self.conn = parent
+        self.running = running = _Running(process, parent)
         try:
             if not parent.poll(START_TIMEOUT):
                 raise SpeechError("语音进程启动超时")
@@ -125,20 +136,22 @@ class _Worker:
         if message[0] != "ready":
             self.stop()
             raise SpeechError(message[1])
+        return running
 
     def render(self, key: str, text: str, timeout: float) -> Rendered:
         with self.lock:
             return self._render(key, text, timeout)
 
     def _render(self, key: str, text: str, timeout: float) -> Rendered:
-        if self.process is None or not self.process.is_alive():
-            self.start()
+        running = self.running
+        if running is None or not running.process.is_alive():
+            running = self.start()
         try:
-            self.conn.send((key, text))
-            if not self.conn.poll(timeout):
+            running.conn.send((key, text))
+            if not running.conn.poll(timeout):
                 self.stop()
                 raise SpeechError(f"合成超时（超过 {timeout:.0f} 秒），语音进程已重启")
-            status, *rest = self.conn.recv()
+            status, *rest = running.conn.recv()
         except (EOFError, BrokenPipeError, ConnectionResetError):
             self.stop()
             raise WorkerDied("语音进程意外退出，已重启") from None
@@ -147,18 +160,17 @@ class _Worker:
         raise (CacheWriteError if status == "disk" else SpeechError)(rest[1])
 
     def stop(self) -> None:
-        process = self.process
-        if process is not None:
+        running = self.running
+        if running is not None:
+            process = running.process
             if process.is_alive():
-                try:
-                    self.conn.send(None)
-                except (OSError, ValueError):
-                    pass
+                with contextlib.suppress(OSError, ValueError):
+                    running.conn.send(None)
                 process.join(timeout=2)
             if process.is_alive():
                 process.kill()
                 process.join()
-        self.process = None
+        self.running = None
 
 
 class SynthesisPool:
@@ -195,7 +207,8 @@ class SynthesisPool:
             self._queue.put((priority, next(self._order), key, text))
         return future
 
-    def run(self, jobs: list[tuple[str, str]], progress=None, priority: float = 1.0) -> SynthesisReport:
+    def run(self, jobs: list[tuple[str, str]], progress: Callable[[int, int], None] | None = None,
+            priority: float = 1.0) -> SynthesisReport:
         """Render all jobs in order from ``priority`` on, reporting progress; failures are collected, not raised."""
         started = time.monotonic()
         report = SynthesisReport()
@@ -212,10 +225,12 @@ class SynthesisPool:
 
     def worker_pids(self) -> list[int]:
         """Process ids of the running workers, for health checks and tests."""
-        return [w.process.pid for w in self._workers if w.process is not None and w.process.is_alive()]
+        started = [w.running for w in self._workers]  # each read once: a dispatcher may stop its worker meanwhile
+        processes = [r.process for r in started if r is not None]
+        return [p.pid for p in processes if p.pid is not None and p.is_alive()]
 
     def close(self) -> None:
-        """Stop at once: queued sentences fail with a message (nobody waits forever), workers finish their current one."""
+        """Stop now: queued sentences fail with a message (nobody waits forever), workers finish their current one."""
         with self._lock:
             if self._closed:
                 return
@@ -255,7 +270,7 @@ class SynthesisPool:
                     if refused and time.monotonic() < refused[0]:
                         raise CacheWriteError(refused[1])  # failing at once beats voicing a sentence to throw away
                     result = self._render(worker, key, text)
-            except Exception as exc:  # whatever goes wrong, the waiter gets an answer
+            except Exception as exc:  # noqa: BLE001 - whatever goes wrong, the waiter gets an answer
                 error = exc if isinstance(exc, SpeechError) else SpeechError(f"{type(exc).__name__}: {exc}")
                 if isinstance(exc, CacheWriteError):
                     self._disk_refused = (time.monotonic() + DISK_RETRY_SECONDS, str(exc))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter, defaultdict
 from pathlib import Path
+from typing import Any
 
 from indexer.datadir import DataDir
 from indexer.store import Store
@@ -41,8 +42,8 @@ def hub_report(data_root: Path, hub: str, days: int = 14) -> dict:
     """
     period = period_days(min(max(1, int(days)), MAX_DAYS))
     totals = {day: {"day": day, "plays": 0, "minutes": 0.0, "searches": 0, "unanswered": 0} for day in period}
-    report = {"format": FORMAT, "hub": hub, "days": list(totals.values()), "texts": [], "questions": [],
-              "completions": _completions(Path(data_root), period)}
+    report: dict[str, Any] = {"format": FORMAT, "hub": hub, "days": list(totals.values()), "texts": [], "questions": [],
+                              "completions": _completions(Path(data_root), period)}
     if not (Path(data_root) / USAGE_DB).is_file():
         return report
     with Usage(data_root) as usage:
@@ -52,11 +53,11 @@ def hub_report(data_root: Path, hub: str, days: int = 14) -> dict:
         listens = usage.rows("listens", period[0])
         searches = usage.rows("searches", period[0])
     titles = _titles(DataDir(Path(data_root)))
-    texts = defaultdict(list)
+    texts: defaultdict[str, list[dict]] = defaultdict(list)
     for day, _shelf, doc, plays, minutes, _finished in listens:
         texts[day].append({"day": day, "doc": doc, "title": titles.get(doc, "")[:TITLE_CHARS], "plays": plays,
                            "minutes": minutes})
-    unanswered = defaultdict(Counter)
+    unanswered: defaultdict[str, Counter[str]] = defaultdict(Counter)
     for day, _shelf, query, hits, times in searches:
         if day not in totals:
             continue

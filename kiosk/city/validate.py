@@ -9,9 +9,9 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ..web.requests import is_text
 from ..training.learner.learners import FIELD_CHARS
 from ..visitors.usage import KEEP_DAYS, MAX_QUERY_CHARS, clean_query, days_back
+from ..web.requests import is_text
 from .report import FORMAT, MAX_COMPLETIONS, MAX_DAYS, PER_DAY, TITLE_CHARS
 
 HUB_CHARS = 40
@@ -37,7 +37,7 @@ def _count(value: object) -> bool:
 
 
 def _amount(value: object) -> bool:
-    return type(value) in (int, float) and math.isfinite(value) and 0 <= value <= MAX_NUMBER
+    return (type(value) is int or type(value) is float) and math.isfinite(value) and 0 <= value <= MAX_NUMBER
 
 
 def _date(value: object) -> bool:

@@ -45,7 +45,7 @@ def wall_data(db: CityDB, centre: str, titles: dict[str, str], courses: dict[str
     document and course ids, used before a hub's."""
     day, period = today(), period_days(WALL_DAYS)
     since = period[0]
-    plays = defaultdict(dict)
+    plays: defaultdict[str, dict[str, int]] = defaultdict(dict)  # hub → day → plays
     for row in db.daily_plays(since):
         plays[row["hub"]][row["day"]] = row["plays"]
     hubs = [{"name": row["hub"], "centre": row["hub"] == centre, "reported": _when(row["reported"], day),
@@ -81,4 +81,4 @@ def _fold(hubs: list[dict]) -> list[dict]:
     shown, rest = hubs[:HUB_ROWS - 1], hubs[HUB_ROWS - 1:]
     folded = {part: {key: sum(hub[part][key] for hub in rest) for key in rest[0][part]} for part in ("today", "period")}
     return [*shown, {"name": f"其余 {len(rest)} 个站点", "centre": False, "reported": "", **folded,
-                     "daily": [sum(values) for values in zip(*(hub["daily"] for hub in rest))]}]
+                     "daily": [sum(values) for values in zip(*(hub["daily"] for hub in rest), strict=True)]}]

@@ -22,7 +22,8 @@ EVERY_ROLE = {"editor.sign_out"}
 TRAINING_ENDPOINTS: set[str] = set()  # filled by @trainers_only
 TRAINER_HOME = "editor.training_overview"
 NOT_FOR_EDITORS = "学员名单和学习记录只有培训老师和管理员可以查看。"
-NOT_FOR_TRAINERS = "培训老师的账号只能查看学员和培训记录；写文章、上传、发布、课程、读音词典、收听统计和批量导入请用编辑账号。"
+NOT_FOR_TRAINERS = ("培训老师的账号只能查看学员和培训记录；"
+                    "写文章、上传、发布、课程、读音词典、收听统计和批量导入请用编辑账号。")
 SESSION_HOURS = 12  # a shared PC at the hub: a forgotten session ends by itself
 # Several editors signing in on the hub's PC, each mistyping now and then, stay well within this; guessing
 # passwords (across many names, which the per-name lock-out does not see) is slowed to two tries a minute.

@@ -3,6 +3,7 @@ the background, with progress the page polls."""
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from dataclasses import asdict, dataclass, field
@@ -18,10 +19,11 @@ from ..services import Services
 from . import bp, parts
 from .auth import admin_only
 from .pages import content_root
-from .publish import VectorFollower, log, publish_lock
+from .publish import VectorFollower, publish_lock
 
 MOUNT_POINTS = (Path("/media"), Path("/mnt"), Path("/run/media"))
 FAILURES_SHOWN = 20
+log = logging.getLogger("kiosk.editor")
 
 
 @dataclass
@@ -84,9 +86,9 @@ class Importer:
                                     progress=lambda done, total, name: job.step("indexing", done, total, name))
             job.failures += [f"{name}：{reason}" for name, reason in built.skipped]
             self.vectors.follow()
-            job.summary = (f"复制 {len(copied.copied)} 个，转换 {len(copied.converted)} 个，未变 {copied.unchanged} 个，"
-                           f"忽略 {len(copied.ignored)} 个；检索库新增 {len(built.added)} 篇，更新 {len(built.updated)} 篇。"
-                           "语音在收听时合成。")
+            job.summary = (f"复制 {len(copied.copied)} 个，转换 {len(copied.converted)} 个，"
+                           f"未变 {copied.unchanged} 个，忽略 {len(copied.ignored)} 个；"
+                           f"检索库新增 {len(built.added)} 篇，更新 {len(built.updated)} 篇。语音在收听时合成。")
             job.stage = "done"
         except KioskError as exc:
             job.summary, job.stage = f"导入没有完成：{exc}", "failed"

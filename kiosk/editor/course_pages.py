@@ -10,8 +10,16 @@ from pathlib import Path
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
 
-from indexer.content.courses import (COURSES_FOLDER, Course, CourseItem, Unit, load_courses, parse_course, parse_item,
-                                     resolve)
+from indexer.content.courses import (
+    COURSES_FOLDER,
+    Course,
+    CourseItem,
+    Unit,
+    load_courses,
+    parse_course,
+    parse_item,
+    resolve,
+)
 from indexer.content.documents import Document
 from indexer.errors import ContentError
 
@@ -155,7 +163,8 @@ def _save(form: CourseForm):
                 history.record(source, current, "（编辑前的原文）", "编辑前")
             write_text(path, text)
             history.record(source, text, g.editor.name, "新建" if is_new else "修改")
-    override = "（这是内置的课程：修改另存在编辑文件夹里，删除这份就恢复内置的版本）" if _where(course_id) == "override" else ""
+    override = ("（这是内置的课程：修改另存在编辑文件夹里，删除这份就恢复内置的版本）"
+                if _where(course_id) == "override" else "")
     flash(f"已保存「{form.title}」{override}。展示端的课程列表和课程页现在就是新的内容。", "ok")
     return redirect(url_for("editor.course_edit", id=course_id))
 

@@ -33,3 +33,9 @@ class Table(Database):
 
     def __init__(self, data_root: Path):
         super().__init__(Path(data_root) / EDITOR_DB)
+
+    def insert(self, sql: str, params: tuple) -> int:
+        """Run one INSERT (in the caller's transaction) and return the new row's id."""
+        cursor = self.conn.execute(sql, params)
+        assert cursor.lastrowid is not None  # sqlite3 sets it on every INSERT that succeeded
+        return cursor.lastrowid

@@ -210,10 +210,10 @@ class Trash(Table):
         """Move a file into the trash; returns the entry's number."""
         self.folder.mkdir(parents=True, exist_ok=True)
         with self.conn:
-            cursor = self.conn.execute("INSERT INTO trash (source, title, trashed_at, author) VALUES (?, ?, ?, ?)",
-                                       (source, title, time.time(), author))
-            shutil.move(path, self.folder / f"{cursor.lastrowid}.md")  # the row is rolled back if this fails
-        return cursor.lastrowid
+            number = self.insert("INSERT INTO trash (source, title, trashed_at, author) VALUES (?, ?, ?, ?)",
+                                 (source, title, time.time(), author))
+            shutil.move(path, self.folder / f"{number}.md")  # the row is rolled back if this fails
+        return number
 
     def entries(self) -> list[TrashEntry]:
         rows = self.conn.execute("SELECT * FROM trash ORDER BY id DESC")

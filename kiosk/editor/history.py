@@ -33,9 +33,8 @@ class History(Table):
     def record(self, source: str, text: str, author: str, action: str) -> int:
         """Store a version and return its number."""
         with self.conn:
-            cursor = self.conn.execute("INSERT INTO versions (source, saved_at, author, action, text) VALUES (?, ?, ?, ?, ?)",
-                                       (source, time.time(), author, action, text))
-        return cursor.lastrowid
+            return self.insert("INSERT INTO versions (source, saved_at, author, action, text) VALUES (?, ?, ?, ?, ?)",
+                               (source, time.time(), author, action, text))
 
     def versions(self, source: str) -> list[Version]:
         """All versions of a document, newest first."""

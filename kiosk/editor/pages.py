@@ -369,9 +369,9 @@ def diff():
     else:
         old = older.text if older else ""
         old_label = f"第 {older.id} 版（{older.when}）" if older else "（之前没有）"
-        old, new, new_label = old, version.text, f"第 {version.id} 版（{version.when}，{version.action}）"
-    return render_template("editor/diff.html", version=version, table=Markup(diff_table(old, new, old_label, new_label)),
-                           changed=changed_lines(old, new))
+        new, new_label = version.text, f"第 {version.id} 版（{version.when}，{version.action}）"
+    table = Markup(diff_table(old, new, old_label, new_label))
+    return render_template("editor/diff.html", version=version, table=table, changed=changed_lines(old, new))
 
 
 @bp.post("/history/restore")

@@ -50,7 +50,8 @@ def stats():
     chart_data = {
         "daily": {"labels": [row["day"][5:] for row in daily], "plays": [row["plays"] for row in daily],
                   "minutes": [round(row["minutes"], 1) for row in daily]},
-        "shelves": {"labels": [row["collection"] or "（未分类）" for row in shelves], "plays": [row["plays"] for row in shelves]},
+        "shelves": {"labels": [row["collection"] or "（未分类）" for row in shelves],
+                    "plays": [row["plays"] for row in shelves]},
         "stops": {"labels": [f"{n * 10}–{n * 10 + 10}%" for n in range(10)], "counts": tenths},
     }
     return render_template(

@@ -11,6 +11,7 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+from typing import IO
 
 from indexer.errors import KioskError, disk_problem
 
@@ -75,11 +76,7 @@ class Fetcher:
             headers = {"Range": f"bytes={have}-"} if have else {}
             with self._open(f"/library/objects/{sha}", headers) as response:
                 resumed = have and response.status == 206
-                try:
-                    out = open(partial, "ab" if resumed else "wb")
-                except OSError as exc:
-                    raise _disk(exc) from None
-                with out:
+                with _open_to_write(partial, "ab" if resumed else "wb") as out:
                     written = have if resumed else 0
                     while written <= size:
                         try:
@@ -141,6 +138,14 @@ def _error_said(exc: urllib.error.HTTPError) -> str | None:
         return str(json.loads(exc.read(64 * 1024))["error"])
     except (OSError, ValueError, KeyError, TypeError):
         return None
+
+
+def _open_to_write(path: Path, mode: str) -> IO[bytes]:
+    """The file a download goes into; a disk that refuses it is a FetchError that says so."""
+    try:
+        return open(path, mode)
+    except OSError as exc:
+        raise _disk(exc) from None
 
 
 def _disk(exc: OSError) -> FetchError:

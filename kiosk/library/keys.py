@@ -6,6 +6,7 @@ import base64
 import binascii
 import os
 from pathlib import Path
+from typing import Literal, overload
 
 from nacl.exceptions import BadSignatureError
 from nacl.signing import SigningKey, VerifyKey
@@ -18,6 +19,12 @@ KEY_FILE = "library-key"  # the 32-byte seed, base64; readable by the kiosk's us
 
 class SignatureError(KioskError):
     """A manifest that the centre's key did not sign."""
+
+
+@overload
+def signing_key(data_root: Path, create: Literal[True] = True) -> SigningKey: ...
+@overload
+def signing_key(data_root: Path, create: bool) -> SigningKey | None: ...
 
 
 def signing_key(data_root: Path, create: bool = True) -> SigningKey | None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import errno
 import os
 import shutil
+from contextlib import suppress
 from pathlib import Path
 
 from indexer.atomic import fsync_folder, write_atomic
@@ -84,14 +85,12 @@ class LocalLibrary:
         current = os.readlink(self.current_link) if self.current_link.is_symlink() else ""
         folders = sorted((p for p in self.snapshots.iterdir() if p.name.isascii() and p.name.isdigit()),
                          key=lambda p: int(p.name))
-        kept = [p for p in folders[-KEPT_SNAPSHOTS:]] + [p for p in folders if Path(current).name == p.name]
+        kept = folders[-KEPT_SNAPSHOTS:] + [p for p in folders if Path(current).name == p.name]
         wanted: set[str] = set()
         for folder in folders:
             if folder in kept:
-                try:
+                with suppress(OSError, ManifestError):
                     wanted |= {blob.sha256 for blob in parse((folder / MANIFEST_NAME).read_bytes()).blobs()}
-                except (OSError, ManifestError):
-                    pass
             else:
                 shutil.rmtree(folder, ignore_errors=True)
         freed = 0

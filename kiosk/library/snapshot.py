@@ -15,7 +15,7 @@ import socket
 import threading
 import time
 from dataclasses import dataclass, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from indexer.atomic import write_atomic
@@ -131,7 +131,7 @@ class Publisher:
             made[pronunciations.sha256] = data
         previous = self._published.manifest.serial if self._published else self._last_serial()
         manifest = Manifest(serial=max(time.time_ns(), previous + 1),
-                            created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                            created=datetime.now(UTC).isoformat(timespec="seconds"),
                             centre=self.centre, speech=speech_identity(self.speech_settings()),
                             vector_model=MODEL_ID, texts=texts, documents=documents,
                             pronunciations=pronunciations, spoken=spoken, missing=missing)
@@ -199,7 +199,7 @@ class Publisher:
                      objects: dict[str, Path]) -> list[Voiced | None]:
         """Voiced for each of these audio keys whose MP3 the centre has, else None."""
         durations = store.durations(keys_)
-        result = []
+        result: list[Voiced | None] = []
         for key in keys_:
             path = cache.path(key)
             try:

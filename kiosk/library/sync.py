@@ -9,12 +9,14 @@ and embedded is used as it is, and the hub renders only what the centre has not.
 from __future__ import annotations
 
 import json
-from http import HTTPStatus
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import suppress
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
+from functools import partial
+from http import HTTPStatus
 from pathlib import Path
 
 from indexer.atomic import write_atomic
@@ -57,7 +59,7 @@ class SyncReport:
     vectors: int = 0  # passage vectors received
     audio_missing: int = 0  # sentences neither the centre nor the hub has voiced
     notes: list[str] = field(default_factory=list)
-    index: BuildReport | None = None
+    index: BuildReport = field(default_factory=BuildReport)  # the hub's index, rebuilt once the library switched
     seconds: float = 0.0
 
 
@@ -112,11 +114,11 @@ def _sync(settings: Settings, data: DataDir, url: str, public_key: str, rate_lim
     cache = AudioCache(data.audio)
     with ThreadPoolExecutor(PARALLEL_DOWNLOADS, thread_name_prefix="kiosk-sync") as pool:
         # Texts, audio lists and vector parts first; then the MP3s the audio lists name. Nothing is switched yet.
-        _each(pool, [lambda b=blob: _keep_blob(fetcher, library, b) for blob in blobs], progress)
+        _each(pool, [partial(_keep_blob, fetcher, library, blob) for blob in blobs], progress)
         report.files += len(blobs)
         if same_voice:
             voiced = _voiced_wanted(manifest, library, cache)
-            _each(pool, [lambda v=v: _keep_audio(fetcher, library, cache, v) for v in voiced], progress)
+            _each(pool, [partial(_keep_audio, fetcher, library, cache, v) for v in voiced], progress)
             report.audio = len(voiced)
             report.files += len(voiced)
     if manifest.vector_model == MODEL_ID:
@@ -245,8 +247,6 @@ def _send_counts(url: str, data: DataDir, hub: str) -> list[str]:
 
 
 def _remember(data: DataDir, **outcome) -> None:
-    outcome["at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    try:
+    outcome["at"] = datetime.now(UTC).isoformat(timespec="seconds")
+    with suppress(OSError):  # a full or read-only disk: the error itself already says so
         write_atomic(data.library / LAST_SYNC, json.dumps(outcome, ensure_ascii=False).encode("utf-8"))
-    except OSError:
-        pass  # a full or read-only disk: the error itself already says so

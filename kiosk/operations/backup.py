@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from importlib import metadata
 from pathlib import Path
+from typing import IO
 
 from indexer.atomic import fsync_folder
 from indexer.content.loader import CONTENT_SUFFIXES, METADATA_FILE
@@ -30,11 +31,11 @@ from indexer.errors import KioskError, newer_schema
 from indexer.speech.engines import USER_PRONUNCIATIONS
 
 from ..city.database import CITY_DB, CityDB
-from ..settings import BUNDLED_CONTENT
 from ..editor.database import EDITOR_DB, Table
 from ..editor.secret import SECRET_FILE
-from ..training.learner.database import LEARNING_DB, LearningDB
 from ..library.keys import KEY_FILE
+from ..settings import BUNDLED_CONTENT
+from ..training.learner.database import LEARNING_DB, LearningDB
 from ..visitors.usage import USAGE_DB, Usage
 
 FORMAT = "suiting-kiosk-backup"
@@ -262,8 +263,8 @@ def restore(archive: Path, data_root: Path, content_root: Path, force: bool = Fa
                     raise BackupError(f"备份文件在恢复时变了：多出 {name}；请重新恢复")
                 destination = (data_root if name.startswith("data/") else content_root) / name.partition("/")[2]
                 destination.parent.mkdir(parents=True, exist_ok=True)
-                fd, temp = tempfile.mkstemp(dir=destination.parent, prefix=".restore-", suffix=".part")
-                written.append((Path(temp), destination))
+                fd, temp_name = tempfile.mkstemp(dir=destination.parent, prefix=".restore-", suffix=".part")
+                written.append((Path(temp_name), destination))
                 with os.fdopen(fd, "wb") as out:
                     _copy_checked(tar, member, listed[name], out)
         databases = {destination for _, destination in written
@@ -298,10 +299,10 @@ def verify(archive: Path) -> dict:
                 if name in sizes or (name == MANIFEST and header is not None):
                     raise BackupError(f"备份文件里「{name}」出现了两次，不能恢复")
                 if name == MANIFEST:
-                    header = _read_manifest(tar.extractfile(member).read())
+                    header = _read_manifest(_contents(tar, member).read())
                     continue
                 digest = hashlib.sha256()
-                stream = tar.extractfile(member)
+                stream = _contents(tar, member)
                 while chunk := stream.read(CHUNK):
                     digest.update(chunk)
                 sizes[name], digests[name] = member.size, digest.hexdigest()
@@ -345,6 +346,13 @@ def _checked_name(member: tarfile.TarInfo) -> str:
     return name
 
 
+def _contents(tar: tarfile.TarFile, member: tarfile.TarInfo) -> IO[bytes]:
+    """A member's bytes, once _checked_name has let it through: a plain file, which tarfile always opens."""
+    stream = tar.extractfile(member)
+    assert stream is not None  # extractfile gives None only for links and folders, which _checked_name refuses
+    return stream
+
+
 def _read_manifest(data: bytes) -> dict:
     try:
         header = json.loads(data.decode("utf-8"))
@@ -363,7 +371,7 @@ def _read_manifest(data: bytes) -> dict:
 def _copy_checked(tar: tarfile.TarFile, member: tarfile.TarInfo, entry: dict, out) -> None:
     """Copy a member out, checking its sha256 again (the archive is read a second time)."""
     digest = hashlib.sha256()
-    stream = tar.extractfile(member)
+    stream = _contents(tar, member)
     while chunk := stream.read(CHUNK):
         digest.update(chunk)
         out.write(chunk)

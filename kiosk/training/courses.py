@@ -67,7 +67,8 @@ def course_views(store: Store, roots: list[Path]) -> tuple[list[CourseView], lis
 def course_documents(store: Store, courses: Iterable[Course]) -> dict[str, Document]:
     """The built documents the courses name, by source, for resolve()."""
     wanted = {item.source for course in courses for unit in course.units for item in unit.items}
-    return {entry.source: store.document(entry.id) for entry in store.catalog() if entry.source in wanted}
+    found = {entry.source: store.document(entry.id) for entry in store.catalog() if entry.source in wanted}
+    return {source: doc for source, doc in found.items() if doc is not None}  # None: removed by a build meanwhile
 
 
 def find_course(store: Store, roots: list[Path], course_id: str) -> CourseView | None:

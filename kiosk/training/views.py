@@ -47,7 +47,7 @@ def question_json(question: Question, store: Store) -> dict:
 
     return {"id": question.id, "kind": question.kind, "kind_label": KIND_LABELS[question.kind], "text": question.text,
             "options": [{"letter": letter, "text": text, "audio": audio(said)}
-                        for (letter, text), said in zip(question.options, spoken.options)],
+                        for (letter, text), said in zip(question.options, spoken.options, strict=True)],
             "answer": question.answer, "explanation": question.explanation,
             "audio": {"question": audio(spoken.question), "answer": audio(spoken.answer)},
             "source": _source_link(question, store)}

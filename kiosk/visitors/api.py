@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from concurrent.futures import TimeoutError as FutureTimeout
+from contextlib import suppress
 from urllib.parse import quote
 
 from flask import Blueprint, Response, abort, jsonify, request
@@ -11,9 +12,9 @@ from flask import Blueprint, Response, abort, jsonify, request
 from indexer.errors import SearchError, SpeechError
 from indexer.speech.audio_cache import KEY
 
-from .audio import audio_response
 from ..services import Preparing
 from ..web import Limit, error_response, json_body, retry_after, services
+from .audio import audio_response
 from .shelves import shelves
 from .usage import Listen, Usage
 
@@ -21,6 +22,8 @@ bp = Blueprint("api", __name__)
 PREPARING_RETRY_SECONDS = 1
 USAGE_MAX_BYTES = 2048
 USAGE_MAX_NUMBER = 10**9  # no count, position or second of one page view comes near
+# a field missing or of no use; OverflowError: int() of 1e999, which JSON allows
+USAGE_FIELD_ERRORS = (KeyError, TypeError, ValueError, OverflowError)
 USAGE_LIMIT = Limit("usage", burst=30, per_minute=30)  # a phone sends a few a minute; a flood is cut to one every 2 s
 
 
@@ -54,12 +57,10 @@ def document(doc_id: str):
         speech = services().speech
         lines = speech.lines(doc, store)
         durations = store.durations([line.key for line in lines])
-        try:
+        with suppress(SpeechError):  # text still works; the note below tells the page why there is no sound
             speech.prefetch(lines, request.args.get("from"))
-        except SpeechError:
-            pass  # text still works; the note below tells the page why there is no sound
-        segments = [{"passage": l.passage, "index": l.index, "start": l.start, "end": l.end,
-                     "url": f"/audio/{l.key}.mp3", "duration": durations.get(l.key)} for l in lines]
+        segments = [{"passage": line.passage, "index": line.index, "start": line.start, "end": line.end,
+                     "url": f"/audio/{line.key}.mp3", "duration": durations.get(line.key)} for line in lines]
         return jsonify(ok=True, document=doc.to_dict(), segments=segments, speech_note=speech.problem)
     finally:
         store.close()
@@ -107,40 +108,56 @@ def usage():
     if wait:
         abort(429, description=f"发送得太频繁了，请 {wait} 秒后再试。", retry_after=wait)
     event = json_body(USAGE_MAX_BYTES, any_type=True)  # sendBeacon sends text/plain
-    if event.get("kind") not in ("search", "listen"):
+    if event.get("kind") == "search":
+        _count_search(event)
+    elif event.get("kind") == "listen":
+        _count_listen(event)
+    else:
         abort(400)
-    try:
-        if event["kind"] == "search":
-            record = dict(query=str(event["q"]), hits=int(event["hits"]), collection=str(event.get("collection") or ""))
-        else:
-            record = dict(doc=str(event["doc"]), seconds=float(event["seconds"]), passage=str(event["passage"])[:64],
-                          position=int(event["position"]), total=int(event["total"]))
-    except (KeyError, TypeError, ValueError, OverflowError):  # OverflowError: int() of 1e999, which JSON allows
-        abort(400)
-    if not all(math.isfinite(value) and abs(value) <= USAGE_MAX_NUMBER
-               for value in record.values() if isinstance(value, (int, float))):
-        abort(400)  # NaN, or a number too big for the database
-    with Usage(services().data.root) as counts:
-        if event["kind"] == "search":
-            counts.record_search(**record)
-        else:
-            store = services().store()
-            try:
-                entry = store.catalog_entry(record["doc"])
-            finally:
-                store.close()
-            if entry is None:
-                abort(404)
-            counts.record_listen(Listen(collection=entry.collection, **record))
     return "", 204
+
+
+def _count_search(event: dict) -> None:
+    try:
+        query, hits, collection = str(event["q"]), int(event["hits"]), str(event.get("collection") or "")
+    except USAGE_FIELD_ERRORS:
+        abort(400)
+    _check_numbers(hits)
+    with Usage(services().data.root) as counts:
+        counts.record_search(query, hits, collection)
+
+
+def _count_listen(event: dict) -> None:
+    try:
+        doc, seconds, passage = str(event["doc"]), float(event["seconds"]), str(event["passage"])[:64]
+        position, total = int(event["position"]), int(event["total"])
+    except USAGE_FIELD_ERRORS:
+        abort(400)
+    _check_numbers(seconds, position, total)
+    with Usage(services().data.root) as counts:
+        store = services().store()
+        try:
+            entry = store.catalog_entry(doc)
+        finally:
+            store.close()
+        if entry is None:
+            abort(404)
+        counts.record_listen(Listen(doc=doc, collection=entry.collection, seconds=seconds, passage=passage,
+                                    position=position, total=total))
+
+
+def _check_numbers(*values: float) -> None:
+    """400 for NaN, or a number too big for the database."""
+    if not all(math.isfinite(value) and abs(value) <= USAGE_MAX_NUMBER for value in values):
+        abort(400)
 
 
 @bp.get("/healthz")
 def health():
     """For the installer and monitoring: is there an index, how many texts, which voice, and what `kiosk doctor`
     would ask to fix among the essentials (checked at most once a minute)."""
-    from ..operations.doctor import essentials
     from ..library.sync import last_sync
+    from ..operations.doctor import essentials
 
     svc = services()
     problems = [finding.line() for finding in essentials(svc.data) if not finding.ok]
@@ -155,8 +172,8 @@ def health():
         searcher = None
     semantic_note = searcher.semantic_problem() if searcher else None
     ok = searcher is not None and documents > 0
-    body = dict(ok=ok, documents=documents, index=searcher is not None, engine=svc.speech.engine_name,
-                speech_note=svc.speech.note, search="hybrid" if searcher and not semantic_note else "lexical",
-                vectors=searcher.vector_count if searcher else 0, search_note=semantic_note, problems=problems,
-                library=last_sync(svc.data))
+    body = {"ok": ok, "documents": documents, "index": searcher is not None, "engine": svc.speech.engine_name,
+            "speech_note": svc.speech.note, "search": "hybrid" if searcher and not semantic_note else "lexical",
+            "vectors": searcher.vector_count if searcher else 0, "search_note": semantic_note, "problems": problems,
+            "library": last_sync(svc.data)}
     return jsonify(body), 200 if ok else 503

@@ -27,7 +27,8 @@ def audio_response(key: str, data: bytes, environ) -> Response:
     response.cache_control.max_age = AUDIO_MAX_AGE
     response.cache_control.immutable = True
     response.set_etag(key)
-    return response.make_conditional(environ, accept_ranges=True, complete_length=len(data))
+    response.make_conditional(environ, accept_ranges=True, complete_length=len(data))  # sets the status and range
+    return response
 
 
 class CachedAudio:

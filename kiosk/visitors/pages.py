@@ -1,4 +1,5 @@
-"""Pages for visitors and listeners: home, shelves, documents with the player, search. All readable without JavaScript."""
+"""Pages for visitors and listeners: home, shelves, documents with the player, search. All readable without
+JavaScript."""
 
 from __future__ import annotations
 
@@ -94,7 +95,7 @@ def _document_or_404(doc_id: str):
 
 def _phone_link(doc, passage: str, index: int | None = None, play: bool = False) -> str:
     """This document's address for a phone on the hub's Wi-Fi, at a passage (and sentence) when it exists."""
-    params = {}
+    params: dict[str, str | int] = {}
     if passage in {p.id for p in doc.passages}:
         params["p"] = passage
         if index:

@@ -16,7 +16,7 @@ def shelves(catalog: list[CatalogEntry]) -> list[dict]:
         grouped.setdefault(entry.collection or "其他", {}).setdefault(entry.volume, []).append(
             {"id": entry.id, "title": entry.title, "status": entry.status, "chars": entry.chars,
              "order": entry.order})
-    result = []
+    result: list[dict] = []
     for name in sorted(grouped, key=_rank(SHELF_ORDER)):
         volumes = grouped[name]
         result.append({

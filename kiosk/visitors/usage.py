@@ -14,6 +14,7 @@ import re
 import sqlite3
 import threading
 import time
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -117,10 +118,8 @@ class Usage(Database):
         """Counts are never worth a failed page: a damaged file is set aside (kept, for whoever wants to look into
         it) and counting starts again in a new one; a busy file, a refusing disk or a file from a newer kiosk leaves
         this request's counts in memory, where they are dropped."""
-        try:
+        with suppress(AttributeError, sqlite3.Error):  # no connection yet, or one already broken
             self.conn.close()
-        except (AttributeError, sqlite3.Error):
-            pass
         if exc.kind == "damaged" and self._set_aside():
             try:
                 Database.__init__(self, self.path)

@@ -11,8 +11,8 @@ the one error shape, per-client limits and the security headers. View modules im
 
 from .current import now, services, settings
 from .errors import error_response, is_api_path
-from .links import base_url, qr_file, qr_svg
 from .limits import Limit, retry_after
+from .links import base_url, qr_file, qr_svg
 from .requests import is_text, json_body, text_field
 
 __all__ = ["Limit", "base_url", "error_response", "is_api_path", "is_text", "json_body", "now", "qr_file", "qr_svg",

@@ -5,7 +5,7 @@ can store, or a 4xx with the error shape."""
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, TypeGuard
 
 from flask import abort, request
 
@@ -37,7 +37,7 @@ def text_field(body: dict[str, Any], name: str, limit: int = MAX_FIELD, default:
     return value
 
 
-def is_text(value: object, limit: int) -> bool:
+def is_text(value: object, limit: int) -> TypeGuard[str]:
     """A string of at most ``limit`` characters that UTF-8 can hold."""
     if not isinstance(value, str) or len(value) > limit:
         return False

@@ -39,8 +39,9 @@ YI_FIRST_TONE_BEFORE = frozenset("审级等楼号月")
 DAY_MARKS = frozenset("日号")
 MONTH = "月"
 PARTICLES = frozenset("的地得了着过们吗呢吧啊")
+# A list literal of these would be formatted one word a line: a split string stays readable.
 ERHUA_WORDS = frozenset(
-    "一点儿 一会儿 一块儿 一下儿 一边儿 一阵儿 有点儿 差点儿 这儿 那儿 哪儿 这会儿 那会儿 "
+    "一点儿 一会儿 一块儿 一下儿 一边儿 一阵儿 有点儿 差点儿 这儿 那儿 哪儿 这会儿 那会儿 "  # noqa: SIM905
     "玩儿 好玩儿 事儿 没事儿 小孩儿 味儿 活儿 空儿 个儿 份儿 聊天儿".split()
 )
 SYLLABLE_FALLBACKS = {"n": "en", "ng": "en"}
@@ -51,7 +52,7 @@ jieba.setLogLevel(logging.WARNING)
 
 @dataclass(frozen=True)
 class Word:
-    """A segmented word and its tone-numbered syllables, one per hanzi except that erhua folds 儿 into the one before."""
+    """A segmented word and its tone-numbered syllables: one per hanzi, but erhua folds 儿 into the one before."""
 
     text: str
     syllables: tuple[str, ...]
@@ -159,11 +160,12 @@ class MandarinFrontend:
         tokens = self._tokenizer.lcut(clause)
         syllables = [syllable for token in tokens for syllable in self._read(token)]
         overridden = self._apply_overrides(clause, syllables)
-        starts = list(itertools.accumulate(map(len, tokens), initial=0))
+        starts = itertools.accumulate(map(len, tokens), initial=0)  # also yields the clause's end, which zip drops
+        placed = list(zip(tokens, starts, strict=False))
         if self._tone_sandhi:
-            word_ends = {start + len(token) - 1 for token, start in zip(tokens, starts) if len(token) > 1}
+            word_ends = {start + len(token) - 1 for token, start in placed if len(token) > 1}
             syllables = yi_bu_sandhi(clause, syllables, word_ends, overridden)
-        words = [Word(token, tuple(syllables[start : start + len(token)])) for token, start in zip(tokens, starts)]
+        words = [Word(token, tuple(syllables[start : start + len(token)])) for token, start in placed]
         if self._tone_sandhi:
             words = third_tone_sandhi(words, self._is_dictionary_word)
         return group_prosodic_words([apply_erhua(word) for word in words])
@@ -244,16 +246,20 @@ def group_prosodic_words(words: list[Word]) -> list[Word]:
     grouped: list[Word] = []
     for word in words:
         previous = grouped[-1] if grouped else None
-        joins = previous is not None and (
-            previous.text[-1] in NUMBER_CHARS and word.text[0] in NUMERALS
-            or set(previous.text) <= NUMBER_CHARS and len(word.text) == 1
-            or word.text in PARTICLES
-        )
-        if joins:
+        if previous is not None and _joins(previous, word):
             grouped[-1] = Word(previous.text + word.text, previous.syllables + word.syllables)
         else:
             grouped.append(word)
     return grouped
+
+
+def _joins(previous: Word, word: Word) -> bool:
+    """Whether ``word`` belongs with the one before it: a particle, or the rest of a number."""
+    return (
+        (previous.text[-1] in NUMBER_CHARS and word.text[0] in NUMERALS)
+        or (set(previous.text) <= NUMBER_CHARS and len(word.text) == 1)
+        or word.text in PARTICLES
+    )
 
 
 def yi_bu_sandhi(clause: str, syllables: list[str], word_ends: set[int], fixed: set[int]) -> list[str]:
@@ -304,13 +310,14 @@ def third_tone_sandhi(words: list[Word], is_dictionary_word: Callable[[str], boo
         short = len(left) == 1 or len(right) == 1
         if left and right and short and tone_of(left[-1]) == 3 and tone_of(right[0]) == 3:
             left[-1] = with_tone(left[-1], 2)
-    return [Word(word.text, tuple(reading)) for word, reading in zip(words, readings)]
+    return [Word(word.text, tuple(reading)) for word, reading in zip(words, readings, strict=True)]
 
 
 def third_tone_in_word(word: Word, is_dictionary_word: Callable[[str], bool]) -> tuple[str, ...]:
     """Sandhi inside one word; three third tones group as 2+1 (展览馆) or 1+2 (纸老虎) by the dictionary."""
     syllables = list(word.syllables)
     tones = [tone_of(syllable) for syllable in syllables]
+    changed: tuple[int, ...]
     if tones == [3, 3, 3]:
         changed = (0, 1) if is_dictionary_word(word.text[:2]) else (1,)
     elif len(tones) == 4:

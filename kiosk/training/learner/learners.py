@@ -141,7 +141,8 @@ def remove(db: LearningDB, learner_id: str) -> bool:
 
 def _row(db: LearningDB, name: str, town: str, community: str) -> sqlite3.Row | None:
     return db.conn.execute(
-        f"SELECT {COLUMNS}, pin_hash, failures, locked_until FROM learners WHERE name = ? AND town = ? AND community = ?",
+        f"SELECT {COLUMNS}, pin_hash, failures, locked_until FROM learners"
+        " WHERE name = ? AND town = ? AND community = ?",
         (name, town, community)).fetchone()
 
 

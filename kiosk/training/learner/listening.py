@@ -76,7 +76,8 @@ def _heard(db: LearningDB, learner_id: str, course: str, keys: list[str]) -> set
     found: set[str] = set()
     for start in range(0, len(keys), 500):
         chunk = keys[start:start + 500]
+        marks = ",".join("?" * len(chunk))
         found.update(row[0] for row in db.conn.execute(
-            f"SELECT sentence FROM heard WHERE learner = ? AND course = ? AND sentence IN ({','.join('?' * len(chunk))})",
+            f"SELECT sentence FROM heard WHERE learner = ? AND course = ? AND sentence IN ({marks})",
             (learner_id, course, *chunk)))
     return found

@@ -82,5 +82,5 @@ def record_completions(db: LearningDB, learner_id: str, plans: Iterable[CoursePl
         with db.conn:
             db.conn.executemany("INSERT OR IGNORE INTO completions VALUES (?, ?, ?)",
                                 [(learner_id, course, now) for course in done])
-        records.completed.update({course: now for course in done})
+        records.completed.update(dict.fromkeys(done, now))
     return done

@@ -7,8 +7,9 @@ import hashlib
 import hmac
 from urllib.parse import parse_qs, urlsplit
 
-from flask import Response, abort, current_app, request
+from flask import abort, current_app, request
 from itsdangerous import BadSignature, URLSafeTimedSerializer
+from werkzeug.wrappers import Response  # Flask's own and a redirect's
 
 from ...web import services, settings
 from . import learners
@@ -38,7 +39,13 @@ def on_kiosk() -> bool:
 
 
 def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.secret_key, salt=SALT)
+    return URLSafeTimedSerializer(_secret_key(), salt=SALT)
+
+
+def _secret_key() -> str:
+    key = current_app.secret_key
+    assert isinstance(key, str)  # editor.init_app sets it from the data dir (editor/secret.py) before any request
+    return key
 
 
 def current_learner(db: LearningDB) -> Learner | None:
@@ -74,7 +81,7 @@ def csrf_token(learner: Learner) -> str:
     """The token the pages send in X-CSRF-Token with every POST of a signed-in learner; derived from the session,
     so it needs no storage and lasts as long as the session (queued reports sent days later still carry it)."""
     message = f"learner-csrf\x00{learner.id}\x00{learner.generation}".encode()
-    return hmac.new(str(current_app.secret_key).encode(), message, hashlib.sha256).hexdigest()[:32]
+    return hmac.new(_secret_key().encode(), message, hashlib.sha256).hexdigest()[:32]
 
 
 def check_csrf(learner: Learner) -> None:

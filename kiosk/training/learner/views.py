@@ -55,9 +55,10 @@ def sign_in():
     wait = retry_after(SIGN_IN_LIMIT)
     if wait:
         abort(429, description=f"登录尝试太频繁，请 {wait} 秒后再试。", retry_after=wait)
+    name, town, community = (text_field(body, field) for field in ("name", "town", "community"))
+    pin = text_field(body, "pin", 16)
     with learning_db() as db:
-        learner, created = learners.sign_in(db, *(text_field(body, name) for name in ("name", "town", "community")),
-                                            pin=text_field(body, "pin", 16), now=now())
+        learner, created = learners.sign_in(db, name, town, community, pin=pin, now=now())
     response = jsonify(ok=True, learner=learner.public(), created=created, csrf=csrf_token(learner))
     start_session(response, learner)
     return response
@@ -99,8 +100,8 @@ def me():
     with learning_db() as db:
         learner = current_learner(db)
         records = load_records(db, learner.id if learner else None)
-    body = {"ok": True, "learner": learner.public() if learner else None,
-            "courses": {course: course_progress(plan, records) for course, plan in plans.items()}}
+    body: dict[str, object] = {"ok": True, "learner": learner.public() if learner else None,
+                               "courses": {course: course_progress(plan, records) for course, plan in plans.items()}}
     if learner:
         body["csrf"] = csrf_token(learner)
     response = jsonify(body)

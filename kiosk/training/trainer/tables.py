@@ -8,12 +8,13 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from indexer.content.documents import Document
 from indexer.content.parse import document_id
 from indexer.content.quiz import Question
 from indexer.store import Store
 
-from ..learner import reports
 from ..catalog import Catalog
+from ..learner import reports
 from ..learner.database import LearningDB
 from . import queries
 
@@ -126,7 +127,8 @@ def counts_table(db: LearningDB, catalog: Catalog, since: float, until: float, f
     sizes = queries.unit_sizes(db)
     rows = [Row((r["town"], r["community"], course_title(catalog, r["course"]), r["learners"],
                  sizes.get((r["town"], r["community"]), 0)))
-            for r in reports.completion_counts(db, since, until) if filters.keeps(r["town"], r["community"], r["course"])]
+            for r in reports.completion_counts(db, since, until)
+            if filters.keeps(r["town"], r["community"], r["course"])]
     return Table("counts", "各社区完成人数", COUNT_COLUMNS, rows, "这段时间还没有人学完课程。")
 
 
@@ -134,8 +136,8 @@ def counts_table(db: LearningDB, catalog: Catalog, since: float, until: float, f
 
 LEARNER_HOURS_COLUMNS = (*UNIT_COLUMNS, Column("姓名", max_width=16), Column("收听（小时）", "hours"),
                          Column("听过的句子", "int"), Column("最近收听", "datetime"))
-UNIT_HOURS_COLUMNS = (*UNIT_COLUMNS, Column("学员数", "int"), Column("收听人数", "int"), Column("收听（小时）", "hours"),
-                      Column("听过的句子", "int"))
+UNIT_HOURS_COLUMNS = (*UNIT_COLUMNS, Column("学员数", "int"), Column("收听人数", "int"),
+                      Column("收听（小时）", "hours"), Column("听过的句子", "int"))
 
 
 def learner_hours_table(db: LearningDB, since: float, until: float, filters: Filters) -> Table:
@@ -156,21 +158,24 @@ def unit_hours_table(db: LearningDB, since: float, until: float, filters: Filter
 # -- which questions go wrong -----------------------------------------------------------------------------------------
 
 QUESTION_COLUMNS = (Column("题目", max_width=60), Column("分册", max_width=20), Column("作答次数", "int"),
-                    Column("答错次数", "int"), Column("正确率（%）", "percent"), Column("最常见的错误答案", max_width=30),
-                    Column("正确答案", max_width=30), Column("出处", "link", max_width=30))
+                    Column("答错次数", "int"), Column("正确率（%）", "percent"),
+                    Column("最常见的错误答案", max_width=30), Column("正确答案", max_width=30),
+                    Column("出处", "link", max_width=30))
 
 
 def questions_table(db: LearningDB, catalog: Catalog, since: float, until: float, course: str, store: Store) -> Table:
     """Every question answered in the period (in one course, or anywhere), most often wrong first, with its most
     common wrong answer and the passage it comes from: where the teaching needs fixing."""
     stats = reports.question_stats(db, since, until, course)
-    sources = source_links(store, [catalog.questions[r["question"]] for r in stats if r["question"] in catalog.questions])
+    sources = source_links(store, [catalog.questions[r["question"]] for r in stats
+                                   if r["question"] in catalog.questions])
     rows = []
     for r in stats:
         question = catalog.questions.get(r["question"])
         text = question.text if question else f"（题库里已没有这道题：{r['question']}）"
+        right = question.answer if question else None
         rows.append(Row((text, question.volume if question else "", r["attempts"], r["wrong"], r["right_percent"],
-                         answer_text(question, r["common_wrong"]), answer_text(question, question and question.answer),
+                         answer_text(question, r["common_wrong"]), answer_text(question, right),
                          sources.get(r["question"])), {"question": r["question"]}))
     return Table("questions", "答题情况", QUESTION_COLUMNS, rows, "这段时间还没有人答题。")
 
@@ -187,7 +192,7 @@ def answer_text(question: Question | None, answer: str | None) -> str | None:
 
 def source_links(store: Store, questions: Iterable[Question]) -> dict[str, Link]:
     """For each question, a link to the kiosk's page of its 出处 document, at the passage it quotes."""
-    documents: dict[str, object] = {}
+    documents: dict[str, Document | None] = {}
     links = {}
     for question in questions:
         doc_id = document_id(question.source)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import segno
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from markupsafe import Markup
 
 from ...editor import bp
@@ -39,6 +39,7 @@ NO_LEARNER = "没有这位学员，可能已经删除了。"
 REPORTS = {"overview": "完成情况", "listening": "收听时长", "questions": "答题情况"}
 CSV_TABLES = {"completions": "overview", "counts": "overview", "learners": "listening", "units": "listening",
               "questions": "questions"}
+FILE_NAME_UNSAFE = str.maketrans(dict.fromkeys('/\\:*?"<>|', "_"))  # what Windows refuses in a file name
 
 
 @bp.app_template_filter("training_cell")
@@ -170,7 +171,7 @@ def training_csv(table: str):
 def _file_name(title: str, period: Period, filters: Filters, suffix: str) -> str:
     """E.g. 培训记录-完成名单-城关街道-2027-01-11至2027-01-17.xlsx."""
     parts = ["培训记录", title, *(part for part in (filters.town, filters.community) if part), period.span]
-    return "-".join(parts).translate(str.maketrans({char: "_" for char in '/\\:*?"<>|'})) + f".{suffix}"
+    return "-".join(parts).translate(FILE_NAME_UNSAFE) + f".{suffix}"
 
 
 # -- learners -----------------------------------------------------------------------------------------------------
@@ -244,8 +245,9 @@ def training_learner(learner_id: str):
                         "hours": round(seconds.get((learner.id, plan.id), 0.0) / 3600, 2)})
     for course, at in records.completed.items():  # completed once, the course since taken off the hub
         if course not in found.courses:
-            courses.append({"id": course, "title": course_title(found, course), "heard": 0, "total": 0, "percent": 100,
-                            "completed": local_time(at), "hours": round(seconds.get((learner.id, course), 0.0) / 3600, 2)})
+            courses.append({"id": course, "title": course_title(found, course), "heard": 0, "total": 0,
+                            "percent": 100, "completed": local_time(at),
+                            "hours": round(seconds.get((learner.id, course), 0.0) / 3600, 2)})
     return render_template("editor/training_learner.html", learner=learner, courses=courses,
                            created=local_time(learner.created), listened=round(learner.listened / 3600, 2))
 
@@ -304,7 +306,8 @@ def training_remove(learner_id: str):
 @bp.get("/training/cards")
 @trainers_only
 def training_cards():
-    """Printable QR cards, ten to an A4 page (bank-card size): the chosen learners (?learner=…), else those of the filters."""
+    """Printable QR cards, ten to an A4 page (bank-card size): the chosen learners (?learner=…), else those of the
+    filters."""
     chosen = list(dict.fromkeys(request.args.getlist("learner")))
     filters, query = _filters(), request.args.get("q", "").strip()
     with learning_db() as db:
@@ -336,9 +339,9 @@ def training_certificate(learner_id: str, course_id: str):
         seconds = queries.course_seconds(db, learner.id).get((learner.id, course_id), 0.0)
     plan = found.courses.get(course_id)
     completed = records.completed.get(course_id)
-    if plan is None and completed is None:
-        abort(404, description="没有这门课。")
     if completed is None:
+        if plan is None:
+            abort(404, description="没有这门课。")
         progress = course_progress(plan, records)
         answered = sum(unit["quiz"]["answered"] for unit in progress["units"])
         questions = sum(unit["quiz"]["total"] for unit in progress["units"])
