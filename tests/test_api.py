@@ -3,23 +3,15 @@
 from __future__ import annotations
 
 import pytest
+from flask.testing import FlaskClient
 
-from indexer.build import build_index
-from kiosk import create_app
-from kiosk.settings import Settings
-
-from .conftest import TEST_CONTENT
+from .sites import AppMaker
 
 
 @pytest.fixture(scope="module")
-def client(tmp_path_factory):
-    data = tmp_path_factory.mktemp("api-var")
-    from indexer.datadir import DataDir
-
-    build_index(DataDir.create(data), [TEST_CONTENT])
-    app = create_app({"SETTINGS": Settings(data=data, content=(TEST_CONTENT,), engine="pyttsx3"), "TESTING": True})
-    yield app.test_client()
-    app.extensions["kiosk"].close()
+def client(make_module_app: AppMaker) -> FlaskClient:
+    """The tests only read: one app on the indexed test content for the module."""
+    return make_module_app(build=True).test_client()
 
 
 def doc_id(client, title):
@@ -85,8 +77,8 @@ def test_health(client):
     assert (body["search"], body["vectors"]) == ("lexical", 0) and "kiosk build" in body["search_note"]
 
 
-def test_health_without_index_is_503(tmp_path):
-    app = create_app({"SETTINGS": Settings(data=tmp_path, engine="pyttsx3")})
+def test_health_without_index_is_503(make_app):
+    app = make_app()
     response = app.test_client().get("/healthz")
     assert response.status_code == 503 and response.get_json()["index"] is False
     assert "kiosk build" in app.test_client().get("/api/search?q=x").get_json()["error"]

@@ -18,28 +18,26 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from werkzeug.test import TestResponse
 
-from indexer.build import build_index
 from indexer.content.parse import document_id
 from indexer.datadir import DataDir
 from indexer.search.searcher import Searcher
 from indexer.speech.engines import EngineChoice, engine_settings
 from indexer.speech.narration import narrate
 from indexer.store import Store
-from kiosk import create_app
-from kiosk.operations.backup import MANIFEST, VERSION
 from kiosk.city import hub_report
 from kiosk.cli import main
-from kiosk.settings import Settings
 from kiosk.editor.accounts import Accounts
 from kiosk.editor.files import EditForm, file_hash
+from kiosk.library.keys import public_text, signing_key
+from kiosk.operations.backup import MANIFEST, VERSION
 from kiosk.training.learner import learners
 from kiosk.training.learner.database import LearningDB
-from kiosk.library.keys import public_text, signing_key
 from kiosk.visitors.usage import Usage
-from tests.conftest import TEST_CONTENT
 
-PASSWORD = "长城永不倒-2025"
+from .sites import TEST_CONTENT, TEST_PASSWORD, AppMaker, EditorSession, add_account, close_app, signed_in_as
+
 REPAIR_FUND = "有声物业/物业管理篇/维修资金.md"
 COMMITTEE = "政策法规/业主委员会.md"
 NEW_TEXT = {"is_new": "1", "title": "行长接待日", "collection": "有声物业", "volume": "物业管理篇", "status": "现行",
@@ -48,67 +46,45 @@ NEW_SOURCE = "有声物业/物业管理篇/行长接待日.md"
 QUERIES = ["行长接待", "专项维修资金", "业主委员会", "物业费", "第二次补充的说明"]
 
 
-class Editor:
-    """The editor of a running kiosk, driven through Flask's test client."""
-
-    def __init__(self, data: Path, content: Path):
-        self.app = create_app({"SETTINGS": Settings(data=data, content=(content,), engine="pyttsx3"), "TESTING": True})
-        self.client = self.app.test_client()
-        self.content = content
-
-    def sign_in(self, name: str = "王编辑", password: str = PASSWORD):
-        page = self.client.get("/editor/signin").get_data(as_text=True)
-        token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-        return self.client.post("/editor/signin", data={"name": name, "password": password, "csrf_token": token})
-
-    def post(self, url: str, data: dict):
-        with self.client.session_transaction() as session:
-            token = session["editor_csrf"]
-        response = self.client.post(url, data={**data, "csrf_token": token})
-        assert response.status_code == 302, response.get_data(as_text=True)
-        return response
-
-    def edit(self, source: str, add: str):
-        """Save a text with one more paragraph, as the edit page would post it."""
-        data = (self.content / source).read_bytes()
-        form = EditForm.from_text(source, data.decode("utf-8"), base=file_hash(data))
-        return self.post("/editor/save", {**form.values, "source": source, "base": form.base,
-                                          "body": form.body + "\n\n" + add})
-
-    def close(self) -> None:
-        self.app.extensions["kiosk"].close()
+def post(editor: EditorSession, url: str, data: dict) -> TestResponse:
+    """A form POST the editor must accept (it answers with a redirect)."""
+    response = editor.post(url, data)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return response
 
 
-def make_hub(root: Path, content_source: Path) -> tuple[Path, Path]:
+def edit(editor: EditorSession, source: str, add: str) -> TestResponse:
+    """Save a text with one more paragraph, as the edit page would post it."""
+    data = (editor.content / source).read_bytes()
+    form = EditForm.from_text(source, data.decode("utf-8"), base=file_hash(data))
+    return post(editor, "/editor/save", {**form.values, "source": source, "base": form.base,
+                                         "body": form.body + "\n\n" + add})
+
+
+def make_hub(make_app: AppMaker, root: Path) -> tuple[Path, Path]:
     """A hub after some months of use: an account, a published, an edited and a deleted text, a pronunciation,
     usage counts and a learner; returns (data dir, content root)."""
     content = root / "content"
-    shutil.copytree(content_source, content)
-    data = DataDir.create(root / "var")
-    build_index(data, [content])
-    with Accounts(data.root) as accounts:
-        accounts.add("王编辑", PASSWORD)
-    editor = Editor(data.root, content)
-    try:
-        assert editor.sign_in().status_code == 302
-        editor.post("/editor/save", NEW_TEXT)
-        editor.edit(REPAIR_FUND, "第二次补充的说明：使用维修资金要经业主表决。")
-        editor.post("/editor/delete", {"source": COMMITTEE})
-        editor.post("/editor/pronunciations", {"term": "行长", "pinyin": "hang2 zhang3"})
-        assert editor.client.post("/api/usage", json={"kind": "search", "q": "行长接待", "hits": 1}).status_code == 204
-        assert editor.client.post("/api/usage", json={"kind": "search", "q": "停车费", "hits": 0}).status_code == 204
-        # As a centre: the key hubs trust, and a hub's report for the city wall.
-        signing_key(data.root)
-        report = editor.client.post("/api/city/report", json=hub_report(data.root, "幸福社区站"))
-        assert report.status_code == 200, report.get_data(as_text=True)
-        listen = {"kind": "listen", "doc": document_id(NEW_SOURCE), "seconds": 42.5, "passage": "p1",
-                  "position": 1, "total": 2}
-        assert editor.client.post("/api/usage", json=listen).status_code == 204
-    finally:
-        editor.close()
-    with LearningDB(data.root) as learning:  # a learner with a card, as a trainer made them
+    shutil.copytree(TEST_CONTENT, content)
+    app = make_app(content=(content,), data=root / "var", build=True)
+    editor = signed_in_as(app)
+    post(editor, "/editor/save", NEW_TEXT)
+    edit(editor, REPAIR_FUND, "第二次补充的说明：使用维修资金要经业主表决。")
+    post(editor, "/editor/delete", {"source": COMMITTEE})
+    post(editor, "/editor/pronunciations", {"term": "行长", "pinyin": "hang2 zhang3"})
+    assert editor.client.post("/api/usage", json={"kind": "search", "q": "行长接待", "hits": 1}).status_code == 204
+    assert editor.client.post("/api/usage", json={"kind": "search", "q": "停车费", "hits": 0}).status_code == 204
+    # As a centre: the key hubs trust, and a hub's report for the city wall.
+    signing_key(editor.data.root)
+    report = editor.client.post("/api/city/report", json=hub_report(editor.data.root, "幸福社区站"))
+    assert report.status_code == 200, report.get_data(as_text=True)
+    listen = {"kind": "listen", "doc": document_id(NEW_SOURCE), "seconds": 42.5, "passage": "p1",
+              "position": 1, "total": 2}
+    assert editor.client.post("/api/usage", json=listen).status_code == 204
+    close_app(app)  # its speech workers stop before the backups are made
+    with LearningDB(editor.data.root) as learning:  # a learner with a card, as a trainer made them
         learners.sign_in(learning, "李网格", "城关街道", "幸福社区", "2468", now=1_700_000_000.0)
-    return data.root, content
+    return editor.data.root, content
 
 
 def hits(data: Path) -> dict[str, list[tuple]]:
@@ -148,8 +124,8 @@ def kiosk(args: list[str], content: Path):
 
 
 @pytest.fixture(scope="module")
-def hub(tmp_path_factory) -> tuple[Path, Path]:
-    return make_hub(tmp_path_factory.mktemp("hub"), TEST_CONTENT)
+def hub(make_module_app: AppMaker, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    return make_hub(make_module_app, tmp_path_factory.mktemp("hub"))
 
 
 @pytest.fixture(scope="module")
@@ -184,7 +160,7 @@ def test_the_archive_holds_what_cannot_be_rebuilt_with_a_manifest(archive, hub):
     assert not list(archive.parent.glob(".*"))  # no temp file left behind
 
 
-def test_round_trip_onto_an_empty_data_dir_gives_the_same_hub(archive, hub, tmp_path):
+def test_round_trip_onto_an_empty_data_dir_gives_the_same_hub(archive, hub, tmp_path, make_app):
     data, _ = hub
     new_data, new_content = tmp_path / "new-pc" / "var", tmp_path / "new-pc" / "texts"
     new_content.mkdir(parents=True)
@@ -207,18 +183,15 @@ def test_round_trip_onto_an_empty_data_dir_gives_the_same_hub(archive, hub, tmp_
     assert stat.S_IMODE((new_data / "library-key").stat().st_mode) == 0o600
     assert not (new_content / COMMITTEE).exists()  # still in the trash, as on the old hub
 
-    editor = Editor(new_data, new_content)
-    try:
-        response = editor.sign_in()
-        assert response.status_code == 302 and response.headers["Location"] == "/editor/"
-        history = editor.client.get("/editor/history", query_string={"source": REPAIR_FUND}).get_data(as_text=True)
-        assert "编辑前" in history and "王编辑" in history
-        trash = editor.client.get("/editor/trash").get_data(as_text=True)
-        entry = re.search(r'name="id" value="(\d+)"', trash).group(1)
-        editor.post("/editor/trash/restore", {"id": entry})
-        assert (new_content / COMMITTEE).read_bytes() == (TEST_CONTENT / COMMITTEE).read_bytes()
-    finally:
-        editor.close()
+    editor = EditorSession(make_app(content=(new_content,), data=new_data))
+    response = editor.sign_in()  # the restored account, not one made now
+    assert response.status_code == 302 and response.headers["Location"] == "/editor/"
+    history = editor.client.get("/editor/history", query_string={"source": REPAIR_FUND}).get_data(as_text=True)
+    assert "编辑前" in history and "王编辑" in history
+    trash = editor.client.get("/editor/trash").get_data(as_text=True)
+    entry = re.search(r'name="id" value="(\d+)"', trash).group(1)
+    post(editor, "/editor/trash/restore", {"id": entry})
+    assert (new_content / COMMITTEE).read_bytes() == (TEST_CONTENT / COMMITTEE).read_bytes()
 
 
 def test_the_pronunciation_is_part_of_the_audio_keys(hub, tmp_path):
@@ -272,8 +245,7 @@ def test_a_damaged_database_is_not_backed_up_and_older_archives_stay(tmp_path, c
 
 def test_backup_while_a_writer_holds_the_databases_busy(tmp_path, content_dir):
     data = DataDir.create(tmp_path / "var")
-    with Accounts(data.root) as accounts:
-        accounts.add("王编辑", PASSWORD)
+    add_account(data, "editor")
     writer = sqlite3.connect(data.root / "editor.db", timeout=30)
     writer.execute("BEGIN IMMEDIATE")  # holds the write lock, uncommitted, for the whole backup
     writer.execute("INSERT INTO users VALUES ('未提交的人', 'x', 'editor', 0)")
@@ -418,7 +390,7 @@ def test_a_data_dir_in_use_needs_force(archive, tmp_path):
     (data / "backups").mkdir()  # an archive kept in the data dir does not make it "in use"
     (data / "kiosk.db").write_bytes(b"")
     with Accounts(data) as accounts:
-        accounts.add("别人", PASSWORD)
+        accounts.add("别人", TEST_PASSWORD)
     before = sorted(p.name for p in data.iterdir())
     refused = kiosk(["--data", str(data), "restore", str(archive)], content)
     assert refused.exit_code == 1 and "不是空的" in refused.output and "--force" in refused.output, refused.output

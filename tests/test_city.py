@@ -10,35 +10,35 @@ import time
 from pathlib import Path
 
 import pytest
+from flask import Flask
 
 from indexer.datadir import DataDir
-from kiosk import create_app
 from kiosk.city import hub_report
 from kiosk.city.database import CITY_DB
 from kiosk.city.views import REPORT_LIMIT, REPORT_MAX_BYTES
 from kiosk.city.wall import OwnReport
-from kiosk.settings import BUNDLED_CONTENT, Settings
+from kiosk.settings import BUNDLED_CONTENT
 from kiosk.training.learner.database import LEARNING_DB
 from kiosk.visitors.usage import USAGE_DB, days_back, today
 
-from .browser_fixtures import CHROMIUM, SCREENSHOTS, build_bundled, live_server
-from .test_learning import ZHANG, Clock, answer, attempt, report, signed_in
+from .browser_fixtures import CHROMIUM, SCREENSHOTS, live_server
+from .sites import ZHANG, AppMaker, learner_signed_in
+from .test_learning import Clock, answer, attempt, report
 
 CENTRE = "市物业港服务中心"
 SCREENSHOT = SCREENSHOTS / "wall-1920x1080.png"
 
 
 @pytest.fixture(scope="module")
-def bundled(tmp_path_factory) -> DataDir:
-    return build_bundled(tmp_path_factory.mktemp("city-var"))
+def site(make_module_app: AppMaker) -> Flask:
+    """The centre: one app on the bundled index for the module; each test starts from forget_everything."""
+    return make_module_app(content=(BUNDLED_CONTENT,), build=True, hub_name=CENTRE)
 
 
 @pytest.fixture(scope="module")
-def site(bundled):
-    app = create_app({"SETTINGS": Settings(data=bundled.root, content=(BUNDLED_CONTENT,), engine="pyttsx3",
-                                           hub_name=CENTRE), "TESTING": True})
-    yield app
-    app.extensions["kiosk"].close()
+def bundled(site: Flask) -> DataDir:
+    """The centre's data dir, for the wall's servers."""
+    return site.extensions["kiosk"].data
 
 
 def forget_everything(app) -> None:
@@ -78,7 +78,7 @@ def search(client, query: str, hits: int) -> None:
 
 def complete_course(site, client, course: str, **who) -> None:
     """A learner signs in on a phone and hears and answers the whole course, through the learners' API."""
-    token = signed_in(client, **who)
+    token = learner_signed_in(client, **who)
     site.config["LEARNING_CLOCK"].advance(24 * 3600)
     services = site.extensions["kiosk"]
     with services.store() as store:

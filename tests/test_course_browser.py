@@ -7,7 +7,6 @@ from __future__ import annotations
 import http.cookiejar
 import io
 import json
-import re
 import subprocess
 import time
 import urllib.parse
@@ -28,6 +27,7 @@ from tests.browser_fixtures import (
     build_bundled,
     live_server,
 )
+from tests.sites import TEST_PASSWORD, add_account, csrf_field
 
 sync_api = pytest.importorskip("playwright.sync_api")
 expect = sync_api.expect
@@ -35,7 +35,6 @@ pytestmark = [pytest.mark.browser,
               pytest.mark.skipif(not CHROMIUM.exists(), reason=f"Chromium not installed at {CHROMIUM}")]
 COURSE = "网格员入门"
 LEARNER = {"name": "测试网格员", "town": "城关街道", "community": "幸福社区", "pin": "2468"}
-TRAINER = ("刘老师", "trainer-password-1")
 # Hidden pages run no animation frames: every wait on a page that may be hidden polls on a timer instead.
 POLL = 200
 # Which Media Session actions the page handles, and a way to press them as the lock screen would.
@@ -166,15 +165,10 @@ def stored(data, name: str) -> dict:
 def trainer_export(server, data) -> tuple[list[tuple], list[tuple], str]:
     """What a trainer sees, signed in over HTTP: the Excel export's listening and question rows, and the listening
     page's text."""
-    from kiosk.editor.accounts import Accounts
-
-    with Accounts(data.root) as accounts:
-        if accounts.get(TRAINER[0]) is None:
-            accounts.add(*TRAINER, role="trainer")
+    name = add_account(data, "trainer")
     browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
     form = browser.open(server.url + "/editor/signin").read().decode("utf-8")
-    token = re.search(r'name="csrf_token" value="([^"]+)"', form)[1]
-    fields = {"name": TRAINER[0], "password": TRAINER[1], "csrf_token": token}
+    fields = {"name": name, "password": TEST_PASSWORD, "csrf_token": csrf_field(form)}
     browser.open(server.url + "/editor/signin", urllib.parse.urlencode(fields).encode())
     book = openpyxl.load_workbook(io.BytesIO(browser.open(
         server.url + "/editor/training/export/listening.xlsx?period=all").read()))

@@ -10,17 +10,14 @@ from pathlib import Path
 
 import pytest
 import yaml
+from flask import Flask
 from werkzeug.datastructures import MultiDict
+from werkzeug.test import TestResponse
 
-from indexer.build import build_index
-from indexer.datadir import DataDir
-from kiosk import create_app
-from kiosk.settings import Settings
-from kiosk.editor.accounts import Accounts
 from kiosk.editor.history import History
 from kiosk.training.catalog import current_catalog
 
-from .test_editor import PASSWORD, Site
+from .sites import AppMaker, EditorSession
 
 COMMITTEE = "政策法规/业主委员会.md"
 REPAIR = "有声物业/物业管理篇/维修资金.md"
@@ -30,37 +27,42 @@ LONG_TEXT = ("---\ntitle: 一篇长文\ncollection: 有声物业\nvolume: 物业
              + "\n\n".join("业主大会依法决定物业服务企业的选聘和解聘，业主委员会执行业主大会的决定。" * 8 for _ in range(5)) + "\n")
 
 
-class CourseSite(Site):
-    """The editors' own folder (empty at first) before the bundled content, which holds one course."""
+@pytest.fixture
+def own(tmp_path: Path) -> Path:
+    """The editors' own folder, empty at first: the first content root, where courses are saved."""
+    folder = tmp_path / "own"
+    folder.mkdir()
+    return folder
 
-    def __init__(self, tmp_path: Path, bundled: Path):
-        self.own, self.bundled = tmp_path / "own", bundled
-        self.own.mkdir()
-        (bundled / "_courses").mkdir()
-        (bundled / "_courses" / "示例课程.yaml").write_text(BUNDLED_COURSE, encoding="utf-8")
-        (bundled / LONG).write_text(LONG_TEXT, encoding="utf-8")
-        self.content = bundled
-        self.data = DataDir.create(tmp_path / "var")
-        build_index(self.data, [self.own, bundled])
-        self.app = create_app({"SETTINGS": Settings(data=self.data.root, content=(self.own, bundled), engine="pyttsx3"),
-                               "TESTING": True})
-        with Accounts(self.data.root) as accounts:
-            accounts.add("王编辑", PASSWORD)
-            accounts.add("管理员", PASSWORD, role="admin")
-            accounts.add("刘老师", PASSWORD, role="trainer")
-        self.client = self.app.test_client()
 
-    def courses(self) -> dict[str, dict]:
-        """The kiosk's course list, by id."""
-        return {course["id"]: course for course in self.client.get("/api/courses").get_json()["courses"]}
+@pytest.fixture
+def bundled(content_dir: Path) -> Path:
+    """A copy of the test content standing for the bundled content: one course and a long text."""
+    (content_dir / "_courses").mkdir()
+    (content_dir / "_courses" / "示例课程.yaml").write_text(BUNDLED_COURSE, encoding="utf-8")
+    (content_dir / LONG).write_text(LONG_TEXT, encoding="utf-8")
+    return content_dir
 
-    def own_files(self) -> list[str]:
-        return sorted(p.relative_to(self.own).as_posix() for p in self.own.rglob("*") if p.is_file())
 
-    def press(self, page, op: str, **changes):
-        """Press a button of the course form as a browser would: the form's fields (some changed) and the button."""
-        fields = [(name, changes.pop(name, value)) for name, value in CourseFields.of(page.get_data(as_text=True))]
-        return self.client.post("/editor/courses/edit", data=MultiDict(fields + list(changes.items()) + [("op", op)]))
+@pytest.fixture
+def app(make_app: AppMaker, own: Path, bundled: Path) -> Flask:
+    """The editors' own folder before the bundled content, as on a hub, with an account of every role."""
+    return make_app(content=(own, bundled), build=True, accounts=("editor", "admin", "trainer"))
+
+
+def courses(session: EditorSession) -> dict[str, dict]:
+    """The kiosk's course list, by id."""
+    return {course["id"]: course for course in session.client.get("/api/courses").get_json()["courses"]}
+
+
+def own_files(own: Path) -> list[str]:
+    return sorted(p.relative_to(own).as_posix() for p in own.rglob("*") if p.is_file())
+
+
+def press(session: EditorSession, page: TestResponse, op: str, **changes: str) -> TestResponse:
+    """Press a button of the course form as a browser would: the form's fields (some changed) and the button."""
+    fields = [(name, changes.pop(name, value)) for name, value in CourseFields.of(page.get_data(as_text=True))]
+    return session.client.post("/editor/courses/edit", data=MultiDict(fields + list(changes.items()) + [("op", op)]))
 
 
 class CourseFields(HTMLParser):
@@ -102,38 +104,25 @@ def items(page) -> list[list[str]]:
     return [[value for name, value in fields if name == f"unit-{unit}-item"] for unit in units]
 
 
-@pytest.fixture
-def site(tmp_path, content_dir):
-    running = CourseSite(tmp_path, content_dir)
-    yield running
-    running.app.extensions["kiosk"].close()
-
-
-@pytest.fixture
-def editor(site):
-    assert site.sign_in().status_code == 302
-    return site
-
-
-def test_an_editor_builds_a_course_by_picking_and_reordering_and_the_kiosk_has_it_at_once(editor):
+def test_an_editor_builds_a_course_by_picking_and_reordering_and_the_kiosk_has_it_at_once(editor, own):
     page = editor.client.get("/editor/courses/new")
     assert page.status_code == 200
-    page = editor.press(page, "search", q="维修")
+    page = press(editor, page, "search", q="维修")
     assert "加入：专项维修资金怎么用 — 二、应急维修" in page.get_data(as_text=True)
-    page = editor.press(page, f"add:{REPAIR}#二、应急维修")
-    page = editor.press(page, "search", q="业主委员会")
-    page = editor.press(page, f"add:{COMMITTEE}")
+    page = press(editor, page, f"add:{REPAIR}#二、应急维修")
+    page = press(editor, page, "search", q="业主委员会")
+    page = press(editor, page, f"add:{COMMITTEE}")
     assert items(page) == [[f"{REPAIR}#二、应急维修", COMMITTEE]]
-    page = editor.press(page, "up:0:1")
+    page = press(editor, page, "up:0:1")
     assert items(page) == [[COMMITTEE, f"{REPAIR}#二、应急维修"]]
     assert re.search(r'value="down:0:0"[^>]* autofocus', page.get_data(as_text=True))  # the moved row keeps focus
 
-    saved = editor.press(page, "save", title="新网格员速成", summary="两篇，十分钟。")
+    saved = press(editor, page, "save", title="新网格员速成", summary="两篇，十分钟。")
     assert saved.status_code == 302 and saved.headers["Location"] == "/editor/courses/edit?id=%E6%96%B0%E7%BD%91%E6%A0%BC%E5%91%98%E9%80%9F%E6%88%90"
-    course = editor.courses()["新网格员速成"]
+    course = courses(editor)["新网格员速成"]
     assert [(d["source"], d["section"]) for d in course["documents"]] == [(COMMITTEE, None), (REPAIR, "二、应急维修")]
-    assert editor.own_files() == ["_courses/新网格员速成.yaml"]
-    written = yaml.safe_load((editor.own / "_courses" / "新网格员速成.yaml").read_text(encoding="utf-8"))
+    assert own_files(own) == ["_courses/新网格员速成.yaml"]
+    written = yaml.safe_load((own / "_courses" / "新网格员速成.yaml").read_text(encoding="utf-8"))
     assert written == {"title": "新网格员速成", "summary": "两篇，十分钟。",
                        "units": [{"title": "第一单元", "items": [COMMITTEE, f"{REPAIR}#二、应急维修"]}]}
     with editor.app.app_context():
@@ -142,9 +131,9 @@ def test_an_editor_builds_a_course_by_picking_and_reordering_and_the_kiosk_has_i
     # Reorder again (a file of the very same size): the kiosk's list, its course page and the learners' catalog
     # all follow at once.
     page = editor.client.get(saved.headers["Location"])
-    page = editor.press(page, "down:0:0")
-    assert editor.press(page, "save").status_code == 302
-    course = editor.courses()["新网格员速成"]
+    page = press(editor, page, "down:0:0")
+    assert press(editor, page, "save").status_code == 302
+    course = courses(editor)["新网格员速成"]
     assert [d["source"] for d in course["documents"]] == [REPAIR, COMMITTEE]
     kiosk_page = editor.client.get("/course/新网格员速成").get_data(as_text=True)
     assert kiosk_page.index("专项维修资金怎么用 — 二、应急维修") < kiosk_page.index("业主委员会的成立")
@@ -157,27 +146,27 @@ def test_an_editor_builds_a_course_by_picking_and_reordering_and_the_kiosk_has_i
 
 
 def test_the_form_shows_the_kiosk_s_estimate_of_minutes_as_the_course_grows(editor):
-    page = editor.press(editor.client.get("/editor/courses/new"), "search", q="长文")
-    page = editor.press(page, f"add:{LONG}")
-    editor.press(page, "save", title="长课")
-    minutes = editor.courses()["长课"]["minutes"]
+    page = press(editor, editor.client.get("/editor/courses/new"), "search", q="长文")
+    page = press(editor, page, f"add:{LONG}")
+    press(editor, page, "save", title="长课")
+    minutes = courses(editor)["长课"]["minutes"]
     assert minutes >= 4
     assert f"预计收听约 {minutes} 分钟" in page.get_data(as_text=True)
 
 
 def test_units_are_added_moved_and_removed_with_buttons(editor):
-    page = editor.press(editor.client.get("/editor/courses/new"), "search", q="业主委员会")
-    page = editor.press(page, f"add:{COMMITTEE}")
-    page = editor.press(page, "unit-add")
-    page = editor.press(page, "search", q="维修", **{"unit-1-title": "第二单元", "to": "1"})
-    page = editor.press(page, f"add:{REPAIR}")
+    page = press(editor, editor.client.get("/editor/courses/new"), "search", q="业主委员会")
+    page = press(editor, page, f"add:{COMMITTEE}")
+    page = press(editor, page, "unit-add")
+    page = press(editor, page, "search", q="维修", **{"unit-1-title": "第二单元", "to": "1"})
+    page = press(editor, page, f"add:{REPAIR}")
     assert items(page) == [[COMMITTEE], [REPAIR]]
-    page = editor.press(page, "unit-up:1")
+    page = press(editor, page, "unit-up:1")
     assert items(page) == [[REPAIR], [COMMITTEE]]
     assert 'name="unit-0-title" value="第二单元"' in page.get_data(as_text=True)
-    page = editor.press(page, "unit-remove:0")
+    page = press(editor, page, "unit-remove:0")
     assert items(page) == [[COMMITTEE]]
-    page = editor.press(page, "remove:0:0")
+    page = press(editor, page, "remove:0:0")
     assert items(page) == [[]]
 
 
@@ -196,29 +185,30 @@ def course_fields(title: str, units: list[tuple[str, list[str]]]) -> list[tuple[
     ("", [("一", [COMMITTEE])], 400, "请填写课程名称"),
     ("示例课程", [("一", [REPAIR])], 409, "已经有一门课程的文件名是「示例课程」"),
 ])
-def test_an_invalid_course_is_refused_with_a_message_and_nothing_is_written(editor, title, units, status, message):
-    bundled = (editor.bundled / "_courses" / "示例课程.yaml").read_bytes()
+def test_an_invalid_course_is_refused_with_a_message_and_nothing_is_written(editor, own, bundled, title, units, status,
+                                                                           message):
+    before = (bundled / "_courses" / "示例课程.yaml").read_bytes()
     fields = course_fields(title, units) + [("op", "save"), ("csrf_token", editor.token())]
     response = editor.client.post("/editor/courses/edit", data=MultiDict(fields))
     assert response.status_code == status
     assert message in response.get_data(as_text=True)
-    assert editor.own_files() == []
-    assert (editor.bundled / "_courses" / "示例课程.yaml").read_bytes() == bundled
+    assert own_files(own) == []
+    assert (bundled / "_courses" / "示例课程.yaml").read_bytes() == before
     with History(editor.data.root) as history:
         assert history.sources("_courses/") == []
 
 
-def test_editing_a_bundled_course_saves_an_override_that_deleting_takes_back(editor):
-    bundled = editor.bundled / "_courses" / "示例课程.yaml"
-    original = bundled.read_bytes()
+def test_editing_a_bundled_course_saves_an_override_that_deleting_takes_back(editor, own, bundled):
+    course_file = bundled / "_courses" / "示例课程.yaml"
+    original = course_file.read_bytes()
     page = editor.client.get("/editor/courses/edit?id=示例课程")
     assert "这是内置的课程" in page.get_data(as_text=True)
-    page = editor.press(page, "search", q="维修")
-    page = editor.press(page, f"add:{REPAIR}")
-    assert editor.press(page, "save", title="示例课程（改）").status_code == 302
-    assert bundled.read_bytes() == original
-    assert editor.own_files() == ["_courses/示例课程.yaml"]
-    course = editor.courses()["示例课程"]
+    page = press(editor, page, "search", q="维修")
+    page = press(editor, page, f"add:{REPAIR}")
+    assert press(editor, page, "save", title="示例课程（改）").status_code == 302
+    assert course_file.read_bytes() == original
+    assert own_files(own) == ["_courses/示例课程.yaml"]
+    course = courses(editor)["示例课程"]
     assert course["title"] == "示例课程（改）" and [d["source"] for d in course["documents"]] == [COMMITTEE, REPAIR]
     with History(editor.data.root) as history:
         versions = history.versions("_courses/示例课程.yaml")
@@ -226,31 +216,31 @@ def test_editing_a_bundled_course_saves_an_override_that_deleting_takes_back(edi
     assert "改过的内置课程" in editor.client.get("/editor/courses").get_data(as_text=True)
 
     assert editor.post("/editor/courses/delete", {"id": "示例课程"}).status_code == 302
-    assert editor.own_files() == []
-    assert editor.courses()["示例课程"]["title"] == "示例课程"
+    assert own_files(own) == []
+    assert courses(editor)["示例课程"]["title"] == "示例课程"
 
 
-def test_saving_a_bundled_course_unchanged_writes_nothing(editor):
-    saved = editor.press(editor.client.get("/editor/courses/edit?id=示例课程"), "save")
+def test_saving_a_bundled_course_unchanged_writes_nothing(editor, own):
+    saved = press(editor, editor.client.get("/editor/courses/edit?id=示例课程"), "save")
     assert saved.status_code == 302
     assert "内容没有变化" in editor.client.get(saved.headers["Location"]).get_data(as_text=True)
-    assert editor.own_files() == []
+    assert own_files(own) == []
 
 
-def test_a_save_over_someone_else_s_is_refused(editor):
+def test_a_save_over_someone_else_s_is_refused(editor, own):
     page = editor.client.get("/editor/courses/edit?id=示例课程")
-    (editor.own / "_courses").mkdir()
-    (editor.own / "_courses" / "示例课程.yaml").write_text(BUNDLED_COURSE.replace("示例课程", "别人改的"), encoding="utf-8")
-    response = editor.press(page, "save", title="我改的")
+    (own / "_courses").mkdir()
+    (own / "_courses" / "示例课程.yaml").write_text(BUNDLED_COURSE.replace("示例课程", "别人改的"), encoding="utf-8")
+    response = press(editor, page, "save", title="我改的")
     assert response.status_code == 409 and "已被别人修改" in response.get_data(as_text=True)
-    assert editor.courses()["示例课程"]["title"] == "别人改的"
+    assert courses(editor)["示例课程"]["title"] == "别人改的"
 
 
 def test_a_deleted_course_is_listed_and_restored_from_its_history(editor):
     fields = course_fields("临时课", [("一", [COMMITTEE])]) + [("op", "save"), ("csrf_token", editor.token())]
     assert editor.client.post("/editor/courses/edit", data=MultiDict(fields)).status_code == 302
     assert editor.post("/editor/courses/delete", {"id": "临时课"}).status_code == 302
-    assert "临时课" not in editor.courses()
+    assert "临时课" not in courses(editor)
     listing = editor.client.get("/editor/courses").get_data(as_text=True)
     assert "已删除的课程" in listing and "临时课" in listing
     with History(editor.data.root) as history:
@@ -258,24 +248,24 @@ def test_a_deleted_course_is_listed_and_restored_from_its_history(editor):
     assert editor.client.get("/editor/history?source=_courses/临时课.yaml").status_code == 200
     restored = editor.post("/editor/history/restore", {"id": saved.id})
     assert restored.status_code == 302 and restored.headers["Location"].startswith("/editor/courses/edit?id=")
-    assert editor.courses()["临时课"]["title"] == "临时课"
+    assert courses(editor)["临时课"]["title"] == "临时课"
 
 
-def test_a_save_without_the_form_s_token_is_refused(editor):
+def test_a_save_without_the_form_s_token_is_refused(editor, own):
     fields = course_fields("无令牌", [("一", [COMMITTEE])]) + [("op", "save")]
     response = editor.client.post("/editor/courses/edit", data=MultiDict(fields))
     assert response.status_code == 400 and "页面已过期" in response.get_data(as_text=True)
-    assert editor.own_files() == []
+    assert own_files(own) == []
 
 
-def test_editors_and_admins_edit_courses_trainers_and_strangers_do_not(site):
+def test_editors_and_admins_edit_courses_trainers_and_strangers_do_not(site, own):
     assert site.client.get("/editor/courses").headers["Location"].startswith("/editor/signin")
     site.sign_in("刘老师")
     assert site.client.get("/editor/courses").status_code == 403
     fields = course_fields("培训老师的课", [("一", [COMMITTEE])]) + [("op", "save"), ("csrf_token", site.token())]
     assert site.client.post("/editor/courses/edit", data=MultiDict(fields)).status_code == 403
     assert site.post("/editor/courses/delete", {"id": "示例课程"}).status_code == 403
-    assert site.own_files() == []
+    assert own_files(own) == []
     site.post("/editor/signout")
     site.sign_in("管理员")
     assert site.client.get("/editor/courses").status_code == 200
@@ -288,17 +278,17 @@ def test_titles_are_escaped_in_the_editor_and_on_the_kiosk(editor):
     fields = course_fields(title, [(unit, [COMMITTEE])]) + [("op", "save"), ("csrf_token", editor.token())]
     saved = editor.client.post("/editor/courses/edit", data=MultiDict(fields))
     assert saved.status_code == 302
-    course_id = next(c for c, course in editor.courses().items() if course["title"] == title)
+    course_id = next(c for c, course in courses(editor).items() if course["title"] == title)
     for url in ["/editor/courses", saved.headers["Location"], "/courses", f"/course/{course_id}"]:
         page = editor.client.get(url).get_data(as_text=True)
         assert "<script>alert(1)" not in page and "<img src=x" not in page, url
         assert "&lt;script&gt;alert(1)&lt;/script&gt;课" in page, url
 
 
-def test_a_course_file_name_cannot_leave_the_courses_folder(editor):
+def test_a_course_file_name_cannot_leave_the_courses_folder(editor, own):
     fields = course_fields("坏", [("一", [COMMITTEE])]) + [("id", "../../逃出去"), ("op", "save"),
                                                            ("csrf_token", editor.token())]
     response = editor.client.post("/editor/courses/edit", data=MultiDict(fields))
     assert response.status_code == 400 and "课程文件名不可用" in response.get_data(as_text=True)
     assert editor.client.get("/editor/courses/edit?id=../示例课程").status_code == 404
-    assert editor.own_files() == []
+    assert own_files(own) == []

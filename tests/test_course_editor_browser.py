@@ -5,10 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser_fixtures import CHROMIUM, SCREENSHOTS
-from tests.test_editor_browser import site  # noqa: F401, F811 - the same server over a copy of the test content
-
-from .test_editor import PASSWORD
+from tests.browser_fixtures import CHROMIUM, SCREENSHOTS, sign_in_with_the_form
 
 sync_api = pytest.importorskip("playwright.sync_api")
 expect = sync_api.expect
@@ -21,16 +18,14 @@ def shoot(page, name: str) -> None:
     page.screenshot(path=str(SCREENSHOTS / f"course-editor-{name}.png"), full_page=True)
 
 
-def test_an_editor_builds_a_course_by_clicking_and_the_kiosk_plays_it_in_that_order(browser, site):  # noqa: F811
+def test_an_editor_builds_a_course_by_clicking_and_the_kiosk_plays_it_in_that_order(browser, editor_server):
     context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN")
     context.set_default_timeout(20_000)
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
-    page.goto(site.url + "/editor/signin")
-    page.get_by_label("用户名").fill("王编辑")
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
+    page.goto(editor_server.url + "/editor/signin")
+    sign_in_with_the_form(page, "王编辑")
 
     page.get_by_role("link", name="课程", exact=True).click()
     page.get_by_role("link", name="＋ 新建课程").click()
@@ -59,7 +54,7 @@ def test_an_editor_builds_a_course_by_clicking_and_the_kiosk_plays_it_in_that_or
     page.get_by_role("link", name="课程列表").click()
     expect(page.get_by_role("link", name="维修和业委会")).to_be_visible()
     shoot(page, "list")
-    page.goto(site.url + "/course/维修和业委会")
+    page.goto(editor_server.url + "/course/维修和业委会")
     parts = page.locator(".units .parts a")
     expect(parts).to_have_count(2)
     expect(parts.nth(0)).to_have_text("业主委员会的成立")

@@ -13,12 +13,11 @@ from click.testing import CliRunner
 
 from indexer.build import build_index
 from indexer.datadir import DataDir
-from kiosk import create_app
-from kiosk.operations import doctor
 from kiosk.cli import main
-from kiosk.settings import Settings
-from kiosk.editor.accounts import Accounts
+from kiosk.operations import doctor
 from kiosk.visitors.usage import Usage
+
+from .sites import add_account
 
 LOCAL_CHECKS = ("数据目录", "磁盘空间", "检索库", "数据库 kiosk.db", "数据库 editor.db", "数据库 usage.db", "时钟")
 
@@ -28,8 +27,7 @@ def hub(tmp_path, content_dir) -> DataDir:
     """A data dir as a running hub has it: index, document store, an editor account, usage counts."""
     data = DataDir.create(tmp_path / "var")
     assert build_index(data, [content_dir]).ok
-    with Accounts(data.root) as accounts:
-        accounts.add("王编辑", "长城永不倒-2025")
+    add_account(data, "editor")
     with Usage(data.root) as usage:
         usage.record_search("维修资金", 1)
     return data
@@ -161,24 +159,20 @@ def test_a_missing_data_dir_is_one_line_not_a_traceback(tmp_path):
     assert not (tmp_path / "nowhere").exists()  # the doctor looks, it does not create
 
 
-def test_healthz_reports_the_essentials_cached_for_a_minute(hub, monkeypatch):
-    app = create_app({"SETTINGS": Settings(data=hub.root, engine="pyttsx3"), "TESTING": True})
+def test_healthz_reports_the_essentials_cached_for_a_minute(hub, content_dir, make_app, monkeypatch):
+    client = make_app(content=(content_dir,), data=hub).test_client()
     calls = []
     real = doctor.databases
     monkeypatch.setattr(doctor, "databases", lambda data: calls.append(1) or real(data))
-    try:
-        client = app.test_client()
-        body = client.get("/healthz").get_json()
-        assert body["ok"] is True and body["problems"] == []
-        usage = hub.root / "usage.db"
-        usage.write_bytes(b"\xff" * usage.stat().st_size)
-        assert client.get("/healthz").get_json()["problems"] == []  # checked again only after a minute
-        assert len(calls) == 1
-        checked, found = doctor._health[hub.root]
-        doctor._health[hub.root] = (checked - doctor.HEALTH_SECONDS - 1, found)
-        response = client.get("/healthz")
-        body = response.get_json()
-        assert len(calls) == 2 and response.status_code == 200 and body["ok"] is True  # still serving
-        assert len(body["problems"]) == 1 and "usage.db" in body["problems"][0], body
-    finally:
-        app.extensions["kiosk"].close()
+    body = client.get("/healthz").get_json()
+    assert body["ok"] is True and body["problems"] == []
+    usage = hub.root / "usage.db"
+    usage.write_bytes(b"\xff" * usage.stat().st_size)
+    assert client.get("/healthz").get_json()["problems"] == []  # checked again only after a minute
+    assert len(calls) == 1
+    checked, found = doctor._health[hub.root]
+    doctor._health[hub.root] = (checked - doctor.HEALTH_SECONDS - 1, found)
+    response = client.get("/healthz")
+    body = response.get_json()
+    assert len(calls) == 2 and response.status_code == 200 and body["ok"] is True  # still serving
+    assert len(body["problems"]) == 1 and "usage.db" in body["problems"][0], body

@@ -36,12 +36,11 @@ from indexer.datadir import DataDir
 from indexer.search.vectors import vectors_dir
 from indexer.speech.mp3 import mp3_duration
 from kiosk.settings import BUNDLED_CONTENT
-from kiosk.editor.accounts import Accounts
-from tests.conftest import LAW_LIBRARY, TEST_CONTENT
+from tests.conftest import LAW_LIBRARY
+from tests.sites import TEST_CONTENT, TEST_PASSWORD, add_account, csrf_field
 from tests.test_editor import FormFields
 
 KIOSK = Path(sys.executable).with_name("kiosk")
-PASSWORD = "长城永不倒-2025"
 REPAIR_FUND = "有声物业/物业管理篇/维修资金.md"
 # Big enough that committing them takes most of a second: a window a 2 ms poll cannot miss.
 LAWS = ["民法典/合同编.md", "民法典/物权编.md", "行政法规/物业管理条例(2018-03-19).md",
@@ -130,8 +129,7 @@ def built(tmp_path: Path, sources: list[str] | None = None, audio: bool = False)
         assert result.returncode == 0, result.stdout
     else:
         assert build_index(DataDir.create(data), [content]).ok
-    with Accounts(data) as accounts:
-        accounts.add("王编辑", PASSWORD)
+    add_account(data, "editor")
     return content, data
 
 
@@ -205,10 +203,10 @@ class Server:
 
     def sign_in(self, name: str = "王编辑") -> Answer:
         """Sign in through the form; keeps the session cookie and the token of the page it lands on."""
-        self.token = _token(self.get("/editor/signin").text)
-        answer = self.form("/editor/signin", {"name": name, "password": PASSWORD})
+        self.token = csrf_field(self.get("/editor/signin").text)
+        answer = self.form("/editor/signin", {"name": name, "password": TEST_PASSWORD})
         if answer.status == 200:
-            self.token = _token(answer.text)
+            self.token = csrf_field(answer.text)
         return answer
 
     def edit_form(self, source: str) -> dict:
@@ -242,10 +240,6 @@ class Server:
 
 def _quoted(path: str) -> str:
     return urllib.parse.quote(path, safe="/?=&%:")
-
-
-def _token(page: str) -> str:
-    return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
 
 
 @contextmanager
@@ -341,7 +335,7 @@ def checkpointed(database: Path) -> None:
 
 def test_a_power_cut_while_an_editor_publishes_loses_nothing_they_saved(tmp_path):
     content, data = built(tmp_path)
-    added = kiosk(data, "user", "add", "李编辑", stdin=f"{PASSWORD}\n{PASSWORD}\n")
+    added = kiosk(data, "user", "add", "李编辑", stdin=f"{TEST_PASSWORD}\n{TEST_PASSWORD}\n")
     assert added.returncode == 0 and "已创建编辑账号「李编辑」" in added.stdout, added.stdout
     copy_laws(content)  # copied in by hand: the publish indexes them too, so its commit is long enough to cut
     index = data / "index"

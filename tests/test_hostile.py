@@ -11,29 +11,26 @@ import shutil
 import socket
 import time
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
 
 import numpy as np
 import pytest
+from flask import Flask
 from markupsafe import escape
+from werkzeug.test import TestResponse
 
-from indexer.build import build_index
 from indexer.content.importing import compose_markdown
 from indexer.content.parse import document_id
-from indexer.datadir import DataDir
 from indexer.speech.audio_cache import AudioCache
 from indexer.speech.mp3 import encode_mp3
-from kiosk import create_app
 from kiosk.web import limits
-from kiosk.settings import Settings
-from kiosk.editor.accounts import Accounts
 from kiosk.web.security import HEADERS
-from tests.browser_fixtures import CHROMIUM, KIOSK_VIEWPORT, SCREENSHOTS, LiveServer
+from tests.browser_fixtures import CHROMIUM, KIOSK_VIEWPORT, SCREENSHOTS, LiveServer, sign_in_with_the_form
 
-from .conftest import TEST_CONTENT
+from .sites import TEST_CONTENT, TEST_PASSWORD, AppMaker, EditorSession, signed_in_as
 
-PASSWORD = "长城永不倒-2025"
 SCRIPT, ATTRIBUTE, JS_URL = "<script>alert(1)</script>", '"><img src=x onerror=alert(1)>', "javascript:alert(1)"
 MARKUP = (SCRIPT, ATTRIBUTE)  # what must never reach a page as it is
 RUNS = re.compile(r"""(?:href|src|action|formaction)\s*=\s*["']?\s*javascript:""", re.I)
@@ -41,6 +38,8 @@ CANARY = "越界的秘密-canary-7f3a"
 LEAKS = ("root:x:0:0", "PROJECT_ROOT", CANARY, "-----BEGIN")  # /etc/passwd, kiosk/settings.py, outside/secret.md
 MARKED_SOURCE = "政策法规/标记.md"
 MARKED_TITLE = f"{SCRIPT}标记{ATTRIBUTE}"
+MARKED = document_id(MARKED_SOURCE)
+KEY = "ab" * 20  # a sentence's MP3 already in the cache, for the Range requests
 TRIED: Counter[str] = Counter()
 
 
@@ -103,59 +102,51 @@ def assert_error_shape(response, status: int) -> None:
     assert response.status_code == status and problem(response, json_route=True) is None, response.get_json()
 
 
-class Site:
-    """The app over a writable copy of the test content holding a text full of markup and a link out of the folder."""
-
-    def __init__(self, root: Path):
-        self.root = root
-        self.content = root / "content"
-        shutil.copytree(TEST_CONTENT, self.content)
-        self.outside = root / "outside"
-        self.outside.mkdir()
-        (self.outside / "secret.md").write_text(f"---\ntitle: 外面的文件\n---\n\n{CANARY}，不应出现在展示端。\n")
-        (self.content / "政策法规" / "外链.md").symlink_to(self.outside / "secret.md")
-        (self.content / MARKED_SOURCE).write_text(compose_markdown(
-            {"title": MARKED_TITLE, "collection": "政策法规", "tags": [SCRIPT], "source": JS_URL, "summary": ATTRIBUTE},
-            f"## {SCRIPT}小标题\n\n第一条 {ATTRIBUTE}标记的正文，[点我]({JS_URL})。\n\n{SCRIPT}另一段标记。"),
-            encoding="utf-8")
-        self.data = DataDir.create(root / "var")
-        report = build_index(self.data, [self.content])
-        assert report.ok, report.skipped
-        self.app = create_app({"SETTINGS": Settings(data=self.data.root, content=(self.content,), engine="pyttsx3"),
-                               "TESTING": True})
-        with Accounts(self.data.root) as accounts:
-            accounts.add("管理员", PASSWORD, role="admin")
-        self.marked = document_id(MARKED_SOURCE)
-        self.key = "ab" * 20  # a sentence's MP3 already in the cache, for the Range requests
-        AudioCache(self.data.audio).write(self.key, encode_mp3(np.zeros(24000, dtype=np.int16), 24000))
-        self.client = self.app.test_client()
-        self.editor = self.app.test_client()
-        assert self.sign_in(self.editor).status_code == 302
-
-    @staticmethod
-    def token(client) -> str:
-        with client.session_transaction() as session:
-            return session["editor_csrf"]
-
-    def sign_in(self, client, password: str = PASSWORD, address: str = "127.0.0.1", name: str = "管理员"):
-        page = text_of(client.get("/editor/signin"))
-        token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-        return client.post("/editor/signin", data={"name": name, "password": password, "csrf_token": token},
-                           environ_base={"REMOTE_ADDR": address})
-
-    def post(self, url: str, data: dict | None = None, **kwargs):
-        """An editor form POST with this session's token."""
-        return self.editor.post(url, data={**(data or {}), "csrf_token": self.token(self.editor)}, **kwargs)
-
-    def outside_files(self) -> set[str]:
-        return {p.name for p in self.outside.rglob("*")}
+@pytest.fixture(scope="module")
+def content(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A writable copy of the test content holding a text full of markup and a link to ../outside/secret.md."""
+    root = tmp_path_factory.mktemp("hostile")
+    content, outside = root / "content", root / "outside"
+    shutil.copytree(TEST_CONTENT, content)
+    outside.mkdir()
+    (outside / "secret.md").write_text(f"---\ntitle: 外面的文件\n---\n\n{CANARY}，不应出现在展示端。\n")
+    (content / "政策法规" / "外链.md").symlink_to(outside / "secret.md")
+    (content / MARKED_SOURCE).write_text(compose_markdown(
+        {"title": MARKED_TITLE, "collection": "政策法规", "tags": [SCRIPT], "source": JS_URL, "summary": ATTRIBUTE},
+        f"## {SCRIPT}小标题\n\n第一条 {ATTRIBUTE}标记的正文，[点我]({JS_URL})。\n\n{SCRIPT}另一段标记。"),
+        encoding="utf-8")
+    return content
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory):
-    site = Site(tmp_path_factory.mktemp("hostile"))
-    yield site
-    site.app.extensions["kiosk"].close()
+def outside(content: Path) -> Path:
+    """The folder beside the content root, which nothing may read or write."""
+    return content.parent / "outside"
+
+
+@pytest.fixture(scope="module")
+def app(make_module_app: AppMaker, content: Path) -> Flask:
+    """The app over that content (its data dir beside it), with the admin's account and one sentence's MP3 in the
+    cache for the Range requests."""
+    app = make_module_app(content=(content,), data=content.parent / "var", build=True, accounts=("admin",))
+    AudioCache(app.extensions["kiosk"].data.audio).write(KEY, encode_mp3(np.zeros(24000, dtype=np.int16), 24000))
+    return app
+
+
+@pytest.fixture(scope="module")
+def admin(app: Flask) -> EditorSession:
+    """Signed in once for the module: every sign-in counts against the address's allowance."""
+    return signed_in_as(app, "admin")
+
+
+def sign_in_from(session: EditorSession, address: str, name: str = "管理员",
+                 password: str = TEST_PASSWORD) -> TestResponse:
+    """The sign-in form sent from this address."""
+    return session.sign_in(name, password, environ_base={"REMOTE_ADDR": address})
+
+
+def outside_files(outside: Path) -> set[str]:
+    return {p.name for p in outside.rglob("*")}
 
 
 # -- path traversal ---------------------------------------------------------------------------------
@@ -173,43 +164,43 @@ FILE_ROUTES = ["/static/{}", "/static/css/{}", "/audio/{}.mp3", "/api/docs/{}", 
 
 
 @pytest.mark.parametrize("route", FILE_ROUTES)
-def test_no_route_serves_a_file_from_outside(site, route):
+def test_no_route_serves_a_file_from_outside(client, admin, route):
     for traversal in TRAVERSALS:
-        client = site.editor if route.startswith("/editor") else site.client
-        response = answered("traversal in a path", client.get(route.format(traversal)),
+        asking = admin.client if route.startswith("/editor") else client
+        response = answered("traversal in a path", asking.get(route.format(traversal)),
                             json_route=route.startswith(("/api/", "/audio/")))
         assert_no_leak(text_of(response), route.format(traversal))
 
 
 @pytest.mark.parametrize("route", ["/editor/edit", "/editor/history"])
-def test_editor_pages_open_no_source_outside_the_content_root(site, route):
+def test_editor_pages_open_no_source_outside_the_content_root(admin, route):
     for traversal in TRAVERSALS + ["/etc/passwd.md", "../outside/secret.md", "政策法规/../../outside/secret.md"]:
         for source in {traversal, traversal.replace("%", "%25")}:
-            response = answered("traversal in an editor source", site.editor.get(route, query_string={"source": source}))
+            response = answered("traversal in an editor source", admin.get(route, query_string={"source": source}))
             assert response.status_code in (400, 404), (source, response.status_code)
             assert_no_leak(text_of(response), source)
 
 
-def test_editor_writes_and_deletes_nothing_outside(site):
-    before = site.outside_files()
+def test_editor_writes_and_deletes_nothing_outside(admin, outside):
+    before = outside_files(outside)
     for traversal in TRAVERSALS + ["../outside/new.md", "政策法规/../../outside/new.md", "/tmp/new.md"]:
         fields = {"source": traversal, "is_new": "1", "title": "越界", "collection": "政策法规", "body": "正文。"}
-        saved = answered("traversal in a save", site.post("/editor/save", fields))
+        saved = answered("traversal in a save", admin.post("/editor/save", fields))
         assert saved.status_code in (302, 400)  # a name made of % signs is just a name, inside the folder
-        deleted = answered("traversal in a delete", site.post("/editor/delete", {"source": traversal}))
+        deleted = answered("traversal in a delete", admin.post("/editor/delete", {"source": traversal}))
         assert deleted.status_code in (302, 400, 404)
-    assert site.outside_files() == before and (site.outside / "secret.md").is_file()
+    assert outside_files(outside) == before and (outside / "secret.md").is_file()
 
 
-def test_a_link_out_of_the_content_root_is_never_read(site):
+def test_a_link_out_of_the_content_root_is_never_read(client, admin):
     """The build skips it, the editor refuses it, search never finds what it points to."""
-    assert CANARY not in text_of(answered("outside link", site.client.get("/api/search", query_string={"q": "秘密 canary"})))
-    assert CANARY not in text_of(answered("outside link", site.client.get("/search", query_string={"q": "canary"})))
-    assert "外面的文件" not in text_of(answered("outside link", site.client.get("/api/shelves")))
-    assert answered("outside link", site.client.get(f"/doc/{document_id('政策法规/外链.md')}")).status_code == 404
-    listing = text_of(answered("outside link", site.editor.get("/editor/")))
+    assert CANARY not in text_of(answered("outside link", client.get("/api/search", query_string={"q": "秘密 canary"})))
+    assert CANARY not in text_of(answered("outside link", client.get("/search", query_string={"q": "canary"})))
+    assert "外面的文件" not in text_of(answered("outside link", client.get("/api/shelves")))
+    assert answered("outside link", client.get(f"/doc/{document_id('政策法规/外链.md')}")).status_code == 404
+    listing = text_of(answered("outside link", admin.get("/editor/")))
     assert "外链.md" not in listing and CANARY not in listing
-    edit = answered("outside link", site.editor.get("/editor/edit", query_string={"source": "政策法规/外链.md"}))
+    edit = answered("outside link", admin.get("/editor/edit", query_string={"source": "政策法规/外链.md"}))
     assert edit.status_code == 400 and CANARY not in text_of(edit)
 
 
@@ -217,114 +208,115 @@ UPLOAD_NAMES = ["../../../../etc/passwd.txt", "..\\..\\..\\outside\\x.md", "/etc
                 f"{SCRIPT}.md", f"{ATTRIBUTE}.txt", f"{JS_URL}.txt", "C:\\Windows\\win.ini.txt", "....//x.md"]
 
 
-def test_upload_names_are_only_shown_and_escaped(site):
-    before = site.outside_files()
+def test_upload_names_are_only_shown_and_escaped(admin, outside):
+    before = outside_files(outside)
     for name in UPLOAD_NAMES:
-        response = answered("upload name", site.post("/editor/upload", {
+        response = answered("upload name", admin.post("/editor/upload", {
             "file": (io.BytesIO("通知\n\n各位业主：本周三停水。".encode()), name), "collection": "政策法规"},
             content_type="multipart/form-data"))
         assert response.status_code in (200, 400), name
         assert_inert(text_of(response), name)
-    assert site.outside_files() == before
+    assert outside_files(outside) == before
 
 
-def test_bulk_import_copies_nothing_from_outside_and_writes_nothing_outside(site, tmp_path):
+def test_bulk_import_copies_nothing_from_outside_and_writes_nothing_outside(app, admin, content, outside, tmp_path):
     stick = tmp_path / "U盘"
     stick.mkdir()
     (stick / "通知.md").write_text("---\ntitle: 停水通知\n---\n\n本周三停水。\n", encoding="utf-8")
-    (stick / "泄露.md").symlink_to(site.outside / "secret.md")
-    (stick / "metadata.json").symlink_to(site.outside / "secret.md")
-    importer, stages = site.app.extensions["editor"].importer, Counter()
+    (stick / "泄露.md").symlink_to(outside / "secret.md")
+    (stick / "metadata.json").symlink_to(outside / "secret.md")
+    importer, stages = app.extensions["editor"].importer, Counter()
     for folder in ["../../outside", "..", "a/../../b", "/etc", "x\x00y", "..\\..", "%2e%2e"]:
-        answered("import folder", site.post("/editor/import", {"source": str(stick), "folder": folder}))
+        answered("import folder", admin.post("/editor/import", {"source": str(stick), "folder": folder}))
         deadline = time.monotonic() + 120
         while importer.job.running and time.monotonic() < deadline:
             time.sleep(0.05)
         stages[importer.job.stage] += 1
         if importer.job.stage == "done":  # a name that is only odd ("etc", "%2e%2e") lands inside the root
-            copied = site.content / importer.job.folder
-            assert copied.resolve().is_relative_to(site.content.resolve()), folder
+            copied = content / importer.job.folder
+            assert copied.resolve().is_relative_to(content.resolve()), folder
             assert not (copied / "泄露.md").exists() and any("泄露.md" in f for f in importer.job.failures)
         else:
             assert importer.job.stage == "failed" and "不可用" in importer.job.summary, (folder, importer.job)
     assert stages["done"] and stages["failed"]
-    assert site.outside_files() == {"secret.md"}
-    assert CANARY not in "".join(p.read_text(encoding="utf-8", errors="replace") for p in site.content.rglob("*.md")
+    assert outside_files(outside) == {"secret.md"}
+    assert CANARY not in "".join(p.read_text(encoding="utf-8", errors="replace") for p in content.rglob("*.md")
                                  if not p.is_symlink())
 
 
 # -- markup in texts, queries, names, readings ----------------------------------------------------------
 
-def test_markup_in_a_text_is_shown_as_text_on_every_page(site):
-    site.client.post("/api/usage", json={"kind": "listen", "doc": site.marked, "seconds": 40, "passage": "p",
-                                         "position": 1, "total": 3})  # so the home page lists it among the most heard
-    for url in ["/", "/shelf/政策法规", f"/doc/{site.marked}", f"/doc/{site.marked}?p={quote(ATTRIBUTE)}",
-                "/search?q=标记", "/search?q=小标题", f"/api/docs/{site.marked}", "/editor/",
+def test_markup_in_a_text_is_shown_as_text_on_every_page(client, admin):
+    client.post("/api/usage", json={"kind": "listen", "doc": MARKED, "seconds": 40, "passage": "p",
+                                    "position": 1, "total": 3})  # so the home page lists it among the most heard
+    for url in ["/", "/shelf/政策法规", f"/doc/{MARKED}", f"/doc/{MARKED}?p={quote(ATTRIBUTE)}",
+                "/search?q=标记", "/search?q=小标题", f"/api/docs/{MARKED}", "/editor/",
                 f"/editor/edit?source={quote(MARKED_SOURCE)}", f"/editor/history?source={quote(MARKED_SOURCE)}",
-                "/editor/stats", f"/editor/stats?doc={site.marked}"]:
-        client = site.editor if url.startswith("/editor") else site.client
-        page = answered("markup in a text", client.get(url))
+                "/editor/stats", f"/editor/stats?doc={MARKED}"]:
+        asking = admin.client if url.startswith("/editor") else client
+        page = answered("markup in a text", asking.get(url))
         assert page.status_code == 200, url
         if page.mimetype != "application/json":  # JSON is data, sent with nosniff: the scripts insert it as text
             assert_inert(text_of(page), url)
-    assert str(escape(MARKED_TITLE)) in text_of(site.client.get("/"))  # there, as text
-    hits = site.client.get("/api/search", query_string={"q": "标记"}).get_json()["hits"]
-    assert any(hit["doc"] == site.marked for hit in hits)
+    assert str(escape(MARKED_TITLE)) in text_of(client.get("/"))  # there, as text
+    hits = client.get("/api/search", query_string={"q": "标记"}).get_json()["hits"]
+    assert any(hit["doc"] == MARKED for hit in hits)
     assert all("<script" not in hit["snippet"] and "<img" not in hit["snippet"] for hit in hits)
 
 
 @pytest.mark.parametrize("payload", [SCRIPT, ATTRIBUTE, JS_URL, f"{SCRIPT}物业费", "'><svg onload=alert(1)>"])
-def test_markup_in_a_search_is_escaped_in_the_page_the_api_and_the_statistics(site, payload):
-    page = answered("markup in a query", site.client.get("/search", query_string={"q": payload}))
+def test_markup_in_a_search_is_escaped_in_the_page_the_api_and_the_statistics(client, admin, payload):
+    page = answered("markup in a query", client.get("/search", query_string={"q": payload}))
     assert_inert(text_of(page), payload)
-    api = answered("markup in a query", site.client.get("/api/search", query_string={"q": payload}))
+    api = answered("markup in a query", client.get("/api/search", query_string={"q": payload}))
     assert api.mimetype == "application/json" and api.get_json()["ok"]
-    answered("markup in a query", site.client.post("/api/usage", json={"kind": "search", "q": payload, "hits": 0}))
-    assert_inert(text_of(answered("markup in a query", site.editor.get("/editor/stats"))), payload)
-    assert_inert(text_of(answered("markup in a query", site.editor.get("/editor/new", query_string={"title": payload}))),
+    answered("markup in a query", client.post("/api/usage", json={"kind": "search", "q": payload, "hits": 0}))
+    assert_inert(text_of(answered("markup in a query", admin.get("/editor/stats"))), payload)
+    assert_inert(text_of(answered("markup in a query", admin.get("/editor/new", query_string={"title": payload}))),
                  payload)
 
 
-def test_markup_in_a_title_saved_in_the_editor_is_escaped_in_its_flash_history_and_trash(site):
+def test_markup_in_a_title_saved_in_the_editor_is_escaped_in_its_flash_history_and_trash(admin):
     fields = {"is_new": "1", "title": f"新{ATTRIBUTE}{SCRIPT}", "collection": "政策法规", "body": f"正文{SCRIPT}。"}
-    saved = answered("markup in a title", site.post("/editor/save", fields, follow_redirects=True))
+    saved = answered("markup in a title", admin.post("/editor/save", fields, follow_redirects=True))
     assert saved.status_code == 200 and "已保存并发布" in text_of(saved)
     assert_inert(text_of(saved), "edit page after saving")
     source = re.search(r'name="source" value="([^"]+)"', text_of(saved)).group(1)
     for url in (f"/editor/history?source={quote(source)}", "/editor/"):
-        assert_inert(text_of(answered("markup in a title", site.editor.get(url))), url)
-    deleted = answered("markup in a title", site.post("/editor/delete", {"source": source}, follow_redirects=True))
+        assert_inert(text_of(answered("markup in a title", admin.get(url))), url)
+    deleted = answered("markup in a title", admin.post("/editor/delete", {"source": source}, follow_redirects=True))
     assert "已移到回收站" in text_of(deleted)
     assert_inert(text_of(deleted), "flash after deleting")
-    assert_inert(text_of(answered("markup in a title", site.editor.get("/editor/trash"))), "trash")
+    assert_inert(text_of(answered("markup in a title", admin.get("/editor/trash"))), "trash")
 
 
-def test_markup_in_a_pronunciation_is_escaped(site):
+def test_markup_in_a_pronunciation_is_escaped(admin):
     for payload in (SCRIPT, ATTRIBUTE, JS_URL):
-        refused = answered("markup in a reading", site.post("/editor/pronunciations", {"term": payload, "pinyin": payload}))
+        reading = {"term": payload, "pinyin": payload}
+        refused = answered("markup in a reading", admin.post("/editor/pronunciations", reading))
         assert refused.status_code == 400
         assert_inert(text_of(refused), payload)
-        shown = answered("markup in a reading", site.editor.get("/editor/pronunciations", query_string={"term": payload}))
+        shown = answered("markup in a reading", admin.get("/editor/pronunciations", query_string={"term": payload}))
         assert_inert(text_of(shown), payload)
-        answered("markup in a reading", site.post("/editor/users/unlock", {"name": payload}, follow_redirects=True))
+        answered("markup in a reading", admin.post("/editor/users/unlock", {"name": payload}, follow_redirects=True))
 
 
-def test_digits_that_are_not_numbers_are_refused_not_crashed_on(site):
+def test_digits_that_are_not_numbers_are_refused_not_crashed_on(client, admin):
     """² and ١ pass str.isdigit(), and int() refuses the first: an order, a reading's tone, a Host port."""
     for order in ("²", "١٢", "３"):
         fields = {"is_new": "1", "title": "排序试验", "collection": "政策法规", "body": "正文。", "order": order}
-        refused = answered("a digit that is no number", site.post("/editor/save", fields))
+        refused = answered("a digit that is no number", admin.post("/editor/save", fields))
         assert refused.status_code == 400 and "排序请填数字" in text_of(refused), order
-    reading = site.post("/editor/pronunciations", {"term": "行长", "pinyin": "hang² zhang³"})
+    reading = admin.post("/editor/pronunciations", {"term": "行长", "pinyin": "hang² zhang³"})
     assert answered("a tone that is no digit", reading).status_code in (200, 302, 400)
-    page = answered("a port that is no number", site.client.get("/", headers={"Host": "kiosk.local:²"}))
+    page = answered("a port that is no number", client.get("/", headers={"Host": "kiosk.local:²"}))
     assert page.status_code == 200
 
 
-def test_spreadsheet_formulas_in_searches_stay_text_in_the_csv(site):
+def test_spreadsheet_formulas_in_searches_stay_text_in_the_csv(client, admin):
     for query in ("=HYPERLINK(\"http://x\")", "+1+1", "-2+3", "@SUM(1)"):
-        site.client.post("/api/usage", json={"kind": "search", "q": query, "hits": 0})
-    csv = text_of(answered("formula in a query", site.editor.get("/editor/stats/searches.csv")))
+        client.post("/api/usage", json={"kind": "search", "q": query, "hits": 0})
+    csv = text_of(answered("formula in a query", admin.get("/editor/stats/searches.csv")))
     assert "'=HYPERLINK" in csv and "'+1+1" in csv and "'-2+3" in csv and "'@SUM(1)" in csv
     assert not re.search(r"(^|,)[=+\-@]", csv, re.M)
 
@@ -337,11 +329,11 @@ RANGES = ["bytes=abc", "bytes=5-1", "bytes=0-0,1-1", "bytes=99999999-", "bytes=-
 
 
 @pytest.mark.parametrize("url", ["/audio/{key}.mp3", "/static/css/kiosk.css", "/sw.js", "/static/icon.svg"])
-def test_bad_and_multiple_ranges(site, url):
-    url = url.format(key=site.key)
-    whole = site.client.get(url).data
+def test_bad_and_multiple_ranges(client, url):
+    url = url.format(key=KEY)
+    whole = client.get(url).data
     for value in RANGES:
-        response = answered("range header", site.client.get(url, headers={"Range": value}))
+        response = answered("range header", client.get(url, headers={"Range": value}))
         assert response.status_code in (200, 206, 416), (value, response.status_code)
         if response.status_code == 200:
             assert response.data == whole
@@ -354,15 +346,15 @@ def test_bad_and_multiple_ranges(site, url):
                 assert_error_shape(response, 416)
 
 
-def test_huge_bodies_are_refused_in_chinese(site):
+def test_huge_bodies_are_refused_in_chinese(client, admin):
     huge = b"x" * (21 * 1024 * 1024)
-    beacon = answered("huge body", site.client.post("/api/usage", data=b"{" + b" " * 5000 + b"}"))
+    beacon = answered("huge body", client.post("/api/usage", data=b"{" + b" " * 5000 + b"}"))
     assert_error_shape(beacon, 413)
-    preview = answered("huge body", site.editor.post("/editor/api/preview", data=huge, content_type="application/json",
-                                                    headers={"X-CSRF-Token": site.token(site.editor)}))
+    preview = answered("huge body", admin.client.post("/editor/api/preview", data=huge, content_type="application/json",
+                                                      headers={"X-CSRF-Token": admin.token()}))
     assert_error_shape(preview, 413)
-    upload = answered("huge body", site.post("/editor/upload", {"file": (io.BytesIO(huge), "大.txt")},
-                                             content_type="multipart/form-data"))
+    upload = answered("huge body", admin.post("/editor/upload", {"file": (io.BytesIO(huge), "大.txt")},
+                                              content_type="multipart/form-data"))
     assert upload.status_code == 413 and "上传的文件太大了" in text_of(upload)
 
 
@@ -380,30 +372,30 @@ def post_endpoints(app) -> list[str]:
                    if "POST" in rule.methods and rule.endpoint not in ("editor.sign_out",)})
 
 
-def test_malformed_and_mistyped_json_to_every_post_endpoint(site):
-    endpoints = post_endpoints(site.app)
+def test_malformed_and_mistyped_json_to_every_post_endpoint(app, admin):
+    endpoints = post_endpoints(app)
     assert "/api/usage" in endpoints and "/editor/api/preview" in endpoints and "/editor/save" in endpoints
     failures = {}
     for url in endpoints:
         for body in BAD_JSON:
             data = body.encode() if isinstance(body, str) else body
             for content_type in ("application/json", "text/plain;charset=UTF-8"):
-                response = site.editor.post(url, data=data, content_type=content_type,
-                                            headers={"X-CSRF-Token": site.token(site.editor)},
-                                            environ_base={"REMOTE_ADDR": "127.0.0.50"})
+                response = admin.client.post(url, data=data, content_type=content_type,
+                                             headers={"X-CSRF-Token": admin.token()},
+                                             environ_base={"REMOTE_ADDR": "127.0.0.50"})
                 TRIED["malformed JSON"] += 1
                 found = problem(response, json_route=url.startswith(("/api/", "/editor/api/")))
                 if found:
                     failures.setdefault(url, f"{body[:40]!r}: {found}")
     assert not failures, failures
-    assert site.editor.get("/editor/").status_code == 200  # still signed in
+    assert admin.get("/editor/").status_code == 200  # still signed in
 
 
-def test_wrong_numbers_in_a_beacon_are_refused_not_stored(site):
-    for event in ({"kind": "search", "q": "x", "hits": 10**30}, {"kind": "listen", "doc": site.marked, "seconds": 1e308,
+def test_wrong_numbers_in_a_beacon_are_refused_not_stored(client):
+    for event in ({"kind": "search", "q": "x", "hits": 10**30}, {"kind": "listen", "doc": MARKED, "seconds": 1e308,
                   "passage": "p", "position": 10**30, "total": 3}):
-        response = answered("malformed JSON", site.client.post("/api/usage", json=event,
-                                                               environ_base={"REMOTE_ADDR": "127.0.0.51"}))
+        response = answered("malformed JSON", client.post("/api/usage", json=event,
+                                                          environ_base={"REMOTE_ADDR": "127.0.0.51"}))
         assert_error_shape(response, 400)
 
 
@@ -416,9 +408,9 @@ def clock(monkeypatch):
     return now
 
 
-def test_a_flood_of_beacons_is_cut_down_with_retry_after(site, clock):
+def test_a_flood_of_beacons_is_cut_down_with_retry_after(client, clock):
     address = {"REMOTE_ADDR": "127.0.0.60"}
-    statuses = [site.client.post("/api/usage", json={"kind": "search", "q": "洪水", "hits": 1}, environ_base=address)
+    statuses = [client.post("/api/usage", json={"kind": "search", "q": "洪水", "hits": 1}, environ_base=address)
                 for _ in range(200)]
     accepted = [r for r in statuses if r.status_code == 204]
     refused = [answered("beacon flood", r) for r in statuses if r.status_code == 429]
@@ -426,39 +418,39 @@ def test_a_flood_of_beacons_is_cut_down_with_retry_after(site, clock):
     assert_error_shape(refused[0], 429)
     wait = int(refused[0].headers["Retry-After"])
     assert 1 <= wait <= 2
-    other = site.client.post("/api/usage", json={"kind": "search", "q": "邻居", "hits": 1},
-                             environ_base={"REMOTE_ADDR": "127.0.0.61"})
+    other = client.post("/api/usage", json={"kind": "search", "q": "邻居", "hits": 1},
+                        environ_base={"REMOTE_ADDR": "127.0.0.61"})
     assert other.status_code == 204  # another phone is not held back
     clock[0] += wait
-    assert site.client.post("/api/usage", json={"kind": "search", "q": "洪水", "hits": 1},
-                            environ_base=address).status_code == 204
+    assert client.post("/api/usage", json={"kind": "search", "q": "洪水", "hits": 1},
+                       environ_base=address).status_code == 204
 
 
-def test_a_phone_sending_its_usual_beacons_is_never_refused(site, clock):
+def test_a_phone_sending_its_usual_beacons_is_never_refused(client, clock):
     address = {"REMOTE_ADDR": "127.0.0.62"}
     for minute in range(120):  # two hours of listening: a search and a page view every minute, some in a burst
         for _ in range(5 if minute % 10 == 0 else 2):
-            response = site.client.post("/api/usage", json={"kind": "listen", "doc": site.marked, "seconds": 30,
-                                                             "passage": "p", "position": 0, "total": 3},
-                                        environ_base=address)
+            response = client.post("/api/usage", json={"kind": "listen", "doc": MARKED, "seconds": 30,
+                                                       "passage": "p", "position": 0, "total": 3},
+                                   environ_base=address)
             assert response.status_code == 204, minute
         clock[0] += 60
 
 
-def test_a_flood_of_sign_ins_is_cut_down_and_an_editor_who_mistypes_gets_in(site, clock):
-    honest = site.app.test_client()
-    assert site.sign_in(honest, password="wrong", address="127.0.0.70").status_code == 401
-    assert site.sign_in(honest, address="127.0.0.70").status_code == 302  # mistyped once, then in
-    guesser = site.app.test_client()
+def test_a_flood_of_sign_ins_is_cut_down_and_an_editor_who_mistypes_gets_in(app, clock):
+    honest = EditorSession(app)
+    assert sign_in_from(honest, "127.0.0.70", password="wrong").status_code == 401
+    assert sign_in_from(honest, "127.0.0.70").status_code == 302  # mistyped once, then in
+    guesser = EditorSession(app)
     # Guessing across names: the lock-out of each name never sees more than a few tries.
-    statuses = [site.sign_in(guesser, password=f"guess-{n}", address="127.0.0.71", name=f"编辑{n % 8}").status_code
+    statuses = [sign_in_from(guesser, "127.0.0.71", name=f"编辑{n % 8}", password=f"guess-{n}").status_code
                 for n in range(40)]
     assert statuses[:10] == [401] * 10 and set(statuses[10:]) == {429}
-    refused = answered("sign-in flood", site.sign_in(guesser, address="127.0.0.71"))
+    refused = answered("sign-in flood", sign_in_from(guesser, "127.0.0.71"))
     assert refused.status_code == 429 and "太频繁" in text_of(refused) and int(refused.headers["Retry-After"]) >= 1
-    assert site.sign_in(site.app.test_client(), address="127.0.0.72").status_code == 302  # others still sign in
+    assert sign_in_from(EditorSession(app), "127.0.0.72").status_code == 302  # others still sign in
     clock[0] += int(refused.headers["Retry-After"])
-    assert site.sign_in(guesser, address="127.0.0.71").status_code == 302
+    assert sign_in_from(guesser, "127.0.0.71").status_code == 302
 
 
 def test_a_flood_from_many_addresses_cannot_grow_memory(clock):
@@ -473,24 +465,24 @@ def test_a_flood_from_many_addresses_cannot_grow_memory(clock):
 
 # -- security headers on every kind of response --------------------------------------------------------
 
-def test_security_headers_on_every_kind_of_response(site, monkeypatch):
+def test_security_headers_on_every_kind_of_response(app, client, admin, monkeypatch):
     kinds = {
-        "page": site.client.get("/"), "document page": site.client.get(f"/doc/{site.marked}"),
-        "API": site.client.get("/api/shelves"), "health": site.client.get("/healthz"),
-        "audio": site.client.get(f"/audio/{site.key}.mp3"),
-        "audio part": site.client.get(f"/audio/{site.key}.mp3", headers={"Range": "bytes=0-9"}),
-        "static": site.client.get("/static/js/app.js"), "service worker": site.client.get("/sw.js"),
-        "QR": site.client.get(f"/doc/{site.marked}/qr.svg"), "404 page": site.client.get("/没有"),
-        "404 JSON": site.client.get("/api/docs/没有"), "405": site.client.post("/api/search"),
-        "editor page": site.editor.get("/editor/stats"), "editor CSV": site.editor.get("/editor/stats/listens.csv"),
-        "editor redirect": site.app.test_client().get("/editor/"),
-        "editor sign-in": site.app.test_client().get("/editor/signin"),
-        "editor 401 JSON": site.app.test_client().get("/editor/api/progress"),
+        "page": client.get("/"), "document page": client.get(f"/doc/{MARKED}"),
+        "API": client.get("/api/shelves"), "health": client.get("/healthz"),
+        "audio": client.get(f"/audio/{KEY}.mp3"),
+        "audio part": client.get(f"/audio/{KEY}.mp3", headers={"Range": "bytes=0-9"}),
+        "static": client.get("/static/js/app.js"), "service worker": client.get("/sw.js"),
+        "QR": client.get(f"/doc/{MARKED}/qr.svg"), "404 page": client.get("/没有"),
+        "404 JSON": client.get("/api/docs/没有"), "405": client.post("/api/search"),
+        "editor page": admin.get("/editor/stats"), "editor CSV": admin.get("/editor/stats/listens.csv"),
+        "editor redirect": app.test_client().get("/editor/"),
+        "editor sign-in": app.test_client().get("/editor/signin"),
+        "editor 401 JSON": app.test_client().get("/editor/api/progress"),
     }
     assert kinds["405"].headers["Allow"]
     assert kinds["static"].headers["Content-Type"].startswith("text/javascript")
     monkeypatch.setattr("indexer.search.searcher.Searcher.search", lambda *args, **kwargs: 1 / 0)
-    kinds["500 page"], kinds["500 JSON"] = site.client.get("/search?q=x"), site.client.get("/api/search?q=x")
+    kinds["500 page"], kinds["500 JSON"] = client.get("/search?q=x"), client.get("/api/search?q=x")
     for kind, response in kinds.items():
         for name, value in HEADERS.items():
             assert response.headers.get(name) == value, (kind, name)
@@ -501,11 +493,10 @@ def test_security_headers_on_every_kind_of_response(site, monkeypatch):
 # -- over a real HTTP server -------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def server(site):
+def server(make_module_app: AppMaker, app: Flask, content: Path) -> Iterator[LiveServer]:
     """The same site behind waitress, for requests the test client would tidy up first."""
-    server = LiveServer(Settings(data=site.data.root, content=(site.content,), engine="pyttsx3"))
-    yield server
-    server.close()
+    with LiveServer(make_module_app(content=(content,), data=app.extensions["kiosk"].data)) as server:
+        yield server
 
 
 def raw_request(server, request: bytes) -> tuple[int, dict, bytes]:
@@ -532,7 +523,7 @@ def test_answers_waitress_makes_itself_carry_the_headers_too(server):
             assert headers.get(name) == value, (request, name, headers)
 
 
-def test_traversal_and_ranges_over_http(server, site):
+def test_traversal_and_ranges_over_http(server):
     for route in FILE_ROUTES[:6]:
         for traversal in TRAVERSALS:
             path = re.sub(r"[^\x21-\x7e]", lambda c: quote(c.group()), route.format(traversal))  # as a browser sends it
@@ -542,7 +533,7 @@ def test_traversal_and_ranges_over_http(server, site):
             assert status < 500 and headers.get("X-Content-Type-Options") == "nosniff", (path, status)
             assert_no_leak(body.decode("utf-8", "replace"), path)
     for value in RANGES[:6]:
-        status, headers, body = raw_request(server, f"GET /audio/{site.key}.mp3 HTTP/1.1\r\nHost: k\r\nRange: {value}"
+        status, headers, body = raw_request(server, f"GET /audio/{KEY}.mp3 HTTP/1.1\r\nHost: k\r\nRange: {value}"
                                                     f"\r\nConnection: close\r\n\r\n".encode("utf-8"))
         TRIED["range header over HTTP"] += 1
         assert status in (200, 206, 416) and "Content-Security-Policy" in headers, (value, status)
@@ -579,26 +570,26 @@ def violations(page) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def browser_server(site):
+def browser_server(make_module_app: AppMaker, app: Flask, content: Path) -> Iterator[LiveServer]:
     """A fresh server (its own sign-in allowance) with some listening, so the statistics page draws its charts."""
     for position in (0, 1, 2):
-        site.client.post("/api/usage", json={"kind": "listen", "doc": site.marked, "seconds": 40, "passage": "p",
-                                             "position": position, "total": 3}, environ_base={"REMOTE_ADDR": "127.0.0.80"})
-    server = LiveServer(Settings(data=site.data.root, content=(site.content,), engine="pyttsx3"))
-    yield server
-    server.close()
+        app.test_client().post("/api/usage", json={"kind": "listen", "doc": MARKED, "seconds": 40, "passage": "p",
+                                                   "position": position, "total": 3},
+                               environ_base={"REMOTE_ADDR": "127.0.0.80"})
+    with LiveServer(make_module_app(content=(content,), data=app.extensions["kiosk"].data)) as server:
+        yield server
 
 
 @pytest.mark.browser
 @pytest.mark.skipif(not CHROMIUM.exists(), reason=f"Chromium not installed at {CHROMIUM}")
-def test_pages_run_under_the_content_security_policy(browser, browser_server, site):
+def test_pages_run_under_the_content_security_policy(browser, browser_server):
     from playwright.sync_api import expect
 
     context, page = watched_page(browser)
     url = browser_server.url
     visited = {}
     for path in ["/", "/search?q=物业", "/search?q=" + quote(SCRIPT), f"/doc/{document_id('政策法规/业主委员会.md')}",
-                 f"/doc/{site.marked}", "/editor/signin"]:
+                 f"/doc/{MARKED}", "/editor/signin"]:
         response = page.goto(url + path)
         assert response.headers["content-security-policy"] == HEADERS["Content-Security-Policy"]
         page.wait_for_load_state("networkidle")
@@ -608,9 +599,7 @@ def test_pages_run_under_the_content_security_policy(browser, browser_server, si
     expect(page.locator("#results .hit").first).to_be_visible()
     visited["live search"] = violations(page)
     page.goto(url + "/editor/signin")
-    page.get_by_label("用户名").fill("管理员")
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
+    sign_in_with_the_form(page, "管理员")
     expect(page.get_by_role("heading", name="文章列表")).to_be_visible()
     page.goto(url + "/editor/stats")
     page.wait_for_load_state("networkidle")

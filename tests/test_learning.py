@@ -6,22 +6,19 @@ from __future__ import annotations
 
 import math
 import uuid
-from pathlib import Path
 
 import pytest
+from flask import Flask
 
-from indexer.build import build_index
-from indexer.datadir import DataDir
-from kiosk import create_app
-from kiosk.settings import Settings
+from kiosk.settings import BUNDLED_CONTENT
 from kiosk.training.learner import learners
 from kiosk.training.learner.cards import list_learners, new_card
 from kiosk.training.learner.database import LEARNING_DB, LearningDB
 from kiosk.training.learner.listening import ALLOWANCE_SECONDS, FASTEST_SPEED
 
-BUNDLED = Path(__file__).resolve().parents[1] / "content"
+from .sites import ZHANG, AppMaker, learner_sign_in, learner_signed_in
+
 START = 1_800_000_000.0  # the hub's clock in these tests: 2027-01-15
-ZHANG = {"name": "张网格", "town": "城关街道", "community": "幸福社区", "pin": "2468"}
 
 
 class Clock:
@@ -38,18 +35,9 @@ class Clock:
 
 
 @pytest.fixture(scope="module")
-def bundled(tmp_path_factory) -> DataDir:
-    data = DataDir.create(tmp_path_factory.mktemp("learning-var"))
-    assert build_index(data, [BUNDLED]).ok
-    return data
-
-
-@pytest.fixture(scope="module")
-def site(bundled):
+def site(make_module_app: AppMaker) -> Flask:
     """One app on the bundled index for the module (its course catalog is built once)."""
-    app = create_app({"SETTINGS": Settings(data=bundled.root, content=(BUNDLED,), engine="pyttsx3"), "TESTING": True})
-    yield app
-    app.extensions["kiosk"].close()
+    return make_module_app(content=(BUNDLED_CONTENT,), build=True)
 
 
 @pytest.fixture
@@ -71,22 +59,11 @@ def client(site, clock):
 def catalog(site):
     services = site.extensions["kiosk"]
     with services.store() as store:
-        return site.extensions["learning"].get(store, services.speech, [BUNDLED])
+        return site.extensions["learning"].get(store, services.speech, [BUNDLED_CONTENT])
 
 
 def db(site) -> LearningDB:
     return LearningDB(site.extensions["kiosk"].data.root)
-
-
-def sign_in(client, **changes):
-    return client.post("/api/learner/signin", json={**ZHANG, **changes})
-
-
-def signed_in(client, **changes) -> str:
-    """Sign in and return the session's CSRF token."""
-    response = sign_in(client, **changes)
-    assert response.status_code == 200, response.get_json()
-    return response.get_json()["csrf"]
 
 
 def report(client, token: str, course: str, keys: list[str], report_id: str | None = None):
@@ -117,7 +94,7 @@ def listened(site) -> float:
 # -- signing in ---------------------------------------------------------------------------------------------------
 
 def test_a_new_combination_creates_the_learner_and_a_long_lived_session_of_its_own(client):
-    first = sign_in(client)
+    first = learner_sign_in(client)
     assert first.status_code == 200
     body = first.get_json()
     assert body["ok"] and body["created"] is True and body["csrf"]
@@ -134,27 +111,27 @@ def test_a_new_combination_creates_the_learner_and_a_long_lived_session_of_its_o
 
 
 def test_an_existing_learner_needs_their_pin_and_five_wrong_ones_lock_them_for_15_minutes(site, client, clock):
-    signed_in(client)
-    again = sign_in(site.test_client())
+    learner_signed_in(client)
+    again = learner_sign_in(site.test_client())
     assert again.status_code == 200 and again.get_json()["created"] is False
     other = site.test_client()
     for tries_left in (4, 3, 2, 1):
-        wrong = sign_in(other, pin="1111")
+        wrong = learner_sign_in(other, pin="1111")
         assert wrong.status_code == 401 and f"还可以再试 {tries_left} 次" in wrong.get_json()["error"]
         assert wrong.get_json() == {"ok": False, "error": wrong.get_json()["error"], "status": 401}
-    locked = sign_in(other, pin="1111")
+    locked = learner_sign_in(other, pin="1111")
     assert locked.status_code == 401 and "15 分钟" in locked.get_json()["error"]
-    right_but_locked = sign_in(other)
+    right_but_locked = learner_sign_in(other)
     assert right_but_locked.status_code == 401 and "锁定" in right_but_locked.get_json()["error"]
     clock.advance(15 * 60 + 1)
-    assert sign_in(other).status_code == 200
+    assert learner_sign_in(other).status_code == 200
     with db(site) as learning:
         assert learning.conn.execute("SELECT COUNT(*) FROM learners").fetchone()[0] == 1
 
 
 def test_full_width_and_spaced_input_is_the_same_learner(client):
-    signed_in(client)
-    again = sign_in(client, name=" 张网格 ", community="幸福社区", pin="２４６８")
+    learner_signed_in(client)
+    again = learner_sign_in(client, name=" 张网格 ", community="幸福社区", pin="２４６８")
     assert again.status_code == 200 and again.get_json()["created"] is False
 
 
@@ -167,12 +144,12 @@ def test_full_width_and_spaced_input_is_the_same_learner(client):
     ({"community": "社" * 31}, "社区最多 30 个字"),
 ])
 def test_a_new_learner_needs_a_name_town_community_and_a_pin_of_4_to_8_digits(client, changes, message):
-    response = sign_in(client, **changes)
+    response = learner_sign_in(client, **changes)
     assert response.status_code == 400 and message in response.get_json()["error"]
 
 
 def test_signing_out_ends_the_session(client):
-    token = signed_in(client)
+    token = learner_signed_in(client)
     assert client.post("/api/learner/signout", json={}).status_code == 400  # without the session's token
     assert client.post("/api/learner/signout", content_type="application/json",
                        headers={"X-CSRF-Token": token}).status_code == 200
@@ -182,7 +159,7 @@ def test_signing_out_ends_the_session(client):
 # -- QR cards -----------------------------------------------------------------------------------------------------
 
 def test_a_card_signs_its_learner_in_and_a_new_card_revokes_the_old_one(site, client):
-    signed_in(client)
+    learner_signed_in(client)
     with db(site) as learning:
         (learner,) = list_learners(learning)
     phone = site.test_client()
@@ -200,7 +177,7 @@ def test_a_card_signs_its_learner_in_and_a_new_card_revokes_the_old_one(site, cl
 # -- listening credit ---------------------------------------------------------------------------------------------
 
 def test_heard_credits_exactly_the_new_sentences_of_the_course(client, clock, catalog):
-    token = signed_in(client)
+    token = learner_signed_in(client)
     clock.advance(3600)
     unit = catalog.courses["网格员入门"].units[0].sentences
     first = report(client, token, "网格员入门", list(unit[:10]))
@@ -213,7 +190,7 @@ def test_heard_credits_exactly_the_new_sentences_of_the_course(client, clock, ca
 
 
 def test_replaying_a_sentence_adds_nothing(site, client, clock, catalog):
-    token = signed_in(client)
+    token = learner_signed_in(client)
     clock.advance(600)
     key = catalog.courses["网格员入门"].units[0].sentences[0]
     assert report(client, token, "网格员入门", [key]).get_json()["credited"] == 1
@@ -225,7 +202,7 @@ def test_replaying_a_sentence_adds_nothing(site, client, clock, catalog):
 
 
 def test_an_hour_reported_a_minute_after_signing_up_is_capped_by_the_clock(site, client, clock, catalog):
-    token = signed_in(client)
+    token = learner_signed_in(client)
     plan = catalog.courses["物业管理篇"]
     keys = [key for unit in plan.units for key in unit.sentences]
     assert sum(plan.seconds.values()) > 3000
@@ -244,7 +221,7 @@ def test_an_hour_reported_a_minute_after_signing_up_is_capped_by_the_clock(site,
 
 
 def test_an_hour_heard_offline_and_sent_at_once_is_fully_credited(client, clock, catalog):
-    token = signed_in(client)
+    token = learner_signed_in(client)
     plan = catalog.courses["物业管理篇"]
     keys = [key for unit in plan.units for key in unit.sentences]
     heard_seconds = sum(plan.seconds[key] for key in keys)
@@ -256,7 +233,7 @@ def test_an_hour_heard_offline_and_sent_at_once_is_fully_credited(client, clock,
 
 
 def test_keys_of_another_course_and_unknown_keys_are_refused(client, clock, catalog):
-    token = signed_in(client)
+    token = learner_signed_in(client)
     clock.advance(3600)
     ours = set(catalog.courses["网格员入门"].position)
     elsewhere = [key for key in catalog.courses["案例汇编"].units[0].sentences if key not in ours][:3]
@@ -267,7 +244,7 @@ def test_keys_of_another_course_and_unknown_keys_are_refused(client, clock, cata
 
 
 def test_a_report_sent_twice_counts_once_and_is_answered_as_the_first_time(site, client, clock, catalog):
-    token = signed_in(client)
+    token = learner_signed_in(client)
     clock.advance(3600)
     unit = catalog.courses["网格员入门"].units[0].sentences
     report_id = str(uuid.uuid4())
@@ -283,7 +260,7 @@ def test_heard_needs_a_signed_in_learner_and_the_session_s_token(client, clock, 
     key = catalog.courses["网格员入门"].units[0].sentences[0]
     anonymous = report(client, "", "网格员入门", [key])
     assert anonymous.status_code == 401 and anonymous.get_json()["error"].startswith("请先登录")
-    signed_in(client)
+    learner_signed_in(client)
     forged = report(client, "not-the-token", "网格员入门", [key])
     assert forged.status_code == 400 and "页面已过期" in forged.get_json()["error"]
 
@@ -291,7 +268,7 @@ def test_heard_needs_a_signed_in_learner_and_the_session_s_token(client, clock, 
 # -- quiz answers -------------------------------------------------------------------------------------------------
 
 def test_answers_are_checked_on_the_hub_whatever_the_phone_claims(site, client, catalog):
-    token = signed_in(client)
+    token = learner_signed_in(client)
     question = catalog.questions[catalog.courses["网格员入门"].units[0].questions[0]]
     body = answer(client, token, attempt(question.id, wrong_answer(question), "网格员入门", right=True)).get_json()
     (result,) = body["results"]
@@ -304,7 +281,7 @@ def test_answers_are_checked_on_the_hub_whatever_the_phone_claims(site, client, 
 
 
 def test_an_answer_sent_twice_counts_once(site, client, catalog):
-    token = signed_in(client)
+    token = learner_signed_in(client)
     question = catalog.questions[catalog.courses["网格员入门"].units[0].questions[0]]
     queued = attempt(question.id, question.answer, "网格员入门")
     first = answer(client, token, queued).get_json()
@@ -326,7 +303,7 @@ def test_a_visitor_s_answer_is_checked_and_nothing_is_stored(site, client, catal
 
 
 def test_an_unknown_question_or_course_is_refused_and_the_rest_of_the_batch_kept(client, catalog):
-    token = signed_in(client)
+    token = learner_signed_in(client)
     question = next(iter(catalog.questions.values()))
     body = answer(client, token, attempt("000000000000", "A"), attempt(question.id, "A", "没有这门课"),
                   attempt(question.id, question.answer)).get_json()
@@ -338,7 +315,7 @@ def test_an_unknown_question_or_course_is_refused_and_the_rest_of_the_batch_kept
 # -- completion ---------------------------------------------------------------------------------------------------
 
 def test_a_course_is_complete_once_every_unit_is_heard_to_90_percent_and_its_quiz_answered(client, clock, catalog):
-    token = signed_in(client)
+    token = learner_signed_in(client)
     clock.advance(24 * 3600)
     plan = catalog.courses["网格员入门"]
     for unit in plan.units:  # exactly 90% of every unit, rounded up
@@ -356,7 +333,7 @@ def test_a_course_is_complete_once_every_unit_is_heard_to_90_percent_and_its_qui
 
 
 def test_a_course_heard_below_90_percent_in_one_unit_is_not_complete(client, clock, catalog):
-    token = signed_in(client)
+    token = learner_signed_in(client)
     clock.advance(24 * 3600)
     plan = catalog.courses["网格员入门"]
     for number, unit in enumerate(plan.units):
@@ -369,8 +346,8 @@ def test_a_course_heard_below_90_percent_in_one_unit_is_not_complete(client, clo
 # -- removing a learner -------------------------------------------------------------------------------------------
 
 def test_removing_a_learner_deletes_every_record_of_theirs(site, client, clock, catalog):
-    token = signed_in(client)
-    signed_in(site.test_client(), name="李网格")  # someone else, whose records stay
+    token = learner_signed_in(client)
+    learner_signed_in(site.test_client(), name="李网格")  # someone else, whose records stay
     clock.advance(24 * 3600)
     plan = catalog.courses["网格员入门"]
     for unit in plan.units:
@@ -405,15 +382,12 @@ def test_the_touchscreen_never_signs_a_learner_in(client, how):
     assert refused.get_json()["status"] == 403 and "kiosk_learner" not in refused.headers.get("Set-Cookie", "")
 
 
-def test_a_kiosk_mode_server_refuses_sign_in_and_card_links(bundled, clock):
-    app = create_app({"SETTINGS": Settings(data=bundled.root, content=(BUNDLED,), engine="pyttsx3", kiosk_mode=True),
-                      "TESTING": True, "LEARNING_CLOCK": clock})
-    try:
-        client = app.test_client()
-        assert client.post("/api/learner/signin", json=ZHANG).status_code == 403
-        assert client.get("/learn/card/anything").status_code == 403
-    finally:
-        app.extensions["kiosk"].close()
+def test_a_kiosk_mode_server_refuses_sign_in_and_card_links(site, make_app, clock):
+    app = make_app(content=(BUNDLED_CONTENT,), data=site.extensions["kiosk"].data, kiosk_mode=True,
+                   test_config={"LEARNING_CLOCK": clock})
+    client = app.test_client()
+    assert client.post("/api/learner/signin", json=ZHANG).status_code == 403
+    assert client.get("/learn/card/anything").status_code == 403
 
 
 # -- bad requests -------------------------------------------------------------------------------------------------
@@ -446,13 +420,13 @@ def test_bad_requests_are_answered_in_the_api_s_error_shape(client, url, kwargs,
     {"course": 3, "keys": [], "report": str(uuid.uuid4())},
 ])
 def test_a_malformed_heard_report_is_a_400(client, payload):
-    token = signed_in(client)
+    token = learner_signed_in(client)
     response = client.post("/api/learner/heard", json=payload, headers={"X-CSRF-Token": token})
     assert response.status_code == 400 and response.get_json()["status"] == 400
 
 
 def test_too_many_sign_ins_from_one_address_are_slowed(client):
-    statuses = [sign_in(client, pin="9999").status_code for _ in range(12)]
+    statuses = [learner_sign_in(client, pin="9999").status_code for _ in range(12)]
     assert statuses[:10].count(429) == 0 and statuses[-1] == 429
 
 
@@ -461,13 +435,13 @@ def test_too_many_sign_ins_from_one_address_are_slowed(client):
                                   '{"course": "网格员入门", "keys": ["\\ud800"], "report": "report-0001"}',
                                   '{"attempts": [{"id": "attempt-0001", "question": "q", "answer": "\\udfff"}]}'])
 def test_json_python_cannot_hold_is_a_400_not_a_server_error(client, url, body):
-    token = signed_in(client)
+    token = learner_signed_in(client)
     response = client.post(url, data=body, content_type="application/json", headers={"X-CSRF-Token": token})
     assert 400 <= response.status_code < 500 and response.get_json()["status"] == response.status_code
 
 
 def test_a_pin_python_cannot_encode_is_a_wrong_pin(client):
-    signed_in(client)
+    learner_signed_in(client)
     response = client.post("/api/learner/signin", data='{"name": "张网格", "town": "城关街道", "community": "幸福社区", '
                            '"pin": "\\ud800"}', content_type="application/json")
     assert response.status_code == 400 and response.get_json()["status"] == 400
@@ -476,6 +450,6 @@ def test_a_pin_python_cannot_encode_is_a_wrong_pin(client):
 def test_a_damaged_learning_database_is_a_503_in_the_error_shape(site, client, clock):
     path = site.extensions["kiosk"].data.root / LEARNING_DB
     path.write_bytes(b"this is not a database" * 100)
-    response = sign_in(client)
+    response = learner_sign_in(client)
     assert response.status_code == 503 and response.get_json()["error"].startswith("learning.db 已损坏")
     path.unlink()

@@ -14,17 +14,19 @@ from indexer.content.quiz import Question
 from indexer.datadir import DataDir
 from indexer.store import Store
 from kiosk.cli import main
-from kiosk.settings import Settings
 from kiosk.editor.accounts import Accounts
+from kiosk.services import SpeechService
+from kiosk.settings import Settings
+from kiosk.training.catalog import Catalog, CatalogCache, CoursePlan, UnitPlan
 from kiosk.training.learner import learners, reports
 from kiosk.training.learner.attempts import Answer, record_attempts
 from kiosk.training.learner.cards import by_card, card_path, list_learners, new_card
-from kiosk.training.catalog import Catalog, CatalogCache, CoursePlan, UnitPlan
 from kiosk.training.learner.database import LearningDB
 from kiosk.training.learner.learners import LearnerError, SignInError
 from kiosk.training.learner.listening import ALLOWANCE_SECONDS, budget, credit
 from kiosk.training.learner.progress import course_progress, is_complete, load_records, record_completions
-from kiosk.services import SpeechService
+
+from .sites import TEST_PASSWORD
 
 T0 = 1_800_000_000.0
 DAY = 24 * 3600
@@ -278,7 +280,7 @@ def test_the_catalog_is_rebuilt_when_a_course_question_or_text_changes(tmp_path,
 
 def test_kiosk_user_add_makes_a_trainer(tmp_path):
     result = CliRunner().invoke(main, ["--data", str(tmp_path), "user", "add", "刘老师", "--role", "trainer"],
-                                input="长城永不倒-2025\n长城永不倒-2025\n")
+                                input=f"{TEST_PASSWORD}\n{TEST_PASSWORD}\n")
     assert result.exit_code == 0, result.output
     assert "培训老师账号「刘老师」" in result.output
     with Accounts(tmp_path) as accounts:

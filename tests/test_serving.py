@@ -6,25 +6,20 @@ import os
 import time
 
 import pytest
+from flask import Flask
 
-from indexer.build import build_index
 from indexer.datadir import DataDir
 from indexer.speech.narration import missing_audio
 from indexer.store import Store
-from kiosk import create_app, services
-from kiosk.settings import Settings
+from kiosk import services
 
-from .conftest import TEST_CONTENT
+from .sites import AppMaker
 
 
 @pytest.fixture
-def app(tmp_path):
-    data = DataDir.create(tmp_path / "var")
-    build_index(data, [TEST_CONTENT])
-    app = create_app({"SETTINGS": Settings(data=data.root, content=(TEST_CONTENT,), engine="pyttsx3",
-                                           speech_workers=1), "TESTING": True})
-    yield app
-    app.extensions["kiosk"].close()
+def app(make_app: AppMaker) -> Flask:
+    """One speech worker, as on a hub's two cores; a new app and cache for every test."""
+    return make_app(build=True, speech_workers=1)
 
 
 def duration_of(data: DataDir, key: str) -> float | None:

@@ -11,30 +11,27 @@ import io
 import re
 import time
 import unicodedata
+from collections.abc import Callable
 from html.parser import HTMLParser
-from pathlib import Path
 
 import openpyxl
 import pytest
 import segno
+from flask import Flask
 
-from indexer.build import build_index
-from indexer.datadir import DataDir
-from kiosk import create_app
-from kiosk.settings import Settings
-from kiosk.editor.accounts import Accounts
 from kiosk.editor.guard import TRAINING_ENDPOINTS
-from kiosk.training.trainer.periods import period_from
+from kiosk.settings import BUNDLED_CONTENT
 from kiosk.training.learner import learners
 from kiosk.training.learner.attempts import Answer, record_attempts
 from kiosk.training.learner.cards import list_learners
 from kiosk.training.learner.database import LEARNING_DB, LearningDB
 from kiosk.training.learner.listening import credit
 from kiosk.training.learner.progress import record_completions
-from tests.browser_fixtures import CHROMIUM, SCREENSHOTS, launch_chromium, live_server
+from kiosk.training.trainer.periods import period_from
+from tests.browser_fixtures import CHROMIUM, SCREENSHOTS, LiveServer, launch_chromium, sign_in_with_the_form
 
-BUNDLED = Path(__file__).resolve().parents[1] / "content"
-PASSWORD = "长城永不倒-2025"
+from .sites import AppMaker, EditorSession
+
 PUBLIC_URL = "http://192.168.1.20:8000"
 COURSE = "网格员入门"
 MONDAY = dt.datetime(2027, 1, 11, 9, 0)  # the training session; "today" in these tests is the Tuesday after
@@ -45,23 +42,11 @@ HOUR = 3600.0
 # -- the hub, the accounts and a training session ------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def bundled(tmp_path_factory) -> DataDir:
-    data = DataDir.create(tmp_path_factory.mktemp("trainer-var"))
-    assert build_index(data, [BUNDLED]).ok
-    with Accounts(data.root) as accounts:
-        accounts.add("刘老师", PASSWORD, role="trainer")
-        accounts.add("王编辑", PASSWORD)
-        accounts.add("管理员", PASSWORD, role="admin")
-    return data
-
-
-@pytest.fixture(scope="module")
-def site(bundled):
-    app = create_app({"SETTINGS": Settings(data=bundled.root, content=(BUNDLED,), engine="pyttsx3",
-                                           public_url=PUBLIC_URL, hub_name="幸福市物业港培训基地"),
-                      "TESTING": True, "LEARNING_CLOCK": TODAY.timestamp})
-    yield app
-    app.extensions["kiosk"].close()
+def app(make_module_app: AppMaker) -> Flask:
+    """The hub on the bundled courses, a trainer's, an editor's and an admin's account, its clock at TODAY."""
+    return make_module_app(content=(BUNDLED_CONTENT,), build=True, accounts=("trainer", "editor", "admin"),
+                           public_url=PUBLIC_URL, hub_name="幸福市物业港培训基地",
+                           test_config={"LEARNING_CLOCK": TODAY.timestamp})
 
 
 def catalog_of(app):
@@ -113,48 +98,24 @@ def seed(db: LearningDB, found, monday: dt.datetime) -> dict:
 
 
 @pytest.fixture
-def session(site):
+def session(app):
     """A fresh learning.db with the training session in it, and fresh sign-in allowances."""
-    root = site.extensions["kiosk"].data.root
+    root = app.extensions["kiosk"].data.root
     for suffix in ("", "-wal", "-shm"):
         (root / f"{LEARNING_DB}{suffix}").unlink(missing_ok=True)
-    site.extensions.pop("client_limits", None)
+    app.extensions.pop("client_limits", None)
     with LearningDB(root) as db:
-        return seed(db, catalog_of(site), MONDAY)
-
-
-class Editor:
-    """A browser of the editor, signed in as one account."""
-
-    def __init__(self, app, name: str):
-        self.client = app.test_client()
-        page = self.client.get("/editor/signin").get_data(as_text=True)
-        token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-        signed = self.client.post("/editor/signin", data={"name": name, "password": PASSWORD, "csrf_token": token})
-        assert signed.status_code == 302, signed.get_data(as_text=True)
-
-    def get(self, url: str, **kwargs):
-        return self.client.get(url, **kwargs)
-
-    def post(self, url: str, data: dict | None = None, **kwargs):
-        with self.client.session_transaction() as session:
-            token = session["editor_csrf"]
-        return self.client.post(url, data={**(data or {}), "csrf_token": token}, **kwargs)
-
-    def page(self, url: str) -> str:
-        response = self.get(url)
-        assert response.status_code == 200, (url, response.status_code, response.get_data(as_text=True)[:500])
-        return response.get_data(as_text=True)
+        return seed(db, catalog_of(app), MONDAY)
 
 
 @pytest.fixture
-def trainer(site, session):
-    return Editor(site, "刘老师")
+def trainer(signed_in: Callable[..., EditorSession], session: dict) -> EditorSession:
+    return signed_in("trainer")
 
 
 @pytest.fixture
-def editor(site, session):
-    return Editor(site, "王编辑")
+def editor(signed_in: Callable[..., EditorSession], session: dict) -> EditorSession:
+    return signed_in("editor")
 
 
 class Tables(HTMLParser):
@@ -283,8 +244,8 @@ def rule_urls(app, endpoints, values: dict) -> list[tuple[str, str, str]]:
     return found
 
 
-def test_an_editor_gets_403_on_every_training_page_and_changes_nothing(site, editor, session):
-    urls = rule_urls(site, TRAINING_ENDPOINTS, {"report": "overview", "table": "completions", "course_id": COURSE,
+def test_an_editor_gets_403_on_every_training_page_and_changes_nothing(app, editor, session):
+    urls = rule_urls(app, TRAINING_ENDPOINTS, {"report": "overview", "table": "completions", "course_id": COURSE,
                                                 "learner_id": session["zhang"].id})
     assert len({endpoint for endpoint, _, _ in urls}) == len(TRAINING_ENDPOINTS) >= 14
     for endpoint, method, url in urls:
@@ -294,18 +255,18 @@ def test_an_editor_gets_403_on_every_training_page_and_changes_nothing(site, edi
         assert response.status_code == 403, (endpoint, method, response.status_code)
         assert "只有培训老师和管理员可以查看" in response.get_data(as_text=True)
         assert "张网格" not in response.get_data(as_text=True)
-    with LearningDB(site.extensions["kiosk"].data.root) as db:
+    with LearningDB(app.extensions["kiosk"].data.root) as db:
         assert [(p.name, p.card) for p in list_learners(db, community="幸福社区")] == [
             ("张网格", session["zhang"].card), ("李网格", session["li"].card)]
     assert "/editor/training/" not in editor.page("/editor/")  # and no menu link to them
 
 
-def test_a_trainer_gets_403_on_every_editing_page(site, trainer):
-    editing = {rule.endpoint for rule in site.url_map.iter_rules() if rule.endpoint.startswith("editor.")}
+def test_a_trainer_gets_403_on_every_editing_page(app, trainer):
+    editing = {rule.endpoint for rule in app.url_map.iter_rules() if rule.endpoint.startswith("editor.")}
     editing -= TRAINING_ENDPOINTS | {"editor.sign_in", "editor.sign_out", "editor.index"}
     assert {"editor.new", "editor.save", "editor.upload", "editor.publish_all", "editor.pronunciations",
             "editor.import_page", "editor.stats", "editor.users", "editor.preview"} <= editing
-    for endpoint, method, url in rule_urls(site, editing, {"table": "searches"}):
+    for endpoint, method, url in rule_urls(app, editing, {"table": "searches"}):
         response = trainer.get(url) if method == "GET" else trainer.post(url, {"source": "x.md", "term": "行"})
         assert response.status_code == 403, (endpoint, method, response.status_code)
         if url.startswith("/editor/api/"):
@@ -319,8 +280,8 @@ def test_a_trainer_gets_403_on_every_editing_page(site, trainer):
     assert 'href="/editor/pronunciations"' not in menu and 'href="/editor/import"' not in menu
 
 
-def test_an_admin_sees_both(site, session):
-    admin = Editor(site, "管理员")
+def test_an_admin_sees_both(signed_in, session):
+    admin = signed_in("admin")
     page = admin.page("/editor/training/?period=last_week")
     assert "张网格" in page and 'href="/editor/new"' in page and 'href="/editor/training/"' in page
     assert admin.get("/editor/new").status_code == 200
@@ -395,8 +356,8 @@ def test_each_csv_has_a_bom_and_exactly_the_rows_shown(trainer, session, table, 
     assert rows, "the session left rows in every table"
 
 
-def test_a_name_that_looks_like_a_formula_stays_text(site, trainer, session):
-    with LearningDB(site.extensions["kiosk"].data.root) as db:
+def test_a_name_that_looks_like_a_formula_stays_text(app, trainer, session):
+    with LearningDB(app.extensions["kiosk"].data.root) as db:
         learners.sign_in(db, "=HYPERLINK(\"x\")", "城关街道", "幸福社区", "2468", now=MONDAY.timestamp())
     book = workbook_of(trainer.get("/editor/training/export/listening.xlsx?period=all"))
     cell = next(row[2] for row in book["每位学员的收听"].iter_rows(min_row=2) if row[2].value.startswith("="))
@@ -426,7 +387,7 @@ def test_the_certificate_is_refused_for_a_course_not_completed(trainer, session)
 
 # -- learners -----------------------------------------------------------------------------------------------------
 
-def test_removing_a_learner_removes_their_rows_from_every_page_and_export(site, trainer, session):
+def test_removing_a_learner_removes_their_rows_from_every_page_and_export(app, trainer, session):
     zhang = session["zhang"].id
     confirm = trainer.page(f"/editor/training/learners/{zhang}/remove")
     assert "删除学员「张网格」" in confirm and "学完的课程 1 门" in confirm
@@ -449,22 +410,22 @@ def test_removing_a_learner_removes_their_rows_from_every_page_and_export(site, 
     assert first[2:4] == ["1", "1"]  # 李's answer is left, 张's is gone
     assert trainer.get(f"/editor/training/learners/{zhang}").status_code == 404
     assert trainer.get(f"/editor/training/certificate/{zhang}/{COURSE}").status_code == 404
-    assert site.test_client().get(f"/learn/card/{session['zhang'].card}").status_code == 404
+    assert app.test_client().get(f"/learn/card/{session['zhang'].card}").status_code == 404
 
 
-def test_a_new_card_revokes_the_old_one(site, trainer, session):
+def test_a_new_card_revokes_the_old_one(app, trainer, session):
     old = session["li"].card
-    phone = site.test_client()
+    phone = app.test_client()
     assert phone.get(f"/learn/card/{old}").status_code == 302
     renewed = trainer.post(f"/editor/training/learners/{session['li'].id}/card")
     assert renewed.status_code == 302 and renewed.headers["Location"].startswith("/editor/training/cards?learner=")
-    with LearningDB(site.extensions["kiosk"].data.root) as db:
+    with LearningDB(app.extensions["kiosk"].data.root) as db:
         new = learners.get(db, session["li"].id).card
     assert new != old
-    revoked = site.test_client().get(f"/learn/card/{old}")
+    revoked = app.test_client().get(f"/learn/card/{old}")
     assert revoked.status_code == 404 and "作废" in revoked.get_data(as_text=True)
     assert phone.get("/api/learner").get_json()["learner"] is None  # the old card's phone is signed out
-    assert site.test_client().get(f"/learn/card/{new}").status_code == 302
+    assert app.test_client().get(f"/learn/card/{new}").status_code == 302
     cards = trainer.page(renewed.headers["Location"])
     assert "已为「李网格」重新发卡" in cards and "学习卡（1 张）" in cards
     expected = segno.make(f"{PUBLIC_URL}/learn/card/{new}", error="m").svg_inline(scale=1, border=2, omitsize=True,
@@ -481,13 +442,13 @@ def test_the_cards_page_prints_the_chosen_learners_or_those_of_a_unit(trainer, s
     assert "学习卡（0 张）" in trainer.page("/editor/training/cards?selected=1")
 
 
-def test_a_trainer_adds_a_learner_without_a_phone_and_resets_the_pin(site, trainer, session):
+def test_a_trainer_adds_a_learner_without_a_phone_and_resets_the_pin(app, trainer, session):
     added = trainer.post("/editor/training/learners", {"name": "孙大爷", "town": "城关街道", "community": "和平社区",
                                                        "pin": "２４６８"})
     assert added.status_code == 302
     page = trainer.page(added.headers["Location"])
     assert "已添加学员「孙大爷」" in page and "和平社区" in page
-    phone = site.test_client()
+    phone = app.test_client()
     signed = phone.post("/api/learner/signin", json={"name": "孙大爷", "town": "城关街道", "community": "和平社区",
                                                      "pin": "2468"})
     assert signed.status_code == 200 and signed.get_json()["created"] is False
@@ -502,8 +463,8 @@ def test_a_trainer_adds_a_learner_without_a_phone_and_resets_the_pin(site, train
     assert reset.status_code == 302 and "已为「孙大爷」设置新的 PIN" in trainer.page(reset.headers["Location"])
     assert phone.get("/api/learner").get_json()["learner"] is None  # the new PIN ended the old session
     old = {"name": "孙大爷", "town": "城关街道", "community": "和平社区", "pin": "2468"}
-    assert site.test_client().post("/api/learner/signin", json=old).status_code == 401
-    assert site.test_client().post("/api/learner/signin", json={**old, "pin": "97531"}).status_code == 200
+    assert app.test_client().post("/api/learner/signin", json=old).status_code == 401
+    assert app.test_client().post("/api/learner/signin", json={**old, "pin": "97531"}).status_code == 200
     listed = shown(trainer.page("/editor/training/learners?community=和平社区"), "learners")[1]
     assert [row[0] for row in listed] == ["孙大爷", "王网格"]
 
@@ -545,15 +506,13 @@ def png_qr_texts(png: bytes) -> list[str]:
 
 @pytest.mark.browser
 @pytest.mark.skipif(not CHROMIUM.exists(), reason=f"Chromium not installed at {CHROMIUM}")
-def test_the_overview_cards_and_certificate_look_right_in_chromium(tmp_path):
+def test_the_overview_cards_and_certificate_look_right_in_chromium(make_app):
     sync_api = pytest.importorskip("playwright.sync_api")
     from pypdf import PdfReader
 
-    data = DataDir.create(tmp_path / "var")
-    assert build_index(data, [BUNDLED]).ok
-    with Accounts(data.root) as accounts:
-        accounts.add("刘老师", PASSWORD, role="trainer")
-    with live_server(data, public_url=PUBLIC_URL) as server:
+    hub = make_app(content=(BUNDLED_CONTENT,), build=True, accounts=("trainer",), public_url=PUBLIC_URL)
+    data = hub.extensions["kiosk"].data
+    with LiveServer(hub) as server:
         with server.app.app_context():
             from kiosk.training.catalog import current_catalog
             found = current_catalog()
@@ -571,9 +530,7 @@ def test_the_overview_cards_and_certificate_look_right_in_chromium(tmp_path):
                 page.on("pageerror", lambda error: errors.append(str(error)))
                 page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
                 page.goto(server.url + "/editor/")
-                page.get_by_label("用户名").fill("刘老师")
-                page.get_by_label("密码").fill(PASSWORD)
-                page.get_by_role("button", name="登录").click()
+                sign_in_with_the_form(page, "刘老师")
                 sync_api.expect(page.get_by_role("heading", name="谁学完了哪门课")).to_be_visible()
                 page.get_by_label("时间").select_option("all")
                 sync_api.expect(page.locator("#table-completions")).to_contain_text("张网格")

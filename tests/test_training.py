@@ -3,27 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import pytest
+from flask.testing import FlaskClient
 
-from indexer.build import build_index
 from indexer.content.quiz import load_questions
-from indexer.datadir import DataDir
-from kiosk import create_app
-from kiosk.settings import Settings
+from kiosk.settings import BUNDLED_CONTENT
 from kiosk.training.views import daily_question
 
-BUNDLED = Path(__file__).resolve().parents[1] / "content"
+from .sites import AppMaker
 
 
 @pytest.fixture(scope="module")
-def client(tmp_path_factory):
-    data = DataDir.create(tmp_path_factory.mktemp("training-var"))
-    assert build_index(data, [BUNDLED]).ok
-    app = create_app({"SETTINGS": Settings(data=data.root, content=(BUNDLED,), engine="pyttsx3"), "TESTING": True})
-    yield app.test_client()
-    app.extensions["kiosk"].close()
+def client(make_module_app: AppMaker) -> FlaskClient:
+    """The tests only read: one app on the indexed bundled content for the module."""
+    return make_module_app(content=(BUNDLED_CONTENT,), build=True).test_client()
 
 
 def test_course_list_json_has_every_course(client):
@@ -59,7 +53,7 @@ def test_a_question_is_spoken_option_by_option_and_its_sound_is_served(client):
 
 
 def test_the_daily_question_is_the_same_all_day_and_changes_the_next():
-    questions, problems = load_questions([BUNDLED])
+    questions, problems = load_questions([BUNDLED_CONTENT])
     assert not problems
     today = dt.date(2026, 12, 2)
     assert daily_question(questions, today) == daily_question(list(reversed(questions)), today)

@@ -7,34 +7,14 @@ import sqlite3
 
 import pytest
 
-from indexer.build import build_index
-from indexer.datadir import DataDir
-from kiosk import create_app
 from kiosk.visitors import usage as usage_module
-from kiosk.settings import Settings
 from kiosk.visitors.usage import USAGE_DB, Listen, Usage, clean_query, days_back, today
-
-from .conftest import TEST_CONTENT
 
 
 @pytest.fixture
 def counts(tmp_path):
     with Usage(tmp_path) as usage:
         yield usage
-
-
-@pytest.fixture
-def app(tmp_path):
-    data = DataDir.create(tmp_path / "var")
-    build_index(data, [TEST_CONTENT])
-    app = create_app({"SETTINGS": Settings(data=data.root, content=(TEST_CONTENT,), engine="pyttsx3"), "TESTING": True})
-    yield app
-    app.extensions["kiosk"].close()
-
-
-@pytest.fixture
-def client(app):
-    return app.test_client()
 
 
 def catalog(client) -> dict[str, dict]:

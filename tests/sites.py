@@ -1,0 +1,184 @@
+"""Kiosk apps as the tests run them, and signing in as people do: one test password, one editor account per role
+signing in through the real form with its CSRF token, learners through /api/learner/signin."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
+
+from indexer.build import build_index
+from indexer.datadir import DataDir
+from kiosk import create_app
+from kiosk.editor.accounts import Accounts
+from kiosk.settings import Settings
+
+TEST_CONTENT = Path(__file__).parent / "data" / "content"
+TEST_PASSWORD = "长城永不倒-2025"
+ACCOUNTS = {"editor": "王编辑", "admin": "管理员", "trainer": "刘老师"}  # the one account of each role
+CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
+ZHANG = {"name": "张网格", "town": "城关街道", "community": "幸福社区", "pin": "2468"}  # the learner unless told
+
+
+def root_of(data: DataDir | Path) -> Path:
+    """A data dir's folder, given as a DataDir or as a path."""
+    return data.root if isinstance(data, DataDir) else Path(data)
+
+
+def open_app(data: DataDir | Path, content: Sequence[Path], test_config: dict | None = None, **settings: Any) -> Flask:
+    """The kiosk app as tests run it: espeak-ng for speech (real and quick), these content roots and setting
+    overrides, ``test_config`` on top."""
+    chosen = Settings(data=root_of(data), content=tuple(content), engine="pyttsx3", **settings)
+    return create_app({"SETTINGS": chosen, "TESTING": True, **(test_config or {})})
+
+
+def close_app(app: Flask) -> None:
+    """Stop the app's speech workers and release its index (safe to call again)."""
+    app.extensions["kiosk"].close()
+
+
+def indexed(data: DataDir, content: Sequence[Path]) -> DataDir:
+    """``data`` with its index brought in line with ``content``; a build that skipped a file fails the test."""
+    report = build_index(data, list(content))
+    assert report.ok, report.skipped
+    return data
+
+
+class Indexes:
+    """Indexes built once a session per set of content roots: an app gets a copy, brought up to date (the roots may
+    be a test's own folder, changed since)."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self._templates: dict[tuple[Path, ...], DataDir] = {}
+
+    def copy(self, content: Sequence[Path], target: Path) -> DataDir:
+        """A data dir at ``target`` with the index of ``content``."""
+        key = tuple(root.resolve() for root in content)
+        if key not in self._templates:
+            self._templates[key] = indexed(DataDir.create(self.root / f"index-{len(self._templates)}"), content)
+        shutil.copytree(self._templates[key].root, target)
+        return indexed(DataDir.create(target), content)
+
+
+class AppMaker:
+    """The `make_app` factory: apps on new data dirs (or given ones), every one closed when the scope ends."""
+
+    def __init__(self, new_folder: Callable[[], Path], indexes: Indexes):
+        self._new_folder = new_folder
+        self._indexes = indexes
+        self._apps: list[Flask] = []
+
+    def __call__(
+        self,
+        content: Sequence[Path] = (TEST_CONTENT,),
+        data: DataDir | Path | None = None,
+        build: bool = False,
+        accounts: Sequence[str] = (),
+        test_config: dict | None = None,
+        **settings: Any,
+    ) -> Flask:
+        """An app over ``content`` on ``data`` as it is, else on a new data dir; ``build`` indexes the content
+        first, ``accounts`` are the roles whose accounts exist from the start."""
+        if data is None:
+            folder = self._new_folder() / "var"
+            data = self._indexes.copy(content, folder) if build else DataDir.create(folder)
+        elif build:
+            indexed(DataDir.create(root_of(data)), content)
+        app = open_app(data, content, test_config, **settings)
+        self._apps.append(app)
+        for role in accounts:
+            add_account(data, role)
+        return app
+
+    def close(self) -> None:
+        while self._apps:
+            close_app(self._apps.pop())
+
+
+def add_account(data: DataDir | Path, role: str) -> str:
+    """The name of the role's account in this data dir, made with the test password if it was not there."""
+    name = ACCOUNTS[role]
+    with Accounts(root_of(data)) as accounts:
+        if accounts.get(name) is None:
+            accounts.add(name, TEST_PASSWORD, role=role)
+    return name
+
+
+def csrf_field(page: str) -> str:
+    """The CSRF token in a form's hidden field."""
+    found = CSRF_FIELD.search(page)
+    assert found, "the page has no form with a CSRF token"
+    return found.group(1)
+
+
+class EditorSession:
+    """One browser on one app: its own cookies, the editor's sign-in form, and the session's CSRF token sent with
+    every form and script POST. ``data`` and ``content`` are the app's."""
+
+    def __init__(self, app: Flask):
+        self.app = app
+        self.client: FlaskClient = app.test_client()
+
+    @property
+    def data(self) -> DataDir:
+        return self.app.extensions["kiosk"].data
+
+    @property
+    def content(self) -> Path:
+        """The first content root: the editors' own folder, where new texts are written."""
+        return self.app.config["SETTINGS"].content[0]
+
+    def sign_in(self, name: str = ACCOUNTS["editor"], password: str = TEST_PASSWORD, **request: Any) -> TestResponse:
+        """Fill in the sign-in form and send it; ``request`` options (e.g. the address) go with the POST."""
+        token = csrf_field(self.client.get("/editor/signin").get_data(as_text=True))
+        return self.client.post(
+            "/editor/signin", data={"name": name, "password": password, "csrf_token": token}, **request
+        )
+
+    def token(self) -> str:
+        with self.client.session_transaction() as session:
+            return session["editor_csrf"]
+
+    def get(self, url: str, **kwargs: Any) -> TestResponse:
+        return self.client.get(url, **kwargs)
+
+    def post(self, url: str, data: dict | None = None, **kwargs: Any) -> TestResponse:
+        """A form POST with this session's token."""
+        return self.client.post(url, data={**(data or {}), "csrf_token": self.token()}, **kwargs)
+
+    def api(self, url: str, payload: dict) -> TestResponse:
+        """A script's JSON POST, the token in its header."""
+        return self.client.post(url, json=payload, headers={"X-CSRF-Token": self.token()})
+
+    def page(self, url: str) -> str:
+        """A page that must answer 200, as text."""
+        response = self.get(url)
+        assert response.status_code == 200, (url, response.status_code, response.get_data(as_text=True)[:500])
+        return response.get_data(as_text=True)
+
+
+def signed_in_as(app: Flask, role: str = "editor") -> EditorSession:
+    """A browser signed in to the app's editor as the role's account (made if missing), through the real form."""
+    session = EditorSession(app)
+    response = session.sign_in(add_account(session.data, role))
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return session
+
+
+def learner_sign_in(client: FlaskClient, **changes: str) -> TestResponse:
+    """A phone's sign-in on /api/learner/signin as 张网格, or with these fields changed."""
+    return client.post("/api/learner/signin", json={**ZHANG, **changes})
+
+
+def learner_signed_in(client: FlaskClient, **changes: str) -> str:
+    """Sign a learner in and return the session's CSRF token."""
+    response = learner_sign_in(client, **changes)
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()["csrf"]
