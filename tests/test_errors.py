@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import re
 from collections import defaultdict
-from collections.abc import Iterator
 
 import pytest
 from flask import Flask
@@ -15,15 +14,9 @@ from flask.testing import FlaskClient
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.test import TestResponse
 
-from indexer.build import build_index
-from indexer.datadir import DataDir
-from kiosk import create_app
-from kiosk.editor.accounts import Accounts
-from kiosk.settings import Settings
 from kiosk.web.errors import is_api_path
-from tests.conftest import TEST_CONTENT
+from tests.sites import AppMaker, csrf_field, signed_in_as
 
-PASSWORD = "长城永不倒-2025"
 METHODS = ("GET", "POST", "PUT", "DELETE")
 PLACEHOLDER = "没有这个"
 # What each blueprint must show at least once: every route can be asked with the wrong method (405); each shows the
@@ -47,13 +40,8 @@ class Walk:
         self.app = app
         self.seen: dict[str, set[int]] = defaultdict(set)
         self.visitor = app.test_client()
-        self.editor = app.test_client()
-        page = self.editor.get("/editor/signin").get_data(as_text=True)
-        token = re.search(r'name="csrf_token" value="([^"]+)"', page)[1]
-        assert self.editor.post("/editor/signin", data={"name": "管理员", "password": PASSWORD,
-                                                         "csrf_token": token}).status_code == 302
-        with self.editor.session_transaction() as session:
-            self.token = session["editor_csrf"]
+        admin = signed_in_as(app, "admin")
+        self.editor, self.token = admin.client, admin.token()
 
     def client(self, path: str) -> FlaskClient:
         return self.editor if path.startswith("/editor/") else self.visitor
@@ -99,14 +87,8 @@ def assert_error_shape(response: TestResponse, path: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def app(tmp_path_factory) -> Iterator[Flask]:
-    data = DataDir.create(tmp_path_factory.mktemp("errors") / "var")
-    assert build_index(data, [TEST_CONTENT]).ok
-    with Accounts(data.root) as accounts:
-        accounts.add("管理员", PASSWORD, role="admin")
-    site = create_app({"SETTINGS": Settings(data=data.root, content=(TEST_CONTENT,), engine="pyttsx3")})
-    yield site
-    site.extensions["kiosk"].close()
+def app(make_module_app: AppMaker) -> Flask:
+    return make_module_app(build=True)
 
 
 @pytest.fixture(scope="module")
@@ -162,8 +144,7 @@ def test_a_body_over_its_routes_limit_is_refused_in_its_shape(walk: Walk, path: 
 def test_a_flood_is_slowed_in_its_shape(app: Flask, walk: Walk, path: str, form: bool | None):
     client = app.test_client()  # its own client: the sign-in flood must not end the walk's editor session
     if form:
-        token = re.search(r'name="csrf_token" value="([^"]+)"', client.get(path).get_data(as_text=True))[1]
-        body = {"name": "谁", "password": "不对", "csrf_token": token}
+        body = {"name": "谁", "password": "不对", "csrf_token": csrf_field(client.get(path).get_data(as_text=True))}
     for _ in range(40):
         if form:
             response = client.post(path, data=body)

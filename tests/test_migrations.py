@@ -15,15 +15,14 @@ import pytest
 from indexer.build import build_index
 from indexer.database import Database, DatabaseError
 from indexer.store import Store
-from kiosk import create_app
 from kiosk.city.database import CITY_DB, CityDB
 from kiosk.editor.database import EDITOR_DB, Table
 from kiosk.operations.backup import DATABASES, BackupError, backup, restore
-from kiosk.settings import Settings
 from kiosk.training.learner.database import LEARNING_DB, LearningDB
 from kiosk.visitors.usage import USAGE_DB, Usage
 
 from .conftest import TEST_CONTENT
+from .sites import TEST_PASSWORD, EditorSession, close_app
 
 DUMPS = Path(__file__).parent / "data" / "databases"
 OWNERS: dict[str, type[Database]] = {"kiosk.db": Store, EDITOR_DB: Table, USAGE_DB: Usage, LEARNING_DB: LearningDB,
@@ -255,26 +254,22 @@ def test_an_archive_from_a_newer_kiosk_is_refused_before_anything_is_restored(tm
     assert not list(restored.iterdir())
 
 
-def test_a_data_dir_from_before_versions_is_served_without_a_rebuild(data):
+def test_a_data_dir_from_before_versions_is_served_without_a_rebuild(data, make_app):
     assert build_index(data, [TEST_CONTENT]).ok
     set_user_version(data.database, 0)  # kiosk.db as the kiosk before versions made it: the same schema, see above
     for name in (EDITOR_DB, USAGE_DB, LEARNING_DB):
         from_dump(data.root, name)
     before = {name: contents(data.root / name) for name in OWNERS if name != CITY_DB}
-    app = create_app({"SETTINGS": Settings(data=data.root, content=(TEST_CONTENT,), engine="pyttsx3"), "TESTING": True})
-    try:
-        client = app.test_client()
-        assert client.get("/").status_code == 200
-        assert client.get("/api/shelves").get_json()["shelves"]
-        page = client.get("/editor/signin").get_data(as_text=True)
-        token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-        signed = client.post("/editor/signin", data={"name": "王编辑", "password": "长城永不倒-2025", "csrf_token": token})
-        assert signed.status_code == 302 and signed.headers["Location"] == "/editor/", signed.get_data(as_text=True)
-        learner = client.post("/api/learner/signin",
-                              json={"name": "张阿姨", "town": "东城街道", "community": "花园社区", "pin": "1234"})
-        assert learner.status_code == 200 and learner.get_json()["created"] is False, learner.get_json()
-    finally:
-        app.extensions["kiosk"].close()
+    app = make_app(data=data)
+    client = app.test_client()
+    assert client.get("/").status_code == 200
+    assert client.get("/api/shelves").get_json()["shelves"]
+    signed = EditorSession(app).sign_in("王编辑", TEST_PASSWORD)  # the dump's account and password
+    assert signed.status_code == 302 and signed.headers["Location"] == "/editor/", signed.get_data(as_text=True)
+    learner = client.post("/api/learner/signin",
+                          json={"name": "张阿姨", "town": "东城街道", "community": "花园社区", "pin": "1234"})
+    assert learner.status_code == 200 and learner.get_json()["created"] is False, learner.get_json()
+    close_app(app)
     for name, tables in before.items():
         assert user_version(data.root / name) == OWNERS[name].schema_version(), name
         after = contents(data.root / name)
