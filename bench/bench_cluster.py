@@ -62,8 +62,10 @@ def library_size(folder: Path, choice: EngineChoice) -> tuple[int, int, int]:
     """(spoken characters, distinct sentences, passages) of a data dir's texts, read from a copy of its database."""
     with tempfile.TemporaryDirectory() as scratch:
         copy = DataDir(Path(scratch))
-        with sqlite3.connect(f"file:{folder / 'kiosk.db'}?mode=ro", uri=True) as source, \
-                sqlite3.connect(copy.database) as target:
+        with (
+            sqlite3.connect(f"file:{folder / 'kiosk.db'}?mode=ro", uri=True) as source,
+            sqlite3.connect(copy.database) as target,
+        ):
             source.backup(target)
         settings = engine_settings(choice)
         spoken: dict[str, int] = {}
@@ -88,11 +90,13 @@ def main() -> None:
         data = DataDir.create(root / "var")
         assert build_index(data, [CONTENT]).ok
         choice = EngineChoice(args.engine, 1.0, str(root / "local-models"))
-        jobs = missing_audio(data, engine_settings(choice))[:args.sentences]
+        jobs = missing_audio(data, engine_settings(choice))[: args.sentences]
         chars = sum(len(spoken) for _, spoken in jobs)
         cores = os.cpu_count() or 1
-        print(f"{len(jobs)} sentences ({chars} spoken characters, engine {args.engine}), "
-              f"load average {os.getloadavg()[0]:.1f} on {cores} cores")
+        print(
+            f"{len(jobs)} sentences ({chars} spoken characters, engine {args.engine}), "
+            f"load average {os.getloadavg()[0]:.1f} on {cores} cores"
+        )
 
         def local_render():
             pool = SynthesisPool(choice, AudioCache(data.audio), workers=cores)
@@ -113,8 +117,10 @@ def main() -> None:
         local_audio, local_vectors, _ = rows["local"]
         print(f"{'':<20}{'sentences/s':>12}{'chars/s':>9}{'passages/s':>12}{'audio ×local':>14}{'vectors ×local':>16}")
         for name, (audio, vector_seconds, passages) in rows.items():
-            print(f"{name:<20}{len(jobs) / audio:>12.2f}{chars / audio:>9.1f}{passages / vector_seconds:>12.2f}"
-                  f"{local_audio / audio:>14.2f}{local_vectors / vector_seconds:>16.2f}")
+            print(
+                f"{name:<20}{len(jobs) / audio:>12.2f}{chars / audio:>9.1f}{passages / vector_seconds:>12.2f}"
+                f"{local_audio / audio:>14.2f}{local_vectors / vector_seconds:>16.2f}"
+            )
         one_audio, one_vectors, passages = rows["cluster, 1 worker"]
         two_audio, two_vectors, _ = rows["cluster, 2 workers"]
         print(f"2 workers against 1: audio ×{one_audio / two_audio:.2f}, vectors ×{one_vectors / two_vectors:.2f}")
@@ -122,13 +128,17 @@ def main() -> None:
         if args.library_data:
             library_chars, sentences, library_passages = library_size(args.library_data, choice)
             per_worker_chars, per_worker_passages = chars / one_audio, passages / one_vectors
-            print(f"{args.library_data}: {library_chars:,} spoken characters in {sentences:,} sentences, "
-                  f"{library_passages:,} passages; one worker: {per_worker_chars:.1f} chars/s, "
-                  f"{per_worker_passages:.2f} passages/s")
+            print(
+                f"{args.library_data}: {library_chars:,} spoken characters in {sentences:,} sentences, "
+                f"{library_passages:,} passages; one worker: {per_worker_chars:.1f} chars/s, "
+                f"{per_worker_passages:.2f} passages/s"
+            )
             print(f"{'workers':<9}{'audio h':>9}{'vectors h':>11}")
             for workers in WORKERS:
-                print(f"{workers:<9}{library_chars / per_worker_chars / workers / 3600:>9.1f}"
-                      f"{library_passages / per_worker_passages / workers / 3600:>11.2f}")
+                print(
+                    f"{workers:<9}{library_chars / per_worker_chars / workers / 3600:>9.1f}"
+                    f"{library_passages / per_worker_passages / workers / 3600:>11.2f}"
+                )
 
 
 if __name__ == "__main__":

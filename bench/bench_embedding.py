@@ -35,8 +35,9 @@ def sample_passages(count: int) -> list[str]:
     for file in discover([LAWS]):
         if file.source.startswith(FOLDER + "/"):
             doc = parse_document(read_source(file, metadata))
-            texts += [passage_text(doc.title, " ".join(p.headings), p.text)
-                      for p in doc.passages if p.kind != "heading"]
+            texts += [
+                passage_text(doc.title, " ".join(p.headings), p.text) for p in doc.passages if p.kind != "heading"
+            ]
     step = max(1, len(texts) // count)
     return texts[::step][:count]
 
@@ -50,7 +51,7 @@ def main() -> None:
     if local is None:
         raise SystemExit(embedding.problem())
     texts = sample_passages(args.passages)
-    batches = [texts[i:i + BATCH] for i in range(0, len(texts), BATCH)]
+    batches = [texts[i : i + BATCH] for i in range(0, len(texts), BATCH)]
     local.passages(texts[:4])  # loaded and warm: the reference pays nothing for starting
     started = time.perf_counter()
     reference = [local.passages(batch) for batch in batches]
@@ -63,15 +64,22 @@ def main() -> None:
     build_seconds = time.perf_counter() - started
     identical = all(np.array_equal(ours[number], vectors) for number, vectors in enumerate(reference))
     serving_per_s, build_per_s = round(len(texts) / one_process, 2), round(len(texts) / build_seconds, 2)
-    figures = {"passages": len(texts), "cores": os.cpu_count(), "mean_chars": round(np.mean([len(t) for t in texts])),
-               "serving_per_s": serving_per_s, "build_per_s": build_per_s,
-               "build_embedder": type(build).__name__, "identical": identical}
+    figures = {
+        "passages": len(texts),
+        "cores": os.cpu_count(),
+        "mean_chars": round(np.mean([len(t) for t in texts])),
+        "serving_per_s": serving_per_s,
+        "build_per_s": build_per_s,
+        "build_embedder": type(build).__name__,
+        "identical": identical,
+    }
     print(f"{len(texts)} passages (mean {figures['mean_chars']} chars), {os.cpu_count()} cores")
     print(f"  serving process (one model, {os.cpu_count()} threads, warm): {figures['serving_per_s']:.1f} passages/s")
-    print(f"  kiosk build ({figures['build_embedder']}, processes started inside the timing): "
-          f"{figures['build_per_s']:.1f} passages/s")
-    print(f"  ratio build / serving: {build_per_s / serving_per_s:.2f}x; "
-          f"same vectors: {'yes' if identical else 'NO'}")
+    print(
+        f"  kiosk build ({figures['build_embedder']}, processes started inside the timing): "
+        f"{figures['build_per_s']:.1f} passages/s"
+    )
+    print(f"  ratio build / serving: {build_per_s / serving_per_s:.2f}x; same vectors: {'yes' if identical else 'NO'}")
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2), encoding="utf-8")
     if not identical:

@@ -66,8 +66,14 @@ def score(pairs: list[tuple[Path, str]], folder: Path) -> dict:
         ref.write_text(reference, encoding="utf-8")
         lines.append(f"{audio}\t{ref}")
     table.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    command = [str(ASR_HOME / "venv/bin/python"), str(CER_TOOL), "--model", str(ASR_HOME / "whisper-base"),
-               "--pairs", str(table)]
+    command = [
+        str(ASR_HOME / "venv/bin/python"),
+        str(CER_TOOL),
+        "--model",
+        str(ASR_HOME / "whisper-base"),
+        "--pairs",
+        str(table),
+    ]
     result = subprocess.run(command, capture_output=True, text=True, check=True)
     return json.loads(result.stdout.strip().splitlines()[-1])
 
@@ -91,8 +97,10 @@ def main() -> None:
             audio = render_sentences(engine, sentences, folder)
             overall = score(list(zip(audio, sentences, strict=True)), folder)
             figures[engine] = overall["cer"]
-            print(f"{engine:8s} {overall['files']} sentences, {overall['ref_chars']} characters: "
-                  f"CER {overall['cer']:.4f} (capped {overall['cer_capped']:.4f})")
+            print(
+                f"{engine:8s} {overall['files']} sentences, {overall['ref_chars']} characters: "
+                f"CER {overall['cer']:.4f} (capped {overall['cer_capped']:.4f})"
+            )
     if {"neural", "pyttsx3"} <= figures.keys():
         print(f"neural / pyttsx3 CER ratio: {figures['neural'] / figures['pyttsx3']:.3f} (target < 0.25)")
 

@@ -74,9 +74,28 @@ READY_TIMEOUT = 120.0
 WARM_TIMEOUT = 240.0  # the speech worker loads its engine (and prepares the neural model on first use)
 SAMPLE_SECONDS = 0.25
 RESIDENT = ("server", "speech worker", "resource tracker")  # the processes whose RSS is summed
-QUERIES = ["物业费", "维修资金", "业委会怎么成立", "wygltl", "民法典第二百七十八条", "物业公司能不能停水停电催物业费",
-           "电梯坏了谁来修", "停车位归谁", "装修噪音扰民怎么办", "楼上漏水", "养狗", "高空抛物", "党费怎么交",
-           "三会一课", "业主大会", "wyf", "红色物业", "专项维修资金怎么用", "物业服务合同", "居委会"]
+QUERIES = [
+    "物业费",
+    "维修资金",
+    "业委会怎么成立",
+    "wygltl",
+    "民法典第二百七十八条",
+    "物业公司能不能停水停电催物业费",
+    "电梯坏了谁来修",
+    "停车位归谁",
+    "装修噪音扰民怎么办",
+    "楼上漏水",
+    "养狗",
+    "高空抛物",
+    "党费怎么交",
+    "三会一课",
+    "业主大会",
+    "wyf",
+    "红色物业",
+    "专项维修资金怎么用",
+    "物业服务合同",
+    "居委会",
+]
 ENDPOINTS = ("page", "document API", "audio", "search")
 REFERENCE_ENDPOINTS = ("reference app", "reference static")
 
@@ -121,8 +140,15 @@ def stop_everything() -> None:
 def start(command: list[str], log: Path, env: dict) -> subprocess.Popen:
     """A child in its own session (its own process group), output to ``log``."""
     with log.open("ab") as out:
-        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                   env=env, cwd=ROOT, start_new_session=True)
+        process = subprocess.Popen(
+            command,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env=env,
+            cwd=ROOT,
+            start_new_session=True,
+        )
     STARTED.append(process)
     return process
 
@@ -162,6 +188,7 @@ def get_json(url: str, timeout: float = 3.0) -> tuple[int, dict]:
 
 
 # --- measuring the server ------------------------------------------------------------------------------------------
+
 
 @dataclass
 class Usage:
@@ -273,6 +300,7 @@ def tree_cpu(pid: int) -> float:
 
 # --- the servers --------------------------------------------------------------------------------------------------
 
+
 @dataclass
 class Context:
     """What every phase shares: where things are, the environment for the kiosk, the voice it reported."""
@@ -292,8 +320,9 @@ def kiosk_server(ctx: Context, name: str):
     """`kiosk serve` on a free port, ready (index open, speech worker warm); stopped however the block ends."""
     port = free_port()
     log = ctx.workdir / f"serve-{name}.log"
-    process = start([str(BIN / "kiosk"), "--data", str(ctx.data), "serve", "--host", HOST, "--port", str(port)],
-                    log, ctx.env)
+    process = start(
+        [str(BIN / "kiosk"), "--data", str(ctx.data), "serve", "--host", HOST, "--port", str(port)], log, ctx.env
+    )
     try:
         url = f"http://{HOST}:{port}"
         started = time.monotonic()
@@ -301,8 +330,11 @@ def kiosk_server(ctx: Context, name: str):
         ctx.engine = health.get("engine") or "none"
         if health.get("engine"):
             wait_warm(process)
-        print(f"   kiosk serve ({ctx.engine}) answering and its speech workers idle after "
-              f"{time.monotonic() - started:.1f} s", flush=True)
+        print(
+            f"   kiosk serve ({ctx.engine}) answering and its speech workers idle after "
+            f"{time.monotonic() - started:.1f} s",
+            flush=True,
+        )
         yield process, url, log
     finally:
         stop_process(process)
@@ -329,8 +361,10 @@ def wait_warm(process: subprocess.Popen) -> None:
     while time.monotonic() < deadline:
         time.sleep(0.25)
         try:
-            has_worker = any("spawn_main" in " ".join(child.cmdline())
-                             for child in psutil.Process(process.pid).children(recursive=True))
+            has_worker = any(
+                "spawn_main" in " ".join(child.cmdline())
+                for child in psutil.Process(process.pid).children(recursive=True)
+            )
         except psutil.Error:
             has_worker = False
         now = tree_cpu(process.pid)
@@ -378,16 +412,37 @@ def static_server(ctx: Context):
         stop_process(process)
 
 
-def run_locust(ctx: Context, name: str, url: str, classes: list[str], users: int, seconds: float,
-               plan: dict) -> dict:
+def run_locust(ctx: Context, name: str, url: str, classes: list[str], users: int, seconds: float, plan: dict) -> dict:
     """Locust headless for ``seconds`` with these user classes; the raw timings it wrote."""
     plan_path, out_path = ctx.workdir / f"plan-{name}.json", ctx.workdir / f"raw-{name}.json"
     plan_path.write_text(json.dumps(plan, ensure_ascii=False), encoding="utf-8")
     log = ctx.workdir / f"locust-{name}.log"
-    command = [str(BIN / "locust"), "-f", str(LOCUSTFILE), "--headless", "--only-summary", "--host", url,
-               "-u", str(users), "-r", str(max(users, 1)), "-t", f"{math.ceil(seconds)}s", "--stop-timeout", "0",
-               "--loglevel", "WARNING", "--exit-code-on-error", "0", "--bench-plan", str(plan_path),
-               "--bench-out", str(out_path), *classes]
+    command = [
+        str(BIN / "locust"),
+        "-f",
+        str(LOCUSTFILE),
+        "--headless",
+        "--only-summary",
+        "--host",
+        url,
+        "-u",
+        str(users),
+        "-r",
+        str(max(users, 1)),
+        "-t",
+        f"{math.ceil(seconds)}s",
+        "--stop-timeout",
+        "0",
+        "--loglevel",
+        "WARNING",
+        "--exit-code-on-error",
+        "0",
+        "--bench-plan",
+        str(plan_path),
+        "--bench-out",
+        str(out_path),
+        *classes,
+    ]
     process = start(command, log, ctx.env)
     sampler = TreeSampler(process.pid)
     sampler.start()
@@ -413,12 +468,16 @@ def server_problems(log: Path) -> dict[str, int]:
     except OSError:
         return {}
     words = ("Traceback", "ERROR", "Error", "WARNING", "Exception")
-    return dict(Counter(re.sub(r"\d+", "#", line.strip())[:200] for line in text.splitlines()
-                        if any(word in line for word in words)).most_common())
+    return dict(
+        Counter(
+            re.sub(r"\d+", "#", line.strip())[:200] for line in text.splitlines() if any(word in line for word in words)
+        ).most_common()
+    )
 
 
-def measured_phase(ctx: Context, name: str, classes: list[str], users: int, seconds: float, plan: dict,
-                   with_static: bool = False) -> dict:
+def measured_phase(
+    ctx: Context, name: str, classes: list[str], users: int, seconds: float, plan: dict, with_static: bool = False
+) -> dict:
     """Start the servers, run Locust against them, measure the kiosk's process tree; everything stopped after."""
     with ExitStack() as stack:
         process, url, log = stack.enter_context(kiosk_server(ctx, name))
@@ -433,8 +492,7 @@ def measured_phase(ctx: Context, name: str, classes: list[str], users: int, seco
             raw = run_locust(ctx, name, url, classes, users, seconds, plan)
         finally:
             usage = sampler.finish()
-    raw["server"] = asdict(usage) | {"cpu_seconds": usage.cpu_seconds,
-                                     "percent_of_one_core": usage.percent_of_one_core}
+    raw["server"] = asdict(usage) | {"cpu_seconds": usage.cpu_seconds, "percent_of_one_core": usage.percent_of_one_core}
     raw["load_average_at_start"] = load_average
     raw["server_log_problems"] = server_problems(log)
     return raw
@@ -442,12 +500,19 @@ def measured_phase(ctx: Context, name: str, classes: list[str], users: int, seco
 
 # --- content ------------------------------------------------------------------------------------------------------
 
+
 def build_data(ctx: Context) -> list[dict]:
     """Index the bundled texts into the fresh data dir; the documents in shelf order."""
     log = ctx.workdir / "build.log"
-    result = subprocess.run([str(BIN / "kiosk"), "--data", str(ctx.data), "build", "--no-vectors", "--no-audio",
-                             "--content", str(CONTENT)], env=ctx.env, cwd=ROOT, capture_output=True, text=True,
-                            timeout=300, check=False)
+    result = subprocess.run(
+        [str(BIN / "kiosk"), "--data", str(ctx.data), "build", "--no-vectors", "--no-audio", "--content", str(CONTENT)],
+        env=ctx.env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     log.write_text(result.stdout + result.stderr, encoding="utf-8")
     if result.returncode != 0:
         raise BenchError(f"kiosk build failed ({result.returncode}); {log}:\n{tail(log)}")
@@ -456,8 +521,12 @@ def build_data(ctx: Context) -> list[dict]:
         catalog = store.catalog()
     finally:
         store.close()
-    return [dict(doc, shelf=shelf["name"], volume=volume["name"])
-            for shelf in shelves(catalog) for volume in shelf["volumes"] for doc in volume["docs"]]
+    return [
+        dict(doc, shelf=shelf["name"], volume=volume["name"])
+        for shelf in shelves(catalog)
+        for volume in shelf["volumes"]
+        for doc in volume["docs"]
+    ]
 
 
 def speech_setup(ctx: Context) -> SpeechSetup:
@@ -492,21 +561,41 @@ def prerender(ctx: Context, doc_ids: list[str], sentences: int) -> dict:
         pool.close()
     if report.failed:
         raise BenchError(f"pre-rendering failed for {len(report.failed)} sentences, first: {report.failed[0]}")
-    return {"documents": len(doc_ids), "sentences_per_document": sentences, "sentences": len(jobs),
-            "rendered": len(missing), "seconds": time.monotonic() - started}
+    return {
+        "documents": len(doc_ids),
+        "sentences_per_document": sentences,
+        "sentences": len(jobs),
+        "rendered": len(missing),
+        "seconds": time.monotonic() - started,
+    }
 
 
 # --- scenarios ----------------------------------------------------------------------------------------------------
 
+
 def training(ctx: Context, docs: list[dict], doc_id: str, listen: float) -> dict:
     """50 phones on one uncached document, arriving within 10 s, plus 5 phones searching every few seconds."""
     doc = next(d for d in docs if d["id"] == doc_id)
-    print(f"\n1. training: {PHONES} phones open 「{doc['title']}」 within {ARRIVAL_SECONDS:.0f} s and listen "
-          f"{listen:.0f} s; {TRAINING_SEARCHERS} phones search every 2–5 s", flush=True)
-    plan = {"phones": PHONES, "searchers": TRAINING_SEARCHERS, "arrival_seconds": ARRIVAL_SECONDS,
-            "phone_docs": [{"doc": doc_id, "cached": False}] * PHONES, "queries": QUERIES}
-    raw = measured_phase(ctx, "training", ["TrainingPhone", "TrainingSearcher"], PHONES + TRAINING_SEARCHERS,
-                         ARRIVAL_SECONDS + listen, plan)
+    print(
+        f"\n1. training: {PHONES} phones open 「{doc['title']}」 within {ARRIVAL_SECONDS:.0f} s and listen "
+        f"{listen:.0f} s; {TRAINING_SEARCHERS} phones search every 2–5 s",
+        flush=True,
+    )
+    plan = {
+        "phones": PHONES,
+        "searchers": TRAINING_SEARCHERS,
+        "arrival_seconds": ARRIVAL_SECONDS,
+        "phone_docs": [{"doc": doc_id, "cached": False}] * PHONES,
+        "queries": QUERIES,
+    }
+    raw = measured_phase(
+        ctx,
+        "training",
+        ["TrainingPhone", "TrainingSearcher"],
+        PHONES + TRAINING_SEARCHERS,
+        ARRIVAL_SECONDS + listen,
+        plan,
+    )
     raw["document"] = {"id": doc_id, "title": doc["title"]}
     return raw
 
@@ -524,16 +613,29 @@ def busy(ctx: Context, docs: list[dict], first: str, listen: float, depth: int |
     """50 phones in different documents, half of them rendered beforehand, plus 10 searches a second."""
     phones, cached = busy_assignment(docs, first)
     depth = depth or math.ceil(listen / SHORTEST_LISTEN_SECONDS) + 3
-    print(f"\n2. busy: {PHONES} phones in {len({p['doc'] for p in phones})} documents "
-          f"({sum(p['cached'] for p in phones)} phones in the {len(cached)} pre-rendered ones), arriving within "
-          f"{ARRIVAL_SECONDS:.0f} s and listening {listen:.0f} s; {BUSY_SEARCHES_PER_SECOND} searches/s", flush=True)
+    print(
+        f"\n2. busy: {PHONES} phones in {len({p['doc'] for p in phones})} documents "
+        f"({sum(p['cached'] for p in phones)} phones in the {len(cached)} pre-rendered ones), arriving within "
+        f"{ARRIVAL_SECONDS:.0f} s and listening {listen:.0f} s; {BUSY_SEARCHES_PER_SECOND} searches/s",
+        flush=True,
+    )
     rendered = prerender(ctx, cached, depth)
-    print(f"   pre-rendered the first {depth} sentences of {len(cached)} documents: {rendered['rendered']} new of "
-          f"{rendered['sentences']} in {rendered['seconds']:.0f} s", flush=True)
-    plan = {"phones": PHONES, "searchers": BUSY_SEARCHERS, "arrival_seconds": ARRIVAL_SECONDS, "phone_docs": phones,
-            "queries": QUERIES, "searches_per_second_each": BUSY_SEARCHES_PER_SECOND / BUSY_SEARCHERS}
-    raw = measured_phase(ctx, "busy", ["BusyPhone", "BusySearcher"], PHONES + BUSY_SEARCHERS,
-                         ARRIVAL_SECONDS + listen, plan)
+    print(
+        f"   pre-rendered the first {depth} sentences of {len(cached)} documents: {rendered['rendered']} new of "
+        f"{rendered['sentences']} in {rendered['seconds']:.0f} s",
+        flush=True,
+    )
+    plan = {
+        "phones": PHONES,
+        "searchers": BUSY_SEARCHERS,
+        "arrival_seconds": ARRIVAL_SECONDS,
+        "phone_docs": phones,
+        "queries": QUERIES,
+        "searches_per_second_each": BUSY_SEARCHES_PER_SECOND / BUSY_SEARCHERS,
+    }
+    raw = measured_phase(
+        ctx, "busy", ["BusyPhone", "BusySearcher"], PHONES + BUSY_SEARCHERS, ARRIVAL_SECONDS + listen, plan
+    )
     raw["prerender"] = rendered
     return raw
 
@@ -544,8 +646,11 @@ def reference(ctx: Context, seconds: float) -> dict:
     if not keys:
         raise BenchError("no cached audio to compare: run a scenario first")
     keys = random.Random(0).sample(keys, min(REFERENCE_KEYS, len(keys)))
-    print(f"\n3. reference: {PHONES} listeners fetch {len(keys)} cached MP3s from the app and from "
-          f"Python's http.server in turn, {seconds:.0f} s", flush=True)
+    print(
+        f"\n3. reference: {PHONES} listeners fetch {len(keys)} cached MP3s from the app and from "
+        f"Python's http.server in turn, {seconds:.0f} s",
+        flush=True,
+    )
     plan = {"phones": PHONES, "reference_keys": keys}
     raw = measured_phase(ctx, "reference", ["ReferenceListener"], PHONES, seconds, plan, with_static=True)
     raw["keys"] = len(keys)
@@ -553,6 +658,7 @@ def reference(ctx: Context, seconds: float) -> dict:
 
 
 # --- figures ------------------------------------------------------------------------------------------------------
+
 
 def percentile(values: list[float], q: float) -> float | None:
     """Nearest-rank percentile, None for no values."""
@@ -565,12 +671,20 @@ def percentile(values: list[float], q: float) -> float | None:
 def latency_row(records: list[dict]) -> dict:
     """Counts by outcome and the latency of successful requests."""
     ok = [r["ms"] for r in records if r["outcome"] == "ok"]
-    failures = Counter(f"HTTP {r['status']}" if r["status"] else "connection error"
-                       for r in records if r["outcome"] == "failed")
-    return {"requests": len(records), "ok": len(ok), "preparing": sum(r["outcome"] == "preparing" for r in records),
-            "failed": sum(failures.values()), "failures": dict(failures), "p50_ms": percentile(ok, 50),
-            "p99_ms": percentile(ok, 99), "max_ms": max(ok) if ok else None,
-            "mean_bytes": sum(r["bytes"] for r in records if r["outcome"] == "ok") / len(ok) if ok else None}
+    failures = Counter(
+        f"HTTP {r['status']}" if r["status"] else "connection error" for r in records if r["outcome"] == "failed"
+    )
+    return {
+        "requests": len(records),
+        "ok": len(ok),
+        "preparing": sum(r["outcome"] == "preparing" for r in records),
+        "failed": sum(failures.values()),
+        "failures": dict(failures),
+        "p50_ms": percentile(ok, 50),
+        "p99_ms": percentile(ok, 99),
+        "max_ms": max(ok) if ok else None,
+        "mean_bytes": sum(r["bytes"] for r in records if r["outcome"] == "ok") / len(ok) if ok else None,
+    }
 
 
 def endpoint_rows(raw: dict, endpoints: tuple[str, ...]) -> dict:
@@ -590,17 +704,28 @@ def first_sound(phones: list[dict], expected: int) -> dict:
     """Seconds from each phone's first request to its first audio; phones without sound count as never."""
     heard = sorted(p["first_sound"] for p in phones if p["first_sound"] is not None)
     never = expected - len(heard)
-    return {"phones": expected, "heard": len(heard), "never": never, "p50_s": percentile(heard, 50),
-            "last_phone_s": (math.inf if never else heard[-1]) if heard or never else None,
-            "sorted_s": [round(s, 3) for s in heard]}
+    return {
+        "phones": expected,
+        "heard": len(heard),
+        "never": never,
+        "p50_s": percentile(heard, 50),
+        "last_phone_s": (math.inf if never else heard[-1]) if heard or never else None,
+        "sorted_s": [round(s, 3) for s in heard],
+    }
 
 
 def summarise_scenario(raw: dict) -> dict:
     """The figures of one scenario run, from its raw timings."""
-    summary = {"endpoints": endpoint_rows(raw, ENDPOINTS), "first_sound": first_sound(raw["phones"], PHONES),
-               "server": raw["server"], "load_generator": raw["load_generator"], "seconds": raw["seconds"],
-               "load_average_at_start": raw["load_average_at_start"],
-               "server_log_problems": raw["server_log_problems"], "phones": raw["phones"]}
+    summary = {
+        "endpoints": endpoint_rows(raw, ENDPOINTS),
+        "first_sound": first_sound(raw["phones"], PHONES),
+        "server": raw["server"],
+        "load_generator": raw["load_generator"],
+        "seconds": raw["seconds"],
+        "load_average_at_start": raw["load_average_at_start"],
+        "server_log_problems": raw["server_log_problems"],
+        "phones": raw["phones"],
+    }
     for key in ("document", "prerender"):
         if key in raw:
             summary[key] = raw[key]
@@ -614,11 +739,19 @@ def summarise_scenario(raw: dict) -> dict:
 def summarise_reference(raw: dict) -> dict:
     rows = endpoint_rows(raw, REFERENCE_ENDPOINTS)
     app, static = rows["reference app"], rows["reference static"]
-    ratio = {q: app[f"{q}_ms"] / static[f"{q}_ms"] if app[f"{q}_ms"] and static[f"{q}_ms"] else None
-             for q in ("p50", "p99")}
-    return {"endpoints": rows, "ratio_p50": ratio["p50"], "ratio_p99": ratio["p99"], "keys": raw["keys"],
-            "server": raw["server"], "load_generator": raw["load_generator"], "seconds": raw["seconds"],
-            "server_log_problems": raw["server_log_problems"]}
+    ratio = {
+        q: app[f"{q}_ms"] / static[f"{q}_ms"] if app[f"{q}_ms"] and static[f"{q}_ms"] else None for q in ("p50", "p99")
+    }
+    return {
+        "endpoints": rows,
+        "ratio_p50": ratio["p50"],
+        "ratio_p99": ratio["p99"],
+        "keys": raw["keys"],
+        "server": raw["server"],
+        "load_generator": raw["load_generator"],
+        "seconds": raw["seconds"],
+        "server_log_problems": raw["server_log_problems"],
+    }
 
 
 def targets(results: dict) -> list[dict]:
@@ -632,23 +765,41 @@ def targets(results: dict) -> list[dict]:
     for name in ("training", "busy"):
         if name in results:
             p99 = results[name]["endpoints"]["search"]["p99_ms"]
-            checks.append({"target": f"{name}: search p99 <= {TARGET_SEARCH_P99_MS:.0f} ms",
-                           "value": fmt_ms(p99), "pass": p99 is not None and p99 <= TARGET_SEARCH_P99_MS})
+            checks.append(
+                {
+                    "target": f"{name}: search p99 <= {TARGET_SEARCH_P99_MS:.0f} ms",
+                    "value": fmt_ms(p99),
+                    "pass": p99 is not None and p99 <= TARGET_SEARCH_P99_MS,
+                }
+            )
     if "reference" in results:
         r = results["reference"]
         worst = max((x for x in (r["ratio_p50"], r["ratio_p99"]) if x is not None), default=None)
-        checks.append({"target": f"cached audio <= {TARGET_CACHED_RATIO}x static server (p50 and p99)",
-                       "value": f"{fmt_ratio(r['ratio_p50'])} p50, {fmt_ratio(r['ratio_p99'])} p99",
-                       "pass": worst is not None and worst <= TARGET_CACHED_RATIO})
+        checks.append(
+            {
+                "target": f"cached audio <= {TARGET_CACHED_RATIO}x static server (p50 and p99)",
+                "value": f"{fmt_ratio(r['ratio_p50'])} p50, {fmt_ratio(r['ratio_p99'])} p99",
+                "pass": worst is not None and worst <= TARGET_CACHED_RATIO,
+            }
+        )
     if "training" in results:
         last = results["training"]["first_sound"]["last_phone_s"]
-        checks.append({"target": f"training: 50th phone's first sentence <= {TARGET_TRAINING_LAST_PHONE_S:.0f} s",
-                       "value": fmt_s(last), "pass": last is not None and last <= TARGET_TRAINING_LAST_PHONE_S})
+        checks.append(
+            {
+                "target": f"training: 50th phone's first sentence <= {TARGET_TRAINING_LAST_PHONE_S:.0f} s",
+                "value": fmt_s(last),
+                "pass": last is not None and last <= TARGET_TRAINING_LAST_PHONE_S,
+            }
+        )
     if "busy" in results:
         last = results["busy"]["first_sound"]["last_phone_s"]
-        checks.append({"target": f"busy: every phone's first sentence <= {TARGET_BUSY_EVERY_PHONE_S:.0f} s",
-                       "value": f"slowest {fmt_s(last)}",
-                       "pass": last is not None and last <= TARGET_BUSY_EVERY_PHONE_S})
+        checks.append(
+            {
+                "target": f"busy: every phone's first sentence <= {TARGET_BUSY_EVERY_PHONE_S:.0f} s",
+                "value": f"slowest {fmt_s(last)}",
+                "pass": last is not None and last <= TARGET_BUSY_EVERY_PHONE_S,
+            }
+        )
     return checks
 
 
@@ -665,37 +816,51 @@ def fmt_ratio(value: float | None) -> str:
 
 
 def print_endpoints(rows: dict) -> None:
-    print(f"   {'endpoint':22} {'requests':>8} {'ok':>6} {'preparing':>9} {'failed':>6} {'p50':>9} {'p99':>9} "
-          f"{'max':>9}")
+    print(
+        f"   {'endpoint':22} {'requests':>8} {'ok':>6} {'preparing':>9} {'failed':>6} {'p50':>9} {'p99':>9} {'max':>9}"
+    )
     for name, row in rows.items():
         if name == "unfinished":
             continue
-        print(f"   {name:22} {row['requests']:8d} {row['ok']:6d} {row['preparing']:9d} {row['failed']:6d} "
-              f"{fmt_ms(row['p50_ms']):>9} {fmt_ms(row['p99_ms']):>9} {fmt_ms(row['max_ms']):>9}")
-    failures = {name: row["failures"] for name, row in rows.items() if name != "unfinished" and row["failures"]
-                and not name.startswith("audio: ")}
+        print(
+            f"   {name:22} {row['requests']:8d} {row['ok']:6d} {row['preparing']:9d} {row['failed']:6d} "
+            f"{fmt_ms(row['p50_ms']):>9} {fmt_ms(row['p99_ms']):>9} {fmt_ms(row['max_ms']):>9}"
+        )
+    failures = {
+        name: row["failures"]
+        for name, row in rows.items()
+        if name != "unfinished" and row["failures"] and not name.startswith("audio: ")
+    }
     if failures:
-        print("   failures: " + "; ".join(f"{name}: " + ", ".join(f"{k} ×{v}" for k, v in f.items())
-                                         for name, f in failures.items()))
+        print(
+            "   failures: "
+            + "; ".join(f"{name}: " + ", ".join(f"{k} ×{v}" for k, v in f.items()) for name, f in failures.items())
+        )
     if rows["unfinished"]:
-        print("   cut off by the end of the run (not counted): "
-              + ", ".join(f"{name} ×{count}" for name, count in rows["unfinished"].items()))
+        print(
+            "   cut off by the end of the run (not counted): "
+            + ", ".join(f"{name} ×{count}" for name, count in rows["unfinished"].items())
+        )
 
 
 def print_usage(summary: dict) -> None:
     s, g = summary["server"], summary["load_generator"]
-    print(f"   server (with speech workers): CPU {s['user_seconds']:.1f} s user + {s['system_seconds']:.1f} s sys "
-          f"= {s['percent_of_one_core']:.0f}% of one core over {s['wall_seconds']:.0f} s (2 cores = 200%); "
-          f"peak RSS {s['peak_rss_mb']:.0f} MB in {s['peak_processes']} processes (server alone "
-          f"{s['peak_rss_server_mb']:.0f} MB); load generator {g['percent_of_one_core']:.0f}% of one core")
+    print(
+        f"   server (with speech workers): CPU {s['user_seconds']:.1f} s user + {s['system_seconds']:.1f} s sys "
+        f"= {s['percent_of_one_core']:.0f}% of one core over {s['wall_seconds']:.0f} s (2 cores = 200%); "
+        f"peak RSS {s['peak_rss_mb']:.0f} MB in {s['peak_processes']} processes (server alone "
+        f"{s['peak_rss_server_mb']:.0f} MB); load generator {g['percent_of_one_core']:.0f}% of one core"
+    )
     print("   processes seen: " + ", ".join(f"{kind} ×{count}" for kind, count in s["processes"].items()))
     for line, count in list(summary["server_log_problems"].items())[:3]:
         print(f"   server log ×{count}: {line[:150]}")
 
 
 def print_first_sound(label: str, f: dict) -> None:
-    print(f"   time to first sound, {label}: {f['heard']}/{f['phones']} phones heard audio; p50 {fmt_s(f['p50_s'])}, "
-          f"slowest (phone {f['phones']} of {f['phones']}) {fmt_s(f['last_phone_s'])}")
+    print(
+        f"   time to first sound, {label}: {f['heard']}/{f['phones']} phones heard audio; p50 {fmt_s(f['p50_s'])}, "
+        f"slowest (phone {f['phones']} of {f['phones']}) {fmt_s(f['last_phone_s'])}"
+    )
 
 
 def print_scenario(summary: dict) -> None:
@@ -710,8 +875,10 @@ def print_scenario(summary: dict) -> None:
 def print_reference(summary: dict) -> None:
     print_endpoints(summary["endpoints"])
     app, static = summary["endpoints"]["reference app"], summary["endpoints"]["reference static"]
-    print(f"   same {summary['keys']} files (mean {app['mean_bytes'] or 0:.0f} vs {static['mean_bytes'] or 0:.0f} "
-          f"bytes): app / static {fmt_ratio(summary['ratio_p50'])} at p50, {fmt_ratio(summary['ratio_p99'])} at p99")
+    print(
+        f"   same {summary['keys']} files (mean {app['mean_bytes'] or 0:.0f} vs {static['mean_bytes'] or 0:.0f} "
+        f"bytes): app / static {fmt_ratio(summary['ratio_p50'])} at p50, {fmt_ratio(summary['ratio_p99'])} at p99"
+    )
     print_usage(summary)
 
 
@@ -732,23 +899,38 @@ def finite(value):
 
 # --- the run ------------------------------------------------------------------------------------------------------
 
+
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scenario", choices=("training", "busy", "both"), default="both")
-    parser.add_argument("--scale", type=float, default=1.0,
-                        help=f"multiplies the listening time ({LISTEN_SECONDS:.0f} s) and the reference phase "
-                             f"({REFERENCE_SECONDS:.0f} s); arrivals stay within {ARRIVAL_SECONDS:.0f} s")
+    parser.add_argument(
+        "--scale",
+        type=float,
+        default=1.0,
+        help=f"multiplies the listening time ({LISTEN_SECONDS:.0f} s) and the reference phase "
+        f"({REFERENCE_SECONDS:.0f} s); arrivals stay within {ARRIVAL_SECONDS:.0f} s",
+    )
     parser.add_argument("--quick", action="store_true", help=f"short, noisy run: --scale {QUICK_SCALE}")
-    parser.add_argument("--engine", choices=("auto", "neural", "pyttsx3"),
-                        help="voice, passed to the kiosk as KIOSK_ENGINE (default: KIOSK_ENGINE or auto)")
-    parser.add_argument("--training-doc", help="document id for the training scenario (default: the first text "
-                                               "of the 有声物业 shelf)")
-    parser.add_argument("--prerender-sentences", type=int,
-                        help="busy: sentences rendered beforehand per pre-rendered document (default: enough for "
-                             "the listening time, the whole document at full scale)")
+    parser.add_argument(
+        "--engine",
+        choices=("auto", "neural", "pyttsx3"),
+        help="voice, passed to the kiosk as KIOSK_ENGINE (default: KIOSK_ENGINE or auto)",
+    )
+    parser.add_argument(
+        "--training-doc", help="document id for the training scenario (default: the first text of the 有声物业 shelf)"
+    )
+    parser.add_argument(
+        "--prerender-sentences",
+        type=int,
+        help="busy: sentences rendered beforehand per pre-rendered document (default: enough for "
+        "the listening time, the whole document at full scale)",
+    )
     parser.add_argument("--no-reference", action="store_true", help="skip the static-server comparison")
-    parser.add_argument("--time-limit", type=float,
-                        help="hard limit in seconds for the whole run (default: planned load time + 10 minutes)")
+    parser.add_argument(
+        "--time-limit",
+        type=float,
+        help="hard limit in seconds for the whole run (default: planned load time + 10 minutes)",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the work dir (data dir, logs, raw timings)")
     parser.add_argument("--json", type=Path, help="also write every figure to this file")
     return parser.parse_args()
@@ -781,17 +963,26 @@ def main() -> int:
         env["KIOSK_ENGINE"] = args.engine
     workdir = Path(tempfile.mkdtemp(prefix="bench-load-"))
     ctx = Context(workdir=workdir, data=workdir / "data", env=env)
-    results: dict = {"scale": scale, "listen_seconds": listen, "arrival_seconds": ARRIVAL_SECONDS,
-                     "phones": PHONES, "engine_setting": env.get("KIOSK_ENGINE", "auto"), "cores": os.cpu_count()}
+    results: dict = {
+        "scale": scale,
+        "listen_seconds": listen,
+        "arrival_seconds": ARRIVAL_SECONDS,
+        "phones": PHONES,
+        "engine_setting": env.get("KIOSK_ENGINE", "auto"),
+        "cores": os.cpu_count(),
+    }
     started = time.monotonic()
     try:
         docs = build_data(ctx)
         training_doc = args.training_doc or next(d["id"] for d in docs if d["shelf"] == "有声物业")
         if training_doc not in {d["id"] for d in docs}:
             raise BenchError(f"no document {training_doc!r} in the bundled texts")
-        print(f"Load benchmark on {HOST}: {len(docs)} documents, voice setting {results['engine_setting']}, "
-              f"scale {scale} ({listen:.0f} s of listening per scenario), hard limit {limit:.0f} s, "
-              f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}; work dir {workdir}", flush=True)
+        print(
+            f"Load benchmark on {HOST}: {len(docs)} documents, voice setting {results['engine_setting']}, "
+            f"scale {scale} ({listen:.0f} s of listening per scenario), hard limit {limit:.0f} s, "
+            f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}; work dir {workdir}",
+            flush=True,
+        )
         if "training" in scenarios:
             results["training"] = summarise_scenario(training(ctx, docs, training_doc, listen))
             print_scenario(results["training"])

@@ -126,6 +126,7 @@ def worker(kind: str, connection, models_dir: str, threads: int, sentences: list
 
         def one_pass() -> float:
             return sum(len(models.speak(phrase)) for sentence in ids for phrase in sentence) / SAMPLE_RATE
+
     connection.send("ready")
     while connection.recv() == "run":
         started, cpu_started = time.perf_counter(), time.process_time()
@@ -141,8 +142,9 @@ def start_workers(kind: str, count: int, models_dir: str, threads: int, sentence
     for index in range(count):
         parent, child = context.Pipe()
         share = slice(index, None, count)
-        context.Process(target=worker, args=(kind, child, models_dir, threads, sentences[share], ids[share]),
-                        daemon=True).start()
+        context.Process(
+            target=worker, args=(kind, child, models_dir, threads, sentences[share], ids[share]), daemon=True
+        ).start()
         connections.append(parent)
     for connection in connections:
         assert connection.recv() == "ready"
@@ -178,17 +180,24 @@ def main() -> None:
     ids = phrase_ids(sentences)
     with tempfile.TemporaryDirectory(prefix="bench-neural-") as models_dir:
         prepared_acoustic_model(voice_assets().acoustic_model, Path(models_dir))
-        sides = {kind: start_workers(kind, args.workers, models_dir, args.threads, sentences, ids)
-                 for kind in (ENGINE, BARE)}
-        print(f"{len(sentences)} sentences, {hanzi} hanzi; {args.workers} worker(s) per side, "
-              f"{args.threads} thread(s) each; {os.cpu_count()} CPUs")
+        sides = {
+            kind: start_workers(kind, args.workers, models_dir, args.threads, sentences, ids) for kind in (ENGINE, BARE)
+        }
+        print(
+            f"{len(sentences)} sentences, {hanzi} hanzi; {args.workers} worker(s) per side, "
+            f"{args.threads} thread(s) each; {os.cpu_count()} CPUs"
+        )
         rounds = []
         for index in range(1, args.rounds + 1):
             load = os.getloadavg()[0]
             rounds.append({kind: timed_round(connections) for kind, connections in sides.items()})
-            print(f"  round {index} (load {load:.1f}): " + "  ".join(
-                f"{kind} {run.seconds:.2f} s ({run.cpu_seconds:.2f} s CPU) for {run.audio_seconds:.1f} s audio"
-                for kind, run in rounds[-1].items()))
+            print(
+                f"  round {index} (load {load:.1f}): "
+                + "  ".join(
+                    f"{kind} {run.seconds:.2f} s ({run.cpu_seconds:.2f} s CPU) for {run.audio_seconds:.1f} s audio"
+                    for kind, run in rounds[-1].items()
+                )
+            )
         peaks = {kind: stop(connections) for kind, connections in sides.items()}
 
     print("\nside     RTF wall   RTF CPU   hanzi/s wall   hanzi/s CPU   peak RSS per worker")
@@ -197,12 +206,15 @@ def main() -> None:
         cpu_rtf = statistics.median(r[kind].cpu_seconds / r[kind].audio_seconds for r in rounds)
         speed = statistics.median(hanzi / r[kind].seconds for r in rounds)
         cpu_speed = statistics.median(hanzi / r[kind].cpu_seconds for r in rounds)
-        print(f"{kind:8} {rtf:8.4f} {cpu_rtf:9.4f} {speed:14.1f} {cpu_speed:13.1f}   "
-              f"{', '.join(f'{mb:.0f} MB' for mb in peaks[kind])}")
+        print(
+            f"{kind:8} {rtf:8.4f} {cpu_rtf:9.4f} {speed:14.1f} {cpu_speed:13.1f}   "
+            f"{', '.join(f'{mb:.0f} MB' for mb in peaks[kind])}"
+        )
     for clock in ("seconds", "cpu_seconds"):
         ratio = statistics.median(getattr(r[BARE], clock) / getattr(r[ENGINE], clock) for r in rounds)
         print(f"engine/bare throughput ratio by {clock.replace('_', ' ')} (paired by round): {ratio:.3f}")
     first_audio(args.rounds)
+
 
 def first_audio(rounds: int) -> None:
     """Median seconds to the first MP3 of an uncached 5,000-character document, cold and warm, and the reference."""
@@ -222,10 +234,14 @@ def first_audio(rounds: int) -> None:
         finally:
             engine.close()
     reference = statistics.median(bare)
-    print(f"\nfirst audio of an uncached {sum(map(len, paragraphs))}-character document "
-          f"(first sentence: {len(first)} characters)")
-    print(f"  warm pool {statistics.median(warm):.2f} s = {statistics.median(warm) / reference:.2f}x the engine alone "
-          f"({reference:.2f} s); cold pool (models loaded on the spot) {statistics.median(cold):.2f} s")
+    print(
+        f"\nfirst audio of an uncached {sum(map(len, paragraphs))}-character document "
+        f"(first sentence: {len(first)} characters)"
+    )
+    print(
+        f"  warm pool {statistics.median(warm):.2f} s = {statistics.median(warm) / reference:.2f}x the engine alone "
+        f"({reference:.2f} s); cold pool (models loaded on the spot) {statistics.median(cold):.2f} s"
+    )
 
 
 def timed_call(function, *args) -> float:

@@ -35,9 +35,11 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--modes", default=",".join(MODES), help="comma-separated, of " + ", ".join(MODES))
     parser.add_argument("--no-latency", action="store_true", help="quality only")
     parser.add_argument("--misses", action="store_true", help="list the first-hit misses of the tuned-on sets")
-    parser.add_argument("--credit-citations", action="store_true",
-                        help="a hit that explains the law (our Q&A, a guide, a case) counts when it cites a "
-                             "judged article")
+    parser.add_argument(
+        "--credit-citations",
+        action="store_true",
+        help="a hit that explains the law (our Q&A, a guide, a case) counts when it cites a judged article",
+    )
     parser.add_argument("--json", type=Path, help="also write all figures to this file")
     args = parser.parse_args()
     args.sets = [s for s in args.sets.split(",") if s]
@@ -54,23 +56,31 @@ def read_jsonl(path: Path) -> list[dict]:
 def query_sets(names: list[str]) -> dict[str, list[dict]]:
     """queries.jsonl (the current weights were tuned on it) and the two parts of queries_written.jsonl."""
     written = read_jsonl(REPO / "bench" / "queries_written.jsonl")
-    every = {"tuned-on": read_jsonl(REPO / "bench" / "queries.jsonl"),
-             "tune": [q for q in written if q["part"] == "tune"],
-             "test": [q for q in written if q["part"] == HELD_OUT]}
+    every = {
+        "tuned-on": read_jsonl(REPO / "bench" / "queries.jsonl"),
+        "tune": [q for q in written if q["part"] == "tune"],
+        "test": [q for q in written if q["part"] == HELD_OUT],
+    }
     return {name: every[name] for name in names}
 
 
 def print_quality(name: str, table: dict) -> None:
     """One table per query set: kinds down, MRR and Recall per mode across."""
     modes = list(table)
-    print(f"\n{name}: quality @{TOP}   n  " + "".join(f"  MRR {m:9}" for m in modes)
-          + "".join(f"  R@10 {m:8}" for m in modes))
+    print(
+        f"\n{name}: quality @{TOP}   n  "
+        + "".join(f"  MRR {m:9}" for m in modes)
+        + "".join(f"  R@10 {m:8}" for m in modes)
+    )
     for kind in (*KINDS, "all"):
         rows = [table[m].get(kind) for m in modes]
         if rows[0] is None:
             continue
-        print(f"  {kind:18} {rows[0]['n']:4d}  " + "".join(f"  {r['mrr']:13.3f}" for r in rows)
-              + "".join(f"  {r['recall']:13.3f}" for r in rows))
+        print(
+            f"  {kind:18} {rows[0]['n']:4d}  "
+            + "".join(f"  {r['mrr']:13.3f}" for r in rows)
+            + "".join(f"  {r['recall']:13.3f}" for r in rows)
+        )
 
 
 def print_misses(name: str, misses: dict) -> None:
@@ -91,9 +101,16 @@ def main() -> None:
     rows = searcher._record_rows
     # Passages of the same text share one vector: embedded counts passages, vector_count distinct texts.
     embedded = int(((rows >= 0) & searcher._scorer.alive).sum()) if rows is not None else 0
-    figures: dict = {"date": date.today().isoformat(), "data": str(args.data), "passages": passages,
-                     "embedded": embedded, "vectors": searcher.vector_count, "credit_citations": args.credit_citations,
-                     "quality": {}, "misses": {}}
+    figures: dict = {
+        "date": date.today().isoformat(),
+        "data": str(args.data),
+        "passages": passages,
+        "embedded": embedded,
+        "vectors": searcher.vector_count,
+        "credit_citations": args.credit_citations,
+        "quality": {},
+        "misses": {},
+    }
     partial = " (PARTIAL: not every passage has its vector yet)" if embedded < passages else ""
     print(f"{args.data}: {passages} passages, {embedded} with a vector ({searcher.vector_count} distinct){partial}")
     for name, queries in sets.items():

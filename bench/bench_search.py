@@ -36,8 +36,10 @@ TOP = 10
 REPEATS = 5
 KINDS = ("question", "keyword", "title", "pinyin", "article")
 # Title, headings and body as columns, so the baseline can find a law by its name too.
-FTS_SCHEMA = ("CREATE VIRTUAL TABLE passages USING fts5("
-              "title, headings, body, source UNINDEXED, article UNINDEXED, tokenize='unicode61')")
+FTS_SCHEMA = (
+    "CREATE VIRTUAL TABLE passages USING fts5("
+    "title, headings, body, source UNINDEXED, article UNINDEXED, tokenize='unicode61')"
+)
 FTS_QUERY = "SELECT source, article FROM passages WHERE passages MATCH ? ORDER BY bm25(passages, 1.0, 1.5, 1.0) LIMIT ?"
 
 Ranked = list[tuple]  # (source, article) of each hit, best first; any further pairs are what the hit cites
@@ -46,8 +48,9 @@ Ranked = list[tuple]  # (source, article) of each hit, best first; any further p
 def parse_args() -> argparse.Namespace:
     """Command-line options."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path,
-                        help="search this already built data dir instead of the one the build part makes")
+    parser.add_argument(
+        "--data", type=Path, help="search this already built data dir instead of the one the build part makes"
+    )
     parser.add_argument("--skip-build", action="store_true", help="skip the build and incremental parts (needs --data)")
     parser.add_argument("--corpus", type=Path, default=REPO.parent / "shared" / "corpus" / "laws")
     parser.add_argument("--queries", type=Path, default=REPO / "bench" / "queries.jsonl")
@@ -80,8 +83,12 @@ def in_child(function, *args) -> dict:
 def build_ours(corpus: Path, data: Path) -> dict:
     """Full build of the kiosk index (child process)."""
     report = build_index(DataDir.create(data), [corpus], full=True)
-    return {"seconds": report.seconds, "files": len(report.added), "skipped": len(report.skipped),
-            "peak_mb": peak_rss_mb()}
+    return {
+        "seconds": report.seconds,
+        "files": len(report.added),
+        "skipped": len(report.skipped),
+        "peak_mb": peak_rss_mb(),
+    }
 
 
 def update_ours(corpus: Path, data: Path) -> dict:
@@ -118,8 +125,10 @@ def build_fts(corpus: Path, database: Path) -> dict:
     for title, headings, body, article, source in passages(corpus):
         if title not in title_tokens:
             title_tokens[title] = tokens(title)
-        conn.execute("INSERT INTO passages VALUES (?, ?, ?, ?, ?)",
-                     (title_tokens[title], tokens(headings), tokens(body), source, article))
+        conn.execute(
+            "INSERT INTO passages VALUES (?, ?, ?, ?, ?)",
+            (title_tokens[title], tokens(headings), tokens(body), source, article),
+        )
         count += 1
     conn.execute("INSERT INTO passages(passages) VALUES ('optimize')")
     conn.commit()
@@ -202,9 +211,11 @@ def bench_latency(searcher: Searcher, fts: FtsSearcher, queries: list[dict]) -> 
         for q in queries:
             samples["ours"][q["kind"]].append(timed(searcher.search, q["query"], TOP)[0])
             samples["fts"][q["kind"]].append(timed(fts.search, q["query"])[0])
-    return {engine: {kind: percentiles(ms) for kind, ms in by_kind.items()}
-            | {"all": percentiles([m for ms in by_kind.values() for m in ms])}
-            for engine, by_kind in samples.items()}
+    return {
+        engine: {kind: percentiles(ms) for kind, ms in by_kind.items()}
+        | {"all": percentiles([m for ms in by_kind.values() for m in ms])}
+        for engine, by_kind in samples.items()
+    }
 
 
 def percentiles(ms: list[float]) -> dict:
@@ -216,9 +227,11 @@ def percentiles(ms: list[float]) -> dict:
 def is_relevant(hit: tuple, wanted: dict) -> bool:
     """A hit answers a judgement when the file matches and, if the judgement names an article, the article too;
     or when one of the (source, article) pairs after its own, the articles it cites, does."""
-    pairs = [hit[i:i + 2] for i in range(0, len(hit), 2)]
-    return any(source == wanted["source"] and (wanted["article"] is None or article == wanted["article"])
-               for source, article in pairs)
+    pairs = [hit[i : i + 2] for i in range(0, len(hit), 2)]
+    return any(
+        source == wanted["source"] and (wanted["article"] is None or article == wanted["article"])
+        for source, article in pairs
+    )
 
 
 def judge(ranked: Ranked, relevant: list[dict]) -> tuple[int | None, float]:
@@ -237,9 +250,14 @@ def quality(runs: dict[str, list[tuple[int | None, float]]], queries: list[dict]
         for q, result in zip(queries, judged, strict=True):
             groups[q["kind"]].append(result)
             groups["all"].append(result)
-        table[engine] = {kind: {"mrr": statistics.fmean(1 / r if r else 0.0 for r, _ in rows),
-                                "recall": statistics.fmean(recall for _, recall in rows), "n": len(rows)}
-                         for kind, rows in groups.items()}
+        table[engine] = {
+            kind: {
+                "mrr": statistics.fmean(1 / r if r else 0.0 for r, _ in rows),
+                "recall": statistics.fmean(recall for _, recall in rows),
+                "n": len(rows),
+            }
+            for kind, rows in groups.items()
+        }
     return table
 
 
@@ -253,9 +271,17 @@ def misses(queries: list[dict], ranked: list[tuple[Ranked, str]], judged: list[t
     rows = []
     for q, (hits, route), (rank, recall) in zip(queries, ranked, judged, strict=True):
         if rank != 1:
-            rows.append({"query": q["query"], "kind": q["kind"], "route": route, "rank": rank, "recall": recall,
-                         "first": label(*hits[0]) if hits else "(nothing)",
-                         "expected": [label(w["source"], w["article"]) for w in q["relevant"]]})
+            rows.append(
+                {
+                    "query": q["query"],
+                    "kind": q["kind"],
+                    "route": route,
+                    "rank": rank,
+                    "recall": recall,
+                    "first": label(*hits[0]) if hits else "(nothing)",
+                    "expected": [label(w["source"], w["article"]) for w in q["relevant"]],
+                }
+            )
     return rows
 
 
@@ -265,8 +291,10 @@ def bench_search(data: Path, database: Path, queries: list[dict]) -> dict:
     fts = FtsSearcher(database)
     latency = bench_latency(searcher, fts, queries)
     ours = [ours_ranked(searcher, q["query"]) for q in queries]
-    judged = {"ours": [judge(hits, q["relevant"]) for q, (hits, _) in zip(queries, ours, strict=True)],
-              "fts": [judge(fts.search(q["query"]), q["relevant"]) for q in queries]}
+    judged = {
+        "ours": [judge(hits, q["relevant"]) for q, (hits, _) in zip(queries, ours, strict=True)],
+        "fts": [judge(fts.search(q["query"]), q["relevant"]) for q in queries],
+    }
     searcher.close()
     return {"latency": latency, "quality": quality(judged, queries), "misses": misses(queries, ours, judged["ours"])}
 
@@ -283,15 +311,22 @@ def print_build(build: dict) -> None:
     """Table for part (a)."""
     ours, fts = build.get("ours"), build["fts"]
     if not ours:
-        print(f"\n(a) FTS5 baseline only (ours not built): {fts['seconds']:.1f} s, {fts['size_mb']:.1f} MB, "
-              f"peak {fts['peak_mb']:.0f} MB, {fts['passages']} passages")
+        print(
+            f"\n(a) FTS5 baseline only (ours not built): {fts['seconds']:.1f} s, {fts['size_mb']:.1f} MB, "
+            f"peak {fts['peak_mb']:.0f} MB, {fts['passages']} passages"
+        )
         return
     print("\n(a) full build                     ours        FTS5     ours/FTS5")
-    for name, key, spec in (("wall time (s)", "seconds", ".1f"), ("size on disk (MB)", "size_mb", ".1f"),
-                            ("peak memory (MB)", "peak_mb", ".0f")):
+    for name, key, spec in (
+        ("wall time (s)", "seconds", ".1f"),
+        ("size on disk (MB)", "size_mb", ".1f"),
+        ("peak memory (MB)", "peak_mb", ".0f"),
+    ):
         print(f"    {name:24} {ours[key]:10{spec}}  {fts[key]:10{spec}}  {ratio(ours[key], fts[key]):>10}")
-    print(f"    ours: index {ours['index_mb']:.1f} MB + kiosk.db {ours['store_mb']:.1f} MB, {ours['files']} files "
-          f"({ours['skipped']} skipped); FTS5: {fts['passages']} passages")
+    print(
+        f"    ours: index {ours['index_mb']:.1f} MB + kiosk.db {ours['store_mb']:.1f} MB, {ours['files']} files "
+        f"({ours['skipped']} skipped); FTS5: {fts['passages']} passages"
+    )
 
 
 def print_incremental(runs: dict) -> None:
@@ -299,8 +334,10 @@ def print_incremental(runs: dict) -> None:
     print(f"\n(b) incremental build (target < 2 s; {EDITED_FILE})")
     for name, run in runs.items():
         changed = len(run["updated"]) + len(run["added"]) + len(run["removed"])
-        print(f"    {name:18} build_index {run['seconds']:6.2f} s   whole process {run['process_s']:6.2f} s   "
-              f"files re-indexed {changed}")
+        print(
+            f"    {name:18} build_index {run['seconds']:6.2f} s   whole process {run['process_s']:6.2f} s   "
+            f"files re-indexed {changed}"
+        )
 
 
 def print_latency(latency: dict) -> None:
@@ -309,8 +346,10 @@ def print_latency(latency: dict) -> None:
     print(f"\n(c) warm latency, {REPEATS} runs per query    ours p50   p99    FTS5 p50   p99    ratio p50   p99")
     for kind in (*KINDS, "all"):
         o, f = ours[kind], fts[kind]
-        print(f"    {kind:10} n={o['n']:4d}{'':14}{o['p50']:7.1f} {o['p99']:6.1f}   {f['p50']:7.1f} {f['p99']:6.1f}"
-              f"    {ratio(o['p50'], f['p50']):>7} {ratio(o['p99'], f['p99']):>6}")
+        print(
+            f"    {kind:10} n={o['n']:4d}{'':14}{o['p50']:7.1f} {o['p99']:6.1f}   {f['p50']:7.1f} {f['p99']:6.1f}"
+            f"    {ratio(o['p50'], f['p50']):>7} {ratio(o['p99'], f['p99']):>6}"
+        )
 
 
 def print_quality(table: dict) -> None:
@@ -319,8 +358,10 @@ def print_quality(table: dict) -> None:
     print(f"\n(d) quality @{TOP}        n   MRR ours   FTS5   ours/FTS5   Recall ours   FTS5")
     for kind in (*KINDS, "all"):
         o, f = ours[kind], fts[kind]
-        print(f"    {kind:10} {o['n']:4d}      {o['mrr']:.3f}  {f['mrr']:.3f}   {ratio(o['mrr'], f['mrr']):>9}"
-              f"         {o['recall']:.3f}  {f['recall']:.3f}")
+        print(
+            f"    {kind:10} {o['n']:4d}      {o['mrr']:.3f}  {f['mrr']:.3f}   {ratio(o['mrr'], f['mrr']):>9}"
+            f"         {o['recall']:.3f}  {f['recall']:.3f}"
+        )
 
 
 def print_misses(rows: list[dict]) -> None:

@@ -47,14 +47,21 @@ REPEATS = 3
 def parse_args() -> argparse.Namespace:
     """Command-line options."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, default=Path("/tmp/bench-semantic"),
-                        help="data dir for the slice's index and vectors, reused between runs")
+    parser.add_argument(
+        "--data",
+        type=Path,
+        default=Path("/tmp/bench-semantic"),
+        help="data dir for the slice's index and vectors, reused between runs",
+    )
     parser.add_argument("--corpus", type=Path, default=REPO.parent / "shared" / "corpus" / "laws")
     parser.add_argument("--queries", type=Path, default=REPO / "bench" / "queries.jsonl")
     parser.add_argument("--prepare-only", action="store_true", help="build the slice's index and vectors, then stop")
-    parser.add_argument("--full-index", type=Path,
-                        help="a data dir indexed over the whole library (kiosk build --no-vectors): also time lexical "
-                             "and hybrid there, with random vectors for its passages")
+    parser.add_argument(
+        "--full-index",
+        type=Path,
+        help="a data dir indexed over the whole library (kiosk build --no-vectors): also time lexical "
+        "and hybrid there, with random vectors for its passages",
+    )
     parser.add_argument("--json", type=Path, help="also write all figures to this file")
     return parser.parse_args()
 
@@ -90,8 +97,14 @@ def prepare(corpus: Path, data_root: Path, sources: list[str]) -> dict:
             print(f"  embedded {done}/{total} ({rate:.1f}/s)", file=sys.stderr, flush=True)
 
     embedded = embed_missing(data, model, progress=progress)
-    return {"files": sum(1 for _ in root.rglob("*.md")), "passages": passages, "index_s": report.seconds,
-            "embedded": embedded.embedded, "reused": embedded.reused, "embed_s": embedded.seconds}
+    return {
+        "files": sum(1 for _ in root.rglob("*.md")),
+        "passages": passages,
+        "index_s": report.seconds,
+        "embedded": embedded.embedded,
+        "reused": embedded.reused,
+        "embed_s": embedded.seconds,
+    }
 
 
 def throughput(model, texts: list[str]) -> dict:
@@ -100,10 +113,13 @@ def throughput(model, texts: list[str]) -> dict:
     model.passages(sample[:8])
     started = time.perf_counter()
     for i in range(0, len(sample), 16):
-        model.passages(sample[i:i + 16])
+        model.passages(sample[i : i + 16])
     seconds = time.perf_counter() - started
-    return {"passages": len(sample), "per_s": len(sample) / seconds,
-            "mean_chars": statistics.fmean(len(t) for t in sample)}
+    return {
+        "passages": len(sample),
+        "per_s": len(sample) / seconds,
+        "mean_chars": statistics.fmean(len(t) for t in sample),
+    }
 
 
 def ranked(searcher: Searcher, query: str, mode: str, credit_citations: bool = False):
@@ -112,12 +128,13 @@ def ranked(searcher: Searcher, query: str, mode: str, credit_citations: bool = F
     result = searcher.search(query, limit=TOP, mode=mode)
     if not credit_citations:
         return [(hit.source, hit.article) for hit in result.hits], result
-    return [(hit.source, hit.article, *(part for c in searcher.cited_articles(hit) for part in (c.source, c.article)))
-            for hit in result.hits], result
+    return [
+        (hit.source, hit.article, *(part for c in searcher.cited_articles(hit) for part in (c.source, c.article)))
+        for hit in result.hits
+    ], result
 
 
-def quality(searcher: Searcher, queries: list[dict], modes=MODES,
-            credit_citations: bool = False) -> tuple[dict, dict]:
+def quality(searcher: Searcher, queries: list[dict], modes=MODES, credit_citations: bool = False) -> tuple[dict, dict]:
     """MRR@10 and Recall@10 per mode and kind; and the misses per mode."""
     table: dict = {}
     misses: dict = defaultdict(list)
@@ -129,11 +146,23 @@ def quality(searcher: Searcher, queries: list[dict], modes=MODES,
             groups[q["kind"]].append((rank, recall))
             groups["all"].append((rank, recall))
             if rank != 1:
-                misses[mode].append({"query": q["query"], "kind": q["kind"], "route": result.route, "rank": rank,
-                                     "first": hits[0] if hits else None})
-        table[mode] = {kind: {"mrr": statistics.fmean(1 / r if r else 0.0 for r, _ in rows),
-                              "recall": statistics.fmean(rc for _, rc in rows), "n": len(rows)}
-                       for kind, rows in groups.items()}
+                misses[mode].append(
+                    {
+                        "query": q["query"],
+                        "kind": q["kind"],
+                        "route": result.route,
+                        "rank": rank,
+                        "first": hits[0] if hits else None,
+                    }
+                )
+        table[mode] = {
+            kind: {
+                "mrr": statistics.fmean(1 / r if r else 0.0 for r, _ in rows),
+                "recall": statistics.fmean(rc for _, rc in rows),
+                "n": len(rows),
+            }
+            for kind, rows in groups.items()
+        }
     return table, misses
 
 
@@ -162,8 +191,9 @@ def simulate_full_library(searcher: Searcher, queries: list[dict]) -> dict:
     extra = FULL_LIBRARY_PASSAGES - len(real.matrix)
     rng = np.random.default_rng(8)
     noise, scales = quantize(rng.standard_normal((extra, DIM)).astype(np.float32) / np.sqrt(DIM))
-    padded = VectorSet(dict(real.keys), np.concatenate([real.matrix, noise]),
-                       np.concatenate([real.scales, scales]), real.generation)
+    padded = VectorSet(
+        dict(real.keys), np.concatenate([real.matrix, noise]), np.concatenate([real.scales, scales]), real.generation
+    )
     searcher._vectors = padded
     try:
         figures = latency(searcher, queries, modes=("hybrid", "semantic"))
@@ -199,36 +229,53 @@ def full_index_latency(data: DataDir, queries: list[dict]) -> dict:
 def print_report(figures: dict) -> None:
     """The tables."""
     s = figures["slice"]
-    print(f"\nslice: {s['files']} files, {s['passages']} passages; embedded this run {s['embedded']} "
-          f"({s['embed_s']:.0f} s), reused {s['reused']}")
+    print(
+        f"\nslice: {s['files']} files, {s['passages']} passages; embedded this run {s['embedded']} "
+        f"({s['embed_s']:.0f} s), reused {s['reused']}"
+    )
     t = figures["throughput"]
-    print(f"embedding throughput: {t['per_s']:.1f} passages/s (sample of {t['passages']}, "
-          f"mean {t['mean_chars']:.0f} chars)")
-    print(f"\nquality @{TOP}       n   " + "   ".join(f"MRR {m:8}" for m in MODES) + "   "
-          + "   ".join(f"R@10 {m:8}" for m in MODES))
+    print(
+        f"embedding throughput: {t['per_s']:.1f} passages/s (sample of {t['passages']}, "
+        f"mean {t['mean_chars']:.0f} chars)"
+    )
+    print(
+        f"\nquality @{TOP}       n   "
+        + "   ".join(f"MRR {m:8}" for m in MODES)
+        + "   "
+        + "   ".join(f"R@10 {m:8}" for m in MODES)
+    )
     for kind in (*KINDS, "all"):
         if kind not in figures["quality"]["lexical"]:
             continue
         row = [figures["quality"][m][kind] for m in MODES]
-        print(f"  {kind:10} {row[0]['n']:4d}   " + "   ".join(f"    {r['mrr']:.3f}    " for r in row)
-              + "   " + "   ".join(f"     {r['recall']:.3f}    " for r in row))
+        print(
+            f"  {kind:10} {row[0]['n']:4d}   "
+            + "   ".join(f"    {r['mrr']:.3f}    " for r in row)
+            + "   "
+            + "   ".join(f"     {r['recall']:.3f}    " for r in row)
+        )
     print("\nwarm latency (ms, query-vector cache cleared each call)   p50     p99")
     for mode, p in figures["latency"].items():
         print(f"  {mode:10} slice                                   {p['p50']:6.1f}  {p['p99']:6.1f}")
     full = figures["full_library"]
     for mode in ("hybrid", "semantic"):
         p = full[mode]
-        print(f"  {mode:10} simulated {full['vectors']} vectors ({full['vector_mb']:.0f} MB int8)"
-              f"  {p['p50']:6.1f}  {p['p99']:6.1f}")
+        print(
+            f"  {mode:10} simulated {full['vectors']} vectors ({full['vector_mb']:.0f} MB int8)"
+            f"  {p['p50']:6.1f}  {p['p99']:6.1f}"
+        )
     if "full_index" in figures:
         full = figures["full_index"]
         for mode in ("lexical", "hybrid"):
             p = full[mode]
-            print(f"  {mode:10} full-library index, {full['vectors']} random vectors"
-                  f"   {p['p50']:6.1f}  {p['p99']:6.1f}")
+            print(
+                f"  {mode:10} full-library index, {full['vectors']} random vectors   {p['p50']:6.1f}  {p['p99']:6.1f}"
+            )
     m = figures["memory"]
-    print(f"\nmemory: peak RSS {m['peak_mb']:.0f} MB; searcher with model and slice vectors {m['searcher_mb']:.0f} MB "
-          f"over the interpreter; slice vectors {m['vector_mb']:.1f} MB int8")
+    print(
+        f"\nmemory: peak RSS {m['peak_mb']:.0f} MB; searcher with model and slice vectors {m['searcher_mb']:.0f} MB "
+        f"over the interpreter; slice vectors {m['vector_mb']:.1f} MB int8"
+    )
     print(f"\nhybrid misses (first hit not relevant): {len(figures['misses']['hybrid'])}")
     for row in figures["misses"]["hybrid"]:
         where = f"rank {row['rank']}" if row["rank"] else "not in top 10"

@@ -67,8 +67,14 @@ def sample(pid: int) -> dict:
             rss += process.memory_info().rss
         except psutil.Error:
             continue
-    return {"at": time.monotonic(), "rss_mb": rss / 2**20, "server_rss_mb": root.memory_info().rss / 2**20,
-            "fds": root.num_fds(), "threads": root.num_threads(), "children": len(tree) - 1}
+    return {
+        "at": time.monotonic(),
+        "rss_mb": rss / 2**20,
+        "server_rss_mb": root.memory_info().rss / 2**20,
+        "fds": root.num_fds(),
+        "threads": root.num_threads(),
+        "children": len(tree) - 1,
+    }
 
 
 class Editor:
@@ -87,7 +93,8 @@ class Editor:
     def _csrf(self, path: str) -> str:
         page = self.opener.open(self.url + path, timeout=30).read().decode("utf-8")
         match = re.search(r'name="csrf_token" value="([^"]+)"', page) or re.search(
-            r'name="csrf-token" content="([^"]+)"', page)
+            r'name="csrf-token" content="([^"]+)"', page
+        )
         if not match:
             raise BenchError(f"no CSRF token on {path}")
         return match.group(1)
@@ -99,8 +106,15 @@ class Editor:
         return self._post("/editor/publish", {}, "/editor/")
 
 
-def churn(ctx: Context, url: str, content: Path, stop: threading.Event, events: list, publish_every: float,
-          rebuild_every: float) -> None:
+def churn(
+    ctx: Context,
+    url: str,
+    content: Path,
+    stop: threading.Event,
+    events: list,
+    publish_every: float,
+    rebuild_every: float,
+) -> None:
     """An edited text published through the editor every minute (or publish_every seconds); a rebuild beside the
     server every five minutes."""
     editor = Editor(url)
@@ -112,8 +126,9 @@ def churn(ctx: Context, url: str, content: Path, stop: threading.Event, events: 
         elapsed = time.monotonic() - started
         if elapsed >= (publishes + 1) * publish_every:
             publishes += 1
-            path.write_text(original + f"\n第 {publishes} 次修改：业主可以向业主委员会查询维修资金的使用情况。\n",
-                            encoding="utf-8")
+            path.write_text(
+                original + f"\n第 {publishes} 次修改：业主可以向业主委员会查询维修资金的使用情况。\n", encoding="utf-8"
+            )
             began = time.monotonic()
             status: int | str
             try:
@@ -124,21 +139,47 @@ def churn(ctx: Context, url: str, content: Path, stop: threading.Event, events: 
         if elapsed >= (rebuilds + 1) * rebuild_every:
             rebuilds += 1
             began = time.monotonic()
-            result = subprocess.run([str(BIN / "kiosk"), "--data", str(ctx.data), "build", "--no-audio",
-                                     "--no-vectors", "--content", str(content)], env=ctx.env, capture_output=True,
-                                    text=True, timeout=600, check=False)
-            events.append({"kind": "rebuild", "at": elapsed, "status": result.returncode,
-                           "seconds": time.monotonic() - began, "tail": result.stderr.strip()[-200:]})
+            result = subprocess.run(
+                [
+                    str(BIN / "kiosk"),
+                    "--data",
+                    str(ctx.data),
+                    "build",
+                    "--no-audio",
+                    "--no-vectors",
+                    "--content",
+                    str(content),
+                ],
+                env=ctx.env,
+                capture_output=True,
+                text=True,
+                timeout=600,
+                check=False,
+            )
+            events.append(
+                {
+                    "kind": "rebuild",
+                    "at": elapsed,
+                    "status": result.returncode,
+                    "seconds": time.monotonic() - began,
+                    "tail": result.stderr.strip()[-200:],
+                }
+            )
 
 
 def growth(samples: list[dict], key: str, warm: float) -> dict:
     """From the warm-up's end to the last sample, and over the second half of that alone: a cache filling up
     grows in the first half and not in the second; a leak grows in both."""
     after = [s[key] for s in samples if s["at"] - samples[0]["at"] >= warm] or [samples[-1][key]]
-    second_half = after[len(after) // 2:]
-    return {"start": round(samples[0][key], 1), "after_warm_up": round(after[0], 1), "end": round(after[-1], 1),
-            "max": round(max(s[key] for s in samples), 1), "growth": round(after[-1] - after[0], 1),
-            "second_half_growth": round(second_half[-1] - second_half[0], 1)}
+    second_half = after[len(after) // 2 :]
+    return {
+        "start": round(samples[0][key], 1),
+        "after_warm_up": round(after[0], 1),
+        "end": round(after[-1], 1),
+        "max": round(max(s[key] for s in samples), 1),
+        "growth": round(after[-1] - after[0], 1),
+        "second_half_growth": round(second_half[-1] - second_half[0], 1),
+    }
 
 
 def main() -> int:
@@ -165,8 +206,13 @@ def main() -> int:
         with Accounts(ctx.data) as accounts:
             accounts.add(EDITOR, PASSWORD, "editor")
         doc = next(d for d in docs if d["volume"] == "物业管理基层处理篇")
-        plan = {"phones": args.phones, "searchers": args.searchers, "arrival_seconds": 10.0,
-                "phone_docs": [{"doc": doc["id"], "cached": False}] * args.phones, "queries": QUERIES}
+        plan = {
+            "phones": args.phones,
+            "searchers": args.searchers,
+            "arrival_seconds": 10.0,
+            "phone_docs": [{"doc": doc["id"], "cached": False}] * args.phones,
+            "queries": QUERIES,
+        }
         with kiosk_server(ctx, "soak") as (process, url, _):
             samples, stop = [sample(process.pid)], threading.Event()
             events: list[dict] = []
@@ -175,17 +221,26 @@ def main() -> int:
                 while not stop.wait(SAMPLE_SECONDS):
                     samples.append(sample(process.pid))
 
-            threads = [threading.Thread(target=sampler, daemon=True),
-                       threading.Thread(target=churn, args=(ctx, url, content, stop, events, args.publish_every,
-                                                     args.rebuild_every), daemon=True)]
+            threads = [
+                threading.Thread(target=sampler, daemon=True),
+                threading.Thread(
+                    target=churn,
+                    args=(ctx, url, content, stop, events, args.publish_every, args.rebuild_every),
+                    daemon=True,
+                ),
+            ]
             for thread in threads:
                 thread.start()
-            print(f"soak: {args.phones} phones on 「{doc['title']}」 and {args.searchers} searching, "
-                  f"{args.minutes:.0f} min; a publish every {args.publish_every:.0f} s, a rebuild every "
-                  f"{args.rebuild_every:.0f} s", flush=True)
+            print(
+                f"soak: {args.phones} phones on 「{doc['title']}」 and {args.searchers} searching, "
+                f"{args.minutes:.0f} min; a publish every {args.publish_every:.0f} s, a rebuild every "
+                f"{args.rebuild_every:.0f} s",
+                flush=True,
+            )
             try:
-                raw = run_locust(ctx, "soak", url, ["TrainingPhone", "TrainingSearcher"],
-                                 args.phones + args.searchers, seconds, plan)
+                raw = run_locust(
+                    ctx, "soak", url, ["TrainingPhone", "TrainingSearcher"], args.phones + args.searchers, seconds, plan
+                )
             finally:
                 stop.set()
                 for thread in threads:
@@ -196,33 +251,53 @@ def main() -> int:
         stop_everything()
     requests = raw.get("records", [])
     failures = [r for r in requests if r["outcome"] == "failed"]
-    report = {"minutes": args.minutes, "phones": args.phones, "warm_up_seconds": warm,
-              "rss_mb": growth(samples, "rss_mb", warm), "server_rss_mb": growth(samples, "server_rss_mb", warm),
-              "fds": growth(samples, "fds", warm), "threads": growth(samples, "threads", warm),
-              "children_max": max(s["children"] for s in samples),
-              "publishes": [e for e in events if e["kind"] == "publish"],
-              "rebuilds": [e for e in events if e["kind"] == "rebuild"],
-              "requests": len(requests), "failed_requests": len(failures), "server_alive": alive}
-    bounds = {f"rss growth ≤ {MAX_RSS_GROWTH_MB:.0f} MB": report["rss_mb"]["growth"] <= MAX_RSS_GROWTH_MB,
-              f"open files growth ≤ {MAX_FD_GROWTH:d}": report["fds"]["growth"] <= MAX_FD_GROWTH,
-              f"threads growth ≤ {MAX_THREAD_GROWTH:d}": report["threads"]["growth"] <= MAX_THREAD_GROWTH,
-              "every publish answered": all(e["status"] == 200 for e in report["publishes"]),
-              "every rebuild ran": all(e["status"] in (0, 1) for e in report["rebuilds"]),
-              "no failed request": not failures, "server still up": alive}
+    report = {
+        "minutes": args.minutes,
+        "phones": args.phones,
+        "warm_up_seconds": warm,
+        "rss_mb": growth(samples, "rss_mb", warm),
+        "server_rss_mb": growth(samples, "server_rss_mb", warm),
+        "fds": growth(samples, "fds", warm),
+        "threads": growth(samples, "threads", warm),
+        "children_max": max(s["children"] for s in samples),
+        "publishes": [e for e in events if e["kind"] == "publish"],
+        "rebuilds": [e for e in events if e["kind"] == "rebuild"],
+        "requests": len(requests),
+        "failed_requests": len(failures),
+        "server_alive": alive,
+    }
+    bounds = {
+        f"rss growth ≤ {MAX_RSS_GROWTH_MB:.0f} MB": report["rss_mb"]["growth"] <= MAX_RSS_GROWTH_MB,
+        f"open files growth ≤ {MAX_FD_GROWTH:d}": report["fds"]["growth"] <= MAX_FD_GROWTH,
+        f"threads growth ≤ {MAX_THREAD_GROWTH:d}": report["threads"]["growth"] <= MAX_THREAD_GROWTH,
+        "every publish answered": all(e["status"] == 200 for e in report["publishes"]),
+        "every rebuild ran": all(e["status"] in (0, 1) for e in report["rebuilds"]),
+        "no failed request": not failures,
+        "server still up": alive,
+    }
     print(f"\nover {args.minutes:.0f} min ({len(samples)} samples, warm-up {warm:.0f} s):")
-    for key, label in (("rss_mb", "memory of the tree, MB"), ("server_rss_mb", "memory of the server, MB"),
-                       ("fds", "open files"), ("threads", "threads")):
+    for key, label in (
+        ("rss_mb", "memory of the tree, MB"),
+        ("server_rss_mb", "memory of the server, MB"),
+        ("fds", "open files"),
+        ("threads", "threads"),
+    ):
         g = report[key]
-        print(f"  {label:<26} start {g['start']:>7}  after warm-up {g['after_warm_up']:>7}  end {g['end']:>7}  "
-              f"max {g['max']:>7}  growth {g['growth']:>+7}  (second half {g['second_half_growth']:>+6})")
+        print(
+            f"  {label:<26} start {g['start']:>7}  after warm-up {g['after_warm_up']:>7}  end {g['end']:>7}  "
+            f"max {g['max']:>7}  growth {g['growth']:>+7}  (second half {g['second_half_growth']:>+6})"
+        )
     publish_times = [e["seconds"] for e in report["publishes"]]
-    print(f"  publishes {len(publish_times)}, slowest {max(publish_times, default=0):.1f} s; rebuilds "
-          f"{len(report['rebuilds'])}; requests {len(requests)}, failed {len(failures)}")
+    print(
+        f"  publishes {len(publish_times)}, slowest {max(publish_times, default=0):.1f} s; rebuilds "
+        f"{len(report['rebuilds'])}; requests {len(requests)}, failed {len(failures)}"
+    )
     for name, passed in bounds.items():
         print(f"  {'pass' if passed else 'FAIL'}  {name}")
     if args.json:
-        args.json.write_text(json.dumps(report | {"bounds": bounds, "samples": samples}, ensure_ascii=False, indent=1),
-                             encoding="utf-8")
+        args.json.write_text(
+            json.dumps(report | {"bounds": bounds, "samples": samples}, ensure_ascii=False, indent=1), encoding="utf-8"
+        )
     shutil.rmtree(workdir, ignore_errors=True)
     return 0 if all(bounds.values()) else 1
 

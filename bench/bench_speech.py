@@ -107,8 +107,10 @@ def raw_pipeline(folder: Path, espeak_input: list[str]) -> Build:
     wav, mp3 = folder / "out.wav", folder / "out.mp3"
     started, cpu = time.perf_counter(), cpu_seconds()
     subprocess.run([*ESPEAK, "-w", str(wav), *espeak_input], check=True)
-    subprocess.run(["ffmpeg", "-loglevel", "error", "-y", "-i", str(wav), "-ac", "1", "-b:a", f"{BITRATE_KBPS}k",
-                    str(mp3)], check=True)
+    subprocess.run(
+        ["ffmpeg", "-loglevel", "error", "-y", "-i", str(wav), "-ac", "1", "-b:a", f"{BITRATE_KBPS}k", str(mp3)],
+        check=True,
+    )
     seconds, cpu = time.perf_counter() - started, cpu_seconds() - cpu
     with wave.open(str(wav), "rb") as audio:
         duration = audio.getnframes() / audio.getframerate()
@@ -218,15 +220,26 @@ def second_pass(choice: EngineChoice, cache: AudioCache, jobs: list[tuple[str, s
         seconds = time.perf_counter() - started
     after = file_identities(cache)
     written = sum(1 for path, identity in after.items() if before.get(path) != identity)
-    return {"sentences": len(jobs), "cached_before": cached, "files_written": written,
-            "failed": len(report.failed), "seconds": seconds, "ratio_vs_first_pass": seconds / first_pass.seconds}
+    return {
+        "sentences": len(jobs),
+        "cached_before": cached,
+        "files_written": written,
+        "failed": len(report.failed),
+        "seconds": seconds,
+        "ratio_vs_first_pass": seconds / first_pass.seconds,
+    }
 
 
 def throughput(rounds: list[dict], chars: int) -> dict:
     """Characters per second and CPU seconds of every build (median), and ours/reference ratios paired by round."""
-    result = {name: {"chars_per_second": statistics.median(chars / r[name].seconds for r in rounds),
-                     "seconds": statistics.median(r[name].seconds for r in rounds),
-                     "cpu_seconds": statistics.median(r[name].cpu for r in rounds)} for name in BUILDS}
+    result = {
+        name: {
+            "chars_per_second": statistics.median(chars / r[name].seconds for r in rounds),
+            "seconds": statistics.median(r[name].seconds for r in rounds),
+            "cpu_seconds": statistics.median(r[name].cpu for r in rounds),
+        }
+        for name in BUILDS
+    }
     for ours in ("ours_1", "ours_2"):
         for ref in ("reference_A", "reference_B"):
             result[ours][f"ratio_vs_{ref}"] = statistics.median(r[ref].seconds / r[ours].seconds for r in rounds)
@@ -239,26 +252,39 @@ def first_audio(rounds: list[dict]) -> dict:
     result = {"reference_seconds": statistics.median(r["first_reference"] for r in rounds)}
     for start in ("cold", "warm"):
         name = f"first_{start}"
-        result[start] = {"seconds": statistics.median(r[name] for r in rounds),
-                         "ratio_vs_reference": statistics.median(r[name] / r["first_reference"] for r in rounds)}
+        result[start] = {
+            "seconds": statistics.median(r[name] for r in rounds),
+            "ratio_vs_reference": statistics.median(r[name] / r["first_reference"] for r in rounds),
+        }
     return result
 
 
 def cache_reads(cache: AudioCache, keys: list[str]) -> dict:
     """Mean and p99 of cache.read against a plain file read of the same MP3s."""
     ours, plain = read_latencies(cache, keys)
-    return {"reads": len(ours), "mean_ms": statistics.mean(ours) * 1e3, "p99_ms": p99(ours) * 1e3,
-            "plain_mean_ms": statistics.mean(plain) * 1e3, "plain_p99_ms": p99(plain) * 1e3,
-            "ratio_mean": statistics.mean(ours) / statistics.mean(plain), "ratio_p99": p99(ours) / p99(plain)}
+    return {
+        "reads": len(ours),
+        "mean_ms": statistics.mean(ours) * 1e3,
+        "p99_ms": p99(ours) * 1e3,
+        "plain_mean_ms": statistics.mean(plain) * 1e3,
+        "plain_p99_ms": p99(plain) * 1e3,
+        "ratio_mean": statistics.mean(ours) / statistics.mean(plain),
+        "ratio_p99": p99(ours) / p99(plain),
+    }
 
 
 def audio_figures(rounds: list[dict]) -> dict:
     """Bytes per minute of speech and real-time factor of every build, last round's bytes, median factors."""
     last = rounds[-1]
-    return {name: {"audio_seconds": last[name].audio, "mp3_bytes": last[name].size,
-                   "bytes_per_minute": last[name].per_minute(),
-                   "real_time_factor": statistics.median(r[name].real_time_factor() for r in rounds)}
-            for name in BUILDS}
+    return {
+        name: {
+            "audio_seconds": last[name].audio,
+            "mp3_bytes": last[name].size,
+            "bytes_per_minute": last[name].per_minute(),
+            "real_time_factor": statistics.median(r[name].real_time_factor() for r in rounds),
+        }
+        for name in BUILDS
+    }
 
 
 def verdict(value: float, target: float, higher_is_better: bool = True) -> str:
@@ -269,8 +295,11 @@ def verdict(value: float, target: float, higher_is_better: bool = True) -> str:
 def print_round(index: int, r: dict, chars: int) -> None:
     """One line per round, as it finishes, so the spread behind each median is visible."""
     builds = "  ".join(f"{name} {chars / r[name].seconds:4.0f}/s" for name in BUILDS)
-    print(f"  round {index} (load {r['load_average']:.1f}): {builds}  first audio: reference "
-          f"{r['first_reference']:.2f} s, cold {r['first_cold']:.2f} s, warm {r['first_warm']:.2f} s", flush=True)
+    print(
+        f"  round {index} (load {r['load_average']:.1f}): {builds}  first audio: reference "
+        f"{r['first_reference']:.2f} s, cold {r['first_cold']:.2f} s, warm {r['first_warm']:.2f} s",
+        flush=True,
+    )
 
 
 def print_throughput(t: dict) -> None:
@@ -279,49 +308,65 @@ def print_throughput(t: dict) -> None:
     print(f"   {'build':12} {'chars/s':>8} {'wall s':>7} {'CPU s':>6} {'cores':>5}")
     for name in BUILDS:
         row = t[name]
-        print(f"   {name:12} {row['chars_per_second']:8.1f} {row['seconds']:7.1f} {row['cpu_seconds']:6.1f} "
-              f"{row['cpu_seconds'] / row['seconds']:5.2f}")
+        print(
+            f"   {name:12} {row['chars_per_second']:8.1f} {row['seconds']:7.1f} {row['cpu_seconds']:6.1f} "
+            f"{row['cpu_seconds'] / row['seconds']:5.2f}"
+        )
     for workers, target in TARGETS.items():
         row = t[f"ours_{workers}"]
         for ref in "AB":
             speed, cpu = row[f"ratio_vs_reference_{ref}"], row[f"cpu_ratio_vs_reference_{ref}"]
-            print(f"   ours_{workers} / reference_{ref}: throughput {speed:.2f}x "
-                  f"({verdict(speed, target)} >= {target}x), CPU per character {cpu:.2f}x")
+            print(
+                f"   ours_{workers} / reference_{ref}: throughput {speed:.2f}x "
+                f"({verdict(speed, target)} >= {target}x), CPU per character {cpu:.2f}x"
+            )
 
 
 def print_first_audio(f: dict) -> None:
     """Section 2: time to the first sentence's MP3, cold and warm."""
-    print(f"\n2. Time to first playable audio (medians; reference: one espeak-ng + ffmpeg run of the sentence, "
-          f"{f['reference_seconds']:.2f} s)")
+    print(
+        f"\n2. Time to first playable audio (medians; reference: one espeak-ng + ffmpeg run of the sentence, "
+        f"{f['reference_seconds']:.2f} s)"
+    )
     for start in ("cold", "warm"):
         seconds = f[start]["seconds"]
-        print(f"   {start} pool: {seconds:.2f} s = {f[start]['ratio_vs_reference']:.2f}x reference  "
-              f"({verdict(seconds, FIRST_AUDIO_TARGET, higher_is_better=False)} < {FIRST_AUDIO_TARGET:.0f} s)")
+        print(
+            f"   {start} pool: {seconds:.2f} s = {f[start]['ratio_vs_reference']:.2f}x reference  "
+            f"({verdict(seconds, FIRST_AUDIO_TARGET, higher_is_better=False)} < {FIRST_AUDIO_TARGET:.0f} s)"
+        )
 
 
 def print_cache_reads(c: dict) -> None:
     """Section 3: cache-hit latency against a plain file read."""
-    print(f"\n3. Cache hit over {c['reads']} reads: cache.read() mean {c['mean_ms']:.3f} ms, p99 {c['p99_ms']:.3f} ms; "
-          f"plain read_bytes() mean {c['plain_mean_ms']:.3f} ms, p99 {c['plain_p99_ms']:.3f} ms; "
-          f"ratio {c['ratio_mean']:.1f}x mean, {c['ratio_p99']:.1f}x p99")
+    print(
+        f"\n3. Cache hit over {c['reads']} reads: cache.read() mean {c['mean_ms']:.3f} ms, p99 {c['p99_ms']:.3f} ms; "
+        f"plain read_bytes() mean {c['plain_mean_ms']:.3f} ms, p99 {c['plain_p99_ms']:.3f} ms; "
+        f"ratio {c['ratio_mean']:.1f}x mean, {c['ratio_p99']:.1f}x p99"
+    )
 
 
 def print_audio(a: dict) -> None:
     """Section 4: MP3 bytes per minute of speech and real-time factor of every build."""
     print("\n4. Audio (bytes from the last round; real-time factor = wall s per audio s, median)")
     for name, row in a.items():
-        print(f"   {name:12} {row['bytes_per_minute'] / 1000:6.1f} kB/min  RTF {row['real_time_factor']:.4f}  "
-              f"({row['audio_seconds'] / 60:.1f} min, {row['mp3_bytes'] / 1e6:.2f} MB)")
+        print(
+            f"   {name:12} {row['bytes_per_minute'] / 1000:6.1f} kB/min  RTF {row['real_time_factor']:.4f}  "
+            f"({row['audio_seconds'] / 60:.1f} min, {row['mp3_bytes'] / 1e6:.2f} MB)"
+        )
     ratio = a["ours_1"]["bytes_per_minute"] / a["reference_B"]["bytes_per_minute"]
-    print(f"   ours_1 / reference_B: {ratio:.3f}x bytes per minute, "
-          f"{a['ours_1']['real_time_factor'] / a['reference_B']['real_time_factor']:.2f}x real-time factor")
+    print(
+        f"   ours_1 / reference_B: {ratio:.3f}x bytes per minute, "
+        f"{a['ours_1']['real_time_factor'] / a['reference_B']['real_time_factor']:.2f}x real-time factor"
+    )
 
 
 def print_second_pass(s: dict) -> None:
     """Section 5: rebuilding over a full cache."""
-    print(f"\n5. Second pass over the same cache: {s['cached_before']}/{s['sentences']} already cached, "
-          f"{s['files_written']} files written, {s['failed']} failed, {s['seconds']:.2f} s "
-          f"= {s['ratio_vs_first_pass']:.3f}x the first 1-worker pass")
+    print(
+        f"\n5. Second pass over the same cache: {s['cached_before']}/{s['sentences']} already cached, "
+        f"{s['files_written']} files written, {s['failed']} failed, {s['seconds']:.2f} s "
+        f"= {s['ratio_vs_first_pass']:.3f}x the first 1-worker pass"
+    )
 
 
 def print_report(results: dict) -> None:
@@ -331,7 +376,6 @@ def print_report(results: dict) -> None:
     print_cache_reads(results["cache_read"])
     print_audio(results["audio"])
     print_second_pass(results["second_pass"])
-
 
 
 def main() -> None:
@@ -350,19 +394,25 @@ def main() -> None:
         choice = EngineChoice("pyttsx3", RATE, str(workdir))  # empty data dir: bundled pronunciations only
         settings = engine_settings(choice)
         jobs = [(segment_key(text, settings), text) for text in sentences]
-        print(f"text: {chars} characters in {len(paragraphs)} paragraphs -> {len(jobs)} sentences "
-              f"({sum(map(len, sentences))} spoken characters); reference: {' '.join(ESPEAK)} + ffmpeg "
-              f"-b:a {BITRATE_KBPS}k")
+        print(
+            f"text: {chars} characters in {len(paragraphs)} paragraphs -> {len(jobs)} sentences "
+            f"({sum(map(len, sentences))} spoken characters); reference: {' '.join(ESPEAK)} + ffmpeg "
+            f"-b:a {BITRATE_KBPS}k"
+        )
         rounds = []
         for index in range(1, args.rounds + 1):
             rounds.append(run_round(workdir, index, choice, jobs))
             print_round(index, rounds[-1], chars)
         built = AudioCache(workdir / f"round-{args.rounds}" / "build-1")
-        results = {"text": {"chars": chars, "paragraphs": len(paragraphs), "sentences": len(jobs)},
-                   "throughput": throughput(rounds, chars), "first_audio": first_audio(rounds),
-                   "cache_read": cache_reads(built, [key for key, _ in jobs]), "audio": audio_figures(rounds),
-                   "second_pass": second_pass(choice, built, jobs, rounds[-1]["ours_1"]),
-                   "rounds": [{k: asdict(v) if isinstance(v, Build) else v for k, v in r.items()} for r in rounds]}
+        results = {
+            "text": {"chars": chars, "paragraphs": len(paragraphs), "sentences": len(jobs)},
+            "throughput": throughput(rounds, chars),
+            "first_audio": first_audio(rounds),
+            "cache_read": cache_reads(built, [key for key, _ in jobs]),
+            "audio": audio_figures(rounds),
+            "second_pass": second_pass(choice, built, jobs, rounds[-1]["ours_1"]),
+            "rounds": [{k: asdict(v) if isinstance(v, Build) else v for k, v in r.items()} for r in rounds],
+        }
     print_report(results)
     if args.json:
         args.json.write_text(json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")

@@ -96,9 +96,13 @@ def main() -> None:
     key = run(centre_data, "library-key", env=centre_env).strip()
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen([str(KIOSK), "--data", str(centre_data), "serve", "--port", str(port)],
-                              env=centre_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                              start_new_session=True)
+    server = subprocess.Popen(
+        [str(KIOSK), "--data", str(centre_data), "serve", "--port", str(port)],
+        env=centre_env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     figures: dict = {}
     try:
         for _ in range(600):
@@ -118,32 +122,48 @@ def main() -> None:
         first_seconds = time.perf_counter() - started
         if first.index is None:
             raise SystemExit("the first sync indexed nothing")
-        figures["first"] = {"files": first.files, "bytes": first.bytes, "library_files": len(files),
-                            "library_bytes": size, "seconds": round(first_seconds, 2),
-                            "bare_fetch_seconds": round(reference, 2), "index_seconds": round(first.index.seconds, 2),
-                            "audio": first.audio, "vectors": first.vectors}
+        figures["first"] = {
+            "files": first.files,
+            "bytes": first.bytes,
+            "library_files": len(files),
+            "library_bytes": size,
+            "seconds": round(first_seconds, 2),
+            "bare_fetch_seconds": round(reference, 2),
+            "index_seconds": round(first.index.seconds, 2),
+            "audio": first.audio,
+            "vectors": first.vectors,
+        }
         edited = content / EDITED
         edited.write_text(edited.read_text(encoding="utf-8") + APPENDED, encoding="utf-8")
         run(centre_data, "build", *([] if args.vectors else ["--no-vectors"]), env=centre_env)
         wait_until_voiced(url, manifest.serial)
         started = time.perf_counter()
         again = sync(hub, url, key)
-        figures["resync"] = {"files": again.files, "bytes": again.bytes, "audio": again.audio,
-                             "vectors": again.vectors, "seconds": round(time.perf_counter() - started, 2)}
+        figures["resync"] = {
+            "files": again.files,
+            "bytes": again.bytes,
+            "audio": again.audio,
+            "vectors": again.vectors,
+            "seconds": round(time.perf_counter() - started, 2),
+        }
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
         shutil.rmtree(work, ignore_errors=True)
     first, again = figures["first"], figures["resync"]
-    print(f"\nfirst sync to an empty hub: {first['files']} files, {first['bytes'] / 2**20:.1f} MB on the wire "
-          f"for a library of {first['library_files']} files, {first['library_bytes'] / 2**20:.1f} MB "
-          f"(ratio {first['bytes'] / first['library_bytes']:.3f}); {first['seconds']:.1f} s, against "
-          f"{first['bare_fetch_seconds']:.1f} s to fetch the same files bare "
-          f"(ratio {first['seconds'] / first['bare_fetch_seconds']:.2f}; ours also checks and switches, and indexes "
-          f"for {first['index_seconds']:.1f} s)")
-    print(f"re-sync after one edited article: {again['files']} files ({again['audio']} MP3s, "
-          f"{again['vectors']} vectors), {again['bytes'] / 1024:.1f} KB on the wire "
-          f"({again['bytes'] / first['library_bytes']:.4%} of the library), {again['seconds']:.1f} s")
+    print(
+        f"\nfirst sync to an empty hub: {first['files']} files, {first['bytes'] / 2**20:.1f} MB on the wire "
+        f"for a library of {first['library_files']} files, {first['library_bytes'] / 2**20:.1f} MB "
+        f"(ratio {first['bytes'] / first['library_bytes']:.3f}); {first['seconds']:.1f} s, against "
+        f"{first['bare_fetch_seconds']:.1f} s to fetch the same files bare "
+        f"(ratio {first['seconds'] / first['bare_fetch_seconds']:.2f}; ours also checks and switches, and indexes "
+        f"for {first['index_seconds']:.1f} s)"
+    )
+    print(
+        f"re-sync after one edited article: {again['files']} files ({again['audio']} MP3s, "
+        f"{again['vectors']} vectors), {again['bytes'] / 1024:.1f} KB on the wire "
+        f"({again['bytes'] / first['library_bytes']:.4%} of the library), {again['seconds']:.1f} s"
+    )
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2), encoding="utf-8")
 

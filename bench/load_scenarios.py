@@ -53,8 +53,13 @@ def _load_plan(environment, **_) -> None:
     if not options or not options.bench_plan:
         return
     PLAN.update(json.loads(Path(options.bench_plan).read_text(encoding="utf-8")))
-    for cls, count in ((TrainingPhone, "phones"), (BusyPhone, "phones"), (TrainingSearcher, "searchers"),
-                       (BusySearcher, "searchers"), (ReferenceListener, "phones")):
+    for cls, count in (
+        (TrainingPhone, "phones"),
+        (BusyPhone, "phones"),
+        (TrainingSearcher, "searchers"),
+        (BusySearcher, "searchers"),
+        (ReferenceListener, "phones"),
+    ):
         cls.fixed_count = int(PLAN.get(count, 0))
     BusySearcher.wait_time = constant_throughput(PLAN.get("searches_per_second_each", 1.0))
 
@@ -120,8 +125,17 @@ def fetch(user: FastHttpUser, endpoint: str, url: str, detail: str = "", headers
             response.failure(f"HTTP {status}" if status else f"connection: {response.error}")
         size = len(response.content or b"") if outcome == "ok" else 0
     del IN_FLIGHT[token]  # not reached when the stop kills the user mid-request: it stays "unfinished"
-    RECORDS.append({"endpoint": endpoint, "detail": detail, "outcome": outcome, "status": status, "ms": ms,
-                    "at": _now() - ms / 1e3, "bytes": size})
+    RECORDS.append(
+        {
+            "endpoint": endpoint,
+            "detail": detail,
+            "outcome": outcome,
+            "status": status,
+            "ms": ms,
+            "at": _now() - ms / 1e3,
+            "bytes": size,
+        }
+    )
     return outcome, response
 
 
@@ -162,8 +176,17 @@ class Phone(FastHttpUser):
         self.finished = True
         gevent.sleep(random.uniform(0, PLAN["arrival_seconds"]))
         doc = self.assignment["doc"]
-        phone = {"phone": self.number, "doc": doc, "cached": self.assignment["cached"], "started": _now(),
-                 "first_sound": None, "sentences": 0, "preparing": 0, "failures": 0, "gave_up": None}
+        phone = {
+            "phone": self.number,
+            "doc": doc,
+            "cached": self.assignment["cached"],
+            "started": _now(),
+            "first_sound": None,
+            "sentences": 0,
+            "preparing": 0,
+            "failures": 0,
+            "gave_up": None,
+        }
         PHONES.append(phone)
         started = time.monotonic()
         if fetch(self, "page", f"/doc/{doc}")[0] != "ok":
@@ -246,8 +269,10 @@ class ReferenceListener(FastHttpUser):
     @task
     def pair(self) -> None:
         key = random.choice(PLAN["reference_keys"])
-        targets = [("reference app", f"{PLAN['app_url']}/audio/{key}.mp3"),
-                   ("reference static", f"{PLAN['static_url']}/{key[:2]}/{key}.mp3")]
+        targets = [
+            ("reference app", f"{PLAN['app_url']}/audio/{key}.mp3"),
+            ("reference static", f"{PLAN['static_url']}/{key[:2]}/{key}.mp3"),
+        ]
         random.shuffle(targets)
         for endpoint, url in targets:
             fetch(self, endpoint, url, headers={"Range": "bytes=0-"})

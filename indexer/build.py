@@ -162,8 +162,9 @@ def _open_store(data: DataDir, full: bool, report: BuildReport) -> Store:
 
 
 def _not_written(data: DataDir, exc: OSError) -> str:
-    return (f"检索库没有更新：{disk_problem(exc)}（{data.index}）。"
-            "处理好后再运行 kiosk build；在这之前照旧检索原来的内容")
+    return (
+        f"检索库没有更新：{disk_problem(exc)}（{data.index}）。处理好后再运行 kiosk build；在这之前照旧检索原来的内容"
+    )
 
 
 def _sync(folder: Path) -> None:
@@ -184,8 +185,9 @@ def _index_format(data: DataDir) -> str | None:
         return None
 
 
-def _changed_files(files: list[ContentFile], known: dict[str, FileRecord], store: Store,
-                   report: BuildReport) -> list[tuple[ContentFile, FileRecord]]:
+def _changed_files(
+    files: list[ContentFile], known: dict[str, FileRecord], store: Store, report: BuildReport
+) -> list[tuple[ContentFile, FileRecord]]:
     """Files whose bytes differ from what was indexed; a changed mtime alone only updates the record."""
     changed = []
     for file in files:
@@ -199,8 +201,9 @@ def _changed_files(files: list[ContentFile], known: dict[str, FileRecord], store
         except OSError as exc:
             report.skipped.append((file.source, f"无法读取：{exc.strerror}"))
             continue
-        record = FileRecord(file.source, str(file.root), stat.st_size, stat.st_mtime_ns, digest,
-                            document_id(file.source))
+        record = FileRecord(
+            file.source, str(file.root), stat.st_size, stat.st_mtime_ns, digest, document_id(file.source)
+        )
         if old and old.hash == digest:
             store.touch(record)
             report.unchanged += 1
@@ -219,15 +222,28 @@ def _warn_duplicate_title(doc: Document, seen: dict[tuple[str, str, str], str], 
 
 def _add_document(writer, doc: Document) -> None:
     """One record per readable passage, and one for the title's pinyin."""
-    writer.add_document(id=f"{doc.id}:doc", doc=doc.id, kind="doc", collection=doc.collection,
-                        status=doc.status, pinyin=" ".join(title_keys(doc.title)))
+    writer.add_document(
+        id=f"{doc.id}:doc",
+        doc=doc.id,
+        kind="doc",
+        collection=doc.collection,
+        status=doc.status,
+        pinyin=" ".join(title_keys(doc.title)),
+    )
     for passage in doc.passages:
         if passage.kind == "heading":
             continue
         writer.add_document(
-            id=f"{doc.id}:{passage.id}", doc=doc.id, kind="passage", title=doc.title,
-            headings=" ".join(passage.headings), body=passage.text, collection=doc.collection,
-            status=doc.status, article=passage.article, article_no=passage.article_no,
+            id=f"{doc.id}:{passage.id}",
+            doc=doc.id,
+            kind="passage",
+            title=doc.title,
+            headings=" ".join(passage.headings),
+            body=passage.text,
+            collection=doc.collection,
+            status=doc.status,
+            article=passage.article,
+            article_no=passage.article_no,
             embedded=text_digest(passage_text(doc.title, " ".join(passage.headings), passage.text)),
         )
 

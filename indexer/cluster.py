@@ -49,8 +49,9 @@ def connect(address: str):
         resolve_address(address)  # a malformed address is refused here: a client half made of one hangs at exit
         return Client(address, timeout=CONNECT_SECONDS, set_as_default=False)
     except (OSError, ValueError, TypeError) as exc:
-        raise ConfigError(f"连不上集群调度器 {address}：{exc}；地址形如 tcp://192.168.1.10:8786，"
-                          "先在那台电脑上运行 dask scheduler") from None
+        raise ConfigError(
+            f"连不上集群调度器 {address}：{exc}；地址形如 tcp://192.168.1.10:8786，先在那台电脑上运行 dask scheduler"
+        ) from None
 
 
 def _results(client, task: Callable[..., Result], batches: list, *args) -> Iterator[tuple[int, Result]]:
@@ -79,8 +80,9 @@ def _results(client, task: Callable[..., Result], batches: list, *args) -> Itera
         top_up()
 
 
-def speak_batch(jobs: list[tuple[str, str]], choice: EngineChoice,
-                readings: tuple) -> list[tuple[str, bytes | None, str]]:
+def speak_batch(
+    jobs: list[tuple[str, str]], choice: EngineChoice, readings: tuple
+) -> list[tuple[str, bytes | None, str]]:
     """Cluster task: (key by the worker's own engine settings, MP3 or None, problem) per (key, spoken) job."""
     with _engine_lock:
         engine = _worker_engine(choice, readings)
@@ -112,12 +114,13 @@ class ClusterSpeech:
         self.client, self.choice, self.cache = client, choice, cache
         self.readings = tuple(sorted(engine_settings(choice).readings.items()))
 
-    def run(self, jobs: list[tuple[str, str]], progress: Callable[[int, int], None] | None = None,
-            priority: float = 1.0) -> SynthesisReport:
+    def run(
+        self, jobs: list[tuple[str, str]], progress: Callable[[int, int], None] | None = None, priority: float = 1.0
+    ) -> SynthesisReport:
         """Voice all jobs on the cluster, caching each checked MP3; failures are collected, not raised."""
         started = time.monotonic()
         report = SynthesisReport()
-        batches = [jobs[i:i + SENTENCES_PER_TASK] for i in range(0, len(jobs), SENTENCES_PER_TASK)]
+        batches = [jobs[i : i + SENTENCES_PER_TASK] for i in range(0, len(jobs), SENTENCES_PER_TASK)]
         done = 0
         for number, results in _results(self.client, speak_batch, batches, self.choice, self.readings):
             for (key, _), result in zip(batches[number], results, strict=True):
@@ -142,8 +145,13 @@ class ClusterSpeech:
             report.done.append(Rendered(key, duration, len(mp3)))
 
 
-def render_audio(client, data: DataDir, choice: EngineChoice, jobs: list[tuple[str, str]],
-                 progress: Callable[[int, int], None] | None = None) -> SynthesisReport:
+def render_audio(
+    client,
+    data: DataDir,
+    choice: EngineChoice,
+    jobs: list[tuple[str, str]],
+    progress: Callable[[int, int], None] | None = None,
+) -> SynthesisReport:
     """Voice (key, spoken) jobs on the cluster into the data dir's audio cache, recording durations as a local
     build does; in large rounds, so that workers rarely wait for the slowest batch of a round."""
     speech = ClusterSpeech(client, choice, AudioCache(data.audio))
@@ -177,7 +185,10 @@ class ClusterEmbedder:
     def batches(self, batches: list[list[str]]) -> Iterator[tuple[int, np.ndarray]]:
         """(number, vectors) of each batch as it comes back, checked to be this model's vectors of that batch."""
         for number, (model_id, vectors) in _results(self.client, embed_passages, batches):
-            if model_id != self.model_id or vectors.shape != (len(batches[number]), DIM) \
-                    or not np.isfinite(vectors).all():
+            if (
+                model_id != self.model_id
+                or vectors.shape != (len(batches[number]), DIM)
+                or not np.isfinite(vectors).all()
+            ):
                 raise KioskError(f"工作机送回的语义向量不对（模型 {model_id}，{vectors.shape}）；{INSTALL_HINT}")
             yield number, vectors

@@ -18,13 +18,19 @@ from .errors import KioskError, newer_schema
 
 DAMAGED = (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB)
 BUSY = (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
-REFUSED = (sqlite3.SQLITE_FULL, sqlite3.SQLITE_READONLY, sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_IOERR,
-           sqlite3.SQLITE_PERM)
+REFUSED = (
+    sqlite3.SQLITE_FULL,
+    sqlite3.SQLITE_READONLY,
+    sqlite3.SQLITE_CANTOPEN,
+    sqlite3.SQLITE_IOERR,
+    sqlite3.SQLITE_PERM,
+)
 FULL_BELOW = 1 << 20  # bytes free under which a refused write is put down to a full disk
 
 
 def _explained(method):
     """A sqlite3 method whose failures come out as the owning Database explains them."""
+
     @functools.wraps(method)
     def wrapped(self, *args, **options):
         try:
@@ -34,6 +40,7 @@ def _explained(method):
             if error is None:
                 raise
             raise error from None
+
     return wrapped
 
 
@@ -86,7 +93,7 @@ class Database:
             return  # a file read as it is (the disk refused writes) keeps the schema it has
         self.conn.execute("BEGIN IMMEDIATE")
         try:
-            for script in self.MIGRATIONS[self._version():]:
+            for script in self.MIGRATIONS[self._version() :]:
                 for statement in _statements(script):
                     self.conn.execute(statement)
             self.conn.execute(f"PRAGMA user_version = {self.schema_version()}")

@@ -24,8 +24,9 @@ class DataDir:
             probe.write_bytes(b"")
             probe.unlink()
         except OSError as exc:
-            raise ConfigError(f"数据目录 {root} 无法写入（{disk_problem(exc)}）；"
-                              "用 --data 或 KIOSK_DATA 指定另一个目录") from None
+            raise ConfigError(
+                f"数据目录 {root} 无法写入（{disk_problem(exc)}）；用 --data 或 KIOSK_DATA 指定另一个目录"
+            ) from None
         return cls(root)
 
     @classmethod

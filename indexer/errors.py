@@ -2,8 +2,13 @@
 
 import errno
 
-DISK_PROBLEMS = {errno.ENOSPC: "磁盘空间已满", errno.EDQUOT: "磁盘空间已满",
-                 errno.EROFS: "磁盘是只读的（可能出了故障）", errno.EACCES: "没有写权限", errno.EPERM: "没有写权限"}
+DISK_PROBLEMS = {
+    errno.ENOSPC: "磁盘空间已满",
+    errno.EDQUOT: "磁盘空间已满",
+    errno.EROFS: "磁盘是只读的（可能出了故障）",
+    errno.EACCES: "没有写权限",
+    errno.EPERM: "没有写权限",
+}
 
 
 class KioskError(Exception):

@@ -24,8 +24,13 @@ class ProgressLog:
     """Call with (done, total); writes «label：done/total（pct%），还要约 …» at most every ``every`` seconds and
     when the job ends, so a job that runs for hours under systemd shows that it is alive and when it will end."""
 
-    def __init__(self, label: str, emit: Callable[[str], None] | None = None, every: float = LOG_EVERY_SECONDS,
-                 clock: Callable[[], float] = time.monotonic):
+    def __init__(
+        self,
+        label: str,
+        emit: Callable[[str], None] | None = None,
+        every: float = LOG_EVERY_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ):
         self.label = label
         self.emit = emit or logging.getLogger("kiosk").info
         self.every = every

@@ -52,7 +52,8 @@ class Store(Database):
     NEWER = "请升级 kiosk，或运行 kiosk build --full 重建"
     PAGE_WAIT = 2.0  # seconds a page waits to note spoken texts while another writer holds the file
 
-    MIGRATIONS = ("""
+    MIGRATIONS = (
+        """
     CREATE TABLE IF NOT EXISTS files (
         source TEXT PRIMARY KEY, root TEXT NOT NULL, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL,
         hash TEXT NOT NULL, doc_id TEXT NOT NULL
@@ -63,7 +64,8 @@ class Store(Database):
         effective TEXT NOT NULL, chars INTEGER NOT NULL, data TEXT NOT NULL
     );
     CREATE TABLE IF NOT EXISTS speech (key TEXT PRIMARY KEY, spoken TEXT NOT NULL, duration REAL);
-    """,)
+    """,
+    )
 
     def files(self) -> dict[str, FileRecord]:
         """Every file the index holds, by source path."""
@@ -72,17 +74,32 @@ class Store(Database):
 
     def save(self, record: FileRecord, doc: Document) -> None:
         """Record a file and its parsed document (the caller commits)."""
-        self.conn.execute("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?)",
-                          (record.source, record.root, record.size, record.mtime_ns, record.hash, record.doc_id))
+        self.conn.execute(
+            "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?)",
+            (record.source, record.root, record.size, record.mtime_ns, record.hash, record.doc_id),
+        )
         self.conn.execute(
             "INSERT OR REPLACE INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (doc.id, doc.source, doc.title, doc.collection, doc.volume, doc.order, doc.status, doc.level,
-             doc.effective, doc.char_count, json.dumps(doc.to_dict(), ensure_ascii=False)))
+            (
+                doc.id,
+                doc.source,
+                doc.title,
+                doc.collection,
+                doc.volume,
+                doc.order,
+                doc.status,
+                doc.level,
+                doc.effective,
+                doc.char_count,
+                json.dumps(doc.to_dict(), ensure_ascii=False),
+            ),
+        )
 
     def touch(self, record: FileRecord) -> None:
         """Remember a new mtime for a file whose content did not change."""
-        self.conn.execute("UPDATE files SET mtime_ns = ?, size = ? WHERE source = ?",
-                          (record.mtime_ns, record.size, record.source))
+        self.conn.execute(
+            "UPDATE files SET mtime_ns = ?, size = ? WHERE source = ?", (record.mtime_ns, record.size, record.source)
+        )
 
     def remove(self, source: str, doc_id: str) -> None:
         self.conn.execute("DELETE FROM files WHERE source = ?", (source,))
@@ -120,8 +137,9 @@ class Store(Database):
             batch = dict(unwritten)
         try:
             with self._transaction(wait=0):
-                self.conn.executemany("UPDATE speech SET duration = ? WHERE key = ?",
-                                      [(duration, key) for key, duration in batch.items()])
+                self.conn.executemany(
+                    "UPDATE speech SET duration = ? WHERE key = ?", [(duration, key) for key, duration in batch.items()]
+                )
         except DatabaseError as exc:
             if exc.kind == "damaged":
                 raise
@@ -144,7 +162,7 @@ class Store(Database):
     def _known_keys(self, keys: list[str]) -> set[str]:
         known: set[str] = set()
         for i in range(0, len(keys), 500):
-            chunk = keys[i:i + 500]
+            chunk = keys[i : i + 500]
             rows = self.conn.execute(f"SELECT key FROM speech WHERE key IN ({','.join('?' * len(chunk))})", chunk)
             known.update(row[0] for row in rows)
         return known
@@ -157,10 +175,11 @@ class Store(Database):
         """Known durations of these keys (unknown until rendered)."""
         found: dict[str, float] = {}
         for i in range(0, len(keys), 500):
-            chunk = keys[i:i + 500]
+            chunk = keys[i : i + 500]
             marks = ",".join("?" * len(chunk))
             rows = self.conn.execute(
-                f"SELECT key, duration FROM speech WHERE duration IS NOT NULL AND key IN ({marks})", chunk)
+                f"SELECT key, duration FROM speech WHERE duration IS NOT NULL AND key IN ({marks})", chunk
+            )
             found.update(rows)
         with _durations_lock:
             unwritten = _unwritten_durations.get(str(self.path), {})
@@ -182,8 +201,9 @@ class Store(Database):
     def documents_containing(self, text: str, limit: int) -> list[str]:
         """Ids of documents whose text contains ``text`` (shortest first), e.g. to re-voice a changed term."""
         pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        rows = self.conn.execute("SELECT id FROM documents WHERE data LIKE ? ESCAPE '\\' ORDER BY chars LIMIT ?",
-                                 (pattern, limit))
+        rows = self.conn.execute(
+            "SELECT id FROM documents WHERE data LIKE ? ESCAPE '\\' ORDER BY chars LIMIT ?", (pattern, limit)
+        )
         return [row[0] for row in rows]
 
     def catalog_entry(self, doc_id: str) -> CatalogEntry | None:

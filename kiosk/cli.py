@@ -42,8 +42,9 @@ class KioskGroup(click.Group):
 
 
 @click.group(cls=KioskGroup)
-@click.option("--data", type=click.Path(path_type=Path),
-              help="数据目录（检索库、音频、数据库）；默认 KIOSK_DATA 或 ./var")
+@click.option(
+    "--data", type=click.Path(path_type=Path), help="数据目录（检索库、音频、数据库）；默认 KIOSK_DATA 或 ./var"
+)
 @click.pass_context
 def main(ctx: click.Context, data: Path | None) -> None:
     """随听随学 listening kiosk: build, search, speak and serve texts."""
@@ -66,23 +67,35 @@ def progress_display(label: str) -> Iterator[Callable[[int, int], None]]:
         yield ProgressLog(label, emit=lambda line: click.echo(line, err=True))
         return
     with click.progressbar(length=1, label=label, file=sys.stderr, show_eta=True, show_pos=True) as bar:
+
         def update(done: int, total: int) -> None:
             bar.length = max(1, total)
             bar.update(done - bar.pos)
+
         yield update
 
 
 @main.command()
-@click.option("--content", "content", multiple=True, type=click.Path(path_type=Path),
-              help="内容目录，可重复；给出时替代 KIOSK_CONTENT")
+@click.option(
+    "--content",
+    "content",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="内容目录，可重复；给出时替代 KIOSK_CONTENT",
+)
 @click.option("--full", is_flag=True, help="丢弃旧检索库，全部重建")
 @click.option("--no-audio", is_flag=True, help="只建检索库，不合成语音")
 @click.option("--no-vectors", is_flag=True, help="不生成语义向量（只用关键词检索）")
-@click.option("--cluster", "address", metavar="ADDRESS",
-              help="缺少的语音和语义向量交给 Dask 集群合成：dask scheduler 的地址，如 tcp://192.168.1.10:8786")
+@click.option(
+    "--cluster",
+    "address",
+    metavar="ADDRESS",
+    help="缺少的语音和语义向量交给 Dask 集群合成：dask scheduler 的地址，如 tcp://192.168.1.10:8786",
+)
 @click.pass_obj
-def build(settings: Settings, content: tuple[Path, ...], full: bool, no_audio: bool, no_vectors: bool,
-          address: str | None) -> None:
+def build(
+    settings: Settings, content: tuple[Path, ...], full: bool, no_audio: bool, no_vectors: bool, address: str | None
+) -> None:
     """Index new and changed texts, embed their passages for semantic search and synthesize their audio;
     exit code 1 if any file was skipped. The keyword index is usable as soon as it is written; vectors are
     added while the build goes on and can be interrupted and resumed. With --cluster, vectors and audio are
@@ -92,8 +105,10 @@ def build(settings: Settings, content: tuple[Path, ...], full: bool, no_audio: b
     cluster = _connect_cluster(address) if address is not None else None  # before indexing: a bad address fails fast
     with progress_display("建立检索库") as update:
         report = build_index(data, roots, full=full, progress=lambda done, total, source: update(done, total))
-    click.echo(f"检索库：新增 {len(report.added)}，更新 {len(report.updated)}，删除 {len(report.removed)}，"
-               f"未变 {report.unchanged}，跳过 {len(report.skipped)}（{report.seconds:.1f} 秒）")
+    click.echo(
+        f"检索库：新增 {len(report.added)}，更新 {len(report.updated)}，删除 {len(report.removed)}，"
+        f"未变 {report.unchanged}，跳过 {len(report.skipped)}（{report.seconds:.1f} 秒）"
+    )
     for source, reason in report.warnings:
         click.echo(f"注意 {source}：{reason}", err=True)
     for source, reason in report.skipped:
@@ -112,8 +127,10 @@ def _connect_cluster(address: str):
     client = connect(address)
     click.get_current_context().call_on_close(client.close)
     threads = client.nthreads()
-    click.echo(f"集群 {address}：{len(threads)} 个工作进程，{sum(threads.values())} 个线程"
-               + ("" if threads else "；等工作机加入后开始"))
+    click.echo(
+        f"集群 {address}：{len(threads)} 个工作进程，{sum(threads.values())} 个线程"
+        + ("" if threads else "；等工作机加入后开始")
+    )
     return client
 
 
@@ -132,8 +149,10 @@ def _build_vectors(data: DataDir, cluster=None) -> None:
         return
     for part in report.dropped_parts:
         click.echo(f"语义向量：{part} 已损坏，已删除并重新生成", err=True)
-    click.echo(f"语义向量：新生成 {report.embedded}，沿用 {report.reused}，删除过时 {report.removed}"
-               f"（{report.seconds:.1f} 秒）")
+    click.echo(
+        f"语义向量：新生成 {report.embedded}，沿用 {report.reused}，删除过时 {report.removed}"
+        f"（{report.seconds:.1f} 秒）"
+    )
 
 
 def _build_audio(settings: Settings, data: DataDir, roots: list[Path], cluster=None) -> int:
@@ -185,11 +204,15 @@ def _render_with_every_core(data: DataDir, choice: EngineChoice, cache, jobs: li
 @click.option("--collection", help="只搜这个书架，例如 政策法规")
 @click.option("--json", "as_json", is_flag=True, help="输出 JSON（每个查询一行）")
 @click.option("--batch", type=click.File("r", encoding="utf-8"), help="每行一个查询的文件（- 为标准输入）")
-@click.option("--mode", type=click.Choice(MODES),
-              help="lexical 按词、semantic 按意思、hybrid 两者结合；默认有语义向量时 hybrid，否则 lexical")
+@click.option(
+    "--mode",
+    type=click.Choice(MODES),
+    help="lexical 按词、semantic 按意思、hybrid 两者结合；默认有语义向量时 hybrid，否则 lexical",
+)
 @click.pass_obj
-def search(settings: Settings, query: str | None, limit: int, collection: str | None, as_json: bool, batch,
-           mode: str | None) -> None:
+def search(
+    settings: Settings, query: str | None, limit: int, collection: str | None, as_json: bool, batch, mode: str | None
+) -> None:
     """Search the index; with --batch, one query per line in and one JSON line per query out."""
     if (query is None) == (batch is None):
         raise click.UsageError("给出一个查询，或用 --batch 指定查询文件")
@@ -202,9 +225,19 @@ def search(settings: Settings, query: str | None, limit: int, collection: str | 
         if as_json or batch:
             hits = [vars(h) for h in result.hits]
             suggestions = [vars(s) for s in result.suggestions]
-            click.echo(json.dumps({"query": result.query, "took_ms": result.took_ms, "route": result.route,
-                                   "mode": result.mode, "hits": hits, "suggestions": suggestions},
-                                  ensure_ascii=False))
+            click.echo(
+                json.dumps(
+                    {
+                        "query": result.query,
+                        "took_ms": result.took_ms,
+                        "route": result.route,
+                        "mode": result.mode,
+                        "hits": hits,
+                        "suggestions": suggestions,
+                    },
+                    ensure_ascii=False,
+                )
+            )
             continue
         if not result.hits:
             click.echo(f"没有找到「{result.query}」的结果。")
@@ -221,11 +254,15 @@ def search(settings: Settings, query: str | None, limit: int, collection: str | 
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="监听地址；0.0.0.0 让手机也能访问")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
-@click.option("--kiosk", "kiosk_mode", is_flag=True, default=None,
-              help="触摸屏模式：大字、屏幕键盘、无人操作时自动回首页")
+@click.option(
+    "--kiosk", "kiosk_mode", is_flag=True, default=None, help="触摸屏模式：大字、屏幕键盘、无人操作时自动回首页"
+)
 @click.option("--threads", default=48, show_default=True, help="同时处理的请求数（等待语音的请求最多占用一秒）")
-@click.option("--finish-build", is_flag=True,
-              help="在后台补齐语义向量和全部语音（先服务收听的人），首次运行时不用等合成完就能访问")
+@click.option(
+    "--finish-build",
+    is_flag=True,
+    help="在后台补齐语义向量和全部语音（先服务收听的人），首次运行时不用等合成完就能访问",
+)
 @click.pass_obj
 def serve(settings: Settings, host: str, port: int, kiosk_mode: bool | None, threads: int, finish_build: bool) -> None:
     """Serve the kiosk and phone web app with waitress."""
@@ -242,8 +279,10 @@ def serve(settings: Settings, host: str, port: int, kiosk_mode: bool | None, thr
         click.echo("语义向量：在后台补齐缺少的向量（如有），补齐前这些段落按关键词检索")
     if finish_build and speech.render_missing_in_background():
         click.echo("语音：在后台合成缺少的句子，有人收听时先合成他要听的")
-    click.echo(f"语音：{speech.engine_name or '不可用'}，{speech.workers} 个合成进程"
-               + (f"（{speech.note}）" if speech.note else ""))
+    click.echo(
+        f"语音：{speech.engine_name or '不可用'}，{speech.workers} 个合成进程"
+        + (f"（{speech.note}）" if speech.note else "")
+    )
     click.echo(f"触摸屏打开：http://127.0.0.1:{port}/?kiosk=1")
     if host in ("0.0.0.0", "::"):
         for address in lan_addresses():
@@ -260,7 +299,7 @@ def normalize(text: str | None, batch) -> None:
 
     if (text is None) == (batch is None):
         raise click.UsageError("给出一段文字，或用 --batch 指定文件")
-    for line in ([text] if text is not None else [line.rstrip("\n") for line in batch]):
+    for line in [text] if text is not None else [line.rstrip("\n") for line in batch]:
         click.echo(normalize_for_speech(line))
 
 
@@ -269,8 +308,14 @@ def normalize(text: str | None, batch) -> None:
 @click.option("--file", "source", type=click.File("r", encoding="utf-8"), help="要朗读的文本文件")
 @click.option("--engine", type=click.Choice(["auto", *ENGINE_NAMES]), help="语音引擎；默认 KIOSK_ENGINE 或 auto")
 @click.option("--rate", type=click.FloatRange(0.5, 2.0), help="语速，1.0 为正常")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=Path("speech.mp3"),
-              show_default=True, help="输出的 MP3 文件")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("speech.mp3"),
+    show_default=True,
+    help="输出的 MP3 文件",
+)
 @click.pass_obj
 def speak(settings: Settings, text: str | None, source, engine: str | None, rate: float | None, output: Path) -> None:
     """Render TEXT (or --file) through the whole speech pipeline into one MP3."""
@@ -287,8 +332,11 @@ def speak(settings: Settings, text: str | None, source, engine: str | None, rate
     if speech.note:
         click.echo(speech.note, err=True)
     body = text if text is not None else source.read()
-    jobs = [(segment_key(s, speech.settings), s)
-            for s in (normalize_for_speech(seg.text) for seg in split_passage(body)) if s.strip()]
+    jobs = [
+        (segment_key(s, speech.settings), s)
+        for s in (normalize_for_speech(seg.text) for seg in split_passage(body))
+        if s.strip()
+    ]
     if not jobs:
         raise click.ClickException("这段文字里没有可以朗读的内容")
     cache = AudioCache(data.audio)
@@ -335,9 +383,11 @@ def course_list(settings: Settings, as_json: bool) -> None:
         if as_json:
             click.echo(json.dumps(summary, ensure_ascii=False))
         else:
-            click.echo(f"{summary['id']}  {summary['title']}：{summary['units']} 个单元，"
-                       f"{len(summary['documents'])} 篇，"
-                       f"约 {summary['minutes']} 分钟，{summary['questions']} 道题")
+            click.echo(
+                f"{summary['id']}  {summary['title']}：{summary['units']} 个单元，"
+                f"{len(summary['documents'])} 篇，"
+                f"约 {summary['minutes']} 分钟，{summary['questions']} 道题"
+            )
 
 
 @course.command("show")
@@ -380,10 +430,12 @@ def course_prepare(settings: Settings, course_id: str) -> None:
         for unit in view.units:
             for part in unit.parts:
                 passages = {p.id for p in part.passages}
-                wanted.update((line.key, line.spoken) for line in speech.lines(part.doc, store)
-                              if line.passage in passages)
-        wanted.update((line.key, line.spoken) for text in spoken_texts(view.questions)
-                      for line in speech.say(text, store))
+                wanted.update(
+                    (line.key, line.spoken) for line in speech.lines(part.doc, store) if line.passage in passages
+                )
+        wanted.update(
+            (line.key, line.spoken) for text in spoken_texts(view.questions) for line in speech.say(text, store)
+        )
     jobs = [(key, spoken) for key, spoken in wanted.items() if not speech.cache.has(key)]
     click.echo(f"{view.course.title}：{len(wanted)} 句，已有 {len(wanted) - len(jobs)} 句，要合成 {len(jobs)} 句")
     if not jobs:
@@ -475,7 +527,6 @@ def _terminal_snippet(snippet: str) -> str:
     return html.unescape(snippet.replace("<mark>", "").replace("</mark>", ""))
 
 
-
 @main.group()
 def user() -> None:
     """Accounts for the content editor at /editor/ (listeners never need one)."""
@@ -489,8 +540,13 @@ def _accounts(settings: Settings):
 
 @user.command("add")
 @click.argument("name")
-@click.option("--role", type=click.Choice(["editor", "trainer", "admin"]), default="editor", show_default=True,
-              help="trainer 是培训老师（学员名单、学习卡、培训记录）；admin 还能在网页上查看账号、解除锁定")
+@click.option(
+    "--role",
+    type=click.Choice(["editor", "trainer", "admin"]),
+    default="editor",
+    show_default=True,
+    help="trainer 是培训老师（学员名单、学习卡、培训记录）；admin 还能在网页上查看账号、解除锁定",
+)
 @click.pass_obj
 def user_add(settings: Settings, name: str, role: str) -> None:
     """Create an editor account; the password is asked for twice."""
@@ -546,27 +602,35 @@ def import_command(settings: Settings, source: Path, folder: str | None, no_buil
 
     root = Path(settings.content[0])
     with click.progressbar(length=1, label="复制文件", file=sys.stderr, show_eta=True, show_pos=True) as bar:
+
         def progress(done: int, total: int, name: str) -> None:
             bar.length = total
             bar.update(done - bar.pos)
+
         report = import_folder(source, root, folder, progress=progress)
-    click.echo(f"导入到 {root / report.folder}：复制 {len(report.copied)}，转换 {len(report.converted)}，"
-               f"未变 {report.unchanged}，忽略 {len(report.ignored)}，失败 {len(report.failed)}"
-               + (f"，目录信息 {report.metadata_records} 条" if report.metadata_records else "")
-               + f"（{report.seconds:.1f} 秒）")
+    click.echo(
+        f"导入到 {root / report.folder}：复制 {len(report.copied)}，转换 {len(report.converted)}，"
+        f"未变 {report.unchanged}，忽略 {len(report.ignored)}，失败 {len(report.failed)}"
+        + (f"，目录信息 {report.metadata_records} 条" if report.metadata_records else "")
+        + f"（{report.seconds:.1f} 秒）"
+    )
     for name, reason in report.failed:
         click.echo(f"没有导入 {name}：{reason}", err=True)
     failed = not report.ok
     if not no_build:
         data = data_dir(settings)
         with click.progressbar(length=1, label="建立检索库", file=sys.stderr, show_eta=True, show_pos=True) as bar:
+
             def build_progress(done: int, total: int, name: str) -> None:
                 bar.length = total
                 bar.update(done - bar.pos)
+
             built = build_index(data, settings.roots(), progress=build_progress)
-        click.echo(f"检索库：新增 {len(built.added)}，更新 {len(built.updated)}，删除 {len(built.removed)}，"
-                   f"未变 {built.unchanged}，跳过 {len(built.skipped)}（{built.seconds:.1f} 秒）；"
-                   "语音在收听时合成，或运行 kiosk build 全部合成")
+        click.echo(
+            f"检索库：新增 {len(built.added)}，更新 {len(built.updated)}，删除 {len(built.removed)}，"
+            f"未变 {built.unchanged}，跳过 {len(built.skipped)}（{built.seconds:.1f} 秒）；"
+            "语音在收听时合成，或运行 kiosk build 全部合成"
+        )
         for name, reason in built.skipped:
             click.echo(f"跳过 {name}：{reason}", err=True)
         failed = failed or not built.ok
@@ -586,40 +650,59 @@ def library_key(settings: Settings) -> None:
 @main.command("sync")
 @click.argument("url", required=False)
 @click.option("--key", "public_key", help="中心的公钥（在中心运行 kiosk library-key 得到）；默认 KIOSK_LIBRARY_KEY")
-@click.option("--limit-rate", type=click.FloatRange(min=1),
-              help="下载限速，KB/秒（白天同步时别占满网络）；默认 KIOSK_SYNC_LIMIT_RATE，不限")
+@click.option(
+    "--limit-rate",
+    type=click.FloatRange(min=1),
+    help="下载限速，KB/秒（白天同步时别占满网络）；默认 KIOSK_SYNC_LIMIT_RATE，不限",
+)
 @click.option("--hub-name", help="本站在全市大屏上的名字；默认 KIOSK_HUB_NAME")
 @click.option("--no-report", is_flag=True, help="不把本站的匿名统计报给中心")
 @click.pass_obj
-def sync_command(settings: Settings, url: str | None, public_key: str | None, limit_rate: float | None,
-                 hub_name: str | None, no_report: bool) -> None:
+def sync_command(
+    settings: Settings,
+    url: str | None,
+    public_key: str | None,
+    limit_rate: float | None,
+    hub_name: str | None,
+    no_report: bool,
+) -> None:
     """Bring this hub's copy of the centre's library up to date from URL (default KIOSK_LIBRARY_URL); exit code 1
     with the reason if it did not."""
     from .library.sync import sync
 
-    settings = settings.with_overrides(library_url=url, library_key=public_key, sync_limit_rate=limit_rate,
-                                       hub_name=hub_name and hub_name.strip())
+    settings = settings.with_overrides(
+        library_url=url, library_key=public_key, sync_limit_rate=limit_rate, hub_name=hub_name and hub_name.strip()
+    )
     if not settings.library_url or not settings.library_key:
         missing = "公钥（--key 或 KIOSK_LIBRARY_KEY）" if settings.library_url else "地址（URL 或 KIOSK_LIBRARY_URL）"
         raise click.UsageError(f"缺少中心的{missing}")
     rate = settings.sync_limit_rate
     with progress_display("同步文库") as update:
-        report = sync(settings, settings.library_url, settings.library_key, rate_limit=rate * 1024 if rate else None,
-                      progress=update, hub="" if no_report else settings.hub_name)
+        report = sync(
+            settings,
+            settings.library_url,
+            settings.library_key,
+            rate_limit=rate * 1024 if rate else None,
+            progress=update,
+            hub="" if no_report else settings.hub_name,
+        )
     for note in report.notes:
         click.echo(f"注意：{note}", err=True)
     index = report.index
     state = "已切换" if report.switched else "已是最新"
-    click.echo(f"文库 {report.serial}（{state}）：下载 {report.files} 个文件，"
-               f"{report.bytes / 1024 / 1024:.1f} MB（语音 {report.audio} 句，向量 {report.vectors} 段）；"
-               f"检索库新增 {len(index.added)}、更新 {len(index.updated)}、删除 {len(index.removed)}；"
-               f"文库仍缺语音 {report.audio_missing} 句（{report.seconds:.1f} 秒）")
+    click.echo(
+        f"文库 {report.serial}（{state}）：下载 {report.files} 个文件，"
+        f"{report.bytes / 1024 / 1024:.1f} MB（语音 {report.audio} 句，向量 {report.vectors} 段）；"
+        f"检索库新增 {len(index.added)}、更新 {len(index.updated)}、删除 {len(index.removed)}；"
+        f"文库仍缺语音 {report.audio_missing} 句（{report.seconds:.1f} 秒）"
+    )
 
 
 @main.command("backup")
 @click.argument("path", required=False, type=click.Path(path_type=Path))
-@click.option("--keep", type=click.IntRange(1),
-              help="只保留这个文件夹里最新的 N 份备份（默认 KIOSK_BACKUP_KEEP，不设则全部保留）")
+@click.option(
+    "--keep", type=click.IntRange(1), help="只保留这个文件夹里最新的 N 份备份（默认 KIOSK_BACKUP_KEEP，不设则全部保留）"
+)
 @click.pass_obj
 def backup_command(settings: Settings, path: Path | None, keep: int | None) -> None:
     """Write one archive of what cannot be rebuilt (texts, accounts, history, trash, pronunciations, usage counts,
@@ -645,8 +728,10 @@ def restore_command(settings: Settings, archive: Path, force: bool) -> None:
     from .operations.backup import restore
 
     restored = restore(archive, settings.data, Path(settings.content[0]), force=force)
-    click.echo(f"已恢复 {restored.host} 在 {restored.created} 的备份：数据文件 {restored.data_files} 个，"
-               f"文章 {restored.texts} 篇（写入 {settings.content[0]}）")
+    click.echo(
+        f"已恢复 {restored.host} 在 {restored.created} 的备份：数据文件 {restored.data_files} 个，"
+        f"文章 {restored.texts} 篇（写入 {settings.content[0]}）"
+    )
     click.echo("下一步：运行 kiosk build 重建检索库和语音，再启动服务")
 
 

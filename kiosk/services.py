@@ -210,7 +210,7 @@ class SpeechService:
             return
         start = next((i for i, line in enumerate(lines) if line.passage == from_passage), 0)
         generation = next(self._generation)
-        for distance, line in enumerate(lines[start:start + PREFETCH_SENTENCES]):
+        for distance, line in enumerate(lines[start : start + PREFETCH_SENTENCES]):
             if not self.cache.has(line.key):
                 self.queue([(line.key, line.spoken)], priority=read_ahead_priority(distance, generation))
 
@@ -267,8 +267,9 @@ class SpeechService:
         how a first run serves at once and fills its audio cache while it serves."""
         if self.settings is None or not self.renders:
             return None
-        thread = threading.Thread(target=self._render_missing, args=(self.settings,), daemon=True,
-                                  name="kiosk-speech-background")
+        thread = threading.Thread(
+            target=self._render_missing, args=(self.settings,), daemon=True, name="kiosk-speech-background"
+        )
         thread.start()
         return thread
 
@@ -278,8 +279,14 @@ class SpeechService:
             if not jobs:
                 return
             log.info("语音：后台合成缺少的 %d 句，收听和编辑优先", len(jobs))
-            report = render(self.data, self.pool(), jobs, progress=ProgressLog("后台合成语音", emit=log.info),
-                            priority=BACKGROUND, batch_size=BACKGROUND_BATCH)
+            report = render(
+                self.data,
+                self.pool(),
+                jobs,
+                progress=ProgressLog("后台合成语音", emit=log.info),
+                priority=BACKGROUND,
+                batch_size=BACKGROUND_BATCH,
+            )
             log.info("语音：后台合成完成 %d 句，失败 %d 句", len(report.done), len(report.failed))
         except SpeechError as exc:  # closed while rendering, or no voice: listeners still get on-demand audio
             log.info("语音：后台合成停止：%s", exc)

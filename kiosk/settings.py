@@ -157,8 +157,9 @@ def from_environment(environ: Mapping[str, str] = os.environ) -> Settings:
     return Settings(**found).validated()
 
 
-def describe(settings: Settings, environ: Mapping[str, str] = os.environ,
-             overridden: Mapping[str, str] | None = None) -> list[tuple[str, str, str]]:
+def describe(
+    settings: Settings, environ: Mapping[str, str] = os.environ, overridden: Mapping[str, str] | None = None
+) -> list[tuple[str, str, str]]:
     """(variable, effective value, where it came from) for every setting, for `kiosk config`; ``overridden`` names
     the settings the command line set."""
     rows = []

@@ -21,8 +21,19 @@ class LocalCluster:
         self.folder = folder
         self.processes: dict[str, subprocess.Popen] = {}
         scheduler_file = folder / "scheduler.json"
-        self._start("scheduler", ["scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
-                                  "--scheduler-file", str(scheduler_file)])
+        self._start(
+            "scheduler",
+            [
+                "scheduler",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                "0",
+                "--no-dashboard",
+                "--scheduler-file",
+                str(scheduler_file),
+            ],
+        )
         deadline = time.monotonic() + START_SECONDS
         while not scheduler_file.is_file():
             if time.monotonic() > deadline or self.processes["scheduler"].poll() is not None:
@@ -36,13 +47,28 @@ class LocalCluster:
 
     def _start(self, name: str, arguments: list[str]) -> None:
         with open(self.folder / f"{name}.log", "wb") as log:
-            self.processes[name] = subprocess.Popen([sys.executable, "-m", "dask", *arguments], stdout=log,
-                                                    stderr=subprocess.STDOUT, start_new_session=True)
+            self.processes[name] = subprocess.Popen(
+                [sys.executable, "-m", "dask", *arguments], stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            )
 
     def add_worker(self, name: str) -> None:
         """Start one more worker with one thread (its nanny and worker process share its process group)."""
-        self._start(name, ["worker", self.address, "--name", name, "--nthreads", "1", "--host", "127.0.0.1",
-                           "--no-dashboard", "--local-directory", str(self.folder / name)])
+        self._start(
+            name,
+            [
+                "worker",
+                self.address,
+                "--name",
+                name,
+                "--nthreads",
+                "1",
+                "--host",
+                "127.0.0.1",
+                "--no-dashboard",
+                "--local-directory",
+                str(self.folder / name),
+            ],
+        )
 
     def wait_for_workers(self, count: int) -> None:
         from distributed import Client

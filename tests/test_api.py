@@ -25,7 +25,7 @@ def test_search_api_returns_hits_with_document_ids(client):
 
 
 def test_document_has_passages_and_audio_segments(client):
-    doc = doc_id(client, '专项维修资金怎么用')
+    doc = doc_id(client, "专项维修资金怎么用")
     body = client.get(f"/api/docs/{doc}").get_json()
     assert body["document"]["title"] == "专项维修资金怎么用"
     assert body["document"]["origin"] == "测试编写" and "issuer" not in body["document"]  # the API's name for it
@@ -44,8 +44,9 @@ def test_audio_is_rendered_on_demand_and_served_with_ranges(client):
     assert part.status_code == 206 and len(part.data) == 100
 
 
-@pytest.mark.parametrize("path", ["/api/docs/nope", "/audio/" + "0" * 40 + ".mp3", "/audio/..%2F..%2Fetc.mp3",
-                                  "/api/nothing"])
+@pytest.mark.parametrize(
+    "path", ["/api/docs/nope", "/audio/" + "0" * 40 + ".mp3", "/audio/..%2F..%2Fetc.mp3", "/api/nothing"]
+)
 def test_one_json_error_shape(client, path):
     response = client.get(path)
     body = response.get_json()

@@ -40,8 +40,14 @@ from .sites import TEST_CONTENT, TEST_PASSWORD, AppMaker, EditorSession, add_acc
 
 REPAIR_FUND = "有声物业/物业管理篇/维修资金.md"
 COMMITTEE = "政策法规/业主委员会.md"
-NEW_TEXT = {"is_new": "1", "title": "行长接待日", "collection": "有声物业", "volume": "物业管理篇", "status": "现行",
-            "body": "每月第一个周一，银行行长到物业港接待业主。\n\n行长解答住房贷款和专项维修资金的问题。"}
+NEW_TEXT = {
+    "is_new": "1",
+    "title": "行长接待日",
+    "collection": "有声物业",
+    "volume": "物业管理篇",
+    "status": "现行",
+    "body": "每月第一个周一，银行行长到物业港接待业主。\n\n行长解答住房贷款和专项维修资金的问题。",
+}
 NEW_SOURCE = "有声物业/物业管理篇/行长接待日.md"
 QUERIES = ["行长接待", "专项维修资金", "业主委员会", "物业费", "第二次补充的说明"]
 
@@ -57,8 +63,9 @@ def edit(editor: EditorSession, source: str, add: str) -> TestResponse:
     """Save a text with one more paragraph, as the edit page would post it."""
     data = (editor.content / source).read_bytes()
     form = EditForm.from_text(source, data.decode("utf-8"), base=file_hash(data))
-    return post(editor, "/editor/save", {**form.values, "source": source, "base": form.base,
-                                         "body": form.body + "\n\n" + add})
+    return post(
+        editor, "/editor/save", {**form.values, "source": source, "base": form.base, "body": form.body + "\n\n" + add}
+    )
 
 
 def make_hub(make_app: AppMaker, root: Path) -> tuple[Path, Path]:
@@ -78,8 +85,14 @@ def make_hub(make_app: AppMaker, root: Path) -> tuple[Path, Path]:
     signing_key(editor.data.root)
     report = editor.client.post("/api/city/report", json=hub_report(editor.data.root, "幸福社区站"))
     assert report.status_code == 200, report.get_data(as_text=True)
-    listen = {"kind": "listen", "doc": document_id(NEW_SOURCE), "seconds": 42.5, "passage": "p1",
-              "position": 1, "total": 2}
+    listen = {
+        "kind": "listen",
+        "doc": document_id(NEW_SOURCE),
+        "seconds": 42.5,
+        "passage": "p1",
+        "position": 1,
+        "total": 2,
+    }
     assert editor.client.post("/api/usage", json=listen).status_code == 204
     close_app(app)  # its speech workers stop before the backups are made
     with LearningDB(editor.data.root) as learning:  # a learner with a card, as a trainer made them
@@ -119,8 +132,16 @@ def table_rows(path: Path) -> dict[str, list[tuple]]:
 
 
 def kiosk(args: list[str], content: Path):
-    return CliRunner().invoke(main, args, env={"KIOSK_CONTENT": str(content), "KIOSK_ENGINE": "pyttsx3",
-                                               "KIOSK_BACKUP_DIR": None, "KIOSK_BACKUP_KEEP": None})
+    return CliRunner().invoke(
+        main,
+        args,
+        env={
+            "KIOSK_CONTENT": str(content),
+            "KIOSK_ENGINE": "pyttsx3",
+            "KIOSK_BACKUP_DIR": None,
+            "KIOSK_BACKUP_KEEP": None,
+        },
+    )
 
 
 @pytest.fixture(scope="module")
@@ -140,17 +161,27 @@ def archive(hub, tmp_path_factory) -> Path:
 
 # -- the archive -----------------------------------------------------------------------------------
 
+
 def test_the_archive_holds_what_cannot_be_rebuilt_with_a_manifest(archive, hub):
     data, _ = hub
     with tarfile.open(archive) as tar:
         names = set(tar.getnames())
         manifest = json.loads(tar.extractfile(MANIFEST).read())
-    assert {"data/editor.db", "data/usage.db", "data/learning.db", "data/pronunciations.tsv", "data/secret_key",
-            "data/city.db", "data/library-key", MANIFEST} <= names
+    assert {
+        "data/editor.db",
+        "data/usage.db",
+        "data/learning.db",
+        "data/pronunciations.tsv",
+        "data/secret_key",
+        "data/city.db",
+        "data/library-key",
+        MANIFEST,
+    } <= names
     assert f"content/{NEW_SOURCE}" in names and f"content/{REPAIR_FUND}" in names
     assert f"content/{COMMITTEE}" not in names and any(re.match(r"data/trash/\d+\.md$", n) for n in names)
-    assert not any(n.startswith(("data/index", "data/audio", "data/vectors", "data/models", "data/kiosk.db"))
-                   for n in names)
+    assert not any(
+        n.startswith(("data/index", "data/audio", "data/vectors", "data/models", "data/kiosk.db")) for n in names
+    )
     assert manifest["format"] == "suiting-kiosk-backup" and manifest["version"] == VERSION
     assert manifest["host"] and re.match(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d$", manifest["created"])
     assert {f["path"] for f in manifest["files"]} == names - {MANIFEST}
@@ -293,6 +324,7 @@ def test_backup_while_a_writer_holds_the_databases_busy(tmp_path, content_dir):
 
 # -- restore refuses ------------------------------------------------------------------------------
 
+
 def members(archive: Path) -> list[tuple[tarfile.TarInfo, bytes]]:
     with tarfile.open(archive) as tar:
         return [(m, tar.extractfile(m).read()) for m in tar]
@@ -337,8 +369,14 @@ DAMAGES = {
     "missing file": (lambda e: [(i, c) for i, c in e if i.name != "data/editor.db"], "缺少 data/editor.db"),
     "no manifest": (lambda e: [(i, c) for i, c in e if i.name != MANIFEST], "没有 manifest.json"),
     "not a kiosk manifest": (lambda e: changed(e, MANIFEST, b'{"files": []}'), "不是 kiosk 备份的清单"),
-    "newer format": (lambda e: changed(e, MANIFEST, json.dumps(
-        {**json.loads({i.name: c for i, c in e}[MANIFEST]), "version": VERSION + 1}).encode()), "第 2 版"),
+    "newer format": (
+        lambda e: changed(
+            e,
+            MANIFEST,
+            json.dumps({**json.loads({i.name: c for i, c in e}[MANIFEST]), "version": VERSION + 1}).encode(),
+        ),
+        "第 2 版",
+    ),
     "file not in the manifest": (lambda e: e + [(tarfile.TarInfo("content/多出来.md"), b"x")], "清单上没有"),
     "parent path": (lambda e: listed(e, "content/../../evil.md", b"evil"), "不允许的条目"),
     "climbing out": (lambda e: listed(e, "../evil.md", b"evil"), "不允许的条目"),
@@ -367,12 +405,15 @@ def test_a_damaged_archive_is_refused_and_nothing_is_touched(archive, tmp_path, 
     assert_untouched(result, new_data, new_content, tmp_path)
 
 
-@pytest.mark.parametrize("make, message", [
-    (lambda archive, path: path.write_bytes(archive.read_bytes()[: archive.stat().st_size // 2]), "不是完整的备份"),
-    (lambda archive, path: path.write_bytes(archive.read_bytes()[:-30]), "不是完整的备份"),
-    (lambda archive, path: path.write_text("这不是备份，是一张便条。", encoding="utf-8"), "不是 kiosk 的备份文件"),
-    (lambda archive, path: None, "找不到备份文件"),
-])
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (lambda archive, path: path.write_bytes(archive.read_bytes()[: archive.stat().st_size // 2]), "不是完整的备份"),
+        (lambda archive, path: path.write_bytes(archive.read_bytes()[:-30]), "不是完整的备份"),
+        (lambda archive, path: path.write_text("这不是备份，是一张便条。", encoding="utf-8"), "不是 kiosk 的备份文件"),
+        (lambda archive, path: None, "找不到备份文件"),
+    ],
+)
 def test_a_truncated_file_or_not_an_archive_is_refused(archive, tmp_path, make, message):
     bad = tmp_path / "bad.tar.gz"
     make(archive, bad)

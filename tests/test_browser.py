@@ -14,8 +14,10 @@ from tests.browser_fixtures import CHROMIUM, KIOSK_VIEWPORT, PHONE_VIEWPORT, SCR
 
 sync_api = pytest.importorskip("playwright.sync_api")
 expect = sync_api.expect
-pytestmark = [pytest.mark.browser,
-              pytest.mark.skipif(not CHROMIUM.exists(), reason=f"Chromium not installed at {CHROMIUM}")]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason=f"Chromium not installed at {CHROMIUM}"),
+]
 VIEWPORTS = {"kiosk": KIOSK_VIEWPORT, "phone": PHONE_VIEWPORT}
 TIMINGS = SCREENSHOTS.parent / "timings.json"
 PLAY = '[data-action="play"]'
@@ -105,8 +107,11 @@ def wait_until_sounding(page, timeout: float = 30_000) -> None:
     """The player's audio is really playing: its clock has started and then moves on (or the next sentence began)."""
     page.wait_for_function("() => window.kioskPlayer && window.kioskPlayer.audio.currentTime > 0", timeout=timeout)
     start = page.evaluate("[window.kioskPlayer.current, window.kioskPlayer.audio.currentTime]")
-    page.wait_for_function("([i, t]) => window.kioskPlayer.current > i || window.kioskPlayer.audio.currentTime > t + 0.2",
-                           arg=start, timeout=timeout)
+    page.wait_for_function(
+        "([i, t]) => window.kioskPlayer.current > i || window.kioskPlayer.audio.currentTime > t + 0.2",
+        arg=start,
+        timeout=timeout,
+    )
 
 
 def reading(page) -> dict:
@@ -220,7 +225,9 @@ def test_resume_after_reload_marks_the_same_sentence(phone, server, catalog):
 def test_idle_reset_on_kiosk_forgets_the_visitor(browser, bundled):
     """After the idle time the kiosk goes home and forgets search, place and settings; while it reads aloud it waits
     longer, but a visitor who walked away does not leave it reading to the next one."""
-    with live_server(bundled, kiosk_mode=True, idle_minutes=0.05, listening_idle_minutes=0.2) as idle_server:  # 3 s, 12 s
+    with live_server(
+        bundled, kiosk_mode=True, idle_minutes=0.05, listening_idle_minutes=0.2
+    ) as idle_server:  # 3 s, 12 s
         context, page = open_page(browser, "kiosk")
         try:
             page.goto(idle_server.url + "/")
@@ -279,8 +286,10 @@ def test_kiosk_hands_the_sentence_being_read_to_a_phone(kiosk, kiosk_server, cat
     kiosk.locator('[data-action="handoff"]').tap()
     dialog = kiosk.locator("#handoff")
     expect(dialog).to_be_visible()
-    kiosk.wait_for_function("() => document.querySelector('#handoff img').complete && "
-                            "document.querySelector('#handoff img').naturalWidth > 0")
+    kiosk.wait_for_function(
+        "() => document.querySelector('#handoff img').complete && "
+        "document.querySelector('#handoff img').naturalWidth > 0"
+    )
     shoot(kiosk, "kiosk", "handoff")
     found = zxingcpp.read_barcodes(image.open(io.BytesIO(dialog.locator("img").screenshot())))
     assert len(found) == 1
@@ -349,8 +358,10 @@ def test_play_start_latency(kiosk, phone, kiosk_server, server, bundled, catalog
     kiosk.locator('#keyboard [data-topic="高空抛物"]').tap()
     hit = kiosk.locator("#results .hit").first
     expect(hit).to_be_visible()
-    kiosk.evaluate("() => document.addEventListener('pointerdown', () => sessionStorage.setItem('tap', "
-                   "String(performance.timeOrigin + performance.now())), {capture: true})")
+    kiosk.evaluate(
+        "() => document.addEventListener('pointerdown', () => sessionStorage.setItem('tap', "
+        "String(performance.timeOrigin + performance.now())), {capture: true})"
+    )
     hit.tap()
     kiosk.wait_for_url("**/doc/**")
     kiosk.wait_for_function("() => window.kioskPlayer && window.kioskPlayer.audio.currentTime > 0", timeout=30_000)
@@ -364,11 +375,16 @@ def test_play_start_latency(kiosk, phone, kiosk_server, server, bundled, catalog
             cold_play = page.evaluate(TAP_TO_SOUND)
         finally:
             context.close()
-    timings.update(tap_play_to_sound_ms=round(tap_play), kiosk_tap_hit_steps_ms=steps,
-                   first_play_after_server_start_ms=round(cold_play))
+    timings.update(
+        tap_play_to_sound_ms=round(tap_play),
+        kiosk_tap_hit_steps_ms=steps,
+        first_play_after_server_start_ms=round(cold_play),
+    )
     with capsys.disabled():
-        print(f"\n  time to sound, uncached documents: tap play on an open page {tap_play:.0f} ms; "
-              f"kiosk tap on a hit {steps['sound']} ms {steps}; first play after server start {cold_play:.0f} ms")
+        print(
+            f"\n  time to sound, uncached documents: tap play on an open page {tap_play:.0f} ms; "
+            f"kiosk tap on a hit {steps['sound']} ms {steps}; first play after server start {cold_play:.0f} ms"
+        )
     assert tap_play < 5_000 and steps["sound"] < 10_000
 
 
@@ -387,8 +403,10 @@ def test_home_page_transfer_is_small(phone, server, timings, capsys):
     total = page_bytes + worker_bytes
     timings.update(home_page_bytes=page_bytes, home_page_requests=len(requests), home_service_worker_bytes=worker_bytes)
     with capsys.disabled():
-        print(f"\n  home page first visit: {len(requests)} requests, {page_bytes / 1024:.1f} KB; "
-              f"service worker and its offline copy {worker_bytes / 1024:.1f} KB; total {total / 1024:.1f} KB")
+        print(
+            f"\n  home page first visit: {len(requests)} requests, {page_bytes / 1024:.1f} KB; "
+            f"service worker and its offline copy {worker_bytes / 1024:.1f} KB; total {total / 1024:.1f} KB"
+        )
     assert total < 300 * 1024
 
 
@@ -442,7 +460,10 @@ def test_download_then_listen_offline(browser, server, catalog):
 
 
 SCREENS = {
-    "home": "/", "shelf": "/shelf/有声物业", "search": "/search?q=维修资金", "nothing-found": "/search?q=zzqqxx",
+    "home": "/",
+    "shelf": "/shelf/有声物业",
+    "search": "/search?q=维修资金",
+    "nothing-found": "/search?q=zzqqxx",
     "error": "/doc/no-such-document",
 }
 

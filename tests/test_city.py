@@ -86,7 +86,9 @@ def complete_course(site, client, course: str, **who) -> None:
     plan = found.courses[course]
     for unit in plan.units:
         assert report(client, token, plan.id, list(unit.sentences)).status_code == 200
-    answer(client, token, *[attempt(q, found.questions[q].answer, plan.id) for unit in plan.units for q in unit.questions])
+    answer(
+        client, token, *[attempt(q, found.questions[q].answer, plan.id) for unit in plan.units for q in unit.questions]
+    )
     assert client.get("/api/learner").get_json()["courses"][course]["completed"]
     site.config["LEARNING_CLOCK"].now -= 24 * 3600  # the next learner signs up yesterday too
 
@@ -101,6 +103,7 @@ def day(back: int) -> str:
 
 
 # -- the hub's side ---------------------------------------------------------------------------------------------------
+
 
 def test_a_hub_reports_its_days_from_the_counts_and_records_the_api_wrote(site, client, docs):
     lift, fund = docs["电梯和供水设施的管理"], docs["专项维修资金怎么用"]
@@ -123,10 +126,12 @@ def test_a_hub_reports_its_days_from_the_counts_and_records_the_api_wrote(site, 
     assert body["days"][-1] == {"day": today(), "plays": 3, "minutes": 3.5, "searches": 3, "unanswered": 2}
     assert body["texts"] == [
         {"day": today(), "doc": lift["id"], "title": "电梯和供水设施的管理", "plays": 2, "minutes": 1.5},
-        {"day": today(), "doc": fund["id"], "title": "专项维修资金怎么用", "plays": 1, "minutes": 2.0}]
+        {"day": today(), "doc": fund["id"], "title": "专项维修资金怎么用", "plays": 1, "minutes": 2.0},
+    ]
     assert body["questions"] == [{"day": today(), "query": "楼顶漏水 …", "times": 2}]
-    assert body["completions"] == [{"day": today(), "town": ZHANG["town"], "community": ZHANG["community"],
-                                    "course": "网格员入门", "learners": 2}]
+    assert body["completions"] == [
+        {"day": today(), "town": ZHANG["town"], "community": ZHANG["community"], "course": "网格员入门", "learners": 2}
+    ]
     sent = json.dumps(body, ensure_ascii=False)
     assert "张网格" not in sent and "李网格" not in sent and "物业费" not in sent  # no names, no answered searches
     assert client.post("/api/city/report", json=body).get_json() == {"ok": True, "hub": "幸福社区", "days": 3}
@@ -142,18 +147,26 @@ def test_a_hub_with_nothing_recorded_reports_quiet_days_and_creates_no_database(
 
 # -- the centre's checks ----------------------------------------------------------------------------------------------
 
+
 def spoiled(change) -> dict:
     body = copy.deepcopy(GOOD)
     change(body)
     return body
 
 
-GOOD = {"format": 1, "hub": "和平社区",
-        "days": [{"day": day(1), "plays": 4, "minutes": 9.5, "searches": 2, "unanswered": 1},
-                 {"day": today(), "plays": 1, "minutes": 2, "searches": 0, "unanswered": 0}],
-        "texts": [{"day": today(), "doc": "0123456789ab", "title": "物业服务合同", "plays": 1, "minutes": 2}],
-        "questions": [{"day": day(1), "query": "停车位被占", "times": 1}],
-        "completions": [{"day": day(1), "town": "城关街道", "community": "和平社区", "course": "物业管理篇", "learners": 1}]}
+GOOD = {
+    "format": 1,
+    "hub": "和平社区",
+    "days": [
+        {"day": day(1), "plays": 4, "minutes": 9.5, "searches": 2, "unanswered": 1},
+        {"day": today(), "plays": 1, "minutes": 2, "searches": 0, "unanswered": 0},
+    ],
+    "texts": [{"day": today(), "doc": "0123456789ab", "title": "物业服务合同", "plays": 1, "minutes": 2}],
+    "questions": [{"day": day(1), "query": "停车位被占", "times": 1}],
+    "completions": [
+        {"day": day(1), "town": "城关街道", "community": "和平社区", "course": "物业管理篇", "learners": 1}
+    ],
+}
 BAD = {
     "another format": lambda b: b.update(format=2),
     "a format that is only truthy": lambda b: b.update(format=True),
@@ -198,14 +211,22 @@ def test_a_bad_report_is_refused_in_the_apis_error_shape_and_files_nothing(clien
     assert all(hub["centre"] for hub in client.get("/api/city/wall").get_json()["hubs"])
 
 
-@pytest.mark.parametrize("send, status", [
-    (lambda c: c.post("/api/city/report", data="[" + "0," * REPORT_MAX_BYTES + "0]", content_type="application/json"), 413),
-    (lambda c: c.post("/api/city/report", data=json.dumps(GOOD), content_type="text/plain"), 415),
-    (lambda c: c.post("/api/city/report", data="{not json", content_type="application/json"), 400),
-    (lambda c: c.post("/api/city/report", json=[GOOD]), 400),
-    (lambda c: c.post("/api/city/report", json={**GOOD, "hub": CENTRE}), 409),  # the centre counts itself
-    (lambda c: c.get("/api/city/report"), 405),
-])
+@pytest.mark.parametrize(
+    "send, status",
+    [
+        (
+            lambda c: c.post(
+                "/api/city/report", data="[" + "0," * REPORT_MAX_BYTES + "0]", content_type="application/json"
+            ),
+            413,
+        ),
+        (lambda c: c.post("/api/city/report", data=json.dumps(GOOD), content_type="text/plain"), 415),
+        (lambda c: c.post("/api/city/report", data="{not json", content_type="application/json"), 400),
+        (lambda c: c.post("/api/city/report", json=[GOOD]), 400),
+        (lambda c: c.post("/api/city/report", json={**GOOD, "hub": CENTRE}), 409),  # the centre counts itself
+        (lambda c: c.get("/api/city/report"), 405),
+    ],
+)
 def test_oversized_unreadable_or_misnamed_reports_are_refused(client, send, status):
     response = send(client)
     assert response.status_code == status
@@ -221,8 +242,13 @@ def test_one_address_may_report_a_few_times_a_minute(client):
 
 def test_markup_in_names_titles_and_searches_stays_text_on_the_wall(client):
     markup = "<img src=x onerror=alert(1)>"
-    body = spoiled(lambda b: (b.update(hub=markup), b["texts"][0].update(title="<script>alert(2)</script>"),
-                              b["questions"][0].update(query="<b>停车</b>")))
+    body = spoiled(
+        lambda b: (
+            b.update(hub=markup),
+            b["texts"][0].update(title="<script>alert(2)</script>"),
+            b["questions"][0].update(query="<b>停车</b>"),
+        )
+    )
     assert client.post("/api/city/report", json=body).status_code == 200
     numbers = client.get("/api/city/wall").get_json()
     assert markup in [hub["name"] for hub in numbers["hubs"]]
@@ -232,6 +258,7 @@ def test_markup_in_names_titles_and_searches_stays_text_on_the_wall(client):
 
 
 # -- sent twice, counted once -----------------------------------------------------------------------------------------
+
 
 def hub(numbers: dict, name: str) -> dict:
     return next(row for row in numbers["hubs"] if row["name"] == name)
@@ -261,35 +288,55 @@ def test_a_report_sent_again_replaces_its_days_and_never_adds_up(client, tmp_pat
 
 # -- the wall in Chromium ---------------------------------------------------------------------------------------------
 
-def city_report(tmp_path: Path, name: str, daily: list[int], texts: dict[str, int], questions: dict[str, int],
-                completions: list[tuple[str, str, str, int]], docs: dict[str, dict]) -> dict:
+
+def city_report(
+    tmp_path: Path,
+    name: str,
+    daily: list[int],
+    texts: dict[str, int],
+    questions: dict[str, int],
+    completions: list[tuple[str, str, str, int]],
+    docs: dict[str, dict],
+) -> dict:
     """A hub's report of 14 days: ``daily`` plays oldest first (searches a third of them), today's texts by title,
     today's unanswered searches, and (town, community, course, learners) completed today."""
     body = empty_report(tmp_path, name)
     for row, plays in zip(body["days"], daily):
         row.update(plays=plays, minutes=round(plays * 2.4, 1), searches=plays // 3, unanswered=min(1, plays // 3))
-    body["texts"] = [{"day": today(), "doc": docs[title]["id"], "title": title, "plays": plays, "minutes": plays * 3}
-                     for title, plays in texts.items()]
+    body["texts"] = [
+        {"day": today(), "doc": docs[title]["id"], "title": title, "plays": plays, "minutes": plays * 3}
+        for title, plays in texts.items()
+    ]
     body["questions"] = [{"day": today(), "query": query, "times": times} for query, times in questions.items()]
-    body["completions"] = [{"day": today(), "town": town, "community": community, "course": course,
-                            "learners": learners} for town, community, course, learners in completions]
+    body["completions"] = [
+        {"day": today(), "town": town, "community": community, "course": course, "learners": learners}
+        for town, community, course, learners in completions
+    ]
     return body
 
 
 @pytest.mark.browser
 @pytest.mark.skipif(not CHROMIUM.exists(), reason=f"Chromium not installed at {CHROMIUM}")
-def test_the_wall_shows_two_hubs_and_the_centre_at_1920_by_1080_and_refreshes_itself(browser, bundled, docs,
-                                                                                      tmp_path):
+def test_the_wall_shows_two_hubs_and_the_centre_at_1920_by_1080_and_refreshes_itself(browser, bundled, docs, tmp_path):
     expect = pytest.importorskip("playwright.sync_api").expect
-    east = city_report(tmp_path, "城关街道物业港", [3, 5, 8, 6, 9, 12, 4, 7, 10, 14, 9, 11, 13, 12],
-                       {"电梯和供水设施的管理": 5, "专项维修资金怎么用": 4, "欠缴物业费纠纷怎么处理": 3,
-                        "业主大会和业主委员会": 2},
-                       {"电梯坏了谁来修": 3, "楼上漏水不赔怎么办": 2, "小区停车费谁来定": 2, "物业费能不能打折": 1},
-                       [("城关街道", "幸福社区", "网格员入门", 12), ("城关街道", "和平社区", "物业管理篇", 4)], docs)
-    west = city_report(tmp_path, "东城街道光明社区", [0, 2, 1, 0, 3, 2, 1, 4, 2, 0, 3, 5, 2, 3],
-                       {"电梯和供水设施的管理": 2, "红色物业是什么": 2, "物业服务合同怎么签怎么履行": 1},
-                       {"电梯坏了谁来修": 1, "停车位被别人占了": 1},
-                       [("东城街道", "光明社区", "网格员入门", 6)], docs)
+    east = city_report(
+        tmp_path,
+        "城关街道物业港",
+        [3, 5, 8, 6, 9, 12, 4, 7, 10, 14, 9, 11, 13, 12],
+        {"电梯和供水设施的管理": 5, "专项维修资金怎么用": 4, "欠缴物业费纠纷怎么处理": 3, "业主大会和业主委员会": 2},
+        {"电梯坏了谁来修": 3, "楼上漏水不赔怎么办": 2, "小区停车费谁来定": 2, "物业费能不能打折": 1},
+        [("城关街道", "幸福社区", "网格员入门", 12), ("城关街道", "和平社区", "物业管理篇", 4)],
+        docs,
+    )
+    west = city_report(
+        tmp_path,
+        "东城街道光明社区",
+        [0, 2, 1, 0, 3, 2, 1, 4, 2, 0, 3, 5, 2, 3],
+        {"电梯和供水设施的管理": 2, "红色物业是什么": 2, "物业服务合同怎么签怎么履行": 1},
+        {"电梯坏了谁来修": 1, "停车位被别人占了": 1},
+        [("东城街道", "光明社区", "网格员入门", 6)],
+        docs,
+    )
     # What the wall must say: today's listening city-wide (12 + 3 + the centre's own 1), the listening of 14 days.
     east_days, west_days = sum(row["plays"] for row in east["days"]), sum(row["plays"] for row in west["days"])
     with live_server(bundled, hub_name=CENTRE) as server:

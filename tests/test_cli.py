@@ -62,8 +62,9 @@ def test_bad_setting_names_the_variable(runner, monkeypatch):
     assert result.exit_code == 1 and "KIOSK_ENGINE" in result.output
 
 
-def test_build_fails_on_a_broken_pronunciation_dictionary_instead_of_building_without_voice(runner, content_dir,
-                                                                                             tmp_path):
+def test_build_fails_on_a_broken_pronunciation_dictionary_instead_of_building_without_voice(
+    runner, content_dir, tmp_path
+):
     (tmp_path / "var").mkdir()
     (tmp_path / "var" / "pronunciations.tsv").write_text("行业\txing2\n", encoding="utf-8")
     result = runner.invoke(main, ["build", "--content", str(content_dir), "--no-vectors"])

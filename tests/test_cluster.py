@@ -13,14 +13,14 @@ import pytest
 
 pytest.importorskip("distributed", reason="kiosk build --cluster needs the cluster extra: pip install -e '.[cluster]'")
 
-from indexer.datadir import DataDir  # noqa: E402
-from indexer.search.vectors import VectorStore  # noqa: E402
-from indexer.speech.audio_cache import AudioCache  # noqa: E402
-from indexer.speech.engines import available  # noqa: E402
-from indexer.store import Store  # noqa: E402
+from indexer.datadir import DataDir
+from indexer.search.vectors import VectorStore
+from indexer.speech.audio_cache import AudioCache
+from indexer.speech.engines import available
+from indexer.store import Store
 
-from .conftest import TEST_CONTENT  # noqa: E402
-from .dask_processes import LocalCluster  # noqa: E402
+from .conftest import TEST_CONTENT
+from .dask_processes import LocalCluster
 
 BUNDLED = Path(__file__).resolve().parents[1] / "content" / "有声物业" / "物业管理篇"
 KILL_CONTENT = ["物业服务合同.md", "电梯和供水.md", "前期物业管理.md"]  # about 170 sentences, 45 passages
@@ -61,8 +61,9 @@ def test_a_cluster_build_gives_the_same_audio_and_vectors_as_a_local_one(tmp_pat
         pytest.skip(f"neural voice not installed: {available('neural')}")
     local = kiosk(tmp_path / "local", "build", "--content", str(TEST_CONTENT), engine="neural")
     assert local.returncode == 0, local.stderr
-    remote = kiosk(tmp_path / "remote", "build", "--content", str(TEST_CONTENT), "--cluster", cluster.address,
-                   engine="neural")
+    remote = kiosk(
+        tmp_path / "remote", "build", "--content", str(TEST_CONTENT), "--cluster", cluster.address, engine="neural"
+    )
     assert remote.returncode == 0, remote.stderr
     assert "2 个工作进程" in remote.stdout and "在集群上合成语音（neural）" in remote.stderr
 
@@ -77,8 +78,10 @@ def test_a_cluster_build_gives_the_same_audio_and_vectors_as_a_local_one(tmp_pat
 def _processing(client, worker: str, prefix: str) -> bool:
     """Whether the named worker is running a task of this kind right now."""
     names = {address: info["name"] for address, info in client.scheduler_info()["workers"].items()}
-    return any(names.get(address) == worker and any(str(key).startswith(prefix) for key in keys)
-               for address, keys in client.processing().items())
+    return any(
+        names.get(address) == worker and any(str(key).startswith(prefix) for key in keys)
+        for address, keys in client.processing().items()
+    )
 
 
 def test_a_build_finishes_when_workers_are_killed_midway(tmp_path):
@@ -97,13 +100,16 @@ def test_a_build_finishes_when_workers_are_killed_midway(tmp_path):
     folder = tmp_path / "dask"
     folder.mkdir()
     with LocalCluster(folder, workers=2) as cluster, Client(cluster.address) as observer:
-        build = kiosk(tmp_path / "remote", "build", "--content", str(content.parent), "--cluster", cluster.address,
-                      wait=False)
+        build = kiosk(
+            tmp_path / "remote", "build", "--content", str(content.parent), "--cluster", cluster.address, wait=False
+        )
         try:
             for victim, prefix, newcomer in (("w1", "embed_passages", "w3"), ("w2", "speak_batch", "w4")):
                 deadline = time.monotonic() + 300
                 while not _processing(observer, victim, prefix):
-                    assert build.poll() is None, f"the build ended before {victim} could be killed: {build.stderr.read()}"
+                    assert build.poll() is None, (
+                        f"the build ended before {victim} could be killed: {build.stderr.read()}"
+                    )
                     assert time.monotonic() < deadline, f"{victim} never ran {prefix}"
                     time.sleep(0.05)
                 cluster.kill(victim)
@@ -140,7 +146,11 @@ def test_a_bad_address_is_one_line_and_exit_code_1(tmp_path, address):
 
 def test_without_dask_the_message_names_the_extra(tmp_path):
     hide_dask = "import sys; sys.modules['distributed'] = None; from kiosk.cli import main; main()"
-    result = subprocess.run([sys.executable, "-c", hide_dask, "--data", str(tmp_path), "build", "--cluster",
-                             "tcp://127.0.0.1:8786"], capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-c", hide_dask, "--data", str(tmp_path), "build", "--cluster", "tcp://127.0.0.1:8786"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 1 and "pip install '.[cluster]'" in result.stderr, result.stderr
     assert "Traceback" not in result.stderr

@@ -31,8 +31,10 @@ from tests.sites import TEST_PASSWORD, add_account, csrf_field
 
 sync_api = pytest.importorskip("playwright.sync_api")
 expect = sync_api.expect
-pytestmark = [pytest.mark.browser,
-              pytest.mark.skipif(not CHROMIUM.exists(), reason=f"Chromium not installed at {CHROMIUM}")]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason=f"Chromium not installed at {CHROMIUM}"),
+]
 COURSE = "网格员入门"
 LEARNER = {"name": "测试网格员", "town": "城关街道", "community": "幸福社区", "pin": "2468"}
 # Hidden pages run no animation frames: every wait on a page that may be hidden polls on a timer instead.
@@ -59,9 +61,20 @@ def chromium_over_cdp(browser, profile: Path):
     """A second Chromium, attached over CDP with ``no_defaults``: Playwright's own pages all count as visible (it
     emulates focus on each), so only here does a page behind another tab really become hidden, as a phone's page
     does with the screen locked. Its one context is the browser's default one, with fresh storage in ``profile``."""
-    process = subprocess.Popen([str(CHROMIUM), *CHROMIUM_ARGS, "--headless", "--mute-audio", "--hide-scrollbars",
-                                "--remote-debugging-port=0", f"--user-data-dir={profile}", "about:blank"],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [
+            str(CHROMIUM),
+            *CHROMIUM_ARGS,
+            "--headless",
+            "--mute-audio",
+            "--hide-scrollbars",
+            "--remote-debugging-port=0",
+            f"--user-data-dir={profile}",
+            "about:blank",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     attached = None
     try:
         port_file = profile / "DevToolsActivePort"  # Chromium writes its port and browser path here once listening
@@ -103,8 +116,11 @@ def fits_width(page, what: str) -> None:
 
 def tall_enough(page, selector: str, pixels: int) -> None:
     """Every visible element matching ``selector`` is at least ``pixels`` high: a finger, not a mouse pointer."""
-    heights = page.evaluate("""([selector]) => [...document.querySelectorAll(selector)]
-        .filter((el) => el.offsetParent !== null).map((el) => el.getBoundingClientRect().height)""", [selector])
+    heights = page.evaluate(
+        """([selector]) => [...document.querySelectorAll(selector)]
+        .filter((el) => el.offsetParent !== null).map((el) => el.getBoundingClientRect().height)""",
+        [selector],
+    )
     assert heights and min(heights) >= pixels, f"{selector}: {heights} (want at least {pixels}px)"
 
 
@@ -115,17 +131,24 @@ def course_state(page) -> dict:
 
 def wait_until_sounding(page, timeout: float = 60_000) -> None:
     """The course's audio clock moves on (or it went on to the next sentence)."""
-    page.wait_for_function("() => window.kioskCourse && window.kioskCourse.audio.currentTime > 0", timeout=timeout,
-                           polling=POLL)
+    page.wait_for_function(
+        "() => window.kioskCourse && window.kioskCourse.audio.currentTime > 0", timeout=timeout, polling=POLL
+    )
     start = course_state(page)
-    page.wait_for_function("([i, t]) => window.kioskCourse.current > i || window.kioskCourse.audio.currentTime > t + 0.2",
-                           arg=[start["current"], start["time"]], timeout=timeout, polling=POLL)
+    page.wait_for_function(
+        "([i, t]) => window.kioskCourse.current > i || window.kioskCourse.audio.currentTime > t + 0.2",
+        arg=[start["current"], start["time"]],
+        timeout=timeout,
+        polling=POLL,
+    )
 
 
 def answer(page, quiz: str, right: bool, touch: bool = False) -> str:
     """Tap an answer to the question on screen, right or wrong (多选: the letters, then 确定); the answer given."""
-    q = page.evaluate(f"() => {{ const q = {quiz}.question; "
-                      "return {kind: q.kind, answer: q.answer, letters: q.options.map((o) => o.letter)}; }")
+    q = page.evaluate(
+        f"() => {{ const q = {quiz}.question; "
+        "return {kind: q.kind, answer: q.answer, letters: q.options.map((o) => o.letter)}; }"
+    )
     if q["kind"] == "truefalse":
         choice = q["answer"] if right else {"对": "错", "错": "对"}[q["answer"]]
     elif right:
@@ -156,10 +179,16 @@ def stored(data, name: str) -> dict:
         if row is None:
             return {"heard": 0, "attempts": [], "reports": 0}
         learner = row[0]
-        return {"heard": db.conn.execute("SELECT count(*) FROM heard WHERE learner = ?", (learner,)).fetchone()[0],
-                "attempts": [tuple(r) for r in db.conn.execute(
-                    "SELECT id, question, course, answer FROM attempts WHERE learner = ? ORDER BY at", (learner,))],
-                "reports": db.conn.execute("SELECT count(*) FROM reports WHERE learner = ?", (learner,)).fetchone()[0]}
+        return {
+            "heard": db.conn.execute("SELECT count(*) FROM heard WHERE learner = ?", (learner,)).fetchone()[0],
+            "attempts": [
+                tuple(r)
+                for r in db.conn.execute(
+                    "SELECT id, question, course, answer FROM attempts WHERE learner = ? ORDER BY at", (learner,)
+                )
+            ],
+            "reports": db.conn.execute("SELECT count(*) FROM reports WHERE learner = ?", (learner,)).fetchone()[0],
+        }
 
 
 def trainer_export(server, data) -> tuple[list[tuple], list[tuple], str]:
@@ -170,10 +199,12 @@ def trainer_export(server, data) -> tuple[list[tuple], list[tuple], str]:
     form = browser.open(server.url + "/editor/signin").read().decode("utf-8")
     fields = {"name": name, "password": TEST_PASSWORD, "csrf_token": csrf_field(form)}
     browser.open(server.url + "/editor/signin", urllib.parse.urlencode(fields).encode())
-    book = openpyxl.load_workbook(io.BytesIO(browser.open(
-        server.url + "/editor/training/export/listening.xlsx?period=all").read()))
-    answers = openpyxl.load_workbook(io.BytesIO(browser.open(
-        server.url + "/editor/training/export/questions.xlsx?period=all").read()))
+    book = openpyxl.load_workbook(
+        io.BytesIO(browser.open(server.url + "/editor/training/export/listening.xlsx?period=all").read())
+    )
+    answers = openpyxl.load_workbook(
+        io.BytesIO(browser.open(server.url + "/editor/training/export/questions.xlsx?period=all").read())
+    )
     page = browser.open(server.url + "/editor/training/listening?period=all").read().decode("utf-8")
     rows = lambda sheet: [tuple(c.value for c in row) for row in sheet.iter_rows(min_row=2)]  # noqa: E731
     return rows(book["每位学员的收听"]), rows(answers["答题情况"]), page
@@ -182,8 +213,12 @@ def trainer_export(server, data) -> tuple[list[tuple], list[tuple], str]:
 def learner_api(server) -> str | None:
     """None when the hub has the learner API, else the endpoint that is missing."""
     with server.app.test_client() as client:
-        for method, path in (("get", "/api/learner"), ("post", "/api/learner/heard"), ("post", "/api/learner/attempts"),
-                             ("post", "/api/learner/signin")):
+        for method, path in (
+            ("get", "/api/learner"),
+            ("post", "/api/learner/heard"),
+            ("post", "/api/learner/attempts"),
+            ("post", "/api/learner/signin"),
+        ):
             if getattr(client, method)(path, json={}).status_code == 404:
                 return f"{method.upper()} {path}"
     return None
@@ -199,8 +234,14 @@ def test_phone_learner_course_hidden_offline_quiz_and_sync(browser, data, tmp_pa
         context.set_default_timeout(30_000)
         context.add_init_script(MEDIA_ACTIONS)
         posted = []  # every report and answer batch any page of this phone sent, delivered or not
-        context.on("request", lambda r: posted.append((r.url.rsplit("/", 1)[-1], json.loads(r.post_data)))
-                   if r.method == "POST" and "/api/learner/" in r.url and r.post_data else None)
+        context.on(
+            "request",
+            lambda r: (
+                posted.append((r.url.rsplit("/", 1)[-1], json.loads(r.post_data)))
+                if r.method == "POST" and "/api/learner/" in r.url and r.post_data
+                else None
+            ),
+        )
         page = context.new_page()
         page.set_viewport_size(PHONE_VIEWPORT)
         seen = watch(page)
@@ -249,13 +290,20 @@ def test_phone_learner_course_hidden_offline_quiz_and_sync(browser, data, tmp_pa
         other.bring_to_front()
         page.wait_for_function("() => document.visibilityState === 'hidden'", polling=POLL)
         at = course_state(page)["current"]
-        page.wait_for_function("i => window.kioskCourse.current >= i + 2 && !window.kioskCourse.audio.paused",
-                               arg=at, timeout=90_000, polling=POLL)
+        page.wait_for_function(
+            "i => window.kioskCourse.current >= i + 2 && !window.kioskCourse.audio.paused",
+            arg=at,
+            timeout=90_000,
+            polling=POLL,
+        )
         session = page.evaluate("""() => ({title: navigator.mediaSession.metadata?.title, album: navigator.mediaSession.metadata?.album,
             artist: navigator.mediaSession.metadata?.artist, actions: Object.keys(window.__mediaActions || {}),
             state: navigator.mediaSession.playbackState, part: document.getElementById('cp-part').textContent})""")
         assert session["album"] == "新网格员入门" and session["title"] == session["part"]
-        assert session["title"].split(" — ")[0] in {"六个分册的学习地图", "四方协调：社区党组织、居委会、业委会和物业企业怎样配合"}
+        assert session["title"].split(" — ")[0] in {
+            "六个分册的学习地图",
+            "四方协调：社区党组织、居委会、业委会和物业企业怎样配合",
+        }
         assert session["artist"] == "第1单元 先认路" and session["state"] == "playing"
         assert {"play", "pause", "previoustrack", "nexttrack"} <= set(session["actions"])
         # The lock screen's buttons, pressed while hidden.
@@ -282,9 +330,15 @@ def test_phone_learner_course_hidden_offline_quiz_and_sync(browser, data, tmp_pa
         expect(status).to_contain_text("MB")
         course = page.evaluate(f"() => fetch('/api/courses/{COURSE}').then((r) => r.json())")
         questions = sorted({q for unit in course["course"]["units"] for q in unit["questions"]})
-        cached = [unquote(url) for url in page.evaluate(
-            f"() => caches.open('course:{COURSE}').then((c) => c.keys()).then((k) => k.map((r) => r.url))")]
-        assert sum("/audio/" in url for url in cached) > len({s["url"] for u in course["course"]["units"] for s in u["segments"]})
+        cached = [
+            unquote(url)
+            for url in page.evaluate(
+                f"() => caches.open('course:{COURSE}').then((c) => c.keys()).then((k) => k.map((r) => r.url))"
+            )
+        ]
+        assert sum("/audio/" in url for url in cached) > len(
+            {s["url"] for u in course["course"]["units"] for s in u["segments"]}
+        )
         assert {url.rsplit("/", 1)[-1] for url in cached if "/api/questions/" in url} == set(questions)
         assert {f"/api/courses/{COURSE}", f"/course/{COURSE}"} <= {url.replace(server.url, "") for url in cached}
 
@@ -330,10 +384,13 @@ def test_phone_learner_course_hidden_offline_quiz_and_sync(browser, data, tmp_pa
         # 6. Back online: the queue is sent, oldest first, and emptied once the hub said ok.
         context.set_offline(False)
         if missing:
-            pytest.skip(f"learner API not on this hub ({missing} answers 404): signing in, progress and the offline "
-                        "queue's delivery are not checked")
-        page.wait_for_function("() => (JSON.parse(localStorage.getItem('outbox') || '[]')).length === 0",
-                               timeout=60_000, polling=POLL)
+            pytest.skip(
+                f"learner API not on this hub ({missing} answers 404): signing in, progress and the offline "
+                "queue's delivery are not checked"
+            )
+        page.wait_for_function(
+            "() => (JSON.parse(localStorage.getItem('outbox') || '[]')).length === 0", timeout=60_000, polling=POLL
+        )
         heard_keys = {key for url, body in posted if url == "heard" for key in body["keys"]}
         reports = {body["report"] for url, body in posted if url == "heard"}
         attempt_ids = {a["id"] for url, body in posted if url == "attempts" for a in body["attempts"]}
@@ -352,7 +409,9 @@ def test_phone_learner_course_hidden_offline_quiz_and_sync(browser, data, tmp_pa
         again = page.request.post(server.url + "/api/learner/heard", data=replay, headers={"X-CSRF-Token": me["csrf"]})
         assert again.ok and again.json()["progress"]["heard"] == len(heard_keys)
         first = next(body for url, body in posted if url == "attempts")
-        again = page.request.post(server.url + "/api/learner/attempts", data=first, headers={"X-CSRF-Token": me["csrf"]})
+        again = page.request.post(
+            server.url + "/api/learner/attempts", data=first, headers={"X-CSRF-Token": me["csrf"]}
+        )
         assert again.json()["duplicates"] == 1 and len(stored(data, LEARNER["name"])["attempts"]) == total
 
         # The trainer's view and its Excel export show exactly that progress, once.
@@ -421,8 +480,14 @@ def test_a_sentence_the_hub_is_still_voicing_is_waited_for(browser, data):
                 route.continue_()
                 return
             hub["asked"] += 1
-            route.fulfill(status=503, content_type="application/json", headers={"Retry-After": "1", "Cache-Control": "no-store"},
-                          body=json.dumps({"ok": False, "error": "正在准备这一句的声音，请稍等", "status": 503, "preparing": True}))
+            route.fulfill(
+                status=503,
+                content_type="application/json",
+                headers={"Retry-After": "1", "Cache-Control": "no-store"},
+                body=json.dumps(
+                    {"ok": False, "error": "正在准备这一句的声音，请稍等", "status": 503, "preparing": True}
+                ),
+            )
 
         try:
             context.route(f"**{first}", answer_audio)
@@ -476,7 +541,9 @@ def test_kiosk_visitor_answers_the_daily_question_and_the_idle_reset_clears_it(b
             while not set(question["audio"]["answer"]) <= set(requested):  # the answer and its explanation, spoken
                 assert time.monotonic() < deadline, (question["audio"]["answer"], requested)
                 page.wait_for_timeout(200)
-            expect(page.locator("#daily .quiz-option.correct")).to_have_count(len(question["answer"]) if question["kind"] != "truefalse" else 1)
+            expect(page.locator("#daily .quiz-option.correct")).to_have_count(
+                len(question["answer"]) if question["kind"] != "truefalse" else 1
+            )
             expect(page.locator("#daily .quiz-explanation")).to_have_text(question["explanation"])
             assert page.evaluate("() => localStorage.length") == 0, "nothing about the visitor is kept on the kiosk"
             shoot(page, "kiosk-daily-answered")
@@ -506,7 +573,9 @@ def test_kiosk_visitor_answers_the_daily_question_and_the_idle_reset_clears_it(b
             fits_width(page, "kiosk course")
             shoot(page, "kiosk-course")
             page.locator('[data-unit-quiz="0"]').tap()
-            page.wait_for_function("() => window.kioskCourse.quiz && window.kioskCourse.quiz.root.dataset.state === 'asking'")
+            page.wait_for_function(
+                "() => window.kioskCourse.quiz && window.kioskCourse.quiz.root.dataset.state === 'asking'"
+            )
             tall_enough(page, ".quiz-option", 72)
             tall_enough(page, ".quiz-actions button", 72)
             shoot(page, "kiosk-course-quiz")

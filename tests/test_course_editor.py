@@ -23,8 +23,11 @@ COMMITTEE = "政策法规/业主委员会.md"
 REPAIR = "有声物业/物业管理篇/维修资金.md"
 LONG = "有声物业/物业管理篇/长文.md"
 BUNDLED_COURSE = f"title: 示例课程\nsummary: 内置的一门。\nunits:\n  - title: 一\n    items:\n      - {COMMITTEE}\n"
-LONG_TEXT = ("---\ntitle: 一篇长文\ncollection: 有声物业\nvolume: 物业管理篇\n---\n\n"
-             + "\n\n".join("业主大会依法决定物业服务企业的选聘和解聘，业主委员会执行业主大会的决定。" * 8 for _ in range(5)) + "\n")
+LONG_TEXT = (
+    "---\ntitle: 一篇长文\ncollection: 有声物业\nvolume: 物业管理篇\n---\n\n"
+    + "\n\n".join("业主大会依法决定物业服务企业的选聘和解聘，业主委员会执行业主大会的决定。" * 8 for _ in range(5))
+    + "\n"
+)
 
 
 @pytest.fixture
@@ -82,7 +85,7 @@ class CourseFields(HTMLParser):
             self._select, self._first = attrs["name"], len(self.fields)
         elif self._select and tag == "option":
             if "selected" in attrs or self._first == len(self.fields):
-                self.fields[self._first:] = [(self._select, attrs["value"])]
+                self.fields[self._first :] = [(self._select, attrs["value"])]
 
     def handle_endtag(self, tag):
         if tag == "form":
@@ -118,13 +121,20 @@ def test_an_editor_builds_a_course_by_picking_and_reordering_and_the_kiosk_has_i
     assert re.search(r'value="down:0:0"[^>]* autofocus', page.get_data(as_text=True))  # the moved row keeps focus
 
     saved = press(editor, page, "save", title="新网格员速成", summary="两篇，十分钟。")
-    assert saved.status_code == 302 and saved.headers["Location"] == "/editor/courses/edit?id=%E6%96%B0%E7%BD%91%E6%A0%BC%E5%91%98%E9%80%9F%E6%88%90"
+    assert (
+        saved.status_code == 302
+        and saved.headers["Location"]
+        == "/editor/courses/edit?id=%E6%96%B0%E7%BD%91%E6%A0%BC%E5%91%98%E9%80%9F%E6%88%90"
+    )
     course = courses(editor)["新网格员速成"]
     assert [(d["source"], d["section"]) for d in course["documents"]] == [(COMMITTEE, None), (REPAIR, "二、应急维修")]
     assert own_files(own) == ["_courses/新网格员速成.yaml"]
     written = yaml.safe_load((own / "_courses" / "新网格员速成.yaml").read_text(encoding="utf-8"))
-    assert written == {"title": "新网格员速成", "summary": "两篇，十分钟。",
-                       "units": [{"title": "第一单元", "items": [COMMITTEE, f"{REPAIR}#二、应急维修"]}]}
+    assert written == {
+        "title": "新网格员速成",
+        "summary": "两篇，十分钟。",
+        "units": [{"title": "第一单元", "items": [COMMITTEE, f"{REPAIR}#二、应急维修"]}],
+    }
     with editor.app.app_context():
         (before,) = current_catalog().courses["新网格员速成"].units
 
@@ -177,16 +187,20 @@ def course_fields(title: str, units: list[tuple[str, list[str]]]) -> list[tuple[
     return fields
 
 
-@pytest.mark.parametrize("title, units, status, message", [
-    ("错课", [("一", ["有声物业/不存在.md"])], 400, "找不到文章 有声物业/不存在.md"),
-    ("错课", [("一", [f"{COMMITTEE}#没有这一节"])], 400, f"{COMMITTEE} 里没有小标题「没有这一节」"),
-    ("错课", [], 400, "课程里还没有单元"),
-    ("错课", [("一", [])], 400, "第 1 单元「一」里还没有文章"),
-    ("", [("一", [COMMITTEE])], 400, "请填写课程名称"),
-    ("示例课程", [("一", [REPAIR])], 409, "已经有一门课程的文件名是「示例课程」"),
-])
-def test_an_invalid_course_is_refused_with_a_message_and_nothing_is_written(editor, own, bundled, title, units, status,
-                                                                           message):
+@pytest.mark.parametrize(
+    "title, units, status, message",
+    [
+        ("错课", [("一", ["有声物业/不存在.md"])], 400, "找不到文章 有声物业/不存在.md"),
+        ("错课", [("一", [f"{COMMITTEE}#没有这一节"])], 400, f"{COMMITTEE} 里没有小标题「没有这一节」"),
+        ("错课", [], 400, "课程里还没有单元"),
+        ("错课", [("一", [])], 400, "第 1 单元「一」里还没有文章"),
+        ("", [("一", [COMMITTEE])], 400, "请填写课程名称"),
+        ("示例课程", [("一", [REPAIR])], 409, "已经有一门课程的文件名是「示例课程」"),
+    ],
+)
+def test_an_invalid_course_is_refused_with_a_message_and_nothing_is_written(
+    editor, own, bundled, title, units, status, message
+):
     before = (bundled / "_courses" / "示例课程.yaml").read_bytes()
     fields = course_fields(title, units) + [("op", "save"), ("csrf_token", editor.token())]
     response = editor.client.post("/editor/courses/edit", data=MultiDict(fields))
@@ -286,8 +300,11 @@ def test_titles_are_escaped_in_the_editor_and_on_the_kiosk(editor):
 
 
 def test_a_course_file_name_cannot_leave_the_courses_folder(editor, own):
-    fields = course_fields("坏", [("一", [COMMITTEE])]) + [("id", "../../逃出去"), ("op", "save"),
-                                                           ("csrf_token", editor.token())]
+    fields = course_fields("坏", [("一", [COMMITTEE])]) + [
+        ("id", "../../逃出去"),
+        ("op", "save"),
+        ("csrf_token", editor.token()),
+    ]
     response = editor.client.post("/editor/courses/edit", data=MultiDict(fields))
     assert response.status_code == 400 and "课程文件名不可用" in response.get_data(as_text=True)
     assert editor.client.get("/editor/courses/edit?id=../示例课程").status_code == 404

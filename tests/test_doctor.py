@@ -48,8 +48,17 @@ def test_a_good_hub_passes(hub):
     result = run_doctor(hub.root)
     for check in LOCAL_CHECKS:
         assert line_of(result.output, check).startswith("[正常]"), result.output
-    missing = [f.line() for f in (doctor.packages(), doctor.fonts(), doctor.voice("auto", doctor.voice_folder()),
-                                  doctor.semantic(), doctor.lan()) if not f.ok]
+    missing = [
+        f.line()
+        for f in (
+            doctor.packages(),
+            doctor.fonts(),
+            doctor.voice("auto", doctor.voice_folder()),
+            doctor.semantic(),
+            doctor.lan(),
+        )
+        if not f.ok
+    ]
     if missing:
         pytest.skip("this machine genuinely lacks what these checks look for: " + " / ".join(missing))
     assert result.exit_code == 0, result.output
@@ -60,7 +69,7 @@ def test_a_good_hub_passes(hub):
 def test_a_corrupted_database_is_named_with_what_to_do(hub, name):
     path = hub.root / name
     data = bytearray(path.read_bytes())
-    data[4096:4096 + 512] = b"\xff" * 512  # the second page: a b-tree page SQLite can no longer read
+    data[4096 : 4096 + 512] = b"\xff" * 512  # the second page: a b-tree page SQLite can no longer read
     path.write_bytes(bytes(data))
     result = run_doctor(hub.root)
     assert result.exit_code == 1, result.output
@@ -92,12 +101,15 @@ def read_only(hub, tmp_path):
     target.mkdir()
     if shutil.which("mount") is None:
         pytest.skip("no mount command here, so no read-only data dir can be made")
-    mounted = subprocess.run(["mount", "--bind", str(hub.root), str(target)], check=False, capture_output=True, text=True)
+    mounted = subprocess.run(
+        ["mount", "--bind", str(hub.root), str(target)], check=False, capture_output=True, text=True
+    )
     if mounted.returncode != 0:
         pytest.skip(f"cannot bind-mount here (needs root and CAP_SYS_ADMIN): {mounted.stderr.strip()}")
     try:
-        remounted = subprocess.run(["mount", "-o", "remount,bind,ro", str(target)], check=False,
-                                   capture_output=True, text=True)
+        remounted = subprocess.run(
+            ["mount", "-o", "remount,bind,ro", str(target)], check=False, capture_output=True, text=True
+        )
         if remounted.returncode != 0:
             pytest.skip(f"cannot remount read-only here: {remounted.stderr.strip()}")
         yield target

@@ -65,8 +65,11 @@ def catalog(data: DataDir) -> dict[str, str]:
 
 
 def content_hashes(content: Path) -> dict[str, str]:
-    return {p.relative_to(content).as_posix(): hashlib.sha1(p.read_bytes()).hexdigest()
-            for p in sorted(content.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(content).as_posix(): hashlib.sha1(p.read_bytes()).hexdigest()
+        for p in sorted(content.rglob("*"))
+        if p.is_file()
+    }
 
 
 class FormFields(HTMLParser):
@@ -122,17 +125,30 @@ class FormFields(HTMLParser):
 
 # -- accounts and sign-in ---------------------------------------------------------------------------
 
-@pytest.mark.parametrize("path", ["/editor/", "/editor/new", f"/editor/edit?source={REPAIR_FUND}", "/editor/upload",
-                                  "/editor/trash", "/editor/pronunciations", "/editor/users",
-                                  f"/editor/history?source={REPAIR_FUND}", "/editor/stats",
-                                  "/editor/stats/searches.csv"])
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/editor/",
+        "/editor/new",
+        f"/editor/edit?source={REPAIR_FUND}",
+        "/editor/upload",
+        "/editor/trash",
+        "/editor/pronunciations",
+        "/editor/users",
+        f"/editor/history?source={REPAIR_FUND}",
+        "/editor/stats",
+        "/editor/stats/searches.csv",
+    ],
+)
 def test_editor_pages_send_strangers_to_sign_in(site, path):
     response = site.client.get(path)
     assert response.status_code == 302 and response.headers["Location"].startswith("/editor/signin?next=")
 
 
-@pytest.mark.parametrize("method, path", [("post", "/editor/api/preview"), ("post", "/editor/api/speak"),
-                                          ("get", "/editor/api/progress")])
+@pytest.mark.parametrize(
+    "method, path", [("post", "/editor/api/preview"), ("post", "/editor/api/speak"), ("get", "/editor/api/progress")]
+)
 def test_editor_api_answers_401_in_the_one_error_shape(site, method, path):
     response = getattr(site.client, method)(path, json={})
     assert response.status_code == 401
@@ -154,8 +170,9 @@ def test_listeners_never_need_an_account(site):
 def test_sign_in_goes_back_where_asked_and_sign_out_ends_the_session(site):
     page = site.client.get("/editor/signin").get_data(as_text=True)
     token = csrf_field(page)
-    response = site.client.post("/editor/signin?next=/editor/trash",
-                                data={"name": "王编辑", "password": TEST_PASSWORD, "csrf_token": token})
+    response = site.client.post(
+        "/editor/signin?next=/editor/trash", data={"name": "王编辑", "password": TEST_PASSWORD, "csrf_token": token}
+    )
     assert response.headers["Location"] == "/editor/trash"
     assert site.client.get("/editor/").status_code == 200
     assert site.post("/editor/signout").status_code == 302
@@ -165,8 +182,9 @@ def test_sign_in_goes_back_where_asked_and_sign_out_ends_the_session(site):
 def test_sign_in_never_redirects_off_site(site):
     page = site.client.get("/editor/signin").get_data(as_text=True)
     token = csrf_field(page)
-    response = site.client.post("/editor/signin?next=//evil.example/x",
-                                data={"name": "王编辑", "password": TEST_PASSWORD, "csrf_token": token})
+    response = site.client.post(
+        "/editor/signin?next=//evil.example/x", data={"name": "王编辑", "password": TEST_PASSWORD, "csrf_token": token}
+    )
     assert response.headers["Location"] == "/editor/"
 
 
@@ -212,6 +230,7 @@ def test_secret_key_is_made_once_and_private(site, make_app):
 
 # -- CSRF and paths -----------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("token", [None, "", "forged-token"])
 def test_posts_without_this_sessions_token_are_refused(editor, token):
     before = content_hashes(editor.content)
@@ -220,8 +239,9 @@ def test_posts_without_this_sessions_token_are_refused(editor, token):
         data["csrf_token"] = token
     response = editor.client.post("/editor/delete", data=data)
     assert response.status_code == 400 and "页面已过期" in response.get_data(as_text=True)
-    api = editor.client.post("/editor/api/speak", json={"text": "你好。"},
-                                headers={} if token is None else {"X-CSRF-Token": token})
+    api = editor.client.post(
+        "/editor/api/speak", json={"text": "你好。"}, headers={} if token is None else {"X-CSRF-Token": token}
+    )
     assert api.status_code == 400 and api.get_json()["ok"] is False
     assert content_hashes(editor.content) == before
 
@@ -232,8 +252,18 @@ def test_sign_in_form_needs_its_token_too(site):
     assert site.client.get("/editor/").status_code == 302
 
 
-BAD_SOURCES = ["../outside.md", "/etc/passwd", "有声物业/../../outside.md", "..\\outside.md", ".hidden.md",
-               "_draft.md", "a//b.md", "script.py", "有声物业/./维修资金.md", "nul\x00.md"]
+BAD_SOURCES = [
+    "../outside.md",
+    "/etc/passwd",
+    "有声物业/../../outside.md",
+    "..\\outside.md",
+    ".hidden.md",
+    "_draft.md",
+    "a//b.md",
+    "script.py",
+    "有声物业/./维修资金.md",
+    "nul\x00.md",
+]
 
 
 @pytest.mark.parametrize("source", BAD_SOURCES)
@@ -242,8 +272,17 @@ def test_path_traversal_file_names_are_refused(editor, source, tmp_path):
     assert editor.client.get("/editor/edit", query_string={"source": source}).status_code == 400
     assert editor.client.get("/editor/history", query_string={"source": source}).status_code == 400
     assert editor.post("/editor/delete", {"source": source}).status_code == 400
-    response = editor.post("/editor/save", {"is_new": "1", "source": source, "title": "越界", "collection": "政策法规",
-                                               "status": "现行", "body": "正文。"})
+    response = editor.post(
+        "/editor/save",
+        {
+            "is_new": "1",
+            "source": source,
+            "title": "越界",
+            "collection": "政策法规",
+            "status": "现行",
+            "body": "正文。",
+        },
+    )
     text = response.get_data(as_text=True)
     assert response.status_code == 400 and ("文件名不可用" in text or "应以 .md 结尾" in text)
     assert content_hashes(editor.content) == before
@@ -251,13 +290,25 @@ def test_path_traversal_file_names_are_refused(editor, source, tmp_path):
 
 
 def test_titles_and_upload_names_cannot_climb_out_of_the_content_folder(editor, tmp_path):
-    response = editor.post("/editor/save", {"is_new": "1", "title": "../../逃出去", "collection": "../..",
-                                               "volume": "/etc", "status": "现行", "body": "正文在这里。"})
+    response = editor.post(
+        "/editor/save",
+        {
+            "is_new": "1",
+            "title": "../../逃出去",
+            "collection": "../..",
+            "volume": "/etc",
+            "status": "现行",
+            "body": "正文在这里。",
+        },
+    )
     assert response.status_code == 302
     written = [p for p in editor.content.rglob("*逃出去*")]
     assert len(written) == 1 and editor.content in written[0].parents
-    upload = editor.post("/editor/upload", {"file": (io.BytesIO("标题\n\n正文。".encode()), "../../../evil.txt"),
-                                               "collection": "政策法规"}, content_type="multipart/form-data")
+    upload = editor.post(
+        "/editor/upload",
+        {"file": (io.BytesIO("标题\n\n正文。".encode()), "../../../evil.txt"), "collection": "政策法规"},
+        content_type="multipart/form-data",
+    )
     assert upload.status_code == 200 and not list(tmp_path.glob("evil*"))
 
 
@@ -277,8 +328,9 @@ GBK_NOTICE = """关于开展楼道堆物清理的通知
 
 
 def review(site: EditorSession, name: str, data: bytes, shelf: str = "政策法规") -> dict:
-    response = site.post("/editor/upload", {"file": (io.BytesIO(data), name), "collection": shelf},
-                         content_type="multipart/form-data")
+    response = site.post(
+        "/editor/upload", {"file": (io.BytesIO(data), name), "collection": shelf}, content_type="multipart/form-data"
+    )
     page = response.get_data(as_text=True)
     assert response.status_code == 200, page
     assert "核对上传的文件" in page and "保存并发布" in page
@@ -323,14 +375,17 @@ def test_docx_upload_is_reviewed_then_published_and_searchable(editor):
     assert hits[0]["collection"] == "有声物业"
 
 
-@pytest.mark.parametrize("name, data, message", [
-    ("大文件.txt", "物业".encode("utf-8") * (2 * 1024 * 1024), "文件太大"),
-    ("空文件.txt", b"", "文件是空的"),
-    ("程序.txt", bytes(range(256)) * 64, "二进制文件"),
-    ("照片.pdf", b"\x89PNG\r\n\x1a\n" + bytes(64), "图片"),
-    ("旧文档.docx", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(64), "另存为"),
-    ("表格.xlsx", b"PK\x03\x04", "只能上传"),
-])
+@pytest.mark.parametrize(
+    "name, data, message",
+    [
+        ("大文件.txt", "物业".encode() * (2 * 1024 * 1024), "文件太大"),
+        ("空文件.txt", b"", "文件是空的"),
+        ("程序.txt", bytes(range(256)) * 64, "二进制文件"),
+        ("照片.pdf", b"\x89PNG\r\n\x1a\n" + bytes(64), "图片"),
+        ("旧文档.docx", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(64), "另存为"),
+        ("表格.xlsx", b"PK\x03\x04", "只能上传"),
+    ],
+)
 def test_bad_uploads_are_refused_with_a_message_and_nothing_published_is_lost(editor, name, data, message):
     before_files, before_catalog = content_hashes(editor.content), catalog(editor.data)
     response = editor.post("/editor/upload", {"file": (io.BytesIO(data), name)}, content_type="multipart/form-data")
@@ -341,12 +396,16 @@ def test_bad_uploads_are_refused_with_a_message_and_nothing_published_is_lost(ed
 
 
 def test_an_upload_over_the_servers_limit_gets_a_chinese_page(editor):
-    response = editor.post("/editor/upload", {"file": (io.BytesIO(b"x" * (21 * 1024 * 1024)), "巨大.txt")},
-                              content_type="multipart/form-data")
+    response = editor.post(
+        "/editor/upload",
+        {"file": (io.BytesIO(b"x" * (21 * 1024 * 1024)), "巨大.txt")},
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 413 and "太大" in response.get_data(as_text=True)
 
 
 # -- edit, publish, audio --------------------------------------------------------------------------
+
 
 def test_the_edit_page_has_a_box_for_every_front_matter_field(editor):
     page = editor.client.get("/editor/edit", query_string={"source": REPAIR_FUND}).get_data(as_text=True)
@@ -359,8 +418,12 @@ def test_a_save_the_parser_refuses_keeps_the_published_text(editor):
     before = content_hashes(editor.content)
     page = editor.client.get("/editor/edit", query_string={"source": REPAIR_FUND}).get_data(as_text=True)
     fields = FormFields.of(page)
-    for change, message in [({"body": "  "}, "正文是空的"), ({"title": ""}, "请填写标题"),
-                            ({"effective": "去年"}, "2025-01-01"), ({"status": "作废"}, "状态只能是")]:
+    for change, message in [
+        ({"body": "  "}, "正文是空的"),
+        ({"title": ""}, "请填写标题"),
+        ({"effective": "去年"}, "2025-01-01"),
+        ({"status": "作废"}, "状态只能是"),
+    ]:
         response = editor.post("/editor/save", {**fields, **change})
         assert response.status_code == 400 and message in response.get_data(as_text=True)
     assert content_hashes(editor.content) == before
@@ -379,8 +442,10 @@ def test_a_save_over_someone_elses_newer_save_is_refused(editor):
 
 
 def test_preview_uses_the_kiosks_parser(editor):
-    response = editor.api("/editor/api/preview", {"title": "预览", "collection": "政策法规",
-                                                     "body": "## 第一章 总则\n\n第一条 先说原则。\n\n具体的款项。"})
+    response = editor.api(
+        "/editor/api/preview",
+        {"title": "预览", "collection": "政策法规", "body": "## 第一章 总则\n\n第一条 先说原则。\n\n具体的款项。"},
+    )
     body = response.get_json()
     assert body["ok"] and [p["kind"] for p in body["passages"]] == ["heading", "heading", "article"]
     assert body["passages"][2]["text"] == "第一条 先说原则。\n具体的款项。"
@@ -399,21 +464,26 @@ def test_a_paragraph_can_be_heard_before_publishing(editor):
 
 
 def hundred_articles() -> str:
-    articles = [f"第{int_to_chinese(n)}条 业主应当遵守管理规约第{int_to_chinese(n)}项约定，共同维护小区的秩序。"
-                for n in range(1, 101)]
+    articles = [
+        f"第{int_to_chinese(n)}条 业主应当遵守管理规约第{int_to_chinese(n)}项约定，共同维护小区的秩序。"
+        for n in range(1, 101)
+    ]
     return "---\ntitle: 示例小区管理规约\ncollection: 政策法规\n---\n\n" + "\n\n".join(articles) + "\n"
 
 
 @needs_espeak
-def test_editing_one_article_of_100_is_searchable_within_2s_and_only_it_needs_new_audio(tmp_path, content_dir,
-                                                                                        make_app):
+def test_editing_one_article_of_100_is_searchable_within_2s_and_only_it_needs_new_audio(
+    tmp_path, content_dir, make_app
+):
     source = "政策法规/示例小区管理规约.md"
     (content_dir / source).write_text(hundred_articles(), encoding="utf-8")
     doc_id = document_id(source)
     data = DataDir.create(tmp_path / "var")
     build_index(data, [content_dir])
     speech = engine_settings(EngineChoice("pyttsx3", 1.0, str(data.root)))
-    pool = SynthesisPool(EngineChoice("pyttsx3", 1.0, str(data.root)), AudioCache(data.audio), workers=os.cpu_count() or 1)
+    pool = SynthesisPool(
+        EngineChoice("pyttsx3", 1.0, str(data.root)), AudioCache(data.audio), workers=os.cpu_count() or 1
+    )
     try:
         report = render(data, pool, missing_audio(data, speech, [doc_id]))
     finally:
@@ -487,6 +557,7 @@ def test_a_broken_file_dropped_in_by_hand_is_listed_with_its_reason(editor):
 
 # -- history, trash ---------------------------------------------------------------------------------
 
+
 def test_every_save_is_a_version_with_a_diff_and_restore(editor):
     path = editor.content / REPAIR_FUND
     original = path.read_text(encoding="utf-8")
@@ -542,13 +613,23 @@ def test_delete_moves_to_the_trash_and_restore_brings_it_back(editor):
 
 def test_a_new_text_cannot_overwrite_an_existing_one(editor):
     before = content_hashes(editor.content)
-    response = editor.post("/editor/save", {"is_new": "1", "title": "维修资金", "collection": "有声物业",
-                                               "volume": "物业管理篇", "status": "现行", "body": "覆盖的企图。"})
+    response = editor.post(
+        "/editor/save",
+        {
+            "is_new": "1",
+            "title": "维修资金",
+            "collection": "有声物业",
+            "volume": "物业管理篇",
+            "status": "现行",
+            "body": "覆盖的企图。",
+        },
+    )
     assert response.status_code == 409 and "已经有一篇" in response.get_data(as_text=True)
     assert content_hashes(editor.content) == before
 
 
 # -- pronunciations ---------------------------------------------------------------------------------
+
 
 def test_pronunciations_are_added_validated_and_removed(editor):
     old_speech = editor.app.extensions["kiosk"].speech
@@ -558,8 +639,12 @@ def test_pronunciations_are_added_validated_and_removed(editor):
     assert "行长\thang2 zhang3" in user_file.read_text(encoding="utf-8")
     new_speech = editor.app.extensions["kiosk"].speech
     assert new_speech is not old_speech and new_speech.settings.readings["行长"] == ("hang2", "zhang3")
-    for term, pinyin, message in [("行长", "hagn2 zhang3", "不是拼音音节"), ("行长", "hang2", "有 2 个字"),
-                                  ("ab", "a1 b1", "只能有汉字"), ("", "a1", "请填写")]:
+    for term, pinyin, message in [
+        ("行长", "hagn2 zhang3", "不是拼音音节"),
+        ("行长", "hang2", "有 2 个字"),
+        ("ab", "a1 b1", "只能有汉字"),
+        ("", "a1", "请填写"),
+    ]:
         response = editor.post("/editor/pronunciations", {"term": term, "pinyin": pinyin})
         assert response.status_code == 400 and message in response.get_data(as_text=True)
     assert "行长\thang2 zhang3" in user_file.read_text(encoding="utf-8")
@@ -598,6 +683,7 @@ def test_a_corrected_reading_revoices_only_the_sentences_with_that_term(editor):
 
 # -- bulk import from the editor -------------------------------------------------------------------------
 
+
 def wait_for_import(site: EditorSession, seconds: float = 60) -> dict:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -627,8 +713,9 @@ def test_an_admin_imports_a_folder_from_the_editor_with_progress(admin, tmp_path
     assert again.status_code == 302 and "未变 2 个" in wait_for_import(admin)["summary"]
 
 
-@pytest.mark.parametrize("source, message", [("", "请填写"), ("相对/路径", "以 / 开头"),
-                                             ("/没有/这个/文件夹", "U 盘插好了吗")])
+@pytest.mark.parametrize(
+    "source, message", [("", "请填写"), ("相对/路径", "以 / 开头"), ("/没有/这个/文件夹", "U 盘插好了吗")]
+)
 def test_import_of_a_folder_that_is_not_there_says_why(admin, source, message):
     response = admin.post("/editor/import", {"source": source})
     assert response.status_code == 400 and message in response.get_data(as_text=True)
@@ -642,9 +729,19 @@ def test_only_admins_import(editor, tmp_path):
 
 # -- statistics ----------------------------------------------------------------------------------------
 
+
 def report_listening(site: EditorSession, doc_id: str, position: int, total: int, seconds: float = 40) -> None:
-    response = site.client.post("/api/usage", json={"kind": "listen", "doc": doc_id, "seconds": seconds,
-                                                    "passage": f"p{position}", "position": position, "total": total})
+    response = site.client.post(
+        "/api/usage",
+        json={
+            "kind": "listen",
+            "doc": doc_id,
+            "seconds": seconds,
+            "passage": f"p{position}",
+            "position": position,
+            "total": total,
+        },
+    )
     assert response.status_code == 204
 
 
@@ -657,12 +754,16 @@ def test_statistics_show_what_was_not_found_what_was_heard_and_where_it_stopped(
         report_listening(editor, fund, position, total=10)
     report_listening(editor, titles["业主委员会的成立"], 2, total=4)
     page = editor.client.get("/editor/stats").get_data(as_text=True)
-    unanswered = page[page.index("没有搜到内容的搜索"):page.index("每天的收听")]
+    unanswered = page[page.index("没有搜到内容的搜索") : page.index("每天的收听")]
     assert "充电桩安装" in unanswered and "维修基金" not in unanswered  # that one found its answer
-    assert 'title=%E5%85%85%E7%94%B5%E6%A1%A9' in unanswered  # 写一篇 starts a text with the searched words as its title
-    popular = page[page.index("最常听的文章"):page.index("各书架的收听")]
+    assert (
+        "title=%E5%85%85%E7%94%B5%E6%A1%A9" in unanswered
+    )  # 写一篇 starts a text with the searched words as its title
+    popular = page[page.index("最常听的文章") : page.index("各书架的收听")]
     assert popular.index("专项维修资金怎么用") < popular.index("业主委员会的成立")
-    charts = json.loads(re.search(r'<script type="application/json" id="chart-data">(.*?)</script>', page, re.S).group(1))
+    charts = json.loads(
+        re.search(r'<script type="application/json" id="chart-data">(.*?)</script>', page, re.S).group(1)
+    )
     assert charts["stops"]["counts"] == [2, 1, 0, 0, 0, 0, 0, 0, 0, 1]  # the most-heard text is chosen first
     assert sum(charts["daily"]["plays"]) == 5 and charts["shelves"]["plays"] == [4, 1]
     assert "vendor/chart.js/chart.umd.min.js" in page
@@ -686,6 +787,7 @@ def test_statistics_export_csv_that_excel_reads(editor):
 
 # -- the command line ---------------------------------------------------------------------------------
 
+
 @pytest.fixture
 def runner(monkeypatch, tmp_path, content_dir):
     monkeypatch.setenv("KIOSK_DATA", str(tmp_path / "var"))
@@ -695,7 +797,9 @@ def runner(monkeypatch, tmp_path, content_dir):
 
 
 def test_user_add_asks_for_the_password_twice(runner, tmp_path):
-    result = runner.invoke(main, ["user", "add", "李编辑", "--role", "admin"], input=f"{TEST_PASSWORD}\n{TEST_PASSWORD}\n")
+    result = runner.invoke(
+        main, ["user", "add", "李编辑", "--role", "admin"], input=f"{TEST_PASSWORD}\n{TEST_PASSWORD}\n"
+    )
     assert result.exit_code == 0, result.output
     assert "已创建管理员账号「李编辑」" in result.output and TEST_PASSWORD not in result.output
     with Accounts(tmp_path / "var") as accounts:

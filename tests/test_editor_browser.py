@@ -11,8 +11,10 @@ from .test_editor import GBK_NOTICE, make_docx
 
 sync_api = pytest.importorskip("playwright.sync_api")
 expect = sync_api.expect
-pytestmark = [pytest.mark.browser,
-              pytest.mark.skipif(not CHROMIUM.exists(), reason=f"Chromium not installed at {CHROMIUM}")]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason=f"Chromium not installed at {CHROMIUM}"),
+]
 EDITOR_VIEWPORT = {"width": 1366, "height": 900}
 
 
@@ -53,8 +55,14 @@ def test_upload_review_publish_then_the_kiosk_finds_and_plays_it(editor, editor_
     editor.get_by_role("button", name="保存并发布").click()
     expect(editor.get_by_text("已保存并发布")).to_be_visible()
 
-    upload(editor, editor_server, "公共收益.docx", make_docx(),
-           "application/vnd.openxmlformats-officedocument.wordprocessingml.document", "政策法规")
+    upload(
+        editor,
+        editor_server,
+        "公共收益.docx",
+        make_docx(),
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "政策法规",
+    )
     expect(editor.locator("#edit-form [name=title]")).to_have_value("小区公共收益公示办法")
     editor.get_by_role("button", name="保存并发布").click()
     expect(editor.get_by_text("已保存并发布")).to_be_visible()
@@ -88,8 +96,9 @@ def test_upload_review_publish_then_the_kiosk_finds_and_plays_it(editor, editor_
     editor.goto(editor_server.url + "/editor/stats")
     expect(editor.locator("#stops")).to_contain_text("关于开展楼道堆物清理的通知")
     expect(editor.get_by_role("cell", name="快递柜收费")).to_be_visible()
-    editor.wait_for_function("() => document.querySelector('#chart-stops') && "
-                             "Chart.getChart(document.querySelector('#chart-stops'))")
+    editor.wait_for_function(
+        "() => document.querySelector('#chart-stops') && Chart.getChart(document.querySelector('#chart-stops'))"
+    )
     shoot(editor, "statistics")
     with editor.expect_download() as download:
         editor.get_by_role("link", name="⇩ 收听记录 CSV").click()

@@ -128,19 +128,31 @@ def test_every_post_route_refuses_a_body_that_is_no_object_in_its_shape(app: Fla
     assert 415 in walk.seen["learning"] and 400 in walk.seen["editor"] and 400 in walk.seen["api"]
 
 
-@pytest.mark.parametrize(("path", "size"), [
-    ("/api/usage", 4 * 1024), ("/api/learner/signin", 4 * 1024), ("/api/learner/heard", 512 * 1024),
-    ("/api/city/report", 3 * 1024 * 1024), ("/editor/api/preview", 11 * 1024 * 1024),
-    ("/editor/upload", 21 * 1024 * 1024),
-])
+@pytest.mark.parametrize(
+    ("path", "size"),
+    [
+        ("/api/usage", 4 * 1024),
+        ("/api/learner/signin", 4 * 1024),
+        ("/api/learner/heard", 512 * 1024),
+        ("/api/city/report", 3 * 1024 * 1024),
+        ("/editor/api/preview", 11 * 1024 * 1024),
+        ("/editor/upload", 21 * 1024 * 1024),
+    ],
+)
 def test_a_body_over_its_routes_limit_is_refused_in_its_shape(walk: Walk, path: str, size: int):
     body = json.dumps({"text": "字" * (size // 3)})
     assert walk.ask("POST", path, data=body, content_type="application/json").status_code == 413
 
 
-@pytest.mark.parametrize(("path", "form"), [
-    ("/api/usage", None), ("/api/learner/signin", None), ("/api/city/report", None), ("/editor/signin", True),
-])
+@pytest.mark.parametrize(
+    ("path", "form"),
+    [
+        ("/api/usage", None),
+        ("/api/learner/signin", None),
+        ("/api/city/report", None),
+        ("/editor/signin", True),
+    ],
+)
 def test_a_flood_is_slowed_in_its_shape(app: Flask, walk: Walk, path: str, form: bool | None):
     client = app.test_client()  # its own client: the sign-in flood must not end the walk's editor session
     if form:
@@ -164,8 +176,22 @@ class Broken:
         raise RuntimeError(f"broken on purpose: {name}")
 
 
-@pytest.mark.parametrize("path", ["/", "/search?q=电梯", "/api/shelves", "/api/courses", "/courses", "/api/learner",
-                                  "/wall", "/api/city/wall", "/editor/", "/editor/api/progress", "/library/manifest"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/",
+        "/search?q=电梯",
+        "/api/shelves",
+        "/api/courses",
+        "/courses",
+        "/api/learner",
+        "/wall",
+        "/api/city/wall",
+        "/editor/",
+        "/editor/api/progress",
+        "/library/manifest",
+    ],
+)
 def test_an_unexpected_failure_is_a_500_in_its_shape(app: Flask, walk: Walk, monkeypatch, path: str):
     monkeypatch.setitem(app.extensions, "kiosk", Broken())
     assert walk.ask("GET", path).status_code == 500, path
@@ -174,6 +200,7 @@ def test_an_unexpected_failure_is_a_500_in_its_shape(app: Flask, walk: Walk, mon
 def test_every_blueprint_showed_each_of_its_errors_in_its_shape(app: Flask, walk: Walk):
     """Runs last in this file: what the walk above saw covers every blueprint."""
     assert set(app.blueprints) == set(EXPECTED), "a new blueprint: add what its errors are to EXPECTED"
-    missing = {name: sorted(statuses - walk.seen[name]) for name, statuses in EXPECTED.items()
-               if statuses - walk.seen[name]}
+    missing = {
+        name: sorted(statuses - walk.seen[name]) for name, statuses in EXPECTED.items() if statuses - walk.seen[name]
+    }
     assert not missing, missing

@@ -43,8 +43,12 @@ from tests.test_editor import FormFields
 KIOSK = Path(sys.executable).with_name("kiosk")
 REPAIR_FUND = "有声物业/物业管理篇/维修资金.md"
 # Big enough that committing them takes most of a second: a window a 2 ms poll cannot miss.
-LAWS = ["民法典/合同编.md", "民法典/物权编.md", "行政法规/物业管理条例(2018-03-19).md",
-        "宪法相关法/城市居民委员会组织法(2018-12-29).md"]
+LAWS = [
+    "民法典/合同编.md",
+    "民法典/物权编.md",
+    "行政法规/物业管理条例(2018-03-19).md",
+    "宪法相关法/城市居民委员会组织法(2018-12-29).md",
+]
 VOICED = ["有声党建/三会一课.md", "有声党建/党费怎么交.md"]  # 101 sentences: a few seconds of espeak-ng
 CONTRACT_LAW = "中华人民共和国民法典·合同编"
 NOTICE = "---\ntitle: 停水通知\ncollection: 政策法规\n---\n\n本周六小区停水检修，请业主提前储水。\n"
@@ -54,6 +58,7 @@ STARTED: list[subprocess.Popen] = []
 
 # -- running the kiosk as the hub does ----------------------------------------------------------------
 
+
 def environment(**extra: str) -> dict[str, str]:
     """The hub's environment: espeak-ng (real and quick), nothing else set."""
     env = {key: value for key, value in os.environ.items() if not key.startswith("KIOSK_")}
@@ -62,18 +67,32 @@ def environment(**extra: str) -> dict[str, str]:
     return env
 
 
-def kiosk(data: Path, *args: str, env: dict | None = None, stdin: str = "",
-          timeout: float = BUILD_TIMEOUT) -> subprocess.CompletedProcess:
+def kiosk(
+    data: Path, *args: str, env: dict | None = None, stdin: str = "", timeout: float = BUILD_TIMEOUT
+) -> subprocess.CompletedProcess:
     """Run the `kiosk` command on a data dir as the operator would; output is stdout and stderr together."""
-    return subprocess.run([str(KIOSK), "--data", str(data), *args], input=stdin, stdout=subprocess.PIPE,
-                          stderr=subprocess.STDOUT, text=True, env=env or environment(), timeout=timeout,
-                          start_new_session=True)
+    return subprocess.run(
+        [str(KIOSK), "--data", str(data), *args],
+        input=stdin,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env or environment(),
+        timeout=timeout,
+        start_new_session=True,
+    )
 
 
 def start(data: Path, *args: str, env: dict | None = None) -> subprocess.Popen:
     """Start a `kiosk` command in its own process group, so a power cut can take it with its speech workers."""
-    process = subprocess.Popen([str(KIOSK), "--data", str(data), *args], stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True, env=env or environment(), start_new_session=True)
+    process = subprocess.Popen(
+        [str(KIOSK), "--data", str(data), *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env or environment(),
+        start_new_session=True,
+    )
     STARTED.append(process)
     return process
 
@@ -167,7 +186,9 @@ class Server:
             probe.bind(("127.0.0.1", 0))
             self.port = probe.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}"
-        self.process = start(data, "serve", "--port", str(self.port), env=env or environment(KIOSK_CONTENT=str(content)))
+        self.process = start(
+            data, "serve", "--port", str(self.port), env=env or environment(KIOSK_CONTENT=str(content))
+        )
         self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
         self.token = ""
         deadline = time.monotonic() + 60
@@ -190,8 +211,11 @@ class Server:
 
     def api(self, path: str, payload: dict, timeout: float = 30) -> Answer:
         """A script's JSON post, with the token in its header."""
-        request = urllib.request.Request(self.url + _quoted(path), data=json.dumps(payload).encode(),
-                                         headers={"Content-Type": "application/json", "X-CSRF-Token": self.token})
+        request = urllib.request.Request(
+            self.url + _quoted(path),
+            data=json.dumps(payload).encode(),
+            headers={"Content-Type": "application/json", "X-CSRF-Token": self.token},
+        )
         return self._send(request, timeout)
 
     def _send(self, request: urllib.request.Request, timeout: float) -> Answer:
@@ -257,9 +281,22 @@ def serving(data: Path, content: Path, env: dict | None = None):
 
 def new_text(title: str, body: str) -> dict:
     """The 写新文章 form as an editor fills it in."""
-    return {"is_new": "1", "action": "新建", "title": title, "collection": "有声物业", "volume": "物业管理篇",
-            "order": "", "tags": "", "issuer": "物业港编写", "effective": "", "status": "现行", "summary": "",
-            "level": "", "base": "", "body": body}
+    return {
+        "is_new": "1",
+        "action": "新建",
+        "title": title,
+        "collection": "有声物业",
+        "volume": "物业管理篇",
+        "order": "",
+        "tags": "",
+        "issuer": "物业港编写",
+        "effective": "",
+        "status": "现行",
+        "summary": "",
+        "level": "",
+        "base": "",
+        "body": body,
+    }
 
 
 def flashes(page: Answer) -> list[str]:
@@ -269,8 +306,9 @@ def flashes(page: Answer) -> list[str]:
     return [html.unescape(message).strip() for message in found]
 
 
-def assert_listeners_are_served(server: Server, data: Path, title: str = "业主委员会的成立",
-                                query: str = "业主委员会") -> None:
+def assert_listeners_are_served(
+    server: Server, data: Path, title: str = "业主委员会的成立", query: str = "业主委员会"
+) -> None:
     """Home, a text, search (page and API) and cached sentences answer 200, the audio whole."""
     doc_id = server.doc_id(title)
     for path in ("/", f"/doc/{doc_id}", f"/search?q={query}"):
@@ -291,6 +329,7 @@ def assert_error_shape(answer: Answer, message: str) -> None:
 
 # -- what is on disk -------------------------------------------------------------------------------------
 
+
 def generation(index: Path) -> int:
     """The index generation readers open (the number of its newest table of contents)."""
     return max(int(m.group(1)) for p in index.iterdir() if (m := re.match(r"^_MAIN_(\d+)\.toc$", p.name)))
@@ -308,16 +347,22 @@ def lock_holders(path: Path) -> set[int]:
     except FileNotFoundError:
         return set()
     device = f"{os.major(info.st_dev):02x}:{os.minor(info.st_dev):02x}:{info.st_ino}"
-    return {int(fields[4]) for fields in map(str.split, Path("/proc/locks").read_text().splitlines())
-            if len(fields) > 5 and fields[1] == "FLOCK" and fields[5] == device}
+    return {
+        int(fields[4])
+        for fields in map(str.split, Path("/proc/locks").read_text().splitlines())
+        if len(fields) > 5 and fields[1] == "FLOCK" and fields[5] == device
+    }
 
 
 def leftovers(index: Path) -> list[str]:
     """Files in the index folder that its current generation does not use (a killed writer's, until cleaned)."""
     segments = [segment.segment_id() for segment in whoosh_index.open_dir(index)._segments()]
-    return sorted(name for name in os.listdir(index)
-                  if not re.match(r"^_MAIN_\d+\.toc$|^MAIN_WRITELOCK$|^format$", name)
-                  and not any(name.startswith(f"{segment}.") for segment in segments))
+    return sorted(
+        name
+        for name in os.listdir(index)
+        if not re.match(r"^_MAIN_\d+\.toc$|^MAIN_WRITELOCK$|^format$", name)
+        and not any(name.startswith(f"{segment}.") for segment in segments)
+    )
 
 
 def audio_files(data: Path) -> dict[str, Path]:
@@ -332,6 +377,7 @@ def checkpointed(database: Path) -> None:
 
 
 # -- 1. power cuts ---------------------------------------------------------------------------------------
+
 
 def test_a_power_cut_while_an_editor_publishes_loses_nothing_they_saved(tmp_path):
     content, data = built(tmp_path)
@@ -454,6 +500,7 @@ def test_an_index_torn_by_a_power_cut_is_named_and_rebuilt_never_served(tmp_path
 # whoosh-reloaded's FileStorage locks MAIN_WRITELOCK with fcntl.flock, which the kernel drops with its holder: a
 # killed writer leaves the file, never the lock (checked after each power cut above). A live writer is waited for.
 
+
 def test_a_live_writer_is_waited_for_and_named_never_broken(tmp_path):
     content, data = built(tmp_path)
     (content / "政策法规" / "停水通知.md").write_text(NOTICE, encoding="utf-8")
@@ -476,13 +523,15 @@ def test_a_live_writer_is_waited_for_and_named_never_broken(tmp_path):
 
 # -- 3. a full or read-only disk -------------------------------------------------------------------------
 
+
 @pytest.fixture
 def small_disk(tmp_path: Path):
     """A 2 MB tmpfs standing in for the hub's disk: content and data dir both on it, filled in a moment."""
     disk = tmp_path / "disk"
     disk.mkdir()
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(disk)], capture_output=True,
-                             text=True)
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(disk)], capture_output=True, text=True
+    )
     if mounted.returncode != 0:
         pytest.skip(f"cannot mount a tmpfs here (needs root): {mounted.stderr.strip()}")
     yield disk
@@ -529,7 +578,9 @@ def test_a_full_disk_is_named_and_the_kiosk_keeps_serving_what_it_has(small_disk
         fill(small_disk)
         before = generation(index)
         result = build(data, content, "--no-audio")
-        assert result.returncode == 1 and "磁盘空间已满" in result.stdout and "Traceback" not in result.stdout, result.stdout
+        assert result.returncode == 1 and "磁盘空间已满" in result.stdout and "Traceback" not in result.stdout, (
+            result.stdout
+        )
         assert generation(index) == before and leftovers(index) == []
         assert_listeners_are_served(server, data)
         assert "停水通知" not in server.search("停水")
@@ -553,8 +604,12 @@ def test_a_full_disk_is_named_and_the_kiosk_keeps_serving_what_it_has(small_disk
 @contextmanager
 def read_only(folder: Path):
     """The folder read-only from now on, as when the kernel remounts a failing disk: a read-only bind mount on it."""
-    mounted = subprocess.run(f"mount --bind '{folder}' '{folder}' && mount -o remount,bind,ro '{folder}'",
-                             shell=True, capture_output=True, text=True)
+    mounted = subprocess.run(
+        f"mount --bind '{folder}' '{folder}' && mount -o remount,bind,ro '{folder}'",
+        shell=True,
+        capture_output=True,
+        text=True,
+    )
     if mounted.returncode != 0:
         subprocess.run(["umount", "-l", str(folder)])
         pytest.skip(f"cannot make a read-only bind mount here (needs root): {mounted.stderr.strip()}")
@@ -574,7 +629,9 @@ def test_a_read_only_disk_is_named_and_the_kiosk_keeps_serving_what_it_has(tmp_p
         (content / "政策法规" / "停水通知.md").write_text(NOTICE, encoding="utf-8")  # to be published
         with read_only(hub):
             result = build(data, content)
-            assert result.returncode == 1 and "无法写入" in result.stdout and "Traceback" not in result.stdout, result.stdout
+            assert result.returncode == 1 and "无法写入" in result.stdout and "Traceback" not in result.stdout, (
+                result.stdout
+            )
             assert_listeners_are_served(server, data)
             saved = server.form("/editor/save", {**form, "body": form["body"] + "\n\n新增一段说明。"})
             assert any("只读" in message for message in flashes(saved)), saved.text
@@ -595,6 +652,7 @@ def test_a_kiosk_started_on_a_read_only_disk_serves_what_it_has_and_says_why(tmp
 
 
 # -- 4. SQLite locked or damaged -------------------------------------------------------------------------
+
 
 def test_a_database_held_by_another_process_gets_a_clear_answer(tmp_path):
     content, data = built(tmp_path)
@@ -669,6 +727,7 @@ def test_damaged_databases_get_a_message_with_the_way_out(tmp_path):
 
 
 # -- 5. no voice -----------------------------------------------------------------------------------------
+
 
 def without_voices(tmp_path: Path, engine: str) -> dict:
     """The environment of a machine without espeak-ng's library and without the neural voice's model files:

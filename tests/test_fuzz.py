@@ -37,9 +37,12 @@ from .test_importing import make_pdf
 
 TIME_BOUND = 2.0  # seconds for one input
 TRIED: Counter[str] = Counter()
-FUZZ = settings(deadline=None, database=None, derandomize=bool(os.environ.get("CI")),  # CI: the same inputs every run
-                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
-                                       HealthCheck.function_scoped_fixture])
+FUZZ = settings(
+    deadline=None,
+    database=None,
+    derandomize=bool(os.environ.get("CI")),  # CI: the same inputs every run
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.function_scoped_fixture],
+)
 
 
 class Hang(Exception):
@@ -65,6 +68,7 @@ def summary(request):
 @contextlib.contextmanager
 def time_bound():
     """Interrupt Python code that runs past the bound, and fail code that could not be interrupted (a regex)."""
+
     def hang(signum, frame):
         raise Hang(f"still running after {TIME_BOUND} s")
 
@@ -94,59 +98,227 @@ def attempt(target: str, call, count: bool = True):
 
 HANZI = st.characters(min_codepoint=0x4E00, max_codepoint=0x9FFF)
 RARE_HANZI = st.characters(min_codepoint=0x20000, max_codepoint=0x2A6DF)
-PUNCTUATION = st.sampled_from(list("，。、；：？！…—·「」《》（）()[]【】〔〕“”‘’\"',.;:!?-~/%‰‱+=×÷<>&@#*_`\\|^$€£¥○①Ⅳ"))
-CONTROL = st.sampled_from(["\x00", "\x01", "\x1f", "\x7f", "\t", "\r", "\n", "\r\n", "\u200b", "\u200d", "\u2028",
-                           "\u202e", "\ufeff", "\u3000", "\u00a0", "\ufffd", "\x85"])
+PUNCTUATION = st.sampled_from(
+    list("，。、；：？！…—·「」《》（）()[]【】〔〕“”‘’\"',.;:!?-~/%‰‱+=×÷<>&@#*_`\\|^$€£¥○①Ⅳ")
+)
+CONTROL = st.sampled_from(
+    [
+        "\x00",
+        "\x01",
+        "\x1f",
+        "\x7f",
+        "\t",
+        "\r",
+        "\n",
+        "\r\n",
+        "\u200b",
+        "\u200d",
+        "\u2028",
+        "\u202e",
+        "\ufeff",
+        "\u3000",
+        "\u00a0",
+        "\ufffd",
+        "\x85",
+    ]
+)
 EMOJI = st.sampled_from(["😀", "👍🏽", "🇨🇳", "❤️", "🧑‍🤝‍🧑", "🈶", "㊙", "©", "™"])
-PINYIN = st.sampled_from(["wyf", "wygltl", "zhong guo", "wuye", "ye4zhu3", "lü", "nǚ", "xuéxí", "WYF", "bjswygltl", "x"])
-WORDS = st.sampled_from(["物业费", "维修资金", "业主大会", "业委会", "电梯", "停车位", "物业管理条例", "民法典", "第十七条",
-                         "第3条", "民法典第九百四十四条", "第一章 总则", "一、", "（一）", "第九千九百九十九条", "第十条之一",
-                         "能不能", "怎么办？", "北京市", "《物业管理条例》", "的", "条", "第"])
-NUMBERS = st.one_of(st.integers(-10**15, 10**15).map(str), st.floats(allow_nan=True).map(str),
-                    st.sampled_from(["2025-01-01", "2025-13-45", "13812345678", "010-12345678", "400-123-4567",
-                                     "12345", "GB/T 19001-2016", "12:30", "24:00:00", "50%", "30%-50%", "3/4", "2^10",
-                                     "1,000,000", "No.5", "§3", "0.5", "00123", "1.2.3.4", "-5℃", "3#楼", "1e400",
-                                     "9" * 40, "0." + "0" * 30 + "1", "(1)", "①", "a)", "IV类", "第Ⅱ", "¥1.5万",
-                                     "US$30", "m²", "5km/h", "XX", "××"]))
-MARKUP = st.sampled_from(["<!--", "-->", "<b>", "</b>", "<script>alert(1)</script>", "\"><img src=x onerror=alert(1)>",
-                          "javascript:alert(1)", "[链接](http://example.cn/a?b=c)", "![图](x.png)", "**", "`", "# ",
-                          "## ", "---", "***", "| a | b |", "www.gov.cn", "a@b.cn", "[1]", "&amp;", "&#x3c;"])
-FRAGMENT = st.one_of(HANZI, HANZI, RARE_HANZI, PUNCTUATION, CONTROL, EMOJI, PINYIN, WORDS, NUMBERS, MARKUP,
-                     st.sampled_from(string.ascii_letters + string.digits + " "))
+PINYIN = st.sampled_from(
+    ["wyf", "wygltl", "zhong guo", "wuye", "ye4zhu3", "lü", "nǚ", "xuéxí", "WYF", "bjswygltl", "x"]
+)
+WORDS = st.sampled_from(
+    [
+        "物业费",
+        "维修资金",
+        "业主大会",
+        "业委会",
+        "电梯",
+        "停车位",
+        "物业管理条例",
+        "民法典",
+        "第十七条",
+        "第3条",
+        "民法典第九百四十四条",
+        "第一章 总则",
+        "一、",
+        "（一）",
+        "第九千九百九十九条",
+        "第十条之一",
+        "能不能",
+        "怎么办？",
+        "北京市",
+        "《物业管理条例》",
+        "的",
+        "条",
+        "第",
+    ]
+)
+NUMBERS = st.one_of(
+    st.integers(-(10**15), 10**15).map(str),
+    st.floats(allow_nan=True).map(str),
+    st.sampled_from(
+        [
+            "2025-01-01",
+            "2025-13-45",
+            "13812345678",
+            "010-12345678",
+            "400-123-4567",
+            "12345",
+            "GB/T 19001-2016",
+            "12:30",
+            "24:00:00",
+            "50%",
+            "30%-50%",
+            "3/4",
+            "2^10",
+            "1,000,000",
+            "No.5",
+            "§3",
+            "0.5",
+            "00123",
+            "1.2.3.4",
+            "-5℃",
+            "3#楼",
+            "1e400",
+            "9" * 40,
+            "0." + "0" * 30 + "1",
+            "(1)",
+            "①",
+            "a)",
+            "IV类",
+            "第Ⅱ",
+            "¥1.5万",
+            "US$30",
+            "m²",
+            "5km/h",
+            "XX",
+            "××",
+        ]
+    ),
+)
+MARKUP = st.sampled_from(
+    [
+        "<!--",
+        "-->",
+        "<b>",
+        "</b>",
+        "<script>alert(1)</script>",
+        '"><img src=x onerror=alert(1)>',
+        "javascript:alert(1)",
+        "[链接](http://example.cn/a?b=c)",
+        "![图](x.png)",
+        "**",
+        "`",
+        "# ",
+        "## ",
+        "---",
+        "***",
+        "| a | b |",
+        "www.gov.cn",
+        "a@b.cn",
+        "[1]",
+        "&amp;",
+        "&#x3c;",
+    ]
+)
+FRAGMENT = st.one_of(
+    HANZI,
+    HANZI,
+    RARE_HANZI,
+    PUNCTUATION,
+    CONTROL,
+    EMOJI,
+    PINYIN,
+    WORDS,
+    NUMBERS,
+    MARKUP,
+    st.sampled_from(string.ascii_letters + string.digits + " "),
+)
 REALISTIC = st.lists(FRAGMENT, max_size=60).map("".join)
 
 
 def repeated(max_chars: int = 40_000):
     """One fragment repeated up to ``max_chars``: the shape that makes a backtracking regex take quadratic time."""
     return st.tuples(st.one_of(FRAGMENT, st.text(min_size=1, max_size=4)), st.integers(200, max_chars)).map(
-        lambda pair: (pair[0] * pair[1])[:max_chars])
+        lambda pair: (pair[0] * pair[1])[:max_chars]
+    )
 
 
 TEXT = st.one_of(st.text(), REALISTIC, REALISTIC, repeated())
 SHORT_TEXT = st.one_of(st.text(max_size=40), st.lists(FRAGMENT, max_size=8).map("".join))
-RAW_VALUES = st.sampled_from(["2025-13-45", "2025-01-01", ".inf", "-.inf", ".nan", "1e400", "99999999999999999999999",
-                              "-3", "0x1F", "[[[[[[", "[" * 200 + "]" * 200, "{a: 1}", "&a [1, 2]", "*a", "!!binary aGk=",
-                              "!!python/object:os.system x", "!!set {a, b}", "'", '"', ":", "- x", "@", "`", "|", ">",
-                              "%", "!", "~", "null", "true", "现行", "已废止", "废止", "2001-12-14t21:59:43.10-99:00",
-                              "<script>alert(1)</script>", "[a, [b, [c]]]", '"\\uD800"', '"\\uDFFF好"'])
-FIELD_VALUE = st.one_of(RAW_VALUES, SHORT_TEXT.map(json.dumps), st.integers().map(str), st.floats().map(str),
-                        st.lists(SHORT_TEXT.map(json.dumps), max_size=4).map(lambda items: "[" + ", ".join(items) + "]"))
+RAW_VALUES = st.sampled_from(
+    [
+        "2025-13-45",
+        "2025-01-01",
+        ".inf",
+        "-.inf",
+        ".nan",
+        "1e400",
+        "99999999999999999999999",
+        "-3",
+        "0x1F",
+        "[[[[[[",
+        "[" * 200 + "]" * 200,
+        "{a: 1}",
+        "&a [1, 2]",
+        "*a",
+        "!!binary aGk=",
+        "!!python/object:os.system x",
+        "!!set {a, b}",
+        "'",
+        '"',
+        ":",
+        "- x",
+        "@",
+        "`",
+        "|",
+        ">",
+        "%",
+        "!",
+        "~",
+        "null",
+        "true",
+        "现行",
+        "已废止",
+        "废止",
+        "2001-12-14t21:59:43.10-99:00",
+        "<script>alert(1)</script>",
+        "[a, [b, [c]]]",
+        '"\\uD800"',
+        '"\\uDFFF好"',
+    ]
+)
+FIELD_VALUE = st.one_of(
+    RAW_VALUES,
+    SHORT_TEXT.map(json.dumps),
+    st.integers().map(str),
+    st.floats().map(str),
+    st.lists(SHORT_TEXT.map(json.dumps), max_size=4).map(lambda items: "[" + ", ".join(items) + "]"),
+)
 FIELD = st.tuples(st.sampled_from(sorted(FIELDS_BY_KEY) + ["unknown", "1", "? [a]", "<<"]), FIELD_VALUE).map(
-    lambda pair: f"{pair[0]}: {pair[1]}")
+    lambda pair: f"{pair[0]}: {pair[1]}"
+)
 FRONT_MATTER = st.lists(FIELD, max_size=8).map(lambda lines: "---\n" + "\n".join(lines) + "\n---\n")
 BODY_LINE = st.one_of(
     REALISTIC,
     st.tuples(st.integers(1, 7), SHORT_TEXT).map(lambda pair: "#" * pair[0] + " " + pair[1]),
-    st.tuples(st.one_of(st.integers(0, 10**12).map(str), WORDS), SHORT_TEXT).map(lambda pair: f"第{pair[0]}条 {pair[1]}"),
-    st.sampled_from(["", "", "第一章 总 则", "<!-- INFO END -->", "---", "# " + "#" * 5000 + "x", "# a" + " " * 5000 + "b"]),
+    st.tuples(st.one_of(st.integers(0, 10**12).map(str), WORDS), SHORT_TEXT).map(
+        lambda pair: f"第{pair[0]}条 {pair[1]}"
+    ),
+    st.sampled_from(
+        ["", "", "第一章 总 则", "<!-- INFO END -->", "---", "# " + "#" * 5000 + "x", "# a" + " " * 5000 + "b"]
+    ),
 )
 BODY = st.lists(BODY_LINE, max_size=30).map("\n".join)
 MARKDOWN = st.one_of(st.text(), BODY, st.tuples(FRONT_MATTER, BODY).map("".join), repeated())
-SOURCE = st.one_of(st.sampled_from(["有声物业/物业管理篇/维修资金.md", "a.md", "政策法规/x(2020-01-01).md"]),
-                   st.text(min_size=1, max_size=30).map(lambda name: name + ".md"))
+SOURCE = st.one_of(
+    st.sampled_from(["有声物业/物业管理篇/维修资金.md", "a.md", "政策法规/x(2020-01-01).md"]),
+    st.text(min_size=1, max_size=30).map(lambda name: name + ".md"),
+)
 
 
 # -- search ----------------------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def searcher(built):
@@ -165,8 +337,11 @@ def well_formed(snippet: str) -> bool:
 
 
 @settings(FUZZ, max_examples=250)
-@given(query=TEXT, limit=st.one_of(st.integers(-5, 80), st.just(10**20)),
-       collection=st.one_of(st.none(), st.sampled_from(["政策法规", "有声物业", "法律", "行政法规"]), SHORT_TEXT))
+@given(
+    query=TEXT,
+    limit=st.one_of(st.integers(-5, 80), st.just(10**20)),
+    collection=st.one_of(st.none(), st.sampled_from(["政策法规", "有声物业", "法律", "行政法规"]), SHORT_TEXT),
+)
 def test_search_answers_any_query_with_well_formed_hits(searcher, query, limit, collection):
     result = attempt("search", lambda: searcher.search(query, limit=limit, collection=collection))
     if result is None:
@@ -211,13 +386,16 @@ def test_normalization_leaves_only_what_a_voice_can_say(text):
 @settings(FUZZ, max_examples=150)
 @given(text=st.one_of(BODY, TEXT))
 def test_any_passage_is_normalized_sentence_by_sentence(text):
-    spoken = attempt("normalize_for_speech (per sentence of a passage)",
-                     lambda: [normalize_for_speech(segment.text) for segment in split_passage(text)])
+    spoken = attempt(
+        "normalize_for_speech (per sentence of a passage)",
+        lambda: [normalize_for_speech(segment.text) for segment in split_passage(text)],
+    )
     for sentence in spoken or []:
         speakable(sentence)
 
 
 # -- front matter and the Markdown parser -------------------------------------------------------------
+
 
 @settings(FUZZ, max_examples=400)
 @given(text=MARKDOWN, source=SOURCE)
@@ -236,8 +414,12 @@ def test_any_markdown_parses_to_a_document_or_a_content_error(text, source):
 # -- uploads: plain text, Markdown, Word, PDF ----------------------------------------------------------
 
 ENCODINGS = st.sampled_from(["utf-8", "utf-8-sig", "utf-16", "gb18030"])
-NAMES = st.one_of(st.sampled_from(["通知", "../../etc/passwd", "a\x00b", "<script>alert(1)</script>", "", ".", "…" * 50,
-                                   "C:\\Windows\\x", "😀"]), SHORT_TEXT)
+NAMES = st.one_of(
+    st.sampled_from(
+        ["通知", "../../etc/passwd", "a\x00b", "<script>alert(1)</script>", "", ".", "…" * 50, "C:\\Windows\\x", "😀"]
+    ),
+    SHORT_TEXT,
+)
 
 
 def refused_or_reviewable(target: str, filename: str, data: bytes) -> None:
@@ -284,13 +466,18 @@ def word_file(blocks) -> bytes:
 
 
 # XML 1.0 refuses control characters, so python-docx cannot write them: the Word text is drawn without them.
-WORD_TEXT = st.one_of(REALISTIC, BODY_LINE).map(lambda text: re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]", "", text))
-WORD_BLOCK = st.one_of(st.tuples(STYLES, WORD_TEXT),
-                       st.lists(st.lists(WORD_TEXT, min_size=1, max_size=3), min_size=1, max_size=3))
+WORD_TEXT = st.one_of(REALISTIC, BODY_LINE).map(
+    lambda text: re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]", "", text)
+)
+WORD_BLOCK = st.one_of(
+    st.tuples(STYLES, WORD_TEXT), st.lists(st.lists(WORD_TEXT, min_size=1, max_size=3), min_size=1, max_size=3)
+)
 
 
 @settings(FUZZ, max_examples=60)
-@given(blocks=st.lists(WORD_BLOCK, max_size=12), damage=st.lists(st.tuples(DAMAGED_AT, st.integers(0, 255)), max_size=3))
+@given(
+    blocks=st.lists(WORD_BLOCK, max_size=12), damage=st.lists(st.tuples(DAMAGED_AT, st.integers(0, 255)), max_size=3)
+)
 def test_word_uploads_whole_or_damaged(blocks, damage):
     data = bytearray(word_file(blocks))
     for position, value in damage:
@@ -298,27 +485,33 @@ def test_word_uploads_whole_or_damaged(blocks, damage):
     refused_or_reviewable("convert_upload .docx", "文件.docx", bytes(data))
 
 
-PDF_LINE = st.lists(st.one_of(HANZI, PUNCTUATION, st.sampled_from(string.ascii_letters + string.digits + " ")),
-                    min_size=1, max_size=30).map("".join)
+PDF_LINE = st.lists(
+    st.one_of(HANZI, PUNCTUATION, st.sampled_from(string.ascii_letters + string.digits + " ")), min_size=1, max_size=30
+).map("".join)
 
 
 @settings(FUZZ, max_examples=100)
-@given(pages=st.lists(st.lists(st.one_of(PDF_LINE, WORDS), max_size=10), min_size=1, max_size=3),
-       damage=st.lists(st.tuples(DAMAGED_AT, st.integers(0, 255)), max_size=4),
-       cut=st.one_of(st.none(), st.integers(0, 10**6)))
+@given(
+    pages=st.lists(st.lists(st.one_of(PDF_LINE, WORDS), max_size=10), min_size=1, max_size=3),
+    damage=st.lists(st.tuples(DAMAGED_AT, st.integers(0, 255)), max_size=4),
+    cut=st.one_of(st.none(), st.integers(0, 10**6)),
+)
 def test_pdf_uploads_whole_damaged_or_cut_short(pages, damage, cut):
     data = bytearray(make_pdf(pages))
     for position, value in damage:
         data[position % len(data)] = value
     if cut is not None:
-        data = data[:max(8, cut % len(data))]
+        data = data[: max(8, cut % len(data))]
     refused_or_reviewable("convert_upload .pdf", "文件.pdf", bytes(data))
 
 
 # -- what fuzzing and review found, kept as regressions ------------------------------------------------
 
-LAUGHS = "tags: [&a [x, x, x, x, x, x, x, x, x]" + "".join(
-    f", &{chr(98 + n)} [" + ", ".join([f"*{chr(97 + n)}"] * 9) + "]" for n in range(8)) + "]\ntitle: 笑"
+LAUGHS = (
+    "tags: [&a [x, x, x, x, x, x, x, x, x]"
+    + "".join(f", &{chr(98 + n)} [" + ", ".join([f"*{chr(97 + n)}"] * 9) + "]" for n in range(8))
+    + "]\ntitle: 笑"
+)
 ONCE_CRASHED = {  # each raised ValueError, OverflowError or RecursionError, which stopped the whole build
     "impossible date": "effective: 2025-13-45",
     "impossible time offset": "effective: 2001-12-14t21:59:43.10-99:00",
@@ -332,7 +525,11 @@ ONCE_CRASHED = {  # each raised ValueError, OverflowError or RecursionError, whi
 
 @pytest.mark.parametrize("front", ONCE_CRASHED.values(), ids=ONCE_CRASHED.keys())
 def test_front_matter_that_stopped_the_build_is_now_a_reason_to_skip_one_file(front, tmp_path):
-    text = f"---\ntitle: 坏的\n{front}\n---\n\n正文。\n" if not front.startswith("title") else f"---\n{front}\n---\n\n正文。\n"
+    text = (
+        f"---\ntitle: 坏的\n{front}\n---\n\n正文。\n"
+        if not front.startswith("title")
+        else f"---\n{front}\n---\n\n正文。\n"
+    )
     with time_bound(), pytest.raises(ContentError):
         parse_document(SourceFile("坏的.md", text))
     (tmp_path / "content" / "书架").mkdir(parents=True)
@@ -346,7 +543,9 @@ def test_front_matter_that_stopped_the_build_is_now_a_reason_to_skip_one_file(fr
 
 def test_an_article_number_too_big_for_the_index_is_a_paragraph(tmp_path):
     (tmp_path / "content" / "书架").mkdir(parents=True)
-    (tmp_path / "content" / "书架" / "大号.md").write_text("---\ntitle: 大号\n---\n\n第99999999999条 正文。\n", encoding="utf-8")
+    (tmp_path / "content" / "书架" / "大号.md").write_text(
+        "---\ntitle: 大号\n---\n\n第99999999999条 正文。\n", encoding="utf-8"
+    )
     report = build_index(DataDir.create(tmp_path / "var"), [tmp_path / "content"])  # raised ValueError from whoosh
     assert report.added == ["书架/大号.md"]
 
@@ -359,8 +558,19 @@ def test_a_heading_line_with_a_long_run_of_hashes_or_spaces_reads_at_once(line):
     assert doc.title.startswith("a") or doc.title.startswith("#")
 
 
-@pytest.mark.parametrize("heading, title", [("# 标题", "标题"), ("## 标题 ##", "标题"), ("# C#", "C"), ("# a # b ##", "a # b"),
-                                            ("# a # #", "a #"), ("# ###", "#"), ("#标题", None), ("####### 七", None)])
+@pytest.mark.parametrize(
+    "heading, title",
+    [
+        ("# 标题", "标题"),
+        ("## 标题 ##", "标题"),
+        ("# C#", "C"),
+        ("# a # b ##", "a # b"),
+        ("# a # #", "a #"),
+        ("# ###", "#"),
+        ("#标题", None),
+        ("####### 七", None),
+    ],
+)
 def test_headings_read_as_before(heading, title):
     match = HEADING.match(heading)
     assert (match.group(2).strip() if match else None) == title

@@ -69,7 +69,8 @@ def problem(response, json_route: bool = False) -> str | None:
     if json_route and response.status_code >= 400:
         body = response.get_json(silent=True) or {}
         if body != {"ok": False, "error": body.get("error"), "status": response.status_code} or not re.search(
-                r"[\u4e00-\u9fff]", body["error"] or ""):
+            r"[\u4e00-\u9fff]", body["error"] or ""
+        ):
             return f"not the one error shape in Chinese: {body}"
     return None
 
@@ -111,10 +112,13 @@ def content(tmp_path_factory: pytest.TempPathFactory) -> Path:
     outside.mkdir()
     (outside / "secret.md").write_text(f"---\ntitle: 外面的文件\n---\n\n{CANARY}，不应出现在展示端。\n")
     (content / "政策法规" / "外链.md").symlink_to(outside / "secret.md")
-    (content / MARKED_SOURCE).write_text(compose_markdown(
-        {"title": MARKED_TITLE, "collection": "政策法规", "tags": [SCRIPT], "source": JS_URL, "summary": ATTRIBUTE},
-        f"## {SCRIPT}小标题\n\n第一条 {ATTRIBUTE}标记的正文，[点我]({JS_URL})。\n\n{SCRIPT}另一段标记。"),
-        encoding="utf-8")
+    (content / MARKED_SOURCE).write_text(
+        compose_markdown(
+            {"title": MARKED_TITLE, "collection": "政策法规", "tags": [SCRIPT], "source": JS_URL, "summary": ATTRIBUTE},
+            f"## {SCRIPT}小标题\n\n第一条 {ATTRIBUTE}标记的正文，[点我]({JS_URL})。\n\n{SCRIPT}另一段标记。",
+        ),
+        encoding="utf-8",
+    )
     return content
 
 
@@ -139,8 +143,9 @@ def admin(app: Flask) -> EditorSession:
     return signed_in_as(app, "admin")
 
 
-def sign_in_from(session: EditorSession, address: str, name: str = "管理员",
-                 password: str = TEST_PASSWORD) -> TestResponse:
+def sign_in_from(
+    session: EditorSession, address: str, name: str = "管理员", password: str = TEST_PASSWORD
+) -> TestResponse:
     """The sign-in form sent from this address."""
     return session.sign_in(name, password, environ_base={"REMOTE_ADDR": address})
 
@@ -152,23 +157,50 @@ def outside_files(outside: Path) -> set[str]:
 # -- path traversal ---------------------------------------------------------------------------------
 
 TRAVERSALS = [
-    "../../../../etc/passwd", "..%2f..%2f..%2f..%2fetc%2fpasswd", "%2e%2e%2f%2e%2e%2f%2e%2e%2f%2e%2e%2fetc%2fpasswd",
-    "%252e%252e%252f%252e%252e%252fetc%252fpasswd", "..%00/..%00/etc/passwd", "%00", "settings.py%00.css",
-    "/etc/passwd", "//etc/passwd", "..\\..\\..\\..\\etc\\passwd", "..%5c..%5c..%5c..%5cetc%5cpasswd",
-    "....//....//....//etc/passwd", "%c0%ae%c0%ae%c0%af%c0%ae%c0%ae%c0%afetc/passwd", "..;/..;/etc/passwd",
-    "a/../../../../etc/passwd", "../kiosk/settings.py", "%2e%2e/kiosk/settings.py", ".%2e/kiosk/settings.py",
-    "../../outside/secret.md", "政策法规/外链.md", "%E6%94%BF%E7%AD%96%E6%B3%95%E8%A7%84/%E5%A4%96%E9%93%BE.md",
+    "../../../../etc/passwd",
+    "..%2f..%2f..%2f..%2fetc%2fpasswd",
+    "%2e%2e%2f%2e%2e%2f%2e%2e%2f%2e%2e%2fetc%2fpasswd",
+    "%252e%252e%252f%252e%252e%252fetc%252fpasswd",
+    "..%00/..%00/etc/passwd",
+    "%00",
+    "settings.py%00.css",
+    "/etc/passwd",
+    "//etc/passwd",
+    "..\\..\\..\\..\\etc\\passwd",
+    "..%5c..%5c..%5c..%5cetc%5cpasswd",
+    "....//....//....//etc/passwd",
+    "%c0%ae%c0%ae%c0%af%c0%ae%c0%ae%c0%afetc/passwd",
+    "..;/..;/etc/passwd",
+    "a/../../../../etc/passwd",
+    "../kiosk/settings.py",
+    "%2e%2e/kiosk/settings.py",
+    ".%2e/kiosk/settings.py",
+    "../../outside/secret.md",
+    "政策法规/外链.md",
+    "%E6%94%BF%E7%AD%96%E6%B3%95%E8%A7%84/%E5%A4%96%E9%93%BE.md",
 ]
-FILE_ROUTES = ["/static/{}", "/static/css/{}", "/audio/{}.mp3", "/api/docs/{}", "/api/docs/{}/audio.mp3",
-               "/doc/{}", "/doc/{}/qr.svg", "/shelf/{}", "/editor/stats/{}.csv"]
+FILE_ROUTES = [
+    "/static/{}",
+    "/static/css/{}",
+    "/audio/{}.mp3",
+    "/api/docs/{}",
+    "/api/docs/{}/audio.mp3",
+    "/doc/{}",
+    "/doc/{}/qr.svg",
+    "/shelf/{}",
+    "/editor/stats/{}.csv",
+]
 
 
 @pytest.mark.parametrize("route", FILE_ROUTES)
 def test_no_route_serves_a_file_from_outside(client, admin, route):
     for traversal in TRAVERSALS:
         asking = admin.client if route.startswith("/editor") else client
-        response = answered("traversal in a path", asking.get(route.format(traversal)),
-                            json_route=route.startswith(("/api/", "/audio/")))
+        response = answered(
+            "traversal in a path",
+            asking.get(route.format(traversal)),
+            json_route=route.startswith(("/api/", "/audio/")),
+        )
         assert_no_leak(text_of(response), route.format(traversal))
 
 
@@ -204,16 +236,31 @@ def test_a_link_out_of_the_content_root_is_never_read(client, admin):
     assert edit.status_code == 400 and CANARY not in text_of(edit)
 
 
-UPLOAD_NAMES = ["../../../../etc/passwd.txt", "..\\..\\..\\outside\\x.md", "/etc/passwd.md", "a\x00.md", "%2e%2e%2fx.md",
-                f"{SCRIPT}.md", f"{ATTRIBUTE}.txt", f"{JS_URL}.txt", "C:\\Windows\\win.ini.txt", "....//x.md"]
+UPLOAD_NAMES = [
+    "../../../../etc/passwd.txt",
+    "..\\..\\..\\outside\\x.md",
+    "/etc/passwd.md",
+    "a\x00.md",
+    "%2e%2e%2fx.md",
+    f"{SCRIPT}.md",
+    f"{ATTRIBUTE}.txt",
+    f"{JS_URL}.txt",
+    "C:\\Windows\\win.ini.txt",
+    "....//x.md",
+]
 
 
 def test_upload_names_are_only_shown_and_escaped(admin, outside):
     before = outside_files(outside)
     for name in UPLOAD_NAMES:
-        response = answered("upload name", admin.post("/editor/upload", {
-            "file": (io.BytesIO("通知\n\n各位业主：本周三停水。".encode()), name), "collection": "政策法规"},
-            content_type="multipart/form-data"))
+        response = answered(
+            "upload name",
+            admin.post(
+                "/editor/upload",
+                {"file": (io.BytesIO("通知\n\n各位业主：本周三停水。".encode()), name), "collection": "政策法规"},
+                content_type="multipart/form-data",
+            ),
+        )
         assert response.status_code in (200, 400), name
         assert_inert(text_of(response), name)
     assert outside_files(outside) == before
@@ -240,19 +287,32 @@ def test_bulk_import_copies_nothing_from_outside_and_writes_nothing_outside(app,
             assert importer.job.stage == "failed" and "不可用" in importer.job.summary, (folder, importer.job)
     assert stages["done"] and stages["failed"]
     assert outside_files(outside) == {"secret.md"}
-    assert CANARY not in "".join(p.read_text(encoding="utf-8", errors="replace") for p in content.rglob("*.md")
-                                 if not p.is_symlink())
+    assert CANARY not in "".join(
+        p.read_text(encoding="utf-8", errors="replace") for p in content.rglob("*.md") if not p.is_symlink()
+    )
 
 
 # -- markup in texts, queries, names, readings ----------------------------------------------------------
 
+
 def test_markup_in_a_text_is_shown_as_text_on_every_page(client, admin):
-    client.post("/api/usage", json={"kind": "listen", "doc": MARKED, "seconds": 40, "passage": "p",
-                                    "position": 1, "total": 3})  # so the home page lists it among the most heard
-    for url in ["/", "/shelf/政策法规", f"/doc/{MARKED}", f"/doc/{MARKED}?p={quote(ATTRIBUTE)}",
-                "/search?q=标记", "/search?q=小标题", f"/api/docs/{MARKED}", "/editor/",
-                f"/editor/edit?source={quote(MARKED_SOURCE)}", f"/editor/history?source={quote(MARKED_SOURCE)}",
-                "/editor/stats", f"/editor/stats?doc={MARKED}"]:
+    client.post(
+        "/api/usage", json={"kind": "listen", "doc": MARKED, "seconds": 40, "passage": "p", "position": 1, "total": 3}
+    )  # so the home page lists it among the most heard
+    for url in [
+        "/",
+        "/shelf/政策法规",
+        f"/doc/{MARKED}",
+        f"/doc/{MARKED}?p={quote(ATTRIBUTE)}",
+        "/search?q=标记",
+        "/search?q=小标题",
+        f"/api/docs/{MARKED}",
+        "/editor/",
+        f"/editor/edit?source={quote(MARKED_SOURCE)}",
+        f"/editor/history?source={quote(MARKED_SOURCE)}",
+        "/editor/stats",
+        f"/editor/stats?doc={MARKED}",
+    ]:
         asking = admin.client if url.startswith("/editor") else client
         page = answered("markup in a text", asking.get(url))
         assert page.status_code == 200, url
@@ -272,8 +332,9 @@ def test_markup_in_a_search_is_escaped_in_the_page_the_api_and_the_statistics(cl
     assert api.mimetype == "application/json" and api.get_json()["ok"]
     answered("markup in a query", client.post("/api/usage", json={"kind": "search", "q": payload, "hits": 0}))
     assert_inert(text_of(answered("markup in a query", admin.get("/editor/stats"))), payload)
-    assert_inert(text_of(answered("markup in a query", admin.get("/editor/new", query_string={"title": payload}))),
-                 payload)
+    assert_inert(
+        text_of(answered("markup in a query", admin.get("/editor/new", query_string={"title": payload}))), payload
+    )
 
 
 def test_markup_in_a_title_saved_in_the_editor_is_escaped_in_its_flash_history_and_trash(admin):
@@ -314,7 +375,7 @@ def test_digits_that_are_not_numbers_are_refused_not_crashed_on(client, admin):
 
 
 def test_spreadsheet_formulas_in_searches_stay_text_in_the_csv(client, admin):
-    for query in ("=HYPERLINK(\"http://x\")", "+1+1", "-2+3", "@SUM(1)"):
+    for query in ('=HYPERLINK("http://x")', "+1+1", "-2+3", "@SUM(1)"):
         client.post("/api/usage", json={"kind": "search", "q": query, "hits": 0})
     csv = text_of(answered("formula in a query", admin.get("/editor/stats/searches.csv")))
     assert "'=HYPERLINK" in csv and "'+1+1" in csv and "'-2+3" in csv and "'@SUM(1)" in csv
@@ -323,9 +384,22 @@ def test_spreadsheet_formulas_in_searches_stay_text_in_the_csv(client, admin):
 
 # -- oversized and malformed requests -----------------------------------------------------------------
 
-RANGES = ["bytes=abc", "bytes=5-1", "bytes=0-0,1-1", "bytes=99999999-", "bytes=-0", "bytes=0-", "bytes=", "items=0-1",
-          "bytes=0-1,", "bytes=" + ",".join(["0-0"] * 200), "bytes=-99999999999999999999", "bytes=1-2-3", "bytes=0x10-",
-          "bytes=\u4e00-"]
+RANGES = [
+    "bytes=abc",
+    "bytes=5-1",
+    "bytes=0-0,1-1",
+    "bytes=99999999-",
+    "bytes=-0",
+    "bytes=0-",
+    "bytes=",
+    "items=0-1",
+    "bytes=0-1,",
+    "bytes=" + ",".join(["0-0"] * 200),
+    "bytes=-99999999999999999999",
+    "bytes=1-2-3",
+    "bytes=0x10-",
+    "bytes=\u4e00-",
+]
 
 
 @pytest.mark.parametrize("url", ["/audio/{key}.mp3", "/static/css/kiosk.css", "/sw.js", "/static/icon.svg"])
@@ -339,7 +413,7 @@ def test_bad_and_multiple_ranges(client, url):
             assert response.data == whole
         elif response.status_code == 206:
             first, last = map(int, re.match(r"bytes (\d+)-(\d+)/", response.headers["Content-Range"]).groups())
-            assert response.data == whole[first:last + 1]
+            assert response.data == whole[first : last + 1]
         else:
             assert response.headers["Content-Range"] == f"bytes */{len(whole)}", value
             if url.startswith("/audio/"):
@@ -350,26 +424,54 @@ def test_huge_bodies_are_refused_in_chinese(client, admin):
     huge = b"x" * (21 * 1024 * 1024)
     beacon = answered("huge body", client.post("/api/usage", data=b"{" + b" " * 5000 + b"}"))
     assert_error_shape(beacon, 413)
-    preview = answered("huge body", admin.client.post("/editor/api/preview", data=huge, content_type="application/json",
-                                                      headers={"X-CSRF-Token": admin.token()}))
+    preview = answered(
+        "huge body",
+        admin.client.post(
+            "/editor/api/preview", data=huge, content_type="application/json", headers={"X-CSRF-Token": admin.token()}
+        ),
+    )
     assert_error_shape(preview, 413)
-    upload = answered("huge body", admin.post("/editor/upload", {"file": (io.BytesIO(huge), "大.txt")},
-                                              content_type="multipart/form-data"))
+    upload = answered(
+        "huge body",
+        admin.post("/editor/upload", {"file": (io.BytesIO(huge), "大.txt")}, content_type="multipart/form-data"),
+    )
     assert upload.status_code == 413 and "上传的文件太大了" in text_of(upload)
 
 
-BAD_JSON = ["{", "[1, 2]", '"text"', "null", "123", "1e999", "NaN", '{"kind": ["search"]}', '{"text": ["x"]}',
-            '{"title": {"a": 1}, "body": [1, 2]}', '{"kind": "search", "q": {}, "hits": 1e999}',
-            '{"kind": "search", "q": "x", "hits": 99999999999999999999999}',
-            '{"kind": "listen", "doc": "x", "seconds": NaN, "passage": "p", "position": 1e999, "total": -1}',
-            "[" * 1500 + "]" * 1500, "\ufeff{}", b"\xff\xfe\x00{", "", " " * 100,
-            r'{"kind": "search", "q": "\ud800", "hits": 0}', r'{"text": "\udfff好", "title": "\ud800"}', r'{"\ud800": 1}']
+BAD_JSON = [
+    "{",
+    "[1, 2]",
+    '"text"',
+    "null",
+    "123",
+    "1e999",
+    "NaN",
+    '{"kind": ["search"]}',
+    '{"text": ["x"]}',
+    '{"title": {"a": 1}, "body": [1, 2]}',
+    '{"kind": "search", "q": {}, "hits": 1e999}',
+    '{"kind": "search", "q": "x", "hits": 99999999999999999999999}',
+    '{"kind": "listen", "doc": "x", "seconds": NaN, "passage": "p", "position": 1e999, "total": -1}',
+    "[" * 1500 + "]" * 1500,
+    "\ufeff{}",
+    b"\xff\xfe\x00{",
+    "",
+    " " * 100,
+    r'{"kind": "search", "q": "\ud800", "hits": 0}',
+    r'{"text": "\udfff好", "title": "\ud800"}',
+    r'{"\ud800": 1}',
+]
 
 
 def post_endpoints(app) -> list[str]:
     """Every POST route of the app (with a placeholder for URL parts), so new ones are covered as they come."""
-    return sorted({re.sub(r"<[^>]+>", "x", rule.rule) for rule in app.url_map.iter_rules()
-                   if "POST" in rule.methods and rule.endpoint not in ("editor.sign_out",)})
+    return sorted(
+        {
+            re.sub(r"<[^>]+>", "x", rule.rule)
+            for rule in app.url_map.iter_rules()
+            if "POST" in rule.methods and rule.endpoint not in ("editor.sign_out",)
+        }
+    )
 
 
 def test_malformed_and_mistyped_json_to_every_post_endpoint(app, admin):
@@ -380,9 +482,13 @@ def test_malformed_and_mistyped_json_to_every_post_endpoint(app, admin):
         for body in BAD_JSON:
             data = body.encode() if isinstance(body, str) else body
             for content_type in ("application/json", "text/plain;charset=UTF-8"):
-                response = admin.client.post(url, data=data, content_type=content_type,
-                                             headers={"X-CSRF-Token": admin.token()},
-                                             environ_base={"REMOTE_ADDR": "127.0.0.50"})
+                response = admin.client.post(
+                    url,
+                    data=data,
+                    content_type=content_type,
+                    headers={"X-CSRF-Token": admin.token()},
+                    environ_base={"REMOTE_ADDR": "127.0.0.50"},
+                )
                 TRIED["malformed JSON"] += 1
                 found = problem(response, json_route=url.startswith(("/api/", "/editor/api/")))
                 if found:
@@ -392,14 +498,18 @@ def test_malformed_and_mistyped_json_to_every_post_endpoint(app, admin):
 
 
 def test_wrong_numbers_in_a_beacon_are_refused_not_stored(client):
-    for event in ({"kind": "search", "q": "x", "hits": 10**30}, {"kind": "listen", "doc": MARKED, "seconds": 1e308,
-                  "passage": "p", "position": 10**30, "total": 3}):
-        response = answered("malformed JSON", client.post("/api/usage", json=event,
-                                                          environ_base={"REMOTE_ADDR": "127.0.0.51"}))
+    for event in (
+        {"kind": "search", "q": "x", "hits": 10**30},
+        {"kind": "listen", "doc": MARKED, "seconds": 1e308, "passage": "p", "position": 10**30, "total": 3},
+    ):
+        response = answered(
+            "malformed JSON", client.post("/api/usage", json=event, environ_base={"REMOTE_ADDR": "127.0.0.51"})
+        )
         assert_error_shape(response, 400)
 
 
 # -- floods -------------------------------------------------------------------------------------------
+
 
 @pytest.fixture
 def clock(monkeypatch):
@@ -410,29 +520,36 @@ def clock(monkeypatch):
 
 def test_a_flood_of_beacons_is_cut_down_with_retry_after(client, clock):
     address = {"REMOTE_ADDR": "127.0.0.60"}
-    statuses = [client.post("/api/usage", json={"kind": "search", "q": "洪水", "hits": 1}, environ_base=address)
-                for _ in range(200)]
+    statuses = [
+        client.post("/api/usage", json={"kind": "search", "q": "洪水", "hits": 1}, environ_base=address)
+        for _ in range(200)
+    ]
     accepted = [r for r in statuses if r.status_code == 204]
     refused = [answered("beacon flood", r) for r in statuses if r.status_code == 429]
     assert len(accepted) == 30 and len(refused) == 170
     assert_error_shape(refused[0], 429)
     wait = int(refused[0].headers["Retry-After"])
     assert 1 <= wait <= 2
-    other = client.post("/api/usage", json={"kind": "search", "q": "邻居", "hits": 1},
-                        environ_base={"REMOTE_ADDR": "127.0.0.61"})
+    other = client.post(
+        "/api/usage", json={"kind": "search", "q": "邻居", "hits": 1}, environ_base={"REMOTE_ADDR": "127.0.0.61"}
+    )
     assert other.status_code == 204  # another phone is not held back
     clock[0] += wait
-    assert client.post("/api/usage", json={"kind": "search", "q": "洪水", "hits": 1},
-                       environ_base=address).status_code == 204
+    assert (
+        client.post("/api/usage", json={"kind": "search", "q": "洪水", "hits": 1}, environ_base=address).status_code
+        == 204
+    )
 
 
 def test_a_phone_sending_its_usual_beacons_is_never_refused(client, clock):
     address = {"REMOTE_ADDR": "127.0.0.62"}
     for minute in range(120):  # two hours of listening: a search and a page view every minute, some in a burst
         for _ in range(5 if minute % 10 == 0 else 2):
-            response = client.post("/api/usage", json={"kind": "listen", "doc": MARKED, "seconds": 30,
-                                                       "passage": "p", "position": 0, "total": 3},
-                                   environ_base=address)
+            response = client.post(
+                "/api/usage",
+                json={"kind": "listen", "doc": MARKED, "seconds": 30, "passage": "p", "position": 0, "total": 3},
+                environ_base=address,
+            )
             assert response.status_code == 204, minute
         clock[0] += 60
 
@@ -443,8 +560,9 @@ def test_a_flood_of_sign_ins_is_cut_down_and_an_editor_who_mistypes_gets_in(app,
     assert sign_in_from(honest, "127.0.0.70").status_code == 302  # mistyped once, then in
     guesser = EditorSession(app)
     # Guessing across names: the lock-out of each name never sees more than a few tries.
-    statuses = [sign_in_from(guesser, "127.0.0.71", name=f"编辑{n % 8}", password=f"guess-{n}").status_code
-                for n in range(40)]
+    statuses = [
+        sign_in_from(guesser, "127.0.0.71", name=f"编辑{n % 8}", password=f"guess-{n}").status_code for n in range(40)
+    ]
     assert statuses[:10] == [401] * 10 and set(statuses[10:]) == {429}
     refused = answered("sign-in flood", sign_in_from(guesser, "127.0.0.71"))
     assert refused.status_code == 429 and "太频繁" in text_of(refused) and int(refused.headers["Retry-After"]) >= 1
@@ -465,16 +583,23 @@ def test_a_flood_from_many_addresses_cannot_grow_memory(clock):
 
 # -- security headers on every kind of response --------------------------------------------------------
 
+
 def test_security_headers_on_every_kind_of_response(app, client, admin, monkeypatch):
     kinds = {
-        "page": client.get("/"), "document page": client.get(f"/doc/{MARKED}"),
-        "API": client.get("/api/shelves"), "health": client.get("/healthz"),
+        "page": client.get("/"),
+        "document page": client.get(f"/doc/{MARKED}"),
+        "API": client.get("/api/shelves"),
+        "health": client.get("/healthz"),
         "audio": client.get(f"/audio/{KEY}.mp3"),
         "audio part": client.get(f"/audio/{KEY}.mp3", headers={"Range": "bytes=0-9"}),
-        "static": client.get("/static/js/app.js"), "service worker": client.get("/sw.js"),
-        "QR": client.get(f"/doc/{MARKED}/qr.svg"), "404 page": client.get("/没有"),
-        "404 JSON": client.get("/api/docs/没有"), "405": client.post("/api/search"),
-        "editor page": admin.get("/editor/stats"), "editor CSV": admin.get("/editor/stats/listens.csv"),
+        "static": client.get("/static/js/app.js"),
+        "service worker": client.get("/sw.js"),
+        "QR": client.get(f"/doc/{MARKED}/qr.svg"),
+        "404 page": client.get("/没有"),
+        "404 JSON": client.get("/api/docs/没有"),
+        "405": client.post("/api/search"),
+        "editor page": admin.get("/editor/stats"),
+        "editor CSV": admin.get("/editor/stats/listens.csv"),
         "editor redirect": app.test_client().get("/editor/"),
         "editor sign-in": app.test_client().get("/editor/signin"),
         "editor 401 JSON": app.test_client().get("/editor/api/progress"),
@@ -491,6 +616,7 @@ def test_security_headers_on_every_kind_of_response(app, client, admin, monkeypa
 
 
 # -- over a real HTTP server -------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def server(make_module_app: AppMaker, app: Flask, content: Path) -> Iterator[LiveServer]:
@@ -515,8 +641,10 @@ def raw_request(server, request: bytes) -> tuple[int, dict, bytes]:
 
 def test_answers_waitress_makes_itself_carry_the_headers_too(server):
     """A request the app never sees (waitress refuses it while parsing) is answered with the same headers."""
-    for request in (b"GET / HTTP/1.1\r\nHost: k\r\nContent-Length: abc\r\n\r\n",
-                    b"GET / HTTP/1.1\r\nHost: k\r\nTransfer-Encoding: gzip, chunked, chunked\r\n\r\n"):
+    for request in (
+        b"GET / HTTP/1.1\r\nHost: k\r\nContent-Length: abc\r\n\r\n",
+        b"GET / HTTP/1.1\r\nHost: k\r\nTransfer-Encoding: gzip, chunked, chunked\r\n\r\n",
+    ):
         status, headers, _ = raw_request(server, request)
         assert status >= 400, (request, status)  # 400 and 501 from waitress
         for name, value in HEADERS.items():
@@ -527,14 +655,17 @@ def test_traversal_and_ranges_over_http(server):
     for route in FILE_ROUTES[:6]:
         for traversal in TRAVERSALS:
             path = re.sub(r"[^\x21-\x7e]", lambda c: quote(c.group()), route.format(traversal))  # as a browser sends it
-            status, headers, body = raw_request(server, f"GET {path} HTTP/1.1\r\nHost: k\r\nConnection: close\r\n\r\n"
-                                                .encode("utf-8"))
+            status, headers, body = raw_request(
+                server, f"GET {path} HTTP/1.1\r\nHost: k\r\nConnection: close\r\n\r\n".encode()
+            )
             TRIED["traversal over HTTP"] += 1
             assert status < 500 and headers.get("X-Content-Type-Options") == "nosniff", (path, status)
             assert_no_leak(body.decode("utf-8", "replace"), path)
     for value in RANGES[:6]:
-        status, headers, body = raw_request(server, f"GET /audio/{KEY}.mp3 HTTP/1.1\r\nHost: k\r\nRange: {value}"
-                                                    f"\r\nConnection: close\r\n\r\n".encode("utf-8"))
+        status, headers, body = raw_request(
+            server,
+            f"GET /audio/{KEY}.mp3 HTTP/1.1\r\nHost: k\r\nRange: {value}\r\nConnection: close\r\n\r\n".encode(),
+        )
         TRIED["range header over HTTP"] += 1
         assert status in (200, 206, 416) and "Content-Security-Policy" in headers, (value, status)
 
@@ -551,14 +682,17 @@ def test_a_huge_body_over_http_is_refused(server):
 
 # -- in a real Chromium: the pages work under the policy, and the kiosk keyboard is readable in high contrast ----
 
+
 def watched_page(browser, viewport=None):
     """A page recording policy violations, console errors, script errors and dialogs (an alert() that ran)."""
     context = browser.new_context(viewport=viewport or {"width": 1280, "height": 900}, locale="zh-CN")
     context.set_default_timeout(20_000)
     page = context.new_page()
     page.problems = []
-    page.add_init_script("document.addEventListener('securitypolicyviolation', (e) => "
-                         "(window.__violations = window.__violations || []).push(e.violatedDirective + ' ' + e.blockedURI))")
+    page.add_init_script(
+        "document.addEventListener('securitypolicyviolation', (e) => "
+        "(window.__violations = window.__violations || []).push(e.violatedDirective + ' ' + e.blockedURI))"
+    )
     page.on("console", lambda message: message.type == "error" and page.problems.append(f"console: {message.text}"))
     page.on("pageerror", lambda error: page.problems.append(f"script: {error}"))
     page.on("dialog", lambda dialog: (page.problems.append(f"dialog: {dialog.message}"), dialog.dismiss()))
@@ -573,9 +707,11 @@ def violations(page) -> list[str]:
 def browser_server(make_module_app: AppMaker, app: Flask, content: Path) -> Iterator[LiveServer]:
     """A fresh server (its own sign-in allowance) with some listening, so the statistics page draws its charts."""
     for position in (0, 1, 2):
-        app.test_client().post("/api/usage", json={"kind": "listen", "doc": MARKED, "seconds": 40, "passage": "p",
-                                                   "position": position, "total": 3},
-                               environ_base={"REMOTE_ADDR": "127.0.0.80"})
+        app.test_client().post(
+            "/api/usage",
+            json={"kind": "listen", "doc": MARKED, "seconds": 40, "passage": "p", "position": position, "total": 3},
+            environ_base={"REMOTE_ADDR": "127.0.0.80"},
+        )
     with LiveServer(make_module_app(content=(content,), data=app.extensions["kiosk"].data)) as server:
         yield server
 
@@ -588,8 +724,14 @@ def test_pages_run_under_the_content_security_policy(browser, browser_server):
     context, page = watched_page(browser)
     url = browser_server.url
     visited = {}
-    for path in ["/", "/search?q=物业", "/search?q=" + quote(SCRIPT), f"/doc/{document_id('政策法规/业主委员会.md')}",
-                 f"/doc/{MARKED}", "/editor/signin"]:
+    for path in [
+        "/",
+        "/search?q=物业",
+        "/search?q=" + quote(SCRIPT),
+        f"/doc/{document_id('政策法规/业主委员会.md')}",
+        f"/doc/{MARKED}",
+        "/editor/signin",
+    ]:
         response = page.goto(url + path)
         assert response.headers["content-security-policy"] == HEADERS["Content-Security-Policy"]
         page.wait_for_load_state("networkidle")
@@ -641,9 +783,11 @@ def test_kiosk_keyboard_keys_are_readable_in_high_contrast(browser, browser_serv
 
 def contrast(first: str, second: str) -> float:
     """WCAG contrast ratio of two CSS rgb() colours."""
+
     def luminance(css: str) -> float:
         channels = [int(v) / 255 for v in re.findall(r"\d+", css)[:3]]
         linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
         return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
     light, dark = sorted((luminance(first), luminance(second)), reverse=True)
     return (light + 0.05) / (dark + 0.05)

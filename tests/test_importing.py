@@ -84,16 +84,21 @@ def test_notice_signature_gives_issuer_and_date_and_numbered_headings():
 
 
 def test_hard_wrapped_lines_are_joined_and_page_numbers_dropped():
-    text = ("物业服务合同\n"
-            "第九百三十七条　物业服务合同是物业服务人在物业服务区域内，为业主提供建筑物及其附属设施的维修养护、\n"
-            "环境卫生和相关秩序的管理维护等物业服务，业主支付物业费的合同。\n"
-            "- 2 -\n"
-            "第九百三十八条　物业服务合同的内容一般包括服务事项、服务质量、服务费用的标准和收取办法等条款。\n")
+    text = (
+        "物业服务合同\n"
+        "第九百三十七条　物业服务合同是物业服务人在物业服务区域内，为业主提供建筑物及其附属设施的维修养护、\n"
+        "环境卫生和相关秩序的管理维护等物业服务，业主支付物业费的合同。\n"
+        "- 2 -\n"
+        "第九百三十八条　物业服务合同的内容一般包括服务事项、服务质量、服务费用的标准和收取办法等条款。\n"
+    )
     converted = text_to_markdown(text)
     assert "维修养护、环境卫生" in converted.body
     assert "- 2 -" not in converted.body
     assert any("断行" in note for note in converted.notes) and any("页码" in note for note in converted.notes)
-    assert [p.article for p in parsed(converted).passages if p.kind == "article"] == ["第九百三十七条", "第九百三十八条"]
+    assert [p.article for p in parsed(converted).passages if p.kind == "article"] == [
+        "第九百三十七条",
+        "第九百三十八条",
+    ]
 
 
 def test_articles_run_together_by_ocr_are_split():
@@ -133,13 +138,18 @@ def make_pdf(pages: list[list[str]]) -> bytes:
     chars = sorted({ch for page in pages for line in page for ch in line})
     cid = {ch: i + 1 for i, ch in enumerate(chars)}
     mappings = [f"<{cid[ch]:04X}> <{ord(ch):04X}>" for ch in chars]
-    blocks = "".join(f"{len(chunk)} beginbfchar\n" + "\n".join(chunk) + "\nendbfchar\n"
-                     for chunk in (mappings[i:i + 100] for i in range(0, len(mappings), 100)))
-    cmap = ("/CIDInit /ProcSet findresource begin 12 dict begin begincmap\n"
-            "/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def\n"
-            "/CMapName /Adobe-Identity-UCS def /CMapType 2 def\n"
-            "1 begincodespacerange <0000> <FFFF> endcodespacerange\n" + blocks +
-            "endcmap CMapName currentdict /CMap defineresource pop end end\n").encode("ascii")
+    blocks = "".join(
+        f"{len(chunk)} beginbfchar\n" + "\n".join(chunk) + "\nendbfchar\n"
+        for chunk in (mappings[i : i + 100] for i in range(0, len(mappings), 100))
+    )
+    cmap = (
+        "/CIDInit /ProcSet findresource begin 12 dict begin begincmap\n"
+        "/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def\n"
+        "/CMapName /Adobe-Identity-UCS def /CMapType 2 def\n"
+        "1 begincodespacerange <0000> <FFFF> endcodespacerange\n"
+        + blocks
+        + "endcmap CMapName currentdict /CMap defineresource pop end end\n"
+    ).encode("ascii")
     objects: list[bytes] = [b"", b""]  # 1: catalog, 2: pages (filled in below)
     font_base = 3
     objects += [
@@ -160,8 +170,10 @@ def make_pdf(pages: list[list[str]]) -> bytes:
         stream = "\n".join(ops).encode("ascii")
         objects.append(b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream")
         content_id = len(objects)
-        objects.append(f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents {content_id} 0 R "
-                       f"/Resources << /Font << /F1 {font_base} 0 R >> >> >>".encode())
+        objects.append(
+            f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents {content_id} 0 R "
+            f"/Resources << /Font << /F1 {font_base} 0 R >> >> >>".encode()
+        )
         page_ids.append(len(objects))
     objects[0] = b"<< /Type /Catalog /Pages 2 0 R >>"
     objects[1] = f"<< /Type /Pages /Kids [{' '.join(f'{i} 0 R' for i in page_ids)}] /Count {len(page_ids)} >>".encode()
@@ -179,10 +191,18 @@ def make_pdf(pages: list[list[str]]) -> bytes:
 
 
 def test_pdf_text_layer_with_wrapped_lines_across_pages():
-    pdf = make_pdf([
-        ["示例小区装修管理办法", "第一章 总则", "第一条 业主装修房屋，应当事先告知物业服务", "人，并遵守管理规约。", "1"],
-        ["第二条 装修不得拆改承重墙。", "2"],
-    ])
+    pdf = make_pdf(
+        [
+            [
+                "示例小区装修管理办法",
+                "第一章 总则",
+                "第一条 业主装修房屋，应当事先告知物业服务",
+                "人，并遵守管理规约。",
+                "1",
+            ],
+            ["第二条 装修不得拆改承重墙。", "2"],
+        ]
+    )
     converted = convert_upload("装修办法.pdf", pdf)
     assert converted.title == "示例小区装修管理办法"
     assert "第一条 业主装修房屋，应当事先告知物业服务人，并遵守管理规约。" in converted.body
@@ -208,23 +228,26 @@ def zip_bytes() -> bytes:
     return out.getvalue()
 
 
-@pytest.mark.parametrize("name, data, message", [
-    ("空.txt", b"", "文件是空的"),
-    ("大.txt", "物业".encode() * (MAX_UPLOAD_BYTES // 6 + 1), "文件太大"),
-    ("程序.exe", b"MZ\x90\x00", "只能上传"),
-    ("没有扩展名", b"text", "只能上传"),
-    ("二进制.txt", bytes(range(256)) * 8, "二进制"),
-    ("照片.txt", b"\x89PNG\r\n\x1a\n" + bytes(100), "图片"),
-    ("扫描.pdf", b"\xff\xd8\xff\xe0" + bytes(100), "图片"),
-    ("旧版.doc.docx", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(100), "另存为"),
-    ("假的.docx", "这其实是文本".encode(), "不是 Word 文档"),
-    ("压缩包.docx", zip_bytes(), "不是 Word 文档"),
-    ("假的.pdf", "这其实是文本".encode(), "不是 PDF"),
-    ("改了名的.txt", b"%PDF-1.4\n", "PDF"),
-    ("扫描件.pdf", blank_pdf(), "没有文字"),
-    ("坏的.pdf", b"%PDF-1.4\nbroken", "PDF"),
-    ("只有空白.txt", "\n\n   \n".encode(), "没有可用的文字"),
-])
+@pytest.mark.parametrize(
+    "name, data, message",
+    [
+        ("空.txt", b"", "文件是空的"),
+        ("大.txt", "物业".encode() * (MAX_UPLOAD_BYTES // 6 + 1), "文件太大"),
+        ("程序.exe", b"MZ\x90\x00", "只能上传"),
+        ("没有扩展名", b"text", "只能上传"),
+        ("二进制.txt", bytes(range(256)) * 8, "二进制"),
+        ("照片.txt", b"\x89PNG\r\n\x1a\n" + bytes(100), "图片"),
+        ("扫描.pdf", b"\xff\xd8\xff\xe0" + bytes(100), "图片"),
+        ("旧版.doc.docx", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(100), "另存为"),
+        ("假的.docx", "这其实是文本".encode(), "不是 Word 文档"),
+        ("压缩包.docx", zip_bytes(), "不是 Word 文档"),
+        ("假的.pdf", "这其实是文本".encode(), "不是 PDF"),
+        ("改了名的.txt", b"%PDF-1.4\n", "PDF"),
+        ("扫描件.pdf", blank_pdf(), "没有文字"),
+        ("坏的.pdf", b"%PDF-1.4\nbroken", "PDF"),
+        ("只有空白.txt", b"\n\n   \n", "没有可用的文字"),
+    ],
+)
 def test_bad_uploads_are_refused_with_a_chinese_reason(name, data, message):
     with pytest.raises(ContentError, match=message):
         convert_upload(name, data)
@@ -248,14 +271,29 @@ def test_import_folder_converts_copies_merges_metadata_and_builds(tmp_path, cont
     (library / "行政法规").mkdir(parents=True)
     (library / "行政法规" / "示例条例(2020-01-01).md").write_text(
         "# 示例条例\n\n2020年1月1日通过\n\n<!-- INFO END -->\n\n## 第一章 总则\n\n第一条 为了示例电梯维护，制定本条例。\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     (library / "通知.txt").write_bytes(NOTICE.encode("gbk"))
     (library / "规则.docx").write_bytes(make_docx())
     (library / "照片.png").write_bytes(b"\x89PNG")
     (library / "坏.pdf").write_bytes(b"%PDF-1.4 broken")
-    (library / "metadata.json").write_text(json.dumps({"records": [
-        {"path": "行政法规/示例条例(2020-01-01).md", "title": "示例条例", "db_level": "行政法规",
-         "db_publish": "2020-01-01", "db_expired": True}]}, ensure_ascii=False), encoding="utf-8")
+    (library / "metadata.json").write_text(
+        json.dumps(
+            {
+                "records": [
+                    {
+                        "path": "行政法规/示例条例(2020-01-01).md",
+                        "title": "示例条例",
+                        "db_level": "行政法规",
+                        "db_publish": "2020-01-01",
+                        "db_expired": True,
+                    }
+                ]
+            },
+            ensure_ascii=False,
+        ),
+        encoding="utf-8",
+    )
     seen = []
     report = import_folder(library, content_dir, progress=lambda done, total, name: seen.append((done, total)))
     assert report.folder == "新法规"

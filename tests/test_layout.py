@@ -47,8 +47,15 @@ def test_imports_run_one_way(room):
     assert wrong == {}
 
 
-@pytest.mark.parametrize("line", ["from ...search.ranking import PassageScorer", "from indexer.search import vectors",
-                                  "import indexer.search.searcher", "from ... import search"])
+@pytest.mark.parametrize(
+    "line",
+    [
+        "from ...search.ranking import PassageScorer",
+        "from indexer.search import vectors",
+        "import indexer.search.searcher",
+        "from ... import search",
+    ],
+)
 def test_the_direction_check_sees_every_form_of_import(line):
     assert "search" in imported_rooms(line, ("speech", "engines", "base.py"))
 

@@ -67,8 +67,11 @@ def db(site) -> LearningDB:
 
 
 def report(client, token: str, course: str, keys: list[str], report_id: str | None = None):
-    return client.post("/api/learner/heard", json={"course": course, "keys": keys, "report": report_id or str(uuid.uuid4())},
-                       headers={"X-CSRF-Token": token})
+    return client.post(
+        "/api/learner/heard",
+        json={"course": course, "keys": keys, "report": report_id or str(uuid.uuid4())},
+        headers={"X-CSRF-Token": token},
+    )
 
 
 def answer(client, token: str | None, *attempts: dict):
@@ -92,6 +95,7 @@ def listened(site) -> float:
 
 
 # -- signing in ---------------------------------------------------------------------------------------------------
+
 
 def test_a_new_combination_creates_the_learner_and_a_long_lived_session_of_its_own(client):
     first = learner_sign_in(client)
@@ -135,14 +139,17 @@ def test_full_width_and_spaced_input_is_the_same_learner(client):
     assert again.status_code == 200 and again.get_json()["created"] is False
 
 
-@pytest.mark.parametrize("changes, message", [
-    ({"pin": "12"}, "PIN 要 4 到 8 位数字"),
-    ({"pin": "12345678901"}, "PIN 要 4 到 8 位数字"),
-    ({"pin": "abcd"}, "PIN 要 4 到 8 位数字"),
-    ({"name": "  "}, "请填写姓名"),
-    ({"town": ""}, "请填写乡镇/街道"),
-    ({"community": "社" * 31}, "社区最多 30 个字"),
-])
+@pytest.mark.parametrize(
+    "changes, message",
+    [
+        ({"pin": "12"}, "PIN 要 4 到 8 位数字"),
+        ({"pin": "12345678901"}, "PIN 要 4 到 8 位数字"),
+        ({"pin": "abcd"}, "PIN 要 4 到 8 位数字"),
+        ({"name": "  "}, "请填写姓名"),
+        ({"town": ""}, "请填写乡镇/街道"),
+        ({"community": "社" * 31}, "社区最多 30 个字"),
+    ],
+)
 def test_a_new_learner_needs_a_name_town_community_and_a_pin_of_4_to_8_digits(client, changes, message):
     response = learner_sign_in(client, **changes)
     assert response.status_code == 400 and message in response.get_json()["error"]
@@ -151,12 +158,17 @@ def test_a_new_learner_needs_a_name_town_community_and_a_pin_of_4_to_8_digits(cl
 def test_signing_out_ends_the_session(client):
     token = learner_signed_in(client)
     assert client.post("/api/learner/signout", json={}).status_code == 400  # without the session's token
-    assert client.post("/api/learner/signout", content_type="application/json",
-                       headers={"X-CSRF-Token": token}).status_code == 200
+    assert (
+        client.post(
+            "/api/learner/signout", content_type="application/json", headers={"X-CSRF-Token": token}
+        ).status_code
+        == 200
+    )
     assert client.get("/api/learner").get_json()["learner"] is None
 
 
 # -- QR cards -----------------------------------------------------------------------------------------------------
+
 
 def test_a_card_signs_its_learner_in_and_a_new_card_revokes_the_old_one(site, client):
     learner_signed_in(client)
@@ -175,6 +187,7 @@ def test_a_card_signs_its_learner_in_and_a_new_card_revokes_the_old_one(site, cl
 
 
 # -- listening credit ---------------------------------------------------------------------------------------------
+
 
 def test_heard_credits_exactly_the_new_sentences_of_the_course(client, clock, catalog):
     token = learner_signed_in(client)
@@ -214,7 +227,11 @@ def test_an_hour_reported_a_minute_after_signing_up_is_capped_by_the_clock(site,
     # Credited in course order: the first sentences of the first unit, none further on.
     credited = body["credited"]
     assert body["progress"]["units"][0]["heard"] == min(credited, len(plan.units[0].sentences))
-    assert sum(plan.seconds[key] for key in keys[:credited]) <= allowed < sum(plan.seconds[key] for key in keys[:credited + 1])
+    assert (
+        sum(plan.seconds[key] for key in keys[:credited])
+        <= allowed
+        < sum(plan.seconds[key] for key in keys[: credited + 1])
+    )
     clock.advance(60)  # a minute later the clock allows about two minutes more, not the rest of the hour
     later = report(client, token, "物业管理篇", keys).get_json()
     assert 0 < later["credited"] < later["refused"] and listened(site) <= FASTEST_SPEED * 120 + ALLOWANCE_SECONDS
@@ -267,6 +284,7 @@ def test_heard_needs_a_signed_in_learner_and_the_session_s_token(client, clock, 
 
 # -- quiz answers -------------------------------------------------------------------------------------------------
 
+
 def test_answers_are_checked_on_the_hub_whatever_the_phone_claims(site, client, catalog):
     token = learner_signed_in(client)
     question = catalog.questions[catalog.courses["网格员入门"].units[0].questions[0]]
@@ -305,8 +323,13 @@ def test_a_visitor_s_answer_is_checked_and_nothing_is_stored(site, client, catal
 def test_an_unknown_question_or_course_is_refused_and_the_rest_of_the_batch_kept(client, catalog):
     token = learner_signed_in(client)
     question = next(iter(catalog.questions.values()))
-    body = answer(client, token, attempt("000000000000", "A"), attempt(question.id, "A", "没有这门课"),
-                  attempt(question.id, question.answer)).get_json()
+    body = answer(
+        client,
+        token,
+        attempt("000000000000", "A"),
+        attempt(question.id, "A", "没有这门课"),
+        attempt(question.id, question.answer),
+    ).get_json()
     assert (body["accepted"], body["refused"]) == (1, 2)
     assert [r["right"] for r in body["results"]] == [None, None, True]
     assert body["results"][0]["error"] == "这道题已经不在题库里了"
@@ -314,12 +337,13 @@ def test_an_unknown_question_or_course_is_refused_and_the_rest_of_the_batch_kept
 
 # -- completion ---------------------------------------------------------------------------------------------------
 
+
 def test_a_course_is_complete_once_every_unit_is_heard_to_90_percent_and_its_quiz_answered(client, clock, catalog):
     token = learner_signed_in(client)
     clock.advance(24 * 3600)
     plan = catalog.courses["网格员入门"]
     for unit in plan.units:  # exactly 90% of every unit, rounded up
-        report(client, token, plan.id, list(unit.sentences[:math.ceil(0.9 * len(unit.sentences))]))
+        report(client, token, plan.id, list(unit.sentences[: math.ceil(0.9 * len(unit.sentences))]))
     questions = [q for unit in plan.units for q in unit.questions]
     wrong_everywhere = [attempt(q, wrong_answer(catalog.questions[q]), plan.id) for q in questions[:-1]]
     answer(client, token, *wrong_everywhere)
@@ -339,11 +363,16 @@ def test_a_course_heard_below_90_percent_in_one_unit_is_not_complete(client, clo
     for number, unit in enumerate(plan.units):
         share = math.ceil(0.9 * len(unit.sentences)) - (1 if number == 1 else 0)
         report(client, token, plan.id, list(unit.sentences[:share]))
-    answer(client, token, *[attempt(q, catalog.questions[q].answer, plan.id) for unit in plan.units for q in unit.questions])
+    answer(
+        client,
+        token,
+        *[attempt(q, catalog.questions[q].answer, plan.id) for unit in plan.units for q in unit.questions],
+    )
     assert client.get("/api/learner").get_json()["courses"][plan.id]["completed"] is None
 
 
 # -- removing a learner -------------------------------------------------------------------------------------------
+
 
 def test_removing_a_learner_deletes_every_record_of_theirs(site, client, clock, catalog):
     token = learner_signed_in(client)
@@ -352,21 +381,30 @@ def test_removing_a_learner_deletes_every_record_of_theirs(site, client, clock, 
     plan = catalog.courses["网格员入门"]
     for unit in plan.units:
         report(client, token, plan.id, list(unit.sentences))
-    answer(client, token, *[attempt(q, catalog.questions[q].answer, plan.id) for unit in plan.units for q in unit.questions])
+    answer(
+        client,
+        token,
+        *[attempt(q, catalog.questions[q].answer, plan.id) for unit in plan.units for q in unit.questions],
+    )
     assert client.get("/api/learner").get_json()["courses"][plan.id]["completed"]
     with db(site) as learning:
         zhang = next(l for l in list_learners(learning) if l.name == "张网格")
-        counts = {table: learning.conn.execute(f"SELECT COUNT(*) FROM {table} WHERE learner = ?", (zhang.id,)).fetchone()[0]
-                  for table in LearningDB.LEARNER_TABLES}
+        counts = {
+            table: learning.conn.execute(f"SELECT COUNT(*) FROM {table} WHERE learner = ?", (zhang.id,)).fetchone()[0]
+            for table in LearningDB.LEARNER_TABLES
+        }
         assert all(counts.values()), counts
         assert learners.remove(learning, zhang.id) is True
         for table in LearningDB.LEARNER_TABLES:
-            assert learning.conn.execute(f"SELECT COUNT(*) FROM {table} WHERE learner = ?", (zhang.id,)).fetchone()[0] == 0
+            assert (
+                learning.conn.execute(f"SELECT COUNT(*) FROM {table} WHERE learner = ?", (zhang.id,)).fetchone()[0] == 0
+            )
         assert [l.name for l in list_learners(learning)] == ["李网格"]
     assert client.get("/api/learner").get_json()["learner"] is None
 
 
 # -- the touchscreen ----------------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("how", ["query", "referer", "cookie"])
 def test_the_touchscreen_never_signs_a_learner_in(client, how):
@@ -383,8 +421,12 @@ def test_the_touchscreen_never_signs_a_learner_in(client, how):
 
 
 def test_a_kiosk_mode_server_refuses_sign_in_and_card_links(site, make_app, clock):
-    app = make_app(content=(BUNDLED_CONTENT,), data=site.extensions["kiosk"].data, kiosk_mode=True,
-                   test_config={"LEARNING_CLOCK": clock})
+    app = make_app(
+        content=(BUNDLED_CONTENT,),
+        data=site.extensions["kiosk"].data,
+        kiosk_mode=True,
+        test_config={"LEARNING_CLOCK": clock},
+    )
     client = app.test_client()
     assert client.post("/api/learner/signin", json=ZHANG).status_code == 403
     assert client.get("/learn/card/anything").status_code == 403
@@ -392,19 +434,23 @@ def test_a_kiosk_mode_server_refuses_sign_in_and_card_links(site, make_app, cloc
 
 # -- bad requests -------------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("url, kwargs, status", [
-    ("/api/learner/signin", {"data": "{not json", "content_type": "application/json"}, 400),
-    ("/api/learner/signin", {"data": "[1, 2]", "content_type": "application/json"}, 400),
-    ("/api/learner/signin", {"data": {"name": "张"}}, 415),  # a form, as another site could send
-    ("/api/learner/signin", {"json": {**ZHANG, "pin": 2468}}, 400),
-    ("/api/learner/signin", {"json": {"name": "张" * 2000, "town": "", "community": "", "pin": ""}}, 413),
-    ("/api/learner/heard", {"data": "x" * 300_000, "content_type": "application/json"}, 413),
-    ("/api/learner/attempts", {"data": b"\xff\xfe", "content_type": "application/json"}, 400),
-    ("/api/learner/attempts", {"json": {"attempts": "A"}}, 400),
-    ("/api/learner/attempts", {"json": {"attempts": [{"id": "x", "question": "q", "answer": "A"}]}}, 400),
-    ("/api/learner/attempts", {"json": {"attempts": [{"id": str(uuid.uuid4()), "question": "q"}] * 201}}, 400),
-    ("/api/learner/attempts", {"json": {"attempts": [{"id": "x" * 70, "question": "q", "answer": "A"}]}}, 400),
-])
+
+@pytest.mark.parametrize(
+    "url, kwargs, status",
+    [
+        ("/api/learner/signin", {"data": "{not json", "content_type": "application/json"}, 400),
+        ("/api/learner/signin", {"data": "[1, 2]", "content_type": "application/json"}, 400),
+        ("/api/learner/signin", {"data": {"name": "张"}}, 415),  # a form, as another site could send
+        ("/api/learner/signin", {"json": {**ZHANG, "pin": 2468}}, 400),
+        ("/api/learner/signin", {"json": {"name": "张" * 2000, "town": "", "community": "", "pin": ""}}, 413),
+        ("/api/learner/heard", {"data": "x" * 300_000, "content_type": "application/json"}, 413),
+        ("/api/learner/attempts", {"data": b"\xff\xfe", "content_type": "application/json"}, 400),
+        ("/api/learner/attempts", {"json": {"attempts": "A"}}, 400),
+        ("/api/learner/attempts", {"json": {"attempts": [{"id": "x", "question": "q", "answer": "A"}]}}, 400),
+        ("/api/learner/attempts", {"json": {"attempts": [{"id": str(uuid.uuid4()), "question": "q"}] * 201}}, 400),
+        ("/api/learner/attempts", {"json": {"attempts": [{"id": "x" * 70, "question": "q", "answer": "A"}]}}, 400),
+    ],
+)
 def test_bad_requests_are_answered_in_the_api_s_error_shape(client, url, kwargs, status):
     response = client.post(url, **kwargs)
     body = response.get_json()
@@ -412,13 +458,16 @@ def test_bad_requests_are_answered_in_the_api_s_error_shape(client, url, kwargs,
     assert not body["error"].isascii()
 
 
-@pytest.mark.parametrize("payload", [
-    {"course": "网格员入门", "keys": "abc", "report": str(uuid.uuid4())},
-    {"course": "网格员入门", "keys": [1, 2], "report": str(uuid.uuid4())},
-    {"course": "网格员入门", "keys": ["a"] * 5001, "report": str(uuid.uuid4())},
-    {"course": "网格员入门", "keys": [], "report": "短"},
-    {"course": 3, "keys": [], "report": str(uuid.uuid4())},
-])
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"course": "网格员入门", "keys": "abc", "report": str(uuid.uuid4())},
+        {"course": "网格员入门", "keys": [1, 2], "report": str(uuid.uuid4())},
+        {"course": "网格员入门", "keys": ["a"] * 5001, "report": str(uuid.uuid4())},
+        {"course": "网格员入门", "keys": [], "report": "短"},
+        {"course": 3, "keys": [], "report": str(uuid.uuid4())},
+    ],
+)
 def test_a_malformed_heard_report_is_a_400(client, payload):
     token = learner_signed_in(client)
     response = client.post("/api/learner/heard", json=payload, headers={"X-CSRF-Token": token})
@@ -431,9 +480,15 @@ def test_too_many_sign_ins_from_one_address_are_slowed(client):
 
 
 @pytest.mark.parametrize("url", ["/api/learner/signin", "/api/learner/heard", "/api/learner/attempts"])
-@pytest.mark.parametrize("body", ["[" * 1500 + "]" * 1500, '{"name": "\\ud800", "town": "城关街道", "community": "幸福社区", "pin": "2468"}',
-                                  '{"course": "网格员入门", "keys": ["\\ud800"], "report": "report-0001"}',
-                                  '{"attempts": [{"id": "attempt-0001", "question": "q", "answer": "\\udfff"}]}'])
+@pytest.mark.parametrize(
+    "body",
+    [
+        "[" * 1500 + "]" * 1500,
+        '{"name": "\\ud800", "town": "城关街道", "community": "幸福社区", "pin": "2468"}',
+        '{"course": "网格员入门", "keys": ["\\ud800"], "report": "report-0001"}',
+        '{"attempts": [{"id": "attempt-0001", "question": "q", "answer": "\\udfff"}]}',
+    ],
+)
 def test_json_python_cannot_hold_is_a_400_not_a_server_error(client, url, body):
     token = learner_signed_in(client)
     response = client.post(url, data=body, content_type="application/json", headers={"X-CSRF-Token": token})
@@ -442,8 +497,11 @@ def test_json_python_cannot_hold_is_a_400_not_a_server_error(client, url, body):
 
 def test_a_pin_python_cannot_encode_is_a_wrong_pin(client):
     learner_signed_in(client)
-    response = client.post("/api/learner/signin", data='{"name": "张网格", "town": "城关街道", "community": "幸福社区", '
-                           '"pin": "\\ud800"}', content_type="application/json")
+    response = client.post(
+        "/api/learner/signin",
+        data='{"name": "张网格", "town": "城关街道", "community": "幸福社区", "pin": "\\ud800"}',
+        content_type="application/json",
+    )
     assert response.status_code == 400 and response.get_json()["status"] == 400
 
 

@@ -37,10 +37,16 @@ def question(qid: str, answer: str = "B", kind: str = "single") -> Question:
     return Question(qid, "卷", kind, f"题目{qid}", options, answer, f"解析{qid}", "a.md", "原话原话", "q.md", 1)
 
 
-def plan(course: str = "课", units: int = 2, per_unit: int = 10, seconds: float = 10.0,
-         questions: tuple[tuple[str, ...], ...] = (("q1", "q2"), ())) -> CoursePlan:
-    unit_plans = [UnitPlan(f"单元{u}", tuple(f"{course}-{u}-{i}" for i in range(per_unit)), questions[u])
-                  for u in range(units)]
+def plan(
+    course: str = "课",
+    units: int = 2,
+    per_unit: int = 10,
+    seconds: float = 10.0,
+    questions: tuple[tuple[str, ...], ...] = (("q1", "q2"), ()),
+) -> CoursePlan:
+    unit_plans = [
+        UnitPlan(f"单元{u}", tuple(f"{course}-{u}-{i}" for i in range(per_unit)), questions[u]) for u in range(units)
+    ]
     return CoursePlan.of(course, course, unit_plans, {key: seconds for unit in unit_plans for key in unit.sentences})
 
 
@@ -50,8 +56,9 @@ def db(tmp_path: Path):
         yield learning
 
 
-def learner(db: LearningDB, name: str = "张网格", town: str = "城关街道", community: str = "幸福社区",
-            at: float = T0) -> learners.Learner:
+def learner(
+    db: LearningDB, name: str = "张网格", town: str = "城关街道", community: str = "幸福社区", at: float = T0
+) -> learners.Learner:
     found, _ = learners.sign_in(db, name, town, community, "2468", now=at)
     return found
 
@@ -61,6 +68,7 @@ def keys_of(course: CoursePlan) -> list[str]:
 
 
 # -- the listening clock ------------------------------------------------------------------------------------------
+
 
 def test_the_budget_is_twice_the_time_since_sign_up_plus_the_allowance_less_what_was_credited():
     assert budget(T0, 0.0, T0) == ALLOWANCE_SECONDS
@@ -97,6 +105,7 @@ def test_an_unknown_learner_is_a_lookup_error(db):
 
 # -- completion ---------------------------------------------------------------------------------------------------
 
+
 def test_a_unit_without_questions_needs_listening_only(db):
     zhang = learner(db, at=T0 - DAY)
     course = plan(questions=(("q1",), ()))
@@ -132,8 +141,17 @@ def test_a_course_without_sentences_is_never_complete(db):
 def test_the_latest_answer_decides_right_and_anonymous_answers_leave_nothing(db):
     zhang = learner(db)
     catalog = Catalog({}, {"q1": question("q1", "AC", "multiple"), "q2": question("q2", "对", "truefalse")})
-    checked = record_attempts(db, zhang.id, [Answer("attempt-0001", "q1", "", "a"), Answer("attempt-0002", "q1", "", "CA"),
-                                             Answer("attempt-0003", "q2", "", " 对 ")], catalog, now=T0)
+    checked = record_attempts(
+        db,
+        zhang.id,
+        [
+            Answer("attempt-0001", "q1", "", "a"),
+            Answer("attempt-0002", "q1", "", "CA"),
+            Answer("attempt-0003", "q2", "", " 对 "),
+        ],
+        catalog,
+        now=T0,
+    )
     assert [r["right"] for r in checked.results] == [False, True, True] and checked.accepted == 3
     assert load_records(db, zhang.id).latest_right == {"q1": True, "q2": True}
     assert db.conn.execute("SELECT answer FROM attempts WHERE id = 'attempt-0002'").fetchone()[0] == "AC"
@@ -143,6 +161,7 @@ def test_the_latest_answer_decides_right_and_anonymous_answers_leave_nothing(db)
 
 
 # -- learners, PINs and cards -------------------------------------------------------------------------------------
+
 
 def test_cards_list_by_unit_and_a_new_card_revokes_the_old(db):
     zhang = learner(db)
@@ -187,6 +206,7 @@ def test_removing_an_unknown_learner_says_so(db):
 
 # -- the trainer's queries ----------------------------------------------------------------------------------------
 
+
 @pytest.fixture
 def session(db):
     """A training day: two communities, one learner finishing, one listening the week after, wrong answers."""
@@ -196,19 +216,40 @@ def session(db):
     wang = learner(db, name="王网格", at=T0 - DAY)
     credit(db, zhang.id, course, keys_of(course), "report-0001", now=T0)
     credit(db, li.id, course, keys_of(course)[:5], "report-0002", now=T0 + 7 * DAY)
-    record_attempts(db, zhang.id, [Answer("attempt-0001", "q1", "课", "B"), Answer("attempt-0002", "q2", "课", "错")],
-                    catalog, now=T0)
-    record_attempts(db, li.id, [Answer("attempt-0003", "q2", "课", "错"), Answer("attempt-0004", "q1", "课", "C")],
-                    catalog, now=T0 + 7 * DAY)
-    record_attempts(db, wang.id, [Answer("attempt-0005", "q2", "", "错"), Answer("attempt-0006", "q1", "", "A")],
-                    catalog, now=T0 + 7 * DAY)
+    record_attempts(
+        db,
+        zhang.id,
+        [Answer("attempt-0001", "q1", "课", "B"), Answer("attempt-0002", "q2", "课", "错")],
+        catalog,
+        now=T0,
+    )
+    record_attempts(
+        db,
+        li.id,
+        [Answer("attempt-0003", "q2", "课", "错"), Answer("attempt-0004", "q1", "课", "C")],
+        catalog,
+        now=T0 + 7 * DAY,
+    )
+    record_attempts(
+        db,
+        wang.id,
+        [Answer("attempt-0005", "q2", "", "错"), Answer("attempt-0006", "q1", "", "A")],
+        catalog,
+        now=T0 + 7 * DAY,
+    )
     record_completions(db, zhang.id, [course], T0)
     return {"zhang": zhang, "li": li, "wang": wang}
 
 
 def test_completions_by_unit_and_period(db, session):
     (row,) = reports.completions(db)
-    assert (row["town"], row["community"], row["name"], row["course"], row["at"]) == ("城关街道", "幸福社区", "张网格", "课", T0)
+    assert (row["town"], row["community"], row["name"], row["course"], row["at"]) == (
+        "城关街道",
+        "幸福社区",
+        "张网格",
+        "课",
+        T0,
+    )
     assert reports.completions(db, community="和平社区") == []
     assert reports.completions(db, since=T0 + 1) == []
     assert [tuple(r) for r in reports.completion_counts(db)] == [("城关街道", "幸福社区", "课", 1)]
@@ -220,15 +261,20 @@ def test_listening_hours_per_learner_and_unit(db, session):
     assert hours == {"李网格": pytest.approx(50 / 3600), "张网格": 0.0, "王网格": 0.0}
     everything = {row["name"]: (row["sentences"], row["last"]) for row in reports.listening_by_learner(db)}
     assert everything["张网格"] == (20, T0) and everything["王网格"] == (0, None)
-    units = {(r["town"], r["community"]): (r["learners"], r["listeners"], r["hours"]) for r in reports.listening_by_unit(db)}
-    assert units == {("城关街道", "和平社区"): (1, 1, pytest.approx(50 / 3600)),
-                     ("城关街道", "幸福社区"): (2, 1, pytest.approx(200 / 3600))}
+    units = {
+        (r["town"], r["community"]): (r["learners"], r["listeners"], r["hours"]) for r in reports.listening_by_unit(db)
+    }
+    assert units == {
+        ("城关街道", "和平社区"): (1, 1, pytest.approx(50 / 3600)),
+        ("城关街道", "幸福社区"): (2, 1, pytest.approx(200 / 3600)),
+    }
 
 
 def test_question_stats_put_the_most_often_wrong_first(db, session):
     rows = reports.question_stats(db)
-    assert [(r["question"], r["attempts"], r["right"], r["wrong"], r["right_percent"], r["common_wrong"]) for r in rows] == [
-        ("q2", 3, 0, 3, 0.0, "错"), ("q1", 3, 1, 2, 33.3, "A")]
+    assert [
+        (r["question"], r["attempts"], r["right"], r["wrong"], r["right_percent"], r["common_wrong"]) for r in rows
+    ] == [("q2", 3, 0, 3, 0.0, "错"), ("q1", 3, 1, 2, 33.3, "A")]
     in_course = reports.question_stats(db, course="课")
     assert [(r["question"], r["attempts"]) for r in in_course] == [("q2", 2), ("q1", 2)]
     assert reports.question_stats(db, until=T0 + 1)[0]["attempts"] == 1
@@ -244,8 +290,10 @@ def test_day_bounds_are_whole_local_days():
 # -- the catalog follows edits ------------------------------------------------------------------------------------
 
 COURSE = "title: 试听课\nunits:\n  - title: 一\n    items:\n      - 有声物业/物业管理篇/维修资金.md\n"
-QUIZ = ("---\ntitle: 题\nvolume: 物业管理篇\n---\n\n## 电梯坏了能用维修资金吗？\n类型：判断\n答案：对\n解析：可以。\n"
-        "出处：有声物业/物业管理篇/维修资金.md | 电梯故障危及安全时\n")
+QUIZ = (
+    "---\ntitle: 题\nvolume: 物业管理篇\n---\n\n## 电梯坏了能用维修资金吗？\n类型：判断\n答案：对\n解析：可以。\n"
+    "出处：有声物业/物业管理篇/维修资金.md | 电梯故障危及安全时\n"
+)
 
 
 def test_the_catalog_is_rebuilt_when_a_course_question_or_text_changes(tmp_path, content_dir):
@@ -263,8 +311,9 @@ def test_the_catalog_is_rebuilt_when_a_course_question_or_text_changes(tmp_path,
             assert cache.get(store, speech, [content_dir]) is first  # nothing changed: the same catalog
             (unit,) = first.courses["试听"].units
             assert unit.sentences and len(unit.questions) == 1 and first.courses_asking(unit.questions[0]) == ["试听"]
-            (content_dir / "_courses" / "试听.yaml").write_text(COURSE + "  - title: 二\n    items:\n"
-                                                                "      - 政策法规/业主委员会.md\n", encoding="utf-8")
+            (content_dir / "_courses" / "试听.yaml").write_text(
+                COURSE + "  - title: 二\n    items:\n      - 政策法规/业主委员会.md\n", encoding="utf-8"
+            )
             second = cache.get(store, speech, [content_dir])
             assert len(second.courses["试听"].units) == 2
             text = content_dir / "有声物业" / "物业管理篇" / "维修资金.md"
@@ -278,9 +327,13 @@ def test_the_catalog_is_rebuilt_when_a_course_question_or_text_changes(tmp_path,
 
 # -- the trainer role ---------------------------------------------------------------------------------------------
 
+
 def test_kiosk_user_add_makes_a_trainer(tmp_path):
-    result = CliRunner().invoke(main, ["--data", str(tmp_path), "user", "add", "刘老师", "--role", "trainer"],
-                                input=f"{TEST_PASSWORD}\n{TEST_PASSWORD}\n")
+    result = CliRunner().invoke(
+        main,
+        ["--data", str(tmp_path), "user", "add", "刘老师", "--role", "trainer"],
+        input=f"{TEST_PASSWORD}\n{TEST_PASSWORD}\n",
+    )
     assert result.exit_code == 0, result.output
     assert "培训老师账号「刘老师」" in result.output
     with Accounts(tmp_path) as accounts:

@@ -79,7 +79,17 @@ def test_yi_takes_its_spoken_tone(frontend, clause, yi):
 
 def test_yi_in_dates_keeps_first_tone_but_one_day_does_not(frontend):
     assert spoken(frontend, "自二〇二一年一月一日起") == [
-        "zi4", "er4", "ling2", "er4", "yi1", "nian2", "yi1", "yue4", "yi1", "ri4", "qi3"
+        "zi4",
+        "er4",
+        "ling2",
+        "er4",
+        "yi1",
+        "nian2",
+        "yi1",
+        "yue4",
+        "yi1",
+        "ri4",
+        "qi3",
     ]
     assert spoken(frontend, "每周至少休息一日")[-2:] == ["yi2", "ri4"]
 

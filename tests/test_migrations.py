@@ -25,8 +25,13 @@ from .conftest import TEST_CONTENT
 from .sites import TEST_PASSWORD, EditorSession, close_app
 
 DUMPS = Path(__file__).parent / "data" / "databases"
-OWNERS: dict[str, type[Database]] = {"kiosk.db": Store, EDITOR_DB: Table, USAGE_DB: Usage, LEARNING_DB: LearningDB,
-                                     CITY_DB: CityDB}
+OWNERS: dict[str, type[Database]] = {
+    "kiosk.db": Store,
+    EDITOR_DB: Table,
+    USAGE_DB: Usage,
+    LEARNING_DB: LearningDB,
+    CITY_DB: CityDB,
+}
 ADD_PHONE = "ALTER TABLE learners ADD COLUMN phone TEXT NOT NULL DEFAULT '';"
 
 
@@ -39,8 +44,10 @@ class LearningWithPhone(LearningDB):
 class LearningWithBrokenStep(LearningDB):
     """A step whose second statement fails (after a ; inside a quoted default, which is not a statement's end)."""
 
-    MIGRATIONS = (*LearningDB.MIGRATIONS,
-                  "ALTER TABLE learners ADD COLUMN note TEXT NOT NULL DEFAULT ';'; ALTER TABLE nosuch ADD COLUMN x;")
+    MIGRATIONS = (
+        *LearningDB.MIGRATIONS,
+        "ALTER TABLE learners ADD COLUMN note TEXT NOT NULL DEFAULT ';'; ALTER TABLE nosuch ADD COLUMN x;",
+    )
 
 
 def from_dump(root: Path, name: str) -> Path:
@@ -92,6 +99,7 @@ def set_user_version(path: Path, version: int) -> None:
 
 # -- adopting and upgrading ------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("name", OWNERS)
 def test_a_file_from_before_versions_opens_with_every_row_and_its_schema(tmp_path, name):
     path = from_dump(tmp_path, name)
@@ -136,8 +144,9 @@ def test_adding_a_column_is_one_migration_that_keeps_every_row(tmp_path, start):
     assert user_version(path) == 2
     after = contents(path)
     assert [row[:-1] for row in after.pop("learners")] == before.pop("learners")
-    assert {table: rows for table, rows in after.items() if table != "sqlite_master"} == \
-        {table: rows for table, rows in before.items() if table != "sqlite_master"}
+    assert {table: rows for table, rows in after.items() if table != "sqlite_master"} == {
+        table: rows for table, rows in before.items() if table != "sqlite_master"
+    }
 
 
 def test_a_failing_migration_leaves_the_file_as_it_was(tmp_path):
@@ -186,6 +195,7 @@ def test_threads_opening_a_new_file_at_once_all_succeed(tmp_path):
 
 # -- a file from a newer kiosk --------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("name", [name for name in OWNERS if name != USAGE_DB])
 def test_a_file_from_a_newer_kiosk_is_refused_and_not_written(tmp_path, name):
     path = from_dump(tmp_path, name)
@@ -195,8 +205,15 @@ def test_a_file_from_a_newer_kiosk_is_refused_and_not_written(tmp_path, name):
     with pytest.raises(DatabaseError) as refused:
         open_owner(tmp_path, name)
     assert refused.value.kind == "newer"
-    way_out = "请升级 kiosk，或运行 kiosk build --full 重建" if name == "kiosk.db" else "请升级 kiosk 后再用；这个版本不会改动它"
-    assert str(refused.value) == f"{name} 是更新版本的 kiosk 写的（数据库第 {known + 1} 版，这个 kiosk 只认到第 {known} 版）：{way_out}"
+    way_out = (
+        "请升级 kiosk，或运行 kiosk build --full 重建"
+        if name == "kiosk.db"
+        else "请升级 kiosk 后再用；这个版本不会改动它"
+    )
+    assert (
+        str(refused.value)
+        == f"{name} 是更新版本的 kiosk 写的（数据库第 {known + 1} 版，这个 kiosk 只认到第 {known} 版）：{way_out}"
+    )
     assert path.read_bytes() == before
 
 
@@ -225,6 +242,7 @@ def test_a_full_build_replaces_a_kiosk_db_from_a_newer_kiosk(data):
 
 # -- whole data dirs -------------------------------------------------------------------------------------------
 
+
 def test_an_archive_from_before_versions_restores_and_upgrades_with_every_row(tmp_path, content_dir):
     hub = tmp_path / "hub"
     hub.mkdir()
@@ -247,8 +265,10 @@ def test_an_archive_from_a_newer_kiosk_is_refused_before_anything_is_restored(tm
     set_user_version(hub / EDITOR_DB, known + 1)
     made = backup(hub, content_dir, tmp_path / "archives")
     restored = tmp_path / "restored"
-    refusal = (f"备份里的 {EDITOR_DB} 是更新版本的 kiosk 写的（数据库第 {known + 1} 版，这个 kiosk 只认到第 {known} 版）："
-               "请先升级 kiosk 再恢复；数据目录没有改动")
+    refusal = (
+        f"备份里的 {EDITOR_DB} 是更新版本的 kiosk 写的（数据库第 {known + 1} 版，这个 kiosk 只认到第 {known} 版）："
+        "请先升级 kiosk 再恢复；数据目录没有改动"
+    )
     with pytest.raises(BackupError, match=re.escape(refusal)):
         restore(made.path, restored, tmp_path / "content")
     assert not list(restored.iterdir())
@@ -266,8 +286,9 @@ def test_a_data_dir_from_before_versions_is_served_without_a_rebuild(data, make_
     assert client.get("/api/shelves").get_json()["shelves"]
     signed = EditorSession(app).sign_in("王编辑", TEST_PASSWORD)  # the dump's account and password
     assert signed.status_code == 302 and signed.headers["Location"] == "/editor/", signed.get_data(as_text=True)
-    learner = client.post("/api/learner/signin",
-                          json={"name": "张阿姨", "town": "东城街道", "community": "花园社区", "pin": "1234"})
+    learner = client.post(
+        "/api/learner/signin", json={"name": "张阿姨", "town": "东城街道", "community": "花园社区", "pin": "1234"}
+    )
     assert learner.status_code == 200 and learner.get_json()["created"] is False, learner.get_json()
     close_app(app)
     for name, tables in before.items():

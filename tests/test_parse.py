@@ -31,7 +31,10 @@ def test_law_library_format_articles_keep_their_clauses():
     assert doc.issuer.startswith("2020年1月1日")  # the history line, there being no front matter
     articles = [p for p in doc.passages if p.kind == "article"]
     assert [(a.id, a.article, a.article_no) for a in articles] == [
-        ("a1", "第一条", 1), ("a2", "第二条", 2), ("a3", "第三条", 3)]
+        ("a1", "第一条", 1),
+        ("a2", "第二条", 2),
+        ("a3", "第三条", 3),
+    ]
     assert articles[1].text.count("\n") == 1 and "交纳物业服务费用" in articles[1].text
     assert articles[2].headings == ["第二章 业主大会"]
 
@@ -66,26 +69,35 @@ def test_paragraph_ids_survive_inserting_text_elsewhere():
     assert {p.id for p in before.passages} <= {p.id for p in after.passages}
 
 
-@pytest.mark.parametrize("text, reason", [
-    ("", "空"),
-    ("   \n\n", "空"),
-    ("---\ntitle: [未闭合\n---\n正文", "信息块格式有误"),
-    ("---\ntitle: 没有结束\n正文", "没有结束行"),
-    ("---\n- 一\n- 二\n---\n正文", "名称: 值"),
-    ("---\ntitle: 字段\nauthor: 谁\n---\n正文", "不认识的字段"),
-    ("---\ntitle: 状态\nstatus: 作废\n---\n正文", "只能是"),
-    ("---\ntitle: 顺序\norder: 第一\n---\n正文", "order"),
-    ("---\ntitle: 只有标题\n---\n", "没有正文"),
-])
+@pytest.mark.parametrize(
+    "text, reason",
+    [
+        ("", "空"),
+        ("   \n\n", "空"),
+        ("---\ntitle: [未闭合\n---\n正文", "信息块格式有误"),
+        ("---\ntitle: 没有结束\n正文", "没有结束行"),
+        ("---\n- 一\n- 二\n---\n正文", "名称: 值"),
+        ("---\ntitle: 字段\nauthor: 谁\n---\n正文", "不认识的字段"),
+        ("---\ntitle: 状态\nstatus: 作废\n---\n正文", "只能是"),
+        ("---\ntitle: 顺序\norder: 第一\n---\n正文", "order"),
+        ("---\ntitle: 只有标题\n---\n", "没有正文"),
+    ],
+)
 def test_broken_files_raise_a_reason(text, reason):
     with pytest.raises(ContentError, match=reason):
         parse(text)
 
 
-@pytest.mark.parametrize("heading, joined", [
-    ("第二章 管 辖", "第二章 管辖"), ("第五章 法 律 责 任", "第五章 法律责任"), ("附 则", "附则"),
-    ("第三章 业主 大会", "第三章 业主 大会"), ("第一节 一般规定", "第一节 一般规定"),
-])
+@pytest.mark.parametrize(
+    "heading, joined",
+    [
+        ("第二章 管 辖", "第二章 管辖"),
+        ("第五章 法 律 责 任", "第五章 法律责任"),
+        ("附 则", "附则"),
+        ("第三章 业主 大会", "第三章 业主 大会"),
+        ("第一节 一般规定", "第一节 一般规定"),
+    ],
+)
 def test_spaced_out_heading_letters_are_joined(heading, joined):
     assert parse(f"# 法\n\n## {heading}\n\n第一条 内容。\n").passages[1].text == joined
 
@@ -95,8 +107,10 @@ def test_party_regulation_versions_from_file_names(tmp_path):
 
     from indexer.content.loader import load_metadata
 
-    records = [{"path": f"pages/党内法律法规/中国共产党纪律处分条例{y}.md", "title": "中国共产党纪律处分条例"}
-               for y in ("1997", "_2018", "_2023")]
+    records = [
+        {"path": f"pages/党内法律法规/中国共产党纪律处分条例{y}.md", "title": "中国共产党纪律处分条例"}
+        for y in ("1997", "_2018", "_2023")
+    ]
     (tmp_path / "metadata.json").write_text(json.dumps({"records": records}, ensure_ascii=False), encoding="utf-8")
     statuses = {path.rsplit("例", 1)[1]: r["status"] for path, r in load_metadata(tmp_path).items()}
     assert statuses == {"1997.md": "已修订", "_2018.md": "已修订", "_2023.md": "现行"}

@@ -21,8 +21,12 @@ def test_a_line_every_interval_with_counts_and_eta_then_the_end():
     for done in range(1, 101):
         clock.now = done * 1.0  # one sentence a second
         report(done, 100)
-    assert lines == ["合成语音：30/100（30%），还要约 70 秒", "合成语音：60/100（60%），还要约 40 秒",
-                     "合成语音：90/100（90%），还要约 10 秒", "合成语音：100/100（100%），用时 100 秒"]
+    assert lines == [
+        "合成语音：30/100（30%），还要约 70 秒",
+        "合成语音：60/100（60%），还要约 40 秒",
+        "合成语音：90/100（90%），还要约 10 秒",
+        "合成语音：100/100（100%），用时 100 秒",
+    ]
 
 
 def test_a_short_job_logs_only_its_end():
@@ -34,7 +38,8 @@ def test_a_short_job_logs_only_its_end():
     assert lines == ["建立检索库：3/3（100%），用时 0 秒"]
 
 
-@pytest.mark.parametrize("seconds, said", [(0.2, "约 1 秒"), (45, "约 45 秒"), (400, "约 7 分钟"),
-                                           (3 * 3600 + 600, "约 3 小时 10 分")])
+@pytest.mark.parametrize(
+    "seconds, said", [(0.2, "约 1 秒"), (45, "约 45 秒"), (400, "约 7 分钟"), (3 * 3600 + 600, "约 3 小时 10 分")]
+)
 def test_eta_as_people_say_it(seconds, said):
     assert eta_text(seconds) == said

@@ -19,8 +19,9 @@ def _tsv(tmp_path: Path, name: str, text: str) -> Path:
 
 
 def _phonemes(text: str) -> str:
-    result = subprocess.run([ESPEAK, "-v", "cmn-latn-pinyin", "-q", "-x", text],
-                            capture_output=True, text=True, check=True, timeout=30)
+    result = subprocess.run(
+        [ESPEAK, "-v", "cmn-latn-pinyin", "-q", "-x", text], capture_output=True, text=True, check=True, timeout=30
+    )
     return result.stdout
 
 

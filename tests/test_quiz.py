@@ -13,7 +13,9 @@ from kiosk.cli import main
 PROJECT = Path(__file__).resolve().parents[1]
 BUNDLED_QUIZ = PROJECT / "content" / "_quiz"
 HEAD = "---\ntitle: 测试题\nvolume: 物业管理篇\n---\n\n"
-GOOD = HEAD + """## 物业费可以用停水的办法来催吗？
+GOOD = (
+    HEAD
+    + """## 物业费可以用停水的办法来催吗？
 类型：判断
 答案：错
 解析：民法典第九百四十四条规定，不得采取停止供水等方式催交物业费。
@@ -28,6 +30,7 @@ GOOD = HEAD + """## 物业费可以用停水的办法来催吗？
 解析：电梯和屋顶是共有部分，客厅是专有部分。
 出处：政策法规/物业服务合同.md | 业主应当按照约定
 """
+)
 
 
 def test_a_good_file_gives_its_questions_with_answers_and_sources():
@@ -46,24 +49,30 @@ def broken(old: str, new: str) -> str:
     return GOOD.replace(old, new, 1)
 
 
-@pytest.mark.parametrize("text, line, reason", [
-    (GOOD.replace(HEAD, ""), 1, "开头缺少 --- 信息块"),
-    (broken("volume: 物业管理篇\n", ""), 1, "信息块缺少 volume"),
-    (broken("volume: 物业管理篇\n", "volume: 物业管理篇\nauthor: 张三\n"), 1, "不认识的字段：author"),
-    (broken("类型：判断", "类型：填空"), 7, "类型「填空」不对"),
-    (broken("答案：错", "答案：不对"), 8, "只能是「对」或「错」"),
-    (broken("答案：AB", "答案：AD"), 17, "答案「AD」不在选项 ABC 之中"),
-    (broken("答案：AB", "答案：BA"), 17, "请按顺序写，例如「AB」"),
-    (broken("答案：AB", "答案：A"), 17, "多选题至少有两个答案"),
-    (broken("- B. 屋顶", "- C. 屋顶"), 15, "选项应按 A、B、C… 的顺序"),
-    (broken("- C. 业主家的客厅\n", "- C. 业主家的客厅\n这一行多余\n"), 17, "看不懂这一行「这一行多余」"),
-    (broken("解析：民法典第九百四十四条规定，不得采取停止供水等方式催交物业费。\n", ""), 6, "缺少「解析：」"),
-    (broken("出处：政策法规/物业服务合同.md | 业主应当按照约定\n\n##", "出处：政策法规/物业服务合同.md\n\n##"), 10,
-     "出处写成"),
-    (broken("类型：判断\n", "类型：判断\n- A. 对\n- B. 错\n"), 6, "判断题不要选项"),
-    (HEAD + "前言一段\n" + GOOD[len(HEAD):], 6, "题目之外有多余的文字"),
-    (HEAD, 5, "没有题目"),
-])
+@pytest.mark.parametrize(
+    "text, line, reason",
+    [
+        (GOOD.replace(HEAD, ""), 1, "开头缺少 --- 信息块"),
+        (broken("volume: 物业管理篇\n", ""), 1, "信息块缺少 volume"),
+        (broken("volume: 物业管理篇\n", "volume: 物业管理篇\nauthor: 张三\n"), 1, "不认识的字段：author"),
+        (broken("类型：判断", "类型：填空"), 7, "类型「填空」不对"),
+        (broken("答案：错", "答案：不对"), 8, "只能是「对」或「错」"),
+        (broken("答案：AB", "答案：AD"), 17, "答案「AD」不在选项 ABC 之中"),
+        (broken("答案：AB", "答案：BA"), 17, "请按顺序写，例如「AB」"),
+        (broken("答案：AB", "答案：A"), 17, "多选题至少有两个答案"),
+        (broken("- B. 屋顶", "- C. 屋顶"), 15, "选项应按 A、B、C… 的顺序"),
+        (broken("- C. 业主家的客厅\n", "- C. 业主家的客厅\n这一行多余\n"), 17, "看不懂这一行「这一行多余」"),
+        (broken("解析：民法典第九百四十四条规定，不得采取停止供水等方式催交物业费。\n", ""), 6, "缺少「解析：」"),
+        (
+            broken("出处：政策法规/物业服务合同.md | 业主应当按照约定\n\n##", "出处：政策法规/物业服务合同.md\n\n##"),
+            10,
+            "出处写成",
+        ),
+        (broken("类型：判断\n", "类型：判断\n- A. 对\n- B. 错\n"), 6, "判断题不要选项"),
+        (HEAD + "前言一段\n" + GOOD[len(HEAD) :], 6, "题目之外有多余的文字"),
+        (HEAD, 5, "没有题目"),
+    ],
+)
 def test_a_malformed_file_is_refused_at_the_line_with_the_reason(text, line, reason):
     problems = parse_quiz(text, "bad.md").problems
     assert any(at == line and reason in message for at, message in problems), problems
@@ -73,8 +82,13 @@ def test_a_source_that_does_not_say_the_quote_is_refused(tmp_path):
     (tmp_path / "政策法规").mkdir()
     text = "# 物业服务合同\n\n业主应当按照约定交费。\n"
     (tmp_path / "政策法规" / "物业服务合同.md").write_text(text, encoding="utf-8")
-    quiz = parse_quiz(broken("出处：政策法规/物业服务合同.md | 业主应当按照约定\n\n##",
-                             "出处：政策法规/物业服务合同.md | 业主可以不交费\n\n##"), "bad.md")
+    quiz = parse_quiz(
+        broken(
+            "出处：政策法规/物业服务合同.md | 业主应当按照约定\n\n##",
+            "出处：政策法规/物业服务合同.md | 业主可以不交费\n\n##",
+        ),
+        "bad.md",
+    )
     check_sources(quiz, [tmp_path])
     assert [q.line for q in quiz.questions] == [12]
     assert quiz.problems == [(6, "出处的文章里找不到原话「业主可以不交费」")]
@@ -100,8 +114,9 @@ def test_quiz_check_names_file_and_line_and_counts_valid_questions_last(tmp_path
     good = tmp_path / "good.md"
     good.write_text(GOOD.replace("volume: 物业管理篇", "volume: 党建篇"), encoding="utf-8")
     runner = CliRunner()
-    result = runner.invoke(main, ["quiz", "check", str(bad), str(good)],
-                           env={"KIOSK_CONTENT": str(PROJECT / "content")})
+    result = runner.invoke(
+        main, ["quiz", "check", str(bad), str(good)], env={"KIOSK_CONTENT": str(PROJECT / "content")}
+    )
     assert result.exit_code == 1, result.output
     lines = result.output.strip().splitlines()
     assert f"{bad}:17: 答案「AD」不在选项 ABC 之中" in lines

@@ -18,28 +18,34 @@ def first(searcher, query, **kwargs):
     return hits[0]
 
 
-@pytest.mark.parametrize("query, source, article", [
-    ("民法典第944条", "民法典/合同编.md", "第九百四十四条"),
-    ("民法典第九百四十四条", "民法典/合同编.md", "第九百四十四条"),
-    ("物业管理条例第七条", "行政法规/物业管理条例(2018-03-19).md", "第七条"),
-    ("《物业管理条例》第7条", "行政法规/物业管理条例(2018-03-19).md", "第七条"),
-])
+@pytest.mark.parametrize(
+    "query, source, article",
+    [
+        ("民法典第944条", "民法典/合同编.md", "第九百四十四条"),
+        ("民法典第九百四十四条", "民法典/合同编.md", "第九百四十四条"),
+        ("物业管理条例第七条", "行政法规/物业管理条例(2018-03-19).md", "第七条"),
+        ("《物业管理条例》第7条", "行政法规/物业管理条例(2018-03-19).md", "第七条"),
+    ],
+)
 def test_article_lookups_go_straight_to_the_article(searcher, query, source, article):
     hit = first(searcher, query)
     assert (hit.source, hit.article) == (source, article)
 
 
-@pytest.mark.parametrize("query, title", [
-    ("wygltl", "物业管理条例"),
-    ("wuyeguanlitiaoli", "物业管理条例"),
-    ("bjswygltl", "北京市物业管理条例"),
-    ("居委会组织法", "中华人民共和国城市居民委员会组织法"),
-    ("北京物业管理条例", "北京市物业管理条例"),
-    ("jwhzzf", "中华人民共和国城市居民委员会组织法"),  # initials of the name people say, 居委会组织法
-    ("juweihuizuzhifa", "中华人民共和国城市居民委员会组织法"),
-    ("bjwygltl", "北京市物业管理条例"),  # without the 市
-    ("shzzwyglgd", "上海市住宅物业管理规定"),
-])
+@pytest.mark.parametrize(
+    "query, title",
+    [
+        ("wygltl", "物业管理条例"),
+        ("wuyeguanlitiaoli", "物业管理条例"),
+        ("bjswygltl", "北京市物业管理条例"),
+        ("居委会组织法", "中华人民共和国城市居民委员会组织法"),
+        ("北京物业管理条例", "北京市物业管理条例"),
+        ("jwhzzf", "中华人民共和国城市居民委员会组织法"),  # initials of the name people say, 居委会组织法
+        ("juweihuizuzhifa", "中华人民共和国城市居民委员会组织法"),
+        ("bjwygltl", "北京市物业管理条例"),  # without the 市
+        ("shzzwyglgd", "上海市住宅物业管理规定"),
+    ],
+)
 def test_titles_by_pinyin_initials_full_pinyin_and_everyday_names(searcher, query, title):
     assert first(searcher, query).title == title
 
@@ -73,10 +79,27 @@ def test_collection_filter(searcher):
     assert hits and all(h.collection == "有声物业" for h in hits)
 
 
-@pytest.mark.parametrize("query", [
-    "", " ", "AND OR NOT", '"unclosed', "title:物业", "物业*", "(((", "😀🏠", "吗", "\x00\x1f", "物业" * 5000,
-    "第条", "第99999条", "民法典第0条", "a", "<script>alert(1)</script>",
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "",
+        " ",
+        "AND OR NOT",
+        '"unclosed',
+        "title:物业",
+        "物业*",
+        "(((",
+        "😀🏠",
+        "吗",
+        "\x00\x1f",
+        "物业" * 5000,
+        "第条",
+        "第99999条",
+        "民法典第0条",
+        "a",
+        "<script>alert(1)</script>",
+    ],
+)
 def test_no_query_string_crashes(searcher, query):
     result = searcher.search(query)
     assert result.took_ms >= 0
@@ -101,9 +124,14 @@ def test_letters_that_are_no_title_fall_back_to_word_search(searcher):
 def test_the_newest_edition_of_a_text_named_by_year_comes_first(tmp_path):
     content = tmp_path / "content" / "党内法规"
     content.mkdir(parents=True)
-    for year, text in (("2015", "第二条　旧版的第二条。"), ("2023", "第二条　新版的第二条。"), ("1997", "第二条　最早的第二条。")):
+    for year, text in (
+        ("2015", "第二条　旧版的第二条。"),
+        ("2023", "第二条　新版的第二条。"),
+        ("1997", "第二条　最早的第二条。"),
+    ):
         (content / f"纪律处分条例{year}.md").write_text(
-            f"---\ntitle: 中国共产党纪律处分条例 {year}\ncollection: 政策法规\n---\n\n{text}\n", encoding="utf-8")
+            f"---\ntitle: 中国共产党纪律处分条例 {year}\ncollection: 政策法规\n---\n\n{text}\n", encoding="utf-8"
+        )
     data = DataDir.create(tmp_path / "var")
     build_index(data, [content.parent])
     searcher = Searcher(data)
@@ -116,14 +144,17 @@ def test_the_newest_edition_of_a_text_named_by_year_comes_first(tmp_path):
         searcher.close()
 
 
-@pytest.mark.parametrize("typed, meant", [
-    ("为修基金的帐谁来公布", "维修基金的帐谁来公布"),
-    ("物叶费涨价要业主同意吗", "物业费涨价要业主同意吗"),
-    ("电提坏了谁来修", "电梯坏了谁来修"),
-    ("车位卖给谁了我们业主有权知道吗", None),  # 权知 sounds like 犬只 but cuts through 有权 and 知道
-    ("卫生间防水层坏了漏到楼下", None),  # 漏到 sounds like 楼道 but keeps none of its characters
-    ("三会一课是哪三会", None),
-])
+@pytest.mark.parametrize(
+    "typed, meant",
+    [
+        ("为修基金的帐谁来公布", "维修基金的帐谁来公布"),
+        ("物叶费涨价要业主同意吗", "物业费涨价要业主同意吗"),
+        ("电提坏了谁来修", "电梯坏了谁来修"),
+        ("车位卖给谁了我们业主有权知道吗", None),  # 权知 sounds like 犬只 but cuts through 有权 and 知道
+        ("卫生间防水层坏了漏到楼下", None),  # 漏到 sounds like 楼道 but keeps none of its characters
+        ("三会一课是哪三会", None),
+    ],
+)
 def test_homophone_typos_are_read_as_the_terms_they_sound_like(searcher, typed, meant):
     result = searcher.search(typed, mode="lexical")
     assert result.corrected == meant
@@ -131,13 +162,16 @@ def test_homophone_typos_are_read_as_the_terms_they_sound_like(searcher, typed, 
         assert [h.passage for h in result.hits] == [h.passage for h in searcher.search(meant, mode="lexical").hits]
 
 
-@pytest.mark.parametrize("query, title", [
-    ("物业管里条例", "物业管理条例"),  # a homophone in a title
-    ("居委会组织发", "中华人民共和国城市居民委员会组织法"),
-    ("wuyeguanlitiaoll", "物业管理条例"),  # one letter wrong
-    ("juweihuizuzifa", "中华人民共和国城市居民委员会组织法"),
-    ("wuyetiaoli", "物业管理条例"),  # syllables of the title in order, some left out
-])
+@pytest.mark.parametrize(
+    "query, title",
+    [
+        ("物业管里条例", "物业管理条例"),  # a homophone in a title
+        ("居委会组织发", "中华人民共和国城市居民委员会组织法"),
+        ("wuyeguanlitiaoll", "物业管理条例"),  # one letter wrong
+        ("juweihuizuzifa", "中华人民共和国城市居民委员会组织法"),
+        ("wuyetiaoli", "物业管理条例"),  # syllables of the title in order, some left out
+    ],
+)
 def test_titles_that_miss_by_a_character_still_lead(searcher, query, title):
     assert first(searcher, query).title == title
 
@@ -197,8 +231,9 @@ def test_a_document_on_the_hub_s_subjects_outranks_an_equal_match_elsewhere(tmp_
     content.mkdir(parents=True)
     rule = "第五条　设备出了故障，管理单位应当及时组织修理{}。\n"
     (content / "锅炉.md").write_text("---\ntitle: 示例市锅炉安全规定\n---\n\n" + rule.format(""), encoding="utf-8")
-    (content / "电梯.md").write_text("---\ntitle: 示例市电梯安全规定\n---\n\n" + rule.format("，并告知使用的人"),
-                                    encoding="utf-8")
+    (content / "电梯.md").write_text(
+        "---\ntitle: 示例市电梯安全规定\n---\n\n" + rule.format("，并告知使用的人"), encoding="utf-8"
+    )
     data = DataDir.create(tmp_path / "var")
     assert build_index(data, [content.parent]).ok
     opened = Searcher(data)
@@ -230,13 +265,16 @@ def test_a_two_character_name_is_cited_and_a_bare_kind_of_text_is_not(tmp_path):
     (content / "政策法规").mkdir()
     (content / "政策法规/刑法.md").write_text(
         "---\ntitle: 中华人民共和国刑法\ncollection: 政策法规\n---\n\n第二条　刑法的任务，是保护人民。\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     (content / "政策法规/学位条例.md").write_text(
-        "---\ntitle: 中华人民共和国学位条例\ncollection: 政策法规\n---\n\n第二条　学位分三级。\n", encoding="utf-8")
+        "---\ntitle: 中华人民共和国学位条例\ncollection: 政策法规\n---\n\n第二条　学位分三级。\n", encoding="utf-8"
+    )
     (content / "有声物业/问答.md").write_text(
         "---\ntitle: 高空抛物问答\ncollection: 有声物业\n---\n\n"
         "## 问：扔东西犯法吗？\n\n刑法第二条说得明白。\n\n## 问：物业不管呢？\n\n按照条例第二条去找物业。\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     data = DataDir.create(tmp_path / "var")
     assert build_index(data, [content]).ok
     opened = Searcher(data)
@@ -255,9 +293,11 @@ def test_an_article_an_answer_cites_in_passing_is_not_ranked_up(tmp_path):
     (content / "政策法规").mkdir()
     (content / "有声物业/养狗问答.md").write_text(
         QA.replace("由大人牵着。", "由大人牵着。这个规定第三十条写了从哪天起施行，《示例市养犬规定》第三十条。"),
-        encoding="utf-8")
-    (content / "政策法规/养犬规定.md").write_text(DOG_RULES + "\n第三十条　本规定自公布之日起施行。\n",
-                                             encoding="utf-8")
+        encoding="utf-8",
+    )
+    (content / "政策法规/养犬规定.md").write_text(
+        DOG_RULES + "\n第三十条　本规定自公布之日起施行。\n", encoding="utf-8"
+    )
     data = DataDir.create(tmp_path / "var")
     assert build_index(data, [content]).ok
     opened = Searcher(data)

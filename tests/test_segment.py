@@ -6,8 +6,12 @@ from indexer.speech.segment import LONG_SENTENCE, MAX_SEGMENT, split_passage
 def test_sentences_keep_their_place_in_the_passage():
     text = "业主应当交费。物业服务人不得停水停电！合理期限届满仍不支付的，可以起诉？"
     segments = split_passage(text)
-    assert [s.text for s in segments] == ["业主应当交费。", "物业服务人不得停水停电！", "合理期限届满仍不支付的，可以起诉？"]
-    assert all(text[s.start:s.end] == s.text for s in segments)
+    assert [s.text for s in segments] == [
+        "业主应当交费。",
+        "物业服务人不得停水停电！",
+        "合理期限届满仍不支付的，可以起诉？",
+    ]
+    assert all(text[s.start : s.end] == s.text for s in segments)
 
 
 def test_long_sentences_are_cut_at_commas():
@@ -19,7 +23,9 @@ def test_long_sentences_are_cut_at_commas():
 
 def test_text_without_punctuation_is_capped():
     segments = split_passage("物" * (MAX_SEGMENT * 3 + 5))
-    assert all(len(s.text) <= MAX_SEGMENT for s in segments) and sum(len(s.text) for s in segments) == MAX_SEGMENT * 3 + 5
+    assert (
+        all(len(s.text) <= MAX_SEGMENT for s in segments) and sum(len(s.text) for s in segments) == MAX_SEGMENT * 3 + 5
+    )
 
 
 @pytest.mark.parametrize("text", ["", "   ", "。。。", "——", "\n\n"])

@@ -114,8 +114,9 @@ def test_rebuild_embeds_only_new_and_changed_passages(fresh, model):
     again = embed_missing(data, model)
     assert (again.embedded, again.reused) == (0, total)
     page = content / "有声物业/物业管理篇/邻里.md"
-    page.write_text(page.read_text(encoding="utf-8").replace("不得拆改承重结构", "不得拆改房屋承重结构"),
-                    encoding="utf-8")
+    page.write_text(
+        page.read_text(encoding="utf-8").replace("不得拆改承重结构", "不得拆改房屋承重结构"), encoding="utf-8"
+    )
     assert build_index(data, [content]).updated == ["有声物业/物业管理篇/邻里.md"]
     changed = embed_missing(data, model)
     assert (changed.embedded, changed.reused) == (1, total - 1)
@@ -175,11 +176,14 @@ def test_modes_and_the_default(searcher):
         searcher.search("物业费", mode="neural")
 
 
-@pytest.mark.parametrize("query, route, title, article", [
-    ("示例市物业管理办法第二条", "article", "示例市物业管理办法", "第二条"),
-    ("示例市物业管理办法", "title", "示例市物业管理办法", None),
-    ("zxwxzj", "pinyin", "专项维修资金怎么用", None),
-])
+@pytest.mark.parametrize(
+    "query, route, title, article",
+    [
+        ("示例市物业管理办法第二条", "article", "示例市物业管理办法", "第二条"),
+        ("示例市物业管理办法", "title", "示例市物业管理办法", None),
+        ("zxwxzj", "pinyin", "专项维修资金怎么用", None),
+    ],
+)
 def test_exact_routes_still_win_in_hybrid(searcher, query, route, title, article):
     result = searcher.search(query, mode="hybrid")
     assert result.route == route
@@ -297,7 +301,7 @@ def test_the_search_page_offers_the_suggestions_as_links_that_play(semantic_data
     assert api["hits"] == [] and api["suggestions"]
     page = client.get("/search", query_string={"q": "明天火星上会不会下雨", "kiosk": "1"}).get_data(as_text=True)
     assert "您是不是想听" in page and api["suggestions"][0]["label"] in page
-    assert f'/doc/{api["suggestions"][0]["doc"]}?p=' in page and "play=1" in page and "kiosk=1" in page
+    assert f"/doc/{api['suggestions'][0]['doc']}?p=" in page and "play=1" in page and "kiosk=1" in page
 
 
 def test_an_editor_publish_embeds_the_new_passages_in_the_background(tmp_path, model, make_app):
@@ -348,9 +352,11 @@ def test_a_build_with_a_model_per_core_gives_the_vectors_of_one_model():
     """kiosk build embeds in one process per core, the serving process in its own: they must agree on every vector,
     whatever order the batches come back in."""
     local = embedding.embedder()
-    texts = [f"物业管理条例 第{i}条 业主可以就第{i}项共有部分的使用提出意见，物业服务企业应当在{i}日内答复。"
-             for i in range(200)]
-    batches = [texts[i:i + vectors.BATCH] for i in range(0, len(texts), vectors.BATCH)]
+    texts = [
+        f"物业管理条例 第{i}条 业主可以就第{i}项共有部分的使用提出意见，物业服务企业应当在{i}日内答复。"
+        for i in range(200)
+    ]
+    batches = [texts[i : i + vectors.BATCH] for i in range(0, len(texts), vectors.BATCH)]
     assert len(batches) > embedding.FEW_BATCHES  # so the processes are really used
     built = dict(embedding.ProcessEmbedder(local, 2).batches(batches))
     assert sorted(built) == list(range(len(batches)))

@@ -13,13 +13,20 @@ from tests.browser_fixtures import CHROMIUM, PHONE_VIEWPORT, SCREENSHOTS, build_
 
 sync_api = pytest.importorskip("playwright.sync_api")
 expect = sync_api.expect
-pytestmark = [pytest.mark.browser,
-              pytest.mark.skipif(not CHROMIUM.exists(), reason=f"Chromium not installed at {CHROMIUM}")]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason=f"Chromium not installed at {CHROMIUM}"),
+]
 COURSE = "网格员入门"
 PAGES = ["document", "course"]
 STATUS = {"document": "#now", "course": "#cp-status"}
 PLAY = {"document": '#player [data-action="play"]', "course": '#course-player [data-action="play"]'}
-PREPARING = {"ok": False, "error": "正在准备这一句的声音，请稍等", "status": 503, "preparing": True}  # as the hub says it
+PREPARING = {
+    "ok": False,
+    "error": "正在准备这一句的声音，请稍等",
+    "status": 503,
+    "preparing": True,
+}  # as the hub says it
 
 
 @pytest.fixture(scope="module")
@@ -33,11 +40,18 @@ def sentences(server) -> dict[str, tuple[str, list[str]]]:
     """Per page: its path and its sentences' URLs in reading order, as the page's player lists them."""
     with server.app.test_client() as client:
         shelves = client.get("/api/shelves").get_json()["shelves"]
-        doc = next(d["id"] for shelf in shelves for volume in shelf["volumes"] for d in volume["docs"]
-                   if len(client.get(f"/api/docs/{d['id']}").get_json()["segments"]) >= 5)
+        doc = next(
+            d["id"]
+            for shelf in shelves
+            for volume in shelf["volumes"]
+            for d in volume["docs"]
+            if len(client.get(f"/api/docs/{d['id']}").get_json()["segments"]) >= 5
+        )
         units = client.get(f"/api/courses/{COURSE}").get_json()["course"]["units"]
-        return {"document": (f"/doc/{doc}", [s["url"] for s in client.get(f"/api/docs/{doc}").get_json()["segments"]]),
-                "course": (f"/course/{COURSE}", [s["url"] for unit in units for s in unit["segments"]])}
+        return {
+            "document": (f"/doc/{doc}", [s["url"] for s in client.get(f"/api/docs/{doc}").get_json()["segments"]]),
+            "course": (f"/course/{COURSE}", [s["url"] for unit in units for s in unit["segments"]]),
+        }
 
 
 def voiced(server, url: str) -> None:
@@ -69,8 +83,9 @@ def open_player(page, server, path: str) -> None:
 
 def wait_until_sounding(page, i: int) -> None:
     """Sentence i is the one playing, and its clock moves on."""
-    page.wait_for_function("i => window.kioskPlayer.current === i && window.kioskPlayer.audio.currentTime > 0.2", arg=i,
-                           timeout=30_000)
+    page.wait_for_function(
+        "i => window.kioskPlayer.current === i && window.kioskPlayer.audio.currentTime > 0.2", arg=i, timeout=30_000
+    )
 
 
 def still_trying(page, kind: str) -> None:
@@ -99,8 +114,12 @@ def test_a_sentence_is_waited_for_through_a_dropped_network_and_the_hub_voicing_
         if hub["state"] == "dropped":
             route.abort("internetdisconnected")
         elif hub["state"] == "preparing":
-            route.fulfill(status=503, content_type="application/json", body=json.dumps(PREPARING),
-                          headers={"Retry-After": "1", "Cache-Control": "no-store"})
+            route.fulfill(
+                status=503,
+                content_type="application/json",
+                body=json.dumps(PREPARING),
+                headers={"Retry-After": "1", "Cache-Control": "no-store"},
+            )
         else:
             route.continue_()
 

@@ -75,8 +75,10 @@ def test_speech_workers_yield_the_cpu_to_request_threads(app):
         time.sleep(0.2)
     pids = app.extensions["kiosk"].speech.pool().worker_pids()
     assert pids
-    assert all(os.getpriority(os.PRIO_PROCESS, pid) == os.getpriority(os.PRIO_PROCESS, 0) + services.WORKER_NICENESS
-               for pid in pids)
+    assert all(
+        os.getpriority(os.PRIO_PROCESS, pid) == os.getpriority(os.PRIO_PROCESS, 0) + services.WORKER_NICENESS
+        for pid in pids
+    )
 
 
 def test_the_background_build_renders_every_missing_sentence(app):

@@ -13,23 +13,51 @@ from kiosk.cli import main
 from kiosk.settings import DEFAULT_HUB_NAME, Settings, from_environment, options
 
 README = Path(__file__).resolve().parents[1] / "README.md"
-GOOD = {"KIOSK_DATA": "/srv/kiosk/var", "KIOSK_CONTENT": "/srv/a:/srv/b", "KIOSK_ENGINE": "pyttsx3",
-        "KIOSK_RATE": "1.25", "KIOSK_MODE": "1", "KIOSK_IDLE_MINUTES": "2", "KIOSK_LISTENING_IDLE_MINUTES": "20",
-        "KIOSK_SPEECH_WORKERS": "2", "KIOSK_RENDER": "0", "KIOSK_WIFI_SSID": "物业港", "KIOSK_WIFI_PASSWORD": "秘密口令",
-        "KIOSK_PUBLIC_URL": "http://192.168.1.20:8000", "KIOSK_HUB_NAME": "东城街道光明社区",
-        "KIOSK_LIBRARY_URL": "http://192.168.1.10:8000", "KIOSK_LIBRARY_KEY": "abc", "KIOSK_SYNC_LIMIT_RATE": "2048",
-        "KIOSK_BACKUP_DIR": "/media/usb", "KIOSK_BACKUP_KEEP": "14"}
+GOOD = {
+    "KIOSK_DATA": "/srv/kiosk/var",
+    "KIOSK_CONTENT": "/srv/a:/srv/b",
+    "KIOSK_ENGINE": "pyttsx3",
+    "KIOSK_RATE": "1.25",
+    "KIOSK_MODE": "1",
+    "KIOSK_IDLE_MINUTES": "2",
+    "KIOSK_LISTENING_IDLE_MINUTES": "20",
+    "KIOSK_SPEECH_WORKERS": "2",
+    "KIOSK_RENDER": "0",
+    "KIOSK_WIFI_SSID": "物业港",
+    "KIOSK_WIFI_PASSWORD": "秘密口令",
+    "KIOSK_PUBLIC_URL": "http://192.168.1.20:8000",
+    "KIOSK_HUB_NAME": "东城街道光明社区",
+    "KIOSK_LIBRARY_URL": "http://192.168.1.10:8000",
+    "KIOSK_LIBRARY_KEY": "abc",
+    "KIOSK_SYNC_LIMIT_RATE": "2048",
+    "KIOSK_BACKUP_DIR": "/media/usb",
+    "KIOSK_BACKUP_KEEP": "14",
+}
 
 
 def test_every_setting_is_read_from_its_variable():
     settings = from_environment(GOOD)
     assert {spec.env for _, spec in options()} == set(GOOD), "a new setting: give it a value in GOOD"
     assert settings == Settings(
-        data=Path("/srv/kiosk/var"), content=(Path("/srv/a"), Path("/srv/b")), engine="pyttsx3", rate=1.25,
-        kiosk_mode=True, idle_minutes=2.0, listening_idle_minutes=20.0, speech_workers=2, render=False,
-        wifi_ssid="物业港", wifi_password="秘密口令", public_url="http://192.168.1.20:8000", hub_name="东城街道光明社区",
-        library_url="http://192.168.1.10:8000", library_key="abc", sync_limit_rate=2048.0,
-        backup_dir=Path("/media/usb"), backup_keep=14)
+        data=Path("/srv/kiosk/var"),
+        content=(Path("/srv/a"), Path("/srv/b")),
+        engine="pyttsx3",
+        rate=1.25,
+        kiosk_mode=True,
+        idle_minutes=2.0,
+        listening_idle_minutes=20.0,
+        speech_workers=2,
+        render=False,
+        wifi_ssid="物业港",
+        wifi_password="秘密口令",
+        public_url="http://192.168.1.20:8000",
+        hub_name="东城街道光明社区",
+        library_url="http://192.168.1.10:8000",
+        library_key="abc",
+        sync_limit_rate=2048.0,
+        backup_dir=Path("/media/usb"),
+        backup_keep=14,
+    )
 
 
 def test_nothing_set_is_the_defaults_and_an_empty_variable_counts_as_unset():
@@ -37,12 +65,21 @@ def test_nothing_set_is_the_defaults_and_an_empty_variable_counts_as_unset():
     assert Settings().hub_name == DEFAULT_HUB_NAME
 
 
-@pytest.mark.parametrize(("variable", "value", "said"), [
-    ("KIOSK_ENGINE", "robot", "可选值"), ("KIOSK_RATE", "fast", "应当是数字"), ("KIOSK_RATE", "3", "0.5 到 2"),
-    ("KIOSK_SPEECH_WORKERS", "1.5", "整数"), ("KIOSK_MODE", "maybe", "1 或 0"), ("KIOSK_IDLE_MINUTES", "0", "大于 0"),
-    ("KIOSK_BACKUP_KEEP", "0", "不小于 1"), ("KIOSK_SYNC_LIMIT_RATE", "0.5", "不小于 1"),
-    ("KIOSK_LISTENING_IDLE_MINUTES", "1", "不应小于 KIOSK_IDLE_MINUTES"), ("KIOSK_CONTENT", ":", "没有给出"),
-])
+@pytest.mark.parametrize(
+    ("variable", "value", "said"),
+    [
+        ("KIOSK_ENGINE", "robot", "可选值"),
+        ("KIOSK_RATE", "fast", "应当是数字"),
+        ("KIOSK_RATE", "3", "0.5 到 2"),
+        ("KIOSK_SPEECH_WORKERS", "1.5", "整数"),
+        ("KIOSK_MODE", "maybe", "1 或 0"),
+        ("KIOSK_IDLE_MINUTES", "0", "大于 0"),
+        ("KIOSK_BACKUP_KEEP", "0", "不小于 1"),
+        ("KIOSK_SYNC_LIMIT_RATE", "0.5", "不小于 1"),
+        ("KIOSK_LISTENING_IDLE_MINUTES", "1", "不应小于 KIOSK_IDLE_MINUTES"),
+        ("KIOSK_CONTENT", ":", "没有给出"),
+    ],
+)
 def test_a_value_the_kiosk_cannot_use_is_refused_naming_its_variable(variable: str, value: str, said: str):
     with pytest.raises(ConfigError, match=variable) as refused:
         from_environment({variable: value})
@@ -77,6 +114,7 @@ def test_kiosk_sync_without_a_centre_says_which_setting_is_missing(tmp_path: Pat
     environment = {"KIOSK_LIBRARY_URL": None, "KIOSK_LIBRARY_KEY": None}
     no_url = runner.invoke(main, ["--data", str(tmp_path / "var"), "sync", "--key", "abc"], env=environment)
     assert no_url.exit_code == 2 and "KIOSK_LIBRARY_URL" in no_url.output
-    no_key = runner.invoke(main, ["--data", str(tmp_path / "var"), "sync"],
-                           env={**environment, "KIOSK_LIBRARY_URL": "http://127.0.0.1:9"})
+    no_key = runner.invoke(
+        main, ["--data", str(tmp_path / "var"), "sync"], env={**environment, "KIOSK_LIBRARY_URL": "http://127.0.0.1:9"}
+    )
     assert no_key.exit_code == 2 and "KIOSK_LIBRARY_KEY" in no_key.output

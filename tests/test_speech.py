@@ -21,7 +21,9 @@ from indexer.speech.narration import missing_audio, render
 from indexer.speech.synthesis import SEGMENT_TIMEOUT, SynthesisPool
 
 BUNDLED = Path(__file__).resolve().parents[1] / "content"
-pytestmark = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is not installed: make test installs it")
+pytestmark = pytest.mark.skipif(
+    shutil.which("espeak-ng") is None, reason="espeak-ng is not installed: make test installs it"
+)
 
 
 @pytest.fixture
@@ -54,7 +56,9 @@ def test_longer_text_gives_longer_audio_and_faster_rate_shorter(data):
         pool = SynthesisPool(choice, cache)
         try:
             for text in ("物业费。", "物业服务人不得采取停止供电、供水、供热、供燃气等方式催交物业费。"):
-                durations[rate, len(text)] = pool.submit(segment_key(text, engine_settings(choice)), text).result(60).duration
+                durations[rate, len(text)] = (
+                    pool.submit(segment_key(text, engine_settings(choice)), text).result(60).duration
+                )
         finally:
             pool.close()
     assert durations[1.0, 4] < durations[1.0, 32]
@@ -72,8 +76,9 @@ def test_cache_keys_change_exactly_when_the_sound_would(choice, data):
     corrected = engine_settings(choice)
     assert segment_key("本行业的规范。", corrected) != trade  # its reading changed
     assert segment_key("第七条", corrected) == same  # no corrected term in it: the cached sound stays good
-    (data.root / "pronunciations.tsv").write_text("行业\txing2 ye4\n物业\twu4 ye4\n行长\thang2 zhang3\n",
-                                                  encoding="utf-8")
+    (data.root / "pronunciations.tsv").write_text(
+        "行业\txing2 ye4\n物业\twu4 ye4\n行长\thang2 zhang3\n", encoding="utf-8"
+    )
     assert segment_key("本行业的规范。", engine_settings(choice)) == segment_key("本行业的规范。", corrected)
 
 
@@ -104,8 +109,10 @@ def test_second_build_synthesizes_nothing_and_edit_renders_only_the_change(conte
     assert not report.failed
     assert missing_audio(data, settings) == []
     path = content_dir / "政策法规/业主委员会.md"
-    path.write_text(path.read_text(encoding="utf-8").replace("要先召开业主大会会议。", "要先召开首次业主大会会议。"),
-                    encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("要先召开业主大会会议。", "要先召开首次业主大会会议。"),
+        encoding="utf-8",
+    )
     build_index(data, [content_dir])
     assert [text for _, text in missing_audio(data, settings)] == ["成立业主委员会，要先召开首次业主大会会议。"]
 
@@ -145,8 +152,9 @@ def test_build_killed_midway_loses_nothing_and_resumes(tmp_path):
         shutil.copy(source, target)
     env = {**os.environ, "KIOSK_ENGINE": "pyttsx3", "KIOSK_DATA": str(tmp_path / "var")}
     command = [sys.executable, "-m", "kiosk.cli", "build", "--content", str(content)]
-    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                               start_new_session=True)
+    process = subprocess.Popen(
+        command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+    )
     audio = tmp_path / "var" / "audio"
     deadline = time.monotonic() + 120
     while len(list(audio.glob("??/*.mp3"))) < 10 and time.monotonic() < deadline and process.poll() is None:

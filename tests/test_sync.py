@@ -16,9 +16,9 @@ import pytest
 from nacl.signing import SigningKey
 
 from indexer.content.quiz import question_id
-from kiosk.settings import BUNDLED_CONTENT
 from kiosk.library.keys import public_text
 from kiosk.library.manifest import ManifestError, parse, parse_audio_list
+from kiosk.settings import BUNDLED_CONTENT
 from tests.test_faults import (  # noqa: F401 - the fixture stops every server a test started
     Server,
     audio_files,
@@ -171,7 +171,7 @@ class Tamperer(http.server.ThreadingHTTPServer):
 
 
 class _TamperingHandler(http.server.BaseHTTPRequestHandler):
-    def do_GET(self):  # noqa: N802 - the http.server interface
+    def do_GET(self):
         proxy: Tamperer = self.server
         with urllib.request.urlopen(proxy.centre.url + self.path, timeout=30) as response:
             body = response.read()
@@ -192,7 +192,9 @@ class _TamperingHandler(http.server.BaseHTTPRequestHandler):
 
 def test_two_hubs_receive_what_the_centre_publishes_and_render_nothing(city):
     centre, centre_data, key, hubs = city
-    publish(centre, "电梯应急维修", "小区电梯坏了，业主可以申请使用专项维修资金应急维修。\n\n维修完成后，费用要在小区公示。")
+    publish(
+        centre, "电梯应急维修", "小区电梯坏了，业主可以申请使用专项维修资金应急维修。\n\n维修完成后，费用要在小区公示。"
+    )
     manifest = wait_until_voiced(centre, "电梯应急维修")
     for hub in hubs:
         result = hub.sync(centre.url, key)
@@ -222,8 +224,12 @@ def test_a_resync_after_one_edit_fetches_only_that_text_and_its_new_sentences(ci
     assert hub.sync(centre.url, key).returncode == 0
     publish(centre, "楼道堆物", "楼道里不能堆放杂物，这是消防安全的要求。")
     manifest = wait_until_voiced(centre, "楼道堆物")
-    new_audio = [v for d in manifest["documents"] if "楼道堆物" in d["source"] and d["audio"]
-                 for v in json.loads(centre.get(f"/library/objects/{d['audio']['sha256']}").body)]
+    new_audio = [
+        v
+        for d in manifest["documents"]
+        if "楼道堆物" in d["source"] and d["audio"]
+        for v in json.loads(centre.get(f"/library/objects/{d['audio']['sha256']}").body)
+    ]
     result = hub.sync(centre.url, key)
     assert result.returncode == 0, result.stdout
     # The new text, its audio list and vector part (if any), and its sentences' MP3s: nothing else.
@@ -288,25 +294,39 @@ def test_sync_refuses_what_it_cannot_use_with_one_line(tmp_path, city):
     assert not_a_centre.returncode == 1 and "不是中心站点" in not_a_centre.stdout, not_a_centre.stdout
     bad_key = hub.sync(centre.url, "not a key")
     assert bad_key.returncode == 1 and "公钥格式不对" in bad_key.stdout, bad_key.stdout
-    bundled = kiosk(tmp_path / "bundled-hub", "sync", centre.url, "--key", key,
-                    env=environment(KIOSK_CONTENT=str(BUNDLED_CONTENT)))
+    bundled = kiosk(
+        tmp_path / "bundled-hub", "sync", centre.url, "--key", key, env=environment(KIOSK_CONTENT=str(BUNDLED_CONTENT))
+    )
     assert bundled.returncode == 1 and "KIOSK_CONTENT" in bundled.stdout, bundled.stdout
     for output in (unreachable, not_a_centre, bad_key, bundled):
         assert "Traceback" not in output.stdout and len(output.stdout.strip().splitlines()) == 1, output.stdout
 
 
-@pytest.mark.parametrize("field, value", [
-    ("texts", [{"path": "../../etc/passwd", "sha256": "0" * 64, "size": 1}]),
-    ("texts", [{"path": "/etc/passwd", "sha256": "0" * 64, "size": 1}]),
-    ("texts", [{"path": "a/.hidden", "sha256": "0" * 64, "size": 1}]),
-    ("texts", [{"path": "a.md", "sha256": "not a hash", "size": 1}]),
-    ("texts", [{"path": "a.md", "sha256": "0" * 64, "size": -1}]),
-    ("serial", "1"),
-    ("format", 2),
-])
+@pytest.mark.parametrize(
+    "field, value",
+    [
+        ("texts", [{"path": "../../etc/passwd", "sha256": "0" * 64, "size": 1}]),
+        ("texts", [{"path": "/etc/passwd", "sha256": "0" * 64, "size": 1}]),
+        ("texts", [{"path": "a/.hidden", "sha256": "0" * 64, "size": 1}]),
+        ("texts", [{"path": "a.md", "sha256": "not a hash", "size": 1}]),
+        ("texts", [{"path": "a.md", "sha256": "0" * 64, "size": -1}]),
+        ("serial", "1"),
+        ("format", 2),
+    ],
+)
 def test_a_signed_manifest_is_still_checked_field_by_field(field, value):
-    manifest = {"format": 1, "serial": 1, "created": "", "centre": "c", "speech": {}, "vector_model": "m",
-                "texts": [], "documents": [], "pronunciations": None, "missing": {}}
+    manifest = {
+        "format": 1,
+        "serial": 1,
+        "created": "",
+        "centre": "c",
+        "speech": {},
+        "vector_model": "m",
+        "texts": [],
+        "documents": [],
+        "pronunciations": None,
+        "missing": {},
+    }
     parse(json.dumps(manifest).encode())
     manifest[field] = value
     with pytest.raises(ManifestError):

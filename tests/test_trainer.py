@@ -41,12 +41,18 @@ HOUR = 3600.0
 
 # -- the hub, the accounts and a training session ------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def app(make_module_app: AppMaker) -> Flask:
     """The hub on the bundled courses, a trainer's, an editor's and an admin's account, its clock at TODAY."""
-    return make_module_app(content=(BUNDLED_CONTENT,), build=True, accounts=("trainer", "editor", "admin"),
-                           public_url=PUBLIC_URL, hub_name="幸福市物业港培训基地",
-                           test_config={"LEARNING_CLOCK": TODAY.timestamp})
+    return make_module_app(
+        content=(BUNDLED_CONTENT,),
+        build=True,
+        accounts=("trainer", "editor", "admin"),
+        public_url=PUBLIC_URL,
+        hub_name="幸福市物业港培训基地",
+        test_config={"LEARNING_CLOCK": TODAY.timestamp},
+    )
 
 
 def catalog_of(app):
@@ -71,30 +77,47 @@ def seed(db: LearningDB, found, monday: dt.datetime) -> dict:
     do nothing more; 李 gives the same wrong answer to the same question as 张."""
     start = monday.timestamp()
     noon, at_home = start + 3 * HOUR, start + 8 * 24 * HOUR + 11 * HOUR
-    people = {key: learners.sign_in(db, name, town, community, pin, now=start)[0]
-              for key, name, town, community, pin in [("zhang", "张网格", "城关街道", "幸福社区", "2468"),
-                                                      ("li", "李网格", "城关街道", "幸福社区", "1357"),
-                                                      ("wang", "王网格", "城关街道", "和平社区", "8642"),
-                                                      ("zhao", "赵网格", "东城街道", "光明社区", "9753")]}
+    people = {
+        key: learners.sign_in(db, name, town, community, pin, now=start)[0]
+        for key, name, town, community, pin in [
+            ("zhang", "张网格", "城关街道", "幸福社区", "2468"),
+            ("li", "李网格", "城关街道", "幸福社区", "1357"),
+            ("wang", "王网格", "城关街道", "和平社区", "8642"),
+            ("zhao", "赵网格", "东城街道", "光明社区", "9753"),
+        ]
+    }
     plan = found.courses[COURSE]
     keys = course_keys(plan)
     questions = [q for unit in plan.units for q in unit.questions]
     first = found.questions[questions[0]]
     credit(db, people["zhang"].id, plan, keys, "report-zhang-1", now=noon)
-    record_attempts(db, people["zhang"].id,
-                    [Answer(f"attempt-zhang-{n:04d}", q, plan.id,
-                            wrong_answer(first) if n == 0 else found.questions[q].answer)
-                     for n, q in enumerate(questions)], found, now=noon)
+    record_attempts(
+        db,
+        people["zhang"].id,
+        [
+            Answer(f"attempt-zhang-{n:04d}", q, plan.id, wrong_answer(first) if n == 0 else found.questions[q].answer)
+            for n, q in enumerate(questions)
+        ],
+        found,
+        now=noon,
+    )
     assert record_completions(db, people["zhang"].id, [plan], noon) == [COURSE]
     unit = plan.units[0].sentences
     credit(db, people["li"].id, plan, unit[:10], "report-li-1", now=noon)
-    record_attempts(db, people["li"].id, [Answer("attempt-li-0001", first.id, plan.id, wrong_answer(first))], found,
-                    now=noon)
+    record_attempts(
+        db, people["li"].id, [Answer("attempt-li-0001", first.id, plan.id, wrong_answer(first))], found, now=noon
+    )
     credit(db, people["li"].id, plan, unit[10:40], "report-li-2", now=at_home)
-    return {**people, "plan": plan, "noon": noon, "at_home": at_home, "first": first,
-            "zhang_hours": sum(plan.seconds[key] for key in keys) / HOUR,
-            "li_week1": sum(plan.seconds[key] for key in unit[:10]) / HOUR,
-            "li_home": sum(plan.seconds[key] for key in unit[10:40]) / HOUR}
+    return {
+        **people,
+        "plan": plan,
+        "noon": noon,
+        "at_home": at_home,
+        "first": first,
+        "zhang_hours": sum(plan.seconds[key] for key in keys) / HOUR,
+        "li_week1": sum(plan.seconds[key] for key in unit[:10]) / HOUR,
+        "li_home": sum(plan.seconds[key] for key in unit[10:40]) / HOUR,
+    }
 
 
 @pytest.fixture
@@ -173,6 +196,7 @@ def hours(value: float) -> str:
 
 # -- what the trainer sees --------------------------------------------------------------------------------------
 
+
 def test_the_overview_shows_exactly_who_completed_the_course_and_when(trainer, session):
     title = session["plan"].title
     last_week = trainer.page("/editor/training/?period=last_week")
@@ -193,18 +217,27 @@ def test_listening_hours_show_who_kept_listening_at_home(trainer, session):
     page = trainer.page("/editor/training/listening?period=this_week")
     head, rows = shown(page, "learners")
     assert head == ["乡镇/街道", "社区", "姓名", "收听（小时）", "听过的句子", "最近收听"]
-    assert rows == [["东城街道", "光明社区", "赵网格", "0.00", "0", ""],
-                    ["城关街道", "和平社区", "王网格", "0.00", "0", ""],
-                    ["城关街道", "幸福社区", "张网格", "0.00", "0", ""],
-                    ["城关街道", "幸福社区", "李网格", hours(session["li_home"]), "30", "2027-01-19 20:00"]]
-    assert shown(page, "units")[1] == [["东城街道", "光明社区", "1", "0", "0.00", "0"],
-                                       ["城关街道", "和平社区", "1", "0", "0.00", "0"],
-                                       ["城关街道", "幸福社区", "2", "1", hours(session["li_home"]), "30"]]
+    assert rows == [
+        ["东城街道", "光明社区", "赵网格", "0.00", "0", ""],
+        ["城关街道", "和平社区", "王网格", "0.00", "0", ""],
+        ["城关街道", "幸福社区", "张网格", "0.00", "0", ""],
+        ["城关街道", "幸福社区", "李网格", hours(session["li_home"]), "30", "2027-01-19 20:00"],
+    ]
+    assert shown(page, "units")[1] == [
+        ["东城街道", "光明社区", "1", "0", "0.00", "0"],
+        ["城关街道", "和平社区", "1", "0", "0.00", "0"],
+        ["城关街道", "幸福社区", "2", "1", hours(session["li_home"]), "30"],
+    ]
     assert "1 / 4" in page  # learners who listened this week, of all
-    last_week = {row[2]: row[3] for row in shown(trainer.page("/editor/training/listening?period=last_week"),
-                                                         "learners")[1]}
-    assert last_week == {"赵网格": "0.00", "王网格": "0.00", "张网格": hours(session["zhang_hours"]),
-                         "李网格": hours(session["li_week1"])}
+    last_week = {
+        row[2]: row[3] for row in shown(trainer.page("/editor/training/listening?period=last_week"), "learners")[1]
+    }
+    assert last_week == {
+        "赵网格": "0.00",
+        "王网格": "0.00",
+        "张网格": hours(session["zhang_hours"]),
+        "李网格": hours(session["li_week1"]),
+    }
     town = shown(trainer.page("/editor/training/listening?period=all&town=东城街道"), "learners")[1]
     assert [row[2] for row in town] == ["赵网格"]
 
@@ -231,11 +264,13 @@ def test_training_pages_are_not_kept_in_the_browser_cache(trainer):
 
 # -- who may see what ---------------------------------------------------------------------------------------------
 
+
 def rule_urls(app, endpoints, values: dict) -> list[tuple[str, str, str]]:
     """(endpoint, method, url) of every route of these endpoints, its path parameters filled from ``values``."""
     found = []
     with app.test_request_context():
         from flask import url_for
+
         for rule in app.url_map.iter_rules():
             if rule.endpoint not in endpoints:
                 continue
@@ -245,27 +280,52 @@ def rule_urls(app, endpoints, values: dict) -> list[tuple[str, str, str]]:
 
 
 def test_an_editor_gets_403_on_every_training_page_and_changes_nothing(app, editor, session):
-    urls = rule_urls(app, TRAINING_ENDPOINTS, {"report": "overview", "table": "completions", "course_id": COURSE,
-                                                "learner_id": session["zhang"].id})
+    urls = rule_urls(
+        app,
+        TRAINING_ENDPOINTS,
+        {"report": "overview", "table": "completions", "course_id": COURSE, "learner_id": session["zhang"].id},
+    )
     assert len({endpoint for endpoint, _, _ in urls}) == len(TRAINING_ENDPOINTS) >= 14
     for endpoint, method, url in urls:
-        response = editor.get(url) if method == "GET" else editor.post(url, {"pin": "1111", "confirm": session["zhang"].id,
-                                                                              "name": "新学员", "town": "城关街道",
-                                                                              "community": "幸福社区"})
+        response = (
+            editor.get(url)
+            if method == "GET"
+            else editor.post(
+                url,
+                {
+                    "pin": "1111",
+                    "confirm": session["zhang"].id,
+                    "name": "新学员",
+                    "town": "城关街道",
+                    "community": "幸福社区",
+                },
+            )
+        )
         assert response.status_code == 403, (endpoint, method, response.status_code)
         assert "只有培训老师和管理员可以查看" in response.get_data(as_text=True)
         assert "张网格" not in response.get_data(as_text=True)
     with LearningDB(app.extensions["kiosk"].data.root) as db:
         assert [(p.name, p.card) for p in list_learners(db, community="幸福社区")] == [
-            ("张网格", session["zhang"].card), ("李网格", session["li"].card)]
+            ("张网格", session["zhang"].card),
+            ("李网格", session["li"].card),
+        ]
     assert "/editor/training/" not in editor.page("/editor/")  # and no menu link to them
 
 
 def test_a_trainer_gets_403_on_every_editing_page(app, trainer):
     editing = {rule.endpoint for rule in app.url_map.iter_rules() if rule.endpoint.startswith("editor.")}
     editing -= TRAINING_ENDPOINTS | {"editor.sign_in", "editor.sign_out", "editor.index"}
-    assert {"editor.new", "editor.save", "editor.upload", "editor.publish_all", "editor.pronunciations",
-            "editor.import_page", "editor.stats", "editor.users", "editor.preview"} <= editing
+    assert {
+        "editor.new",
+        "editor.save",
+        "editor.upload",
+        "editor.publish_all",
+        "editor.pronunciations",
+        "editor.import_page",
+        "editor.stats",
+        "editor.users",
+        "editor.preview",
+    } <= editing
     for endpoint, method, url in rule_urls(app, editing, {"table": "searches"}):
         response = trainer.get(url) if method == "GET" else trainer.post(url, {"source": "x.md", "term": "行"})
         assert response.status_code == 403, (endpoint, method, response.status_code)
@@ -289,6 +349,7 @@ def test_an_admin_sees_both(signed_in, session):
 
 # -- exports ------------------------------------------------------------------------------------------------------
 
+
 def workbook_of(response):
     assert response.status_code == 200
     assert response.mimetype == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -307,11 +368,14 @@ def as_shown(cell) -> str:
     return str(value)
 
 
-@pytest.mark.parametrize("report, page, tables", [
-    ("overview", "/editor/training/", ["completions", "counts"]),
-    ("listening", "/editor/training/listening", ["learners", "units"]),
-    ("questions", "/editor/training/questions", ["questions"]),
-])
+@pytest.mark.parametrize(
+    "report, page, tables",
+    [
+        ("overview", "/editor/training/", ["completions", "counts"]),
+        ("listening", "/editor/training/listening", ["learners", "units"]),
+        ("questions", "/editor/training/questions", ["questions"]),
+    ],
+)
 def test_each_excel_sheet_holds_exactly_the_rows_shown(trainer, session, report, page, tables):
     html = trainer.page(f"{page}?period=all")
     book = workbook_of(trainer.get(f"/editor/training/export/{report}.xlsx?period=all"))
@@ -334,18 +398,30 @@ def test_the_completion_sheet_has_dates_as_dates_and_hours_as_numbers(trainer, s
     assert book.sheetnames == ["完成名单", "各社区完成人数"]
     sheet = book["完成名单"]
     (row,) = sheet.iter_rows(min_row=2)
-    assert [cell.value for cell in row] == ["城关街道", "幸福社区", "张网格", session["plan"].title,
-                                            dt.datetime(2027, 1, 11, 12, 0), round(session["zhang_hours"], 2)]
+    assert [cell.value for cell in row] == [
+        "城关街道",
+        "幸福社区",
+        "张网格",
+        session["plan"].title,
+        dt.datetime(2027, 1, 11, 12, 0),
+        round(session["zhang_hours"], 2),
+    ]
     assert row[4].is_date and row[4].number_format == "yyyy-mm-dd hh:mm" and row[5].number_format == "0.00"
     assert sheet.column_dimensions["F"].width >= 20  # as wide as its heading 本课累计收听（小时）
     link = workbook_of(trainer.get("/editor/training/export/questions.xlsx?period=all"))["答题情况"]["H2"]
     assert link.hyperlink.target.startswith(f"{PUBLIC_URL}/doc/")
 
 
-@pytest.mark.parametrize("table, page", [("completions", "/editor/training/"), ("counts", "/editor/training/"),
-                                         ("learners", "/editor/training/listening"),
-                                         ("units", "/editor/training/listening"),
-                                         ("questions", "/editor/training/questions")])
+@pytest.mark.parametrize(
+    "table, page",
+    [
+        ("completions", "/editor/training/"),
+        ("counts", "/editor/training/"),
+        ("learners", "/editor/training/listening"),
+        ("units", "/editor/training/listening"),
+        ("questions", "/editor/training/questions"),
+    ],
+)
 def test_each_csv_has_a_bom_and_exactly_the_rows_shown(trainer, session, table, page):
     response = trainer.get(f"/editor/training/export/{table}.csv?period=all")
     assert response.status_code == 200 and response.mimetype == "text/csv"
@@ -358,7 +434,7 @@ def test_each_csv_has_a_bom_and_exactly_the_rows_shown(trainer, session, table, 
 
 def test_a_name_that_looks_like_a_formula_stays_text(app, trainer, session):
     with LearningDB(app.extensions["kiosk"].data.root) as db:
-        learners.sign_in(db, "=HYPERLINK(\"x\")", "城关街道", "幸福社区", "2468", now=MONDAY.timestamp())
+        learners.sign_in(db, '=HYPERLINK("x")', "城关街道", "幸福社区", "2468", now=MONDAY.timestamp())
     book = workbook_of(trainer.get("/editor/training/export/listening.xlsx?period=all"))
     cell = next(row[2] for row in book["每位学员的收听"].iter_rows(min_row=2) if row[2].value.startswith("="))
     assert cell.value == '=HYPERLINK("x")' and cell.data_type == "s"
@@ -368,12 +444,13 @@ def test_a_name_that_looks_like_a_formula_stays_text(app, trainer, session):
 
 # -- certificates -------------------------------------------------------------------------------------------------
 
+
 def test_the_certificate_names_the_learner_the_course_and_the_day(trainer, session):
     page = trainer.page(f"/editor/training/certificate/{session['zhang'].id}/{COURSE}")
     assert "结业证书" in page and "张网格" in page and "城关街道 幸福社区" in page
     assert f"「{session['plan'].title}」" in page and "2027年1月11日" in page and "幸福市物业港培训基地" in page
     minutes = round(session["zhang_hours"] * 60)
-    assert f"累计收听 <span class=\"tr-cert-time\">{minutes} 分钟</span>" in page
+    assert f'累计收听 <span class="tr-cert-time">{minutes} 分钟</span>' in page
 
 
 def test_the_certificate_is_refused_for_a_course_not_completed(trainer, session):
@@ -387,6 +464,7 @@ def test_the_certificate_is_refused_for_a_course_not_completed(trainer, session)
 
 # -- learners -----------------------------------------------------------------------------------------------------
 
+
 def test_removing_a_learner_removes_their_rows_from_every_page_and_export(app, trainer, session):
     zhang = session["zhang"].id
     confirm = trainer.page(f"/editor/training/learners/{zhang}/remove")
@@ -396,14 +474,19 @@ def test_removing_a_learner_removes_their_rows_from_every_page_and_export(app, t
     removed = trainer.post(f"/editor/training/learners/{zhang}/remove", {"confirm": zhang})
     assert removed.status_code == 302 and removed.headers["Location"] == "/editor/training/learners"
     assert "已删除学员「张网格」" in trainer.page("/editor/training/learners")
-    for url in ["/editor/training/learners", "/editor/training/?period=all", "/editor/training/listening?period=all",
-                "/editor/training/questions?period=all", "/editor/training/cards"]:
+    for url in [
+        "/editor/training/learners",
+        "/editor/training/?period=all",
+        "/editor/training/listening?period=all",
+        "/editor/training/questions?period=all",
+        "/editor/training/cards",
+    ]:
         assert "张网格" not in trainer.page(url), url
     for table in ("completions", "counts", "learners", "units", "questions"):
         assert "张网格" not in trainer.get(f"/editor/training/export/{table}.csv?period=all").data.decode("utf-8")
     for report in ("overview", "listening", "questions"):
         book = workbook_of(trainer.get(f"/editor/training/export/{report}.xlsx?period=all"))
-        assert not any("张网格" == cell.value for sheet in book for row in sheet.iter_rows() for cell in row)
+        assert not any(cell.value == "张网格" for sheet in book for row in sheet.iter_rows() for cell in row)
     overview = trainer.page("/editor/training/?period=all")
     assert shown(overview, "completions")[1] == [] and shown(overview, "counts")[1] == []
     first = shown(trainer.page("/editor/training/questions?period=all"), "questions")[1][0]
@@ -428,35 +511,42 @@ def test_a_new_card_revokes_the_old_one(app, trainer, session):
     assert app.test_client().get(f"/learn/card/{new}").status_code == 302
     cards = trainer.page(renewed.headers["Location"])
     assert "已为「李网格」重新发卡" in cards and "学习卡（1 张）" in cards
-    expected = segno.make(f"{PUBLIC_URL}/learn/card/{new}", error="m").svg_inline(scale=1, border=2, omitsize=True,
-                                                                                    dark="#000")
+    expected = segno.make(f"{PUBLIC_URL}/learn/card/{new}", error="m").svg_inline(
+        scale=1, border=2, omitsize=True, dark="#000"
+    )
     assert expected in cards, "the card's QR code holds the new card's address"
 
 
 def test_the_cards_page_prints_the_chosen_learners_or_those_of_a_unit(trainer, session):
-    chosen = trainer.page(f"/editor/training/cards?selected=1&learner={session['wang'].id}&learner={session['zhao'].id}")
+    chosen = trainer.page(
+        f"/editor/training/cards?selected=1&learner={session['wang'].id}&learner={session['zhao'].id}"
+    )
     assert "学习卡（2 张）" in chosen and "王网格" in chosen and "赵网格" in chosen and "张网格" not in chosen
-    assert chosen.count('<svg viewBox=') == 2
+    assert chosen.count("<svg viewBox=") == 2
     unit = trainer.page("/editor/training/cards?town=城关街道&community=幸福社区")
     assert "学习卡（2 张）" in unit and "张网格" in unit and "李网格" in unit
     assert "学习卡（0 张）" in trainer.page("/editor/training/cards?selected=1")
 
 
 def test_a_trainer_adds_a_learner_without_a_phone_and_resets_the_pin(app, trainer, session):
-    added = trainer.post("/editor/training/learners", {"name": "孙大爷", "town": "城关街道", "community": "和平社区",
-                                                       "pin": "２４６８"})
+    added = trainer.post(
+        "/editor/training/learners", {"name": "孙大爷", "town": "城关街道", "community": "和平社区", "pin": "２４６８"}
+    )
     assert added.status_code == 302
     page = trainer.page(added.headers["Location"])
     assert "已添加学员「孙大爷」" in page and "和平社区" in page
     phone = app.test_client()
-    signed = phone.post("/api/learner/signin", json={"name": "孙大爷", "town": "城关街道", "community": "和平社区",
-                                                     "pin": "2468"})
+    signed = phone.post(
+        "/api/learner/signin", json={"name": "孙大爷", "town": "城关街道", "community": "和平社区", "pin": "2468"}
+    )
     assert signed.status_code == 200 and signed.get_json()["created"] is False
-    again = trainer.post("/editor/training/learners", {"name": "孙大爷", "town": "城关街道", "community": "和平社区",
-                                                       "pin": "1111"})
+    again = trainer.post(
+        "/editor/training/learners", {"name": "孙大爷", "town": "城关街道", "community": "和平社区", "pin": "1111"}
+    )
     assert again.status_code == 400 and "已经有这位学员了" in again.get_data(as_text=True)
-    bad = trainer.post("/editor/training/learners", {"name": "周阿姨", "town": "城关街道", "community": "和平社区",
-                                                     "pin": "12"})
+    bad = trainer.post(
+        "/editor/training/learners", {"name": "周阿姨", "town": "城关街道", "community": "和平社区", "pin": "12"}
+    )
     assert bad.status_code == 400 and "PIN 要 4 到 8 位数字" in bad.get_data(as_text=True)
     learner_id = added.headers["Location"].rsplit("/", 1)[1]
     reset = trainer.post(f"/editor/training/learners/{learner_id}/pin", {"pin": "97531"})
@@ -481,16 +571,20 @@ def test_the_learner_page_shows_progress_and_the_certificate_link(trainer, sessi
 
 # -- periods ------------------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("args, first, last", [
-    ({}, dt.date(2027, 1, 18), dt.date(2027, 1, 24)),
-    ({"period": "last_week"}, dt.date(2027, 1, 11), dt.date(2027, 1, 17)),
-    ({"period": "this_month"}, dt.date(2027, 1, 1), dt.date(2027, 1, 31)),
-    ({"period": "last_month"}, dt.date(2026, 12, 1), dt.date(2026, 12, 31)),
-    ({"period": "range", "from": "2027-01-20", "to": "2027-01-05"}, dt.date(2027, 1, 5), dt.date(2027, 1, 20)),
-    ({"period": "range", "from": "不是日期", "to": "2027-01-05"}, None, dt.date(2027, 1, 5)),
-    ({"period": "all"}, None, None),
-    ({"period": "明天"}, dt.date(2027, 1, 18), dt.date(2027, 1, 24)),
-])
+
+@pytest.mark.parametrize(
+    "args, first, last",
+    [
+        ({}, dt.date(2027, 1, 18), dt.date(2027, 1, 24)),
+        ({"period": "last_week"}, dt.date(2027, 1, 11), dt.date(2027, 1, 17)),
+        ({"period": "this_month"}, dt.date(2027, 1, 1), dt.date(2027, 1, 31)),
+        ({"period": "last_month"}, dt.date(2026, 12, 1), dt.date(2026, 12, 31)),
+        ({"period": "range", "from": "2027-01-20", "to": "2027-01-05"}, dt.date(2027, 1, 5), dt.date(2027, 1, 20)),
+        ({"period": "range", "from": "不是日期", "to": "2027-01-05"}, None, dt.date(2027, 1, 5)),
+        ({"period": "all"}, None, None),
+        ({"period": "明天"}, dt.date(2027, 1, 18), dt.date(2027, 1, 24)),
+    ],
+)
 def test_periods_are_whole_weeks_from_monday_months_or_chosen_days(args, first, last):
     period = period_from(args, dt.date(2027, 1, 19))
     assert (period.first, period.last) == (first, last)
@@ -498,9 +592,11 @@ def test_periods_are_whole_weeks_from_monday_months_or_chosen_days(args, first, 
 
 # -- in Chromium --------------------------------------------------------------------------------------------------
 
+
 def png_qr_texts(png: bytes) -> list[str]:
     import zxingcpp
     from PIL import Image
+
     return sorted(result.text for result in zxingcpp.read_barcodes(Image.open(io.BytesIO(png))))
 
 
@@ -515,6 +611,7 @@ def test_the_overview_cards_and_certificate_look_right_in_chromium(make_app):
     with LiveServer(hub) as server:
         with server.app.app_context():
             from kiosk.training.catalog import current_catalog
+
             found = current_catalog()
         this_monday = dt.datetime.combine(dt.date.today() - dt.timedelta(days=dt.date.today().weekday()), dt.time(9))
         with LearningDB(data.root) as db:

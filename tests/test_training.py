@@ -35,8 +35,11 @@ def test_a_course_gives_its_sentences_unit_by_unit_with_text_and_audio(client):
     assert segment["url"] == f"/audio/{segment['key']}.mp3" and segment["text"] and segment["duration"] > 0
     assert all(unit["questions"] for unit in course["units"])
     assert set(body["prompts"]) >= {"right", "wrong"} and body["prompts"]["right"][0].startswith("/audio/")
-    assert client.get("/api/courses/没有这门课").get_json() == {"ok": False, "error": "没有找到这个页面或内容，它可能已被删除。",
-                                                              "status": 404}
+    assert client.get("/api/courses/没有这门课").get_json() == {
+        "ok": False,
+        "error": "没有找到这个页面或内容，它可能已被删除。",
+        "status": 404,
+    }
 
 
 def test_a_question_is_spoken_option_by_option_and_its_sound_is_served(client):

@@ -26,13 +26,16 @@ def listen(doc="d1", seconds=60.0, position=3, total=10, passage="p4", collectio
     return Listen(doc=doc, collection=collection, seconds=seconds, passage=passage, position=position, total=total)
 
 
-@pytest.mark.parametrize("query, stored", [
-    ("  物业费   怎么交 ", "物业费 怎么交"),
-    ("我的电话13812345678", "我的电话…"),
-    ("身份证 110101199003071234 丢了", "身份证 … 丢了"),
-    ("民法典第944条", "民法典第944条"),  # article numbers are short and kept
-    ("字" * 500, "字" * 100),
-])
+@pytest.mark.parametrize(
+    "query, stored",
+    [
+        ("  物业费   怎么交 ", "物业费 怎么交"),
+        ("我的电话13812345678", "我的电话…"),
+        ("身份证 110101199003071234 丢了", "身份证 … 丢了"),
+        ("民法典第944条", "民法典第944条"),  # article numbers are short and kept
+        ("字" * 500, "字" * 100),
+    ],
+)
 def test_search_words_are_trimmed_and_long_numbers_masked(query, stored):
     assert clean_query(query) == stored
 
@@ -54,7 +57,9 @@ def test_listens_add_up_per_document_and_remember_where_they_stopped(counts):
     counts.record_listen(listen(doc="d2", seconds=10, position=5))
     top = counts.most_listened(today())
     assert [(r["doc"], r["plays"], round(r["minutes"], 1), r["finished"]) for r in top] == [
-        ("d1", 2, 2.0, 1), ("d2", 1, 0.2, 0)]
+        ("d1", 2, 2.0, 1),
+        ("d2", 1, 0.2, 0),
+    ]
     assert counts.stop_tenths("d1", today()) == [1, 0, 0, 0, 0, 0, 0, 0, 0, 1]
     assert {r["passage"]: r["times"] for r in counts.stop_passages("d1", today())} == {"p4": 1, "p10": 1}
     assert [(r["collection"], r["plays"]) for r in counts.by_shelf(today())] == [("有声物业", 3)]
@@ -62,7 +67,7 @@ def test_listens_add_up_per_document_and_remember_where_they_stopped(counts):
 
 
 def test_a_stuck_tab_cannot_claim_days_of_listening(counts):
-    counts.record_listen(listen(seconds=10 ** 9))
+    counts.record_listen(listen(seconds=10**9))
     assert counts.most_listened(today())[0]["minutes"] == usage_module.MAX_LISTEN_SECONDS / 60
 
 
@@ -76,10 +81,15 @@ def test_counts_older_than_the_keeping_period_are_dropped(tmp_path, counts):
 
 def test_nothing_personal_is_stored(client):
     doc = catalog(client)["专项维修资金怎么用"]
-    client.post("/api/usage", json={"kind": "search", "q": "张三 13812345678", "hits": 0},
-                headers={"User-Agent": "Phone/1.0", "X-Forwarded-For": "192.0.2.7"})
-    client.post("/api/usage", json={"kind": "listen", "doc": doc["id"], "seconds": 12, "passage": "p1",
-                                    "position": 1, "total": 5})
+    client.post(
+        "/api/usage",
+        json={"kind": "search", "q": "张三 13812345678", "hits": 0},
+        headers={"User-Agent": "Phone/1.0", "X-Forwarded-For": "192.0.2.7"},
+    )
+    client.post(
+        "/api/usage",
+        json={"kind": "listen", "doc": doc["id"], "seconds": 12, "passage": "p1", "position": 1, "total": 5},
+    )
     data_root = client.application.extensions["kiosk"].data.root
     conn = sqlite3.connect(data_root / USAGE_DB)
     dump = "\n".join(conn.iterdump())
@@ -100,13 +110,16 @@ def test_the_pages_report_settled_searches_and_listening(client):
     assert (row["doc"], row["collection"], row["plays"]) == (doc["id"], doc["shelf"], 1)  # shelf from the catalog
 
 
-@pytest.mark.parametrize("payload, status", [
-    ({"kind": "visit"}, 400),
-    ({"kind": "search", "hits": 1}, 400),
-    ({"kind": "search", "q": "x", "hits": "many"}, 400),
-    ({"kind": "listen", "doc": "no-such-document", "seconds": 5, "passage": "p", "position": 0, "total": 1}, 404),
-    ("not an object", 400),
-])
+@pytest.mark.parametrize(
+    "payload, status",
+    [
+        ({"kind": "visit"}, 400),
+        ({"kind": "search", "hits": 1}, 400),
+        ({"kind": "search", "q": "x", "hits": "many"}, 400),
+        ({"kind": "listen", "doc": "no-such-document", "seconds": 5, "passage": "p", "position": 0, "total": 1}, 404),
+        ("not an object", 400),
+    ],
+)
 def test_bad_reports_are_refused_in_the_one_error_shape(client, payload, status):
     response = client.post("/api/usage", json=payload)
     assert response.status_code == status
@@ -131,8 +144,17 @@ def test_the_home_page_lists_what_was_heard_most_this_week(client):
     assert "本周大家常听" not in client.get("/").get_data(as_text=True)
     for title, times in (("专项维修资金怎么用", 3), ("业主委员会的成立", 1)):
         for _ in range(times):
-            client.post("/api/usage", json={"kind": "listen", "doc": docs[title]["id"], "seconds": 30,
-                                            "passage": "p", "position": 0, "total": 3})
+            client.post(
+                "/api/usage",
+                json={
+                    "kind": "listen",
+                    "doc": docs[title]["id"],
+                    "seconds": 30,
+                    "passage": "p",
+                    "position": 0,
+                    "total": 3,
+                },
+            )
     page = client.get("/").get_data(as_text=True)
-    section = page[page.index("本周大家常听"):]
+    section = page[page.index("本周大家常听") :]
     assert section.index("专项维修资金怎么用") < section.index("业主委员会的成立")

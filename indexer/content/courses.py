@@ -116,8 +116,9 @@ def parse_course(text: str, course_id: str, file: str) -> Course:
         if not all(isinstance(item, str) and item.strip() for item in items):
             raise ContentError(f"{file}：第 {number} 个单元的 items 应当是文章路径，一行一篇")
         parsed.append(Unit(str(unit["title"]).strip(), tuple(parse_item(item) for item in items)))
-    return Course(course_id, str(data["title"]).strip(), str(data.get("summary") or "").strip(), tuple(parsed), file,
-                  order)
+    return Course(
+        course_id, str(data["title"]).strip(), str(data.get("summary") or "").strip(), tuple(parsed), file, order
+    )
 
 
 def parse_item(text: str) -> CourseItem:
@@ -149,8 +150,9 @@ def load_courses(roots: Iterable[Path]) -> tuple[list[Course], list[str]]:
     return sorted(courses, key=lambda c: (c.order, c.id)), problems
 
 
-def resolve(course: Course, documents: Mapping[str, Document],
-            questions: Iterable[Question] = ()) -> tuple[list[ResolvedUnit], list[str]]:
+def resolve(
+    course: Course, documents: Mapping[str, Document], questions: Iterable[Question] = ()
+) -> tuple[list[ResolvedUnit], list[str]]:
     """The course's units with their documents' passages and their quizzes; problems for items not found."""
     by_source: dict[str, list[Question]] = {}
     for question in questions:
@@ -163,8 +165,11 @@ def resolve(course: Course, documents: Mapping[str, Document],
             if doc is None:
                 problems.append(f"{course.file}：找不到文章 {item.source}")
                 continue
-            passages = [p for p in doc.passages if not item.heading or item.heading in p.headings
-                        or (p.kind == "heading" and p.text == item.heading)]
+            passages = [
+                p
+                for p in doc.passages
+                if not item.heading or item.heading in p.headings or (p.kind == "heading" and p.text == item.heading)
+            ]
             if not passages:
                 problems.append(f"{course.file}：{item.source} 里没有小标题「{item.heading}」")
                 continue
@@ -172,8 +177,9 @@ def resolve(course: Course, documents: Mapping[str, Document],
         asked = set()
         for part in resolved.parts:  # a section's quiz asks only what that section says
             for question in by_source.get(part.doc.source, []):
-                if question.id not in asked and (not part.item.heading
-                                                 or any(question.quote in p.text for p in part.passages)):
+                if question.id not in asked and (
+                    not part.item.heading or any(question.quote in p.text for p in part.passages)
+                ):
                     asked.add(question.id)
                     resolved.questions.append(question)
         units.append(resolved)

@@ -41,8 +41,25 @@ PAGE_NUMBER = re.compile(r"^(?:[-—–·\s]*\d{1,4}[-—–·\s]*|第\s*\d+\s*�
 DATE = re.compile(r"^(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日$")
 CN_DATE = re.compile(r"^([〇零一二三四五六七八九]{4})年([一二三四五六七八九十]{1,3})月([一二三四五六七八九十]{1,3})日$")
 EFFECTIVE = re.compile(r"自\s*(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日\s*起\s*(?:施行|实施|执行|生效)")
-ISSUER_END = ("局", "办", "委员会", "委", "政府", "办事处", "街道", "公司", "中心",
-              "厅", "部", "院", "会", "站", "所", "处", "社区")
+ISSUER_END = (
+    "局",
+    "办",
+    "委员会",
+    "委",
+    "政府",
+    "办事处",
+    "街道",
+    "公司",
+    "中心",
+    "厅",
+    "部",
+    "院",
+    "会",
+    "站",
+    "所",
+    "处",
+    "社区",
+)
 DOC_NUMBER = re.compile(r"^[\u4e00-\u9fff]{1,12}[〔\[［(（]\d{4}[〕\]］)）]\s*\d+\s*号$")
 STRUCTURE_RANK = {"编": 0, "分编": 1, "章": 2, "节": 3}
 ENUM_RANK, SUB_RANK = 4, 5
@@ -52,8 +69,14 @@ ISSUER_KEY = FIELDS_BY_NAME["issuer"].key
 MAGIC_PDF = b"%PDF-"
 MAGIC_ZIP = b"PK\x03\x04"
 MAGIC_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # old .doc / .xls / .ppt
-IMAGES = ((b"\x89PNG", "PNG 图片"), (b"\xff\xd8\xff", "JPEG 图片"), (b"GIF8", "GIF 图片"), (b"II*\x00", "TIFF 图片"),
-          (b"MM\x00*", "TIFF 图片"), (b"BM", "BMP 图片"))
+IMAGES = (
+    (b"\x89PNG", "PNG 图片"),
+    (b"\xff\xd8\xff", "JPEG 图片"),
+    (b"GIF8", "GIF 图片"),
+    (b"II*\x00", "TIFF 图片"),
+    (b"MM\x00*", "TIFF 图片"),
+    (b"BM", "BMP 图片"),
+)
 
 
 @dataclass
@@ -116,8 +139,9 @@ def check_upload(filename: str, data: bytes, limit: int = MAX_UPLOAD_BYTES) -> s
     if not data:
         raise ContentError("文件是空的，没有任何内容")
     if len(data) > limit:
-        raise ContentError(f"文件太大（{len(data) / 1024 / 1024:.1f} MB），最大 {limit // 1024 // 1024} MB；"
-                           "请把文件拆成几份再上传")
+        raise ContentError(
+            f"文件太大（{len(data) / 1024 / 1024:.1f} MB），最大 {limit // 1024 // 1024} MB；请把文件拆成几份再上传"
+        )
     kind = sniff(data)
     if kind.startswith("image:"):
         raise ContentError(f"这是一张{kind[6:]}，不是文字；请先做文字识别（OCR），再上传识别出的文字")
@@ -219,7 +243,7 @@ def markdown_upload(text: str, fallback_title: str = "") -> Converted:
     if match:
         loaded = read_front_matter(match.group(1))
         fields = {str(k): v for k, v in loaded.items() if str(k) in FIELDS_BY_KEY and v is not None}
-        text = text[match.end():]
+        text = text[match.end() :]
     lines = text.split("\n")
     first = next((i for i, line in enumerate(lines) if line.strip()), None)
     title = str(fields.pop("title", "") or "")
@@ -344,16 +368,29 @@ def _continues(line: str) -> bool:
 
 
 def _starts_block(text: str) -> bool:
-    return bool(ARTICLE.match(text) or STRUCTURE.match(text) or ENUM_HEADING.match(text) or SUB_HEADING.match(text)
-                or HEADING.match(text) or DATE.match(text) or CN_DATE.match(text))
+    return bool(
+        ARTICLE.match(text)
+        or STRUCTURE.match(text)
+        or ENUM_HEADING.match(text)
+        or SUB_HEADING.match(text)
+        or HEADING.match(text)
+        or DATE.match(text)
+        or CN_DATE.match(text)
+    )
 
 
 def _is_heading_line(text: str) -> bool:
     """A short line with no sentence end that names a part, chapter, section or numbered topic."""
     if len(text) > 40 or "。" in text:
         return False
-    return bool(STRUCTURE.match(text) or ((ENUM_HEADING.match(text) or SUB_HEADING.match(text))
-                                          and len(text) <= 25 and not text.endswith(tuple(TERMINAL))))
+    return bool(
+        STRUCTURE.match(text)
+        or (
+            (ENUM_HEADING.match(text) or SUB_HEADING.match(text))
+            and len(text) <= 25
+            and not text.endswith(tuple(TERMINAL))
+        )
+    )
 
 
 def _split_embedded_articles(paragraphs: list[tuple[str, int | None]]) -> list[tuple[str, int | None]]:
@@ -370,14 +407,19 @@ def _take_title(paragraphs: list[tuple[str, int | None]], fallback: str) -> tupl
     """The Word title style, else a first short line that is not a sentence, article or chapter, else the file name."""
     for i, (text, level) in enumerate(paragraphs[:3]):
         if level == 0:
-            return text, paragraphs[:i] + paragraphs[i + 1:]
+            return text, paragraphs[:i] + paragraphs[i + 1 :]
     text, level = paragraphs[0]
     heading = HEADING.match(text)
     if heading and len(heading.group(1)) > 1:
         return fallback, paragraphs  # a text that opens with "## …" starts with a section, not its title
     plain = heading.group(2).strip() if heading else text
-    if (len(plain) <= TITLE_MAX and not plain.endswith(tuple(TERMINAL)) and not ARTICLE.match(plain)
-            and not STRUCTURE.match(plain) and level in (None, 1)):
+    if (
+        len(plain) <= TITLE_MAX
+        and not plain.endswith(tuple(TERMINAL))
+        and not ARTICLE.match(plain)
+        and not STRUCTURE.match(plain)
+        and level in (None, 1)
+    ):
         return plain, paragraphs[1:]
     return fallback, paragraphs
 
@@ -405,8 +447,14 @@ def _suggest_fields(paragraphs: list[tuple[str, int | None]]) -> tuple[dict, lis
     texts = [text for text, _ in paragraphs]
     tail = texts[-3:]
     date = next((_iso_date(t) for t in reversed(tail) if _iso_date(t)), None)
-    issuer = next((t for t in reversed(tail) if len(t) <= 30 and t.endswith(ISSUER_END) and not _iso_date(t)
-                   and not t.endswith(tuple(TERMINAL))), None)
+    issuer = next(
+        (
+            t
+            for t in reversed(tail)
+            if len(t) <= 30 and t.endswith(ISSUER_END) and not _iso_date(t) and not t.endswith(tuple(TERMINAL))
+        ),
+        None,
+    )
     stated = next((EFFECTIVE.search(t) for t in texts if EFFECTIVE.search(t)), None)
     if stated:
         fields["effective"] = f"{int(stated.group(1)):04d}-{int(stated.group(2)):02d}-{int(stated.group(3)):02d}"
@@ -472,8 +520,9 @@ class ImportReport:
         return not self.failed
 
 
-def import_folder(source: Path, root: Path, folder: str | None = None,
-                  progress: ImportProgress | None = None) -> ImportReport:
+def import_folder(
+    source: Path, root: Path, folder: str | None = None, progress: ImportProgress | None = None
+) -> ImportReport:
     """Copy a folder of texts under ``root/folder``: text files as they are, Word and PDF converted to Markdown,
     and the law library's metadata.json merged into the root's with the paths prefixed, so the loader finds it."""
     started = time.monotonic()
@@ -483,8 +532,12 @@ def import_folder(source: Path, root: Path, folder: str | None = None,
     if not root.is_dir():
         raise ContentError(f"内容目录不存在：{root}")
     folder = (folder if folder is not None else source.name).strip().strip("/")
-    if not folder or folder in (".", "..") or folder.startswith((".", "_")) or not all(
-            SAFE_FOLDER.match(part) and part not in (".", "..") for part in folder.split("/")):
+    if (
+        not folder
+        or folder in (".", "..")
+        or folder.startswith((".", "_"))
+        or not all(SAFE_FOLDER.match(part) and part not in (".", "..") for part in folder.split("/"))
+    ):
         raise ContentError(f"目标文件夹名不可用：「{folder}」")
     target = root / folder
     if target.resolve() == source or source in target.resolve().parents:
@@ -492,8 +545,11 @@ def import_folder(source: Path, root: Path, folder: str | None = None,
     if not is_within(target, root):
         raise ContentError(f"目标文件夹「{folder}」是指向内容目录外面的链接")
     report = ImportReport(folder=folder)
-    files = [p for p in sorted(source.rglob("*"))
-             if p.is_file() and not any(part.startswith((".", "_")) for part in p.relative_to(source).parts)]
+    files = [
+        p
+        for p in sorted(source.rglob("*"))
+        if p.is_file() and not any(part.startswith((".", "_")) for part in p.relative_to(source).parts)
+    ]
     for done, path in enumerate(files, 1):
         relative = path.relative_to(source).as_posix()
         if progress:

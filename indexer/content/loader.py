@@ -37,9 +37,13 @@ def discover(roots: list[Path]) -> list[ContentFile]:
         inside = root.resolve()
         for path in sorted(root.rglob("*")):
             relative = path.relative_to(root)
-            if (path.suffix.lower() not in CONTENT_SUFFIXES or path.name.lower() in NOT_CONTENT
-                    or any(part.startswith((".", "_")) for part in relative.parts) or not path.is_file()
-                    or (path.is_symlink() and not is_within(path, inside))):
+            if (
+                path.suffix.lower() not in CONTENT_SUFFIXES
+                or path.name.lower() in NOT_CONTENT
+                or any(part.startswith((".", "_")) for part in relative.parts)
+                or not path.is_file()
+                or (path.is_symlink() and not is_within(path, inside))
+            ):
                 continue
             source = relative.as_posix()
             found.setdefault(source, ContentFile(root, path, source))

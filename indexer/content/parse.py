@@ -62,7 +62,7 @@ def parse_document(src: SourceFile) -> Document:
     match = FRONT_MATTER.match(text)
     if match:
         front_matter = _front_matter(match.group(1))
-        text = text[match.end():]
+        text = text[match.end() :]
     elif text.startswith("---\n"):
         raise ContentError("开头的 --- 信息块没有结束行 ---")
     lines = [clean_line(line) for line in text.split("\n")]
@@ -77,8 +77,9 @@ def parse_document(src: SourceFile) -> Document:
         "status": meta.get("status"),
         "level": meta.get("db_level"),
     }
-    values: dict[str, Any] = {field.name: _value(field, front_matter.get(field.key), inferred.get(field.name))
-                              for field in FIELDS}
+    values: dict[str, Any] = {
+        field.name: _value(field, front_matter.get(field.key), inferred.get(field.name)) for field in FIELDS
+    }
     doc = Document(id=document_id(src.source), source=src.source, **values)
     doc.passages = _passages(doc, body)
     if not any(p.kind != "heading" for p in doc.passages):
@@ -152,7 +153,7 @@ def _split_header(lines: list[str]) -> tuple[list[str], list[str], list[str]]:
     rest = lines[index:]
     if INFO_END in rest:
         end = rest.index(INFO_END)
-        return title_parts, [line for line in rest[:end] if line], rest[end + 1:]
+        return title_parts, [line for line in rest[:end] if line], rest[end + 1 :]
     return title_parts, [], rest
 
 
@@ -209,8 +210,9 @@ class _PassageBuilder:
         if label:
             name, number = label
             suffix = f"x{len(name)}" if "之" in name else ""
-            self.article = Passage(self._unique(f"a{number}{suffix}"), "article", text, self._path(),
-                                   article=name, article_no=number)
+            self.article = Passage(
+                self._unique(f"a{number}{suffix}"), "article", text, self._path(), article=name, article_no=number
+            )
             self.passages.append(self.article)
         elif self.article is not None:
             self.article.text += "\n" + text

@@ -99,7 +99,7 @@ def parse_quiz(text: str, path: str) -> QuizFile:
                 quiz.problems.append((1, f"信息块缺少 {'、'.join(missing)}"))
         quiz.title, quiz.volume = str(fields.get("title") or ""), str(fields.get("volume") or "")
         offset = match.group(0).count("\n")
-        text = text[match.end():]
+        text = text[match.end() :]
     block: list[tuple[int, str]] = []
     for number, line in enumerate(text.split("\n"), offset + 1):
         if line.startswith("## "):
@@ -128,7 +128,7 @@ def _add_question(quiz: QuizFile, block: list[tuple[int, str]]) -> None:
     for number, line in block[1:]:
         if option := OPTION.match(line):
             options.append((option.group(1), option.group(2).strip()))
-            if option.group(1) != LETTERS[len(options) - 1:len(options)]:
+            if option.group(1) != LETTERS[len(options) - 1 : len(options)]:
                 problems.append((number, f"选项应按 A、B、C… 的顺序，这里是 {option.group(1)}"))
             elif len(option.group(2)) > MAX_OPTION_CHARS:
                 problems.append((number, f"选项太长（{len(option.group(2))} 字，最多 {MAX_OPTION_CHARS} 字）"))
@@ -145,13 +145,26 @@ def _add_question(quiz: QuizFile, block: list[tuple[int, str]]) -> None:
     kind = KINDS[fields["类型"][1]]
     answer = fields["答案"][1].upper() if kind != "truefalse" else fields["答案"][1]
     source, quote = (part.strip() for part in fields["出处"][1].split("|", 1))
-    quiz.questions.append(Question(
-        id=question_id(quiz.volume, question), volume=quiz.volume, kind=kind, text=question, options=tuple(options),
-        answer=answer, explanation=fields["解析"][1], source=source, quote=quote, file=quiz.path, line=start))
+    quiz.questions.append(
+        Question(
+            id=question_id(quiz.volume, question),
+            volume=quiz.volume,
+            kind=kind,
+            text=question,
+            options=tuple(options),
+            answer=answer,
+            explanation=fields["解析"][1],
+            source=source,
+            quote=quote,
+            file=quiz.path,
+            line=start,
+        )
+    )
 
 
-def _check(question: str, start: int, fields: dict[str, tuple[int, str]],
-           options: list[tuple[str, str]]) -> list[tuple[int, str]]:
+def _check(
+    question: str, start: int, fields: dict[str, tuple[int, str]], options: list[tuple[str, str]]
+) -> list[tuple[int, str]]:
     """What is wrong with one question's parts, each at the line to fix."""
     problems = []
     if not question:

@@ -80,8 +80,18 @@ def query_words(text: str) -> list[str]:
 class JiebaTokenizer(Tokenizer):
     """Whoosh tokenizer over index_tokens; positions are not kept because search needs no phrases."""
 
-    def __call__(self, value, positions=False, chars=False, keeporiginal=False, removestops=True,
-                 start_pos=0, start_char=0, mode="", **kwargs):
+    def __call__(
+        self,
+        value,
+        positions=False,
+        chars=False,
+        keeporiginal=False,
+        removestops=True,
+        start_pos=0,
+        start_char=0,
+        mode="",
+        **kwargs,
+    ):
         token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
         for pos, word in enumerate(index_tokens(value)):
             token.text = word

@@ -70,7 +70,7 @@ class Embedder:
         for _ in range(4):
             if tokens <= MAX_TOKENS:
                 break
-            text = text[:max(1, int(len(text) * MAX_TOKENS / tokens * 0.95))]
+            text = text[: max(1, int(len(text) * MAX_TOKENS / tokens * 0.95))]
             tokens = self._model.token_count(text)
         return text
 
@@ -101,8 +101,9 @@ class ProcessEmbedder:
                     try:
                         vectors = future.result()
                     except BrokenProcessPool:
-                        raise KioskError("语义向量进程意外退出（内存不够？）；已生成的向量留着，"
-                                         "再运行 kiosk build 接着做") from None
+                        raise KioskError(
+                            "语义向量进程意外退出（内存不够？）；已生成的向量留着，再运行 kiosk build 接着做"
+                        ) from None
                     yield futures[future], vectors
             finally:
                 for future in futures:

@@ -53,7 +53,7 @@ def short_names(title: str) -> set[str]:
     for name in (title, everyday):
         place = LEADING_PLACE.match(name)
         if place:
-            names.add(place.group(1) + name[place.end():])
+            names.add(place.group(1) + name[place.end() :])
     names.discard(title)
     return names
 
@@ -64,8 +64,11 @@ LEADING_PLACE = re.compile(r"^([\u4e00-\u9fff]{2,3}?)(?:省|市|自治区)(?=[\u
 @lru_cache(maxsize=1)
 def _everyday_forms() -> list[tuple[str, str]]:
     """(official wording, shortest everyday word) from the synonym table, longest wording first: 居民委员会 → 居委会."""
-    pairs = {(targets[0], word) for word, targets in synonyms().items()
-             if targets and len(word) < len(targets[0]) and HANZI.match(word)}
+    pairs = {
+        (targets[0], word)
+        for word, targets in synonyms().items()
+        if targets and len(word) < len(targets[0]) and HANZI.match(word)
+    }
     return sorted(pairs, key=lambda pair: (-len(pair[0]), len(pair[1]), pair))
 
 

@@ -27,8 +27,9 @@ class PassageScorer:
         self.lengths = {}
         self.average = {}
         for field in FIELD_WEIGHTS:
-            lengths = np.fromiter((reader.doc_field_length(n, field, 0) for n in range(self.size)),
-                                  dtype=np.float32, count=self.size)
+            lengths = np.fromiter(
+                (reader.doc_field_length(n, field, 0) for n in range(self.size)), dtype=np.float32, count=self.size
+            )
             self.lengths[field] = lengths
             self.average[field] = float(lengths[lengths > 0].mean()) if lengths.any() else 1.0
         doc_column = reader.column_reader("doc")

@@ -31,7 +31,8 @@ log = logging.getLogger("kiosk")
 MAX_QUERY_CHARS = 100
 CONTROL = re.compile(r"[\x00-\x1f\x7f\u200b-\u200f\u2028-\u202e\ufeff]")
 ARTICLE_QUERY = re.compile(
-    r"^(?P<title>.*?)\s*第?\s*(?P<num>\d{1,4}|[零〇一二三四五六七八九十百千两]{1,8})\s*条(?P<suffix>之[一二三四五六七八九十])?$")
+    r"^(?P<title>.*?)\s*第?\s*(?P<num>\d{1,4}|[零〇一二三四五六七八九十百千两]{1,8})\s*条(?P<suffix>之[一二三四五六七八九十])?$"
+)
 NATION_PREFIX = "中华人民共和国"
 # Repealed or superseded texts stay findable but rank below the text in force.
 STATUS_WEIGHT = {"现行": 1.0, "已修订": 0.5, "已废止": 0.4}
@@ -61,8 +62,10 @@ FUZZY_LETTERS = 6  # pinyin this long that matches no title is looked up again a
 TITLE_WORD = 3
 # Explaining passages cite the law as 民法典第九百四十四条 or 《物业管理条例》第四十一条.
 TEXT_KINDS = "法典|法|条例|规定|解释|办法"  # how the name of a law or rule ends
-CITATION = re.compile(rf"(?P<title>《[^》]{{2,40}}》|[\u4e00-\u9fff]{{1,30}}?(?:{TEXT_KINDS}))"
-                      r"第(?P<num>\d{1,4}|[零〇一二三四五六七八九十百千两]{1,8})条(?P<suffix>之[一二三四五六七八九十])?")
+CITATION = re.compile(
+    rf"(?P<title>《[^》]{{2,40}}》|[\u4e00-\u9fff]{{1,30}}?(?:{TEXT_KINDS}))"
+    r"第(?P<num>\d{1,4}|[零〇一二三四五六七八九十百千两]{1,8})条(?P<suffix>之[一二三四五六七八九十])?"
+)
 GENERIC_NAME = re.compile(TEXT_KINDS)  # "按照条例第四十条": a kind of text alone names none
 CITING_PASSAGES = 3  # the best this many passages have the articles they cite ranked up
 CITED_ARTICLES = 2  # of each, the first this many articles it cites
@@ -90,7 +93,7 @@ class Hit:
 
 @dataclass
 class Suggestion:
-    """"Did you mean": the heading of a passage close in meaning to a query that matched nothing well."""
+    """ "Did you mean": the heading of a passage close in meaning to a query that matched nothing well."""
 
     label: str
     doc: str
@@ -160,8 +163,9 @@ class Searcher:
                 except Exception:  # noqa: BLE001 - whatever a torn file makes Whoosh raise
                     store.close()
                     self._unreadable = latest
-                    log.warning("检索库第 %d 版打不开（可能是断电留下的），继续检索上一版；运行 kiosk build 重建",
-                                latest)
+                    log.warning(
+                        "检索库第 %d 版打不开（可能是断电留下的），继续检索上一版；运行 kiosk build 重建", latest
+                    )
                 else:
                     stale, self._searcher = self._searcher, searcher
                     stale.close()
@@ -218,8 +222,11 @@ class Searcher:
             for syllable in {p for name in names for p in name}:
                 self._titles_with_syllable.setdefault(syllable, set()).add(number)
         self._known_syllables = frozenset(self._titles_with_syllable)
-        self._legal_syllables = [(syllables(word), syllables(targets[0])) for word, targets in synonyms().items()
-                                 if targets and syllables(word)]
+        self._legal_syllables = [
+            (syllables(word), syllables(targets[0]))
+            for word, targets in synonyms().items()
+            if targets and syllables(word)
+        ]
 
     def _load_vectors(self) -> None:
         """Passage vectors of the current model, and which index record each belongs to; cheap when unchanged."""
@@ -234,8 +241,9 @@ class Searcher:
                 keys = self._record_keys
                 if keys is None:
                     keys = self._record_keys = self._passage_keys()
-                rows = np.fromiter((vectors.keys.get(key, -1) if key else -1 for key in keys),
-                                   dtype=np.int64, count=len(keys))
+                rows = np.fromiter(
+                    (vectors.keys.get(key, -1) if key else -1 for key in keys), dtype=np.int64, count=len(keys)
+                )
             self._vectors, self._record_rows = vectors, rows
 
     def _passage_keys(self) -> list[bytes | None]:
@@ -263,8 +271,9 @@ class Searcher:
         focus = FOCUS_WEIGHT if any(word in entry.title for word in focus_words()) else 1.0
         return STATUS_WEIGHT.get(entry.status, 1.0) * LEVEL_WEIGHT.get(entry.level, 1.0) * focus
 
-    def search(self, query: str, limit: int = 10, collection: str | None = None,
-               mode: str | None = None) -> SearchResult:
+    def search(
+        self, query: str, limit: int = 10, collection: str | None = None, mode: str | None = None
+    ) -> SearchResult:
         """Route the query (article, pinyin, title, words) and return diversified, highlighted hits.
 
         ``mode`` ranks the words by BM25 (lexical), by meaning (semantic) or both (hybrid); the default is
@@ -366,8 +375,8 @@ class Searcher:
         variants = [heard]
         for said, legal in self._legal_syllables:
             for start in range(len(heard) - len(said) + 1):
-                if heard[start:start + len(said)] == said:
-                    variants.append(heard[:start] + legal + heard[start + len(said):])
+                if heard[start : start + len(said)] == said:
+                    variants.append(heard[:start] + legal + heard[start + len(said) :])
         best: dict[int, float] = {}
         for variant in variants:
             holding = set.intersection(*(self._titles_with_syllable.get(p, set()) for p in set(variant)))
@@ -384,8 +393,9 @@ class Searcher:
             return [dict(hit) for hit in self._searcher.search(query, limit=300)]
 
     def _title_and_text_route(self, text: str, limit: int, collection: str | None, result: SearchResult) -> bool:
-        titled = [(entry, score) for entry, score in self._title_matches(text, collection)
-                  if score >= TITLE_ROUTE_SCORE]
+        titled = [
+            (entry, score) for entry, score in self._title_matches(text, collection) if score >= TITLE_ROUTE_SCORE
+        ]
         hits, terms, suggestions = self._text_hits(text, limit, collection, result.mode)
         title_hits = [self._title_hit(entry) for entry, _ in titled[:3]]
         seen = {h.doc for h in title_hits}
@@ -397,8 +407,9 @@ class Searcher:
 
     # -- helpers ------------------------------------------------------------------------------
 
-    def _title_matches(self, text: str, collection: str | None,
-                       loose: bool = False) -> list[tuple[CatalogEntry, float]]:
+    def _title_matches(
+        self, text: str, collection: str | None, loose: bool = False
+    ) -> list[tuple[CatalogEntry, float]]:
         """Documents whose title contains the query (or its legal wording), best first."""
         variants = {text}
         for word, targets in synonyms().items():
@@ -429,13 +440,17 @@ class Searcher:
         inverted_date = "".join(chr(0x7F - ord(c)) if c.isascii() else c for c in entry.effective)
         return (0 if entry.status == "现行" else 1, LEVEL_RANK.get(entry.level, 1), inverted_date)
 
-    def _text_hits(self, text: str, limit: int, collection: str | None,
-                   mode: str) -> tuple[list[Hit], list[str], list[Suggestion]]:
+    def _text_hits(
+        self, text: str, limit: int, collection: str | None, mode: str
+    ) -> tuple[list[Hit], list[str], list[Suggestion]]:
         """Passages for the query's words and/or meaning, diversified; suggestions when the match is weak."""
         words = query_words(text)
         concepts, highlight = self._concepts(words)
-        query_vector = (self._query_vector(_with_legal_wording(text, words))
-                        if mode != "lexical" and self._record_rows is not None else None)
+        query_vector = (
+            self._query_vector(_with_legal_wording(text, words))
+            if mode != "lexical" and self._record_rows is not None
+            else None
+        )
         if not concepts and query_vector is None:
             return [], [], []
         suggestions: list[Suggestion] = []
@@ -483,8 +498,9 @@ class Searcher:
                     score *= 1 + 0.15 * sum(1 for word in words if word in entry.title)
                 rescored.append((score, record))
             rescored = self._with_cited_articles(rescored)
-            chosen = [(score, self._searcher.stored_fields(record))
-                      for score, record in self._diversified(rescored, limit)]
+            chosen = [
+                (score, self._searcher.stored_fields(record)) for score, record in self._diversified(rescored, limit)
+            ]
         return [self._hit(stored, highlight, score) for score, stored in chosen], words, suggestions
 
     def _with_cited_articles(self, rescored: list[tuple[float, int]]) -> list[tuple[float, int]]:
@@ -521,8 +537,14 @@ class Searcher:
                     if not number:
                         continue
                     label = article_label(number) + (match.group("suffix") or "")
-                    title = next((t for t in _title_tails(match.group("title"))
-                                  if any(score >= TITLE_ROUTE_SCORE for _, score in self._title_matches(t, None))), "")
+                    title = next(
+                        (
+                            t
+                            for t in _title_tails(match.group("title"))
+                            if any(score >= TITLE_ROUTE_SCORE for _, score in self._title_matches(t, None))
+                        ),
+                        "",
+                    )
                     found = self._articles(title, number, label, None) if title else []
                     if found and found[0][0] not in cited:
                         cited.append(found[0][0])
@@ -599,8 +621,11 @@ class Searcher:
             passage = stored["id"].split(":", 1)[1]
             where = stored.get("article") or stored.get("headings", "").split(" ")[-1]
             label = " ".join(x for x in (stored.get("title", ""), where) if x)
-            found.append(Suggestion(label=label, doc=stored["doc"], passage=passage,
-                                    url=f"/doc/{stored['doc']}?p={passage}#{passage}"))
+            found.append(
+                Suggestion(
+                    label=label, doc=stored["doc"], passage=passage, url=f"/doc/{stored['doc']}?p={passage}#{passage}"
+                )
+            )
             if len(found) == SUGGESTIONS:
                 break
         return found
@@ -608,8 +633,13 @@ class Searcher:
     def _collection_mask(self, collection: str) -> np.ndarray:
         mask = self._masks.get(collection)
         if mask is None:
-            mask = np.array([self._catalog[d].collection == collection if d in self._catalog else False
-                             for d in self._scorer.doc_ids], dtype=np.float32)
+            mask = np.array(
+                [
+                    self._catalog[d].collection == collection if d in self._catalog else False
+                    for d in self._scorer.doc_ids
+                ],
+                dtype=np.float32,
+            )
             self._masks[collection] = mask
         return mask
 
@@ -617,11 +647,17 @@ class Searcher:
         entry = self._catalog.get(stored["doc"])
         passage = stored["id"].split(":", 1)[1]
         return Hit(
-            doc=stored["doc"], passage=passage, source=entry.source if entry else "",
-            title=stored.get("title", ""), collection=stored.get("collection", ""),
-            status=entry.status if entry else stored.get("status", ""), article=stored.get("article"),
-            heading=stored.get("headings", ""), snippet=make_snippet(stored.get("body", ""), terms),
-            score=round(float(score), 4), url=f"/doc/{stored['doc']}?p={passage}#{passage}",
+            doc=stored["doc"],
+            passage=passage,
+            source=entry.source if entry else "",
+            title=stored.get("title", ""),
+            collection=stored.get("collection", ""),
+            status=entry.status if entry else stored.get("status", ""),
+            article=stored.get("article"),
+            heading=stored.get("headings", ""),
+            snippet=make_snippet(stored.get("body", ""), terms),
+            score=round(float(score), 4),
+            url=f"/doc/{stored['doc']}?p={passage}#{passage}",
         )
 
     def _title_hit(self, entry: CatalogEntry) -> Hit:
@@ -629,9 +665,17 @@ class Searcher:
         doc = self._store.document(entry.id)
         first = next((p for p in doc.passages if p.kind != "heading"), None) if doc else None
         return Hit(
-            doc=entry.id, passage="title", source=entry.source, title=entry.title,
-            collection=entry.collection, status=entry.status, article=None, heading="",
-            snippet=html.escape(_clip(first.text if first else "")), score=1.0, url=f"/doc/{entry.id}",
+            doc=entry.id,
+            passage="title",
+            source=entry.source,
+            title=entry.title,
+            collection=entry.collection,
+            status=entry.status,
+            article=None,
+            heading="",
+            snippet=html.escape(_clip(first.text if first else "")),
+            score=1.0,
+            url=f"/doc/{entry.id}",
         )
 
 
@@ -670,16 +714,19 @@ def _mark_superseded_editions(catalog: list[CatalogEntry]) -> list[CatalogEntry]
     for entry in catalog:
         edition = EDITION.search(entry.title)
         if edition:
-            key = (entry.collection, entry.title[:edition.start()])
+            key = (entry.collection, entry.title[: edition.start()])
             newest[key] = max(newest.get(key, 0), int(edition.group(1)))
     marked = []
     for entry in catalog:
         edition = EDITION.search(entry.title)
         if edition:
             year = edition.group(1)
-            older = int(year) < newest[(entry.collection, entry.title[:edition.start()])]
-            entry = replace(entry, effective=entry.effective or year,  # newer editions first among the old
-                            status="已修订" if older and entry.status == "现行" else entry.status)
+            older = int(year) < newest[(entry.collection, entry.title[: edition.start()])]
+            entry = replace(
+                entry,
+                effective=entry.effective or year,  # newer editions first among the old
+                status="已修订" if older and entry.status == "现行" else entry.status,
+            )
         marked.append(entry)
     return marked
 
@@ -770,11 +817,11 @@ def make_snippet(text: str, terms: list[str]) -> str:
     if not matches:
         return html.escape(_clip(text))
     start = max(0, _densest(matches, SNIPPET_CHARS - 20) - 20)
-    excerpt = text[start:start + SNIPPET_CHARS]
+    excerpt = text[start : start + SNIPPET_CHARS]
     # Escaped piece by piece: a \x01 placeholder would turn a \x01 in the text itself into a stray <mark>.
     parts, position = [], 0
     for m in pattern.finditer(excerpt):
-        parts += [html.escape(excerpt[position:m.start()]), "<mark>", html.escape(m.group(0)), "</mark>"]
+        parts += [html.escape(excerpt[position : m.start()]), "<mark>", html.escape(m.group(0)), "</mark>"]
         position = m.end()
     escaped = "".join(parts) + html.escape(excerpt[position:])
     return ("…" if start else "") + escaped + ("…" if start + SNIPPET_CHARS < len(text) else "")

@@ -56,8 +56,8 @@ class Speller:
         out, start = [], 0
         while start < len(run):
             for length in range(min(LONGEST, len(run) - start), 1, -1):
-                piece = run[start:start + length]
-                term = self._terms.get(heard[start:start + length])
+                piece = run[start : start + length]
+                term = self._terms.get(heard[start : start + length])
                 if term and (term == piece or _typo(piece, term, known, inside[start] or inside[start + length])):
                     out.append(term)
                     start += length

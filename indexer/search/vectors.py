@@ -99,9 +99,15 @@ def unpack(source, model_id: str) -> tuple[list[bytes], np.ndarray, np.ndarray]:
         raise ValueError(f"not a vector part ({exc})") from None
     if model != model_id:
         raise ValueError(f"vectors of another model ({model})")
-    if (raw_keys.dtype != np.uint8 or raw_keys.ndim != 2 or raw_keys.shape[1] != KEY_BYTES
-            or matrix.dtype != np.int8 or matrix.shape != (len(raw_keys), DIM)
-            or scales.dtype != np.float32 or scales.shape != (len(raw_keys),)):
+    if (
+        raw_keys.dtype != np.uint8
+        or raw_keys.ndim != 2
+        or raw_keys.shape[1] != KEY_BYTES
+        or matrix.dtype != np.int8
+        or matrix.shape != (len(raw_keys), DIM)
+        or scales.dtype != np.float32
+        or scales.shape != (len(raw_keys),)
+    ):
         raise ValueError("wrong shapes")
     return [bytes(k) for k in raw_keys], matrix, scales
 
@@ -137,10 +143,10 @@ def _scan(matrix: np.ndarray, query: np.ndarray, out: np.ndarray) -> None:
     """out = matrix @ query, converting int8 to float32 a cache-sized block at a time (numpy releases the GIL)."""
     buffer = np.empty((CHUNK_ROWS, DIM), dtype=np.float32)
     for start in range(0, len(matrix), CHUNK_ROWS):
-        chunk = matrix[start:start + CHUNK_ROWS]
-        block = buffer[:len(chunk)]
+        chunk = matrix[start : start + CHUNK_ROWS]
+        block = buffer[: len(chunk)]
         np.copyto(block, chunk, casting="unsafe")
-        np.dot(block, query, out=out[start:start + len(chunk)])
+        np.dot(block, query, out=out[start : start + len(chunk)])
 
 
 class VectorStore:
@@ -279,8 +285,9 @@ def catalog_passages(data: DataDir) -> Iterator[tuple[str, str]]:
         store.close()
 
 
-def embed_missing(data: DataDir, embedder: BatchEmbedder, progress: Progress | None = None,
-                  batch: int | None = None) -> EmbedReport:
+def embed_missing(
+    data: DataDir, embedder: BatchEmbedder, progress: Progress | None = None, batch: int | None = None
+) -> EmbedReport:
     """Embed the passages that have no vector for their current text; old vectors are dropped at the end.
     The embedder may be a cluster's (indexer.cluster), whose batches come back in any order."""
     batch = batch or BATCH
@@ -302,7 +309,7 @@ def embed_missing(data: DataDir, embedder: BatchEmbedder, progress: Progress | N
         del existing
         pending_keys: list[bytes] = []
         pending: list[np.ndarray] = []
-        chunks = [missing[start:start + batch] for start in range(0, len(missing), batch)]
+        chunks = [missing[start : start + batch] for start in range(0, len(missing), batch)]
         try:
             for number, vectors in embedder.batches([[text for _, text in chunk] for chunk in chunks]):
                 chunk = chunks[number]

@@ -21,8 +21,18 @@ KEY = re.compile(r"^[0-9a-f]{40}$")
 def segment_key(spoken: str, settings: EngineSettings) -> str:
     """Hash of the spoken text, engine, voice, rate, versions and the readings of the dictionary terms it holds:
     equal keys sound the same."""
-    material = json.dumps([PIPELINE_VERSION, settings.engine, settings.voice, settings.rate, settings.version,
-                           settings.readings_in(spoken), spoken], ensure_ascii=False)
+    material = json.dumps(
+        [
+            PIPELINE_VERSION,
+            settings.engine,
+            settings.voice,
+            settings.rate,
+            settings.version,
+            settings.readings_in(spoken),
+            spoken,
+        ],
+        ensure_ascii=False,
+    )
     return hashlib.sha1(material.encode("utf-8")).hexdigest()
 
 

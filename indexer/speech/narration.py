@@ -54,9 +54,18 @@ def manifest(doc: Document, settings: EngineSettings, store: Store) -> list[dict
     offset, result = 0.0, []
     for line in lines:
         duration = durations.get(line.key)
-        result.append({"passage": line.passage, "index": line.index, "start": line.start, "end": line.end,
-                       "key": line.key, "url": f"/audio/{line.key}.mp3", "duration": duration,
-                       "offset": round(offset, 3)})
+        result.append(
+            {
+                "passage": line.passage,
+                "index": line.index,
+                "start": line.start,
+                "end": line.end,
+                "key": line.key,
+                "url": f"/audio/{line.key}.mp3",
+                "duration": duration,
+                "offset": round(offset, 3),
+            }
+        )
         offset += duration or 0.0
     return result
 
@@ -96,18 +105,27 @@ def missing_audio(data: DataDir, settings: EngineSettings, doc_ids: list[str] | 
 class SentencePool(Protocol):
     """What render needs: a SynthesisPool, or a cluster's (indexer.cluster.ClusterSpeech)."""
 
-    def run(self, jobs: list[tuple[str, str]], progress: Callable[[int, int], None] | None = None,
-            priority: float = 1.0) -> SynthesisReport: ...
+    def run(
+        self, jobs: list[tuple[str, str]], progress: Callable[[int, int], None] | None = None, priority: float = 1.0
+    ) -> SynthesisReport: ...
 
 
-def render(data: DataDir, pool: SentencePool, jobs: list[tuple[str, str]],
-           progress: Callable[[int, int], None] | None = None, priority: float = 1.0,
-           batch_size: int = 200) -> SynthesisReport:
+def render(
+    data: DataDir,
+    pool: SentencePool,
+    jobs: list[tuple[str, str]],
+    progress: Callable[[int, int], None] | None = None,
+    priority: float = 1.0,
+    batch_size: int = 200,
+) -> SynthesisReport:
     """Render jobs through the pool, recording durations as they finish, in batches."""
     report = SynthesisReport()
     for start in range(0, len(jobs), batch_size):
-        batch = pool.run(jobs[start:start + batch_size], priority=priority + start,
-                         progress=_batch_progress(progress, start, len(jobs)))
+        batch = pool.run(
+            jobs[start : start + batch_size],
+            priority=priority + start,
+            progress=_batch_progress(progress, start, len(jobs)),
+        )
         record_durations(data, batch.done)
         report.done += batch.done
         report.failed += batch.failed
@@ -115,8 +133,9 @@ def render(data: DataDir, pool: SentencePool, jobs: list[tuple[str, str]],
     return report
 
 
-def _batch_progress(progress: Callable[[int, int], None] | None, offset: int,
-                    total: int) -> Callable[[int, int], None] | None:
+def _batch_progress(
+    progress: Callable[[int, int], None] | None, offset: int, total: int
+) -> Callable[[int, int], None] | None:
     """A batch's progress reported as progress over all ``total`` jobs, the batch starting at ``offset``."""
     if progress is None:
         return None

@@ -41,8 +41,9 @@ def _alternation(words) -> str:
     return "|".join(re.escape(word) for word in sorted(words, key=len, reverse=True))
 
 
-_LETTER_NAMES = {letter: name for upper, name in _read_table("letter_names.tsv").items()
-                 for letter in (upper, upper.lower())}
+_LETTER_NAMES = {
+    letter: name for upper, name in _read_table("letter_names.tsv").items() for letter in (upper, upper.lower())
+}
 _SPEECH_TERMS = _read_table("speech_terms.tsv")
 _UNITS = _read_table("unit_symbols.tsv")
 _UNITS_AFTER_NUMBER = {unit: name for unit, name in _UNITS.items() if re.fullmatch(r"[A-Za-z0-9/]+", unit)}
@@ -77,8 +78,9 @@ def _character_folding() -> dict[str, str]:
     for kept in "，：；！？（）":  # already Chinese punctuation; keep it so
         del folding[kept]
     folding.update({"￥": "¥", "−": "-", "–": "-", "―": "—", "∶": ":", "﹕": ":", "\t": " ", "\r": ""})
-    folding.update(dict.fromkeys("\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
-                                 "\u202f\u205f", " "))
+    folding.update(
+        dict.fromkeys("\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f", " ")
+    )
     # U+3000 justifies headings (总　则) and indents lines; it is no pause, so it goes like the zero-width ones.
     folding.update(dict.fromkeys("\u200b\u200c\u200d\u2060\ufeff\u00ad\u3000", ""))
     for code in range(0x80, 0x10000):  # digits of other scripts (٣, ३) so that \d only ever meets 0-9
@@ -184,8 +186,20 @@ _PER_UNIT_SLASH = _ascii_regex(
 _ROMAN_NUMERAL = r"(?P<numeral>I{1,3}|IV|VI{0,3}|IX|XI{0,2})"
 _ROMAN = _ascii_regex(rf"(?<![A-Za-z]){_ROMAN_NUMERAL}(?:(?P<degree>o|°)|(?=[类级期型等号度]))")
 _ROMAN_ORDINAL = _ascii_regex(rf"(?<=第){_ROMAN_NUMERAL}(?![A-Za-z])")
-_ROMAN_VALUES = {"I": 1, "II": 2, "III": 3, "IV": 4, "V": 5, "VI": 6, "VII": 7, "VIII": 8, "IX": 9, "X": 10,
-                 "XI": 11, "XII": 12}
+_ROMAN_VALUES = {
+    "I": 1,
+    "II": 2,
+    "III": 3,
+    "IV": 4,
+    "V": 5,
+    "VI": 6,
+    "VII": 7,
+    "VIII": 8,
+    "IX": 9,
+    "X": 10,
+    "XI": 11,
+    "XII": 12,
+}
 _LATIN_WORD = _ascii_regex(r"[A-Za-z]+")
 _SPELLED_WORD_LENGTH = 4
 _SPELLED_ACRONYM_LENGTH = 8
@@ -194,14 +208,30 @@ _ASCII_PUNCTUATION = {",": "，", ";": "；", ":": "：", "!": "！", "?": "？"
 _ASCII_PUNCTUATION_MARK = _ascii_regex(r"[,;:!?.]")
 
 # ----- back on the whole text -----
-_SYMBOLS = {"+": "加", "=": "等于", "×": "乘以", "÷": "除以", "≥": "大于等于", "≤": "小于等于", "≠": "不等于",
-            "≈": "约等于", ">": "大于", "<": "小于", "±": "正负", "~": "至", "&": "和", "@": "艾特",
-            "§": "节", "№": "号", "/": "、", "-": "、", "|": "，"}
+_SYMBOLS = {
+    "+": "加",
+    "=": "等于",
+    "×": "乘以",
+    "÷": "除以",
+    "≥": "大于等于",
+    "≤": "小于等于",
+    "≠": "不等于",
+    "≈": "约等于",
+    ">": "大于",
+    "<": "小于",
+    "±": "正负",
+    "~": "至",
+    "&": "和",
+    "@": "艾特",
+    "§": "节",
+    "№": "号",
+    "/": "、",
+    "-": "、",
+    "|": "，",
+}
 _SYMBOL = re.compile(f"[{re.escape(''.join(_SYMBOLS))}]")
 _BRACKET = re.compile(r"[（(【\[［{〔〖）)】\]］}〕〗]")
-_UNSPEAKABLE = re.compile(
-    r"[^\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f〇，。、；：？！…—·\n ]+"
-)
+_UNSPEAKABLE = re.compile(r"[^\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f〇，。、；：？！…—·\n ]+")
 _DASHES = re.compile(r"—+")
 _SPACES = re.compile(r"[ \n]*\n[ \n]*|[ ]+")
 _PUNCTUATION = "，。、；：？！…—·"
@@ -224,7 +254,7 @@ def _quantity(number: str, before: str, after: str) -> str:
 
 def _context(match: re.Match, span: int = 4) -> tuple[str, str]:
     start, end = match.span()
-    return match.string[max(0, start - span):start], match.string[end:end + span]
+    return match.string[max(0, start - span) : start], match.string[end : end + span]
 
 
 def _say_quantity(match: re.Match) -> str:
@@ -245,8 +275,10 @@ def _spell(word: str) -> str:
 
 def _say_address_part(part: str) -> str:
     """Spell a host or mailbox name: letters by name, digits one by one, dots as 点."""
-    return "".join(_LETTER_NAMES.get(character) or _DIGIT_NAMES.get(character) or ("点" if character == "." else "")
-                   for character in part)
+    return "".join(
+        _LETTER_NAMES.get(character) or _DIGIT_NAMES.get(character) or ("点" if character == "." else "")
+        for character in part
+    )
 
 
 def _say_email(match: re.Match) -> str:
@@ -263,7 +295,7 @@ def _say_bracketed_chinese_numeral(match: re.Match) -> str:
 def _say_zero_circle(match: re.Match) -> str:
     """○ among Chinese numerals is the zero of 二○○四年; elsewhere (table symbols) it is dropped."""
     text, start, end = match.string, match.start(), match.end()
-    neighbours = text[start - 1:start] + text[end:end + 1]
+    neighbours = text[start - 1 : start] + text[end : end + 1]
     return "〇" * (end - start) if any(character in _CHINESE_NUMERALS for character in neighbours) else ""
 
 
@@ -357,8 +389,9 @@ def _say_range(match: re.Match) -> str:
 
 def _say_ordinal(match: re.Match) -> str:
     prefix, numbers = match.groups()
-    spoken = _ORDINAL_SEPARATOR.sub(lambda separator: "至" if separator.group(1) == "-" else separator.group(1),
-                                    numbers)
+    spoken = _ORDINAL_SEPARATOR.sub(
+        lambda separator: "至" if separator.group(1) == "-" else separator.group(1), numbers
+    )
     spoken = _ANY_NUMBER.sub(lambda number: _cardinal(number.group()), spoken)
     return {"第": f"第{spoken}", "§": f"第{spoken}节"}.get(prefix, f"第{spoken}号")
 

@@ -20,8 +20,13 @@ from .narration import Line, missing_audio, narrate_text
 
 KIND_LABELS = {"single": "单选题", "multiple": "多选题", "truefalse": "判断题"}
 # Said around the questions; voiced like any sentence, so cached once for every question.
-PROMPTS = {"right": "答对了。", "wrong": "答错了。", "true_or_false": "对，还是错？", "choose": "请选择答案。",
-           "unit_quiz": "这一单元听完了，来做几道题。"}
+PROMPTS = {
+    "right": "答对了。",
+    "wrong": "答错了。",
+    "true_or_false": "对，还是错？",
+    "choose": "请选择答案。",
+    "unit_quiz": "这一单元听完了，来做几道题。",
+}
 
 
 @dataclass(frozen=True)
@@ -38,8 +43,11 @@ class SpokenQuestion:
             said = "这句话是对的。" if question.answer == "对" else "这句话是错的。"
         else:
             said = f"正确答案是{'、'.join(question.answer)}。"
-        return cls(f"{KIND_LABELS[question.kind]}。{question.text}",
-                   tuple(f"{letter}，{text}" for letter, text in question.options), said + question.explanation)
+        return cls(
+            f"{KIND_LABELS[question.kind]}。{question.text}",
+            tuple(f"{letter}，{text}" for letter, text in question.options),
+            said + question.explanation,
+        )
 
     def texts(self) -> list[str]:
         return [self.question, *self.options, self.answer]

@@ -118,8 +118,12 @@ class _Worker:
     def start(self) -> _Running:
         context = multiprocessing.get_context("spawn")
         parent, child = context.Pipe()
-        process = context.Process(target=_worker_main, args=(child, self.choice, str(self.cache_root), self.niceness),
-                                  daemon=True, name="kiosk-speech")
+        process = context.Process(
+            target=_worker_main,
+            args=(child, self.choice, str(self.cache_root), self.niceness),
+            daemon=True,
+            name="kiosk-speech",
+        )
         process.start()
         child.close()
         self.running = running = _Running(process, parent)
@@ -179,8 +183,14 @@ class SynthesisPool:
     A serving process gives its workers a niceness, so that on a busy machine the request threads (searches, pages)
     get the CPU before speech does."""
 
-    def __init__(self, choice: EngineChoice, cache: AudioCache, workers: int = 1, timeout: float = SEGMENT_TIMEOUT,
-                 niceness: int = 0):
+    def __init__(
+        self,
+        choice: EngineChoice,
+        cache: AudioCache,
+        workers: int = 1,
+        timeout: float = SEGMENT_TIMEOUT,
+        niceness: int = 0,
+    ):
         self.cache = cache
         self.timeout = timeout
         self._queue: queue.PriorityQueue = queue.PriorityQueue()
@@ -190,8 +200,10 @@ class SynthesisPool:
         self._closed = False
         self._disk_refused: tuple[float, str] | None = None  # (until, why): not worth voicing meanwhile
         self._workers = [_Worker(choice, cache.root, niceness) for _ in range(max(1, workers))]
-        self._threads = [threading.Thread(target=self._serve, args=(w,), daemon=True, name="kiosk-speech-dispatch")
-                         for w in self._workers]
+        self._threads = [
+            threading.Thread(target=self._serve, args=(w,), daemon=True, name="kiosk-speech-dispatch")
+            for w in self._workers
+        ]
         for thread in self._threads:
             thread.start()
 
@@ -207,8 +219,9 @@ class SynthesisPool:
             self._queue.put((priority, next(self._order), key, text))
         return future
 
-    def run(self, jobs: list[tuple[str, str]], progress: Callable[[int, int], None] | None = None,
-            priority: float = 1.0) -> SynthesisReport:
+    def run(
+        self, jobs: list[tuple[str, str]], progress: Callable[[int, int], None] | None = None, priority: float = 1.0
+    ) -> SynthesisReport:
         """Render all jobs in order from ``priority`` on, reporting progress; failures are collected, not raised."""
         started = time.monotonic()
         report = SynthesisReport()
@@ -279,7 +292,6 @@ class SynthesisPool:
                 _resolve(future, result=result)
             with self._lock:
                 self._pending.pop(key, None)
-
 
     def _render(self, worker: _Worker, key: str, text: str) -> Rendered:
         """Render once more on a fresh worker if the first one died under it; a hang is not retried."""

@@ -17,7 +17,8 @@ CITY_DB = "city.db"
 class CityDB(Database):
     """Hubs and their daily rows, one table per part of a report (see TABLES), keyed by hub and day first."""
 
-    MIGRATIONS = ("""
+    MIGRATIONS = (
+        """
     CREATE TABLE IF NOT EXISTS hubs (hub TEXT PRIMARY KEY, reported REAL NOT NULL);
     CREATE TABLE IF NOT EXISTS days (
         hub TEXT NOT NULL, day TEXT NOT NULL, plays INTEGER NOT NULL, minutes REAL NOT NULL,
@@ -35,7 +36,8 @@ class CityDB(Database):
         hub TEXT NOT NULL, day TEXT NOT NULL, town TEXT NOT NULL, community TEXT NOT NULL, course TEXT NOT NULL,
         learners INTEGER NOT NULL, PRIMARY KEY (hub, day, town, community, course)
     );
-    """,)
+    """,
+    )
     TIMEOUT = 10.0
     REPAIR = "删除它即可：各站点下次同步时会重新报告最近的数据"
 
@@ -48,12 +50,16 @@ class CityDB(Database):
         now = time.time() if now is None else now
         days = [(report.hub, day) for day in report.days]
         with self.conn:
-            self.conn.execute("INSERT INTO hubs VALUES (?, ?) "
-                              "ON CONFLICT (hub) DO UPDATE SET reported = excluded.reported", (report.hub, now))
+            self.conn.execute(
+                "INSERT INTO hubs VALUES (?, ?) ON CONFLICT (hub) DO UPDATE SET reported = excluded.reported",
+                (report.hub, now),
+            )
             for table, (_, fields, _) in TABLES.items():
                 self.conn.executemany(f"DELETE FROM {table} WHERE hub = ? AND day = ?", days)
-                self.conn.executemany(f"INSERT INTO {table} VALUES (?{', ?' * len(fields)})",
-                                      [(report.hub, *row) for row in report.rows[table]])
+                self.conn.executemany(
+                    f"INSERT INTO {table} VALUES (?{', ?' * len(fields)})",
+                    [(report.hub, *row) for row in report.rows[table]],
+                )
                 self.conn.execute(f"DELETE FROM {table} WHERE day < ?", (days_back(KEEP_DAYS),))
             self.conn.execute("DELETE FROM hubs WHERE reported < ?", (now - KEEP_DAYS * 86400,))
 
@@ -68,7 +74,8 @@ class CityDB(Database):
             "COALESCE(SUM(d.searches), 0) AS searches, COALESCE(SUM(d.unanswered), 0) AS unanswered "
             "FROM hubs h LEFT JOIN days d ON d.hub = h.hub AND d.day >= :since AND d.day <= :today "
             "GROUP BY h.hub ORDER BY plays DESC, plays_today DESC, h.hub",
-            {"since": since, "today": today}).fetchall()
+            {"since": since, "today": today},
+        ).fetchall()
 
     def daily_plays(self, since: str) -> list[sqlite3.Row]:
         """(hub, day, plays) for every day of the period a hub reported."""
@@ -78,13 +85,17 @@ class CityDB(Database):
         """The most played texts city-wide (doc, title as a hub sent it, plays, minutes)."""
         return self.conn.execute(
             "SELECT doc, MAX(title) AS title, SUM(plays) AS plays, SUM(minutes) AS minutes FROM texts "
-            "WHERE day >= ? GROUP BY doc ORDER BY plays DESC, minutes DESC, doc LIMIT ?", (since, limit)).fetchall()
+            "WHERE day >= ? GROUP BY doc ORDER BY plays DESC, minutes DESC, doc LIMIT ?",
+            (since, limit),
+        ).fetchall()
 
     def questions(self, since: str, limit: int) -> list[sqlite3.Row]:
         """Searches that found nothing city-wide, most asked first, then asked at the most hubs (query, times)."""
         return self.conn.execute(
             "SELECT query, SUM(times) AS times FROM questions WHERE day >= ? "
-            "GROUP BY query ORDER BY times DESC, COUNT(DISTINCT hub) DESC, query LIMIT ?", (since, limit)).fetchall()
+            "GROUP BY query ORDER BY times DESC, COUNT(DISTINCT hub) DESC, query LIMIT ?",
+            (since, limit),
+        ).fetchall()
 
     def completions(self, since: str, limit: int) -> list[sqlite3.Row]:
         """Learners who completed each course per 乡镇/街道 and 社区, most first (town, community, course,
@@ -92,9 +103,11 @@ class CityDB(Database):
         return self.conn.execute(
             "SELECT town, community, course, SUM(learners) AS learners FROM completions WHERE day >= ? "
             "GROUP BY town, community, course ORDER BY learners DESC, town, community, course LIMIT ?",
-            (since, limit)).fetchall()
+            (since, limit),
+        ).fetchall()
 
     def completed(self, since: str) -> int:
         """Courses completed city-wide in the period."""
-        return self.conn.execute("SELECT COALESCE(SUM(learners), 0) FROM completions WHERE day >= ?",
-                                 (since,)).fetchone()[0]
+        return self.conn.execute(
+            "SELECT COALESCE(SUM(learners), 0) FROM completions WHERE day >= ?", (since,)
+        ).fetchone()[0]

@@ -42,8 +42,14 @@ def hub_report(data_root: Path, hub: str, days: int = 14) -> dict:
     """
     period = period_days(min(max(1, int(days)), MAX_DAYS))
     totals = {day: {"day": day, "plays": 0, "minutes": 0.0, "searches": 0, "unanswered": 0} for day in period}
-    report: dict[str, Any] = {"format": FORMAT, "hub": hub, "days": list(totals.values()), "texts": [], "questions": [],
-                              "completions": _completions(Path(data_root), period)}
+    report: dict[str, Any] = {
+        "format": FORMAT,
+        "hub": hub,
+        "days": list(totals.values()),
+        "texts": [],
+        "questions": [],
+        "completions": _completions(Path(data_root), period),
+    }
     if not (Path(data_root) / USAGE_DB).is_file():
         return report
     with Usage(data_root) as usage:
@@ -55,8 +61,9 @@ def hub_report(data_root: Path, hub: str, days: int = 14) -> dict:
     titles = _titles(DataDir(Path(data_root)))
     texts: defaultdict[str, list[dict]] = defaultdict(list)
     for day, _shelf, doc, plays, minutes, _finished in listens:
-        texts[day].append({"day": day, "doc": doc, "title": titles.get(doc, "")[:TITLE_CHARS], "plays": plays,
-                           "minutes": minutes})
+        texts[day].append(
+            {"day": day, "doc": doc, "title": titles.get(doc, "")[:TITLE_CHARS], "plays": plays, "minutes": minutes}
+        )
     unanswered: defaultdict[str, Counter[str]] = defaultdict(Counter)
     for day, _shelf, query, hits, times in searches:
         if day not in totals:
@@ -67,8 +74,9 @@ def hub_report(data_root: Path, hub: str, days: int = 14) -> dict:
             unanswered[day][query] += times
     for day in period:
         report["texts"] += sorted(texts[day], key=lambda t: (-t["plays"], -t["minutes"]))[:PER_DAY]
-        report["questions"] += [{"day": day, "query": query, "times": times}
-                                for query, times in unanswered[day].most_common(PER_DAY)]
+        report["questions"] += [
+            {"day": day, "query": query, "times": times} for query, times in unanswered[day].most_common(PER_DAY)
+        ]
     return report
 
 
@@ -95,6 +103,14 @@ def _completions(data_root: Path, period: list[str]) -> list[dict]:
         for day in period:
             date = dt.date.fromisoformat(day)
             counts = reports.completion_counts(db, *reports.day_bounds(date, date))
-            rows += [{"day": day, "town": row["town"], "community": row["community"], "course": row["course"],
-                      "learners": row["learners"]} for row in counts]
+            rows += [
+                {
+                    "day": day,
+                    "town": row["town"],
+                    "community": row["community"],
+                    "course": row["course"],
+                    "learners": row["learners"],
+                }
+                for row in counts
+            ]
     return sorted(rows, key=lambda row: -row["learners"])[:MAX_COMPLETIONS]

@@ -51,8 +51,7 @@ def _date(value: object) -> bool:
 
 
 def _text(limit: int, empty: bool = False) -> Field:
-    return Field(lambda value: is_text(value, limit) and (empty or value.strip() != ""),
-                 f"不超过 {limit} 个字的文字")
+    return Field(lambda value: is_text(value, limit) and (empty or value.strip() != ""), f"不超过 {limit} 个字的文字")
 
 
 COUNT = Field(_count, f"0 到 {MAX_NUMBER} 的整数")
@@ -60,15 +59,34 @@ AMOUNT = Field(_amount, f"0 到 {MAX_NUMBER} 的数")
 DATE = Field(_date, "YYYY-MM-DD 形式的日期")
 # Each table: its most rows, its fields in column order, and the fields that make a row's key.
 TABLES = {
-    "days": (MAX_DAYS, {"day": DATE, "plays": COUNT, "minutes": AMOUNT, "searches": COUNT, "unanswered": COUNT},
-             ("day",)),
-    "texts": (MAX_DAYS * PER_DAY, {"day": DATE, "doc": _text(ID_CHARS), "title": _text(TITLE_CHARS, empty=True),
-                                   "plays": COUNT, "minutes": AMOUNT}, ("day", "doc")),
-    "questions": (MAX_DAYS * PER_DAY, {"day": DATE, "query": _text(MAX_QUERY_CHARS), "times": COUNT},
-                  ("day", "query")),
-    "completions": (MAX_COMPLETIONS, {"day": DATE, "town": _text(FIELD_CHARS["town"]),
-                                      "community": _text(FIELD_CHARS["community"]), "course": _text(ID_CHARS),
-                                      "learners": COUNT}, ("day", "town", "community", "course")),
+    "days": (
+        MAX_DAYS,
+        {"day": DATE, "plays": COUNT, "minutes": AMOUNT, "searches": COUNT, "unanswered": COUNT},
+        ("day",),
+    ),
+    "texts": (
+        MAX_DAYS * PER_DAY,
+        {
+            "day": DATE,
+            "doc": _text(ID_CHARS),
+            "title": _text(TITLE_CHARS, empty=True),
+            "plays": COUNT,
+            "minutes": AMOUNT,
+        },
+        ("day", "doc"),
+    ),
+    "questions": (MAX_DAYS * PER_DAY, {"day": DATE, "query": _text(MAX_QUERY_CHARS), "times": COUNT}, ("day", "query")),
+    "completions": (
+        MAX_COMPLETIONS,
+        {
+            "day": DATE,
+            "town": _text(FIELD_CHARS["town"]),
+            "community": _text(FIELD_CHARS["community"]),
+            "course": _text(ID_CHARS),
+            "learners": COUNT,
+        },
+        ("day", "town", "community", "course"),
+    ),
 }
 
 
@@ -87,8 +105,7 @@ class Report:
 def checked(body: dict) -> Report:
     """The report in ``body`` (as hub_report makes it), or ReportError saying what is wrong."""
     if type(body.get("format")) is not int or body["format"] != FORMAT:  # not true, not 1.0
-        raise ReportError(f"不认识这种报告格式（format 应当是 {FORMAT}）："
-                          "请把这个站点升级到与中心相同的版本。")
+        raise ReportError(f"不认识这种报告格式（format 应当是 {FORMAT}）：请把这个站点升级到与中心相同的版本。")
     if set(body) != {"format", "hub", *TABLES}:
         raise ReportError(f"报告应当正好有这些项：format、hub、{'、'.join(TABLES)}。")
     hub = body["hub"]
@@ -130,4 +147,3 @@ def _rows(body: dict, name: str) -> list[tuple]:
         keys.add(identity)
         rows.append(values)
     return rows
-

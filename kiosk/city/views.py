@@ -38,8 +38,7 @@ def report():
     except ReportError as exc:
         abort(400, description=f"报告的格式不对：{exc}")
     if found.hub == settings().hub_name:
-        abort(409, description=f"「{found.hub}」是中心自己的名称："
-                               "请在这个站点设置 KIOSK_HUB_NAME，给它起自己的名字。")
+        abort(409, description=f"「{found.hub}」是中心自己的名称：请在这个站点设置 KIOSK_HUB_NAME，给它起自己的名字。")
     with CityDB(services().data.root) as db:
         db.file(found)
     return jsonify(ok=True, hub=found.hub, days=len(found.days))

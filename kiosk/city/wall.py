@@ -48,23 +48,45 @@ def wall_data(db: CityDB, centre: str, titles: dict[str, str], courses: dict[str
     plays: defaultdict[str, dict[str, int]] = defaultdict(dict)  # hub → day → plays
     for row in db.daily_plays(since):
         plays[row["hub"]][row["day"]] = row["plays"]
-    hubs = [{"name": row["hub"], "centre": row["hub"] == centre, "reported": _when(row["reported"], day),
-             "today": {"plays": row["plays_today"], "minutes": round(row["minutes_today"]),
-                       "searches": row["searches_today"]},
-             "period": {"plays": row["plays"], "minutes": round(row["minutes"]), "searches": row["searches"]},
-             "daily": [plays[row["hub"]].get(d, 0) for d in period]} for row in db.hubs(since, day)]
-    totals = {part: {key: sum(hub[part][key] for hub in hubs) for key in ("plays", "minutes", "searches")}
-              for part in ("today", "period")}
+    hubs = [
+        {
+            "name": row["hub"],
+            "centre": row["hub"] == centre,
+            "reported": _when(row["reported"], day),
+            "today": {
+                "plays": row["plays_today"],
+                "minutes": round(row["minutes_today"]),
+                "searches": row["searches_today"],
+            },
+            "period": {"plays": row["plays"], "minutes": round(row["minutes"]), "searches": row["searches"]},
+            "daily": [plays[row["hub"]].get(d, 0) for d in period],
+        }
+        for row in db.hubs(since, day)
+    ]
+    totals = {
+        part: {key: sum(hub[part][key] for hub in hubs) for key in ("plays", "minutes", "searches")}
+        for part in ("today", "period")
+    }
     totals["period"]["completed"] = db.completed(since)
     now = dt.datetime.now()
     return {
-        "now": now.strftime("%H:%M"), "date": f"{now.month}月{now.day}日 星期{WEEKDAYS[now.weekday()]}",
-        "totals": totals, "hubs": _fold(hubs),
-        "texts": [{"title": titles.get(row["doc"]) or row["title"] or GONE_TITLE, "plays": row["plays"],
-                   "minutes": round(row["minutes"])} for row in db.texts(since, LISTED)],
+        "now": now.strftime("%H:%M"),
+        "date": f"{now.month}月{now.day}日 星期{WEEKDAYS[now.weekday()]}",
+        "totals": totals,
+        "hubs": _fold(hubs),
+        "texts": [
+            {
+                "title": titles.get(row["doc"]) or row["title"] or GONE_TITLE,
+                "plays": row["plays"],
+                "minutes": round(row["minutes"]),
+            }
+            for row in db.texts(since, LISTED)
+        ],
         "questions": [{"query": row["query"], "times": row["times"]} for row in db.questions(since, LISTED)],
-        "completions": [{**dict(row), "course": courses.get(row["course"], row["course"])}
-                        for row in db.completions(since, LISTED - 1)],
+        "completions": [
+            {**dict(row), "course": courses.get(row["course"], row["course"])}
+            for row in db.completions(since, LISTED - 1)
+        ],
     }
 
 
@@ -78,7 +100,15 @@ def _fold(hubs: list[dict]) -> list[dict]:
     """The hubs as rows of the wall: past HUB_ROWS, the least listened share one row 「其余 N 个站点」."""
     if len(hubs) <= HUB_ROWS:
         return hubs
-    shown, rest = hubs[:HUB_ROWS - 1], hubs[HUB_ROWS - 1:]
+    shown, rest = hubs[: HUB_ROWS - 1], hubs[HUB_ROWS - 1 :]
     folded = {part: {key: sum(hub[part][key] for hub in rest) for key in rest[0][part]} for part in ("today", "period")}
-    return [*shown, {"name": f"其余 {len(rest)} 个站点", "centre": False, "reported": "", **folded,
-                     "daily": [sum(values) for values in zip(*(hub["daily"] for hub in rest), strict=True)]}]
+    return [
+        *shown,
+        {
+            "name": f"其余 {len(rest)} 个站点",
+            "centre": False,
+            "reported": "",
+            **folded,
+            "daily": [sum(values) for values in zip(*(hub["daily"] for hub in rest), strict=True)],
+        },
+    ]

@@ -73,8 +73,9 @@ class Accounts(Table):
         if self.get(name) is not None:
             raise AccountError(f"用户「{name}」已经存在；要改密码请用 kiosk user password {name}")
         with self.conn:
-            self.conn.execute("INSERT INTO users VALUES (?, ?, ?, ?)",
-                              (name, generate_password_hash(password), role, clock()))
+            self.conn.execute(
+                "INSERT INTO users VALUES (?, ?, ?, ?)", (name, generate_password_hash(password), role, clock())
+            )
         return User(name, role)
 
     def set_password(self, name: str, password: str) -> None:
@@ -83,8 +84,9 @@ class Accounts(Table):
         if self.get(name) is None:
             raise AccountError(f"没有用户「{name}」")
         with self.conn:
-            self.conn.execute("UPDATE users SET password_hash = ? WHERE name = ?",
-                              (generate_password_hash(password), name))
+            self.conn.execute(
+                "UPDATE users SET password_hash = ? WHERE name = ?", (generate_password_hash(password), name)
+            )
             self.conn.execute("DELETE FROM signin_failures WHERE name = ?", (name,))
 
     def remove(self, name: str) -> None:
@@ -104,7 +106,8 @@ class Accounts(Table):
         rows = self.conn.execute(
             "SELECT u.name, u.role, u.created, COALESCE(f.failures, 0) AS failures, "
             "COALESCE(f.locked_until, 0) AS locked_until FROM users u "
-            "LEFT JOIN signin_failures f ON f.name = u.name ORDER BY u.name")
+            "LEFT JOIN signin_failures f ON f.name = u.name ORDER BY u.name"
+        )
         return [AccountState(User(r["name"], r["role"]), r["created"], r["failures"], r["locked_until"]) for r in rows]
 
     def unlock(self, name: str) -> None:
@@ -118,8 +121,9 @@ class Accounts(Table):
         row = self.conn.execute("SELECT failures, locked_until FROM signin_failures WHERE name = ?", (name,)).fetchone()
         if row and row["locked_until"] > now:
             minutes = max(1, round((row["locked_until"] - now) / 60))
-            raise SignInError(f"这个账号连续输错 {MAX_FAILURES} 次密码，已暂时锁定。"
-                              f"请 {minutes} 分钟后再试，或请管理员解锁。")
+            raise SignInError(
+                f"这个账号连续输错 {MAX_FAILURES} 次密码，已暂时锁定。请 {minutes} 分钟后再试，或请管理员解锁。"
+            )
         stored = self.conn.execute("SELECT password_hash, role FROM users WHERE name = ?", (name,)).fetchone()
         # An unknown name costs the same hash check as a known one, so timing does not tell which names exist.
         if check_password_hash(stored["password_hash"] if stored else _dummy_hash(), password or "") and stored:
@@ -132,8 +136,9 @@ class Accounts(Table):
         with self.conn:
             self.conn.execute("INSERT OR REPLACE INTO signin_failures VALUES (?, ?, ?)", (name, failures, locked_until))
         if locked_until:
-            raise SignInError(f"用户名或密码不对。已连续输错 {MAX_FAILURES} 次，"
-                              f"这个账号锁定 {LOCK_SECONDS // 60} 分钟。")
+            raise SignInError(
+                f"用户名或密码不对。已连续输错 {MAX_FAILURES} 次，这个账号锁定 {LOCK_SECONDS // 60} 分钟。"
+            )
         raise SignInError(f"用户名或密码不对（还可以再试 {MAX_FAILURES - failures} 次）。")
 
 

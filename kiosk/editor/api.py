@@ -28,8 +28,10 @@ def preview():
         doc = form.document(form.source or None)
     except ContentError as exc:
         return error_response(400, str(exc))
-    passages = [{"id": p.id, "kind": p.kind, "text": p.text, "headings": p.headings, "level": p.level,
-                 "article": p.article} for p in doc.passages]
+    passages = [
+        {"id": p.id, "kind": p.kind, "text": p.text, "headings": p.headings, "level": p.level, "article": p.article}
+        for p in doc.passages
+    ]
     return jsonify(ok=True, title=doc.title, collection=doc.collection, passages=passages)
 
 
@@ -56,8 +58,10 @@ def speak():
         speech.queue([(key, spoken) for _, spoken, key in lines if not speech.cache.has(key)], priority=HEAR_PRIORITY)
     except SpeechError as exc:
         return error_response(503, f"暂时不能朗读：{exc}")
-    return jsonify(ok=True, segments=[{"text": text_, "spoken": spoken, "url": f"/audio/{key}.mp3"}
-                                      for text_, spoken, key in lines])
+    return jsonify(
+        ok=True,
+        segments=[{"text": text_, "spoken": spoken, "url": f"/audio/{key}.mp3"} for text_, spoken, key in lines],
+    )
 
 
 @bp.get("/api/progress")

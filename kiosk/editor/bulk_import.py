@@ -67,28 +67,36 @@ class Importer:
         with self._lock:
             if self.job.running:
                 raise ContentError(f"已经在导入「{self.job.source}」，请等它完成")
-            self.job = ImportJob(source=str(source), folder=folder or source.name, by=by, stage="copying",
-                                 started=time.time())
-        threading.Thread(target=self._run, args=(self.job, source, folder), daemon=True,
-                         name="kiosk-editor-import").start()
+            self.job = ImportJob(
+                source=str(source), folder=folder or source.name, by=by, stage="copying", started=time.time()
+            )
+        threading.Thread(
+            target=self._run, args=(self.job, source, folder), daemon=True, name="kiosk-editor-import"
+        ).start()
 
     def _run(self, job: ImportJob, source: Path, folder: str | None) -> None:
         kiosk = self.services
         try:
             root = Path(kiosk.settings.content[0])
-            copied = import_folder(source, root, folder,
-                                   progress=lambda done, total, name: job.step("copying", done, total, name))
+            copied = import_folder(
+                source, root, folder, progress=lambda done, total, name: job.step("copying", done, total, name)
+            )
             job.folder = copied.folder
             job.failures = [f"{name}：{reason}" for name, reason in copied.failed]
             job.step("indexing", 0, 0, "")
             with publish_lock:
-                built = build_index(kiosk.data, kiosk.settings.roots(),
-                                    progress=lambda done, total, name: job.step("indexing", done, total, name))
+                built = build_index(
+                    kiosk.data,
+                    kiosk.settings.roots(),
+                    progress=lambda done, total, name: job.step("indexing", done, total, name),
+                )
             job.failures += [f"{name}：{reason}" for name, reason in built.skipped]
             self.vectors.follow()
-            job.summary = (f"复制 {len(copied.copied)} 个，转换 {len(copied.converted)} 个，"
-                           f"未变 {copied.unchanged} 个，忽略 {len(copied.ignored)} 个；"
-                           f"检索库新增 {len(built.added)} 篇，更新 {len(built.updated)} 篇。语音在收听时合成。")
+            job.summary = (
+                f"复制 {len(copied.copied)} 个，转换 {len(copied.converted)} 个，"
+                f"未变 {copied.unchanged} 个，忽略 {len(copied.ignored)} 个；"
+                f"检索库新增 {len(built.added)} 篇，更新 {len(built.updated)} 篇。语音在收听时合成。"
+            )
             job.stage = "done"
         except KioskError as exc:
             job.summary, job.stage = f"导入没有完成：{exc}", "failed"
@@ -124,8 +132,15 @@ def _folders_in(folder: Path) -> list[Path]:
 @admin_only
 def import_page():
     """Choose a folder on this PC to import, and watch the import that is running."""
-    return render_template("editor/import.html", job=importer().job, suggestions=_suggested_folders(),
-                           root=content_root(), error=None, source="", folder="")
+    return render_template(
+        "editor/import.html",
+        job=importer().job,
+        suggestions=_suggested_folders(),
+        root=content_root(),
+        error=None,
+        source="",
+        folder="",
+    )
 
 
 @bp.post("/import")
@@ -148,8 +163,15 @@ def start_import():
         except ContentError as exc:
             error = str(exc)
     if error:
-        return render_template("editor/import.html", job=importer().job, suggestions=_suggested_folders(),
-                               root=content_root(), error=error, source=source_text, folder=folder or ""), 400
+        return render_template(
+            "editor/import.html",
+            job=importer().job,
+            suggestions=_suggested_folders(),
+            root=content_root(),
+            error=error,
+            source=source_text,
+            folder=folder or "",
+        ), 400
     flash(f"开始导入「{source}」，可以离开这个页面，导入会继续。", "ok")
     return redirect(url_for("editor.import_page"))
 

@@ -31,7 +31,7 @@ def course_id_of(source: str) -> str | None:
     """The course id of a history name made by course_source(), None for a text's path."""
     prefix = f"{COURSES_FOLDER}/"
     if source.startswith(prefix) and source.endswith(COURSE_SUFFIX):
-        return source[len(prefix):-len(COURSE_SUFFIX)]
+        return source[len(prefix) : -len(COURSE_SUFFIX)]
     return None
 
 
@@ -39,8 +39,12 @@ def course_path(root: Path, course_id: str) -> Path:
     """The file of a course under root's _courses/; an id that is not one plain file name is refused."""
     root = root.resolve()
     path = root / COURSES_FOLDER / f"{course_id}{COURSE_SUFFIX}"
-    if (not PART.match(course_id) or course_id != course_id.strip() or course_id.startswith((".", "_"))
-            or not is_within(path, root)):
+    if (
+        not PART.match(course_id)
+        or course_id != course_id.strip()
+        or course_id.startswith((".", "_"))
+        or not is_within(path, root)
+    ):
         raise ContentError(f"课程文件名不可用：「{course_id}」")
     return path
 
@@ -68,12 +72,20 @@ class CourseForm:
     def from_course(cls, course: Course, base: str) -> CourseForm:
         """The form for a course as the loader read it; 加入 adds to its last unit."""
         units = [UnitForm(unit.title, [item.label for item in unit.items]) for unit in course.units]
-        return cls(course.id, course.title, course.summary, str(course.order) if course.order else "", units, base,
-                   to=len(units) - 1)
+        return cls(
+            course.id,
+            course.title,
+            course.summary,
+            str(course.order) if course.order else "",
+            units,
+            base,
+            to=len(units) - 1,
+        )
 
     @classmethod
     def from_request(cls, values) -> CourseForm:
         """The fields as the form posts them: unit-N-title and its unit-N-item rows, in page order."""
+
         def get(name: str) -> str:
             return str(values.get(name) or "").strip()
 
@@ -83,8 +95,16 @@ class CourseForm:
             units.append(UnitForm(get(f"unit-{number}-title"), items))
             number += 1
         to = values.get("to", type=int, default=len(units) - 1)
-        return cls(get("id"), get("title"), get("summary"), get("order"), units, get("base"), get("q"),
-                   max(0, min(to, len(units) - 1)))
+        return cls(
+            get("id"),
+            get("title"),
+            get("summary"),
+            get("order"),
+            units,
+            get("base"),
+            get("q"),
+            max(0, min(to, len(units) - 1)),
+        )
 
     def apply(self, op: str) -> str:
         """Do what a button asks (add:ITEM, up/down/remove:UNIT:ROW, unit-add, unit-up/down/remove:UNIT); returns

@@ -63,7 +63,7 @@ def _course_files(course_id: str) -> list[Path]:
 
 
 def _where(course_id: str) -> str:
-    """"own" (only in the editors' folder), "override" (there, over a bundled one), "bundled" (only elsewhere)."""
+    """ "own" (only in the editors' folder), "override" (there, over a bundled one), "bundled" (only elsewhere)."""
     files = _course_files(course_id)
     if not files or files[0] != course_path(content_root(), course_id):
         return "bundled"
@@ -89,8 +89,11 @@ def courses():
         views, problems = course_views(store, _roots())
     shown = {view.course.id for view in views}
     with _history() as history:
-        deleted = [course_id for course_id in map(course_id_of, history.sources(f"{COURSES_FOLDER}/"))
-                   if course_id and course_id not in shown and not _course_files(course_id)]
+        deleted = [
+            course_id
+            for course_id in map(course_id_of, history.sources(f"{COURSES_FOLDER}/"))
+            if course_id and course_id not in shown and not _course_files(course_id)
+        ]
     rows = [(view, _where(view.course.id)) for view in views]
     return render_template("editor/courses.html", rows=rows, problems=problems, deleted=deleted)
 
@@ -142,18 +145,29 @@ def _save(form: CourseForm):
     with publish_lock:
         files = _course_files(course_id)
         if is_new and files:
-            return render_course(form, status=409, error=(
-                f"没有保存：已经有一门课程的文件名是「{course_id}」。请换一个课程名称，或打开那门课程去修改。"))
+            return render_course(
+                form,
+                status=409,
+                error=(f"没有保存：已经有一门课程的文件名是「{course_id}」。请换一个课程名称，或打开那门课程去修改。"),
+            )
         if not is_new and not files:
-            return render_course(form, status=409, error=(
-                "没有保存：这门课程已经不在了（可能刚被删除，可以在课程列表的「已删除的课程」里恢复）。"))
+            return render_course(
+                form,
+                status=409,
+                error=("没有保存：这门课程已经不在了（可能刚被删除，可以在课程列表的「已删除的课程」里恢复）。"),
+            )
         current = None
         if files:
             current, digest = read_text(files[0])
             if form.base and digest != form.base:
-                return render_course(form, status=409, error=(
-                    "没有保存：这门课程在您编辑期间已被别人修改并保存。为了不覆盖对方的修改，这次没有保存。"
-                    "请记下您的改动，重新打开这门课程再改。"))
+                return render_course(
+                    form,
+                    status=409,
+                    error=(
+                        "没有保存：这门课程在您编辑期间已被别人修改并保存。为了不覆盖对方的修改，这次没有保存。"
+                        "请记下您的改动，重新打开这门课程再改。"
+                    ),
+                )
             if _unchanged(current, course):
                 flash("内容没有变化，不需要保存。", "ok")
                 return redirect(url_for("editor.course_edit", id=course_id))
@@ -162,8 +176,11 @@ def _save(form: CourseForm):
                 history.record(source, current, "（编辑前的原文）", "编辑前")
             write_text(path, text)
             history.record(source, text, g.editor.name, "新建" if is_new else "修改")
-    override = ("（这是内置的课程：修改另存在编辑文件夹里，删除这份就恢复内置的版本）"
-                if _where(course_id) == "override" else "")
+    override = (
+        "（这是内置的课程：修改另存在编辑文件夹里，删除这份就恢复内置的版本）"
+        if _where(course_id) == "override"
+        else ""
+    )
     flash(f"已保存「{form.title}」{override}。展示端的课程列表和课程页现在就是新的内容。", "ok")
     return redirect(url_for("editor.course_edit", id=course_id))
 
@@ -192,10 +209,19 @@ def render_course(form: CourseForm, error: str | None = None, status: int = 200,
             versions = len(history.versions(course_source(form.id)))
         where = _where(form.id)
     return render_template(
-        "editor/course.html", form=form, rows=rows, units=units, minutes=CourseView(course, units, problems).minutes,
-        found=found, found_total=total,
+        "editor/course.html",
+        form=form,
+        rows=rows,
+        units=units,
+        minutes=CourseView(course, units, problems).minutes,
+        found=found,
+        found_total=total,
         found_minutes=_minutes_each([CourseItem(doc.source) for doc in found], {doc.source: doc for doc in found}),
-        error=error, focus=focus, versions=versions, where=where, source=course_source(form.id) if form.id else "",
+        error=error,
+        focus=focus,
+        versions=versions,
+        where=where,
+        source=course_source(form.id) if form.id else "",
     ), status
 
 
@@ -207,8 +233,11 @@ def _row(label: str, documents: dict[str, Document], minutes: dict[str, float]) 
 
 def _library(store, query: str) -> tuple[list[Document], int]:
     """The texts whose title, file, shelf or volume contain what was searched for (the first few), and how many."""
-    entries = [entry for entry in store.catalog() if query in entry.title or query in entry.source
-               or query in entry.collection or query in entry.volume]
+    entries = [
+        entry
+        for entry in store.catalog()
+        if query in entry.title or query in entry.source or query in entry.collection or query in entry.volume
+    ]
     return [doc for doc in map(store.document, (entry.id for entry in entries[:LIBRARY_SHOWN])) if doc], len(entries)
 
 

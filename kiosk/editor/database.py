@@ -13,7 +13,8 @@ class Table(Database):
     """Base for the editor's tables, all in <data dir>/editor.db: accounts (users, signin_failures), history
     (versions) and the trash, which share one schema version."""
 
-    MIGRATIONS = ("""
+    MIGRATIONS = (
+        """
     CREATE TABLE IF NOT EXISTS users (
         name TEXT PRIMARY KEY, password_hash TEXT NOT NULL, role TEXT NOT NULL, created REAL NOT NULL
     );
@@ -29,7 +30,8 @@ class Table(Database):
         id INTEGER PRIMARY KEY AUTOINCREMENT, source TEXT NOT NULL, title TEXT NOT NULL,
         trashed_at REAL NOT NULL, author TEXT NOT NULL
     );
-    """,)
+    """,
+    )
 
     def __init__(self, data_root: Path):
         super().__init__(Path(data_root) / EDITOR_DB)

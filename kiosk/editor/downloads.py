@@ -30,5 +30,6 @@ def excel_csv(header: list[str], rows: Iterable[Iterable]) -> str:
 
 def download(body: bytes | str, mimetype: str, filename: str) -> Response:
     """A file to save, its Chinese name intact (RFC 5987)."""
-    return Response(body, mimetype=mimetype,
-                    headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}"})
+    return Response(
+        body, mimetype=mimetype, headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}"}
+    )

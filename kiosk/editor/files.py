@@ -37,10 +37,17 @@ def safe_source(source: str) -> str:
     """A root-relative path of a text file that cannot leave the content root; ContentError otherwise."""
     source = (source or "").strip()
     parts = source.split("/")
-    if (not source or len(source) > 240 or source.startswith("/") or "\\" in source
-            or any(part in ("", ".", "..") or part != part.strip() or part.startswith((".", "_"))
-                   or not PART.match(part) for part in parts)):
-        raise ContentError(f"文件名不可用：「{source}」（不能含 .. / \\ : * ? \" < > |，不能以 . 或 _ 开头）")
+    if (
+        not source
+        or len(source) > 240
+        or source.startswith("/")
+        or "\\" in source
+        or any(
+            part in ("", ".", "..") or part != part.strip() or part.startswith((".", "_")) or not PART.match(part)
+            for part in parts
+        )
+    ):
+        raise ContentError(f'文件名不可用：「{source}」（不能含 .. / \\ : * ? " < > |，不能以 . 或 _ 开头）')
     if Path(source).suffix.lower() not in CONTENT_SUFFIXES:
         raise ContentError("文件名应以 .md 结尾")
     return source
@@ -106,9 +113,11 @@ class EditForm:
         if match:
             try:
                 fields = read_front_matter(match.group(1))
-                text = text[match.end():]
+                text = text[match.end() :]
             except ContentError:
-                notes.append("文件开头的信息块格式有误，原样显示在正文里；请把信息填到上面的栏目里，再删掉正文开头的信息块。")
+                notes.append(
+                    "文件开头的信息块格式有误，原样显示在正文里；请把信息填到上面的栏目里，再删掉正文开头的信息块。"
+                )
         form = cls.from_front_matter(fields, "", source=source, base=base, is_new=False, notes=notes)
         form.body = _without_title_line(text.strip("\n"), form.title)
         return form
@@ -116,13 +125,18 @@ class EditForm:
     @classmethod
     def from_request(cls, values) -> EditForm:
         """The fields as posted by the edit page."""
+
         def get(name: str) -> str:
             value = values.get(name)
             return "" if value is None else str(value).strip()
 
-        return cls(source=get("source"), values={f.name: get(f.name) for f in FIELDS},
-                   body=str(values.get("body") or "").replace("\r\n", "\n").strip("\n"), base=get("base"),
-                   is_new=get("is_new") == "1")
+        return cls(
+            source=get("source"),
+            values={f.name: get(f.name) for f in FIELDS},
+            body=str(values.get("body") or "").replace("\r\n", "\n").strip("\n"),
+            base=get("base"),
+            is_new=get("is_new") == "1",
+        )
 
     def fields(self) -> dict:
         """Front matter for the parser, by front-matter key; raises ContentError naming the box to fix."""
@@ -139,8 +153,9 @@ class EditForm:
         """Parse exactly what would be written, with the same parser the build uses."""
         source = source or self.source or "预览.md"
         parts = source.split("/")
-        return parse_document(SourceFile(source, self.markdown(), parts[0] if len(parts) > 1 else "",
-                                         parts[1] if len(parts) > 2 else ""))
+        return parse_document(
+            SourceFile(source, self.markdown(), parts[0] if len(parts) > 1 else "", parts[1] if len(parts) > 2 else "")
+        )
 
 
 def _box_text(field: Field, value: object) -> str:
@@ -186,8 +201,10 @@ def write_text(path: Path, text: str) -> None:
     try:
         write_atomic(path, text.encode("utf-8"))
     except OSError as exc:
-        raise ContentError(f"没有保存：{disk_problem(exc)}，无法写入 {path.name}。原来的内容没有变；"
-                           "请先复制您写的内容，处理好磁盘后再保存") from None
+        raise ContentError(
+            f"没有保存：{disk_problem(exc)}，无法写入 {path.name}。原来的内容没有变；"
+            "请先复制您写的内容，处理好磁盘后再保存"
+        ) from None
 
 
 @dataclass(frozen=True)
@@ -216,8 +233,10 @@ class Trash(Table):
         """Move a file into the trash; returns the entry's number."""
         self.folder.mkdir(parents=True, exist_ok=True)
         with self.conn:
-            number = self.insert("INSERT INTO trash (source, title, trashed_at, author) VALUES (?, ?, ?, ?)",
-                                 (source, title, time.time(), author))
+            number = self.insert(
+                "INSERT INTO trash (source, title, trashed_at, author) VALUES (?, ?, ?, ?)",
+                (source, title, time.time(), author),
+            )
             shutil.move(path, self.folder / f"{number}.md")  # the row is rolled back if this fails
         return number
 

@@ -23,8 +23,9 @@ EVERY_ROLE = {"editor.sign_out"}
 TRAINING_ENDPOINTS: set[str] = set()  # filled by @trainers_only
 TRAINER_HOME = "editor.training_overview"
 NOT_FOR_EDITORS = "学员名单和学习记录只有培训老师和管理员可以查看。"
-NOT_FOR_TRAINERS = ("培训老师的账号只能查看学员和培训记录；"
-                    "写文章、上传、发布、课程、读音词典、收听统计和批量导入请用编辑账号。")
+NOT_FOR_TRAINERS = (
+    "培训老师的账号只能查看学员和培训记录；写文章、上传、发布、课程、读音词典、收听统计和批量导入请用编辑账号。"
+)
 SESSION_HOURS = 12  # a shared PC at the hub: a forgotten session ends by itself
 
 
@@ -70,8 +71,9 @@ def _refused(user, endpoint: str | None):
         return redirect(url_for(TRAINER_HOME))
     if is_api_path(request.path):
         return error_response(403, NOT_FOR_TRAINERS)
-    return render_template("editor/training_message.html", title="没有这个权限", message=NOT_FOR_TRAINERS,
-                           status=403), 403
+    return render_template(
+        "editor/training_message.html", title="没有这个权限", message=NOT_FOR_TRAINERS, status=403
+    ), 403
 
 
 def trainers_only(view):
@@ -83,6 +85,7 @@ def trainers_only(view):
         if g.editor.role not in TRAINING_ROLES:  # the guard refused already; this holds if it ever does not
             abort(403, description=NOT_FOR_EDITORS)
         return view(*args, **kwargs)
+
     return wrapped
 
 
@@ -95,9 +98,11 @@ def editor_may(area: str) -> bool:
 
 def admin_only(view):
     """For pages only an admin may use."""
+
     @wraps(view)
     def wrapped(*args, **kwargs):
         if not g.editor.is_admin:
             abort(403)
         return view(*args, **kwargs)
+
     return wrapped

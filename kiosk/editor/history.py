@@ -33,8 +33,10 @@ class History(Table):
     def record(self, source: str, text: str, author: str, action: str) -> int:
         """Store a version and return its number."""
         with self.conn:
-            return self.insert("INSERT INTO versions (source, saved_at, author, action, text) VALUES (?, ?, ?, ?, ?)",
-                               (source, time.time(), author, action, text))
+            return self.insert(
+                "INSERT INTO versions (source, saved_at, author, action, text) VALUES (?, ?, ?, ?, ?)",
+                (source, time.time(), author, action, text),
+            )
 
     def versions(self, source: str) -> list[Version]:
         """All versions of a document, newest first."""
@@ -43,8 +45,9 @@ class History(Table):
 
     def sources(self, prefix: str) -> list[str]:
         """Every file with versions whose name starts with ``prefix`` (the course files: "_courses/")."""
-        rows = self.conn.execute("SELECT DISTINCT source FROM versions WHERE substr(source, 1, ?) = ? ORDER BY source",
-                                 (len(prefix), prefix))
+        rows = self.conn.execute(
+            "SELECT DISTINCT source FROM versions WHERE substr(source, 1, ?) = ? ORDER BY source", (len(prefix), prefix)
+        )
         return [row["source"] for row in rows]
 
     def has_versions(self, source: str) -> bool:
@@ -56,8 +59,9 @@ class History(Table):
 
     def previous(self, version: Version) -> Version | None:
         """The version of the same document saved just before this one."""
-        row = self.conn.execute("SELECT * FROM versions WHERE source = ? AND id < ? ORDER BY id DESC LIMIT 1",
-                                (version.source, version.id)).fetchone()
+        row = self.conn.execute(
+            "SELECT * FROM versions WHERE source = ? AND id < ? ORDER BY id DESC LIMIT 1", (version.source, version.id)
+        ).fetchone()
         return Version(**row) if row else None
 
 

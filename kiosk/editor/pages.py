@@ -62,6 +62,7 @@ def status_class(status: str) -> str:
 
 # -- the list --------------------------------------------------------------------------------------
 
+
 @bp.get("/")
 def index():
     """Every published text with a shelf filter and a text filter, audio progress, and files that failed."""
@@ -74,21 +75,34 @@ def index():
         catalog = store.catalog()
         files = store.files()
         shelves = shelf_names(entry.collection for entry in catalog)
-        rows = [entry for entry in catalog
-                if (not shelf or entry.collection == shelf)
-                and (not query or query in entry.title or query in entry.source or query in entry.volume)]
+        rows = [
+            entry
+            for entry in catalog
+            if (not shelf or entry.collection == shelf)
+            and (not query or query in entry.title or query in entry.source or query in entry.volume)
+        ]
         total = len(rows)
-        rows = rows[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
+        rows = rows[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
         editable = {source for source, record in files.items() if Path(record.root).resolve() == root}
         # Audio progress of the editors' own texts: a law library beside them is voiced when someone listens,
         # and counting its long texts' sentences would slow the list down.
         progress = audio_progress(services().speech, store, [r.id for r in rows if r.source in editable])
     finally:
         store.close()
-    return render_template("editor/index.html", rows=rows, total=total, page=page, pages=-(-total // PAGE_SIZE),
-                           shelf=shelf, query=query, shelves=shelves, editable=editable, progress=progress,
-                           problems=_unpublished(root, files) if not query and not shelf else [],
-                           speech_problem=services().speech.problem)
+    return render_template(
+        "editor/index.html",
+        rows=rows,
+        total=total,
+        page=page,
+        pages=-(-total // PAGE_SIZE),
+        shelf=shelf,
+        query=query,
+        shelves=shelves,
+        editable=editable,
+        progress=progress,
+        problems=_unpublished(root, files) if not query and not shelf else [],
+        speech_problem=services().speech.problem,
+    )
 
 
 UNPUBLISHED_SHOWN = 50
@@ -124,6 +138,7 @@ def publish_all():
 
 
 # -- write and edit --------------------------------------------------------------------------------
+
 
 @bp.get("/new")
 def new():
@@ -166,14 +181,25 @@ def render_edit(form: EditForm, error: str | None = None, status: int = 200, act
     if form.source and not form.is_new:
         with History(_data_root()) as history:
             versions = len(history.versions(form.source))
-    volumes = sorted({e.volume for e in catalog if e.volume} | set(VOLUME_ORDER),
-                     key=lambda v: (VOLUME_ORDER.index(v) if v in VOLUME_ORDER else len(VOLUME_ORDER), v))
-    return render_template("editor/edit.html", form=form, error=error, preview=preview, preview_error=preview_error,
-                           doc_id=doc_id, published=published, progress=progress, versions=versions,
-                           fields=FIELDS, suggestions={"collection": shelf_names(e.collection for e in catalog),
-                                                       "volume": volumes},
-                           action=action or ("新建" if form.is_new else "修改"),
-                           speech_problem=services().speech.problem), status
+    volumes = sorted(
+        {e.volume for e in catalog if e.volume} | set(VOLUME_ORDER),
+        key=lambda v: (VOLUME_ORDER.index(v) if v in VOLUME_ORDER else len(VOLUME_ORDER), v),
+    )
+    return render_template(
+        "editor/edit.html",
+        form=form,
+        error=error,
+        preview=preview,
+        preview_error=preview_error,
+        doc_id=doc_id,
+        published=published,
+        progress=progress,
+        versions=versions,
+        fields=FIELDS,
+        suggestions={"collection": shelf_names(e.collection for e in catalog), "volume": volumes},
+        action=action or ("新建" if form.is_new else "修改"),
+        speech_problem=services().speech.problem,
+    ), status
 
 
 @bp.post("/save")
@@ -194,19 +220,33 @@ def save():
         current = None
         if path.exists():
             if form.is_new:
-                return render_edit(form, status=409, action=action, error=(
-                    f"已经有一篇文件名是「{form.source}」的文章。请改一下标题或文件名，或者打开那篇去修改。"))
+                return render_edit(
+                    form,
+                    status=409,
+                    action=action,
+                    error=(f"已经有一篇文件名是「{form.source}」的文章。请改一下标题或文件名，或者打开那篇去修改。"),
+                )
             current, digest = read_text(path)
             if form.base and digest != form.base:
-                return render_edit(form, status=409, action=action, error=(
-                    "保存前发现：这篇文章在您编辑期间已被别人修改并保存。为了不覆盖对方的修改，这次没有保存。"
-                    "请先复制您改的内容，再重新打开这篇文章，把修改补进去。"))
+                return render_edit(
+                    form,
+                    status=409,
+                    action=action,
+                    error=(
+                        "保存前发现：这篇文章在您编辑期间已被别人修改并保存。为了不覆盖对方的修改，这次没有保存。"
+                        "请先复制您改的内容，再重新打开这篇文章，把修改补进去。"
+                    ),
+                )
             if current == text:
                 flash("内容没有变化，不需要保存。", "ok")
                 return redirect(url_for("editor.edit", source=form.source))
         elif not form.is_new:
-            return render_edit(form, status=409, action=action, error=(
-                "这篇文章已经不在原来的位置了（可能被删除了，可以到回收站恢复）。"))
+            return render_edit(
+                form,
+                status=409,
+                action=action,
+                error=("这篇文章已经不在原来的位置了（可能被删除了，可以到回收站恢复）。"),
+            )
         with History(_data_root()) as history:
             if current is not None and not history.has_versions(form.source):
                 history.record(form.source, current, "（编辑前的原文）", "编辑前")
@@ -227,15 +267,21 @@ def _flash_published(result: Published, source: str | None, saved: bool = False)
     elif result.report is not None:
         report = result.report
         changed = len(report.added) + len(report.updated) + len(report.removed)
-        done = ("已保存并发布，展示端现在就能搜到。" if saved else f"已发布：{changed} 篇有变化。")
+        done = "已保存并发布，展示端现在就能搜到。" if saved else f"已发布：{changed} 篇有变化。"
         audio = f"已安排合成 {result.queued} 句语音，完成前收听时会现场合成。" if result.queued else ""
         flash(done + audio, "ok")
         if not saved and report.skipped:
-            flash("有 " + str(len(report.skipped)) + " 个文件没有发布：" +
-                  "；".join(f"{s}（{r}）" for s, r in report.skipped[:5]), "error")
+            flash(
+                "有 "
+                + str(len(report.skipped))
+                + " 个文件没有发布："
+                + "；".join(f"{s}（{r}）" for s, r in report.skipped[:5]),
+                "error",
+            )
 
 
 # -- upload -----------------------------------------------------------------------------------------
+
 
 @bp.get("/upload")
 def upload_form():
@@ -245,8 +291,13 @@ def upload_form():
         shelves = shelf_names(e.collection for e in store.catalog())
     finally:
         store.close()
-    return render_template("editor/upload.html", shelves=shelves, limit_mb=MAX_UPLOAD_BYTES // 1024 // 1024,
-                           error=None, shelf=request.args.get("shelf", ""))
+    return render_template(
+        "editor/upload.html",
+        shelves=shelves,
+        limit_mb=MAX_UPLOAD_BYTES // 1024 // 1024,
+        error=None,
+        shelf=request.args.get("shelf", ""),
+    )
 
 
 @bp.post("/upload")
@@ -265,17 +316,27 @@ def upload():
             shelves = shelf_names(e.collection for e in store.catalog())
         finally:
             store.close()
-        return render_template("editor/upload.html", shelves=shelves, limit_mb=MAX_UPLOAD_BYTES // 1024 // 1024,
-                               error=str(exc), shelf=shelf), 400
+        return render_template(
+            "editor/upload.html",
+            shelves=shelves,
+            limit_mb=MAX_UPLOAD_BYTES // 1024 // 1024,
+            error=str(exc),
+            shelf=shelf,
+        ), 400
     chosen = {key: value for key, value in (("collection", shelf), ("volume", volume)) if value}  # win over the file
     form = EditForm.from_front_matter(
-        {"title": converted.title, **converted.fields, **chosen}, converted.body,
-        notes=[f"来自上传的文件「{Path(upload.filename).name}」：请核对下面的内容，确认无误后点「保存并发布」。",
-               *converted.notes])
+        {"title": converted.title, **converted.fields, **chosen},
+        converted.body,
+        notes=[
+            f"来自上传的文件「{Path(upload.filename).name}」：请核对下面的内容，确认无误后点「保存并发布」。",
+            *converted.notes,
+        ],
+    )
     return render_edit(form, action="上传")
 
 
 # -- delete, trash ---------------------------------------------------------------------------------
+
 
 @bp.post("/delete")
 def delete():
@@ -329,6 +390,7 @@ def restore_from_trash():
 
 
 # -- history ---------------------------------------------------------------------------------------
+
 
 @bp.get("/history")
 def history():
@@ -386,6 +448,7 @@ def restore_version():
 
 # -- pronunciations --------------------------------------------------------------------------------
 
+
 @bp.get("/pronunciations")
 def pronunciations():
     """The editors' corrections, an add form, and the bundled ones to search through."""
@@ -393,10 +456,16 @@ def pronunciations():
     bundled = dictionary.bundled()
     if query:
         bundled = [e for e in bundled if query in e.term]
-    return render_template("editor/pronunciations.html", entries=dictionary.entries(_data_root()),
-                           bundled=bundled[:200], bundled_total=len(bundled), query=query, error=None,
-                           term=request.args.get("term", ""),
-                           pinyin=dictionary.default_reading(request.args["term"]) if request.args.get("term") else "")
+    return render_template(
+        "editor/pronunciations.html",
+        entries=dictionary.entries(_data_root()),
+        bundled=bundled[:200],
+        bundled_total=len(bundled),
+        query=query,
+        error=None,
+        term=request.args.get("term", ""),
+        pinyin=dictionary.default_reading(request.args["term"]) if request.args.get("term") else "",
+    )
 
 
 @bp.post("/pronunciations")
@@ -411,9 +480,16 @@ def change_pronunciation():
             entry = dictionary.add(_data_root(), term, request.form.get("pinyin", ""))
             message = f"已保存：「{entry.term}」读作 {entry.pinyin}。"
     except dictionary.PronunciationError as exc:
-        return render_template("editor/pronunciations.html", entries=dictionary.entries(_data_root()),
-                               bundled=[], bundled_total=0, query="", error=str(exc), term=term,
-                               pinyin=request.form.get("pinyin", "")), 400
+        return render_template(
+            "editor/pronunciations.html",
+            entries=dictionary.entries(_data_root()),
+            bundled=[],
+            bundled_total=0,
+            query="",
+            error=str(exc),
+            term=term,
+            pinyin=request.form.get("pinyin", ""),
+        ), 400
     services().reload_speech()
     documents, queued = revoice(services(), term)
     if queued:

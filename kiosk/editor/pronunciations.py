@@ -79,8 +79,9 @@ def add(data_root: Path, term: str, pinyin: str) -> Entry:
         raise PronunciationError("请填写拼音，例如 hang2 ye4")
     syllables = pinyin.split()
     if len(syllables) != len(term):
-        raise PronunciationError(f"「{term}」有 {len(term)} 个字，拼音却有 {len(syllables)} 个音节；"
-                                 "每个字一个音节，用空格隔开")
+        raise PronunciationError(
+            f"「{term}」有 {len(term)} 个字，拼音却有 {len(syllables)} 个音节；每个字一个音节，用空格隔开"
+        )
     lines = [line for line in _lines(data_root) if _term_of(line) != term]
     lines.append(f"{term}\t{pinyin}")
     _save(data_root, lines)

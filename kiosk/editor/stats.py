@@ -48,19 +48,37 @@ def stats():
         return catalog[doc_id].title if doc_id in catalog else f"（已删除：{doc_id}）"
 
     chart_data = {
-        "daily": {"labels": [row["day"][5:] for row in daily], "plays": [row["plays"] for row in daily],
-                  "minutes": [round(row["minutes"], 1) for row in daily]},
-        "shelves": {"labels": [row["collection"] or "（未分类）" for row in shelves],
-                    "plays": [row["plays"] for row in shelves]},
+        "daily": {
+            "labels": [row["day"][5:] for row in daily],
+            "plays": [row["plays"] for row in daily],
+            "minutes": [round(row["minutes"], 1) for row in daily],
+        },
+        "shelves": {
+            "labels": [row["collection"] or "（未分类）" for row in shelves],
+            "plays": [row["plays"] for row in shelves],
+        },
         "stops": {"labels": [f"{n * 10}–{n * 10 + 10}%" for n in range(10)], "counts": tenths},
     }
     return render_template(
-        "editor/stats.html", days=days, periods=PERIODS, shelf=shelf,
-        shelves=shelf_names(e.collection for e in catalog.values()), searches=searches,
-        unanswered_total=unanswered_total, unanswered=unanswered, popular=popular, title=title, chart_data=chart_data,
-        plays=sum(row["plays"] for row in daily), minutes=sum(row["minutes"] for row in daily),
-        chosen=chosen, chosen_title=title(chosen) if chosen else "", stop_passages=stop_passages, places=places,
-        tenths=tenths)
+        "editor/stats.html",
+        days=days,
+        periods=PERIODS,
+        shelf=shelf,
+        shelves=shelf_names(e.collection for e in catalog.values()),
+        searches=searches,
+        unanswered_total=unanswered_total,
+        unanswered=unanswered,
+        popular=popular,
+        title=title,
+        chart_data=chart_data,
+        plays=sum(row["plays"] for row in daily),
+        minutes=sum(row["minutes"] for row in daily),
+        chosen=chosen,
+        chosen_title=title(chosen) if chosen else "",
+        stop_passages=stop_passages,
+        places=places,
+        tenths=tenths,
+    )
 
 
 def _passage_names(doc_id: str) -> dict[str, str]:

@@ -103,8 +103,12 @@ class Fetcher:
         return partial
 
     def post(self, path: str, body: bytes) -> int:
-        request = urllib.request.Request(self.base_url + path, data=body, method="POST",
-                                         headers={"Content-Type": "application/json", "User-Agent": USER_AGENT})
+        request = urllib.request.Request(
+            self.base_url + path,
+            data=body,
+            method="POST",
+            headers={"Content-Type": "application/json", "User-Agent": USER_AGENT},
+        )
         try:
             with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
                 return response.status

@@ -83,8 +83,9 @@ class LocalLibrary:
         if not self.snapshots.is_dir():
             return 0
         current = os.readlink(self.current_link) if self.current_link.is_symlink() else ""
-        folders = sorted((p for p in self.snapshots.iterdir() if p.name.isascii() and p.name.isdigit()),
-                         key=lambda p: int(p.name))
+        folders = sorted(
+            (p for p in self.snapshots.iterdir() if p.name.isascii() and p.name.isdigit()), key=lambda p: int(p.name)
+        )
         kept = folders[-KEPT_SNAPSHOTS:] + [p for p in folders if Path(current).name == p.name]
         wanted: set[str] = set()
         for folder in folders:

@@ -106,16 +106,25 @@ def parse(data: bytes) -> Manifest:
         if raw.get("format") != FORMAT:
             raise ManifestError(f"文库清单的格式版本是 {raw.get('format')!r}，本站只认 {FORMAT}；请升级本站软件")
         texts = [TextFile(_path(t["path"]), _sha(t["sha256"]), _size(t["size"])) for t in _list(raw["texts"])]
-        documents = [DocumentMedia(_path(d["source"]), _blob(d.get("audio")), _blob(d.get("vectors")))
-                     for d in _list(raw["documents"])]
+        documents = [
+            DocumentMedia(_path(d["source"]), _blob(d.get("audio")), _blob(d.get("vectors")))
+            for d in _list(raw["documents"])
+        ]
         speech = raw["speech"]
         if not (isinstance(speech, dict) and all(isinstance(v, (str, int, float)) for v in speech.values())):
             raise ValueError("speech")
-        manifest = Manifest(serial=_whole(raw["serial"]), created=_text(raw["created"]), centre=_text(raw["centre"]),
-                            speech=speech, vector_model=_text(raw["vector_model"]), texts=texts,
-                            documents=documents, pronunciations=_blob(raw.get("pronunciations")),
-                            spoken=_blob(raw.get("spoken")),
-                            missing={k: _whole(v) for k, v in dict(raw.get("missing") or {}).items()})
+        manifest = Manifest(
+            serial=_whole(raw["serial"]),
+            created=_text(raw["created"]),
+            centre=_text(raw["centre"]),
+            speech=speech,
+            vector_model=_text(raw["vector_model"]),
+            texts=texts,
+            documents=documents,
+            pronunciations=_blob(raw.get("pronunciations")),
+            spoken=_blob(raw.get("spoken")),
+            missing={k: _whole(v) for k, v in dict(raw.get("missing") or {}).items()},
+        )
     except ManifestError:
         raise
     except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError) as exc:
@@ -177,7 +186,12 @@ def _blob(value) -> Blob | None:
 def _path(value) -> str:
     """A relative path that stays inside the library folder: no '..', no absolute, no hidden or odd parts."""
     path = PurePosixPath(value if isinstance(value, str) and len(value) <= 300 else "")
-    if (not path.parts or path.is_absolute() or str(path) != value or "\\" in value
-            or any(part.startswith(".") or any(ord(c) < 32 for c in part) for part in path.parts)):
+    if (
+        not path.parts
+        or path.is_absolute()
+        or str(path) != value
+        or "\\" in value
+        or any(part.startswith(".") or any(ord(c) < 32 for c in part) for part in path.parts)
+    ):
         raise ValueError(f"unsafe path {value!r}")
     return value

@@ -130,25 +130,40 @@ class Publisher:
             pronunciations = Blob(digest(data), len(data))
             made[pronunciations.sha256] = data
         previous = self._published.manifest.serial if self._published else self._last_serial()
-        manifest = Manifest(serial=max(time.time_ns(), previous + 1),
-                            created=datetime.now(UTC).isoformat(timespec="seconds"),
-                            centre=self.centre, speech=speech_identity(self.speech_settings()),
-                            vector_model=MODEL_ID, texts=texts, documents=documents,
-                            pronunciations=pronunciations, spoken=spoken, missing=missing)
+        manifest = Manifest(
+            serial=max(time.time_ns(), previous + 1),
+            created=datetime.now(UTC).isoformat(timespec="seconds"),
+            centre=self.centre,
+            speech=speech_identity(self.speech_settings()),
+            vector_model=MODEL_ID,
+            texts=texts,
+            documents=documents,
+            pronunciations=pronunciations,
+            spoken=spoken,
+            missing=missing,
+        )
         if self._published and _same_library(self._published.manifest, manifest):
             return self._published  # a file touched, vector parts merged: hubs have nothing new to fetch
         signed = manifest.encode()
-        envelope = json.dumps({"manifest": signed.decode("utf-8"), "signature": keys.sign(key, signed)},
-                              ensure_ascii=False).encode("utf-8")
+        envelope = json.dumps(
+            {"manifest": signed.decode("utf-8"), "signature": keys.sign(key, signed)}, ensure_ascii=False
+        ).encode("utf-8")
         objects.update(self._store_made(made))
         write_atomic(self.folder / "manifest.json", envelope)
-        log.info("文库快照：%d 个文件，%d 篇，缺语音 %d 句（题目 %d 句）、缺向量 %d 段（%.1f 秒）", len(texts),
-                 len(documents), missing["audio"], missing.get("spoken", 0), missing["vectors"],
-                 time.monotonic() - started)
+        log.info(
+            "文库快照：%d 个文件，%d 篇，缺语音 %d 句（题目 %d 句）、缺向量 %d 段（%.1f 秒）",
+            len(texts),
+            len(documents),
+            missing["audio"],
+            missing.get("spoken", 0),
+            missing["vectors"],
+            time.monotonic() - started,
+        )
         return Published(envelope, manifest, objects)
 
-    def _documents(self, objects: dict[str, Path],
-                   made: dict[str, bytes]) -> tuple[list[DocumentMedia], Blob | None, dict]:
+    def _documents(
+        self, objects: dict[str, Path], made: dict[str, bytes]
+    ) -> tuple[list[DocumentMedia], Blob | None, dict]:
         """Each document's audio list and vector part, the questions' audio list, and how many sentences
         and passages have neither."""
         settings = self.speech_settings()
@@ -166,8 +181,11 @@ class Publisher:
                     voiced = self._voiced(doc, settings, cache, store, objects)
                     missing["audio"] += voiced.count(None)
                     audio = self._made(audio_list([v for v in voiced if v]), made)
-                passage_keys = [vector_key(text_digest(passage_text(doc.title, " ".join(p.headings), p.text)))
-                                for p in doc.passages if p.kind != "heading"]
+                passage_keys = [
+                    vector_key(text_digest(passage_text(doc.title, " ".join(p.headings), p.text)))
+                    for p in doc.passages
+                    if p.kind != "heading"
+                ]
                 rows = [vectors.keys[k] for k in passage_keys if k in vectors.keys]
                 missing["vectors"] += len(passage_keys) - len(rows)
                 part = None
@@ -187,16 +205,20 @@ class Publisher:
 
     def _voiced(self, doc, settings, cache: AudioCache, store: Store, objects: dict[str, Path]) -> list[Voiced | None]:
         """The document's sentences in reading order, each once: Voiced if the centre has its MP3, else None."""
-        version = (doc.id, hashlib.sha1("\0".join(p.text for p in doc.passages).encode()).hexdigest(),
-                   settings.dictionary_digest)
+        version = (
+            doc.id,
+            hashlib.sha1("\0".join(p.text for p in doc.passages).encode()).hexdigest(),
+            settings.dictionary_digest,
+        )
         keys_ = self._lines.get(version)
         if keys_ is None:
             keys_ = list(dict.fromkeys(line.key for line in narrate(doc, settings)))
             self._lines[version] = keys_
         return self._voiced_keys(keys_, cache, store, objects)
 
-    def _voiced_keys(self, keys_: list[str], cache: AudioCache, store: Store,
-                     objects: dict[str, Path]) -> list[Voiced | None]:
+    def _voiced_keys(
+        self, keys_: list[str], cache: AudioCache, store: Store, objects: dict[str, Path]
+    ) -> list[Voiced | None]:
         """Voiced for each of these audio keys whose MP3 the centre has, else None."""
         durations = store.durations(keys_)
         result: list[Voiced | None] = []

@@ -63,14 +63,22 @@ class SyncReport:
     seconds: float = 0.0
 
 
-def sync(settings: Settings, url: str, public_key: str, rate_limit: float | None = None,
-         progress: Progress | None = None, hub: str = "") -> SyncReport:
+def sync(
+    settings: Settings,
+    url: str,
+    public_key: str,
+    rate_limit: float | None = None,
+    progress: Progress | None = None,
+    hub: str = "",
+) -> SyncReport:
     """Sync the hub's library with the centre at ``url``; SyncError (with the reason) leaves it as it was."""
     started = time.monotonic()
     data = DataDir.create(settings.data)
     if BUNDLED_CONTENT.resolve() in {Path(root).resolve() for root in settings.content}:
-        raise SyncError("本站的内容目录还是内置文章：内置文章随中心的文库同步来。请把本站自己的文章放在单独的目录，"
-                        "设置 KIOSK_CONTENT=那个目录，再同步")
+        raise SyncError(
+            "本站的内容目录还是内置文章：内置文章随中心的文库同步来。请把本站自己的文章放在单独的目录，"
+            "设置 KIOSK_CONTENT=那个目录，再同步"
+        )
     try:
         report = _sync(settings, data, url, public_key, rate_limit, progress)
     except (SyncError, FetchError, ManifestError, keys.SignatureError, ConfigError) as exc:
@@ -83,8 +91,9 @@ def sync(settings: Settings, url: str, public_key: str, rate_limit: float | None
     if hub:
         report.notes += _send_counts(url, data, hub)
     report.seconds = time.monotonic() - started
-    _remember(data, ok=True, serial=report.serial, files=report.files, bytes=report.bytes,
-              audio_missing=report.audio_missing)
+    _remember(
+        data, ok=True, serial=report.serial, files=report.files, bytes=report.bytes, audio_missing=report.audio_missing
+    )
     return report
 
 
@@ -96,8 +105,9 @@ def last_sync(data: DataDir) -> dict | None:
         return None
 
 
-def _sync(settings: Settings, data: DataDir, url: str, public_key: str, rate_limit: float | None,
-          progress: Progress | None) -> SyncReport:
+def _sync(
+    settings: Settings, data: DataDir, url: str, public_key: str, rate_limit: float | None, progress: Progress | None
+) -> SyncReport:
     fetcher = Fetcher(url, RateLimit(rate_limit))
     library = LocalLibrary(data)
     signed, manifest = _verified_manifest(fetcher, public_key)
@@ -108,8 +118,11 @@ def _sync(settings: Settings, data: DataDir, url: str, public_key: str, rate_lim
     speech = _speech_settings(settings, data)
     same_voice = speech is not None and speech_identity(speech) == manifest.speech
     if not same_voice:
-        report.notes.append("本站的语音设置与中心不同（" + json.dumps(manifest.speech, ensure_ascii=False)
-                            + "），中心的音频用不上，本站会自己合成")
+        report.notes.append(
+            "本站的语音设置与中心不同（"
+            + json.dumps(manifest.speech, ensure_ascii=False)
+            + "），中心的音频用不上，本站会自己合成"
+        )
     blobs = [blob for blob in {b.sha256: b for b in manifest.blobs()}.values() if not library.has(blob.sha256)]
     cache = AudioCache(data.audio)
     with ThreadPoolExecutor(PARALLEL_DOWNLOADS, thread_name_prefix="kiosk-sync") as pool:
@@ -208,8 +221,9 @@ def _add_vectors(data: DataDir, library: LocalLibrary, manifest: Manifest) -> in
         handle.close()
 
 
-def _note_durations(data: DataDir, speech, library: LocalLibrary, manifest: Manifest, same_voice: bool,
-                    roots: list[Path]) -> int:
+def _note_durations(
+    data: DataDir, speech, library: LocalLibrary, manifest: Manifest, same_voice: bool, roots: list[Path]
+) -> int:
     """Record what each sentence says and, from the audio lists, how long it is (listening progress is checked
     against durations); returns how many of the library's sentences the centre has not voiced yet."""
     store = Store(data.database)
@@ -224,8 +238,9 @@ def _note_durations(data: DataDir, speech, library: LocalLibrary, manifest: Mani
     missing_audio(data, speech, own_docs)  # the hub's own texts' sentences, which only the hub voices
     missing += missing_question_audio(data, speech, roots)
     if same_voice:
-        seconds = [(v.seconds, v.key) for blob in manifest.audio_lists()
-                   for v in parse_audio_list(library.read(blob.sha256))]
+        seconds = [
+            (v.seconds, v.key) for blob in manifest.audio_lists() for v in parse_audio_list(library.read(blob.sha256))
+        ]
         store = Store(data.database)
         try:
             store.set_durations(seconds)

@@ -83,6 +83,7 @@ class Restored:
 
 # -- backup ----------------------------------------------------------------------------------------
 
+
 def backup(data_root: Path, content_root: Path, target: Path | None = None, keep: int | None = None) -> Made:
     """Write one archive into ``target`` (a folder, or a file name ending in .tar.gz; default <data>/backups),
     then keep only the newest ``keep`` archives in that folder."""
@@ -101,10 +102,16 @@ def backup(data_root: Path, content_root: Path, target: Path | None = None, keep
                 for name, data, mode in _members(data_root, content_root, folder):
                     files.append({"path": name, "size": len(data), "sha256": hashlib.sha256(data).hexdigest()})
                     _add(tar, name, data, mode)
-                manifest = {"format": FORMAT, "version": VERSION, "created": datetime.now().astimezone().isoformat(
-                    timespec="seconds"), "host": socket.gethostname(), "kiosk": _kiosk_version(),
-                    "content_root": str(content_root), "bundled_content": content_root == BUNDLED_CONTENT.resolve(),
-                    "files": files}
+                manifest = {
+                    "format": FORMAT,
+                    "version": VERSION,
+                    "created": datetime.now().astimezone().isoformat(timespec="seconds"),
+                    "host": socket.gethostname(),
+                    "kiosk": _kiosk_version(),
+                    "content_root": str(content_root),
+                    "bundled_content": content_root == BUNDLED_CONTENT.resolve(),
+                    "files": files,
+                }
                 _add(tar, MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1).encode("utf-8"), 0o644)
             raw.flush()
             os.fsync(raw.fileno())
@@ -166,8 +173,11 @@ def _texts(root: Path) -> list[Path]:
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for name in sorted(names):
             path = Path(folder) / name
-            if (not name.startswith(".") and (Path(name).suffix.lower() in CONTENT_SUFFIXES or name == METADATA_FILE)
-                    and path.is_file()):
+            if (
+                not name.startswith(".")
+                and (Path(name).suffix.lower() in CONTENT_SUFFIXES or name == METADATA_FILE)
+                and path.is_file()
+            ):
                 found.append(path)
     return found
 
@@ -238,6 +248,7 @@ def prune(folder: Path, keep: int, newest: Path | None = None) -> list[Path]:
 
 # -- restore ---------------------------------------------------------------------------------------
 
+
 def restore(archive: Path, data_root: Path, content_root: Path, force: bool = False) -> Restored:
     """Bring a hub back from an archive: refused, with nothing touched, when the data dir is in use (unless
     ``force``) or the archive is damaged; texts are written into ``content_root``, none are deleted there."""
@@ -247,8 +258,10 @@ def restore(archive: Path, data_root: Path, content_root: Path, force: bool = Fa
         raise BackupError(f"找不到备份文件：{archive}")
     in_use = sorted(p.name for p in data_root.iterdir() if p.name not in NOT_DATA) if data_root.is_dir() else []
     if in_use and not force:
-        raise BackupError(f"数据目录 {data_root} 不是空的（已有 {'、'.join(in_use[:4])}）；"
-                          "确认要用备份覆盖其中的账号、历史和统计时加 --force")
+        raise BackupError(
+            f"数据目录 {data_root} 不是空的（已有 {'、'.join(in_use[:4])}）；"
+            "确认要用备份覆盖其中的账号、历史和统计时加 --force"
+        )
     header = verify(archive)
     listed = {entry["path"]: entry for entry in header["files"]}
     written: list[tuple[Path, Path]] = []  # (temp file, destination), put in place once all are written
@@ -267,8 +280,11 @@ def restore(archive: Path, data_root: Path, content_root: Path, force: bool = Fa
                 written.append((Path(temp_name), destination))
                 with os.fdopen(fd, "wb") as out:
                     _copy_checked(tar, member, listed[name], out)
-        databases = {destination for _, destination in written
-                     if destination.parent == data_root and destination.name in DATABASES}
+        databases = {
+            destination
+            for _, destination in written
+            if destination.parent == data_root and destination.name in DATABASES
+        }
         for temp, destination in written:
             if destination in databases:
                 _refuse_newer(temp, destination.name)
@@ -335,12 +351,25 @@ def _checked_name(member: tarfile.TarInfo) -> str:
     """The member's name if it is a plain file at a place a backup writes; BackupError otherwise."""
     name = member.name
     parts = name.split("/")
-    safe = (member.isfile() and not name.startswith("/") and "\\" not in name and "\x00" not in name
-            and all(part not in ("", ".", "..") and not part.startswith(".") for part in parts))
+    safe = (
+        member.isfile()
+        and not name.startswith("/")
+        and "\\" not in name
+        and "\x00" not in name
+        and all(part not in ("", ".", "..") and not part.startswith(".") for part in parts)
+    )
     text = len(parts) > 1 and (Path(name).suffix.lower() in CONTENT_SUFFIXES or parts[-1] == METADATA_FILE)
-    allowed = safe and (name == MANIFEST or (parts[0] == "content" and text) or (
-        parts[0] == "data" and (name in {f"data/{n}" for n in (*DATABASES, *PLAIN_FILES)}
-                                or (len(parts) == 3 and parts[1] == TRASH and TRASH_ENTRY.match(parts[2])))))
+    allowed = safe and (
+        name == MANIFEST
+        or (parts[0] == "content" and text)
+        or (
+            parts[0] == "data"
+            and (
+                name in {f"data/{n}" for n in (*DATABASES, *PLAIN_FILES)}
+                or (len(parts) == 3 and parts[1] == TRASH and TRASH_ENTRY.match(parts[2]))
+            )
+        )
+    )
     if not allowed:
         raise BackupError(f"备份文件里有不允许的条目「{name}」（路径越界、链接或未知文件），不能恢复")
     return name
@@ -358,8 +387,8 @@ def _read_manifest(data: bytes) -> dict:
         header = json.loads(data.decode("utf-8"))
         files = header["files"]
         if header.get("format") != FORMAT or not all(
-                isinstance(f["path"], str) and isinstance(f["size"], int) and isinstance(f["sha256"], str)
-                for f in files):
+            isinstance(f["path"], str) and isinstance(f["size"], int) and isinstance(f["sha256"], str) for f in files
+        ):
             raise ValueError
     except (ValueError, KeyError, TypeError):
         raise BackupError(f"{MANIFEST} 不是 kiosk 备份的清单，不能恢复") from None

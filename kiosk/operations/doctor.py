@@ -53,7 +53,7 @@ DATABASE_ADVICE = {
     USAGE_DB: "收听统计在里面：停止服务，用最近的备份恢复（kiosk restore 备份文件 --force），或删除它从零开始统计",
     LEARNING_DB: "学员和培训记录在里面：停止服务，用最近的备份恢复（kiosk restore 备份文件 --force）",
     CITY_DB: "各站上报的统计在里面：停止服务，用最近的备份恢复（kiosk restore 备份文件 --force），"
-             "或删除它，各站下次同步时重报近两周",
+    "或删除它，各站下次同步时重报近两周",
 }
 HEALTH_SECONDS = 60.0  # /healthz repeats its checks at most this often
 
@@ -74,19 +74,25 @@ def packages() -> Finding:
     """The Debian packages the voice and the install rely on."""
     missing = [name for name in PACKAGES if shutil.which(name) is None]
     if missing:
-        return Finding("系统软件", False, f"没有 {'、'.join(missing)}；以 root 运行 apt-get install {' '.join(missing)}"
-                                         "（或在项目文件夹运行 make run）")
+        return Finding(
+            "系统软件",
+            False,
+            f"没有 {'、'.join(missing)}；以 root 运行 apt-get install {' '.join(missing)}"
+            "（或在项目文件夹运行 make run）",
+        )
     return Finding("系统软件", True, f"{'、'.join(PACKAGES)} 已安装")
 
 
 def fonts() -> Finding:
     """Chinese fonts, without which the touchscreen shows boxes instead of characters."""
     try:
-        listed = subprocess.run(["fc-list", ":lang=zh", "family"], check=False, capture_output=True, text=True,
-                                timeout=20).stdout
+        listed = subprocess.run(
+            ["fc-list", ":lang=zh", "family"], check=False, capture_output=True, text=True, timeout=20
+        ).stdout
     except FileNotFoundError:
-        return Finding("中文字体", False,
-                       "没有 fc-list（fontconfig）；以 root 运行 apt-get install fontconfig fonts-noto-cjk")
+        return Finding(
+            "中文字体", False, "没有 fc-list（fontconfig）；以 root 运行 apt-get install fontconfig fonts-noto-cjk"
+        )
     except subprocess.SubprocessError as exc:
         return Finding("中文字体", False, f"fc-list 出错（{exc}）；以 root 运行 fc-cache -f 后再试")
     families = sorted({line.split(",")[0].strip() for line in listed.splitlines() if line.strip()})
@@ -111,8 +117,11 @@ def voice(engine: str, folder: Path | None) -> Finding:
     if not _json(folder / SYMBOL_TABLE_FILE):
         broken.append(SYMBOL_TABLE_FILE)
     if broken:
-        return Finding("语音", False, f"自然人声的模型文件缺失或损坏（{'、'.join(broken)}，在 {folder}）："
-                                     f"运行 {REINSTALL_VOICE}{then}")
+        return Finding(
+            "语音",
+            False,
+            f"自然人声的模型文件缺失或损坏（{'、'.join(broken)}，在 {folder}）：运行 {REINSTALL_VOICE}{then}",
+        )
     return Finding("语音", True, f"自然人声，模型文件完整（{folder}）")
 
 
@@ -204,8 +213,13 @@ def databases(data: DataDir) -> list[Finding]:
         path = data.root / name
         if not path.is_file():
             missing_ok = name != "kiosk.db"
-            found.append(Finding(f"数据库 {name}", missing_ok,
-                                 "还没有（第一次使用时创建）" if missing_ok else "还没有：运行 kiosk build"))
+            found.append(
+                Finding(
+                    f"数据库 {name}",
+                    missing_ok,
+                    "还没有（第一次使用时创建）" if missing_ok else "还没有：运行 kiosk build",
+                )
+            )
             continue
         result = " ".join(quick_check(path).split())  # SQLite's report may run over several lines
         if result == "ok":
@@ -242,8 +256,12 @@ def clock(today: dt.date | None = None) -> Finding:
     now = dt.datetime.now()
     day = today or now.date()
     if day.year < EARLIEST_YEAR:
-        return Finding("时钟", False, f"系统日期是 {day.isoformat()}，主板电池多半没电了：更换主板上的纽扣电池，"
-                                     "再以 root 运行 date -s '2026-01-01 08:00'（填当前时间）")
+        return Finding(
+            "时钟",
+            False,
+            f"系统日期是 {day.isoformat()}，主板电池多半没电了：更换主板上的纽扣电池，"
+            "再以 root 运行 date -s '2026-01-01 08:00'（填当前时间）",
+        )
     return Finding("时钟", True, now.strftime("%Y-%m-%d %H:%M"))
 
 
@@ -258,8 +276,18 @@ def lan(public_url: str = "") -> Finding:
 def run(settings: Settings) -> list[Finding]:
     """Every check, in the order the installer would fix things."""
     data = DataDir(settings.data.expanduser().resolve())
-    return [packages(), fonts(), voice(settings.engine, voice_folder()), semantic(), data_folder(data), disk(data),
-            search_index(data), *databases(data), clock(), lan(settings.public_url)]
+    return [
+        packages(),
+        fonts(),
+        voice(settings.engine, voice_folder()),
+        semantic(),
+        data_folder(data),
+        disk(data),
+        search_index(data),
+        *databases(data),
+        clock(),
+        lan(settings.public_url),
+    ]
 
 
 _health_lock = threading.Lock()

@@ -72,11 +72,17 @@ def build_catalog(store: Store, speech: SpeechService, roots: list[Path]) -> Cat
     for view in views:
         sources |= {item.source for unit in view.course.units for item in unit.items}
         sentences = course_sentences(view, speech, store)
-        units = [UnitPlan(unit.title, tuple(s.key for s in sentences if s.unit == number),
-                          tuple(question.id for question in unit.questions))
-                 for number, unit in enumerate(view.units)]
-        courses[view.course.id] = CoursePlan.of(view.course.id, view.course.title, units,
-                                                {s.key: s.seconds for s in sentences})
+        units = [
+            UnitPlan(
+                unit.title,
+                tuple(s.key for s in sentences if s.unit == number),
+                tuple(question.id for question in unit.questions),
+            )
+            for number, unit in enumerate(view.units)
+        ]
+        courses[view.course.id] = CoursePlan.of(
+            view.course.id, view.course.title, units, {s.key: s.seconds for s in sentences}
+        )
     return Catalog(courses, {question.id: question for question in questions}, frozenset(sources))
 
 
@@ -120,9 +126,8 @@ def _stamp(store: Store, roots: list[Path], catalog: Catalog) -> tuple:
     sources = sorted(catalog.sources)
     hashes = []
     for start in range(0, len(sources), 500):
-        chunk = sources[start:start + 500]
+        chunk = sources[start : start + 500]
         hashes += store.conn.execute(
-            f"SELECT source, hash FROM files WHERE source IN ({','.join('?' * len(chunk))}) ORDER BY source",
-            chunk).fetchall()
+            f"SELECT source, hash FROM files WHERE source IN ({','.join('?' * len(chunk))}) ORDER BY source", chunk
+        ).fetchall()
     return tuple(files), tuple(tuple(row) for row in hashes)
-

@@ -45,11 +45,25 @@ class CourseView:
 
     def summary(self) -> dict:
         """One object per course, as `kiosk course list --json` prints it and the API returns it."""
-        documents = [{"id": part.doc.id, "source": part.doc.source, "title": part.doc.title,
-                      "section": part.item.heading or None} for unit in self.units for part in unit.parts]
-        return {"id": self.course.id, "title": self.course.title, "summary": self.course.summary,
-                "units": len(self.units), "documents": documents, "minutes": round(self.minutes),
-                "questions": len(self.questions)}
+        documents = [
+            {
+                "id": part.doc.id,
+                "source": part.doc.source,
+                "title": part.doc.title,
+                "section": part.item.heading or None,
+            }
+            for unit in self.units
+            for part in unit.parts
+        ]
+        return {
+            "id": self.course.id,
+            "title": self.course.title,
+            "summary": self.course.summary,
+            "units": len(self.units),
+            "documents": documents,
+            "minutes": round(self.minutes),
+            "questions": len(self.questions),
+        }
 
 
 def course_views(store: Store, roots: list[Path]) -> tuple[list[CourseView], list[str]]:
@@ -84,8 +98,17 @@ def course_sentences(view: CourseView, speech: SpeechService, store: Store) -> l
             for line in speech.lines(part.doc, store):
                 if line.passage in texts and line.key not in seen:
                     seen.add(line.key)
-                    sentences.append((number, part.doc.id, line, texts[line.passage][line.start:line.end]))
+                    sentences.append((number, part.doc.id, line, texts[line.passage][line.start : line.end]))
     durations = store.durations([line.key for _, _, line, _ in sentences])
-    return [CourseSentence(number, doc, line.passage, line.index, line.key,
-                           durations.get(line.key) or len(line.spoken) * 60 / CHARS_PER_MINUTE, text)
-            for number, doc, line, text in sentences]
+    return [
+        CourseSentence(
+            number,
+            doc,
+            line.passage,
+            line.index,
+            line.key,
+            durations.get(line.key) or len(line.spoken) * 60 / CHARS_PER_MINUTE,
+            text,
+        )
+        for number, doc, line, text in sentences
+    ]

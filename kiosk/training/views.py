@@ -45,12 +45,20 @@ def question_json(question: Question, store: Store) -> dict:
     def audio(text: str) -> list[str]:
         return [f"/audio/{line.key}.mp3" for line in speech.say(text, store)]
 
-    return {"id": question.id, "kind": question.kind, "kind_label": KIND_LABELS[question.kind], "text": question.text,
-            "options": [{"letter": letter, "text": text, "audio": audio(said)}
-                        for (letter, text), said in zip(question.options, spoken.options, strict=True)],
-            "answer": question.answer, "explanation": question.explanation,
-            "audio": {"question": audio(spoken.question), "answer": audio(spoken.answer)},
-            "source": _source_link(question, store)}
+    return {
+        "id": question.id,
+        "kind": question.kind,
+        "kind_label": KIND_LABELS[question.kind],
+        "text": question.text,
+        "options": [
+            {"letter": letter, "text": text, "audio": audio(said)}
+            for (letter, text), said in zip(question.options, spoken.options, strict=True)
+        ],
+        "answer": question.answer,
+        "explanation": question.explanation,
+        "audio": {"question": audio(spoken.question), "answer": audio(spoken.answer)},
+        "source": _source_link(question, store),
+    }
 
 
 def _source_link(question: Question, store: Store) -> dict | None:
@@ -74,15 +82,35 @@ def course_json(view: CourseView, store: Store) -> dict:
     sentences = course_sentences(view, services().speech, store)
     units = []
     for number, unit in enumerate(view.units):
-        units.append({
-            "title": unit.title, "minutes": round(unit.minutes, 1),
-            "parts": [{"doc": part.doc.id, "title": part.doc.title, "section": part.item.heading or None,
-                       "url": f"/doc/{part.doc.id}" + (f"?p={part.passages[0].id}" if part.item.heading else "")}
-                      for part in unit.parts],
-            "segments": [{"doc": s.doc, "passage": s.passage, "index": s.index, "key": s.key,
-                          "url": f"/audio/{s.key}.mp3", "duration": round(s.seconds, 2), "text": s.text}
-                         for s in sentences if s.unit == number],
-            "questions": [question.id for question in unit.questions]})
+        units.append(
+            {
+                "title": unit.title,
+                "minutes": round(unit.minutes, 1),
+                "parts": [
+                    {
+                        "doc": part.doc.id,
+                        "title": part.doc.title,
+                        "section": part.item.heading or None,
+                        "url": f"/doc/{part.doc.id}" + (f"?p={part.passages[0].id}" if part.item.heading else ""),
+                    }
+                    for part in unit.parts
+                ],
+                "segments": [
+                    {
+                        "doc": s.doc,
+                        "passage": s.passage,
+                        "index": s.index,
+                        "key": s.key,
+                        "url": f"/audio/{s.key}.mp3",
+                        "duration": round(s.seconds, 2),
+                        "text": s.text,
+                    }
+                    for s in sentences
+                    if s.unit == number
+                ],
+                "questions": [question.id for question in unit.questions],
+            }
+        )
     return {**view.summary(), "units": units, "speech_note": services().speech.problem}
 
 

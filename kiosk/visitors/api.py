@@ -59,8 +59,17 @@ def document(doc_id: str):
         durations = store.durations([line.key for line in lines])
         with suppress(SpeechError):  # text still works; the note below tells the page why there is no sound
             speech.prefetch(lines, request.args.get("from"))
-        segments = [{"passage": line.passage, "index": line.index, "start": line.start, "end": line.end,
-                     "url": f"/audio/{line.key}.mp3", "duration": durations.get(line.key)} for line in lines]
+        segments = [
+            {
+                "passage": line.passage,
+                "index": line.index,
+                "start": line.start,
+                "end": line.end,
+                "url": f"/audio/{line.key}.mp3",
+                "duration": durations.get(line.key),
+            }
+            for line in lines
+        ]
         return jsonify(ok=True, document=doc.to_dict(), segments=segments, speech_note=speech.problem)
     finally:
         store.close()
@@ -142,8 +151,11 @@ def _count_listen(event: dict) -> None:
             store.close()
         if entry is None:
             abort(404)
-        counts.record_listen(Listen(doc=doc, collection=entry.collection, seconds=seconds, passage=passage,
-                                    position=position, total=total))
+        counts.record_listen(
+            Listen(
+                doc=doc, collection=entry.collection, seconds=seconds, passage=passage, position=position, total=total
+            )
+        )
 
 
 def _check_numbers(*values: float) -> None:
@@ -172,8 +184,16 @@ def health():
         searcher = None
     semantic_note = searcher.semantic_problem() if searcher else None
     ok = searcher is not None and documents > 0
-    body = {"ok": ok, "documents": documents, "index": searcher is not None, "engine": svc.speech.engine_name,
-            "speech_note": svc.speech.note, "search": "hybrid" if searcher and not semantic_note else "lexical",
-            "vectors": searcher.vector_count if searcher else 0, "search_note": semantic_note, "problems": problems,
-            "library": last_sync(svc.data)}
+    body = {
+        "ok": ok,
+        "documents": documents,
+        "index": searcher is not None,
+        "engine": svc.speech.engine_name,
+        "speech_note": svc.speech.note,
+        "search": "hybrid" if searcher and not semantic_note else "lexical",
+        "vectors": searcher.vector_count if searcher else 0,
+        "search_note": semantic_note,
+        "problems": problems,
+        "library": last_sync(svc.data),
+    }
     return jsonify(body), 200 if ok else 503

@@ -44,8 +44,13 @@ class CachedAudio:
     def __call__(self, environ, start_response):
         match = AUDIO_PATH.fullmatch(environ.get("PATH_INFO", ""))
         method = environ.get("REQUEST_METHOD")
-        if not match or method not in ("GET", "HEAD") or "HTTP_IF_NONE_MATCH" in environ \
-                or "HTTP_IF_RANGE" in environ or not KEY.match(match[1]):
+        if (
+            not match
+            or method not in ("GET", "HEAD")
+            or "HTTP_IF_NONE_MATCH" in environ
+            or "HTTP_IF_RANGE" in environ
+            or not KEY.match(match[1])
+        ):
             return self.app(environ, start_response)
         data = self.services.speech.cache.read(match[1])
         if data is None:
@@ -59,7 +64,13 @@ class CachedAudio:
             start, stop = span
             status, body = "206 Partial Content", data[start:stop]
             headers.append(("Content-Range", f"bytes {start}-{stop - 1}/{len(data)}"))
-        headers += [("Content-Type", "audio/mpeg"), ("Content-Length", str(len(body))), ("Accept-Ranges", "bytes"),
-                    ("Cache-Control", CACHE_CONTROL), ("ETag", f'"{match[1]}"'), *HEADERS.items()]
+        headers += [
+            ("Content-Type", "audio/mpeg"),
+            ("Content-Length", str(len(body))),
+            ("Accept-Ranges", "bytes"),
+            ("Cache-Control", CACHE_CONTROL),
+            ("ETag", f'"{match[1]}"'),
+            *HEADERS.items(),
+        ]
         start_response(status, headers)
         return [] if method == "HEAD" else [body]

@@ -17,17 +17,35 @@ from .shelves import shelves
 from .usage import Usage, days_back
 
 bp = Blueprint("pages", __name__)
-TOPIC_CHIPS = ("物业费", "业主大会", "业委会", "维修资金", "电梯", "停车位", "装修", "漏水", "噪音", "养狗",
-               "高空抛物", "党费", "三会一课", "居委会")
+TOPIC_CHIPS = (
+    "物业费",
+    "业主大会",
+    "业委会",
+    "维修资金",
+    "电梯",
+    "停车位",
+    "装修",
+    "漏水",
+    "噪音",
+    "养狗",
+    "高空抛物",
+    "党费",
+    "三会一课",
+    "居委会",
+)
 STATUS_CLASS = {"现行": "valid", "已修订": "revised", "已废止": "repealed"}
 
 
 @bp.app_context_processor
 def common() -> dict:
     found = settings()
-    return {"kiosk_mode": found.kiosk_mode or request.args.get("kiosk") == "1", "idle_minutes": found.idle_minutes,
-            "listening_idle_minutes": found.listening_idle_minutes, "status_class": STATUS_CLASS,
-            "topics": TOPIC_CHIPS}
+    return {
+        "kiosk_mode": found.kiosk_mode or request.args.get("kiosk") == "1",
+        "idle_minutes": found.idle_minutes,
+        "listening_idle_minutes": found.listening_idle_minutes,
+        "status_class": STATUS_CLASS,
+        "topics": TOPIC_CHIPS,
+    }
 
 
 @bp.get("/")
@@ -72,8 +90,9 @@ def document(doc_id: str):
     passage = request.args.get("p", "")
     stale = bool(passage) and passage not in {p.id for p in doc.passages}
     link = _phone_link(doc, passage)
-    return render_template("document.html", doc=doc, sentences=_sentences, stale=stale, start=passage,
-                           qr=qr_svg(link), link=link)
+    return render_template(
+        "document.html", doc=doc, sentences=_sentences, stale=stale, start=passage, qr=qr_svg(link), link=link
+    )
 
 
 @bp.get("/doc/<doc_id>/qr.svg")
@@ -126,9 +145,10 @@ def _sentences(passage) -> Markup:
     """The passage text with each spoken sentence wrapped for highlighting and tap-to-play."""
     parts, position = [], 0
     for index, segment in enumerate(split_passage(passage.text)):
-        parts.append(escape(passage.text[position:segment.start]))
-        parts.append(Markup('<span class="s" data-p="{}" data-i="{}">{}</span>').format(
-            passage.id, index, segment.text))
+        parts.append(escape(passage.text[position : segment.start]))
+        parts.append(
+            Markup('<span class="s" data-p="{}" data-i="{}">{}</span>').format(passage.id, index, segment.text)
+        )
         position = segment.end
     parts.append(escape(passage.text[position:]))
     return Markup("").join(parts).replace("\n", Markup("<br>"))
@@ -138,6 +158,7 @@ def _wifi_qr() -> Markup | None:
     found = settings()
     if not found.wifi_ssid:
         return None
-    qr = segno_helpers.make_wifi(ssid=found.wifi_ssid, password=found.wifi_password or None,
-                                 security="WPA" if found.wifi_password else None)
+    qr = segno_helpers.make_wifi(
+        ssid=found.wifi_ssid, password=found.wifi_password or None, security="WPA" if found.wifi_password else None
+    )
     return Markup(qr.svg_inline(scale=4))

@@ -7,8 +7,14 @@ from collections.abc import Iterable
 from indexer.store import CatalogEntry
 
 SHELF_ORDER = ("有声党建", "有声物业", "政策法规")
-VOLUME_ORDER = ("物业管理培训总纲", "物业管理党建篇", "物业管理篇", "物业管理基层处理篇", "物业管理案例汇编",
-                "物业管理相关知识问答篇")
+VOLUME_ORDER = (
+    "物业管理培训总纲",
+    "物业管理党建篇",
+    "物业管理篇",
+    "物业管理基层处理篇",
+    "物业管理案例汇编",
+    "物业管理相关知识问答篇",
+)
 
 
 def shelves(catalog: list[CatalogEntry]) -> list[dict]:
@@ -16,17 +22,21 @@ def shelves(catalog: list[CatalogEntry]) -> list[dict]:
     grouped: dict[str, dict[str, list[dict]]] = {}
     for entry in catalog:
         grouped.setdefault(entry.collection or "其他", {}).setdefault(entry.volume, []).append(
-            {"id": entry.id, "title": entry.title, "status": entry.status, "chars": entry.chars,
-             "order": entry.order})
+            {"id": entry.id, "title": entry.title, "status": entry.status, "chars": entry.chars, "order": entry.order}
+        )
     result: list[dict] = []
     for name in sorted(grouped, key=_rank(SHELF_ORDER)):
         volumes = grouped[name]
-        result.append({
-            "name": name,
-            "count": sum(len(docs) for docs in volumes.values()),
-            "volumes": [{"name": v, "docs": sorted(volumes[v], key=lambda d: (d["order"], d["title"]))}
-                        for v in sorted(volumes, key=_rank(VOLUME_ORDER))],
-        })
+        result.append(
+            {
+                "name": name,
+                "count": sum(len(docs) for docs in volumes.values()),
+                "volumes": [
+                    {"name": v, "docs": sorted(volumes[v], key=lambda d: (d["order"], d["title"]))}
+                    for v in sorted(volumes, key=_rank(VOLUME_ORDER))
+                ],
+            }
+        )
     return result
 
 

@@ -74,6 +74,7 @@ def _inode(path: Path) -> int | None:
 
 def _never_failing(method):
     """A method of Usage run again after Usage._recover when its file fails it (at worst in memory, which cannot)."""
+
     @functools.wraps(method)
     def wrapped(self, *args, **kwargs):
         for _ in range(2):
@@ -82,6 +83,7 @@ def _never_failing(method):
             except DatabaseError as exc:
                 self._recover(exc)
         return method(self, *args, **kwargs)
+
     return wrapped
 
 
@@ -89,7 +91,8 @@ class Usage(Database):
     """The counts in <data dir>/usage.db; one connection per request, like the document store, and never the
     reason a page fails."""
 
-    MIGRATIONS = ("""
+    MIGRATIONS = (
+        """
     CREATE TABLE IF NOT EXISTS searches (
         day TEXT NOT NULL, query TEXT NOT NULL, collection TEXT NOT NULL, hits INTEGER NOT NULL, times INTEGER NOT NULL,
         PRIMARY KEY (day, query, collection)
@@ -102,7 +105,8 @@ class Usage(Database):
         day TEXT NOT NULL, doc TEXT NOT NULL, passage TEXT NOT NULL, tenth INTEGER NOT NULL, times INTEGER NOT NULL,
         PRIMARY KEY (day, doc, passage, tenth)
     );
-    """,)
+    """,
+    )
     TIMEOUT = 2.0  # a count is not worth holding a request for long
 
     def __init__(self, data_root: Path):
@@ -162,7 +166,8 @@ class Usage(Database):
             self.conn.execute(
                 "INSERT INTO searches VALUES (?, ?, ?, ?, 1) ON CONFLICT (day, query, collection) "
                 "DO UPDATE SET times = times + 1, hits = excluded.hits",
-                (today(), words, collection or "", max(0, int(hits))))
+                (today(), words, collection or "", max(0, int(hits))),
+            )
             self._forget_old()
 
     @_never_failing
@@ -175,10 +180,13 @@ class Usage(Database):
                 "INSERT INTO listens VALUES (?, ?, ?, 1, ?, ?) ON CONFLICT (day, doc) DO UPDATE SET "
                 "plays = plays + 1, seconds = seconds + excluded.seconds, finished = finished + excluded.finished, "
                 "collection = excluded.collection",
-                (day, listen.doc, listen.collection, seconds, int(listen.finished)))
+                (day, listen.doc, listen.collection, seconds, int(listen.finished)),
+            )
             self.conn.execute(
                 "INSERT INTO stops VALUES (?, ?, ?, ?, 1) ON CONFLICT (day, doc, passage, tenth) "
-                "DO UPDATE SET times = times + 1", (day, listen.doc, listen.passage, listen.tenth))
+                "DO UPDATE SET times = times + 1",
+                (day, listen.doc, listen.passage, listen.tenth),
+            )
             self._forget_old()
 
     def _forget_old(self) -> None:
@@ -196,14 +204,17 @@ class Usage(Database):
             "SELECT query, SUM(times) AS times, MAX(day) AS last_day FROM searches "
             "WHERE day >= ? AND hits = 0 AND (? = '' OR collection = ?) "
             "GROUP BY query ORDER BY times DESC, last_day DESC LIMIT ?",
-            (since, collection, collection, limit)).fetchall()
+            (since, collection, collection, limit),
+        ).fetchall()
 
     @_never_failing
     def search_totals(self, since: str) -> tuple[int, int]:
         """(searches, of which found nothing) over the period."""
         row = self.conn.execute(
             "SELECT COALESCE(SUM(times), 0), COALESCE(SUM(CASE WHEN hits = 0 THEN times END), 0) "
-            "FROM searches WHERE day >= ?", (since,)).fetchone()
+            "FROM searches WHERE day >= ?",
+            (since,),
+        ).fetchone()
         return int(row[0]), int(row[1])
 
     @_never_failing
@@ -213,7 +224,8 @@ class Usage(Database):
             "SELECT doc, collection, SUM(plays) AS plays, SUM(seconds) / 60.0 AS minutes, SUM(finished) AS finished "
             "FROM listens WHERE day >= ? AND (? = '' OR collection = ?) "
             "GROUP BY doc ORDER BY plays DESC, minutes DESC LIMIT ?",
-            (since, collection, collection, limit)).fetchall()
+            (since, collection, collection, limit),
+        ).fetchall()
 
     @_never_failing
     def by_day(self, since: str, collection: str = "") -> list[sqlite3.Row]:
@@ -221,21 +233,25 @@ class Usage(Database):
         return self.conn.execute(
             "SELECT day, SUM(plays) AS plays, SUM(seconds) / 60.0 AS minutes FROM listens "
             "WHERE day >= ? AND (? = '' OR collection = ?) GROUP BY day ORDER BY day",
-            (since, collection, collection)).fetchall()
+            (since, collection, collection),
+        ).fetchall()
 
     @_never_failing
     def by_shelf(self, since: str) -> list[sqlite3.Row]:
         """Plays and minutes per shelf over the period."""
         return self.conn.execute(
             "SELECT collection, SUM(plays) AS plays, SUM(seconds) / 60.0 AS minutes FROM listens "
-            "WHERE day >= ? GROUP BY collection ORDER BY plays DESC", (since,)).fetchall()
+            "WHERE day >= ? GROUP BY collection ORDER BY plays DESC",
+            (since,),
+        ).fetchall()
 
     @_never_failing
     def stop_tenths(self, doc: str, since: str) -> list[int]:
         """How many listeners stopped in each tenth of a document."""
         counts = [0] * 10
         for row in self.conn.execute(
-                "SELECT tenth, SUM(times) FROM stops WHERE doc = ? AND day >= ? GROUP BY tenth", (doc, since)):
+            "SELECT tenth, SUM(times) FROM stops WHERE doc = ? AND day >= ? GROUP BY tenth", (doc, since)
+        ):
             counts[row[0]] = int(row[1])
         return counts
 
@@ -244,13 +260,18 @@ class Usage(Database):
         """The passages where listening of a document most often ended."""
         return self.conn.execute(
             "SELECT passage, SUM(times) AS times FROM stops WHERE doc = ? AND day >= ? "
-            "GROUP BY passage ORDER BY times DESC LIMIT ?", (doc, since, limit)).fetchall()
+            "GROUP BY passage ORDER BY times DESC LIMIT ?",
+            (doc, since, limit),
+        ).fetchall()
 
     @_never_failing
     def rows(self, table: str, since: str) -> list[sqlite3.Row]:
         """Every daily row of one table in the period, for CSV export."""
-        columns = {"searches": "day, collection, query, hits, times",
-                   "listens": "day, collection, doc, plays, ROUND(seconds / 60.0, 1), finished",
-                   "stops": "day, doc, passage, tenth, times"}[table]
-        return self.conn.execute(f"SELECT {columns} FROM {table} WHERE day >= ? ORDER BY day, 2, 3",
-                                 (since,)).fetchall()
+        columns = {
+            "searches": "day, collection, query, hits, times",
+            "listens": "day, collection, doc, plays, ROUND(seconds / 60.0, 1), finished",
+            "stops": "day, doc, passage, tenth, times",
+        }[table]
+        return self.conn.execute(
+            f"SELECT {columns} FROM {table} WHERE day >= ? ORDER BY day, 2, 3", (since,)
+        ).fetchall()

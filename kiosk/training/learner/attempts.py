@@ -40,8 +40,9 @@ def normalized(question: Question, answer: str) -> str:
     return answer if question.kind == "truefalse" else "".join(sorted(set(answer.upper())))
 
 
-def record_attempts(db: LearningDB, learner_id: str | None, answers: list[Answer], catalog: Catalog,
-                    now: float) -> Checked:
+def record_attempts(
+    db: LearningDB, learner_id: str | None, answers: list[Answer], catalog: Catalog, now: float
+) -> Checked:
     """Check every answer; for a learner, store each new one (an id seen before counts once and is answered as
     it was then). An anonymous visitor's answers are checked and nothing is stored."""
     checked = Checked()
@@ -50,24 +51,33 @@ def record_attempts(db: LearningDB, learner_id: str | None, answers: list[Answer
             question = catalog.questions.get(sent.question)
             if question is None or (sent.course and sent.course not in catalog.courses):
                 checked.refused += 1
-                checked.results.append({"id": sent.id, "right": None, "answer": None, "explanation": None,
-                                        "error": GONE if question is None else NO_COURSE})
+                checked.results.append(
+                    {
+                        "id": sent.id,
+                        "right": None,
+                        "answer": None,
+                        "explanation": None,
+                        "error": GONE if question is None else NO_COURSE,
+                    }
+                )
                 continue
             right = question.is_right(sent.answer)
             if learner_id is not None:
                 stored = db.conn.execute(
                     "INSERT OR IGNORE INTO attempts VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (sent.id, learner_id, question.id, sent.course, normalized(question, sent.answer), int(right),
-                     now)).rowcount
+                    (sent.id, learner_id, question.id, sent.course, normalized(question, sent.answer), int(right), now),
+                ).rowcount
                 if stored:
                     checked.accepted += 1
                     checked.questions.add(question.id)
                 else:
                     checked.duplicates += 1
-                    first = db.conn.execute("SELECT learner, question, right FROM attempts WHERE id = ?",
-                                            (sent.id,)).fetchone()
+                    first = db.conn.execute(
+                        "SELECT learner, question, right FROM attempts WHERE id = ?", (sent.id,)
+                    ).fetchone()
                     if first["learner"] == learner_id and first["question"] == question.id:
                         right = bool(first["right"])
-            checked.results.append({"id": sent.id, "right": right, "answer": question.answer,
-                                    "explanation": question.explanation})
+            checked.results.append(
+                {"id": sent.id, "right": right, "answer": question.answer, "explanation": question.explanation}
+            )
     return checked

@@ -25,7 +25,9 @@ def list_learners(db: LearningDB, town: str = "", community: str = "") -> list[L
     """Learners with their card tokens, by 乡镇/街道, 社区 and name; optionally of one town or community."""
     rows = db.conn.execute(
         f"SELECT {COLUMNS} FROM learners WHERE (? = '' OR town = ?) AND (? = '' OR community = ?) "
-        "ORDER BY town, community, name", (town, town, community, community))
+        "ORDER BY town, community, name",
+        (town, town, community, community),
+    )
     return [from_row(row) for row in rows]
 
 
@@ -34,8 +36,9 @@ def new_card(db: LearningDB, learner_id: str) -> str:
     card's finder is signed out too; the owner signs in again with the new card or the PIN)."""
     token = new_card_token()
     with db.conn:
-        changed = db.conn.execute("UPDATE learners SET card = ?, generation = generation + 1 WHERE id = ?",
-                                  (token, learner_id)).rowcount
+        changed = db.conn.execute(
+            "UPDATE learners SET card = ?, generation = generation + 1 WHERE id = ?", (token, learner_id)
+        ).rowcount
     if not changed:
         raise LearnerError("没有这位学员")
     return token

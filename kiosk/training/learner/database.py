@@ -17,7 +17,8 @@ class LearningDB(Database):
     Times are seconds since the epoch on the hub's clock, never the phone's.
     """
 
-    MIGRATIONS = ("""
+    MIGRATIONS = (
+        """
     CREATE TABLE IF NOT EXISTS learners (
         id TEXT PRIMARY KEY, name TEXT NOT NULL, town TEXT NOT NULL, community TEXT NOT NULL,
         pin_hash TEXT NOT NULL, card TEXT NOT NULL UNIQUE, created REAL NOT NULL,
@@ -46,7 +47,8 @@ class LearningDB(Database):
         learner TEXT NOT NULL, course TEXT NOT NULL, at REAL NOT NULL, PRIMARY KEY (learner, course)
     );
     CREATE INDEX IF NOT EXISTS completions_at ON completions (at);
-    """,)
+    """,
+    )
     TIMEOUT = 10.0
     LEARNER_TABLES = ("heard", "reports", "attempts", "completions")  # every table with a learner column
 

@@ -88,7 +88,8 @@ def sign_in(db: LearningDB, name: str, town: str, community: str, pin: str, now:
                 db.conn.execute(
                     "INSERT INTO learners (id, name, town, community, pin_hash, card, created) "
                     "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (learner.id, name, town, community, generate_password_hash(pin), learner.card, now))
+                    (learner.id, name, town, community, generate_password_hash(pin), learner.card, now),
+                )
             return learner, True
         except sqlite3.IntegrityError:  # the same person signing up from two phones at once: the first one wins
             row = _row(db, name, town, community)
@@ -107,8 +108,9 @@ def sign_in(db: LearningDB, name: str, town: str, community: str, pin: str, now:
         expired = 0 < state["locked_until"] <= now
         failures = (0 if expired else state["failures"]) + 1
         locked_until = now + LOCK_SECONDS if failures >= MAX_FAILURES else 0
-        db.conn.execute("UPDATE learners SET failures = ?, locked_until = ? WHERE id = ?",
-                        (failures, locked_until, row["id"]))
+        db.conn.execute(
+            "UPDATE learners SET failures = ?, locked_until = ? WHERE id = ?", (failures, locked_until, row["id"])
+        )
     if locked_until:
         raise SignInError(f"PIN 不对。已连续输错 {MAX_FAILURES} 次，{LOCK_SECONDS // 60} 分钟内不能再登录。")
     raise SignInError(f"PIN 不对（还可以再试 {MAX_FAILURES - failures} 次）。忘了 PIN 请找培训老师。")
@@ -126,7 +128,9 @@ def set_pin(db: LearningDB, learner_id: str, pin: str) -> None:
     with db.conn:
         changed = db.conn.execute(
             "UPDATE learners SET pin_hash = ?, failures = 0, locked_until = 0, generation = generation + 1 "
-            "WHERE id = ?", (generate_password_hash(pin), learner_id)).rowcount
+            "WHERE id = ?",
+            (generate_password_hash(pin), learner_id),
+        ).rowcount
     if not changed:
         raise LearnerError("没有这位学员")
 
@@ -143,10 +147,19 @@ def _row(db: LearningDB, name: str, town: str, community: str) -> sqlite3.Row | 
     return db.conn.execute(
         f"SELECT {COLUMNS}, pin_hash, failures, locked_until FROM learners"
         " WHERE name = ? AND town = ? AND community = ?",
-        (name, town, community)).fetchone()
+        (name, town, community),
+    ).fetchone()
 
 
 def from_row(row: sqlite3.Row) -> Learner:
     """A learner from a row holding COLUMNS."""
-    return Learner(row["id"], row["name"], row["town"], row["community"], row["card"], row["created"],
-                   row["listened"], row["generation"])
+    return Learner(
+        row["id"],
+        row["name"],
+        row["town"],
+        row["community"],
+        row["card"],
+        row["created"],
+        row["listened"],
+        row["generation"],
+    )

@@ -37,8 +37,15 @@ def budget(created: float, listened: float, now: float) -> float:
     return FASTEST_SPEED * max(0.0, now - created) + ALLOWANCE_SECONDS - listened
 
 
-def credit(db: LearningDB, learner_id: str, plan: CoursePlan, keys: Iterable[str], report: str, now: float,
-           seconds: Mapping[str, float] | None = None) -> Credit:
+def credit(
+    db: LearningDB,
+    learner_id: str,
+    plan: CoursePlan,
+    keys: Iterable[str],
+    report: str,
+    now: float,
+    seconds: Mapping[str, float] | None = None,
+) -> Credit:
     """Credit the newly heard sentences of one report; ``seconds`` gives known lengths that override the plan's
     estimates (rendered audio)."""
     reported = list(dict.fromkeys(keys))  # each key once, in the order sent
@@ -46,8 +53,9 @@ def credit(db: LearningDB, learner_id: str, plan: CoursePlan, keys: Iterable[str
     refused = len(reported) - len(in_course)
     lengths = {key: (seconds or {}).get(key) or plan.seconds[key] for key in in_course}
     with db.immediate():
-        row = db.conn.execute("SELECT credited, refused FROM reports WHERE learner = ? AND id = ?",
-                              (learner_id, report)).fetchone()
+        row = db.conn.execute(
+            "SELECT credited, refused FROM reports WHERE learner = ? AND id = ?", (learner_id, report)
+        ).fetchone()
         if row is not None:
             return Credit(row["credited"], row["refused"], replayed=True)
         clock = db.conn.execute("SELECT created, listened FROM learners WHERE id = ?", (learner_id,)).fetchone()
@@ -63,11 +71,14 @@ def credit(db: LearningDB, learner_id: str, plan: CoursePlan, keys: Iterable[str
             credited.append(key)
         refused += len(in_course) - len(heard) - len(credited)
         total = sum(lengths[key] for key in credited)
-        db.conn.executemany("INSERT INTO heard VALUES (?, ?, ?, ?, ?)",
-                            [(learner_id, plan.id, key, lengths[key], now) for key in credited])
+        db.conn.executemany(
+            "INSERT INTO heard VALUES (?, ?, ?, ?, ?)",
+            [(learner_id, plan.id, key, lengths[key], now) for key in credited],
+        )
         db.conn.execute("UPDATE learners SET listened = listened + ? WHERE id = ?", (total, learner_id))
-        db.conn.execute("INSERT INTO reports VALUES (?, ?, ?, ?, ?, ?)",
-                        (learner_id, report, plan.id, len(credited), refused, now))
+        db.conn.execute(
+            "INSERT INTO reports VALUES (?, ?, ?, ?, ?, ?)", (learner_id, report, plan.id, len(credited), refused, now)
+        )
     return Credit(len(credited), refused, total)
 
 
@@ -75,9 +86,13 @@ def _heard(db: LearningDB, learner_id: str, course: str, keys: list[str]) -> set
     """Which of these sentences the learner has already been credited for in this course."""
     found: set[str] = set()
     for start in range(0, len(keys), 500):
-        chunk = keys[start:start + 500]
+        chunk = keys[start : start + 500]
         marks = ",".join("?" * len(chunk))
-        found.update(row[0] for row in db.conn.execute(
-            f"SELECT sentence FROM heard WHERE learner = ? AND course = ? AND sentence IN ({marks})",
-            (learner_id, course, *chunk)))
+        found.update(
+            row[0]
+            for row in db.conn.execute(
+                f"SELECT sentence FROM heard WHERE learner = ? AND course = ? AND sentence IN ({marks})",
+                (learner_id, course, *chunk),
+            )
+        )
     return found

@@ -33,11 +33,14 @@ def load_records(db: LearningDB, learner_id: str | None, course: str | None = No
     records = Records()
     if learner_id is None:
         return records
-    for row in db.conn.execute("SELECT course, sentence FROM heard WHERE learner = ? AND (? IS NULL OR course = ?)",
-                               (learner_id, course, course)):
+    for row in db.conn.execute(
+        "SELECT course, sentence FROM heard WHERE learner = ? AND (? IS NULL OR course = ?)",
+        (learner_id, course, course),
+    ):
         records.heard.setdefault(row[0], set()).add(row[1])
-    for row in db.conn.execute("SELECT question, right FROM attempts WHERE learner = ? ORDER BY at, rowid",
-                               (learner_id,)):
+    for row in db.conn.execute(
+        "SELECT question, right FROM attempts WHERE learner = ? ORDER BY at, rowid", (learner_id,)
+    ):
         records.latest_right[row[0]] = bool(row[1])
     for row in db.conn.execute("SELECT course, at FROM completions WHERE learner = ?", (learner_id,)):
         records.completed[row[0]] = row[1]
@@ -56,12 +59,24 @@ def course_progress(plan: CoursePlan, records: Records) -> dict:
     units = []
     for unit in plan.units:
         answered = [q for q in unit.questions if q in records.latest_right]
-        units.append({"heard": sum(key in heard for key in unit.sentences), "total": len(unit.sentences),
-                      "quiz": {"answered": len(answered), "right": sum(records.latest_right[q] for q in answered),
-                               "total": len(unit.questions)}})
+        units.append(
+            {
+                "heard": sum(key in heard for key in unit.sentences),
+                "total": len(unit.sentences),
+                "quiz": {
+                    "answered": len(answered),
+                    "right": sum(records.latest_right[q] for q in answered),
+                    "total": len(unit.questions),
+                },
+            }
+        )
     completed = records.completed.get(plan.id)
-    return {"heard": sum(u["heard"] for u in units), "total": sum(u["total"] for u in units), "units": units,
-            "completed": iso_time(completed) if completed is not None else None}
+    return {
+        "heard": sum(u["heard"] for u in units),
+        "total": sum(u["total"] for u in units),
+        "units": units,
+        "completed": iso_time(completed) if completed is not None else None,
+    }
 
 
 def is_complete(plan: CoursePlan, records: Records) -> bool:
@@ -69,18 +84,23 @@ def is_complete(plan: CoursePlan, records: Records) -> bool:
     heard = records.heard.get(plan.id, set())
     if not any(unit.sentences for unit in plan.units):
         return False
-    return all(100 * sum(key in heard for key in unit.sentences) >= COMPLETE_PERCENT * len(unit.sentences)
-               and all(q in records.latest_right for q in unit.questions) for unit in plan.units)
+    return all(
+        100 * sum(key in heard for key in unit.sentences) >= COMPLETE_PERCENT * len(unit.sentences)
+        and all(q in records.latest_right for q in unit.questions)
+        for unit in plan.units
+    )
 
 
-def record_completions(db: LearningDB, learner_id: str, plans: Iterable[CoursePlan], now: float,
-                       records: Records | None = None) -> list[str]:
+def record_completions(
+    db: LearningDB, learner_id: str, plans: Iterable[CoursePlan], now: float, records: Records | None = None
+) -> list[str]:
     """Record every one of these courses the learner has just completed; their ids."""
     records = records or load_records(db, learner_id)
     done = [plan.id for plan in plans if plan.id not in records.completed and is_complete(plan, records)]
     if done:
         with db.conn:
-            db.conn.executemany("INSERT OR IGNORE INTO completions VALUES (?, ?, ?)",
-                                [(learner_id, course, now) for course in done])
+            db.conn.executemany(
+                "INSERT OR IGNORE INTO completions VALUES (?, ?, ?)", [(learner_id, course, now) for course in done]
+            )
         records.completed.update(dict.fromkeys(done, now))
     return done

@@ -22,15 +22,17 @@ def day_bounds(first: dt.date | None = None, last: dt.date | None = None) -> tup
     return since, until
 
 
-def completions(db: LearningDB, since: float = 0.0, until: float = FOREVER, town: str = "",
-                community: str = "") -> list[sqlite3.Row]:
+def completions(
+    db: LearningDB, since: float = 0.0, until: float = FOREVER, town: str = "", community: str = ""
+) -> list[sqlite3.Row]:
     """Every course completed in the period, one row per learner and course (town, community, name, learner,
     course, at), by town, community, name and time: the list for the street office."""
     return db.conn.execute(
         "SELECT l.town, l.community, l.name, l.id AS learner, c.course, c.at FROM completions c "
         "JOIN learners l ON l.id = c.learner WHERE c.at >= ? AND c.at < ? AND (? = '' OR l.town = ?) "
         "AND (? = '' OR l.community = ?) ORDER BY l.town, l.community, l.name, c.at",
-        (since, until, town, town, community, community)).fetchall()
+        (since, until, town, town, community, community),
+    ).fetchall()
 
 
 def completion_counts(db: LearningDB, since: float = 0.0, until: float = FOREVER) -> list[sqlite3.Row]:
@@ -39,11 +41,14 @@ def completion_counts(db: LearningDB, since: float = 0.0, until: float = FOREVER
     return db.conn.execute(
         "SELECT l.town, l.community, c.course, COUNT(*) AS learners FROM completions c "
         "JOIN learners l ON l.id = c.learner WHERE c.at >= ? AND c.at < ? "
-        "GROUP BY l.town, l.community, c.course ORDER BY l.town, l.community, c.course", (since, until)).fetchall()
+        "GROUP BY l.town, l.community, c.course ORDER BY l.town, l.community, c.course",
+        (since, until),
+    ).fetchall()
 
 
-def listening_by_learner(db: LearningDB, since: float = 0.0, until: float = FOREVER, town: str = "",
-                         community: str = "") -> list[sqlite3.Row]:
+def listening_by_learner(
+    db: LearningDB, since: float = 0.0, until: float = FOREVER, town: str = "", community: str = ""
+) -> list[sqlite3.Row]:
     """Hours credited to each learner in the period (town, community, name, learner, hours, sentences, last),
     learners who heard nothing in it included with 0 hours: who kept listening at home, and who did not."""
     return db.conn.execute(
@@ -52,7 +57,8 @@ def listening_by_learner(db: LearningDB, since: float = 0.0, until: float = FORE
         "LEFT JOIN heard h ON h.learner = l.id AND h.at >= ? AND h.at < ? "
         "WHERE (? = '' OR l.town = ?) AND (? = '' OR l.community = ?) "
         "GROUP BY l.id ORDER BY l.town, l.community, l.name",
-        (since, until, town, town, community, community)).fetchall()
+        (since, until, town, town, community, community),
+    ).fetchall()
 
 
 def listening_by_unit(db: LearningDB, since: float = 0.0, until: float = FOREVER) -> list[sqlite3.Row]:
@@ -62,7 +68,9 @@ def listening_by_unit(db: LearningDB, since: float = 0.0, until: float = FOREVER
         "SELECT l.town, l.community, COUNT(DISTINCT l.id) AS learners, COUNT(DISTINCT h.learner) AS listeners, "
         "COALESCE(SUM(h.seconds), 0) / 3600.0 AS hours, COUNT(h.sentence) AS sentences FROM learners l "
         "LEFT JOIN heard h ON h.learner = l.id AND h.at >= ? AND h.at < ? "
-        "GROUP BY l.town, l.community ORDER BY l.town, l.community", (since, until)).fetchall()
+        "GROUP BY l.town, l.community ORDER BY l.town, l.community",
+        (since, until),
+    ).fetchall()
 
 
 def question_stats(db: LearningDB, since: float = 0.0, until: float = FOREVER, course: str = "") -> list[sqlite3.Row]:
@@ -75,4 +83,5 @@ def question_stats(db: LearningDB, since: float = 0.0, until: float = FOREVER, c
         " AND (? = '' OR b.course = ?) GROUP BY b.answer ORDER BY COUNT(*) DESC, b.answer LIMIT 1) AS common_wrong "
         "FROM attempts a WHERE a.at >= ? AND a.at < ? AND (? = '' OR a.course = ?) "
         "GROUP BY a.question ORDER BY wrong DESC, right_percent, a.question",
-        (since, until, course, course, since, until, course, course)).fetchall()
+        (since, until, course, course, since, until, course, course),
+    ).fetchall()

@@ -68,8 +68,14 @@ def current_learner(db: LearningDB) -> Learner | None:
 
 def start_session(response: Response, learner: Learner) -> None:
     """Sign this browser in as the learner (again: the 180 days start anew)."""
-    response.set_cookie(COOKIE, _serializer().dumps({"id": learner.id, "g": learner.generation}),
-                        max_age=SESSION_DAYS * 86400, httponly=True, samesite="Lax", path="/")
+    response.set_cookie(
+        COOKIE,
+        _serializer().dumps({"id": learner.id, "g": learner.generation}),
+        max_age=SESSION_DAYS * 86400,
+        httponly=True,
+        samesite="Lax",
+        path="/",
+    )
 
 
 def end_session(response: Response) -> None:

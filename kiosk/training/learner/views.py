@@ -100,8 +100,11 @@ def me():
     with learning_db() as db:
         learner = current_learner(db)
         records = load_records(db, learner.id if learner else None)
-    body: dict[str, object] = {"ok": True, "learner": learner.public() if learner else None,
-                               "courses": {course: course_progress(plan, records) for course, plan in plans.items()}}
+    body: dict[str, object] = {
+        "ok": True,
+        "learner": learner.public() if learner else None,
+        "courses": {course: course_progress(plan, records) for course, plan in plans.items()},
+    }
     if learner:
         body["csrf"] = csrf_token(learner)
     response = jsonify(body)
@@ -149,8 +152,12 @@ def attempts():
     for number, item in enumerate(items, 1):
         if not isinstance(item, dict):
             abort(400, description=f"第 {number} 条答题记录的格式不对。")
-        answer = Answer(text_field(item, "id"), text_field(item, "question"), text_field(item, "course", default=""),
-                        text_field(item, "answer", MAX_ANSWER))
+        answer = Answer(
+            text_field(item, "id"),
+            text_field(item, "question"),
+            text_field(item, "course", default=""),
+            text_field(item, "answer", MAX_ANSWER),
+        )
         if not CLIENT_ID.match(answer.id):
             abort(400, description=f"第 {number} 条答题记录的 id 应当是手机生成的编号（UUID）。")
         answers.append(answer)
@@ -165,8 +172,13 @@ def attempts():
             courses = {course for question in checked.questions for course in found.courses_asking(question)}
             courses |= {answer.course for answer in answers if answer.course in found.courses}
             record_completions(db, learner.id, [found.courses[course] for course in sorted(courses)], at)
-    return jsonify(ok=True, accepted=checked.accepted, duplicates=checked.duplicates, refused=checked.refused,
-                   results=checked.results)
+    return jsonify(
+        ok=True,
+        accepted=checked.accepted,
+        duplicates=checked.duplicates,
+        refused=checked.refused,
+        results=checked.results,
+    )
 
 
 @bp.errorhandler(LearnerError)

@@ -84,6 +84,10 @@ def display_width(text: str) -> int:
 def csv_text(table: Table) -> str:
     """A table as CSV with a byte-order mark (Excel reads UTF-8 only with one) and the page's own cell texts;
     cells Excel would run as formulas are made inert the way the statistics exports do it."""
-    return excel_csv([column.title for column in table.columns],
-                     ([cell_text(column.kind, value) for column, value in zip(table.columns, row.values, strict=True)]
-                      for row in table.rows))
+    return excel_csv(
+        [column.title for column in table.columns],
+        (
+            [cell_text(column.kind, value) for column, value in zip(table.columns, row.values, strict=True)]
+            for row in table.rows
+        ),
+    )

@@ -8,8 +8,14 @@ from dataclasses import dataclass
 
 from ..learner.reports import day_bounds
 
-PERIODS = {"this_week": "本周", "last_week": "上周", "this_month": "本月", "last_month": "上月", "range": "自选日期",
-           "all": "全部"}
+PERIODS = {
+    "this_week": "本周",
+    "last_week": "上周",
+    "this_month": "本月",
+    "last_month": "上月",
+    "range": "自选日期",
+    "all": "全部",
+}
 DEFAULT = "this_week"
 
 
@@ -45,8 +51,9 @@ class Period:
         """The query arguments that choose this period again (for links and export buttons)."""
         args = {"period": self.key}
         if self.key == "range":
-            args.update({"from": self.first.isoformat() if self.first else "",
-                         "to": self.last.isoformat() if self.last else ""})
+            args.update(
+                {"from": self.first.isoformat() if self.first else "", "to": self.last.isoformat() if self.last else ""}
+            )
         return args
 
 

@@ -10,20 +10,25 @@ def course_seconds(db: LearningDB, learner: str | None = None) -> dict[tuple[str
     """Seconds credited per (learner, course), all time; for one learner or everyone."""
     rows = db.conn.execute(
         "SELECT learner, course, SUM(seconds) FROM heard WHERE (? IS NULL OR learner = ?) GROUP BY learner, course",
-        (learner, learner))
+        (learner, learner),
+    )
     return {(row[0], row[1]): row[2] for row in rows}
 
 
 def units(db: LearningDB) -> list[tuple[str, str]]:
     """Every (乡镇/街道, 社区) that has learners, in order: the choices of the pages' filters."""
-    return [(row[0], row[1]) for row in db.conn.execute(
-        "SELECT DISTINCT town, community FROM learners ORDER BY town, community")]
+    return [
+        (row[0], row[1])
+        for row in db.conn.execute("SELECT DISTINCT town, community FROM learners ORDER BY town, community")
+    ]
 
 
 def unit_sizes(db: LearningDB) -> dict[tuple[str, str], int]:
     """How many learners each (乡镇/街道, 社区) has."""
-    return {(row[0], row[1]): row[2] for row in db.conn.execute(
-        "SELECT town, community, COUNT(*) FROM learners GROUP BY town, community")}
+    return {
+        (row[0], row[1]): row[2]
+        for row in db.conn.execute("SELECT town, community, COUNT(*) FROM learners GROUP BY town, community")
+    }
 
 
 def completed_counts(db: LearningDB) -> dict[str, int]:
@@ -33,12 +38,15 @@ def completed_counts(db: LearningDB) -> dict[str, int]:
 
 def find_learner(db: LearningDB, name: str, town: str, community: str) -> str | None:
     """The id of the learner of exactly this (cleaned) name, town and community, or None."""
-    row = db.conn.execute("SELECT id FROM learners WHERE name = ? AND town = ? AND community = ?",
-                          (name, town, community)).fetchone()
+    row = db.conn.execute(
+        "SELECT id FROM learners WHERE name = ? AND town = ? AND community = ?", (name, town, community)
+    ).fetchone()
     return row[0] if row else None
 
 
 def record_counts(db: LearningDB, learner: str) -> dict[str, int]:
     """How many rows of each of the learner's tables removing them deletes (heard, reports, attempts, completions)."""
-    return {table: db.conn.execute(f"SELECT COUNT(*) FROM {table} WHERE learner = ?", (learner,)).fetchone()[0]
-            for table in db.LEARNER_TABLES}
+    return {
+        table: db.conn.execute(f"SELECT COUNT(*) FROM {table} WHERE learner = ?", (learner,)).fetchone()[0]
+        for table in db.LEARNER_TABLES
+    }

@@ -66,8 +66,11 @@ class Filters:
     course: str = ""
 
     def keeps(self, town: str, community: str, course: str | None = None) -> bool:
-        return ((not self.town or town == self.town) and (not self.community or community == self.community)
-                and (course is None or not self.course or course == self.course))
+        return (
+            (not self.town or town == self.town)
+            and (not self.community or community == self.community)
+            and (course is None or not self.course or course == self.course)
+        )
 
 
 def cell_text(kind: str, value) -> str:
@@ -106,77 +109,137 @@ def course_title(catalog: Catalog, course: str) -> str:
 # -- who completed what ---------------------------------------------------------------------------------------------
 
 UNIT_COLUMNS = (Column("乡镇/街道", max_width=20), Column("社区", max_width=20))
-COMPLETION_COLUMNS = (*UNIT_COLUMNS, Column("姓名", max_width=16), Column("课程", max_width=30),
-                      Column("完成时间", "datetime"), Column("本课累计收听（小时）", "hours"))
+COMPLETION_COLUMNS = (
+    *UNIT_COLUMNS,
+    Column("姓名", max_width=16),
+    Column("课程", max_width=30),
+    Column("完成时间", "datetime"),
+    Column("本课累计收听（小时）", "hours"),
+)
 COUNT_COLUMNS = (*UNIT_COLUMNS, Column("课程", max_width=30), Column("完成人数", "int"), Column("本社区学员数", "int"))
 
 
 def completions_table(db: LearningDB, catalog: Catalog, since: float, until: float, filters: Filters) -> Table:
     """One row per learner and course completed in the period, by 乡镇/街道, 社区 and name: the street office's list."""
     seconds = queries.course_seconds(db)
-    rows = [Row((r["town"], r["community"], r["name"], course_title(catalog, r["course"]), local_time(r["at"]),
-                 hours(seconds.get((r["learner"], r["course"]), 0.0))),
-                {"learner": r["learner"], "course": r["course"]})
-            for r in reports.completions(db, since, until, filters.town, filters.community)
-            if filters.keeps(r["town"], r["community"], r["course"])]
+    rows = [
+        Row(
+            (
+                r["town"],
+                r["community"],
+                r["name"],
+                course_title(catalog, r["course"]),
+                local_time(r["at"]),
+                hours(seconds.get((r["learner"], r["course"]), 0.0)),
+            ),
+            {"learner": r["learner"], "course": r["course"]},
+        )
+        for r in reports.completions(db, since, until, filters.town, filters.community)
+        if filters.keeps(r["town"], r["community"], r["course"])
+    ]
     return Table("completions", "完成名单", COMPLETION_COLUMNS, rows, "这段时间还没有人学完课程。")
 
 
 def counts_table(db: LearningDB, catalog: Catalog, since: float, until: float, filters: Filters) -> Table:
     """How many learners of each 社区 completed each course in the period, beside how many learners it has."""
     sizes = queries.unit_sizes(db)
-    rows = [Row((r["town"], r["community"], course_title(catalog, r["course"]), r["learners"],
-                 sizes.get((r["town"], r["community"]), 0)))
-            for r in reports.completion_counts(db, since, until)
-            if filters.keeps(r["town"], r["community"], r["course"])]
+    rows = [
+        Row(
+            (
+                r["town"],
+                r["community"],
+                course_title(catalog, r["course"]),
+                r["learners"],
+                sizes.get((r["town"], r["community"]), 0),
+            )
+        )
+        for r in reports.completion_counts(db, since, until)
+        if filters.keeps(r["town"], r["community"], r["course"])
+    ]
     return Table("counts", "各社区完成人数", COUNT_COLUMNS, rows, "这段时间还没有人学完课程。")
 
 
 # -- who kept listening -----------------------------------------------------------------------------------------------
 
-LEARNER_HOURS_COLUMNS = (*UNIT_COLUMNS, Column("姓名", max_width=16), Column("收听（小时）", "hours"),
-                         Column("听过的句子", "int"), Column("最近收听", "datetime"))
-UNIT_HOURS_COLUMNS = (*UNIT_COLUMNS, Column("学员数", "int"), Column("收听人数", "int"),
-                      Column("收听（小时）", "hours"), Column("听过的句子", "int"))
+LEARNER_HOURS_COLUMNS = (
+    *UNIT_COLUMNS,
+    Column("姓名", max_width=16),
+    Column("收听（小时）", "hours"),
+    Column("听过的句子", "int"),
+    Column("最近收听", "datetime"),
+)
+UNIT_HOURS_COLUMNS = (
+    *UNIT_COLUMNS,
+    Column("学员数", "int"),
+    Column("收听人数", "int"),
+    Column("收听（小时）", "hours"),
+    Column("听过的句子", "int"),
+)
 
 
 def learner_hours_table(db: LearningDB, since: float, until: float, filters: Filters) -> Table:
     """Hours each learner was credited in the period, those who heard nothing included: who kept listening."""
-    rows = [Row((r["town"], r["community"], r["name"], round(r["hours"], 2), r["sentences"], local_time(r["last"])),
-                {"learner": r["learner"], "quiet": not r["sentences"]})
-            for r in reports.listening_by_learner(db, since, until, filters.town, filters.community)]
+    rows = [
+        Row(
+            (r["town"], r["community"], r["name"], round(r["hours"], 2), r["sentences"], local_time(r["last"])),
+            {"learner": r["learner"], "quiet": not r["sentences"]},
+        )
+        for r in reports.listening_by_learner(db, since, until, filters.town, filters.community)
+    ]
     return Table("learners", "每位学员的收听", LEARNER_HOURS_COLUMNS, rows, "还没有学员。")
 
 
 def unit_hours_table(db: LearningDB, since: float, until: float, filters: Filters) -> Table:
     """Hours per 社区 in the period and how many of its learners listened at all."""
-    rows = [Row((r["town"], r["community"], r["learners"], r["listeners"], round(r["hours"], 2), r["sentences"]))
-            for r in reports.listening_by_unit(db, since, until) if filters.keeps(r["town"], r["community"])]
+    rows = [
+        Row((r["town"], r["community"], r["learners"], r["listeners"], round(r["hours"], 2), r["sentences"]))
+        for r in reports.listening_by_unit(db, since, until)
+        if filters.keeps(r["town"], r["community"])
+    ]
     return Table("units", "各社区的收听", UNIT_HOURS_COLUMNS, rows, "还没有学员。")
 
 
 # -- which questions go wrong -----------------------------------------------------------------------------------------
 
-QUESTION_COLUMNS = (Column("题目", max_width=60), Column("分册", max_width=20), Column("作答次数", "int"),
-                    Column("答错次数", "int"), Column("正确率（%）", "percent"),
-                    Column("最常见的错误答案", max_width=30), Column("正确答案", max_width=30),
-                    Column("出处", "link", max_width=30))
+QUESTION_COLUMNS = (
+    Column("题目", max_width=60),
+    Column("分册", max_width=20),
+    Column("作答次数", "int"),
+    Column("答错次数", "int"),
+    Column("正确率（%）", "percent"),
+    Column("最常见的错误答案", max_width=30),
+    Column("正确答案", max_width=30),
+    Column("出处", "link", max_width=30),
+)
 
 
 def questions_table(db: LearningDB, catalog: Catalog, since: float, until: float, course: str, store: Store) -> Table:
     """Every question answered in the period (in one course, or anywhere), most often wrong first, with its most
     common wrong answer and the passage it comes from: where the teaching needs fixing."""
     stats = reports.question_stats(db, since, until, course)
-    sources = source_links(store, [catalog.questions[r["question"]] for r in stats
-                                   if r["question"] in catalog.questions])
+    sources = source_links(
+        store, [catalog.questions[r["question"]] for r in stats if r["question"] in catalog.questions]
+    )
     rows = []
     for r in stats:
         question = catalog.questions.get(r["question"])
         text = question.text if question else f"（题库里已没有这道题：{r['question']}）"
         right = question.answer if question else None
-        rows.append(Row((text, question.volume if question else "", r["attempts"], r["wrong"], r["right_percent"],
-                         answer_text(question, r["common_wrong"]), answer_text(question, right),
-                         sources.get(r["question"])), {"question": r["question"]}))
+        rows.append(
+            Row(
+                (
+                    text,
+                    question.volume if question else "",
+                    r["attempts"],
+                    r["wrong"],
+                    r["right_percent"],
+                    answer_text(question, r["common_wrong"]),
+                    answer_text(question, right),
+                    sources.get(r["question"]),
+                ),
+                {"question": r["question"]},
+            )
+        )
     return Table("questions", "答题情况", QUESTION_COLUMNS, rows, "这段时间还没有人答题。")
 
 

@@ -37,8 +37,13 @@ from .tables import (
 
 NO_LEARNER = "没有这位学员，可能已经删除了。"
 REPORTS = {"overview": "完成情况", "listening": "收听时长", "questions": "答题情况"}
-CSV_TABLES = {"completions": "overview", "counts": "overview", "learners": "listening", "units": "listening",
-              "questions": "questions"}
+CSV_TABLES = {
+    "completions": "overview",
+    "counts": "overview",
+    "learners": "listening",
+    "units": "listening",
+    "questions": "questions",
+}
 FILE_NAME_UNSAFE = str.maketrans(dict.fromkeys('/\\:*?"<>|', "_"))  # what Windows refuses in a file name
 
 
@@ -69,16 +74,22 @@ def _filters(report: str = "learners") -> Filters:
     questions."""
     args = request.args
     units = report != "questions"
-    return Filters(args.get("town", "").strip() if units else "", args.get("community", "").strip() if units else "",
-                   args.get("course", "").strip() if report in ("overview", "questions") else "")
+    return Filters(
+        args.get("town", "").strip() if units else "",
+        args.get("community", "").strip() if units else "",
+        args.get("course", "").strip() if report in ("overview", "questions") else "",
+    )
 
 
 def _choices(db: LearningDB, found: Catalog, filters: Filters) -> dict:
     """What the filters offer: every town, the communities of the chosen town (or all), every course."""
     units = queries.units(db)
-    return {"towns": sorted({town for town, _ in units}),
-            "communities": sorted({c for town, c in units if not filters.town or town == filters.town}),
-            "courses": [(plan.id, plan.title) for plan in found.courses.values()], "periods": PERIODS}
+    return {
+        "towns": sorted({town for town, _ in units}),
+        "communities": sorted({c for town, c in units if not filters.town or town == filters.town}),
+        "courses": [(plan.id, plan.title) for plan in found.courses.values()],
+        "periods": PERIODS,
+    }
 
 
 def _report_tables(report: str, db: LearningDB, found: Catalog, period: Period, filters: Filters) -> list[Table]:
@@ -99,25 +110,44 @@ def _report_page(report: str, template: str, **extra):
         tables = _report_tables(report, db, found, period, filters)
         choices = _choices(db, found, filters)
     query = {**period.args(), **{k: v for k, v in vars(filters).items() if v}}
-    return render_template(template, report=report, tables=tables, summary=_summary(report, tables), period=period,
-                           filters=filters, query=query, **choices, **extra)
+    return render_template(
+        template,
+        report=report,
+        tables=tables,
+        summary=_summary(report, tables),
+        period=period,
+        filters=filters,
+        query=query,
+        **choices,
+        **extra,
+    )
 
 
 def _summary(report: str, tables: list[Table]) -> dict:
     """The few numbers above a report's tables."""
     rows = tables[0].rows
     if report == "overview":
-        return {"completions": len(rows), "learners": len({row.meta["learner"] for row in rows}),
-                "units": len({row.values[:2] for row in rows})}
+        return {
+            "completions": len(rows),
+            "learners": len({row.meta["learner"] for row in rows}),
+            "units": len({row.values[:2] for row in rows}),
+        }
     if report == "listening":
-        return {"learners": len(rows), "listeners": sum(not row.meta["quiet"] for row in rows),
-                "hours": round(sum(row.values[3] for row in rows), 2)}
+        return {
+            "learners": len(rows),
+            "listeners": sum(not row.meta["quiet"] for row in rows),
+            "hours": round(sum(row.values[3] for row in rows), 2),
+        }
     attempts, wrong = sum(row.values[2] for row in rows), sum(row.values[3] for row in rows)
-    return {"questions": len(rows), "attempts": attempts,
-            "right_percent": round(100 * (attempts - wrong) / attempts, 1) if attempts else None}
+    return {
+        "questions": len(rows),
+        "attempts": attempts,
+        "right_percent": round(100 * (attempts - wrong) / attempts, 1) if attempts else None,
+    }
 
 
 # -- the reports --------------------------------------------------------------------------------------------------
+
 
 @bp.get("/training/")
 @trainers_only
@@ -150,8 +180,9 @@ def training_xlsx(report: str):
     found = current_catalog()
     with learning_db() as db:
         tables = _report_tables(report, db, found, period, filters)
-    return download(export.workbook(tables, base_url()), export.XLSX_TYPE,
-                           _file_name(REPORTS[report], period, filters, "xlsx"))
+    return download(
+        export.workbook(tables, base_url()), export.XLSX_TYPE, _file_name(REPORTS[report], period, filters, "xlsx")
+    )
 
 
 @bp.get("/training/export/<table>.csv")
@@ -176,6 +207,7 @@ def _file_name(title: str, period: Period, filters: Filters, suffix: str) -> str
 
 # -- learners -----------------------------------------------------------------------------------------------------
 
+
 @bp.get("/training/learners")
 @trainers_only
 def training_learners():
@@ -187,12 +219,22 @@ def _learners_page(form: dict | None = None, error: str | None = None, status: i
     filters, query = _filters(), request.args.get("q", "").strip()
     found = current_catalog()
     with learning_db() as db:
-        people = [person for person in list_learners(db, filters.town, filters.community)
-                  if not query or query in person.name]
+        people = [
+            person for person in list_learners(db, filters.town, filters.community) if not query or query in person.name
+        ]
         done = queries.completed_counts(db)
         choices = _choices(db, found, filters)
-    return render_template("editor/training_learners.html", learners=people, done=done, filters=filters, q=query,
-                           form=form or {}, error=error, local_time=local_time, **choices), status
+    return render_template(
+        "editor/training_learners.html",
+        learners=people,
+        done=done,
+        filters=filters,
+        q=query,
+        form=form or {},
+        error=error,
+        local_time=local_time,
+        **choices,
+    ), status
 
 
 @bp.post("/training/learners")
@@ -214,8 +256,11 @@ def training_add_learner():
         else:
             learner = None
     if learner is None:
-        return _learners_page(form, f"已经有这位学员了：{name}（{town} {community}）。在下面的名单里点开，可以重置 PIN "
-                                    "或打印学习卡。", 400)
+        return _learners_page(
+            form,
+            f"已经有这位学员了：{name}（{town} {community}）。在下面的名单里点开，可以重置 PIN 或打印学习卡。",
+            400,
+        )
     flash(f"已添加学员「{learner.name}」（{learner.town} {learner.community}）。现在可以打印学习卡。", "ok")
     return redirect(url_for("editor.training_learner", learner_id=learner.id))
 
@@ -239,17 +284,37 @@ def training_learner(learner_id: str):
     courses = []
     for plan in found.courses.values():
         progress = course_progress(plan, records)
-        courses.append({"id": plan.id, "title": plan.title, "heard": progress["heard"], "total": progress["total"],
-                        "percent": round(100 * progress["heard"] / progress["total"]) if progress["total"] else 0,
-                        "completed": local_time(records.completed.get(plan.id)),
-                        "hours": round(seconds.get((learner.id, plan.id), 0.0) / 3600, 2)})
+        courses.append(
+            {
+                "id": plan.id,
+                "title": plan.title,
+                "heard": progress["heard"],
+                "total": progress["total"],
+                "percent": round(100 * progress["heard"] / progress["total"]) if progress["total"] else 0,
+                "completed": local_time(records.completed.get(plan.id)),
+                "hours": round(seconds.get((learner.id, plan.id), 0.0) / 3600, 2),
+            }
+        )
     for course, at in records.completed.items():  # completed once, the course since taken off the hub
         if course not in found.courses:
-            courses.append({"id": course, "title": course_title(found, course), "heard": 0, "total": 0,
-                            "percent": 100, "completed": local_time(at),
-                            "hours": round(seconds.get((learner.id, course), 0.0) / 3600, 2)})
-    return render_template("editor/training_learner.html", learner=learner, courses=courses,
-                           created=local_time(learner.created), listened=round(learner.listened / 3600, 2))
+            courses.append(
+                {
+                    "id": course,
+                    "title": course_title(found, course),
+                    "heard": 0,
+                    "total": 0,
+                    "percent": 100,
+                    "completed": local_time(at),
+                    "hours": round(seconds.get((learner.id, course), 0.0) / 3600, 2),
+                }
+            )
+    return render_template(
+        "editor/training_learner.html",
+        learner=learner,
+        courses=courses,
+        created=local_time(learner.created),
+        listened=round(learner.listened / 3600, 2),
+    )
 
 
 @bp.post("/training/learners/<learner_id>/pin")
@@ -303,6 +368,7 @@ def training_remove(learner_id: str):
 
 # -- cards and certificates ---------------------------------------------------------------------------------------
 
+
 @bp.get("/training/cards")
 @trainers_only
 def training_cards():
@@ -316,8 +382,11 @@ def training_cards():
         elif request.args.get("selected"):  # the list's 打印选中的 with nothing ticked
             people = []
         else:
-            people = [person for person in list_learners(db, filters.town, filters.community)
-                      if not query or query in person.name]
+            people = [
+                person
+                for person in list_learners(db, filters.town, filters.community)
+                if not query or query in person.name
+            ]
     base = base_url()  # the address phones reach this hub at, as the kiosk's own QR codes hold it
     cards = [{"learner": person, "qr": _card_qr(base + card_path(person.card))} for person in people]
     return render_template("editor/cards.html", cards=cards, hub=settings().hub_name, base=base)
@@ -346,14 +415,23 @@ def training_certificate(learner_id: str, course_id: str):
         answered = sum(unit["quiz"]["answered"] for unit in progress["units"])
         questions = sum(unit["quiz"]["total"] for unit in progress["units"])
         return render_template(
-            "editor/training_message.html", title="还不能出证书", status=409,
+            "editor/training_message.html",
+            title="还不能出证书",
+            status=409,
             message=f"{learner.name} 还没有学完「{plan.title}」，学完才能打印结业证书。",
             detail=f"已听 {progress['heard']} / {progress['total']} 句，自测题已答 {answered} / {questions} 道。"
-                   "每个单元听完九成、答完该单元的自测题，这门课就算学完。",
-            back=url_for("editor.training_learner", learner_id=learner.id)), 409
-    return render_template("editor/certificate.html", learner=learner, course=course_title(found, course_id),
-                           units=len(plan.units) if plan else None, completed=local_time(completed),
-                           listening=duration_words(seconds), hub=settings().hub_name)
+            "每个单元听完九成、答完该单元的自测题，这门课就算学完。",
+            back=url_for("editor.training_learner", learner_id=learner.id),
+        ), 409
+    return render_template(
+        "editor/certificate.html",
+        learner=learner,
+        course=course_title(found, course_id),
+        units=len(plan.units) if plan else None,
+        completed=local_time(completed),
+        listening=duration_words(seconds),
+        hub=settings().hub_name,
+    )
 
 
 def duration_words(seconds: float) -> str:
