@@ -351,7 +351,7 @@ def listed(entries, name: str, data: bytes) -> list:
             manifest["files"].append({"path": name, "size": len(data), "sha256": hashlib.sha256(data).hexdigest()})
             content = json.dumps(manifest).encode()
         out.append((info, content))
-    return out + [(tarfile.TarInfo(name), data)]
+    return [*out, (tarfile.TarInfo(name), data)]
 
 
 def link(name: str, target: str, kind=tarfile.SYMTYPE) -> tuple[tarfile.TarInfo, bytes]:
@@ -377,12 +377,12 @@ DAMAGES = {
         ),
         "第 2 版",
     ),
-    "file not in the manifest": (lambda e: e + [(tarfile.TarInfo("content/多出来.md"), b"x")], "清单上没有"),
+    "file not in the manifest": (lambda e: [*e, (tarfile.TarInfo("content/多出来.md"), b"x")], "清单上没有"),
     "parent path": (lambda e: listed(e, "content/../../evil.md", b"evil"), "不允许的条目"),
     "climbing out": (lambda e: listed(e, "../evil.md", b"evil"), "不允许的条目"),
     "absolute path": (lambda e: listed(e, "/tmp/kiosk-evil.md", b"evil"), "不允许的条目"),
-    "symlink": (lambda e: e + [link("content/link.md", "/etc/passwd")], "不允许的条目"),
-    "hard link": (lambda e: e + [link("data/secret_key", "/etc/shadow", tarfile.LNKTYPE)], "不允许的条目"),
+    "symlink": (lambda e: [*e, link("content/link.md", "/etc/passwd")], "不允许的条目"),
+    "hard link": (lambda e: [*e, link("data/secret_key", "/etc/shadow", tarfile.LNKTYPE)], "不允许的条目"),
     "unknown data file": (lambda e: listed(e, "data/kiosk.db", b"SQLite"), "不允许的条目"),
 }
 

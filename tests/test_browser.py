@@ -1,4 +1,5 @@
-"""The kiosk and phone pages in a real Chromium against a real server: search, playback, resume, idle reset, QR, offline."""
+"""The kiosk and phone pages in a real Chromium against a real server: search, playback, resume, idle reset, QR,
+offline."""
 
 from __future__ import annotations
 
@@ -119,8 +120,10 @@ def reading(page) -> dict:
     return page.evaluate("""() => {
         const span = document.querySelector('.s.reading');
         const seg = window.kioskPlayer.segments[window.kioskPlayer.current];
-        return {p: span && span.dataset.p, i: span && Number(span.dataset.i), count: document.querySelectorAll('.s.reading').length,
-                segment: seg && {passage: seg.passage, index: seg.index, url: seg.url}, src: window.kioskPlayer.audio.src};
+        return {p: span && span.dataset.p, i: span && Number(span.dataset.i),
+                count: document.querySelectorAll('.s.reading').length,
+                segment: seg && {passage: seg.passage, index: seg.index, url: seg.url},
+                src: window.kioskPlayer.audio.src};
     }""")
 
 
@@ -253,7 +256,8 @@ def test_idle_reset_on_kiosk_forgets_the_visitor(browser, bundled):
 
 
 def test_document_qr_decodes_to_the_document_link(phone, server, catalog):
-    """The QR on the page, read from a screenshot, is this document's address (with the passage when one was asked for)."""
+    """The QR on the page, read from a screenshot, is this document's address (with the passage when one was asked
+    for)."""
     zxingcpp = pytest.importorskip("zxingcpp")
     image = pytest.importorskip("PIL.Image")
     doc = catalog[0]["id"]
@@ -389,7 +393,8 @@ def test_play_start_latency(kiosk, phone, kiosk_server, server, bundled, catalog
 
 
 def test_home_page_transfer_is_small(phone, server, timings, capsys):
-    """What a first visit to the home page costs, including what the service worker fetches to work offline: < 300 KB."""
+    """What a first visit to the home page costs, including what the service worker fetches to work offline:
+    < 300 KB."""
     requests = []
     phone.on("requestfinished", lambda request: requests.append(request))
     phone.goto(server.url + "/", wait_until="networkidle")

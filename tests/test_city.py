@@ -266,7 +266,7 @@ def hub(numbers: dict, name: str) -> dict:
 
 def test_a_report_sent_again_replaces_its_days_and_never_adds_up(client, tmp_path):
     first = empty_report(tmp_path, "幸福社区", days=3)
-    for row, plays in zip(first["days"], (5, 7, 11)):
+    for row, plays in zip(first["days"], (5, 7, 11), strict=False):  # the three oldest days
         row.update(plays=plays, minutes=plays * 2, searches=plays, unanswered=1)
     first["texts"] = [{"day": today(), "doc": "0123456789ab", "title": "物业服务合同", "plays": 11, "minutes": 22}]
     first["questions"] = [{"day": today(), "query": "停车位被占", "times": 1}]
@@ -301,7 +301,7 @@ def city_report(
     """A hub's report of 14 days: ``daily`` plays oldest first (searches a third of them), today's texts by title,
     today's unanswered searches, and (town, community, course, learners) completed today."""
     body = empty_report(tmp_path, name)
-    for row, plays in zip(body["days"], daily):
+    for row, plays in zip(body["days"], daily, strict=True):
         row.update(plays=plays, minutes=round(plays * 2.4, 1), searches=plays // 3, unanswered=min(1, plays // 3))
     body["texts"] = [
         {"day": today(), "doc": docs[title]["id"], "title": title, "plays": plays, "minutes": plays * 3}

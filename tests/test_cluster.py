@@ -38,7 +38,8 @@ def kiosk(data: Path, *args: str, engine: str = "pyttsx3", wait: bool = True):
 
 def audio(data: Path) -> dict[str, bytes]:
     cache = AudioCache(DataDir(data).audio)
-    return {key: cache.path(key).read_bytes() for key in cache.keys()}
+    kept = cache.keys()
+    return {key: cache.path(key).read_bytes() for key in kept}
 
 
 def vectors(data: Path) -> dict[bytes, tuple[bytes, float]]:
@@ -114,7 +115,7 @@ def test_a_build_finishes_when_workers_are_killed_midway(tmp_path):
                     time.sleep(0.05)
                 cluster.kill(victim)
                 cluster.add_worker(newcomer)
-            out, err = build.communicate(timeout=600)
+            _out, err = build.communicate(timeout=600)
         finally:
             if build.poll() is None:
                 build.kill()

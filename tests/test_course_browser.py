@@ -296,7 +296,8 @@ def test_phone_learner_course_hidden_offline_quiz_and_sync(browser, data, tmp_pa
             timeout=90_000,
             polling=POLL,
         )
-        session = page.evaluate("""() => ({title: navigator.mediaSession.metadata?.title, album: navigator.mediaSession.metadata?.album,
+        session = page.evaluate("""() => ({title: navigator.mediaSession.metadata?.title,
+            album: navigator.mediaSession.metadata?.album,
             artist: navigator.mediaSession.metadata?.artist, actions: Object.keys(window.__mediaActions || {}),
             state: navigator.mediaSession.playbackState, part: document.getElementById('cp-part').textContent})""")
         assert session["album"] == "新网格员入门" and session["title"] == session["part"]
@@ -466,8 +467,8 @@ def test_phone_learner_course_hidden_offline_quiz_and_sync(browser, data, tmp_pa
 
 
 def test_a_sentence_the_hub_is_still_voicing_is_waited_for(browser, data):
-    """The hub answers 503 (still preparing) for the first sentence: the page says 正在准备这一句的声音 and keeps asking,
-    and plays it as soon as it is there."""
+    """The hub answers 503 (still preparing) for the first sentence: the page says 正在准备这一句的声音 and keeps
+    asking, and plays it as soon as it is there."""
     with live_server(data) as server:
         with server.app.test_client() as client:
             first = client.get(f"/api/courses/{COURSE}").get_json()["course"]["units"][0]["segments"][0]["url"]

@@ -83,9 +83,8 @@ class CourseFields(HTMLParser):
             self.fields.append((attrs["name"], attrs.get("value") or ""))
         elif self.inside and tag == "select":
             self._select, self._first = attrs["name"], len(self.fields)
-        elif self._select and tag == "option":
-            if "selected" in attrs or self._first == len(self.fields):
-                self.fields[self._first :] = [(self._select, attrs["value"])]
+        elif self._select and tag == "option" and ("selected" in attrs or self._first == len(self.fields)):
+            self.fields[self._first :] = [(self._select, attrs["value"])]
 
     def handle_endtag(self, tag):
         if tag == "form":
@@ -202,7 +201,7 @@ def test_an_invalid_course_is_refused_with_a_message_and_nothing_is_written(
     editor, own, bundled, title, units, status, message
 ):
     before = (bundled / "_courses" / "示例课程.yaml").read_bytes()
-    fields = course_fields(title, units) + [("op", "save"), ("csrf_token", editor.token())]
+    fields = [*course_fields(title, units), ("op", "save"), ("csrf_token", editor.token())]
     response = editor.client.post("/editor/courses/edit", data=MultiDict(fields))
     assert response.status_code == status
     assert message in response.get_data(as_text=True)
@@ -251,7 +250,7 @@ def test_a_save_over_someone_else_s_is_refused(editor, own):
 
 
 def test_a_deleted_course_is_listed_and_restored_from_its_history(editor):
-    fields = course_fields("临时课", [("一", [COMMITTEE])]) + [("op", "save"), ("csrf_token", editor.token())]
+    fields = [*course_fields("临时课", [("一", [COMMITTEE])]), ("op", "save"), ("csrf_token", editor.token())]
     assert editor.client.post("/editor/courses/edit", data=MultiDict(fields)).status_code == 302
     assert editor.post("/editor/courses/delete", {"id": "临时课"}).status_code == 302
     assert "临时课" not in courses(editor)
@@ -266,7 +265,7 @@ def test_a_deleted_course_is_listed_and_restored_from_its_history(editor):
 
 
 def test_a_save_without_the_form_s_token_is_refused(editor, own):
-    fields = course_fields("无令牌", [("一", [COMMITTEE])]) + [("op", "save")]
+    fields = [*course_fields("无令牌", [("一", [COMMITTEE])]), ("op", "save")]
     response = editor.client.post("/editor/courses/edit", data=MultiDict(fields))
     assert response.status_code == 400 and "页面已过期" in response.get_data(as_text=True)
     assert own_files(own) == []
@@ -276,20 +275,20 @@ def test_editors_and_admins_edit_courses_trainers_and_strangers_do_not(site, own
     assert site.client.get("/editor/courses").headers["Location"].startswith("/editor/signin")
     site.sign_in("刘老师")
     assert site.client.get("/editor/courses").status_code == 403
-    fields = course_fields("培训老师的课", [("一", [COMMITTEE])]) + [("op", "save"), ("csrf_token", site.token())]
+    fields = [*course_fields("培训老师的课", [("一", [COMMITTEE])]), ("op", "save"), ("csrf_token", site.token())]
     assert site.client.post("/editor/courses/edit", data=MultiDict(fields)).status_code == 403
     assert site.post("/editor/courses/delete", {"id": "示例课程"}).status_code == 403
     assert own_files(own) == []
     site.post("/editor/signout")
     site.sign_in("管理员")
     assert site.client.get("/editor/courses").status_code == 200
-    fields = course_fields("管理员的课", [("一", [COMMITTEE])]) + [("op", "save"), ("csrf_token", site.token())]
+    fields = [*course_fields("管理员的课", [("一", [COMMITTEE])]), ("op", "save"), ("csrf_token", site.token())]
     assert site.client.post("/editor/courses/edit", data=MultiDict(fields)).status_code == 302
 
 
 def test_titles_are_escaped_in_the_editor_and_on_the_kiosk(editor):
     title, unit = "<script>alert(1)</script>课", "<img src=x onerror=alert(2)>"
-    fields = course_fields(title, [(unit, [COMMITTEE])]) + [("op", "save"), ("csrf_token", editor.token())]
+    fields = [*course_fields(title, [(unit, [COMMITTEE])]), ("op", "save"), ("csrf_token", editor.token())]
     saved = editor.client.post("/editor/courses/edit", data=MultiDict(fields))
     assert saved.status_code == 302
     course_id = next(c for c, course in courses(editor).items() if course["title"] == title)
@@ -300,7 +299,8 @@ def test_titles_are_escaped_in_the_editor_and_on_the_kiosk(editor):
 
 
 def test_a_course_file_name_cannot_leave_the_courses_folder(editor, own):
-    fields = course_fields("坏", [("一", [COMMITTEE])]) + [
+    fields = [
+        *course_fields("坏", [("一", [COMMITTEE])]),
         ("id", "../../逃出去"),
         ("op", "save"),
         ("csrf_token", editor.token()),

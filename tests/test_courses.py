@@ -157,7 +157,8 @@ def test_course_prepare_voices_the_course_and_its_questions_once(tmp_path):
         f"title: 短课\nunits:\n  - title: 一\n    items:\n      - {source}\n", encoding="utf-8"
     )
     (content / "_quiz" / "题.md").write_text(
-        "---\ntitle: 题\nvolume: 物业管理培训总纲\n---\n\n## 结业以后还要复训。\n类型：判断\n答案：对\n解析：每年复训。\n"
+        "---\ntitle: 题\nvolume: 物业管理培训总纲\n---\n\n"
+        "## 结业以后还要复训。\n类型：判断\n答案：对\n解析：每年复训。\n"
         f"出处：{source} | 每年还要参加复训\n",
         encoding="utf-8",
     )

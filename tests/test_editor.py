@@ -302,7 +302,7 @@ def test_titles_and_upload_names_cannot_climb_out_of_the_content_folder(editor, 
         },
     )
     assert response.status_code == 302
-    written = [p for p in editor.content.rglob("*逃出去*")]
+    written = list(editor.content.rglob("*逃出去*"))
     assert len(written) == 1 and editor.content in written[0].parents
     upload = editor.post(
         "/editor/upload",

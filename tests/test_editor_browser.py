@@ -3,6 +3,8 @@ publish, find them on the kiosk and hear them, then see that listening in the st
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from tests.browser_fixtures import CHROMIUM, KIOSK_VIEWPORT, SCREENSHOTS, sign_in_with_the_form
@@ -102,7 +104,7 @@ def test_upload_review_publish_then_the_kiosk_finds_and_plays_it(editor, editor_
     shoot(editor, "statistics")
     with editor.expect_download() as download:
         editor.get_by_role("link", name="⇩ 收听记录 CSV").click()
-    text = open(download.value.path(), encoding="utf-8-sig").read()
+    text = Path(download.value.path()).read_text(encoding="utf-8-sig")
     assert "关于开展楼道堆物清理的通知" in text
 
 

@@ -5,6 +5,7 @@ espeak-ng; every test checks what a listener, an editor or the operator would se
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import fcntl
 import html
@@ -24,7 +25,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Callable
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -107,10 +108,8 @@ def no_process_outlives_its_test():
 
 def power_cut(process: subprocess.Popen) -> None:
     """SIGKILL the whole process group at once."""
-    try:
+    with suppress(ProcessLookupError):
         os.killpg(process.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
     process.wait(timeout=30)
 
 
@@ -391,10 +390,8 @@ def test_a_power_cut_while_an_editor_publishes_loses_nothing_they_saved(tmp_path
     body = "小区电梯坏了，业主可以申请使用专项维修资金应急维修。\n\n维修完成后，费用要在小区公示。"
 
     def save() -> None:
-        try:
+        with contextlib.suppress(OSError):  # the power went while the browser waited
             server.form("/editor/save", new_text("电梯应急维修", body))
-        except OSError:
-            pass  # the power went while the browser waited
 
     threading.Thread(target=save, daemon=True).start()
     cut_power_when(server.process, committing(index), within=60)

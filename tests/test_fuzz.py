@@ -295,7 +295,7 @@ FIELD_VALUE = st.one_of(
     st.floats().map(str),
     st.lists(SHORT_TEXT.map(json.dumps), max_size=4).map(lambda items: "[" + ", ".join(items) + "]"),
 )
-FIELD = st.tuples(st.sampled_from(sorted(FIELDS_BY_KEY) + ["unknown", "1", "? [a]", "<<"]), FIELD_VALUE).map(
+FIELD = st.tuples(st.sampled_from([*sorted(FIELDS_BY_KEY), "unknown", "1", "? [a]", "<<"]), FIELD_VALUE).map(
     lambda pair: f"{pair[0]}: {pair[1]}"
 )
 FRONT_MATTER = st.lists(FIELD, max_size=8).map(lambda lines: "---\n" + "\n".join(lines) + "\n---\n")

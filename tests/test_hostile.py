@@ -206,7 +206,7 @@ def test_no_route_serves_a_file_from_outside(client, admin, route):
 
 @pytest.mark.parametrize("route", ["/editor/edit", "/editor/history"])
 def test_editor_pages_open_no_source_outside_the_content_root(admin, route):
-    for traversal in TRAVERSALS + ["/etc/passwd.md", "../outside/secret.md", "政策法规/../../outside/secret.md"]:
+    for traversal in [*TRAVERSALS, "/etc/passwd.md", "../outside/secret.md", "政策法规/../../outside/secret.md"]:
         for source in {traversal, traversal.replace("%", "%25")}:
             response = answered("traversal in an editor source", admin.get(route, query_string={"source": source}))
             assert response.status_code in (400, 404), (source, response.status_code)
@@ -215,7 +215,7 @@ def test_editor_pages_open_no_source_outside_the_content_root(admin, route):
 
 def test_editor_writes_and_deletes_nothing_outside(admin, outside):
     before = outside_files(outside)
-    for traversal in TRAVERSALS + ["../outside/new.md", "政策法规/../../outside/new.md", "/tmp/new.md"]:
+    for traversal in [*TRAVERSALS, "../outside/new.md", "政策法规/../../outside/new.md", "/tmp/new.md"]:
         fields = {"source": traversal, "is_new": "1", "title": "越界", "collection": "政策法规", "body": "正文。"}
         saved = answered("traversal in a save", admin.post("/editor/save", fields))
         assert saved.status_code in (302, 400)  # a name made of % signs is just a name, inside the folder

@@ -259,7 +259,10 @@ def test_type_comes_from_content_not_name():
 
 
 def test_markdown_upload_keeps_its_front_matter_and_text():
-    text = "---\ntitle: 已有格式的文章\ncollection: 有声物业\nsummary: 一句话。\n---\n\n正文第一段。\n\n## 小标题\n\n第二段。\n"
+    text = (
+        "---\ntitle: 已有格式的文章\ncollection: 有声物业\nsummary: 一句话。\n---\n\n"
+        "正文第一段。\n\n## 小标题\n\n第二段。\n"
+    )
     converted = convert_upload("已有.md", text.encode())
     assert converted.title == "已有格式的文章"
     assert converted.fields == {"collection": "有声物业", "summary": "一句话。"}
@@ -270,7 +273,8 @@ def test_import_folder_converts_copies_merges_metadata_and_builds(tmp_path, cont
     library = tmp_path / "新法规"
     (library / "行政法规").mkdir(parents=True)
     (library / "行政法规" / "示例条例(2020-01-01).md").write_text(
-        "# 示例条例\n\n2020年1月1日通过\n\n<!-- INFO END -->\n\n## 第一章 总则\n\n第一条 为了示例电梯维护，制定本条例。\n",
+        "# 示例条例\n\n2020年1月1日通过\n\n<!-- INFO END -->\n\n"
+        "## 第一章 总则\n\n第一条 为了示例电梯维护，制定本条例。\n",
         encoding="utf-8",
     )
     (library / "通知.txt").write_bytes(NOTICE.encode("gbk"))

@@ -388,7 +388,7 @@ def test_removing_a_learner_deletes_every_record_of_theirs(site, client, clock, 
     )
     assert client.get("/api/learner").get_json()["courses"][plan.id]["completed"]
     with db(site) as learning:
-        zhang = next(l for l in list_learners(learning) if l.name == "张网格")
+        zhang = next(person for person in list_learners(learning) if person.name == "张网格")
         counts = {
             table: learning.conn.execute(f"SELECT COUNT(*) FROM {table} WHERE learner = ?", (zhang.id,)).fetchone()[0]
             for table in LearningDB.LEARNER_TABLES
@@ -399,7 +399,7 @@ def test_removing_a_learner_deletes_every_record_of_theirs(site, client, clock, 
             assert (
                 learning.conn.execute(f"SELECT COUNT(*) FROM {table} WHERE learner = ?", (zhang.id,)).fetchone()[0] == 0
             )
-        assert [l.name for l in list_learners(learning)] == ["李网格"]
+        assert [person.name for person in list_learners(learning)] == ["李网格"]
     assert client.get("/api/learner").get_json()["learner"] is None
 
 

@@ -167,8 +167,8 @@ def test_cards_list_by_unit_and_a_new_card_revokes_the_old(db):
     zhang = learner(db)
     learner(db, name="李网格", community="和平社区")
     learner(db, name="王网格", town="东城街道")
-    assert [l.name for l in list_learners(db)] == ["王网格", "李网格", "张网格"]  # by town, community, name
-    assert [l.name for l in list_learners(db, town="城关街道", community="幸福社区")] == ["张网格"]
+    assert [person.name for person in list_learners(db)] == ["王网格", "李网格", "张网格"]  # by town, community, name
+    assert [person.name for person in list_learners(db, town="城关街道", community="幸福社区")] == ["张网格"]
     assert by_card(db, zhang.card) == zhang and card_path(zhang.card) == f"/learn/card/{zhang.card}"
     token = new_card(db, zhang.id)
     assert token != zhang.card and by_card(db, zhang.card) is None

@@ -1,7 +1,7 @@
-"""The trainer's pages through Flask's test client, on the bundled courses with records made by kiosk.training.learner's own
-functions: the overview and listening hours show exactly those records, the role rules hold on every page, the
-Excel and CSV exports hold exactly the rows shown, certificates, learners added and removed, cards re-issued;
-and, in Chromium, how the overview, the cards and the printed certificate look."""
+"""The trainer's pages through Flask's test client, on the bundled courses with records made by
+kiosk.training.learner's own functions: the overview and listening hours show exactly those records, the role rules
+hold on every page, the Excel and CSV exports hold exactly the rows shown, certificates, learners added and removed,
+cards re-issued; and, in Chromium, how the overview, the cards and the printed certificate look."""
 
 from __future__ import annotations
 
@@ -380,7 +380,7 @@ def test_each_excel_sheet_holds_exactly_the_rows_shown(trainer, session, report,
     html = trainer.page(f"{page}?period=all")
     book = workbook_of(trainer.get(f"/editor/training/export/{report}.xlsx?period=all"))
     assert len(book.sheetnames) == len(tables)
-    for sheet_name, table in zip(book.sheetnames, tables):
+    for sheet_name, table in zip(book.sheetnames, tables, strict=True):
         sheet = book[sheet_name]
         head, rows = shown(html, table)
         assert re.fullmatch(r"[\u4e00-\u9fff]+", sheet_name), sheet_name
