@@ -22,6 +22,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .city.views import bp as city
     from .library.views import bp as library
     from .services import Services
+    from .training import trainer  # noqa: F401  (its routes join the editor's blueprint, under /editor/training/)
     from .training.catalog import CatalogCache
     from .training.learner.views import bp as learner
     from .training.views import bp as training

@@ -27,7 +27,6 @@ class EditorParts:
 
 def init_app(app: Flask) -> None:
     """Register the editor: secret key from the data dir, session cookie settings, the blueprint."""
-    from ..training import trainer  # noqa: F401  (attach the trainer's routes)
     from . import api, auth, bulk_import, course_pages, guard, pages, stats  # noqa: F401  (attach the routes)
 
     services = app.extensions["kiosk"]
