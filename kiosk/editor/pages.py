@@ -13,7 +13,7 @@ from indexer.content.loader import discover, read_source
 from indexer.content.parse import document_id, parse_document
 from indexer.errors import ContentError
 
-from ..visitors.shelves import VOLUME_ORDER, shelf_names
+from ..visitors.shelves import shelf_names, volume_names
 from ..web import services
 from . import bp, parts
 from . import pronunciations as dictionary
@@ -181,10 +181,7 @@ def render_edit(form: EditForm, error: str | None = None, status: int = 200, act
     if form.source and not form.is_new:
         with History(_data_root()) as history:
             versions = len(history.versions(form.source))
-    volumes = sorted(
-        {e.volume for e in catalog if e.volume} | set(VOLUME_ORDER),
-        key=lambda v: (VOLUME_ORDER.index(v) if v in VOLUME_ORDER else len(VOLUME_ORDER), v),
-    )
+    volumes = volume_names(e.volume for e in catalog)
     return render_template(
         "editor/edit.html",
         form=form,

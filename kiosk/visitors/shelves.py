@@ -45,5 +45,10 @@ def shelf_names(collections: Iterable[str]) -> list[str]:
     return sorted(set(collections) | set(SHELF_ORDER), key=_rank(SHELF_ORDER))
 
 
+def volume_names(volumes: Iterable[str]) -> list[str]:
+    """The training volumes in reading order, then any others by name (for the editor's choices)."""
+    return sorted({volume for volume in volumes if volume} | set(VOLUME_ORDER), key=_rank(VOLUME_ORDER))
+
+
 def _rank(order: tuple[str, ...]):
     return lambda name: (order.index(name) if name in order else len(order), name)
