@@ -48,22 +48,21 @@ def _ask_hostname() -> list[str]:
     return addresses
 
 
-def public_base_url(configured: str, request_host_url: str, port: int | None) -> str:
-    """KIOSK_PUBLIC_URL if set; else the first LAN address with the serving port; else what the browser used."""
+def public_base_url(configured: str, port: int) -> str:
+    """KIOSK_PUBLIC_URL if set; else this machine's first LAN address at the port it serves on; else loopback (a
+    kiosk with no network, whose codes only its own screen could open)."""
     if configured:
         return configured.rstrip("/")
     addresses = lan_addresses()
-    if addresses and port:
-        return f"http://{addresses[0]}:{port}"
-    return request_host_url.rstrip("/")
+    host = addresses[0] if addresses else "127.0.0.1"
+    return f"http://{host}" + ("" if port == 80 else f":{port}")
 
 
 def base_url() -> str:
-    """This hub's address for phones, as the request being served reached it when nothing better is known."""
-    port = request.host.rsplit(":", 1)[-1] if ":" in request.host else ""
-    return public_base_url(
-        settings().public_url, request.host_url, int(port) if port.isascii() and port.isdigit() else None
-    )  # Host: x:² is no port
+    """This hub's address for phones. Never taken from the request's Host header: any client on the hub's Wi-Fi can
+    send one, and a QR code on the kiosk, a learning card or an export would then send phones to its site."""
+    port = str(request.environ.get("SERVER_PORT", ""))  # the port the server listens on, not the one a client named
+    return public_base_url(settings().public_url, int(port) if port.isascii() and port.isdigit() else 80)
 
 
 def qr_svg(link: str, scale: int = 4) -> Markup:
