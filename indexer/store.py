@@ -52,7 +52,7 @@ class Store(Database):
     NEWER = "请升级 kiosk，或运行 kiosk build --full 重建"
     PAGE_WAIT = 2.0  # seconds a page waits to note spoken texts while another writer holds the file
 
-    MIGRATIONS = (
+    MIGRATIONS: tuple[str, ...] = (
         """
     CREATE TABLE IF NOT EXISTS files (
         source TEXT PRIMARY KEY, root TEXT NOT NULL, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL,

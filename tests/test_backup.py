@@ -116,7 +116,9 @@ def audio_keys(data: Path) -> dict[str, list[str]]:
         for engine in ("neural", "pyttsx3"):
             settings = engine_settings(EngineChoice(engine, 1.0, str(data)))
             for doc_id in store.document_ids():
-                keys[f"{engine}:{doc_id}"] = [line.key for line in narrate(store.document(doc_id), settings)]
+                doc = store.document(doc_id)
+                assert doc is not None, doc_id
+                keys[f"{engine}:{doc_id}"] = [line.key for line in narrate(doc, settings)]
     finally:
         store.close()
     return keys
@@ -129,6 +131,13 @@ def table_rows(path: Path) -> dict[str, list[tuple]]:
         return {t: sorted(conn.execute(f"SELECT * FROM {t}").fetchall()) for t in tables}
     finally:
         conn.close()
+
+
+def read_member(tar: tarfile.TarFile, member: str | tarfile.TarInfo) -> bytes:
+    """A file's bytes in the archive; fails on a member that is no file."""
+    file = tar.extractfile(member)
+    assert file is not None, f"{member} is no file in the archive"
+    return file.read()
 
 
 def kiosk(args: list[str], content: Path):
@@ -166,7 +175,7 @@ def test_the_archive_holds_what_cannot_be_rebuilt_with_a_manifest(archive, hub):
     data, _ = hub
     with tarfile.open(archive) as tar:
         names = set(tar.getnames())
-        manifest = json.loads(tar.extractfile(MANIFEST).read())
+        manifest = json.loads(read_member(tar, MANIFEST))
     assert {
         "data/editor.db",
         "data/usage.db",
@@ -210,7 +219,9 @@ def test_round_trip_onto_an_empty_data_dir_gives_the_same_hub(archive, hub, tmp_
     assert (new_data / "secret_key").read_bytes() == (data / "secret_key").read_bytes()
     assert stat.S_IMODE((new_data / "secret_key").stat().st_mode) == 0o600
     assert table_rows(new_data / "city.db") == table_rows(data / "city.db") and table_rows(data / "city.db")["days"]
-    assert public_text(signing_key(new_data, create=False)) == public_text(signing_key(data, create=False))
+    restored_key, old_key = signing_key(new_data, create=False), signing_key(data, create=False)
+    assert restored_key is not None and old_key is not None
+    assert public_text(restored_key) == public_text(old_key)
     assert stat.S_IMODE((new_data / "library-key").stat().st_mode) == 0o600
     assert not (new_content / COMMITTEE).exists()  # still in the trash, as on the old hub
 
@@ -220,7 +231,9 @@ def test_round_trip_onto_an_empty_data_dir_gives_the_same_hub(archive, hub, tmp_
     history = editor.client.get("/editor/history", query_string={"source": REPAIR_FUND}).get_data(as_text=True)
     assert "编辑前" in history and "王编辑" in history
     trash = editor.client.get("/editor/trash").get_data(as_text=True)
-    entry = re.search(r'name="id" value="(\d+)"', trash).group(1)
+    found = re.search(r'name="id" value="(\d+)"', trash)
+    assert found is not None, trash
+    entry = found.group(1)
     post(editor, "/editor/trash/restore", {"id": entry})
     assert (new_content / COMMITTEE).read_bytes() == (TEST_CONTENT / COMMITTEE).read_bytes()
 
@@ -308,7 +321,7 @@ def test_backup_while_a_writer_holds_the_databases_busy(tmp_path, content_dir):
     out.mkdir()
     with tarfile.open(archive) as tar:
         for name in ("data/editor.db", "data/usage.db"):
-            (out / Path(name).name).write_bytes(tar.extractfile(name).read())
+            (out / Path(name).name).write_bytes(read_member(tar, name))
     for name in ("editor.db", "usage.db"):
         conn = sqlite3.connect(out / name)
         try:
@@ -327,7 +340,7 @@ def test_backup_while_a_writer_holds_the_databases_busy(tmp_path, content_dir):
 
 def members(archive: Path) -> list[tuple[tarfile.TarInfo, bytes]]:
     with tarfile.open(archive) as tar:
-        return [(m, tar.extractfile(m).read()) for m in tar]
+        return [(m, read_member(tar, m)) for m in tar]
 
 
 def written(path: Path, entries: list[tuple[tarfile.TarInfo, bytes]]) -> Path:

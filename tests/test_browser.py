@@ -403,7 +403,9 @@ def test_home_page_transfer_is_small(phone, server, timings, capsys):
     # The service worker's own requests are not reported to the page: count its install fetches from the server.
     with server.app.test_client() as client:
         worker = client.get("/sw.js").get_data()
-        shell = re.search(r"SHELL_FILES = \[(.*?)\]", worker.decode(), re.S).group(1)
+        shell_files = re.search(r"SHELL_FILES = \[(.*?)\]", worker.decode(), re.S)
+        assert shell_files is not None, "sw.js lists its SHELL_FILES"
+        shell = shell_files.group(1)
         worker_bytes = len(worker) + sum(len(client.get(path).get_data()) for path in re.findall(r'"([^"]+)"', shell))
     total = page_bytes + worker_bytes
     timings.update(home_page_bytes=page_bytes, home_page_requests=len(requests), home_service_worker_bytes=worker_bytes)

@@ -98,7 +98,7 @@ def chromium_over_cdp(browser, profile: Path):
 
 def watch(page) -> dict:
     """JavaScript errors and Content-Security-Policy refusals of a page (the pages run under script-src 'self')."""
-    seen = {"errors": [], "csp": []}
+    seen: dict[str, list[str]] = {"errors": [], "csp": []}
     page.on("pageerror", lambda error: seen["errors"].append(str(error)))
     page.on("console", lambda m: seen["csp"].append(m.text) if "Content Security Policy" in m.text else None)
     return seen

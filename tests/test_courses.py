@@ -51,9 +51,11 @@ def test_one_course_per_volume_and_an_induction_course_all_resolve(bundled):
 def test_a_section_item_plays_only_that_section_and_asks_only_about_it(bundled):
     store = Store(bundled.database)
     try:
-        documents = {entry.source: store.document(entry.id) for entry in store.catalog()}
+        stored = {entry.source: store.document(entry.id) for entry in store.catalog()}
     finally:
         store.close()
+    documents = {source: doc for source, doc in stored.items() if doc is not None}
+    assert documents.keys() == stored.keys()  # every catalogued text is in the store
     source = "有声物业/物业管理培训总纲/六个分册的学习地图.md"
     section = f"title: 试听\nunits:\n  - title: 一\n    items:\n      - {source}#二、按岗位推荐的收听顺序\n"
     course = parse_course(section, "try", "try.yaml")
@@ -127,6 +129,7 @@ def test_a_course_s_sentences_are_its_parts_in_order_each_once(bundled):
     store = Store(bundled.database)
     try:
         view = find_course(store, [BUNDLED], "网格员入门")
+        assert view is not None
         sentences = course_sentences(view, speech, store)
         section = view.units[0].parts[0]
         assert {s.passage for s in sentences if s.doc == section.doc.id} <= {p.id for p in section.passages}
@@ -172,6 +175,7 @@ def test_course_prepare_voices_the_course_and_its_questions_once(tmp_path):
     speech = SpeechService(data, Settings(data=data.root, content=(content,), engine="pyttsx3"))
     with Store(data.database) as store:
         view = find_course(store, [content], "短")
+        assert view is not None
         assert all(AudioCache(data.audio).has(s.key) for s in course_sentences(view, speech, store))
     again = runner.invoke(main, ["--data", str(data.root), "course", "prepare", "短"], env=env)
     assert again.exit_code == 0 and "要合成 0 句" in again.output, again.output

@@ -175,7 +175,12 @@ def test_healthz_reports_the_essentials_cached_for_a_minute(hub, content_dir, ma
     client = make_app(content=(content_dir,), data=hub).test_client()
     calls = []
     real = doctor.databases
-    monkeypatch.setattr(doctor, "databases", lambda data: calls.append(1) or real(data))
+
+    def counted(data):
+        calls.append(1)
+        return real(data)
+
+    monkeypatch.setattr(doctor, "databases", counted)
     body = client.get("/healthz").get_json()
     assert body["ok"] is True and body["problems"] == []
     usage = hub.root / "usage.db"

@@ -77,8 +77,10 @@ class FormFields(HTMLParser):
 
     def __init__(self, form_id: str = "edit-form"):
         super().__init__()
-        self.form_id, self.inside, self.fields = form_id, False, {}
-        self._textarea = self._select = None
+        self.form_id, self.inside = form_id, False
+        self.fields: dict[str, str] = {}
+        self._textarea: str | None = None
+        self._select: str | None = None
         self._option_selected, self._first_option = False, None
 
     def handle_starttag(self, tag, attrs):
@@ -512,7 +514,9 @@ def test_editing_one_article_of_100_is_searchable_within_2s_and_only_it_needs_ne
 
     store = Store(data.database)
     try:
-        lines = narrate(store.document(doc_id), speech)
+        doc = store.document(doc_id)
+        assert doc is not None, doc_id
+        lines = narrate(doc, speech)
     finally:
         store.close()
     edited = {line.key for line in lines if line.passage == "a50"}
@@ -604,7 +608,9 @@ def test_delete_moves_to_the_trash_and_restore_brings_it_back(editor):
     assert not any(h["source"] == REPAIR_FUND for h in search(editor, "专项维修资金"))
     assert list((editor.data.root / "trash").glob("*.md"))
     page = editor.client.get("/editor/trash").get_data(as_text=True)
-    entry = re.search(r'name="id" value="(\d+)"', page).group(1)
+    found = re.search(r'name="id" value="(\d+)"', page)
+    assert found is not None, page
+    entry = found.group(1)
     assert "专项维修资金怎么用" in page
     assert editor.post("/editor/trash/restore", {"id": entry}).status_code == 302
     assert path.read_bytes() == text and doc_id in catalog(editor.data)
@@ -669,7 +675,11 @@ def test_a_corrected_reading_revoices_only_the_sentences_with_that_term(editor):
     corrected = engine_settings(choice)
     store = Store(data.database)
     try:
-        lines = [line for doc_id in store.document_ids() for line in narrate(store.document(doc_id), corrected)]
+        lines = []
+        for doc_id in store.document_ids():
+            doc = store.document(doc_id)
+            assert doc is not None, doc_id
+            lines += narrate(doc, corrected)
     finally:
         store.close()
     affected = {line.key for line in lines if "共有" in line.spoken}
@@ -761,9 +771,9 @@ def test_statistics_show_what_was_not_found_what_was_heard_and_where_it_stopped(
     )  # 写一篇 starts a text with the searched words as its title
     popular = page[page.index("最常听的文章") : page.index("各书架的收听")]
     assert popular.index("专项维修资金怎么用") < popular.index("业主委员会的成立")
-    charts = json.loads(
-        re.search(r'<script type="application/json" id="chart-data">(.*?)</script>', page, re.S).group(1)
-    )
+    chart_data = re.search(r'<script type="application/json" id="chart-data">(.*?)</script>', page, re.S)
+    assert chart_data is not None, page
+    charts = json.loads(chart_data.group(1))
     assert charts["stops"]["counts"] == [2, 1, 0, 0, 0, 0, 0, 0, 0, 1]  # the most-heard text is chosen first
     assert sum(charts["daily"]["plays"]) == 5 and charts["shelves"]["plays"] == [4, 1]
     assert "vendor/chart.js/chart.umd.min.js" in page

@@ -98,6 +98,12 @@ def start(data: Path, *args: str, env: dict | None = None) -> subprocess.Popen:
     return process
 
 
+def output_of(process: subprocess.Popen) -> str:
+    """What a process from `start` wrote, stdout and stderr together, up to its end."""
+    assert process.stdout is not None  # `start` pipes it
+    return process.stdout.read()
+
+
 @pytest.fixture(autouse=True)
 def no_process_outlives_its_test():
     """Whatever a test started is stopped when it ends, passed or failed."""
@@ -117,7 +123,7 @@ def cut_power_when(process: subprocess.Popen, moment: Callable[[], bool], within
     """Poll every 2 ms and cut the power the moment ``moment()`` holds; fail if the process ends first."""
     deadline = time.monotonic() + within
     while not moment():
-        assert process.poll() is None, f"the process ended before the moment came:\n{process.stdout.read()}"
+        assert process.poll() is None, f"the process ended before the moment came:\n{output_of(process)}"
         assert time.monotonic() < deadline, "the moment never came"
         time.sleep(0.002)
     power_cut(process)
@@ -192,7 +198,7 @@ class Server:
         self.token = ""
         deadline = time.monotonic() + 60
         while True:
-            assert self.process.poll() is None, f"the server did not start:\n{self.process.stdout.read()}"
+            assert self.process.poll() is None, f"the server did not start:\n{output_of(self.process)}"
             try:
                 self.get("/healthz", timeout=2)
                 return
@@ -273,7 +279,7 @@ def serving(data: Path, content: Path, env: dict | None = None):
         yield server
     except BaseException:
         server.stop()
-        print(server.process.stdout.read()[-6000:])
+        print(output_of(server.process)[-6000:])
         raise
     server.stop()
 

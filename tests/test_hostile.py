@@ -91,7 +91,8 @@ def assert_inert(page: str, where: str) -> None:
     """No payload as it was written, no javascript: link."""
     for payload in MARKUP:
         assert payload not in page, (where, payload)
-    assert not RUNS.search(page), (where, RUNS.search(page).group())
+    runs = RUNS.search(page)
+    assert not runs, (where, runs.group())
 
 
 def assert_no_leak(body: str, where: str) -> None:
@@ -272,7 +273,8 @@ def test_bulk_import_copies_nothing_from_outside_and_writes_nothing_outside(app,
     (stick / "通知.md").write_text("---\ntitle: 停水通知\n---\n\n本周三停水。\n", encoding="utf-8")
     (stick / "泄露.md").symlink_to(outside / "secret.md")
     (stick / "metadata.json").symlink_to(outside / "secret.md")
-    importer, stages = app.extensions["editor"].importer, Counter()
+    importer = app.extensions["editor"].importer
+    stages: Counter[str] = Counter()
     for folder in ["../../outside", "..", "a/../../b", "/etc", "x\x00y", "..\\..", "%2e%2e"]:
         answered("import folder", admin.post("/editor/import", {"source": str(stick), "folder": folder}))
         deadline = time.monotonic() + 120
@@ -342,7 +344,9 @@ def test_markup_in_a_title_saved_in_the_editor_is_escaped_in_its_flash_history_a
     saved = answered("markup in a title", admin.post("/editor/save", fields, follow_redirects=True))
     assert saved.status_code == 200 and "已保存并发布" in text_of(saved)
     assert_inert(text_of(saved), "edit page after saving")
-    source = re.search(r'name="source" value="([^"]+)"', text_of(saved)).group(1)
+    named = re.search(r'name="source" value="([^"]+)"', text_of(saved))
+    assert named is not None, text_of(saved)
+    source = named.group(1)
     for url in (f"/editor/history?source={quote(source)}", "/editor/"):
         assert_inert(text_of(answered("markup in a title", admin.get(url))), url)
     deleted = answered("markup in a title", admin.post("/editor/delete", {"source": source}, follow_redirects=True))
@@ -412,7 +416,9 @@ def test_bad_and_multiple_ranges(client, url):
         if response.status_code == 200:
             assert response.data == whole
         elif response.status_code == 206:
-            first, last = map(int, re.match(r"bytes (\d+)-(\d+)/", response.headers["Content-Range"]).groups())
+            span = re.match(r"bytes (\d+)-(\d+)/", response.headers["Content-Range"])
+            assert span is not None, response.headers["Content-Range"]
+            first, last = map(int, span.groups())
             assert response.data == whole[first : last + 1]
         else:
             assert response.headers["Content-Range"] == f"bytes */{len(whole)}", value
@@ -477,7 +483,7 @@ def post_endpoints(app) -> list[str]:
 def test_malformed_and_mistyped_json_to_every_post_endpoint(app, admin):
     endpoints = post_endpoints(app)
     assert "/api/usage" in endpoints and "/editor/api/preview" in endpoints and "/editor/save" in endpoints
-    failures = {}
+    failures: dict[str, str] = {}
     for url in endpoints:
         for body in BAD_JSON:
             data = body.encode() if isinstance(body, str) else body

@@ -83,7 +83,8 @@ def test_sentences_are_credited_in_course_order_until_the_budget_is_spent(db):
     result = credit(db, zhang.id, course, list(reversed(keys)), "report-0001", now=T0 + 40)  # budget 100 s
     assert (result.credited, result.refused, result.seconds) == (10, 10, 100.0)
     assert load_records(db, zhang.id).heard[course.id] == set(keys[:10])
-    assert learners.get(db, zhang.id).listened == 100.0
+    heard = learners.get(db, zhang.id)
+    assert heard is not None and heard.listened == 100.0
     # Known lengths of rendered audio override the estimates.
     later = credit(db, zhang.id, course, keys, "report-0002", now=T0 + 60, seconds={keys[10]: 30.0})
     assert (later.credited, later.seconds) == (2, 40.0)
@@ -173,7 +174,7 @@ def test_cards_list_by_unit_and_a_new_card_revokes_the_old(db):
     token = new_card(db, zhang.id)
     assert token != zhang.card and by_card(db, zhang.card) is None
     renewed = by_card(db, token)
-    assert renewed.id == zhang.id and renewed.generation == zhang.generation + 1
+    assert renewed is not None and renewed.id == zhang.id and renewed.generation == zhang.generation + 1
     assert by_card(db, "") is None
     with pytest.raises(LearnerError):
         new_card(db, "000000000000")

@@ -110,7 +110,9 @@ def test_acoustic_model_is_prepared_once_per_source_hash_without_dropout(tmp_pat
     from ai_edge_litert import schema_py_generated as schema
 
     source = tmp_path / "source.tflite"
-    shutil.copy(find_voice_assets().acoustic_model, source)
+    assets = find_voice_assets()
+    assert assets is not None  # the module only runs when the voice is installed
+    shutil.copy(assets.acoustic_model, source)
     data_dir = tmp_path / "models"
     prepared = prepared_acoustic_model(source, data_dir)
     model = schema.Model.GetRootAsModel(prepared.read_bytes(), 0)

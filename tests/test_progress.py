@@ -16,7 +16,8 @@ class Clock:
 
 
 def test_a_line_every_interval_with_counts_and_eta_then_the_end():
-    clock, lines = Clock(), []
+    clock = Clock()
+    lines: list[str] = []
     report = ProgressLog("合成语音", emit=lines.append, every=30, clock=clock)
     for done in range(1, 101):
         clock.now = done * 1.0  # one sentence a second
@@ -30,7 +31,8 @@ def test_a_line_every_interval_with_counts_and_eta_then_the_end():
 
 
 def test_a_short_job_logs_only_its_end():
-    clock, lines = Clock(), []
+    clock = Clock()
+    lines: list[str] = []
     report = ProgressLog("建立检索库", emit=lines.append, clock=clock)
     for done in range(1, 4):
         clock.now = done * 0.1

@@ -19,6 +19,7 @@ def _tsv(tmp_path: Path, name: str, text: str) -> Path:
 
 
 def _phonemes(text: str) -> str:
+    assert ESPEAK is not None, "only @needs_espeak tests read phonemes"
     result = subprocess.run(
         [ESPEAK, "-v", "cmn-latn-pinyin", "-q", "-x", text], capture_output=True, text=True, check=True, timeout=30
     )
@@ -78,7 +79,7 @@ def test_markup_uses_the_longest_term_and_spaces_syllables() -> None:
 
 
 def test_markup_keeps_adjacent_terms_apart_and_leaves_other_text_alone() -> None:
-    pronunciations = {"行业": ("hang2", "ye4"), "银行": ("yin2", "hang2")}
+    pronunciations: dict[str, tuple[str, ...]] = {"行业": ("hang2", "ye4"), "银行": ("yin2", "hang2")}
     assert espeak_markup("银行行业，其他。", pronunciations) == "yin2 hang2 hang2 ye4 ，其他。"
     assert espeak_markup("没有词条", pronunciations) == "没有词条"
     assert espeak_markup("银行", {}) == "银行"

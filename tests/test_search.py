@@ -62,7 +62,7 @@ def test_everyday_question_reaches_the_legal_wording(searcher):
 
 def test_results_are_diversified_across_documents(searcher):
     hits = searcher.search("业主大会 业主委员会", limit=10).hits
-    per_doc = {}
+    per_doc: dict[str, int] = {}
     for hit in hits:
         per_doc[hit.doc] = per_doc.get(hit.doc, 0) + 1
     assert max(per_doc.values()) <= 2 and len(per_doc) >= 4

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import shutil
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -82,7 +83,7 @@ def semantic_data(tmp_path_factory, model) -> DataDir:
 
 
 @pytest.fixture(scope="session")
-def searcher(semantic_data) -> Searcher:
+def searcher(semantic_data) -> Iterator[Searcher]:
     opened = Searcher(semantic_data)
     yield opened
     opened.close()
@@ -232,6 +233,7 @@ def test_a_serving_process_embeds_in_the_background(fresh, model, monkeypatch):
     monkeypatch.setattr(searcher_module, "VECTOR_CHECK_SECONDS", 0.0)
     opened = Searcher(data)
     thread = embed_in_background(data)
+    assert thread is not None  # the model is there
     assert opened.search("物业费").hits  # words work while vectors are being made
     thread.join(120)
     assert opened.search("物业费").mode == "hybrid"
@@ -337,7 +339,8 @@ def test_an_index_from_before_passage_digests_is_searched_by_words_until_rebuilt
     try:
         result = searcher.search("物业能不能停水")
         assert result.mode == "lexical" and result.hits
-        assert "旧格式" in searcher.semantic_problem()
+        problem = searcher.semantic_problem()
+        assert problem is not None and "旧格式" in problem
     finally:
         searcher.close()
     assert len(build_index(data, [content]).added) > 0  # the next build rewrites it whole
@@ -352,6 +355,7 @@ def test_a_build_with_a_model_per_core_gives_the_vectors_of_one_model():
     """kiosk build embeds in one process per core, the serving process in its own: they must agree on every vector,
     whatever order the batches come back in."""
     local = embedding.embedder()
+    assert local is not None, embedding.problem()
     texts = [
         f"物业管理条例 第{i}条 业主可以就第{i}项共有部分的使用提出意见，物业服务企业应当在{i}日内答复。"
         for i in range(200)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import time
+from typing import Any
 
 import pytest
 
@@ -107,7 +108,7 @@ def test_a_sentence_is_waited_for_through_a_dropped_network_and_the_hub_voicing_
     """The first sentence's requests fail (no answer at all), then the hub answers 503 preparing with Retry-After:
     the page says which, keeps asking, and plays the sentence as soon as the hub has it."""
     path, urls = sentences[kind]
-    hub = {"state": "dropped", "asked": 0}
+    hub: dict[str, Any] = {"state": "dropped", "asked": 0}
 
     def answer(route):
         hub["asked"] += 1

@@ -27,6 +27,7 @@ from tests.test_faults import (  # noqa: F401 - the fixture stops every server a
     kiosk,
     new_text,
     no_process_outlives_its_test,
+    output_of,
     power_cut,
     start,
 )
@@ -149,8 +150,8 @@ def questions_play_without_rendering(hub: Hub) -> None:
         urls += [url for option in question["options"] for url in option["audio"]]
     assert len(set(urls)) > 10, urls
     for url in urls:
-        answer = server.get(url)
-        assert answer.status == 200 and answer.headers["Content-Type"] == "audio/mpeg", (url, answer.text)
+        heard = server.get(url)
+        assert heard.status == 200 and heard.headers["Content-Type"] == "audio/mpeg", (url, heard.text)
     assert set(audio_files(hub.data)) == before, "the hub rendered a question's audio itself"
 
 
@@ -172,7 +173,8 @@ class Tamperer(http.server.ThreadingHTTPServer):
 
 class _TamperingHandler(http.server.BaseHTTPRequestHandler):
     def do_GET(self):
-        proxy: Tamperer = self.server
+        proxy = self.server
+        assert isinstance(proxy, Tamperer)
         with urllib.request.urlopen(proxy.centre.url + self.path, timeout=30) as response:
             body = response.read()
         if self.path == "/library/manifest" and proxy.mode == "manifest":
@@ -272,7 +274,7 @@ def test_a_sync_killed_halfway_leaves_the_old_library_and_the_next_one_completes
     syncing = start(hub.data, "sync", centre.url, "--key", key, "--limit-rate", "8", env=hub.env)
     deadline = time.monotonic() + WAIT
     while not (incoming.is_dir() and any(p.stat().st_size for p in incoming.glob("*.part"))):
-        assert syncing.poll() is None, syncing.stdout.read()
+        assert syncing.poll() is None, output_of(syncing)
         assert time.monotonic() < deadline, "the sync never started downloading"
         time.sleep(0.01)
     power_cut(syncing)

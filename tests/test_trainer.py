@@ -164,9 +164,13 @@ class Tables(HTMLParser):
     def handle_endtag(self, tag):
         if tag in ("td", "th") and self._cell is not None:
             text = " ".join("".join(self._cell).split())
-            (self._table["head"] if self._in_head else self._row).append(text)
+            assert self._table is not None  # a cell is only collected inside a table
+            cells = self._table["head"] if self._in_head else self._row
+            assert cells is not None, "a body cell outside a row"
+            cells.append(text)
             self._cell = None
         elif tag == "tr" and self._row is not None:
+            assert self._table is not None  # a row is only collected inside a table
             self._table["rows"].append(self._row)
             self._row = None
         elif tag == "thead":
@@ -503,7 +507,9 @@ def test_a_new_card_revokes_the_old_one(app, trainer, session):
     renewed = trainer.post(f"/editor/training/learners/{session['li'].id}/card")
     assert renewed.status_code == 302 and renewed.headers["Location"].startswith("/editor/training/cards?learner=")
     with LearningDB(app.extensions["kiosk"].data.root) as db:
-        new = learners.get(db, session["li"].id).card
+        li = learners.get(db, session["li"].id)
+    assert li is not None
+    new = li.card
     assert new != old
     revoked = app.test_client().get(f"/learn/card/{old}")
     assert revoked.status_code == 404 and "作废" in revoked.get_data(as_text=True)

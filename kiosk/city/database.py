@@ -17,7 +17,7 @@ CITY_DB = "city.db"
 class CityDB(Database):
     """Hubs and their daily rows, one table per part of a report (see TABLES), keyed by hub and day first."""
 
-    MIGRATIONS = (
+    MIGRATIONS: tuple[str, ...] = (
         """
     CREATE TABLE IF NOT EXISTS hubs (hub TEXT PRIMARY KEY, reported REAL NOT NULL);
     CREATE TABLE IF NOT EXISTS days (

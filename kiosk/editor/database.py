@@ -13,7 +13,7 @@ class Table(Database):
     """Base for the editor's tables, all in <data dir>/editor.db: accounts (users, signin_failures), history
     (versions) and the trash, which share one schema version."""
 
-    MIGRATIONS = (
+    MIGRATIONS: tuple[str, ...] = (
         """
     CREATE TABLE IF NOT EXISTS users (
         name TEXT PRIMARY KEY, password_hash TEXT NOT NULL, role TEXT NOT NULL, created REAL NOT NULL

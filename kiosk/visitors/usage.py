@@ -91,7 +91,7 @@ class Usage(Database):
     """The counts in <data dir>/usage.db; one connection per request, like the document store, and never the
     reason a page fails."""
 
-    MIGRATIONS = (
+    MIGRATIONS: tuple[str, ...] = (
         """
     CREATE TABLE IF NOT EXISTS searches (
         day TEXT NOT NULL, query TEXT NOT NULL, collection TEXT NOT NULL, hits INTEGER NOT NULL, times INTEGER NOT NULL,

@@ -17,7 +17,7 @@ class LearningDB(Database):
     Times are seconds since the epoch on the hub's clock, never the phone's.
     """
 
-    MIGRATIONS = (
+    MIGRATIONS: tuple[str, ...] = (
         """
     CREATE TABLE IF NOT EXISTS learners (
         id TEXT PRIMARY KEY, name TEXT NOT NULL, town TEXT NOT NULL, community TEXT NOT NULL,
