@@ -136,9 +136,13 @@ def _connect_cluster(address: str):
 
 def _build_vectors(data: DataDir, cluster=None) -> None:
     """Embed passages that have no vector for their current text; a missing model is a note, not a failure."""
-    from indexer.cluster import ClusterEmbedder
+    model: embedding.BatchEmbedder | None
+    if cluster is None:
+        model = embedding.build_embedder()
+    else:  # only a cluster build loads the cluster's module, and with it the speech side
+        from indexer.cluster import ClusterEmbedder
 
-    model = embedding.build_embedder() if cluster is None else ClusterEmbedder(cluster)
+        model = ClusterEmbedder(cluster)
     if model is None:
         click.echo(f"没有生成语义向量：{embedding.problem()}", err=True)
         return
