@@ -179,6 +179,15 @@ def test_sign_in_goes_back_where_asked_and_sign_out_ends_the_session(site):
     assert site.client.get("/editor/").status_code == 302
 
 
+def test_the_editor_cookie_has_its_own_name_and_stays_off_other_sites_and_scripts(site):
+    cookies = site.client.get("/editor/signin").headers.get_all("Set-Cookie")  # the form's CSRF token
+    cookies += site.sign_in().headers.get_all("Set-Cookie")
+    cookies += site.post("/editor/signout").headers.get_all("Set-Cookie")
+    assert len(cookies) == 3
+    for cookie in cookies:
+        assert cookie.startswith("kiosk_editor=") and "; HttpOnly" in cookie and "; SameSite=Lax" in cookie, cookie
+
+
 def test_sign_in_never_redirects_off_site(site):
     page = site.client.get("/editor/signin").get_data(as_text=True)
     token = csrf_field(page)
