@@ -16,9 +16,9 @@ class SessionKeys(Table):
 
     def key_for(self, name: str) -> str:
         """The key a new session of this account carries, made when it has none."""
-        with self.conn:
+        with self.conn:  # one transaction: a sign-out in between cannot leave the key read here missing
             self.conn.execute("INSERT OR IGNORE INTO editor_sessions VALUES (?, ?)", (name, secrets.token_urlsafe(32)))
-        return self.conn.execute("SELECT key FROM editor_sessions WHERE name = ?", (name,)).fetchone()["key"]
+            return self.conn.execute("SELECT key FROM editor_sessions WHERE name = ?", (name,)).fetchone()["key"]
 
     def holds(self, name: str, key: object) -> bool:
         """Whether a cookie's key is this account's current one."""
