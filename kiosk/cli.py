@@ -564,7 +564,7 @@ def user_add(settings: Settings, name: str, role: str) -> None:
 @click.argument("name")
 @click.pass_obj
 def user_password(settings: Settings, name: str) -> None:
-    """Set a new password for an account (also lifts a lock-out)."""
+    """Set a new password for an account (also lifts a lock-out and ends its open sessions)."""
     password = click.prompt("新密码（至少 8 个字符）", hide_input=True, confirmation_prompt="再输入一次新密码")
     with _accounts(settings) as accounts:
         accounts.set_password(name, password)

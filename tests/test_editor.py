@@ -19,6 +19,7 @@ import pytest
 from click.testing import CliRunner
 from docx import Document as WordDocument
 from flask import Flask
+from flask.testing import FlaskClient
 
 from indexer.build import build_index
 from indexer.content.fields import FIELDS
@@ -179,6 +180,65 @@ def test_sign_in_goes_back_where_asked_and_sign_out_ends_the_session(site):
     assert site.client.get("/editor/").status_code == 200
     assert site.post("/editor/signout").status_code == 302
     assert site.client.get("/editor/").status_code == 302
+
+
+def test_the_editor_cookie_has_its_own_name_and_stays_off_other_sites_and_scripts(site):
+    cookies = site.client.get("/editor/signin").headers.get_all("Set-Cookie")  # the form's CSRF token
+    cookies += site.sign_in().headers.get_all("Set-Cookie")
+    cookies += site.post("/editor/signout").headers.get_all("Set-Cookie")
+    assert len(cookies) == 3
+    for cookie in cookies:
+        assert cookie.startswith("kiosk_editor=") and "; HttpOnly" in cookie and "; SameSite=Lax" in cookie, cookie
+
+
+def saved_cookie(session: EditorSession) -> str:
+    """The editor cookie as someone who copied it from the browser would keep it."""
+    cookie = session.client.get_cookie("kiosk_editor")
+    assert cookie is not None
+    return cookie.value
+
+
+def replayed(app: Flask, cookie: str) -> FlaskClient:
+    """Another browser that sends a saved editor cookie."""
+    client = app.test_client()
+    client.set_cookie("kiosk_editor", cookie)
+    return client
+
+
+def kiosk_user(session: EditorSession, *args: str) -> None:
+    """`kiosk user …` on the app's data dir, the test password typed twice where one is asked for."""
+    env = {"KIOSK_DATA": str(session.data.root), "KIOSK_CONTENT": str(session.content), "KIOSK_ENGINE": "pyttsx3"}
+    result = CliRunner().invoke(main, ["user", *args], input=f"{TEST_PASSWORD}\n{TEST_PASSWORD}\n", env=env)
+    assert result.exit_code == 0, result.output
+
+
+def test_a_saved_editor_cookie_opens_nothing_after_signing_out(editor):
+    cookie = saved_cookie(editor)
+    assert replayed(editor.app, cookie).get("/editor/").status_code == 200
+    assert editor.post("/editor/signout").status_code == 302
+    for path in ("/editor/", "/editor/new"):
+        assert replayed(editor.app, cookie).get(path).headers["Location"].startswith("/editor/signin")
+    assert editor.sign_in().status_code == 302 and editor.get("/editor/").status_code == 200  # signing in again
+
+
+def test_a_new_password_ends_the_accounts_sessions(editor, signed_in):
+    cookie = saved_cookie(editor)
+    admin = signed_in("admin")
+    kiosk_user(editor, "password", "王编辑")
+    assert replayed(editor.app, cookie).get("/editor/").status_code == 302
+    assert editor.get("/editor/").status_code == 302
+    assert admin.get("/editor/").status_code == 200  # another account's session goes on
+    assert editor.sign_in().status_code == 302 and editor.get("/editor/").status_code == 200
+
+
+def test_a_removed_account_added_again_as_admin_is_not_opened_by_its_old_cookie(editor):
+    cookie = saved_cookie(editor)
+    assert replayed(editor.app, cookie).get("/editor/users").status_code == 403  # an editor, not an admin
+    kiosk_user(editor, "remove", "王编辑")
+    kiosk_user(editor, "add", "王编辑", "--role", "admin")
+    for path in ("/editor/users", "/editor/"):
+        assert replayed(editor.app, cookie).get(path).headers["Location"].startswith("/editor/signin"), path
+    assert editor.sign_in().status_code == 302 and editor.get("/editor/users").status_code == 200
 
 
 def test_sign_in_never_redirects_off_site(site):

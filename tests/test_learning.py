@@ -103,9 +103,9 @@ def test_a_new_combination_creates_the_learner_and_a_long_lived_session_of_its_o
     body = first.get_json()
     assert body["ok"] and body["created"] is True and body["csrf"]
     assert body["learner"] == {"name": "张网格", "town": "城关街道", "community": "幸福社区"}
-    cookie = next(c for c in first.headers.get_all("Set-Cookie") if c.startswith("kiosk_learner="))
+    [cookie] = first.headers.get_all("Set-Cookie")  # the learner's own, and no editor session beside it
+    assert cookie.startswith("kiosk_learner=")
     assert "Max-Age=15552000" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
-    assert not any(c.startswith("kiosk_editor=") for c in first.headers.get_all("Set-Cookie"))
     me = client.get("/api/learner").get_json()
     assert me["learner"]["name"] == "张网格" and me["csrf"] == body["csrf"]
     assert set(me["courses"]) >= {"网格员入门", "物业管理篇"}
@@ -165,6 +165,27 @@ def test_signing_out_ends_the_session(client):
         == 200
     )
     assert client.get("/api/learner").get_json()["learner"] is None
+
+
+def test_a_saved_learner_cookie_opens_nothing_after_signing_out(site, client):
+    token = learner_signed_in(client)
+    cookie = client.get_cookie("kiosk_learner")
+    assert cookie is not None
+    other_phone = site.test_client()
+    learner_signed_in(other_phone)
+    saved = site.test_client()
+    saved.set_cookie("kiosk_learner", cookie.value)
+    assert saved.get("/api/learner").get_json()["learner"]["name"] == "张网格"
+    signed_out = client.post("/api/learner/signout", json={}, headers={"X-CSRF-Token": token})
+    assert signed_out.status_code == 200
+    [deleted] = signed_out.headers.get_all("Set-Cookie")
+    assert deleted.startswith("kiosk_learner=;") and "HttpOnly" in deleted and "SameSite=Lax" in deleted
+    assert saved.get("/api/learner").get_json()["learner"] is None
+    report = {"course": "网格员入门", "keys": [], "report": str(uuid.uuid4())}
+    assert saved.post("/api/learner/heard", json=report, headers={"X-CSRF-Token": token}).status_code == 401
+    assert other_phone.get("/api/learner").get_json()["learner"] is None  # signing out ends every phone's session
+    assert learner_sign_in(client).status_code == 200  # the PIN still signs them in
+    assert client.get("/api/learner").get_json()["learner"]["name"] == "张网格"
 
 
 # -- QR cards -----------------------------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ if TYPE_CHECKING:  # the importer module needs the blueprint defined below
     from .bulk_import import Importer
 
 bp = Blueprint("editor", __name__, url_prefix="/editor")
+EDITOR_COOKIE = "kiosk_editor"
 
 
 @dataclass(frozen=True)
@@ -31,8 +32,9 @@ def init_app(app: Flask) -> None:
 
     services = app.extensions["kiosk"]
     app.secret_key = load_secret_key(services.data.root)
-    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
-    app.config.setdefault("SESSION_COOKIE_NAME", "kiosk_editor")
+    # Flask's config already holds its own defaults (a cookie named "session", no SameSite), so these are set, not
+    # defaulted: the editor's cookie has a name of its own and is never sent along with another site's form post.
+    app.config.update(SESSION_COOKIE_NAME=EDITOR_COOKIE, SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_HTTPONLY=True)
     vectors = VectorFollower(services.data)
     app.extensions["editor"] = EditorParts(vectors, bulk_import.Importer(services, vectors))
     if "editor" not in app.blueprints:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import time
 
-from flask import abort, flash, redirect, render_template, request, session, url_for
+from flask import abort, flash, g, redirect, render_template, request, session, url_for
 
 from ..web import Limit, retry_after
 from . import bp
 from .accounts import SignInError
 from .csrf import rotate
-from .guard import accounts, admin_only
+from .guard import SESSION_KEY, accounts, admin_only, session_keys
 
 # Several editors signing in on the hub's PC, each mistyping now and then, stay well within this; guessing
 # passwords (across many names, which the per-name lock-out does not see) is slowed to two tries a minute.
@@ -34,6 +34,8 @@ def sign_in():
             error = str(exc)
         else:
             session.clear()
+            with session_keys() as keys:
+                session[SESSION_KEY] = keys.key_for(user.name)
             session["editor_user"] = user.name
             session["editor_since"] = time.time()
             rotate()
@@ -43,7 +45,9 @@ def sign_in():
 
 @bp.post("/signout")
 def sign_out():
-    """End the session."""
+    """End the account's sessions, on the server too: a saved copy of the cookie opens nothing afterwards."""
+    with session_keys() as keys:
+        keys.end_all(g.editor.name)
     session.clear()
     flash("已退出。", "ok")
     return redirect(url_for("editor.sign_in"))

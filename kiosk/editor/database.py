@@ -10,8 +10,8 @@ EDITOR_DB = "editor.db"
 
 
 class Table(Database):
-    """Base for the editor's tables, all in <data dir>/editor.db: accounts (users, signin_failures), history
-    (versions) and the trash, which share one schema version."""
+    """Base for the editor's tables, all in <data dir>/editor.db: accounts (users, signin_failures),
+    session keys (editor_sessions), history (versions) and the trash, which share one schema version."""
 
     MIGRATIONS: tuple[str, ...] = (
         """
@@ -30,6 +30,14 @@ class Table(Database):
         id INTEGER PRIMARY KEY AUTOINCREMENT, source TEXT NOT NULL, title TEXT NOT NULL,
         trashed_at REAL NOT NULL, author TEXT NOT NULL
     );
+    """,
+        # session keys (session_keys.py); a new password or a removed account ends its sessions, whoever changes it
+        """
+    CREATE TABLE editor_sessions (name TEXT PRIMARY KEY, key TEXT NOT NULL);
+    CREATE TRIGGER editor_sessions_end_on_new_password AFTER UPDATE OF password_hash ON users
+    BEGIN DELETE FROM editor_sessions WHERE name = old.name; END;
+    CREATE TRIGGER editor_sessions_end_on_removal AFTER DELETE ON users
+    BEGIN DELETE FROM editor_sessions WHERE name = old.name; END;
     """,
     )
 

@@ -12,6 +12,7 @@ from ..web import error_response, is_api_path, services
 from . import bp
 from .accounts import Accounts
 from .csrf import check_csrf
+from .session_keys import SessionKeys
 
 OPEN_ENDPOINTS = {"editor.sign_in"}
 # Who may use what: editors (and admins) write and publish texts; trainers (and admins) see the learners and their
@@ -27,15 +28,21 @@ NOT_FOR_TRAINERS = (
     "培训老师的账号只能查看学员和培训记录；写文章、上传、发布、课程、读音词典、收听统计和批量导入请用编辑账号。"
 )
 SESSION_HOURS = 12  # a shared PC at the hub: a forgotten session ends by itself
+SESSION_KEY = "editor_key"  # the account's key in session_keys.py: ended on the server, the cookie opens nothing
 
 
 def accounts() -> Accounts:
     return Accounts(services().data.root)
 
 
+def session_keys() -> SessionKeys:
+    return SessionKeys(services().data.root)
+
+
 @bp.before_request
 def guard():
-    """Every editor route needs a signed-in, still existing account; every POST needs this session's token."""
+    """Every editor route needs a signed-in, still existing account whose sessions were not ended since; every POST
+    needs this session's token."""
     if request.endpoint in OPEN_ENDPOINTS:
         check_csrf()
         return None
@@ -43,8 +50,8 @@ def guard():
     signed_in_at = session.get("editor_since", 0)
     user = None
     if name and time.time() - signed_in_at < SESSION_HOURS * 3600:
-        with accounts() as store:
-            user = store.get(name)
+        with accounts() as store, session_keys() as keys:
+            user = store.get(name) if keys.holds(name, session.get(SESSION_KEY)) else None
     if user is None:
         session.pop("editor_user", None)
         if is_api_path(request.path):

@@ -66,15 +66,15 @@ def sign_in():
 
 @bp.post("/api/learner/signout")
 def sign_out():
-    """End this phone's learner session (the body, if any, is not read)."""
+    """End this learner's sessions, this phone's cookie and on the server (the body, if any, is not read)."""
     if request.mimetype != "application/json":
         abort(415)
+    response = jsonify(ok=True)
     with learning_db() as db:
         learner = current_learner(db)
         if learner is not None:
             check_csrf(learner)
-    response = jsonify(ok=True)
-    end_session(response)
+        end_session(response, db, learner)
     return response
 
 
