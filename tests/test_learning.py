@@ -180,6 +180,17 @@ def test_the_right_pin_in_a_burst_of_wrong_ones_past_the_limit_does_not_sign_in(
     assert pin_answers(outcomes) == Counter(expected)
 
 
+@pytest.mark.parametrize("pin", ["x", "", "12", "123456789", "12ab", "２４６"])
+def test_a_malformed_pin_gets_the_same_answer_whether_or_not_the_learner_exists(site, client, clock, pin):
+    learner_signed_in(client)
+    existing = learner_sign_in(site.test_client(), pin=pin)
+    unknown = learner_sign_in(site.test_client(), name="没有这个人", pin=pin)
+    assert existing.status_code == unknown.status_code == 400
+    assert existing.get_json() == unknown.get_json() == {"ok": False, "error": "PIN 要 4 到 8 位数字", "status": 400}
+    with db(site) as learning:
+        assert [tuple(row) for row in learning.conn.execute("SELECT name, failures FROM learners")] == [("张网格", 0)]
+
+
 def test_full_width_and_spaced_input_is_the_same_learner(client):
     learner_signed_in(client)
     again = learner_sign_in(client, name=" 张网格 ", community="幸福社区", pin="２４６８")

@@ -77,11 +77,14 @@ def new_card_token() -> str:
 def sign_in(db: LearningDB, name: str, town: str, community: str, pin: str, now: float) -> tuple[Learner, bool]:
     """The learner of this name, town and community and whether they were just created: a new combination
     creates them with this PIN, an existing one needs its PIN. Five wrong PINs lock the learner for 15 minutes;
-    the answer to a wrong PIN never says more than that it did not match."""
+    the answer to a wrong PIN never says more than that it did not match.
+
+    Everything typed is checked before the learner is looked up, so a malformed PIN gets the same 400 whether or
+    not the learner exists (and costs an existing one no try): only a PIN that could be someone's is compared."""
     name, town, community = clean(name, "name"), clean(town, "town"), clean(community, "community")
+    pin = clean_pin(pin)
     row = _row(db, name, town, community)
     if row is None:
-        pin = clean_pin(pin)
         learner = Learner(secrets.token_hex(6), name, town, community, new_card_token(), now, 0.0, 0)
         try:
             with db.conn:
@@ -97,7 +100,7 @@ def sign_in(db: LearningDB, name: str, town: str, community: str, pin: str, now:
                 raise
     _refuse_if_locked(row, now)  # a locked learner costs no hash work
     # Hashing outside the write transaction: fifty phones signing in together do not queue behind each other's hash.
-    right = check_password_hash(row["pin_hash"], unicodedata.normalize("NFKC", str(pin or "")).strip())
+    right = check_password_hash(row["pin_hash"], pin)
     # The lock check and the count it decides in one write transaction on the row as it is now: a burst of wrong
     # PINs counts every one, and a right PIN that arrives once the learner is locked is refused.
     with db.immediate():
