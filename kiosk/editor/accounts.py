@@ -7,6 +7,7 @@ import sqlite3
 import time
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -19,6 +20,7 @@ ROLE_NAMES = {"editor": "编辑", "trainer": "培训老师", "admin": "管理员
 MAX_FAILURES = 5
 LOCK_SECONDS = 15 * 60
 MIN_PASSWORD = 8
+COMMON_PASSWORDS = Path(__file__).parent / "data" / "common_passwords.txt"
 NAME = re.compile(r"^[\w.\-]{2,32}$")  # \w takes hanzi too: 王编辑 is a fine user name
 
 clock = time.time  # tests move the clock instead of waiting 15 minutes
@@ -166,8 +168,21 @@ def _check_name(name: str) -> str:
 
 
 def _check_password(password: str) -> None:
-    if len(password or "") < MIN_PASSWORD:
+    """AccountError for a password an outsider would guess first: short, only spaces, or one of the commonest."""
+    password = password or ""
+    if len(password) < MIN_PASSWORD:
         raise AccountError(f"密码至少要 {MIN_PASSWORD} 个字符")
+    if not password.strip():
+        raise AccountError("密码不能只有空格")
+    if len(set(password)) == 1 or password.lower() in _common_passwords():
+        raise AccountError("这个密码太常见，很容易被猜到：请换一个，例如几个词加上数字")
+
+
+@lru_cache(maxsize=1)
+def _common_passwords() -> frozenset[str]:
+    """The shipped list of the commonest passwords, in lower case."""
+    lines = COMMON_PASSWORDS.read_text(encoding="utf-8").splitlines()
+    return frozenset(line.strip().lower() for line in lines if line.strip() and not line.startswith("#"))
 
 
 @lru_cache(maxsize=1)
