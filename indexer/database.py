@@ -11,6 +11,8 @@ import shutil
 import sqlite3
 import time
 import weakref
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote
 
@@ -97,6 +99,19 @@ class Database:
                 for statement in _statements(script):
                     self.conn.execute(statement)
             self.conn.execute(f"PRAGMA user_version = {self.schema_version()}")
+        except BaseException:
+            self.conn.rollback()
+            raise
+        self.conn.commit()
+
+    @contextmanager
+    def immediate(self) -> Iterator[None]:
+        """One write transaction that holds the write lock from its first read, so a check and the write it
+        allows cannot interleave with another request's (two reports of one learner spending one budget,
+        two wrong passwords each counting from the same stale count)."""
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
         except BaseException:
             self.conn.rollback()
             raise

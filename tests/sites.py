@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import re
 import shutil
+import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import Flask
 from flask.testing import FlaskClient
@@ -15,6 +16,7 @@ from werkzeug.test import TestResponse
 
 from indexer.build import build_index
 from indexer.datadir import DataDir
+from indexer.errors import KioskError
 from kiosk import create_app
 from kiosk.editor.accounts import Accounts
 from kiosk.settings import Settings
@@ -23,6 +25,7 @@ TEST_CONTENT = Path(__file__).parent / "data" / "content"
 TEST_PASSWORD = "长城永不倒-2025"
 ACCOUNTS = {"editor": "王编辑", "admin": "管理员", "trainer": "刘老师"}  # the one account of each role
 CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
+T = TypeVar("T")
 ZHANG = {"name": "张网格", "town": "城关街道", "community": "幸福社区", "pin": "2468"}  # the learner unless told
 
 
@@ -182,3 +185,24 @@ def learner_signed_in(client: FlaskClient, **changes: str) -> str:
     response = learner_sign_in(client, **changes)
     assert response.status_code == 200, response.get_json()
     return response.get_json()["csrf"]
+
+
+def in_one_burst(calls: Sequence[Callable[[], T]]) -> list[T | Exception]:
+    """Each call on its own thread, all let go at once: what each returned or the KioskError it raised, in the
+    calls' order (any other exception is left as "did not finish")."""
+    start = threading.Barrier(len(calls))
+    outcomes: list[T | Exception] = [RuntimeError("did not finish")] * len(calls)
+
+    def run(index: int, call: Callable[[], T]) -> None:
+        start.wait()
+        try:
+            outcomes[index] = call()
+        except KioskError as exc:  # a refusal is an outcome under test, kept rather than raised in the thread
+            outcomes[index] = exc
+
+    threads = [threading.Thread(target=run, args=item) for item in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    return outcomes

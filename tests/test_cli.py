@@ -10,6 +10,9 @@ from click.testing import CliRunner
 
 from indexer.speech.mp3 import mp3_duration
 from kiosk.cli import main
+from kiosk.editor.accounts import Accounts
+
+from .sites import TEST_PASSWORD
 
 
 @pytest.fixture
@@ -92,3 +95,31 @@ def test_speak_writes_a_playable_mp3(runner, tmp_path):
 def test_speak_refuses_text_with_nothing_to_say(runner, tmp_path):
     result = runner.invoke(main, ["speak", "😀 。。", "-o", str(tmp_path / "x.mp3")])
     assert result.exit_code == 1 and "没有可以朗读" in result.output
+
+
+TOO_COMMON = "这个密码太常见，很容易被猜到"
+
+
+@pytest.mark.parametrize(
+    "password, message",
+    [
+        ("short", "密码至少要 8 个字符"),
+        (" " * 8, "密码不能只有空格"),
+        ("12345678", TOO_COMMON),
+        ("PassWord1", TOO_COMMON),  # the list is compared without regard to case
+        ("qwertyuiop", TOO_COMMON),
+        ("zzzzzzzzzz", TOO_COMMON),  # one character over and over
+    ],
+)
+def test_user_add_and_password_refuse_a_guessable_password_in_chinese(runner, tmp_path, password, message):
+    refused = runner.invoke(main, ["user", "add", "赵编辑"], input=f"{password}\n{password}\n")
+    assert refused.exit_code == 1 and message in refused.output, refused.output
+    assert "Traceback" not in refused.output
+    with Accounts(tmp_path / "var") as accounts:
+        assert accounts.get("赵编辑") is None
+    added = runner.invoke(main, ["user", "add", "赵编辑"], input=f"{TEST_PASSWORD}\n{TEST_PASSWORD}\n")
+    assert added.exit_code == 0, added.output
+    changed = runner.invoke(main, ["user", "password", "赵编辑"], input=f"{password}\n{password}\n")
+    assert changed.exit_code == 1 and message in changed.output, changed.output
+    with Accounts(tmp_path / "var") as accounts:
+        assert accounts.authenticate("赵编辑", TEST_PASSWORD).name == "赵编辑"  # the old password still holds

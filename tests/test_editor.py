@@ -11,6 +11,7 @@ import re
 import shutil
 import stat
 import time
+from collections import Counter
 from collections.abc import Callable
 from html.parser import HTMLParser
 from pathlib import Path
@@ -34,9 +35,9 @@ from indexer.speech.synthesis import SynthesisPool
 from indexer.store import Store
 from kiosk.cli import main
 from kiosk.editor import accounts as accounts_module
-from kiosk.editor.accounts import Accounts
+from kiosk.editor.accounts import Accounts, SignInError, User
 
-from .sites import TEST_PASSWORD, AppMaker, EditorSession, csrf_field, signed_in_as
+from .sites import TEST_PASSWORD, AppMaker, EditorSession, add_account, csrf_field, in_one_burst, signed_in_as
 
 needs_espeak = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is not installed")
 REPAIR_FUND = "有声物业/物业管理篇/维修资金.md"
@@ -265,6 +266,48 @@ def test_five_wrong_passwords_lock_the_name_for_15_minutes(site, signed_in, monk
     now[0] += 15 * 60 + 1
     assert site.sign_in().status_code == 302
     assert site.client.get("/editor/").status_code == 200
+
+
+WRONG_LEFT = "用户名或密码不对（还可以再试 {} 次）。"
+WRONG_LOCKS = "用户名或密码不对。已连续输错 5 次，这个账号锁定 15 分钟。"
+WHILE_LOCKED = "这个账号连续输错 5 次密码，已暂时锁定。请 15 分钟后再试，或请管理员解锁。"
+
+
+def try_password(data: DataDir, password: str) -> Callable[[], object]:
+    """One sign-in of 王编辑 on its own connection, as a request of its own makes it."""
+
+    def attempt() -> object:
+        with Accounts(data.root) as accounts:
+            return accounts.authenticate("王编辑", password)
+
+    return attempt
+
+
+def answers(outcomes: list) -> Counter:
+    return Counter(str(outcome) if isinstance(outcome, Exception) else "signed in" for outcome in outcomes)
+
+
+def test_a_burst_of_wrong_passwords_counts_every_one_and_locks_at_the_fifth(data):
+    add_account(data, "editor")
+    outcomes = in_one_burst([try_password(data, f"wrong {n}") for n in range(10)])
+    expected = [*(WRONG_LEFT.format(left) for left in (4, 3, 2, 1)), WRONG_LOCKS, *[WHILE_LOCKED] * 5]
+    assert answers(outcomes) == Counter(expected)
+    with Accounts(data.root) as accounts:
+        (state,) = accounts.states()
+    assert state.failures == 5 and state.locked
+
+
+def test_the_right_password_in_a_burst_of_wrong_ones_past_the_limit_does_not_sign_in(data):
+    add_account(data, "editor")
+    for _ in range(4):
+        with pytest.raises(SignInError):
+            try_password(data, "wrong")()
+    outcomes = in_one_burst([*(try_password(data, f"wrong {n}") for n in range(9)), try_password(data, TEST_PASSWORD)])
+    if outcomes[-1] == User("王编辑", "editor"):  # decided before every wrong one: the nine then count from zero
+        expected = [*(WRONG_LEFT.format(left) for left in (4, 3, 2, 1)), WRONG_LOCKS, *[WHILE_LOCKED] * 4, "signed in"]
+    else:  # the first wrong one locked the name: everything after it, the right password too, is refused
+        expected = [WRONG_LOCKS, *[WHILE_LOCKED] * 9]
+    assert answers(outcomes) == Counter(expected)
 
 
 def test_unknown_names_are_counted_and_answered_like_known_ones(site):

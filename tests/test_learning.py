@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import math
 import uuid
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -16,7 +19,7 @@ from kiosk.training.learner.cards import list_learners, new_card
 from kiosk.training.learner.database import LEARNING_DB, LearningDB
 from kiosk.training.learner.listening import ALLOWANCE_SECONDS, FASTEST_SPEED
 
-from .sites import ZHANG, AppMaker, learner_sign_in, learner_signed_in
+from .sites import ZHANG, AppMaker, in_one_burst, learner_sign_in, learner_signed_in
 
 START = 1_800_000_000.0  # the hub's clock in these tests: 2027-01-15
 
@@ -131,6 +134,61 @@ def test_an_existing_learner_needs_their_pin_and_five_wrong_ones_lock_them_for_1
     assert learner_sign_in(other).status_code == 200
     with db(site) as learning:
         assert learning.conn.execute("SELECT COUNT(*) FROM learners").fetchone()[0] == 1
+
+
+PIN_LEFT = "PIN 不对（还可以再试 {} 次）。忘了 PIN 请找培训老师。"
+PIN_LOCKS = "PIN 不对。已连续输错 5 次，15 分钟内不能再登录。"
+PIN_WHILE_LOCKED = "连续输错 5 次 PIN，已暂时锁定。请 15 分钟后再试，或请培训老师帮忙。"
+
+
+def try_pin(root: Path, pin: str) -> Callable[[], object]:
+    """One sign-in of 张网格 on its own connection, as a request of its own makes it."""
+
+    def attempt() -> object:
+        with LearningDB(root) as learning:
+            return learners.sign_in(learning, ZHANG["name"], ZHANG["town"], ZHANG["community"], pin, START)
+
+    return attempt
+
+
+def pin_answers(outcomes: list) -> Counter:
+    return Counter(str(outcome) if isinstance(outcome, Exception) else "signed in" for outcome in outcomes)
+
+
+def test_a_burst_of_wrong_pins_counts_every_one_and_locks_at_the_fifth(tmp_path):
+    try_pin(tmp_path, ZHANG["pin"])()  # signs 张网格 up
+    outcomes = in_one_burst([try_pin(tmp_path, f"{1000 + n}") for n in range(10)])
+    expected = [*(PIN_LEFT.format(left) for left in (4, 3, 2, 1)), PIN_LOCKS, *[PIN_WHILE_LOCKED] * 5]
+    assert pin_answers(outcomes) == Counter(expected)
+    with LearningDB(tmp_path) as learning:
+        assert tuple(learning.conn.execute("SELECT failures, locked_until FROM learners").fetchone()) == (
+            5,
+            START + 15 * 60,
+        )
+
+
+def test_the_right_pin_in_a_burst_of_wrong_ones_past_the_limit_does_not_sign_in(tmp_path):
+    try_pin(tmp_path, ZHANG["pin"])()
+    for _ in range(4):
+        with pytest.raises(learners.SignInError):
+            try_pin(tmp_path, "1111")()
+    outcomes = in_one_burst([*(try_pin(tmp_path, f"{1000 + n}") for n in range(9)), try_pin(tmp_path, ZHANG["pin"])])
+    if not isinstance(outcomes[-1], Exception):  # decided before every wrong one: the nine then count from zero
+        expected = [*(PIN_LEFT.format(left) for left in (4, 3, 2, 1)), PIN_LOCKS, *[PIN_WHILE_LOCKED] * 4, "signed in"]
+    else:  # the first wrong one locked the learner: everything after it, the right PIN too, is refused
+        expected = [PIN_LOCKS, *[PIN_WHILE_LOCKED] * 9]
+    assert pin_answers(outcomes) == Counter(expected)
+
+
+@pytest.mark.parametrize("pin", ["x", "", "12", "123456789", "12ab", "２４６"])
+def test_a_malformed_pin_gets_the_same_answer_whether_or_not_the_learner_exists(site, client, clock, pin):
+    learner_signed_in(client)
+    existing = learner_sign_in(site.test_client(), pin=pin)
+    unknown = learner_sign_in(site.test_client(), name="没有这个人", pin=pin)
+    assert existing.status_code == unknown.status_code == 400
+    assert existing.get_json() == unknown.get_json() == {"ok": False, "error": "PIN 要 4 到 8 位数字", "status": 400}
+    with db(site) as learning:
+        assert [tuple(row) for row in learning.conn.execute("SELECT name, failures FROM learners")] == [("张网格", 0)]
 
 
 def test_full_width_and_spaced_input_is_the_same_learner(client):

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+import sqlite3
 import time
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -18,6 +20,7 @@ ROLE_NAMES = {"editor": "编辑", "trainer": "培训老师", "admin": "管理员
 MAX_FAILURES = 5
 LOCK_SECONDS = 15 * 60
 MIN_PASSWORD = 8
+COMMON_PASSWORDS = Path(__file__).parent / "data" / "common_passwords.txt"
 NAME = re.compile(r"^[\w.\-]{2,32}$")  # \w takes hanzi too: 王编辑 is a fine user name
 
 clock = time.time  # tests move the clock instead of waiting 15 minutes
@@ -115,31 +118,46 @@ class Accounts(Table):
             self.conn.execute("DELETE FROM signin_failures WHERE name = ?", (name,))
 
     def authenticate(self, name: str, password: str) -> User:
-        """The user for a right name and password; counts failures and locks the name after too many."""
+        """The user for a right name and password; counts failures and locks the name after too many.
+
+        The slow hash check runs outside any transaction; the lock check and the count it decides run in one
+        write transaction on the row as it is then, so a burst of tries counts every failure and a right
+        password that arrives once the name is locked is refused like a wrong one."""
         name = (name or "").strip()
-        now = clock()
-        row = self.conn.execute("SELECT failures, locked_until FROM signin_failures WHERE name = ?", (name,)).fetchone()
-        if row and row["locked_until"] > now:
-            minutes = max(1, round((row["locked_until"] - now) / 60))
-            raise SignInError(
-                f"这个账号连续输错 {MAX_FAILURES} 次密码，已暂时锁定。请 {minutes} 分钟后再试，或请管理员解锁。"
-            )
+        _refuse_if_locked(self._failures(name), clock())  # a locked name costs no hash work
         stored = self.conn.execute("SELECT password_hash, role FROM users WHERE name = ?", (name,)).fetchone()
         # An unknown name costs the same hash check as a known one, so timing does not tell which names exist.
-        if check_password_hash(stored["password_hash"] if stored else _dummy_hash(), password or "") and stored:
-            with self.conn:
+        right = check_password_hash(stored["password_hash"] if stored else _dummy_hash(), password or "")
+        with self.immediate():
+            now = clock()
+            row = self._failures(name)
+            _refuse_if_locked(row, now)
+            if right and stored:
                 self.conn.execute("DELETE FROM signin_failures WHERE name = ?", (name,))
-            return User(name, stored["role"])
-        expired = row is not None and 0 < row["locked_until"] <= now
-        failures = (0 if row is None or expired else row["failures"]) + 1
-        locked_until = now + LOCK_SECONDS if failures >= MAX_FAILURES else 0
-        with self.conn:
+                return User(name, stored["role"])
+            expired = row is not None and 0 < row["locked_until"] <= now
+            failures = (0 if row is None or expired else row["failures"]) + 1
+            locked_until = now + LOCK_SECONDS if failures >= MAX_FAILURES else 0
             self.conn.execute("INSERT OR REPLACE INTO signin_failures VALUES (?, ?, ?)", (name, failures, locked_until))
         if locked_until:
             raise SignInError(
                 f"用户名或密码不对。已连续输错 {MAX_FAILURES} 次，这个账号锁定 {LOCK_SECONDS // 60} 分钟。"
             )
         raise SignInError(f"用户名或密码不对（还可以再试 {MAX_FAILURES - failures} 次）。")
+
+    def _failures(self, name: str) -> sqlite3.Row | None:
+        return self.conn.execute(
+            "SELECT failures, locked_until FROM signin_failures WHERE name = ?", (name,)
+        ).fetchone()
+
+
+def _refuse_if_locked(failures: sqlite3.Row | None, now: float) -> None:
+    """SignInError while the name's lock-out lasts."""
+    if failures and failures["locked_until"] > now:
+        minutes = max(1, round((failures["locked_until"] - now) / 60))
+        raise SignInError(
+            f"这个账号连续输错 {MAX_FAILURES} 次密码，已暂时锁定。请 {minutes} 分钟后再试，或请管理员解锁。"
+        )
 
 
 def _check_name(name: str) -> str:
@@ -150,8 +168,21 @@ def _check_name(name: str) -> str:
 
 
 def _check_password(password: str) -> None:
-    if len(password or "") < MIN_PASSWORD:
+    """AccountError for a password an outsider would guess first: short, only spaces, or one of the commonest."""
+    password = password or ""
+    if len(password) < MIN_PASSWORD:
         raise AccountError(f"密码至少要 {MIN_PASSWORD} 个字符")
+    if not password.strip():
+        raise AccountError("密码不能只有空格")
+    if len(set(password)) == 1 or password.lower() in _common_passwords():
+        raise AccountError("这个密码太常见，很容易被猜到：请换一个，例如几个词加上数字")
+
+
+@lru_cache(maxsize=1)
+def _common_passwords() -> frozenset[str]:
+    """The shipped list of the commonest passwords, in lower case."""
+    lines = COMMON_PASSWORDS.read_text(encoding="utf-8").splitlines()
+    return frozenset(line.strip().lower() for line in lines if line.strip() and not line.startswith("#"))
 
 
 @lru_cache(maxsize=1)

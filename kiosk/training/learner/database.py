@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 from indexer.database import Database
@@ -54,15 +52,3 @@ class LearningDB(Database):
 
     def __init__(self, data_root: Path):
         super().__init__(Path(data_root) / LEARNING_DB)
-
-    @contextmanager
-    def immediate(self) -> Iterator[None]:
-        """One write transaction that holds the write lock from its first read, so a check and the write it
-        allows cannot interleave with another request's (two reports of one learner spending one budget)."""
-        self.conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield
-        except BaseException:
-            self.conn.rollback()
-            raise
-        self.conn.commit()

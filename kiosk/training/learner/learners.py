@@ -77,11 +77,14 @@ def new_card_token() -> str:
 def sign_in(db: LearningDB, name: str, town: str, community: str, pin: str, now: float) -> tuple[Learner, bool]:
     """The learner of this name, town and community and whether they were just created: a new combination
     creates them with this PIN, an existing one needs its PIN. Five wrong PINs lock the learner for 15 minutes;
-    the answer to a wrong PIN never says more than that it did not match."""
+    the answer to a wrong PIN never says more than that it did not match.
+
+    Everything typed is checked before the learner is looked up, so a malformed PIN gets the same 400 whether or
+    not the learner exists (and costs an existing one no try): only a PIN that could be someone's is compared."""
     name, town, community = clean(name, "name"), clean(town, "town"), clean(community, "community")
+    pin = clean_pin(pin)
     row = _row(db, name, town, community)
     if row is None:
-        pin = clean_pin(pin)
         learner = Learner(secrets.token_hex(6), name, town, community, new_card_token(), now, 0.0, 0)
         try:
             with db.conn:
@@ -95,16 +98,17 @@ def sign_in(db: LearningDB, name: str, town: str, community: str, pin: str, now:
             row = _row(db, name, town, community)
             if row is None:
                 raise
-    if row["locked_until"] > now:
-        minutes = max(1, round((row["locked_until"] - now) / 60))
-        raise SignInError(f"连续输错 {MAX_FAILURES} 次 PIN，已暂时锁定。请 {minutes} 分钟后再试，或请培训老师帮忙。")
+    _refuse_if_locked(row, now)  # a locked learner costs no hash work
     # Hashing outside the write transaction: fifty phones signing in together do not queue behind each other's hash.
-    if check_password_hash(row["pin_hash"], unicodedata.normalize("NFKC", str(pin or "")).strip()):
-        with db.conn:
-            db.conn.execute("UPDATE learners SET failures = 0, locked_until = 0 WHERE id = ?", (row["id"],))
-        return from_row(row), False
+    right = check_password_hash(row["pin_hash"], pin)
+    # The lock check and the count it decides in one write transaction on the row as it is now: a burst of wrong
+    # PINs counts every one, and a right PIN that arrives once the learner is locked is refused.
     with db.immediate():
         state = db.conn.execute("SELECT failures, locked_until FROM learners WHERE id = ?", (row["id"],)).fetchone()
+        _refuse_if_locked(state, now)
+        if right:
+            db.conn.execute("UPDATE learners SET failures = 0, locked_until = 0 WHERE id = ?", (row["id"],))
+            return from_row(row), False
         expired = 0 < state["locked_until"] <= now
         failures = (0 if expired else state["failures"]) + 1
         locked_until = now + LOCK_SECONDS if failures >= MAX_FAILURES else 0
@@ -114,6 +118,13 @@ def sign_in(db: LearningDB, name: str, town: str, community: str, pin: str, now:
     if locked_until:
         raise SignInError(f"PIN 不对。已连续输错 {MAX_FAILURES} 次，{LOCK_SECONDS // 60} 分钟内不能再登录。")
     raise SignInError(f"PIN 不对（还可以再试 {MAX_FAILURES - failures} 次）。忘了 PIN 请找培训老师。")
+
+
+def _refuse_if_locked(state: sqlite3.Row, now: float) -> None:
+    """SignInError while the learner's lock-out lasts."""
+    if state["locked_until"] > now:
+        minutes = max(1, round((state["locked_until"] - now) / 60))
+        raise SignInError(f"连续输错 {MAX_FAILURES} 次 PIN，已暂时锁定。请 {minutes} 分钟后再试，或请培训老师帮忙。")
 
 
 def get(db: LearningDB, learner_id: str) -> Learner | None:
