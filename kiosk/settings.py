@@ -118,6 +118,8 @@ class Settings:
     library_url: str = option("", "KIOSK_LIBRARY_URL", text)  # a hub's centre, for kiosk sync
     library_key: str = option("", "KIOSK_LIBRARY_KEY", text)  # the centre's public key
     sync_limit_rate: float | None = option(None, "KIOSK_SYNC_LIMIT_RATE", number, at_least(1))  # KB/s
+    # one sync's deadline: a cut sync keeps what it downloaded, and the next hourly one goes on from there
+    sync_minutes: float = option(40.0, "KIOSK_SYNC_MINUTES", number, positive)
     backup_dir: Path | None = option(None, "KIOSK_BACKUP_DIR", path)  # None: <data dir>/backups
     backup_keep: int | None = option(None, "KIOSK_BACKUP_KEEP", whole, at_least(1))  # None: keep every archive
 

@@ -31,7 +31,7 @@ from kiosk.cli import main
 from kiosk.editor.accounts import Accounts
 from kiosk.editor.files import EditForm, file_hash
 from kiosk.library.keys import public_text, signing_key
-from kiosk.operations.backup import MANIFEST, VERSION
+from kiosk.operations.backup import MANIFEST, MAX_MANIFEST_BYTES, MAX_TEXT_BYTES, VERSION
 from kiosk.training.learner import learners
 from kiosk.training.learner.database import LearningDB
 from kiosk.visitors.usage import Usage
@@ -377,6 +377,25 @@ def changed(entries, name: str, data: bytes) -> list:
     return [(info, data if info.name == name else content) for info, content in entries]
 
 
+def sparse(name: str, size: int) -> tuple[tarfile.TarInfo, bytes]:
+    """A GNU sparse member (PAX 0.1 map): one byte stored, ``size`` bytes when unpacked."""
+    info = tarfile.TarInfo(name)
+    info.pax_headers = {"GNU.sparse.map": f"{size - 1},1", "GNU.sparse.size": str(size)}
+    return info, b"x"
+
+
+def with_sparse(entries, name: str, size: int) -> list:
+    """The entries plus a sparse member, listed in the manifest with the size and checksum it unpacks to."""
+    unpacked = b"\0" * (size - 1) + b"x"
+    return [*listed(entries, name, unpacked)[:-1], sparse(name, size)]
+
+
+def padded_manifest(entries, size: int) -> list:
+    """The same manifest, made ``size`` bytes long with whitespace JSON allows."""
+    manifest = {i.name: c for i, c in entries}[MANIFEST]
+    return changed(entries, MANIFEST, manifest + b" " * (size - len(manifest)))
+
+
 DAMAGES = {
     "bad checksum": (lambda e: changed(e, "data/pronunciations.tsv", "行长\thang2 zhang4\n".encode()), "校验值不符"),
     "missing file": (lambda e: [(i, c) for i, c in e if i.name != "data/editor.db"], "缺少 data/editor.db"),
@@ -397,6 +416,10 @@ DAMAGES = {
     "symlink": (lambda e: [*e, link("content/link.md", "/etc/passwd")], "不允许的条目"),
     "hard link": (lambda e: [*e, link("data/secret_key", "/etc/shadow", tarfile.LNKTYPE)], "不允许的条目"),
     "unknown data file": (lambda e: listed(e, "data/kiosk.db", b"SQLite"), "不允许的条目"),
+    "sparse text": (lambda e: with_sparse(e, "content/稀疏.md", 1024 * 1024), "稀疏文件"),
+    # a gzip bomb: some KB on disk, a text bigger than any the editor could have saved once unpacked
+    "oversized text": (lambda e: listed(e, "content/大.md", b"\0" * (MAX_TEXT_BYTES + 1)), "超过上限 32 MB"),
+    "oversized manifest": (lambda e: padded_manifest(e, MAX_MANIFEST_BYTES + 1), "超过上限 16 MB"),
 }
 
 
@@ -455,3 +478,20 @@ def test_a_data_dir_in_use_needs_force(archive, tmp_path):
     with Accounts(data) as accounts:
         assert [s.user.name for s in accounts.states()] == ["王编辑"]
     assert (content / NEW_SOURCE).is_file()
+
+
+def test_a_restore_that_cannot_finish_replaces_nothing(archive, tmp_path):
+    data, content = tmp_path / "var", tmp_path / "texts"
+    content.mkdir()
+    with Accounts(data) as accounts:
+        accounts.add("别人", TEST_PASSWORD)
+    (content / REPAIR_FUND).mkdir(parents=True)  # a folder where one of the archive's texts goes
+    before = {p: p.read_bytes() for p in data.rglob("*") if p.is_file()}
+    result = kiosk(["--data", str(data), "restore", str(archive), "--force"], content)
+    assert result.exit_code == 1 and "挡住了" in result.output and "没有改动" in result.output, result.output
+    assert {p: p.read_bytes() for p in data.rglob("*") if p.is_file()} == before  # editor.db as it was
+    assert {p.relative_to(content) for p in content.rglob("*")} == {
+        Path(REPAIR_FUND).parents[1],
+        Path(REPAIR_FUND).parent,
+        Path(REPAIR_FUND),
+    }  # no text written, no staging folder left

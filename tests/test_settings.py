@@ -30,6 +30,7 @@ GOOD = {
     "KIOSK_LIBRARY_URL": "http://192.168.1.10:8000",
     "KIOSK_LIBRARY_KEY": "abc",
     "KIOSK_SYNC_LIMIT_RATE": "2048",
+    "KIOSK_SYNC_MINUTES": "20",
     "KIOSK_BACKUP_DIR": "/media/usb",
     "KIOSK_BACKUP_KEEP": "14",
 }
@@ -55,6 +56,7 @@ def test_every_setting_is_read_from_its_variable():
         library_url="http://192.168.1.10:8000",
         library_key="abc",
         sync_limit_rate=2048.0,
+        sync_minutes=20.0,
         backup_dir=Path("/media/usb"),
         backup_keep=14,
     )
@@ -76,6 +78,7 @@ def test_nothing_set_is_the_defaults_and_an_empty_variable_counts_as_unset():
         ("KIOSK_IDLE_MINUTES", "0", "大于 0"),
         ("KIOSK_BACKUP_KEEP", "0", "不小于 1"),
         ("KIOSK_SYNC_LIMIT_RATE", "0.5", "不小于 1"),
+        ("KIOSK_SYNC_MINUTES", "0", "大于 0"),
         ("KIOSK_LISTENING_IDLE_MINUTES", "1", "不应小于 KIOSK_IDLE_MINUTES"),
         ("KIOSK_CONTENT", ":", "没有给出"),
     ],

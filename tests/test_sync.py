@@ -7,18 +7,23 @@ from __future__ import annotations
 
 import http.server
 import json
+import os
+import re
 import threading
 import time
 import urllib.request
+from contextlib import suppress
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from nacl.signing import SigningKey
 
 from indexer.content.quiz import question_id
+from kiosk.library.fetch import MAX_MANIFEST_BYTES
 from kiosk.library.keys import public_text
 from kiosk.library.manifest import ManifestError, parse, parse_audio_list
-from kiosk.settings import BUNDLED_CONTENT
+from kiosk.settings import BUNDLED_CONTENT, PROJECT_ROOT, Settings
 from tests.test_faults import (  # noqa: F401 - the fixture stops every server a test started
     Server,
     audio_files,
@@ -344,3 +349,152 @@ def test_the_library_is_not_served_by_a_kiosk_without_a_key(tmp_path):
     assert answer.status == 404 and "不是中心站点" in answer.json()["error"]
     assert server.get("/library/objects/" + "0" * 64).status == 404
     assert server.get("/library/objects/..%2F..%2Fkiosk.db").status == 404
+
+
+# -- a rogue centre: what a hub reads before any signature can be checked ---------------------------
+
+HUGE_MANIFEST = 64 * 1024 * 1024
+DEEP = 200_000
+ROGUE_WORDS = "请访问 evil.example 领取补贴"
+SYNC_LIMIT = 90.0  # seconds a rogue's sync may take here before the test calls it hanging
+
+
+class Rogue(http.server.ThreadingHTTPServer):
+    """Something on loopback that a hub was told is its centre (outside the project: simulated); ``mode`` says what
+    it answers to every request."""
+
+    def __init__(self, mode: str):
+        self.mode = mode
+        self.stop = threading.Event()
+        super().__init__(("127.0.0.1", 0), _RogueHandler)
+        self.url = f"http://127.0.0.1:{self.server_address[1]}"
+        threading.Thread(target=self.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.stop.set()
+        self.shutdown()
+        self.server_close()
+
+
+class _RogueHandler(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        rogue = self.server
+        assert isinstance(rogue, Rogue)
+        with suppress(OSError):  # the hub hung up, as it should
+            getattr(self, f"_{rogue.mode}")(rogue)
+
+    def _huge(self, rogue: Rogue) -> None:
+        """A well-formed envelope around a 64 MB "manifest", sent as fast as the hub reads."""
+        head, tail = b'{"manifest": "', b'", "signature": "AAAA"}'
+        self._headers(200, len(head) + HUGE_MANIFEST + len(tail))
+        self.wfile.write(head)
+        for _ in range(HUGE_MANIFEST // (1024 * 1024)):
+            self.wfile.write(b"a" * (1024 * 1024))
+        self.wfile.write(tail)
+
+    def _deep(self, rogue: Rogue) -> None:
+        body = b"[" * DEEP + b"]" * DEEP
+        self._headers(200, len(body))
+        self.wfile.write(body)
+
+    def _drip_body(self, rogue: Rogue) -> None:
+        self._headers(200, 10_000)
+        self._drip(rogue, b" ")
+
+    def _drip_headers(self, rogue: Rogue) -> None:
+        self.wfile.write(b"HTTP/1.0 200 OK\r\nX-Slow: ")
+        self._drip(rogue, b"a")
+
+    def _error_text(self, rogue: Rogue) -> None:
+        body = json.dumps({"ok": False, "error": f"\a{ROGUE_WORDS}", "status": 404}, ensure_ascii=False).encode()
+        self._headers(404, len(body))
+        self.wfile.write(body)
+
+    def _bad_status(self, rogue: Rogue) -> None:
+        self.wfile.write(f"EVIL\a {ROGUE_WORDS}\r\n\r\n".encode())
+
+    def _headers(self, status: int, length: int) -> None:
+        self.send_response(status)
+        self.send_header("Content-Length", str(length))
+        self.end_headers()
+
+    def _drip(self, rogue: Rogue, byte: bytes) -> None:
+        """A byte every half second: never quiet long enough for a socket timeout."""
+        while not rogue.stop.wait(0.5):
+            self.wfile.write(byte)
+            self.wfile.flush()
+
+    def log_message(self, *args):
+        pass
+
+
+@dataclass
+class Outcome:
+    code: int
+    output: str
+    seconds: float
+    peak_mb: float  # the sync process's largest resident size
+    last_sync: dict | None
+
+
+def rogue_sync(tmp_path: Path, mode: str, **env: str) -> Outcome:
+    """`kiosk sync` on a fresh hub against a rogue in ``mode``, measured; killed after SYNC_LIMIT seconds."""
+    hub = Hub(tmp_path / mode / "var", tmp_path / mode / "content")
+    hub.content.mkdir(parents=True)
+    rogue = Rogue(mode)
+    key = public_text(SigningKey.generate())
+    started = time.monotonic()
+    process = start(hub.data, "sync", rogue.url, "--key", key, "--no-report", env={**hub.env, **env})
+    timer = threading.Timer(SYNC_LIMIT, power_cut, [process])
+    timer.start()
+    assert process.stdout is not None
+    try:
+        output = process.stdout.read()
+        _, status, usage = os.wait4(process.pid, 0)
+    finally:
+        timer.cancel()
+        rogue.close()
+    process.returncode = os.waitstatus_to_exitcode(status)
+    record = hub.data / "library" / "last-sync.json"
+    last = json.loads(record.read_text(encoding="utf-8")) if record.is_file() else None
+    return Outcome(process.returncode, output, time.monotonic() - started, usage.ru_maxrss / 1024, last)
+
+
+def refused_in_our_words(outcome: Outcome, reason: str) -> None:
+    """One line that says ``reason``, the same recorded for /healthz; nothing of what the rogue wrote."""
+    assert outcome.code == 1, outcome
+    assert reason in outcome.output and len(outcome.output.strip().splitlines()) == 1, outcome.output
+    assert "Traceback" not in outcome.output and outcome.last_sync and outcome.last_sync["ok"] is False, outcome
+    for said in (outcome.output, outcome.last_sync["reason"]):
+        assert "\a" not in said and "evil.example" not in said, said
+
+
+def test_a_huge_manifest_is_refused_after_reading_only_what_a_manifest_can_be(tmp_path):
+    baseline = rogue_sync(tmp_path, "error_text")
+    huge = rogue_sync(tmp_path, "huge")
+    refused_in_our_words(huge, f"超过 {MAX_MANIFEST_BYTES // 1024 // 1024} MB")
+    assert huge.peak_mb - baseline.peak_mb < 32, (huge.peak_mb, baseline.peak_mb)
+
+
+def test_a_manifest_nested_too_deep_is_a_failed_sync_not_a_traceback(tmp_path):
+    refused_in_our_words(rogue_sync(tmp_path, "deep"), "不是文库清单")
+
+
+@pytest.mark.parametrize("mode", ["drip_body", "drip_headers"])
+def test_a_centre_that_drips_cannot_keep_a_sync_past_its_deadline(tmp_path, mode):
+    outcome = rogue_sync(tmp_path, mode, KIOSK_SYNC_MINUTES="0.05")  # three seconds
+    refused_in_our_words(outcome, "KIOSK_SYNC_MINUTES")
+    assert outcome.seconds < 3 + 30, outcome  # the deadline, and a slow start of the command on a busy machine
+
+
+@pytest.mark.parametrize("mode, reason", [("error_text", "HTTP 404"), ("bad_status", "不是正常的 HTTP")])
+def test_what_the_other_end_writes_is_never_echoed(tmp_path, mode, reason):
+    refused_in_our_words(rogue_sync(tmp_path, mode), reason)
+
+
+def test_the_sync_unit_stops_a_sync_that_outlives_its_own_deadline():
+    unit = (PROJECT_ROOT / "deploy" / "suiting-kiosk-sync.service").read_text(encoding="utf-8")
+    found = re.search(r"^TimeoutStartSec=(\d+)min$", unit, re.MULTILINE)
+    assert found, "the sync unit has no TimeoutStartSec"
+    minutes = int(found.group(1))
+    assert Settings().sync_minutes + 10 <= minutes < 60  # room for the index update; done before the next hour

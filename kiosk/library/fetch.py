@@ -1,15 +1,18 @@
-"""Downloads from the centre: resumable, checked against the manifest's SHA-256, under one bandwidth limit."""
+"""Downloads from the centre: resumable, checked against the manifest's SHA-256, under one bandwidth limit and
+one deadline for the whole sync."""
 
 from __future__ import annotations
 
 import hashlib
 import http.client
-import json
 import socket
 import threading
 import time
 import urllib.error
 import urllib.request
+import weakref
+from contextlib import suppress
+from functools import partial
 from pathlib import Path
 from typing import IO
 
@@ -17,7 +20,9 @@ from indexer.errors import KioskError, disk_problem
 
 CHUNK = 64 * 1024
 TIMEOUT = 30.0
-MAX_MANIFEST_BYTES = 512 * 1024 * 1024
+# What a hub reads whole before the signature is checked: a signed manifest lists ~500 bytes a document, so this is
+# some 15,000 documents; the bundled library's is well under 1 MB.
+MAX_MANIFEST_BYTES = 8 * 1024 * 1024
 USER_AGENT = "suiting-kiosk-sync/1"
 
 
@@ -50,16 +55,42 @@ class RateLimit:
 
 
 class Fetcher:
-    def __init__(self, base_url: str, limit: RateLimit):
+    """One sync's connections to the centre. At ``deadline`` (a time.monotonic() value) every connection still open
+    is shut, whatever the centre is sending: a byte every few seconds never trips a socket's own timeout."""
+
+    def __init__(self, base_url: str, limit: RateLimit, deadline: float | None = None):
         self.base_url = base_url.rstrip("/")
         self.limit = limit
         self.received = 0  # bytes on the wire, for the summary
         self._lock = threading.Lock()
+        self._expired = False
+        self._sockets: weakref.WeakSet[socket.socket] = weakref.WeakSet()
+        self._opener = urllib.request.build_opener(_WatchedHandler(self._watch))
+        self._timer = None
+        if deadline is not None:
+            self._timer = threading.Timer(max(0.0, deadline - time.monotonic()), self._expire)
+            self._timer.daemon = True
+            self._timer.start()
+
+    def close(self) -> None:
+        if self._timer:
+            self._timer.cancel()
+
+    def __enter__(self) -> Fetcher:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
     def get(self, path: str, most: int = MAX_MANIFEST_BYTES) -> bytes:
         """A small response whole (the manifest, an audio list)."""
         with self._open(path) as response:
-            data = response.read(most + 1)
+            try:
+                data = response.read(most + 1)
+            except (OSError, http.client.HTTPException) as exc:
+                self._check_deadline()
+                raise FetchError(f"从中心读取 {path} 时中断（{_reason(exc)}），未同步；原来的文库照常使用") from None
+        self._check_deadline()
         if len(data) > most:
             raise FetchError(f"中心返回的 {path} 太大（超过 {most // 1024 // 1024} MB），未同步")
         self._count(len(data))
@@ -80,9 +111,11 @@ class Fetcher:
                     written = have if resumed else 0
                     while written <= size:
                         try:
-                            chunk = response.read(self.limit.chunk)
+                            chunk = response.read1(self.limit.chunk)  # what has arrived, so the deadline is seen
                         except (OSError, http.client.HTTPException) as exc:
+                            self._check_deadline()
                             raise FetchError(f"下载中断（{_reason(exc)}）；已下载的部分留着，下次同步接着下") from None
+                        self._check_deadline()
                         if not chunk:
                             break
                         written += len(chunk)
@@ -110,38 +143,81 @@ class Fetcher:
             headers={"Content-Type": "application/json", "User-Agent": USER_AGENT},
         )
         try:
-            with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
+            with self._opener.open(request, timeout=TIMEOUT) as response:
                 return response.status
         except urllib.error.HTTPError as exc:
             return exc.code
         except (urllib.error.URLError, OSError, http.client.HTTPException) as exc:
+            self._check_deadline()
             raise FetchError(f"连不上中心 {self.base_url}（{_reason(exc)}）") from None
 
     def _open(self, path: str, headers: dict | None = None):
+        self._check_deadline()
         request = urllib.request.Request(self.base_url + path, headers={"User-Agent": USER_AGENT, **(headers or {})})
         try:
-            return urllib.request.urlopen(request, timeout=TIMEOUT)
-        except urllib.error.HTTPError as exc:
+            return self._opener.open(request, timeout=TIMEOUT)
+        except urllib.error.HTTPError as exc:  # in our own words: what the other end wrote is not shown
+            exc.close()
             if exc.code == 404 and path.startswith("/library/objects/"):
                 raise FetchError("中心已没有清单里的某个文件（刚好又发布了新内容）；再同步一次即可") from None
             if exc.code == 404:
-                said = _error_said(exc) or "不提供文库（HTTP 404）：地址对吗？那台是中心站点吗？"
-                raise FetchError(f"{self.base_url} {said}") from None
+                raise FetchError(f"{self.base_url} 没有文库（HTTP 404）：它不是中心站点，或者地址不对") from None
             raise FetchError(f"中心回答 HTTP {exc.code}（{path}），未同步") from None
         except (urllib.error.URLError, OSError, http.client.HTTPException) as exc:
+            self._check_deadline()
             raise FetchError(f"连不上中心 {self.base_url}（{_reason(exc)}），未同步；原来的文库照常使用") from None
 
     def _count(self, size: int) -> None:
         with self._lock:
             self.received += size
 
+    def _watch(self, sock: socket.socket) -> None:
+        with self._lock:
+            self._sockets.add(sock)
+            expired = self._expired
+        if expired:
+            _shut(sock)
 
-def _error_said(exc: urllib.error.HTTPError) -> str | None:
-    """The kiosk's own JSON error message, when the other end is a kiosk."""
-    try:
-        return str(json.loads(exc.read(64 * 1024))["error"])
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
+    def _expire(self) -> None:
+        with self._lock:
+            self._expired = True
+            sockets = list(self._sockets)
+        for sock in sockets:
+            _shut(sock)
+
+    def _check_deadline(self) -> None:
+        if self._expired:
+            raise FetchError(
+                "同步超过了 KIOSK_SYNC_MINUTES 设定的时间还没完成，已停止；"
+                "已下载的部分留着，下次同步接着下；原来的文库照常使用"
+            )
+
+
+class _WatchedConnection(http.client.HTTPConnection):
+    """A connection that hands its socket to the Fetcher once it is open, so the deadline can shut it."""
+
+    def __init__(self, *args, watch, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._hand_over = watch
+
+    def connect(self) -> None:
+        super().connect()
+        self._hand_over(self.sock)
+
+
+class _WatchedHandler(urllib.request.HTTPHandler):
+    def __init__(self, watch):
+        super().__init__()
+        self._connection = partial(_WatchedConnection, watch=watch)
+
+    def http_open(self, req):
+        return self.do_open(self._connection, req)
+
+
+def _shut(sock: socket.socket) -> None:
+    """Wake whatever is blocked reading the socket: it reads the end of the stream."""
+    with suppress(OSError):
+        sock.shutdown(socket.SHUT_RDWR)
 
 
 def _open_to_write(path: Path, mode: str) -> IO[bytes]:
@@ -162,4 +238,6 @@ def _reason(exc: Exception) -> str:
         return "超时"
     if isinstance(reason, ConnectionRefusedError):
         return "拒绝连接：中心的 kiosk serve 在运行吗？"
+    if isinstance(exc, http.client.HTTPException):  # its text quotes what the other end sent
+        return "对方的回答不是正常的 HTTP"
     return str(reason) or type(exc).__name__

@@ -127,7 +127,7 @@ def parse(data: bytes) -> Manifest:
         )
     except ManifestError:
         raise
-    except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError) as exc:
+    except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError, RecursionError) as exc:
         raise ManifestError(f"文库清单不完整或格式不对（{type(exc).__name__}: {exc}），未同步") from None
     if len({t.path for t in texts}) != len(texts):
         raise ManifestError("文库清单里有重复的文件，未同步")
@@ -142,7 +142,7 @@ def parse_audio_list(data: bytes) -> list[Voiced]:
     try:
         rows = _list(json.loads(data.decode("utf-8")))
         voiced = [Voiced(key, _sha(sha), _size(size), float(seconds)) for key, sha, size, seconds in rows]
-    except (ValueError, TypeError, UnicodeDecodeError) as exc:
+    except (ValueError, TypeError, UnicodeDecodeError, RecursionError) as exc:
         raise ManifestError(f"音频清单格式不对（{exc}），未同步") from None
     if any(not AUDIO_KEY.match(v.key) for v in voiced):
         raise ManifestError("音频清单里有不是音频键的条目，未同步")

@@ -79,8 +79,10 @@ def sync(
             "本站的内容目录还是内置文章：内置文章随中心的文库同步来。请把本站自己的文章放在单独的目录，"
             "设置 KIOSK_CONTENT=那个目录，再同步"
         )
+    deadline = started + settings.sync_minutes * 60
     try:
-        report = _sync(settings, data, url, public_key, rate_limit, progress)
+        with Fetcher(url, RateLimit(rate_limit), deadline) as fetcher:
+            report = _sync(settings, data, fetcher, public_key, progress)
     except (SyncError, FetchError, ManifestError, keys.SignatureError, ConfigError) as exc:
         _remember(data, ok=False, reason=str(exc))
         raise SyncError(str(exc)) from None
@@ -89,7 +91,7 @@ def sync(
         _remember(data, ok=False, reason=reason)
         raise SyncError(reason) from None
     if hub:
-        report.notes += _send_counts(url, data, hub)
+        report.notes += _send_counts(url, data, hub, deadline)
     report.seconds = time.monotonic() - started
     _remember(
         data, ok=True, serial=report.serial, files=report.files, bytes=report.bytes, audio_missing=report.audio_missing
@@ -106,9 +108,8 @@ def last_sync(data: DataDir) -> dict | None:
 
 
 def _sync(
-    settings: Settings, data: DataDir, url: str, public_key: str, rate_limit: float | None, progress: Progress | None
+    settings: Settings, data: DataDir, fetcher: Fetcher, public_key: str, progress: Progress | None
 ) -> SyncReport:
-    fetcher = Fetcher(url, RateLimit(rate_limit))
     library = LocalLibrary(data)
     signed, manifest = _verified_manifest(fetcher, public_key)
     current = library.current()
@@ -149,7 +150,7 @@ def _verified_manifest(fetcher: Fetcher, public_key: str) -> tuple[bytes, Manife
     try:
         envelope = json.loads(fetcher.get("/library/manifest"))
         signed, signature = envelope["manifest"].encode("utf-8"), envelope["signature"]
-    except (ValueError, KeyError, TypeError, AttributeError):
+    except (ValueError, KeyError, TypeError, AttributeError, RecursionError):  # RecursionError: nested too deep
         raise ManifestError("中心返回的不是文库清单（地址指向的是中心的 kiosk serve 吗？），未同步") from None
     keys.verify(public_key, signed, signature)  # before a single field of it is believed
     return signed, parse(signed)
@@ -249,11 +250,12 @@ def _note_durations(
     return len(missing)
 
 
-def _send_counts(url: str, data: DataDir, hub: str) -> list[str]:
+def _send_counts(url: str, data: DataDir, hub: str, deadline: float) -> list[str]:
     """The hub's anonymous daily counts for the city wall; a centre that refuses them does not undo the sync."""
     body = json.dumps(hub_report(data.root, hub), ensure_ascii=False).encode("utf-8")
     try:
-        status = Fetcher(url, RateLimit(None)).post("/api/city/report", body)
+        with Fetcher(url, RateLimit(None), deadline) as fetcher:
+            status = fetcher.post("/api/city/report", body)
     except FetchError as exc:
         return [f"统计没有报给中心：{exc}"]
     if status == HTTPStatus.CONFLICT:  # the centre's own name: the default, until the hub names itself

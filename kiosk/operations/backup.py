@@ -13,6 +13,7 @@ import io
 import json
 import os
 import re
+import shutil
 import socket
 import sqlite3
 import tarfile
@@ -27,7 +28,7 @@ from typing import IO
 
 from indexer.atomic import fsync_folder
 from indexer.content.loader import CONTENT_SUFFIXES, METADATA_FILE
-from indexer.errors import KioskError, newer_schema
+from indexer.errors import KioskError, disk_problem, newer_schema
 from indexer.speech.engines import USER_PRONUNCIATIONS
 
 from ..city.database import CITY_DB, CityDB
@@ -55,6 +56,12 @@ PART_PREFIX = ".kiosk-backup-"
 STALE_PART_SECONDS = 24 * 3600  # a half-written archive left by a power cut
 TRASH_ENTRY = re.compile(r"^\d+\.md$")
 CHUNK = 1 << 20
+# What a restore accepts, read from each member's header before a byte of it is read. A text is far below what the
+# editor (20 MB requests) or the importer (10 MB) can save; a hub's databases after years stay in the tens of MB.
+MAX_TEXT_BYTES = 32 * 1024**2
+MAX_DATA_FILE_BYTES = 1024**3
+MAX_TOTAL_BYTES = 2 * 1024**3
+MAX_MANIFEST_BYTES = 16 * 1024**2  # ~100,000 files listed
 
 
 class BackupError(KioskError):
@@ -264,42 +271,84 @@ def restore(archive: Path, data_root: Path, content_root: Path, force: bool = Fa
         )
     header = verify(archive)
     listed = {entry["path"]: entry for entry in header["files"]}
-    written: list[tuple[Path, Path]] = []  # (temp file, destination), put in place once all are written
+    staging: list[Path] = []  # one hidden folder in each root, on its file system, so the last step is renames
     try:
         data_root.mkdir(parents=True, exist_ok=True)
-        with _open(archive) as tar:
-            for member in tar:
-                name = _checked_name(member)
-                if name == MANIFEST:
-                    continue
-                if name not in listed:
-                    raise BackupError(f"备份文件在恢复时变了：多出 {name}；请重新恢复")
-                destination = (data_root if name.startswith("data/") else content_root) / name.partition("/")[2]
-                destination.parent.mkdir(parents=True, exist_ok=True)
-                fd, temp_name = tempfile.mkstemp(dir=destination.parent, prefix=".restore-", suffix=".part")
-                written.append((Path(temp_name), destination))
-                with os.fdopen(fd, "wb") as out:
-                    _copy_checked(tar, member, listed[name], out)
+        _check_room(listed, data_root, content_root)
+        staged = _stage(archive, listed, data_root, content_root, staging)
         databases = {
             destination
-            for _, destination in written
+            for _, destination in staged
             if destination.parent == data_root and destination.name in DATABASES
         }
-        for temp, destination in written:
+        for temp, destination in staged:
+            _check_destination(destination)
             if destination in databases:
                 _refuse_newer(temp, destination.name)
-        for temp, destination in written:
+        # Everything is read, written and checked: only now is anything in the data dir or content root replaced.
+        for temp, destination in staged:
+            destination.parent.mkdir(parents=True, exist_ok=True)
             _put_in_place(temp, destination, is_database=destination in databases)
-        _clear_trash(data_root, {d.name for _, d in written if d.parent == data_root / TRASH})
+        _clear_trash(data_root, {d.name for _, d in staged if d.parent == data_root / TRASH})
     except (tarfile.TarError, EOFError, zlib.error) as exc:
         raise BackupError(f"备份文件读取出错（{exc}），恢复没有完成；请重新恢复") from None
     except OSError as exc:
-        raise BackupError(f"恢复时写入失败：{exc.filename or ''}（{exc.strerror}），恢复没有完成") from None
+        raise BackupError(f"恢复时写入失败：{exc.filename or ''}（{disk_problem(exc)}），恢复没有完成") from None
     finally:
-        for temp, _ in written:
-            temp.unlink(missing_ok=True)
+        for folder in staging:
+            shutil.rmtree(folder, ignore_errors=True)
     texts = sum(1 for name in listed if name.startswith("content/"))
     return Restored(len(listed) - texts, texts, header.get("host", ""), header.get("created", ""))
+
+
+def _check_room(listed: dict[str, dict], data_root: Path, content_root: Path) -> None:
+    """BackupError, before anything is written, when a root's disk cannot hold what goes there."""
+    for root, prefix in ((data_root, "data/"), (content_root, "content/")):
+        needed = sum(entry["size"] for name, entry in listed.items() if name.startswith(prefix))
+        free = shutil.disk_usage(root).free if root.is_dir() else None
+        if free is not None and needed > free:
+            raise BackupError(
+                f"{root} 所在的磁盘只剩 {free // 1024**2} MB，恢复要 {needed // 1024**2} MB；没有改动任何文件"
+            )
+
+
+def _stage(
+    archive: Path, listed: dict[str, dict], data_root: Path, content_root: Path, staging: list[Path]
+) -> list[tuple[Path, Path]]:
+    """Every file of the archive written into a hidden folder of its root and checked again (the archive is read
+    a second time); (staged file, destination) pairs, nothing in place yet."""
+    folders: dict[Path, Path] = {}
+    staged: list[tuple[Path, Path]] = []
+    with _open(archive) as tar:
+        for member in tar:
+            name = _checked_name(member)
+            if name == MANIFEST:
+                continue
+            if name not in listed or member.size != listed[name]["size"]:
+                raise BackupError(f"备份文件在恢复时变了：{name} 与清单不符；请重新恢复")
+            root = data_root if name.startswith("data/") else content_root
+            if root not in folders:
+                root.mkdir(parents=True, exist_ok=True)
+                folders[root] = Path(tempfile.mkdtemp(dir=root, prefix=".restore-"))
+                staging.append(folders[root])
+            temp = folders[root] / str(len(staged))
+            with os.fdopen(os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as out:  # secrets too
+                _copy_checked(tar, member, listed[name], out)
+            staged.append((temp, root / name.partition("/")[2]))
+    return staged
+
+
+def _check_destination(destination: Path) -> None:
+    """BackupError when a restored file cannot go where it belongs: a folder in its place, or a file in the place
+    of one of its folders."""
+    blocker = destination if destination.is_dir() else None
+    for folder in destination.parents:
+        if folder.is_dir() or blocker:
+            break
+        if folder.exists():
+            blocker = folder
+    if blocker:
+        raise BackupError(f"{blocker} 挡住了要恢复的 {destination.name}（文件和文件夹同名）；没有改动任何文件")
 
 
 def verify(archive: Path) -> dict:
@@ -308,12 +357,15 @@ def verify(archive: Path) -> dict:
     sizes: dict[str, int] = {}
     digests: dict[str, str] = {}
     header = None
+    total = 0
     try:
         with _open(archive) as tar:
             for member in tar:
                 name = _checked_name(member)
                 if name in sizes or (name == MANIFEST and header is not None):
                     raise BackupError(f"备份文件里「{name}」出现了两次，不能恢复")
+                total += member.size
+                _check_size(member, name, total)
                 if name == MANIFEST:
                     header = _read_manifest(_contents(tar, member).read())
                     continue
@@ -353,6 +405,7 @@ def _checked_name(member: tarfile.TarInfo) -> str:
     parts = name.split("/")
     safe = (
         member.isfile()
+        and not member.issparse()  # a few hundred bytes that unpack to any size
         and not name.startswith("/")
         and "\\" not in name
         and "\x00" not in name
@@ -371,8 +424,23 @@ def _checked_name(member: tarfile.TarInfo) -> str:
         )
     )
     if not allowed:
-        raise BackupError(f"备份文件里有不允许的条目「{name}」（路径越界、链接或未知文件），不能恢复")
+        raise BackupError(f"备份文件里有不允许的条目「{name}」（路径越界、链接、稀疏文件或未知文件），不能恢复")
     return name
+
+
+def _check_size(member: tarfile.TarInfo, name: str, total: int) -> None:
+    """BackupError, from the member's header alone, for more bytes than a hub's backup ever holds."""
+    most = (
+        MAX_MANIFEST_BYTES
+        if name == MANIFEST
+        else MAX_TEXT_BYTES
+        if name.startswith("content/")
+        else MAX_DATA_FILE_BYTES
+    )
+    if member.size > most:
+        raise BackupError(f"备份里的 {name} 有 {member.size // 1024**2} MB，超过上限 {most // 1024**2} MB，不能恢复")
+    if total > MAX_TOTAL_BYTES:
+        raise BackupError(f"备份解开后超过 {MAX_TOTAL_BYTES // 1024**3} GB，不是一个站点的备份，不能恢复")
 
 
 def _contents(tar: tarfile.TarFile, member: tarfile.TarInfo) -> IO[bytes]:
