@@ -10,6 +10,7 @@ import re
 import shutil
 import socket
 import time
+import zipfile
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,12 +18,13 @@ from urllib.parse import quote
 
 import numpy as np
 import pytest
+from docx import Document as WordDocument
 from flask import Flask
 from markupsafe import escape
 from werkzeug.test import TestResponse
 
 from indexer.content.importing import compose_markdown
-from indexer.content.parse import document_id
+from indexer.content.parse import MAX_PASSAGES, document_id
 from indexer.speech.audio_cache import AudioCache
 from indexer.speech.mp3 import encode_mp3
 from kiosk.web import limits
@@ -41,6 +43,7 @@ MARKED_TITLE = f"{SCRIPT}标记{ATTRIBUTE}"
 MARKED = document_id(MARKED_SOURCE)
 KEY = "ab" * 20  # a sentence's MP3 already in the cache, for the Range requests
 TRIED: Counter[str] = Counter()
+WORD_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 
 
 class HostileSummary:
@@ -436,6 +439,53 @@ def test_huge_bodies_are_refused_in_chinese(client, admin):
         admin.post("/editor/upload", {"file": (io.BytesIO(huge), "大.txt")}, content_type="multipart/form-data"),
     )
     assert upload.status_code == 413 and "上传的文件太大了" in text_of(upload)
+
+
+def written_under(root: Path) -> dict[str, tuple[int, int]]:
+    """Every file under a folder with its size and modification time: what a refused request must leave alone."""
+    return {p.relative_to(root).as_posix(): (p.lstat().st_size, p.lstat().st_mtime_ns) for p in root.rglob("*")}
+
+
+def docx_of(paragraphs: list[str]) -> bytes:
+    """A Word document holding these paragraphs, its XML written directly: python-docx takes seconds for 20,000."""
+    body = "".join(f"<w:p><w:r><w:t>{text}</w:t></w:r></w:p>" for text in paragraphs)
+    return docx_with_xml(f'<w:document xmlns:w="{WORD_NS}"><w:body>{body}</w:body></w:document>'.encode())
+
+
+def docx_with_xml(document_xml: bytes) -> bytes:
+    """python-docx's own blank document with word/document.xml replaced."""
+    blank, out = io.BytesIO(), io.BytesIO()
+    WordDocument().save(blank)
+    with zipfile.ZipFile(blank) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            data = document_xml if item.filename == "word/document.xml" else source.read(item)
+            target.writestr(item.filename, data)
+    return out.getvalue()
+
+
+def upload(admin: EditorSession, name: str, data: bytes) -> TestResponse:
+    return answered(
+        f"upload {Path(name).suffix}",
+        admin.post("/editor/upload", {"file": (io.BytesIO(data), name)}, content_type="multipart/form-data"),
+    )
+
+
+def test_a_text_of_too_many_paragraphs_is_refused_at_every_door(admin, content):
+    """Identical paragraphs once made parsing quadratic; past the limit a text is refused before it costs much."""
+    too_long = f"正文太长：超过 {MAX_PASSAGES} 段"
+    before = written_under(content)
+    paragraphs = ["同一段话。"] * (MAX_PASSAGES + 1)
+    preview = answered(
+        "too many paragraphs",
+        admin.api("/editor/api/preview", {"title": "重复", "collection": "政策法规", "body": "\n\n".join(paragraphs)}),
+        json_route=True,
+    )
+    assert_error_shape(preview, 400)
+    assert too_long in preview.get_json()["error"]
+    for name, data in (("重复.txt", "\n\n".join(paragraphs).encode()), ("重复.docx", docx_of(paragraphs))):
+        response = upload(admin, name, data)
+        assert response.status_code == 400 and too_long in text_of(response), name
+    assert written_under(content) == before
 
 
 BAD_JSON = [

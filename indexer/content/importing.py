@@ -22,7 +22,7 @@ from indexer.errors import ContentError, disk_problem
 
 from .fields import FIELDS, FIELDS_BY_KEY, FIELDS_BY_NAME
 from .loader import CONTENT_SUFFIXES, METADATA_FILE, decode, is_within
-from .parse import FRONT_MATTER, HEADING, NOISE, read_front_matter
+from .parse import FRONT_MATTER, HEADING, NOISE, check_passage_count, read_front_matter
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 UPLOAD_SUFFIXES = (".txt", ".md", ".docx", ".pdf")
@@ -181,6 +181,7 @@ def docx_to_markdown(data: bytes, fallback_title: str = "") -> Converted:
         word = WordDocument(io.BytesIO(data))
     except Exception as exc:  # noqa: BLE001 - python-docx raises many kinds for damaged files
         raise ContentError(f"Word 文档无法打开（文件可能已损坏）：{type(exc).__name__}") from None
+    check_passage_count(len(word.element.body))  # before python-docx wraps each paragraph in objects
     blocks: list[tuple[str, int | None]] = []  # (text, heading level from the style, or None)
     tables = 0
     for element in word.element.body.iterchildren():
@@ -293,6 +294,7 @@ def _to_markdown(blocks: list[tuple[str, int | None]], join_wrapped: bool, fallb
     if joined:
         notes.append(f"合并了 {joined} 处断行（原文每行在中间断开）")
     paragraphs = _split_embedded_articles(paragraphs)
+    check_passage_count(len(paragraphs))
     if not paragraphs:
         raise ContentError("文件里没有可用的文字")
 

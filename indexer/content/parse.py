@@ -30,6 +30,8 @@ SPACES = re.compile(r"\s+")  # also the ideographic and en spaces of the law lib
 # What a field may hold (bool is an int, datetime a date); tags also a list of them.
 SCALARS = (str, int, float, dt.date)
 MAX_ORDER = 10**6
+# Passages in one text: the whole law library's longest has under 800; a text far beyond it is a mistake or an attack.
+MAX_PASSAGES = 20_000
 
 
 @dataclass
@@ -46,6 +48,12 @@ class SourceFile:
 def document_id(source: str) -> str:
     """Stable id of a document: derived from its path, so links survive edits of its text."""
     return hashlib.sha1(source.encode("utf-8")).hexdigest()[:12]
+
+
+def check_passage_count(count: int) -> None:
+    """ContentError for a text of more than MAX_PASSAGES passages, before it costs the server its time."""
+    if count > MAX_PASSAGES:
+        raise ContentError(f"正文太长：超过 {MAX_PASSAGES} 段；请把它拆成几篇再上传")
 
 
 def clean_line(line: str) -> str:
@@ -186,6 +194,7 @@ class _PassageBuilder:
         self.paragraph: list[str] = []
         self.article: Passage | None = None
         self.ids: set[str] = set()
+        self.repeats: dict[str, int] = {}  # base -> last suffix given, so the nth repeat costs no n-step search
 
     def heading(self, text: str, level: int) -> None:
         text = _join_spaced_letters(text)
@@ -226,10 +235,14 @@ class _PassageBuilder:
         return [text for _, text in self.stack]
 
     def _unique(self, base: str) -> str:
-        candidate, n = base, 1
+        """base, then base-2, base-3, … for its repeats: the ids indexes and audio keys already hold."""
+        check_passage_count(len(self.passages) + 1)
+        n = self.repeats.get(base, 1)
+        candidate = base if n == 1 else f"{base}-{n}"
         while candidate in self.ids:
             n += 1
             candidate = f"{base}-{n}"
+        self.repeats[base] = n
         self.ids.add(candidate)
         return candidate
 
