@@ -23,7 +23,7 @@ from flask import Flask
 from markupsafe import escape
 from werkzeug.test import TestResponse
 
-from indexer.content.importing import compose_markdown
+from indexer.content.importing import MAX_DOCX_ELEMENTS, MAX_DOCX_UNZIPPED_BYTES, MAX_PDF_PAGES, compose_markdown
 from indexer.content.parse import MAX_PASSAGES, document_id
 from indexer.speech.audio_cache import AudioCache
 from indexer.speech.mp3 import encode_mp3
@@ -486,6 +486,103 @@ def test_a_text_of_too_many_paragraphs_is_refused_at_every_door(admin, content):
         response = upload(admin, name, data)
         assert response.status_code == 400 and too_long in text_of(response), name
     assert written_under(content) == before
+
+
+def docx_claiming_a_small_document(document_xml: bytes, claimed: int) -> bytes:
+    """A Word document whose zip entries say word/document.xml is ``claimed`` bytes, whatever it holds."""
+    data = bytearray(docx_with_xml(document_xml))
+    name = b"word/document.xml"
+    for signature, size_at in ((b"PK\x03\x04", 22), (b"PK\x01\x02", 24)):  # local header, central directory
+        start = data.find(signature)
+        while start != -1:
+            name_at = start + (30 if signature == b"PK\x03\x04" else 46)
+            if data[name_at : name_at + len(name)] == name:
+                data[start + size_at : start + size_at + 4] = claimed.to_bytes(4, "little")
+            start = data.find(signature, start + 4)
+    return bytes(data)
+
+
+def raw_pdf(objects: list[bytes], xref_count: int | None = None) -> bytes:
+    """A PDF of these objects (1 is the catalog); xref_count, if given, is what its table claims to hold."""
+    out = io.BytesIO()
+    out.write(b"%PDF-1.7\n")
+    offsets = []
+    for number, body in enumerate(objects, 1):
+        offsets.append(out.tell())
+        out.write(b"%d 0 obj\n" % number + body + b"\nendobj\n")
+    xref = out.tell()
+    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (xref_count or len(objects) + 1))
+    out.write(b"".join(b"%010d 00000 n \n" % offset for offset in offsets))
+    out.write(b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref))
+    return out.getvalue()
+
+
+def pdf_naming_one_page(times: int, xref_count: int | None = None) -> bytes:
+    kids = b"3 0 R " * times
+    return raw_pdf(
+        [
+            b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Kids [" + kids + b"] /Count %d >>" % times,
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>",
+            b"<< /Length 35 >>\nstream\nBT /F1 12 Tf 40 800 Td (Hi) Tj ET\nendstream",
+        ],
+        xref_count,
+    )
+
+
+EMPTY_PARAGRAPHS = f'<w:document xmlns:w="{WORD_NS}"><w:body>'.encode() + b"<w:p/>" * (MAX_DOCX_ELEMENTS + 1)
+BOMBS = [
+    pytest.param(
+        "炸弹.docx",
+        lambda: docx_with_xml(b" " * (MAX_DOCX_UNZIPPED_BYTES + 1)),
+        "解压后太大",
+        id="docx inflating past the size limit",
+    ),
+    pytest.param(
+        "炸弹.docx",
+        lambda: docx_with_xml(EMPTY_PARAGRAPHS + b"</w:body></w:document>"),
+        "结构过于复杂",
+        id="docx of too many elements",
+    ),
+    pytest.param(
+        "炸弹.docx",
+        lambda: docx_claiming_a_small_document(b" " * (MAX_DOCX_UNZIPPED_BYTES + 1), 1000),
+        "文件可能已损坏",
+        id="docx whose zip understates a part",
+    ),
+    pytest.param(
+        "页.pdf", lambda: pdf_naming_one_page(20_000), f"最多 {MAX_PDF_PAGES} 页", id="pdf naming one page 20000 times"
+    ),
+    pytest.param(
+        "表.pdf",
+        lambda: pdf_naming_one_page(1, xref_count=99_999_999),
+        "PDF 文件无法读取",
+        id="pdf past a pypdf limit",
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "make", "reason"), BOMBS)
+def test_uploads_that_would_cost_memory_or_time_are_refused(admin, content, name, make, reason):
+    """Small files that unpack or multiply into a lot of work: a Chinese reason, a 400, nothing written."""
+    data = make()
+    assert len(data) < 1024 * 1024
+    before = written_under(content)
+    response = upload(admin, name, data)
+    assert response.status_code == 400 and reason in text_of(response), text_of(response)[-500:]
+    assert written_under(content) == before
+
+
+def test_control_and_bidi_characters_never_reach_a_title(admin):
+    """ESC, BEL and a right-to-left override in a file name or front matter would garble or disguise the title."""
+    hidden = ("\x1b", "\x07", "\u202e", "\x00")
+    from_name = upload(admin, "停\x1b[2J水\x07通知\u202etxt.exe.txt", "各位业主：本周三停水。".encode())
+    assert from_name.status_code == 200 and "停[2J水通知txt.exe" in text_of(from_name)
+    markdown = '---\ntitle: "停\\e水\\a通\\u202e知\\0"\n---\n\n各位业主：本周三停水。\n'
+    from_front_matter = upload(admin, "通知.md", markdown.encode())
+    assert from_front_matter.status_code == 200 and "停水通知" in text_of(from_front_matter)
+    for response in (from_name, from_front_matter):
+        assert not any(char in text_of(response) for char in hidden)
 
 
 BAD_JSON = [

@@ -93,6 +93,11 @@ def test_a_text_of_too_many_paragraphs_is_refused():
         parse(repeated("同一段话。", MAX_PASSAGES))
 
 
+def test_control_and_bidi_characters_are_stripped_from_front_matter_titles():
+    doc = parse('---\ntitle: "停\\e[2J水\\a通\\u202e知\\0"\nsource: "某\\u2066街道"\n---\n\n正文。\n')
+    assert (doc.title, doc.issuer) == ("停[2J水通知", "某街道")
+
+
 def test_paragraph_ids_survive_inserting_text_elsewhere():
     before = parse("# T\n\n甲段。\n\n乙段。\n")
     after = parse("# T\n\n新的一段。\n\n甲段。\n\n乙段。\n")

@@ -26,6 +26,9 @@ PLAIN_HEADING = re.compile(r"^第[零一二三四五六七八九十百]+(?:编|�
 INFO_END = "<!-- INFO END -->"
 HANZI = re.compile(r"^[\u4e00-\u9fff]$")
 FRONT_MATTER = re.compile(r"\A---\n(.*?)\n---\n?", re.S)
+# Terminal controls (NUL, BEL, ESC …) and the marks that reorder text (a right-to-left override can make
+# "报告\u202eexe.txt" show as "报告txt.exe"): nothing a title or a front-matter field means to hold.
+CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 SPACES = re.compile(r"\s+")  # also the ideographic and en spaces of the law library
 # What a field may hold (bool is an int, datetime a date); tags also a list of them.
 SCALARS = (str, int, float, dt.date)
@@ -54,6 +57,11 @@ def check_passage_count(count: int) -> None:
     """ContentError for a text of more than MAX_PASSAGES passages, before it costs the server its time."""
     if count > MAX_PASSAGES:
         raise ContentError(f"正文太长：超过 {MAX_PASSAGES} 段；请把它拆成几篇再上传")
+
+
+def strip_controls(text: str) -> str:
+    """Text without control characters and bidi overrides, whitespace among them first made spaces."""
+    return CONTROLS.sub("", SPACES.sub(" ", text)) if CONTROLS.search(text) else text
 
 
 def clean_line(line: str) -> str:
@@ -282,7 +290,7 @@ def _value(field: Field, value: object, inferred: object) -> str | int | list[st
         return _as_int(value, field.key)
     if field.kind == "tags":
         return _as_tags(value, field.key)
-    text = str(value or inferred or field.default)
+    text = strip_controls(str(value or inferred or field.default))
     if field.spoken:
         text = clean_line(text)
     if field.choices and text not in field.choices:
