@@ -585,6 +585,17 @@ def test_control_and_bidi_characters_never_reach_a_title(admin):
         assert not any(char in text_of(response) for char in hidden)
 
 
+@pytest.mark.parametrize(
+    ("text", "encoding"),
+    [("第一條 業主應當按時繳納物業費。逾期不繳的，可以催告。", "big5"), ("本日は断水します。", "shift_jis")],
+)
+def test_texts_in_big5_or_shift_jis_are_refused_not_turned_into_garbage(admin, content, text, encoding):
+    before = written_under(content)
+    response = upload(admin, "通知.txt", text.encode(encoding))
+    assert response.status_code == 400 and "编码看起来是" in text_of(response) and "UTF-8" in text_of(response)
+    assert written_under(content) == before
+
+
 BAD_JSON = [
     "{",
     "[1, 2]",
