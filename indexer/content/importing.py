@@ -11,6 +11,7 @@ import json
 import re
 import time
 import zipfile
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -232,7 +233,7 @@ def _check_docx_size(data: bytes) -> None:
                 if part.filename.endswith((".xml", ".rels")):
                     with archive.open(part) as stream:
                         elements += stream.read(MAX_DOCX_UNZIPPED_BYTES).count(b"<")
-    except (zipfile.BadZipFile, NotImplementedError, ValueError, EOFError, OSError) as exc:
+    except (zipfile.BadZipFile, zlib.error, NotImplementedError, ValueError, EOFError, OSError) as exc:
         raise ContentError(f"Word 文档无法打开（文件可能已损坏）：{type(exc).__name__}") from None
     if elements > MAX_DOCX_ELEMENTS:
         raise too_big
