@@ -10,6 +10,7 @@ import re
 import shutil
 import socket
 import time
+import zipfile
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,12 +18,13 @@ from urllib.parse import quote
 
 import numpy as np
 import pytest
+from docx import Document as WordDocument
 from flask import Flask
 from markupsafe import escape
 from werkzeug.test import TestResponse
 
-from indexer.content.importing import compose_markdown
-from indexer.content.parse import document_id
+from indexer.content.importing import MAX_DOCX_ELEMENTS, MAX_DOCX_UNZIPPED_BYTES, MAX_PDF_PAGES, compose_markdown
+from indexer.content.parse import MAX_PASSAGES, document_id
 from indexer.speech.audio_cache import AudioCache
 from indexer.speech.mp3 import encode_mp3
 from kiosk.web import limits
@@ -41,6 +43,7 @@ MARKED_TITLE = f"{SCRIPT}标记{ATTRIBUTE}"
 MARKED = document_id(MARKED_SOURCE)
 KEY = "ab" * 20  # a sentence's MP3 already in the cache, for the Range requests
 TRIED: Counter[str] = Counter()
+WORD_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 
 
 class HostileSummary:
@@ -442,6 +445,161 @@ def test_huge_bodies_are_refused_in_chinese(client, admin):
         admin.post("/editor/upload", {"file": (io.BytesIO(huge), "大.txt")}, content_type="multipart/form-data"),
     )
     assert upload.status_code == 413 and "上传的文件太大了" in text_of(upload)
+
+
+def written_under(root: Path) -> dict[str, tuple[int, int]]:
+    """Every file under a folder with its size and modification time: what a refused request must leave alone."""
+    return {p.relative_to(root).as_posix(): (p.lstat().st_size, p.lstat().st_mtime_ns) for p in root.rglob("*")}
+
+
+def docx_of(paragraphs: list[str]) -> bytes:
+    """A Word document holding these paragraphs, its XML written directly: python-docx takes seconds for 20,000."""
+    body = "".join(f"<w:p><w:r><w:t>{text}</w:t></w:r></w:p>" for text in paragraphs)
+    return docx_with_xml(f'<w:document xmlns:w="{WORD_NS}"><w:body>{body}</w:body></w:document>'.encode())
+
+
+def docx_with_xml(document_xml: bytes) -> bytes:
+    """python-docx's own blank document with word/document.xml replaced."""
+    blank, out = io.BytesIO(), io.BytesIO()
+    WordDocument().save(blank)
+    with zipfile.ZipFile(blank) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            data = document_xml if item.filename == "word/document.xml" else source.read(item)
+            target.writestr(item.filename, data)
+    return out.getvalue()
+
+
+def upload(admin: EditorSession, name: str, data: bytes) -> TestResponse:
+    return answered(
+        f"upload {Path(name).suffix}",
+        admin.post("/editor/upload", {"file": (io.BytesIO(data), name)}, content_type="multipart/form-data"),
+    )
+
+
+def test_a_text_of_too_many_paragraphs_is_refused_at_every_door(admin, content):
+    """Identical paragraphs once made parsing quadratic; past the limit a text is refused before it costs much."""
+    too_long = f"正文太长：超过 {MAX_PASSAGES} 段"
+    before = written_under(content)
+    paragraphs = ["同一段话。"] * (MAX_PASSAGES + 1)
+    preview = answered(
+        "too many paragraphs",
+        admin.api("/editor/api/preview", {"title": "重复", "collection": "政策法规", "body": "\n\n".join(paragraphs)}),
+        json_route=True,
+    )
+    assert_error_shape(preview, 400)
+    assert too_long in preview.get_json()["error"]
+    for name, data in (("重复.txt", "\n\n".join(paragraphs).encode()), ("重复.docx", docx_of(paragraphs))):
+        response = upload(admin, name, data)
+        assert response.status_code == 400 and too_long in text_of(response), name
+    assert written_under(content) == before
+
+
+def docx_claiming_a_small_document(document_xml: bytes, claimed: int) -> bytes:
+    """A Word document whose zip entries say word/document.xml is ``claimed`` bytes, whatever it holds."""
+    data = bytearray(docx_with_xml(document_xml))
+    name = b"word/document.xml"
+    for signature, size_at in ((b"PK\x03\x04", 22), (b"PK\x01\x02", 24)):  # local header, central directory
+        start = data.find(signature)
+        while start != -1:
+            name_at = start + (30 if signature == b"PK\x03\x04" else 46)
+            if data[name_at : name_at + len(name)] == name:
+                data[start + size_at : start + size_at + 4] = claimed.to_bytes(4, "little")
+            start = data.find(signature, start + 4)
+    return bytes(data)
+
+
+def raw_pdf(objects: list[bytes], xref_count: int | None = None) -> bytes:
+    """A PDF of these objects (1 is the catalog); xref_count, if given, is what its table claims to hold."""
+    out = io.BytesIO()
+    out.write(b"%PDF-1.7\n")
+    offsets = []
+    for number, body in enumerate(objects, 1):
+        offsets.append(out.tell())
+        out.write(b"%d 0 obj\n" % number + body + b"\nendobj\n")
+    xref = out.tell()
+    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (xref_count or len(objects) + 1))
+    out.write(b"".join(b"%010d 00000 n \n" % offset for offset in offsets))
+    out.write(b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref))
+    return out.getvalue()
+
+
+def pdf_naming_one_page(times: int, xref_count: int | None = None) -> bytes:
+    kids = b"3 0 R " * times
+    return raw_pdf(
+        [
+            b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Kids [" + kids + b"] /Count %d >>" % times,
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>",
+            b"<< /Length 35 >>\nstream\nBT /F1 12 Tf 40 800 Td (Hi) Tj ET\nendstream",
+        ],
+        xref_count,
+    )
+
+
+EMPTY_PARAGRAPHS = f'<w:document xmlns:w="{WORD_NS}"><w:body>'.encode() + b"<w:p/>" * (MAX_DOCX_ELEMENTS + 1)
+BOMBS = [
+    pytest.param(
+        "炸弹.docx",
+        lambda: docx_with_xml(b" " * (MAX_DOCX_UNZIPPED_BYTES + 1)),
+        "解压后太大",
+        id="docx inflating past the size limit",
+    ),
+    pytest.param(
+        "炸弹.docx",
+        lambda: docx_with_xml(EMPTY_PARAGRAPHS + b"</w:body></w:document>"),
+        "结构过于复杂",
+        id="docx of too many elements",
+    ),
+    pytest.param(
+        "炸弹.docx",
+        lambda: docx_claiming_a_small_document(b" " * (MAX_DOCX_UNZIPPED_BYTES + 1), 1000),
+        "文件可能已损坏",
+        id="docx whose zip understates a part",
+    ),
+    pytest.param(
+        "页.pdf", lambda: pdf_naming_one_page(20_000), f"最多 {MAX_PDF_PAGES} 页", id="pdf naming one page 20000 times"
+    ),
+    pytest.param(
+        "表.pdf",
+        lambda: pdf_naming_one_page(1, xref_count=99_999_999),
+        "PDF 文件无法读取",
+        id="pdf past a pypdf limit",
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "make", "reason"), BOMBS)
+def test_uploads_that_would_cost_memory_or_time_are_refused(admin, content, name, make, reason):
+    """Small files that unpack or multiply into a lot of work: a Chinese reason, a 400, nothing written."""
+    data = make()
+    assert len(data) < 1024 * 1024
+    before = written_under(content)
+    response = upload(admin, name, data)
+    assert response.status_code == 400 and reason in text_of(response), text_of(response)[-500:]
+    assert written_under(content) == before
+
+
+def test_control_and_bidi_characters_never_reach_a_title(admin):
+    """ESC, BEL and a right-to-left override in a file name or front matter would garble or disguise the title."""
+    hidden = ("\x1b", "\x07", "\u202e", "\x00")
+    from_name = upload(admin, "停\x1b[2J水\x07通知\u202etxt.exe.txt", "各位业主：本周三停水。".encode())
+    assert from_name.status_code == 200 and "停[2J水通知txt.exe" in text_of(from_name)
+    markdown = '---\ntitle: "停\\e水\\a通\\u202e知\\0"\n---\n\n各位业主：本周三停水。\n'
+    from_front_matter = upload(admin, "通知.md", markdown.encode())
+    assert from_front_matter.status_code == 200 and "停水通知" in text_of(from_front_matter)
+    for response in (from_name, from_front_matter):
+        assert not any(char in text_of(response) for char in hidden)
+
+
+@pytest.mark.parametrize(
+    ("text", "encoding"),
+    [("第一條 業主應當按時繳納物業費。逾期不繳的，可以催告。", "big5"), ("本日は断水します。", "shift_jis")],
+)
+def test_texts_in_big5_or_shift_jis_are_refused_not_turned_into_garbage(admin, content, text, encoding):
+    before = written_under(content)
+    response = upload(admin, "通知.txt", text.encode(encoding))
+    assert response.status_code == 400 and "编码看起来是" in text_of(response) and "UTF-8" in text_of(response)
+    assert written_under(content) == before
 
 
 BAD_JSON = [

@@ -34,3 +34,25 @@ def test_metadata_marks_older_versions_as_revised(law_slice):
     meta = load_metadata(law_slice)
     assert meta["DLC/上海地方法规/地方性法规/上海/上海市住宅物业管理规定(2010-12-23).md"]["status"] == "已修订"
     assert meta["行政法规/物业管理条例(2018-03-19).md"]["status"] == "现行"
+
+
+TRADITIONAL = "第一條 業主應當按時繳納物業費。逾期不繳的，物業服務人可以催告。"
+JAPANESE = "お知らせ\n\n本日は断水します。ご注意ください。"
+
+
+@pytest.mark.parametrize(
+    ("text", "encoding", "named"),
+    [(TRADITIONAL, "big5", "繁体中文（Big5）"), (JAPANESE, "shift_jis", "日文（Shift-JIS）")],
+)
+def test_big5_and_shift_jis_are_named_not_read_as_garbage(text, encoding, named):
+    data = text.encode(encoding)
+    data.decode("gb18030")  # what made them garbage: GB18030 accepts these bytes
+    with pytest.raises(ContentError, match=f"编码看起来是{named}.*UTF-8"):
+        decode(data)
+
+
+@pytest.mark.parametrize(
+    "text", ["停水通知。", "通知\n\n各位业主：本周三停水。", SAMPLE, "第一條 繁體字寫成的GBK文字。"]
+)
+def test_short_and_traditional_gbk_texts_still_decode(text):
+    assert decode(text.encode("gb18030")) == text

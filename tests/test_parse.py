@@ -1,8 +1,9 @@
+import time
 from pathlib import Path
 
 import pytest
 
-from indexer.content.parse import SourceFile, parse_document
+from indexer.content.parse import MAX_PASSAGES, SourceFile, parse_document
 from indexer.errors import ContentError
 
 from .conftest import TEST_CONTENT
@@ -61,6 +62,40 @@ def test_article_suffix_and_duplicate_numbers_get_distinct_ids():
     doc = parse("# 法\n\n第十七条 甲。\n\n第十七条之一 乙。\n\n第十七条 丙。\n")
     ids = [p.id for p in doc.passages if p.kind == "article"]
     assert len(set(ids)) == 3 and ids[0] == "a17"
+
+
+def repeated(paragraph: str, times: int) -> str:
+    return "# 重复\n\n" + f"{paragraph}\n\n" * times
+
+
+def seconds_to_parse(text: str) -> float:
+    """The best of three, so a busy neighbour on the machine does not decide the comparison."""
+    best = float("inf")
+    for _ in range(3):
+        started = time.perf_counter()
+        parse(text)
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
+@pytest.mark.parametrize("paragraph", ["同一段话。", "第一条 同一条。"])
+def test_identical_paragraphs_and_article_numbers_take_linear_time(paragraph):
+    doc = parse(repeated(paragraph, 16_000))
+    ids = [p.id for p in doc.passages[1:]]
+    assert len(set(ids)) == 16_000 and ids[1] == ids[0] + "-2" and ids[-1] == ids[0] + "-16000"
+    small, large = seconds_to_parse(repeated(paragraph, 4_000)), seconds_to_parse(repeated(paragraph, 16_000))
+    assert large < 8 * small, f"4x the paragraphs took {large / small:.1f}x the time ({small:.3f}s, {large:.3f}s)"
+
+
+def test_a_text_of_too_many_paragraphs_is_refused():
+    parse(repeated("同一段话。", MAX_PASSAGES - 1))  # with the title, exactly the limit
+    with pytest.raises(ContentError, match=f"正文太长：超过 {MAX_PASSAGES} 段"):
+        parse(repeated("同一段话。", MAX_PASSAGES))
+
+
+def test_control_and_bidi_characters_are_stripped_from_front_matter_titles():
+    doc = parse('---\ntitle: "停\\e[2J水\\a通\\u202e知\\0"\nsource: "某\\u2066街道"\n---\n\n正文。\n')
+    assert (doc.title, doc.issuer) == ("停[2J水通知", "某街道")
 
 
 def test_paragraph_ids_survive_inserting_text_elsewhere():

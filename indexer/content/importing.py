@@ -11,6 +11,7 @@ import json
 import re
 import time
 import zipfile
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,9 +23,13 @@ from indexer.errors import ContentError, disk_problem
 
 from .fields import FIELDS, FIELDS_BY_KEY, FIELDS_BY_NAME
 from .loader import CONTENT_SUFFIXES, METADATA_FILE, decode, is_within
-from .parse import FRONT_MATTER, HEADING, NOISE, read_front_matter
+from .parse import FRONT_MATTER, HEADING, NOISE, check_passage_count, read_front_matter, strip_controls
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+# A Word document is a zip that python-docx unpacks whole and parses into lxml trees: both are capped before it does.
+MAX_DOCX_UNZIPPED_BYTES = 40 * 1024 * 1024
+MAX_DOCX_ELEMENTS = 600_000  # XML tags in all its parts; 20,000 real paragraphs hold about 200,000
+MAX_PDF_PAGES = 2000  # a page list can name one page thousands of times in a few bytes
 UPLOAD_SUFFIXES = (".txt", ".md", ".docx", ".pdf")
 CONVERTED_SUFFIXES = (".docx", ".pdf")  # turned into .md by a bulk import; text files are copied as they are
 
@@ -160,15 +165,17 @@ def check_upload(filename: str, data: bytes, limit: int = MAX_UPLOAD_BYTES) -> s
 def convert_upload(filename: str, data: bytes, limit: int = MAX_UPLOAD_BYTES) -> Converted:
     """Check an upload by its content and turn it into our Markdown for the editor to review."""
     kind = check_upload(filename, data, limit)
-    stem = Path(filename).stem
+    stem = strip_controls(Path(filename).stem)
     if kind == "docx":
-        return docx_to_markdown(data, stem)
-    if kind == "pdf":
-        return pdf_to_markdown(data, stem)
-    text = decode(data)
-    if kind == "md":
-        return markdown_upload(text, stem)
-    return text_to_markdown(text, stem)
+        converted = docx_to_markdown(data, stem)
+    elif kind == "pdf":
+        converted = pdf_to_markdown(data, stem)
+    elif kind == "md":
+        converted = markdown_upload(decode(data), stem)
+    else:
+        converted = text_to_markdown(decode(data), stem)
+    converted.title = strip_controls(converted.title)
+    return converted
 
 
 def docx_to_markdown(data: bytes, fallback_title: str = "") -> Converted:
@@ -177,10 +184,12 @@ def docx_to_markdown(data: bytes, fallback_title: str = "") -> Converted:
     from docx.table import Table
     from docx.text.paragraph import Paragraph
 
+    _check_docx_size(data)
     try:
         word = WordDocument(io.BytesIO(data))
     except Exception as exc:  # noqa: BLE001 - python-docx raises many kinds for damaged files
         raise ContentError(f"Word 文档无法打开（文件可能已损坏）：{type(exc).__name__}") from None
+    check_passage_count(len(word.element.body))  # before python-docx wraps each paragraph in objects
     blocks: list[tuple[str, int | None]] = []  # (text, heading level from the style, or None)
     tables = 0
     for element in word.element.body.iterchildren():
@@ -205,19 +214,47 @@ def docx_to_markdown(data: bytes, fallback_title: str = "") -> Converted:
     return converted
 
 
+def _check_docx_size(data: bytes) -> None:
+    """ContentError for a Word document too big unpacked: a few hundred KB of zip can inflate to gigabytes.
+
+    The zip's declared sizes are a real bound: zipfile stops reading a part at its declared size (and a part that
+    holds more fails its checksum), so each part is read at most that far here and by python-docx."""
+    too_big = ContentError(
+        f"Word 文档解压后太大或结构过于复杂（超过 {MAX_DOCX_UNZIPPED_BYTES // 1024 // 1024} MB 或 "
+        f"{MAX_DOCX_ELEMENTS} 个元素）；请把文件拆成几份，或另存为 .docx 后再上传"
+    )
+    elements = 0
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            parts = archive.infolist()
+            if sum(part.file_size for part in parts) > MAX_DOCX_UNZIPPED_BYTES:
+                raise too_big
+            for part in parts:
+                if part.filename.endswith((".xml", ".rels")):
+                    with archive.open(part) as stream:
+                        elements += stream.read(MAX_DOCX_UNZIPPED_BYTES).count(b"<")
+    except (zipfile.BadZipFile, zlib.error, NotImplementedError, ValueError, EOFError, OSError) as exc:
+        raise ContentError(f"Word 文档无法打开（文件可能已损坏）：{type(exc).__name__}") from None
+    if elements > MAX_DOCX_ELEMENTS:
+        raise too_big
+
+
 def pdf_to_markdown(data: bytes, fallback_title: str = "") -> Converted:
     """The text layer of a PDF, page by page, with page numbers dropped and wrapped lines joined."""
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
+    from pypdf.errors import PyPdfError
 
     try:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted and not reader.decrypt(""):
             raise ContentError("这个 PDF 设置了密码，请先去掉密码再上传")
+        if len(reader.pages) > MAX_PDF_PAGES:
+            raise ContentError(f"PDF 有 {len(reader.pages)} 页，最多 {MAX_PDF_PAGES} 页；请把文件拆成几份再上传")
         pages = [page.extract_text() or "" for page in reader.pages]
     except ContentError:
         raise
-    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
+    # PyPdfError: all of pypdf's own, LimitReachedError among them (a page tree or table past pypdf's limits).
+    except (PyPdfError, ValueError, KeyError, TypeError, OSError, RecursionError) as exc:
         raise ContentError(f"PDF 文件无法读取（文件可能已损坏）：{type(exc).__name__}") from None
     if not any(page.strip() for page in pages):
         raise ContentError("这个 PDF 里没有文字（可能是扫描的图片）；请先做文字识别（OCR），再上传识别出的文字")
@@ -293,6 +330,7 @@ def _to_markdown(blocks: list[tuple[str, int | None]], join_wrapped: bool, fallb
     if joined:
         notes.append(f"合并了 {joined} 处断行（原文每行在中间断开）")
     paragraphs = _split_embedded_articles(paragraphs)
+    check_passage_count(len(paragraphs))
     if not paragraphs:
         raise ContentError("文件里没有可用的文字")
 

@@ -17,6 +17,13 @@ CONTENT_SUFFIXES = {".md", ".markdown", ".txt"}
 NOT_CONTENT = {"readme.md", "source.md", "license.md"}
 BOMS = ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
 METADATA_FILE = "metadata.json"
+# GB18030 decodes almost any bytes, Big5 and Shift-JIS texts into garbage: those are told apart before it is used.
+LOOKALIKES = {
+    "big5": "繁体中文（Big5）",
+    "cp950": "繁体中文（Big5）",
+    "cp932": "日文（Shift-JIS）",
+    "shift_jis": "日文（Shift-JIS）",
+}
 
 
 @dataclass(frozen=True)
@@ -68,6 +75,8 @@ def decode(data: bytes) -> str:
     for encoding in ("utf-8", "gb18030"):
         try:
             text = data.decode(encoding)
+            if encoding == "gb18030":
+                _refuse_lookalikes(data)
             break
         except UnicodeDecodeError:
             continue
@@ -79,6 +88,17 @@ def decode(data: bytes) -> str:
     if _looks_binary(text):
         raise ContentError("这是二进制文件，不是文本")
     return text
+
+
+def _refuse_lookalikes(data: bytes) -> None:
+    """ContentError when Big5 or Shift-JIS reads more plausibly than GB18030; a tie (short texts) stays GB18030."""
+    chaos = {match.encoding: match.chaos for match in from_bytes(data, cp_isolation=["gb18030", *LOOKALIKES])}
+    likeliest = min(chaos, key=lambda encoding: chaos[encoding], default="gb18030")
+    if likeliest in LOOKALIKES and chaos.get("gb18030", 1.0) > chaos[likeliest]:
+        raise ContentError(
+            f"文件的编码看起来是{LOOKALIKES[likeliest]}，按简体中文读会变成乱码；"
+            "请用记事本打开，「另存为」时选 UTF-8 编码，再上传"
+        )
 
 
 def _looks_binary(text: str) -> bool:

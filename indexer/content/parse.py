@@ -26,10 +26,15 @@ PLAIN_HEADING = re.compile(r"^第[零一二三四五六七八九十百]+(?:编|�
 INFO_END = "<!-- INFO END -->"
 HANZI = re.compile(r"^[\u4e00-\u9fff]$")
 FRONT_MATTER = re.compile(r"\A---\n(.*?)\n---\n?", re.S)
+# Terminal controls (NUL, BEL, ESC …) and the marks that reorder text (a right-to-left override can make
+# "报告\u202eexe.txt" show as "报告txt.exe"): nothing a title or a front-matter field means to hold.
+CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 SPACES = re.compile(r"\s+")  # also the ideographic and en spaces of the law library
 # What a field may hold (bool is an int, datetime a date); tags also a list of them.
 SCALARS = (str, int, float, dt.date)
 MAX_ORDER = 10**6
+# Passages in one text: the whole law library's longest has under 800; a text far beyond it is a mistake or an attack.
+MAX_PASSAGES = 20_000
 
 
 @dataclass
@@ -46,6 +51,17 @@ class SourceFile:
 def document_id(source: str) -> str:
     """Stable id of a document: derived from its path, so links survive edits of its text."""
     return hashlib.sha1(source.encode("utf-8")).hexdigest()[:12]
+
+
+def check_passage_count(count: int) -> None:
+    """ContentError for a text of more than MAX_PASSAGES passages, before it costs the server its time."""
+    if count > MAX_PASSAGES:
+        raise ContentError(f"正文太长：超过 {MAX_PASSAGES} 段；请把它拆成几篇再上传")
+
+
+def strip_controls(text: str) -> str:
+    """Text without control characters and bidi overrides, whitespace among them first made spaces."""
+    return CONTROLS.sub("", SPACES.sub(" ", text)) if CONTROLS.search(text) else text
 
 
 def clean_line(line: str) -> str:
@@ -186,6 +202,7 @@ class _PassageBuilder:
         self.paragraph: list[str] = []
         self.article: Passage | None = None
         self.ids: set[str] = set()
+        self.repeats: dict[str, int] = {}  # base -> last suffix given, so the nth repeat costs no n-step search
 
     def heading(self, text: str, level: int) -> None:
         text = _join_spaced_letters(text)
@@ -226,10 +243,14 @@ class _PassageBuilder:
         return [text for _, text in self.stack]
 
     def _unique(self, base: str) -> str:
-        candidate, n = base, 1
+        """base, then base-2, base-3, … for its repeats: the ids indexes and audio keys already hold."""
+        check_passage_count(len(self.passages) + 1)
+        n = self.repeats.get(base, 1)
+        candidate = base if n == 1 else f"{base}-{n}"
         while candidate in self.ids:
             n += 1
             candidate = f"{base}-{n}"
+        self.repeats[base] = n
         self.ids.add(candidate)
         return candidate
 
@@ -269,7 +290,7 @@ def _value(field: Field, value: object, inferred: object) -> str | int | list[st
         return _as_int(value, field.key)
     if field.kind == "tags":
         return _as_tags(value, field.key)
-    text = str(value or inferred or field.default)
+    text = strip_controls(str(value or inferred or field.default))
     if field.spoken:
         text = clean_line(text)
     if field.choices and text not in field.choices:

@@ -10,7 +10,7 @@ from markupsafe import Markup
 from indexer.content.fields import FIELDS
 from indexer.content.importing import MAX_UPLOAD_BYTES, convert_upload
 from indexer.content.loader import discover, read_source
-from indexer.content.parse import document_id, parse_document
+from indexer.content.parse import document_id, parse_document, strip_controls
 from indexer.errors import ContentError
 
 from ..visitors.shelves import shelf_names, volume_names
@@ -325,7 +325,7 @@ def upload():
         {"title": converted.title, **converted.fields, **chosen},
         converted.body,
         notes=[
-            f"来自上传的文件「{Path(upload.filename).name}」：请核对下面的内容，确认无误后点「保存并发布」。",
+            f"来自上传的文件「{strip_controls(Path(upload.filename).name)}」：请核对下面的内容，确认无误后点「保存并发布」。",
             *converted.notes,
         ],
     )
