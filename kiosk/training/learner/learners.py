@@ -146,6 +146,12 @@ def set_pin(db: LearningDB, learner_id: str, pin: str) -> None:
         raise LearnerError("没有这位学员")
 
 
+def end_sessions(db: LearningDB, learner_id: str) -> None:
+    """Sign the learner out on every phone: a session cookie holds the generation it was issued under."""
+    with db.conn:
+        db.conn.execute("UPDATE learners SET generation = generation + 1 WHERE id = ?", (learner_id,))
+
+
 def remove(db: LearningDB, learner_id: str) -> bool:
     """Delete a learner and every record of theirs (heard, reports, attempts, completions); False if unknown."""
     with db.immediate():

@@ -82,8 +82,7 @@ def end_session(response: Response, db: LearningDB, learner: Learner | None) -> 
     """Sign this browser out, and the learner's sessions on the server too (a new generation, as a new card or PIN
     makes): a saved copy of the cookie, or another phone signed in as them, opens nothing afterwards."""
     if learner is not None:
-        with db.conn:
-            db.conn.execute("UPDATE learners SET generation = generation + 1 WHERE id = ?", (learner.id,))
+        learners.end_sessions(db, learner.id)
     response.delete_cookie(COOKIE, path="/", httponly=True, samesite="Lax")
 
 
