@@ -107,9 +107,9 @@ class _Channel(HTTPChannel):
     def readable(self):
         request = self.request
         if (
-            request is not None
+            request is self._timed_request
+            and request is not None
             and not self.requests  # as waitress's own idle timeout: never under a running task
-            and request is self._timed_request
             and not request.headers_finished
             and time.monotonic() - self._headers_since > HEADER_DEADLINE
         ):
