@@ -271,7 +271,7 @@ def search(
 def serve(settings: Settings, host: str, port: int, kiosk_mode: bool | None, threads: int, finish_build: bool) -> None:
     """Serve the kiosk and phone web app with waitress."""
     from . import create_app
-    from .web.security import create_server
+    from .web.server import create_server
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     app = create_app({"SETTINGS": settings.with_overrides(kiosk_mode=kiosk_mode)})

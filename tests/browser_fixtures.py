@@ -44,7 +44,7 @@ class LiveServer:
     app stays open for whoever made it."""
 
     def __init__(self, app: Flask):
-        from kiosk.web.security import create_server
+        from kiosk.web.server import create_server
 
         self.app = app
         self.server = create_server(app, host="127.0.0.1", port=0, threads=8, ident="kiosk-test")

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 import pytest
 from flask import Flask
 
-from kiosk.web.security import CONNECTIONS_PER_ADDRESS, HEADER_DEADLINE
+from kiosk.web.server import CONNECTIONS_PER_ADDRESS, HEADER_DEADLINE
 from tests.browser_fixtures import LiveServer
 
 PHONES = 300

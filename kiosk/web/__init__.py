@@ -6,7 +6,8 @@ the one error shape, per-client limits and the security headers. View modules im
 - ``links``: base_url(), qr_svg(), qr_file(): the hub's address for phones and the QR codes that carry it
 - ``errors``: error_response(), the message table, which paths are API paths, the app's error handlers
 - ``limits``: per-address allowances (Limit, retry_after) against floods and guessing
-- ``security``: the security headers on every response, the app's and waitress's own
+- ``security``: the security headers on every response
+- ``server``: the waitress server (its own answers with those headers, connections capped per address)
 """
 
 from .current import now, services, settings
