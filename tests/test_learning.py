@@ -434,15 +434,42 @@ def test_a_course_is_complete_once_every_unit_is_heard_to_90_percent_and_its_qui
     for unit in plan.units:  # exactly 90% of every unit, rounded up
         report(client, token, plan.id, list(unit.sentences[: math.ceil(0.9 * len(unit.sentences))]))
     questions = [q for unit in plan.units for q in unit.questions]
-    wrong_everywhere = [attempt(q, wrong_answer(catalog.questions[q]), plan.id) for q in questions[:-1]]
-    answer(client, token, *wrong_everywhere)
-    assert client.get("/api/learner").get_json()["courses"][plan.id]["completed"] is None
+    needed = math.ceil(0.6 * len(questions))  # the default pass mark: 60% of the questions right
+    assert 1 < needed < len(questions)
+    right_then_wrong = [
+        attempt(q, catalog.questions[q].answer if number < needed - 1 else wrong_answer(catalog.questions[q]), plan.id)
+        for number, q in enumerate(questions[:-1])
+    ]
+    answer(client, token, *right_then_wrong)
+    course = client.get("/api/learner").get_json()["courses"][plan.id]
+    assert course["completed"] is None and course["pass"] == {"mark": 60, "right": needed - 1, "needed": needed}
     last = catalog.questions[questions[-1]]
-    answer(client, token, attempt(last.id, last.answer))  # as 每日一题: any answer to the question counts
+    answer(client, token, attempt(last.id, last.answer))  # as 每日一题: an answer given anywhere counts
     course = client.get("/api/learner").get_json()["courses"][plan.id]
     assert course["completed"] and course["completed"].startswith("2027-01-16T")
+    assert course["pass"]["right"] == needed
     quiz = course["units"][-1]["quiz"]
-    assert quiz["answered"] == quiz["total"] and quiz["right"] == 1
+    assert quiz["answered"] == quiz["total"]
+
+
+def test_a_course_needs_its_pass_mark_on_the_learner_s_best_answers(client, clock, catalog):
+    token = learner_signed_in(client)
+    plan = catalog.courses["网格员入门"]
+    begin(client, token, plan)
+    clock.advance(24 * 3600)
+    for unit in plan.units:
+        report(client, token, plan.id, list(unit.sentences))
+    questions = [catalog.questions[q] for unit in plan.units for q in unit.questions]
+    answer(client, token, *[attempt(q.id, wrong_answer(q), plan.id) for q in questions])
+    course = client.get("/api/learner").get_json()["courses"][plan.id]
+    assert course["heard"] == course["total"] and course["completed"] is None  # heard and answered, all wrong
+    needed = course["pass"]["needed"]
+    answer(client, token, *[attempt(q.id, q.answer, plan.id) for q in questions[: needed - 1]])
+    assert client.get("/api/learner").get_json()["courses"][plan.id]["completed"] is None
+    # Tried again: right once is right for good, even if a later answer to it is wrong.
+    answer(client, token, attempt(questions[needed - 1].id, questions[needed - 1].answer, plan.id))
+    answer(client, token, *[attempt(q.id, wrong_answer(q), plan.id) for q in questions[:needed]])
+    assert client.get("/api/learner").get_json()["courses"][plan.id]["completed"]
 
 
 def test_every_key_of_a_course_in_one_request_6_5_minutes_after_sign_up_completes_nothing(site, client, clock, catalog):

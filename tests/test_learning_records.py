@@ -43,11 +43,13 @@ def plan(
     per_unit: int = 10,
     seconds: float = 10.0,
     questions: tuple[tuple[str, ...], ...] = (("q1", "q2"), ()),
+    pass_mark: int = 60,
 ) -> CoursePlan:
     unit_plans = [
         UnitPlan(f"单元{u}", tuple(f"{course}-{u}-{i}" for i in range(per_unit)), questions[u]) for u in range(units)
     ]
-    return CoursePlan.of(course, course, unit_plans, {key: seconds for unit in unit_plans for key in unit.sentences})
+    seconds_each = {key: seconds for unit in unit_plans for key in unit.sentences}
+    return CoursePlan.of(course, course, unit_plans, seconds_each, pass_mark)
 
 
 @pytest.fixture
@@ -130,7 +132,7 @@ def test_an_unknown_learner_is_a_lookup_error(db):
 
 def test_a_unit_without_questions_needs_listening_only(db):
     zhang = learner(db, at=T0 - DAY)
-    course = plan(questions=(("q1",), ()))
+    course = plan(questions=(("q1",), ()), pass_mark=0)  # a pass mark of 0: answering is enough
     catalog = Catalog({course.id: course}, {"q1": question("q1")})
     begin(db, zhang.id, course, T0 - DAY)
     credit(db, zhang.id, course, keys_of(course), "report-0001", now=T0)
@@ -234,7 +236,7 @@ def test_removing_an_unknown_learner_says_so(db):
 @pytest.fixture
 def session(db):
     """A training day: two communities, one learner finishing, one listening the week after, wrong answers."""
-    course = plan(questions=(("q1", "q2"), ()))
+    course = plan(questions=(("q1", "q2"), ()), pass_mark=50)
     catalog = Catalog({course.id: course}, {"q1": question("q1", "B"), "q2": question("q2", "对", "truefalse")})
     zhang, li = learner(db, at=T0 - DAY), learner(db, name="李网格", community="和平社区", at=T0 - DAY)
     wang = learner(db, name="王网格", at=T0 - DAY)
