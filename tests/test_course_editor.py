@@ -233,6 +233,22 @@ def test_editing_a_bundled_course_saves_an_override_that_deleting_takes_back(edi
     assert courses(editor)["示例课程"]["title"] == "示例课程"
 
 
+def test_the_pass_mark_is_saved_in_the_course_file_and_shown_again(editor, own):
+    page = editor.client.get("/editor/courses/edit?id=示例课程")
+    assert ("pass_mark", "") in CourseFields.of(page.get_data(as_text=True))  # no line in the file: the default
+    refused = press(editor, page, "save", pass_mark="150")
+    assert refused.status_code == 400 and "及格线请填 0 到 100 的数字" in refused.get_data(as_text=True)
+    assert own_files(own) == []
+    saved = press(editor, page, "save", pass_mark="80")
+    assert saved.status_code == 302
+    written = yaml.safe_load((own / "_courses" / "示例课程.yaml").read_text(encoding="utf-8"))
+    assert written["pass_mark"] == 80
+    again = editor.client.get(saved.headers["Location"])
+    assert ("pass_mark", "80") in CourseFields.of(again.get_data(as_text=True))
+    assert press(editor, again, "save", pass_mark="").status_code == 302  # emptied: the line goes, 60 again
+    assert "pass_mark" not in yaml.safe_load((own / "_courses" / "示例课程.yaml").read_text(encoding="utf-8"))
+
+
 def test_saving_a_bundled_course_unchanged_writes_nothing(editor, own):
     saved = press(editor, editor.client.get("/editor/courses/edit?id=示例课程"), "save")
     assert saved.status_code == 302

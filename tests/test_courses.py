@@ -86,11 +86,21 @@ def test_a_section_item_plays_only_that_section_and_asks_only_about_it(bundled):
         ("title: 课\nunits: [{title: 一, items: []}]\n", "第 1 个单元要有 title 和至少一篇 items"),
         ("title: 课\nunits: [{title: 一, items: [{a: 1}]}]\n", "items 应当是文章路径"),
         ("title: 课\norder: 第一\nunits: [{title: 一, items: [a.md]}]\n", "order 应当是整数"),
+        ("title: 课\npass_mark: 101\nunits: [{title: 一, items: [a.md]}]\n", "pass_mark 应当是 0 到 100 的整数"),
+        ("title: 课\npass_mark: 六十\nunits: [{title: 一, items: [a.md]}]\n", "pass_mark 应当是 0 到 100 的整数"),
+        ("title: 课\npass_mark: true\nunits: [{title: 一, items: [a.md]}]\n", "pass_mark 应当是 0 到 100 的整数"),
     ],
 )
 def test_a_bad_course_file_names_what_is_wrong(text, reason):
     with pytest.raises(ContentError, match=reason):
         parse_course(text, "bad", "bad.yaml")
+
+
+def test_a_course_file_may_set_a_pass_mark_and_without_one_it_is_60_percent():
+    units = "units: [{title: 一, items: [a.md]}]\n"
+    assert parse_course(f"title: 课\n{units}", "c", "c.yaml").pass_mark == 60
+    assert parse_course(f"title: 课\npass_mark: 80\n{units}", "c", "c.yaml").pass_mark == 80
+    assert parse_course(f"title: 课\npass_mark: 0\n{units}", "c", "c.yaml").pass_mark == 0
 
 
 def test_a_broken_course_file_is_skipped_with_its_reason_and_the_others_load(tmp_path):

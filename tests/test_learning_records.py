@@ -43,11 +43,13 @@ def plan(
     per_unit: int = 10,
     seconds: float = 10.0,
     questions: tuple[tuple[str, ...], ...] = (("q1", "q2"), ()),
+    pass_mark: int = 60,
 ) -> CoursePlan:
     unit_plans = [
         UnitPlan(f"单元{u}", tuple(f"{course}-{u}-{i}" for i in range(per_unit)), questions[u]) for u in range(units)
     ]
-    return CoursePlan.of(course, course, unit_plans, {key: seconds for unit in unit_plans for key in unit.sentences})
+    seconds_each = {key: seconds for unit in unit_plans for key in unit.sentences}
+    return CoursePlan.of(course, course, unit_plans, seconds_each, pass_mark)
 
 
 @pytest.fixture
@@ -67,6 +69,11 @@ def keys_of(course: CoursePlan) -> list[str]:
     return [key for unit in course.units for key in unit.sentences]
 
 
+def begin(db: LearningDB, learner_id: str, course: CoursePlan, at: float) -> None:
+    """The learner's phone reports the course's first sentence: the course's listening clock starts."""
+    assert credit(db, learner_id, course, keys_of(course)[:1], f"begin-{learner_id}-{at}", now=at).credited == 1
+
+
 # -- the listening clock ------------------------------------------------------------------------------------------
 
 
@@ -80,8 +87,9 @@ def test_sentences_are_credited_in_course_order_until_the_budget_is_spent(db):
     zhang = learner(db)
     course = plan(seconds=10.0)
     keys = keys_of(course)
-    result = credit(db, zhang.id, course, list(reversed(keys)), "report-0001", now=T0 + 40)  # budget 100 s
-    assert (result.credited, result.refused, result.seconds) == (10, 10, 100.0)
+    begin(db, zhang.id, course, T0)
+    result = credit(db, zhang.id, course, list(reversed(keys)), "report-0001", now=T0 + 40)  # budget 100 s - 10 s
+    assert (result.credited, result.refused, result.seconds) == (9, 10, 90.0)
     assert load_records(db, zhang.id).heard[course.id] == set(keys[:10])
     heard = learners.get(db, zhang.id)
     assert heard is not None and heard.listened == 100.0
@@ -90,13 +98,28 @@ def test_sentences_are_credited_in_course_order_until_the_budget_is_spent(db):
     assert (later.credited, later.seconds) == (2, 40.0)
 
 
-def test_the_clock_is_one_per_learner_across_courses(db):
+def test_the_clock_since_sign_up_is_one_per_learner_across_courses(db):
     zhang = learner(db)
     first, second = plan("甲"), plan("乙")
-    assert credit(db, zhang.id, first, keys_of(first), "report-0001", now=T0 + 40).credited == 10
+    begin(db, zhang.id, first, T0)
+    assert credit(db, zhang.id, first, keys_of(first), "report-0001", now=T0 + 40).credited == 9
     assert credit(db, zhang.id, second, keys_of(second), "report-0002", now=T0 + 40).credited == 0
     other = learner(db, name="李网格")
-    assert credit(db, other.id, second, keys_of(second), "report-0003", now=T0 + 40).credited == 10
+    begin(db, other.id, second, T0)
+    assert credit(db, other.id, second, keys_of(second), "report-0003", now=T0 + 40).credited == 9
+
+
+def test_a_course_s_clock_starts_at_its_first_credited_sentence_not_at_sign_up(db):
+    zhang = learner(db, at=T0 - 365 * DAY)  # signed up a year ago: the clock since sign-up allows everything
+    course = plan(seconds=10.0)
+    keys = keys_of(course)
+    first = credit(db, zhang.id, course, keys, "report-0001", now=T0)
+    assert (first.credited, first.refused, first.seconds) == (2, 18, 20.0)  # the allowance only
+    assert credit(db, zhang.id, course, keys, "report-0002", now=T0).credited == 0
+    later = credit(db, zhang.id, course, keys, "report-0003", now=T0 + 30)  # 60 s more at double speed
+    assert (later.credited, later.seconds) == (6, 60.0)
+    other = plan("乙", seconds=10.0)  # another course has a clock of its own, started by its own first report
+    assert credit(db, zhang.id, other, keys_of(other), "report-0004", now=T0 + 30).credited == 2
 
 
 def test_an_unknown_learner_is_a_lookup_error(db):
@@ -109,8 +132,9 @@ def test_an_unknown_learner_is_a_lookup_error(db):
 
 def test_a_unit_without_questions_needs_listening_only(db):
     zhang = learner(db, at=T0 - DAY)
-    course = plan(questions=(("q1",), ()))
+    course = plan(questions=(("q1",), ()), pass_mark=0)  # a pass mark of 0: answering is enough
     catalog = Catalog({course.id: course}, {"q1": question("q1")})
+    begin(db, zhang.id, course, T0 - DAY)
     credit(db, zhang.id, course, keys_of(course), "report-0001", now=T0)
     assert not is_complete(course, load_records(db, zhang.id))
     record_attempts(db, zhang.id, [Answer("attempt-0001", "q1", "", "A")], catalog, now=T0)
@@ -127,6 +151,7 @@ def test_nine_of_ten_sentences_are_enough_and_eight_are_not(db):
     zhang = learner(db, at=T0 - DAY)
     course = plan(questions=((), ()))
     first, second = course.units
+    begin(db, zhang.id, course, T0 - DAY)
     credit(db, zhang.id, course, [*first.sentences[:9], *second.sentences[:8]], "report-0001", now=T0)
     assert not is_complete(course, load_records(db, zhang.id))
     credit(db, zhang.id, course, [second.sentences[8]], "report-0002", now=T0)
@@ -211,11 +236,13 @@ def test_removing_an_unknown_learner_says_so(db):
 @pytest.fixture
 def session(db):
     """A training day: two communities, one learner finishing, one listening the week after, wrong answers."""
-    course = plan(questions=(("q1", "q2"), ()))
+    course = plan(questions=(("q1", "q2"), ()), pass_mark=50)
     catalog = Catalog({course.id: course}, {"q1": question("q1", "B"), "q2": question("q2", "对", "truefalse")})
     zhang, li = learner(db, at=T0 - DAY), learner(db, name="李网格", community="和平社区", at=T0 - DAY)
     wang = learner(db, name="王网格", at=T0 - DAY)
+    begin(db, zhang.id, course, T0 - 300)
     credit(db, zhang.id, course, keys_of(course), "report-0001", now=T0)
+    begin(db, li.id, course, T0 + 7 * DAY - 300)
     credit(db, li.id, course, keys_of(course)[:5], "report-0002", now=T0 + 7 * DAY)
     record_attempts(
         db,

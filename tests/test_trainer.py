@@ -90,6 +90,9 @@ def seed(db: LearningDB, found, monday: dt.datetime) -> dict:
     keys = course_keys(plan)
     questions = [q for unit in plan.units for q in unit.questions]
     first = found.questions[questions[0]]
+    # Each phone's first sentence, reported as it played, starts that learner's clock in the course.
+    credit(db, people["zhang"].id, plan, keys[:1], "report-zhang-0", now=start)
+    credit(db, people["li"].id, plan, keys[:1], "report-li-0", now=start)
     credit(db, people["zhang"].id, plan, keys, "report-zhang-1", now=noon)
     record_attempts(
         db,

@@ -3,6 +3,7 @@
     title: 物业管理篇
     summary: 一句话，课程页最先读。
     order: 3                     (position in the course list; then by id)
+    pass_mark: 60                (optional: percent of the quiz's questions a learner must get right; default 60)
     units:
       - title: 业主和业主组织
         items:
@@ -28,7 +29,9 @@ from .loader import decode
 from .quiz import Question
 
 COURSES_FOLDER = "_courses"
-COURSE_FIELDS = {"title", "summary", "order", "units"}
+COURSE_FIELDS = {"title", "summary", "order", "pass_mark", "units"}
+# 60 of 100 is the usual 及格 line; guessing gets about a third of the three-option questions right, half of 对/错.
+DEFAULT_PASS_MARK = 60
 UNIT_FIELDS = {"title", "items"}
 # The neural voice at rate 1.0 read 1,200 characters of a bundled text (punctuation included) in 235 s: 306 a minute.
 CHARS_PER_MINUTE = 300
@@ -60,6 +63,7 @@ class Course:
     units: tuple[Unit, ...]
     file: str
     order: int = 0
+    pass_mark: int = DEFAULT_PASS_MARK  # percent of the quiz's questions to get right for completion
 
 
 @dataclass
@@ -103,6 +107,9 @@ def parse_course(text: str, course_id: str, file: str) -> Course:
     order = data.get("order", 0)
     if not isinstance(order, int) or isinstance(order, bool):
         raise ContentError(f"{file}：order 应当是整数")
+    pass_mark = data.get("pass_mark", DEFAULT_PASS_MARK)
+    if not isinstance(pass_mark, int) or isinstance(pass_mark, bool) or not 0 <= pass_mark <= 100:
+        raise ContentError(f"{file}：pass_mark 应当是 0 到 100 的整数（答对题目的百分比）")
     units = data.get("units")
     if not isinstance(units, list) or not units:
         raise ContentError(f"{file}：units 应当是至少一个单元的列表")
@@ -117,7 +124,13 @@ def parse_course(text: str, course_id: str, file: str) -> Course:
             raise ContentError(f"{file}：第 {number} 个单元的 items 应当是文章路径，一行一篇")
         parsed.append(Unit(str(unit["title"]).strip(), tuple(parse_item(item) for item in items)))
     return Course(
-        course_id, str(data["title"]).strip(), str(data.get("summary") or "").strip(), tuple(parsed), file, order
+        course_id,
+        str(data["title"]).strip(),
+        str(data.get("summary") or "").strip(),
+        tuple(parsed),
+        file,
+        order,
+        pass_mark,
     )
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import yaml
 
-from indexer.content.courses import COURSES_FOLDER, Course, Unit, parse_item
+from indexer.content.courses import COURSES_FOLDER, DEFAULT_PASS_MARK, Course, Unit, parse_item
 from indexer.content.loader import is_within
 from indexer.errors import ContentError
 
@@ -63,6 +63,7 @@ class CourseForm:
     title: str = ""
     summary: str = ""
     order: str = ""
+    pass_mark: str = ""  # empty: the default pass mark, and no pass_mark line in the file
     units: list[UnitForm] = field(default_factory=list)
     base: str = ""  # hash of the file as it was opened, to notice someone else's save in between
     query: str = ""  # the library search box
@@ -77,6 +78,7 @@ class CourseForm:
             course.title,
             course.summary,
             str(course.order) if course.order else "",
+            str(course.pass_mark) if course.pass_mark != DEFAULT_PASS_MARK else "",
             units,
             base,
             to=len(units) - 1,
@@ -100,6 +102,7 @@ class CourseForm:
             get("title"),
             get("summary"),
             get("order"),
+            get("pass_mark"),
             units,
             get("base"),
             get("q"),
@@ -153,7 +156,9 @@ class CourseForm:
     def course(self, file: str = "") -> Course:
         """The course as the form holds it now, empty units included, for showing what it resolves to."""
         units = tuple(Unit(unit.title, tuple(parse_item(item) for item in unit.items)) for unit in self.units)
-        return Course(self.id, self.title, self.summary, units, file, int(self.order) if self.order.isdecimal() else 0)
+        order = int(self.order) if self.order.isdecimal() else 0
+        pass_mark = int(self.pass_mark) if self.pass_mark.isdecimal() else DEFAULT_PASS_MARK
+        return Course(self.id, self.title, self.summary, units, file, order, pass_mark)
 
     def check(self) -> None:
         """What an editor must fill in before the loader is asked; ContentError naming the box or unit."""
@@ -161,6 +166,8 @@ class CourseForm:
             raise ContentError("请填写课程名称")
         if self.order and not self.order.isdecimal():
             raise ContentError("排序请填数字，例如 3")
+        if self.pass_mark and not (self.pass_mark.isdecimal() and int(self.pass_mark) <= 100):
+            raise ContentError("及格线请填 0 到 100 的数字（答对题目的百分比），例如 60")
         if not self.units:
             raise ContentError("课程里还没有单元：请点「加一个单元」，再从文章库里加文章")
         for number, unit in enumerate(self.units, 1):
@@ -176,6 +183,8 @@ class CourseForm:
             data["summary"] = self.summary
         if self.order:
             data["order"] = int(self.order)
+        if self.pass_mark:
+            data["pass_mark"] = int(self.pass_mark)
         data["units"] = [{"title": unit.title, "items": list(unit.items)} for unit in self.units]
         return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=1000)
 

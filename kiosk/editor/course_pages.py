@@ -12,6 +12,7 @@ from flask import abort, flash, g, redirect, render_template, request, url_for
 
 from indexer.content.courses import (
     COURSES_FOLDER,
+    DEFAULT_PASS_MARK,
     Course,
     CourseItem,
     Unit,
@@ -222,6 +223,7 @@ def render_course(form: CourseForm, error: str | None = None, status: int = 200,
         versions=versions,
         where=where,
         source=course_source(form.id) if form.id else "",
+        default_pass_mark=DEFAULT_PASS_MARK,
     ), status
 
 

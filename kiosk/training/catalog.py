@@ -10,7 +10,7 @@ from pathlib import Path
 
 from flask import current_app
 
-from indexer.content.courses import COURSES_FOLDER
+from indexer.content.courses import COURSES_FOLDER, DEFAULT_PASS_MARK
 from indexer.content.quiz import QUIZ_FOLDER, Question, load_questions
 from indexer.store import Store
 
@@ -37,13 +37,21 @@ class CoursePlan:
     units: tuple[UnitPlan, ...]
     seconds: dict[str, float]  # sentence key → seconds (estimated at 300 characters a minute until rendered)
     position: dict[str, int] = field(default_factory=dict)  # sentence key → place in the course's listening order
+    pass_mark: int = DEFAULT_PASS_MARK  # percent of the questions a learner must get right
 
     @classmethod
-    def of(cls, course_id: str, title: str, units: Iterable[UnitPlan], seconds: dict[str, float]) -> CoursePlan:
+    def of(
+        cls,
+        course_id: str,
+        title: str,
+        units: Iterable[UnitPlan],
+        seconds: dict[str, float],
+        pass_mark: int = DEFAULT_PASS_MARK,
+    ) -> CoursePlan:
         """A plan with each sentence's place in the course worked out."""
         units = tuple(units)
         keys = [key for unit in units for key in unit.sentences]
-        return cls(course_id, title, units, seconds, {key: number for number, key in enumerate(keys)})
+        return cls(course_id, title, units, seconds, {key: number for number, key in enumerate(keys)}, pass_mark)
 
     @property
     def questions(self) -> set[str]:
@@ -81,7 +89,7 @@ def build_catalog(store: Store, speech: SpeechService, roots: list[Path]) -> Cat
             for number, unit in enumerate(view.units)
         ]
         courses[view.course.id] = CoursePlan.of(
-            view.course.id, view.course.title, units, {s.key: s.seconds for s in sentences}
+            view.course.id, view.course.title, units, {s.key: s.seconds for s in sentences}, view.course.pass_mark
         )
     return Catalog(courses, {question.id: question for question in questions}, frozenset(sources))
 

@@ -246,12 +246,17 @@
       const local = unit.questions.filter((q) => q in answers);
       const quizText = hubQuiz?.answered ? `测验答对 ${hubQuiz.right}/${hubQuiz.total} 道`
         : local.length ? `测验答对 ${local.filter((q) => answers[q]).length}/${unit.questions.length} 道` : "";
-      if (isKiosk || (!heard && !quizText)) { box.hidden = true; return; }
+      // Under the last unit, how many more right answers the course's pass mark needs (the hub's best answers).
+      const pass = u === course.units.length - 1 && hub?.pass;
+      const passText = pass && pass.right < pass.needed
+        ? `还要答对 ${pass.needed - pass.right} 道才到及格线（${pass.mark}%）` : "";
+      if (isKiosk || (!heard && !quizText && !passText)) { box.hidden = true; return; }
       box.hidden = false;
       box.querySelector("progress").max = total;
       box.querySelector("progress").value = heard;
       box.querySelector(".unit-progress-text").textContent =
-        (heard >= total ? "已听完" : `已听 ${percent(heard, total)}%`) + (quizText ? ` · ${quizText}` : "");
+        (heard >= total ? "已听完" : `已听 ${percent(heard, total)}%`) + (quizText ? ` · ${quizText}` : "")
+        + (passText ? ` · ${passText}` : "");
     });
   }
 

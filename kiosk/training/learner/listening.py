@@ -1,11 +1,13 @@
 """Listening credit: which reported sentences count toward a learner's course, bounded by a listening clock.
 
 The phone reports the sentences it played; the hub cannot hear them being played, so it only credits what could
-have been heard. A sentence counts only if it belongs to the reported course, and only once. And the audio
-credited to a learner since they signed up may never exceed the seconds that passed since then on the hub's
-clock times the fastest playback speed, plus a small allowance for rounding and sentence lengths that are
-estimates: an hour of listening sent at once after an hour offline is all credited, the same hour reported a
-minute after signing up is not. Sentences are credited in course order until that budget is spent; the rest
+have been heard. A sentence counts only if it belongs to the reported course, and only once. Two clocks bound
+the audio credited, each at the fastest playback speed plus a small allowance (for the first sentence itself,
+rounding, and lengths that are estimates): in a course, the seconds since the first sentence of it credited to
+the learner, so a learner who signed up long ago still cannot complete a course in one request; overall, the seconds
+since sign-up, so several courses started together do not share one hour of listening. A phone that reported
+its first sentence and then heard an hour offline has all of it credited when it sends it; the same hour sent
+as the course's first report is not. Sentences are credited in course order until the budget is spent; the rest
 are refused, and a report id seen before is answered as the first time, crediting nothing more.
 """
 
@@ -31,10 +33,10 @@ class Credit:
     replayed: bool = False
 
 
-def budget(created: float, listened: float, now: float) -> float:
-    """Seconds of audio a learner may still be credited: the clock since sign-up at the fastest speed, plus the
-    allowance, minus what was credited already."""
-    return FASTEST_SPEED * max(0.0, now - created) + ALLOWANCE_SECONDS - listened
+def budget(started: float, listened: float, now: float) -> float:
+    """Seconds of audio still creditable on one clock: the time since it started at the fastest speed, plus the
+    allowance, minus what was credited on it already."""
+    return FASTEST_SPEED * max(0.0, now - started) + ALLOWANCE_SECONDS - listened
 
 
 def credit(
@@ -62,7 +64,11 @@ def credit(
         if clock is None:
             raise LookupError(learner_id)
         heard = _heard(db, learner_id, plan.id, in_course)
-        left = budget(clock["created"], clock["listened"], now)
+        started, listened = _course_clock(db, learner_id, plan.id)
+        left = min(
+            budget(clock["created"], clock["listened"], now),
+            budget(now if started is None else started, listened, now),
+        )
         credited = []
         for key in (key for key in in_course if key not in heard):
             if lengths[key] > left:
@@ -80,6 +86,15 @@ def credit(
             "INSERT INTO reports VALUES (?, ?, ?, ?, ?, ?)", (learner_id, report, plan.id, len(credited), refused, now)
         )
     return Credit(len(credited), refused, total)
+
+
+def _course_clock(db: LearningDB, learner_id: str, course: str) -> tuple[float | None, float]:
+    """When the learner was first credited a sentence of this course (None before that) and the seconds
+    credited in it since."""
+    row = db.conn.execute(
+        "SELECT MIN(at), COALESCE(SUM(seconds), 0) FROM heard WHERE learner = ? AND course = ?", (learner_id, course)
+    ).fetchone()
+    return row[0], row[1]
 
 
 def _heard(db: LearningDB, learner_id: str, course: str, keys: list[str]) -> set[str]:

@@ -1,15 +1,18 @@
 """A learner's progress through the courses, and when a course counts as completed.
 
 A course is complete when, in every unit, the learner has heard at least 90% of the unit's sentences and has
-answered each of the unit's quiz questions at least once, right or wrong (an answer given anywhere counts, the
-每日一题 included). A unit without questions needs listening only. A course with no sentences at all (no voice
-on this hub) cannot be completed. Completion is recorded the first time it is reached and kept after that, even
-if the course later grows.
+answered each of the unit's quiz questions at least once (an answer given anywhere counts, the 每日一题 included),
+and has got right at least the course's pass mark (a share of all its questions, 60% unless its file says
+otherwise) on their best answers: a question once answered right stays right, so guessing everything is not
+enough but trying again is. A course without questions needs listening only. A course with no sentences at all
+(no voice on this hub) cannot be completed. Completion is recorded the first time it is reached and kept after
+that, even if the course later grows.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -21,10 +24,12 @@ COMPLETE_PERCENT = 90
 
 @dataclass
 class Records:
-    """What one learner did: sentences heard per course, the latest answer per question, completion times."""
+    """What one learner did: sentences heard per course, the latest answer per question, the questions ever
+    answered right, completion times."""
 
     heard: dict[str, set[str]] = field(default_factory=dict)
     latest_right: dict[str, bool] = field(default_factory=dict)
+    ever_right: set[str] = field(default_factory=set)
     completed: dict[str, float] = field(default_factory=dict)
 
 
@@ -42,6 +47,8 @@ def load_records(db: LearningDB, learner_id: str | None, course: str | None = No
         "SELECT question, right FROM attempts WHERE learner = ? ORDER BY at, rowid", (learner_id,)
     ):
         records.latest_right[row[0]] = bool(row[1])
+        if row[1]:
+            records.ever_right.add(row[0])
     for row in db.conn.execute("SELECT course, at FROM completions WHERE learner = ?", (learner_id,)):
         records.completed[row[0]] = row[1]
     return records
@@ -76,7 +83,17 @@ def course_progress(plan: CoursePlan, records: Records) -> dict:
         "total": sum(u["total"] for u in units),
         "units": units,
         "completed": iso_time(completed) if completed is not None else None,
+        "pass": {  # the pass mark, and how many questions are right on the best answers against how many it needs
+            "mark": plan.pass_mark,
+            "right": len(plan.questions & records.ever_right),
+            "needed": needed_right(plan),
+        },
     }
+
+
+def needed_right(plan: CoursePlan) -> int:
+    """How many of the course's questions must be answered right to reach its pass mark."""
+    return math.ceil(plan.pass_mark * len(plan.questions) / 100)
 
 
 def is_complete(plan: CoursePlan, records: Records) -> bool:
@@ -84,7 +101,7 @@ def is_complete(plan: CoursePlan, records: Records) -> bool:
     heard = records.heard.get(plan.id, set())
     if not any(unit.sentences for unit in plan.units):
         return False
-    return all(
+    return len(plan.questions & records.ever_right) >= needed_right(plan) and all(
         100 * sum(key in heard for key in unit.sentences) >= COMPLETE_PERCENT * len(unit.sentences)
         and all(q in records.latest_right for q in unit.questions)
         for unit in plan.units
