@@ -93,16 +93,11 @@ class Database:
         other, once it has the lock, finds nothing left to do. Up to date, opening writes nothing."""
         if self._version() == self.schema_version() or self.refusal:
             return  # a file read as it is (the disk refused writes) keeps the schema it has
-        self.conn.execute("BEGIN IMMEDIATE")
-        try:
+        with self.immediate():
             for script in self.MIGRATIONS[self._version() :]:
                 for statement in _statements(script):
                     self.conn.execute(statement)
             self.conn.execute(f"PRAGMA user_version = {self.schema_version()}")
-        except BaseException:
-            self.conn.rollback()
-            raise
-        self.conn.commit()
 
     @contextmanager
     def immediate(self) -> Iterator[None]:
