@@ -29,6 +29,13 @@ def roots() -> list[Path]:
     return settings().roots()
 
 
+def course_summaries() -> list[dict]:
+    """Every course's summary (title, documents, minutes, questions), for the course lists and their JSON."""
+    with services().store() as store:
+        views, _ = course_views(store, roots())
+    return [view.summary() for view in views]
+
+
 def daily_question(questions: list[Question], day: dt.date | None = None) -> Question | None:
     """The same question all day on every kiosk, a different one each day, going round all of them."""
     if not questions:
@@ -117,9 +124,7 @@ def course_json(view: CourseView, store: Store) -> dict:
 @bp.get("/api/courses")
 def courses():
     """Every course with its documents, minutes and number of questions."""
-    with services().store() as store:
-        views, _ = course_views(store, roots())
-    return jsonify(ok=True, courses=[view.summary() for view in views])
+    return jsonify(ok=True, courses=course_summaries())
 
 
 @bp.get("/api/courses/<course_id>")
@@ -155,9 +160,7 @@ def question(question_id: str):
 @bp.get("/courses")
 def course_list():
     """The courses, with the learner's progress filled in by the page."""
-    with services().store() as store:
-        views, _ = course_views(store, roots())
-    return render_template("courses.html", courses=[view.summary() for view in views])
+    return render_template("courses.html", courses=course_summaries())
 
 
 @bp.get("/course/<course_id>")
@@ -174,6 +177,4 @@ def course_page(course_id: str):
 @bp.get("/learn")
 def learn():
     """Phones: a learner signs in (name, 乡镇/街道, 社区, PIN) and sees their courses; the kiosk shows no sign-in."""
-    with services().store() as store:
-        views, _ = course_views(store, roots())
-    return render_template("learn.html", courses=[view.summary() for view in views])
+    return render_template("learn.html", courses=course_summaries())
