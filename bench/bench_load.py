@@ -63,7 +63,9 @@ PHONES = 50
 TRAINING_SEARCHERS = 5
 BUSY_SEARCHES_PER_SECOND = 10
 BUSY_SEARCHERS = 10
-ARRIVAL_SECONDS = 10.0  # every phone of a scenario opens its document within this window
+ARRIVAL_SECONDS = 10.0  # busy: every phone opens its document within this window
+BURST_SECONDS = 1.0  # training: the trainer says "open it now" and the whole class does, within this second
+BURST_WINDOW_SECONDS = 10.0  # training: searches in the first seconds are judged on their own (the burst row)
 LISTEN_SECONDS = 180.0  # then keeps listening this long (times --scale)
 REFERENCE_SECONDS = 30.0  # times --scale, at least MIN_REFERENCE_SECONDS
 MIN_REFERENCE_SECONDS = 10.0
@@ -97,6 +99,7 @@ QUERIES = [
     "居委会",
 ]
 ENDPOINTS = ("page", "document API", "audio", "search")
+BURST_ROW = "search: first 10 s"
 REFERENCE_ENDPOINTS = ("reference app", "reference static")
 
 TARGET_SEARCH_P99_MS = 100.0
@@ -574,17 +577,20 @@ def prerender(ctx: Context, doc_ids: list[str], sentences: int) -> dict:
 
 
 def training(ctx: Context, docs: list[dict], doc_id: str, listen: float) -> dict:
-    """50 phones on one uncached document, arriving within 10 s, plus 5 phones searching every few seconds."""
+    """50 phones on one uncached document, all opening it within one second, while 5 phones search: often during
+    the burst, every few seconds after it."""
     doc = next(d for d in docs if d["id"] == doc_id)
     print(
-        f"\n1. training: {PHONES} phones open 「{doc['title']}」 within {ARRIVAL_SECONDS:.0f} s and listen "
-        f"{listen:.0f} s; {TRAINING_SEARCHERS} phones search every 2–5 s",
+        f"\n1. training: {PHONES} phones open 「{doc['title']}」 within {BURST_SECONDS:.0f} s and listen "
+        f"{listen:.0f} s; {TRAINING_SEARCHERS} phones search every 0.2–0.6 s during the first "
+        f"{BURST_WINDOW_SECONDS:.0f} s, then every 2–5 s",
         flush=True,
     )
     plan = {
         "phones": PHONES,
         "searchers": TRAINING_SEARCHERS,
-        "arrival_seconds": ARRIVAL_SECONDS,
+        "arrival_seconds": BURST_SECONDS,
+        "burst_window_seconds": BURST_WINDOW_SECONDS,
         "phone_docs": [{"doc": doc_id, "cached": False}] * PHONES,
         "queries": QUERIES,
     }
@@ -593,10 +599,11 @@ def training(ctx: Context, docs: list[dict], doc_id: str, listen: float) -> dict
         "training",
         ["TrainingPhone", "TrainingSearcher"],
         PHONES + TRAINING_SEARCHERS,
-        ARRIVAL_SECONDS + listen,
+        BURST_SECONDS + listen,
         plan,
     )
     raw["document"] = {"id": doc_id, "title": doc["title"]}
+    raw["burst_window_seconds"] = BURST_WINDOW_SECONDS
     return raw
 
 
@@ -716,8 +723,12 @@ def first_sound(phones: list[dict], expected: int) -> dict:
 
 def summarise_scenario(raw: dict) -> dict:
     """The figures of one scenario run, from its raw timings."""
+    rows = endpoint_rows(raw, ENDPOINTS)
+    if "burst_window_seconds" in raw:
+        window = raw["burst_window_seconds"]
+        rows[BURST_ROW] = latency_row([r for r in raw["records"] if r["endpoint"] == "search" and r["at"] < window])
     summary = {
-        "endpoints": endpoint_rows(raw, ENDPOINTS),
+        "endpoints": rows,
         "first_sound": first_sound(raw["phones"], PHONES),
         "server": raw["server"],
         "load_generator": raw["load_generator"],
@@ -762,12 +773,13 @@ def targets(results: dict) -> list[dict]:
             rows = results[name]["endpoints"]
             failed = sum(row["failed"] for key, row in rows.items() if key in ENDPOINTS + REFERENCE_ENDPOINTS)
             checks.append({"target": f"{name}: no request fails", "value": f"{failed} failed", "pass": failed == 0})
-    for name in ("training", "busy"):
-        if name in results:
-            p99 = results[name]["endpoints"]["search"]["p99_ms"]
+    searches = [("training", "search"), ("training", BURST_ROW), ("busy", "search")]
+    for name, row in searches:
+        if name in results and row in results[name]["endpoints"]:
+            p99 = results[name]["endpoints"][row]["p99_ms"]
             checks.append(
                 {
-                    "target": f"{name}: search p99 <= {TARGET_SEARCH_P99_MS:.0f} ms",
+                    "target": f"{name}: {row} p99 <= {TARGET_SEARCH_P99_MS:.0f} ms",
                     "value": fmt_ms(p99),
                     "pass": p99 is not None and p99 <= TARGET_SEARCH_P99_MS,
                 }

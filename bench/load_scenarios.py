@@ -248,9 +248,13 @@ class Searcher(FastHttpUser):
 
 
 class TrainingSearcher(Searcher):
-    """One of the few phones searching while the class listens: every few seconds."""
+    """One of the few phones searching while the class listens: often while the class opens the text (the
+    moment searches are most likely to queue behind it), every few seconds after."""
 
-    wait_time = between(2, 5)
+    def wait_time(self) -> float:
+        if _now() < PLAN.get("burst_window_seconds", 0):
+            return random.uniform(0.2, 0.6)
+        return random.uniform(2, 5)
 
 
 class BusySearcher(Searcher):

@@ -281,8 +281,12 @@ def serve(settings: Settings, host: str, port: int, kiosk_mode: bool | None, thr
     # A data dir that uses vectors has them completed; --finish-build embeds a new one's too.
     if (finish_build or VectorStore(data).parts()) and embed_in_background(data):
         click.echo("语义向量：在后台补齐缺少的向量（如有），补齐前这些段落按关键词检索")
-    if finish_build and speech.render_missing_in_background():
-        click.echo("语音：在后台合成缺少的句子，有人收听时先合成他要听的")
+    if speech.render_missing_in_background(openings_only=not finish_build):
+        click.echo(
+            "语音：在后台合成缺少的句子（每篇的开头先合成），有人收听时先合成他要听的"
+            if finish_build
+            else "语音：在后台合成每篇文章开头的两句，谁打开哪篇都能马上听到；其余的句子收听时合成"
+        )
     click.echo(
         f"语音：{speech.engine_name or '不可用'}，{speech.workers} 个合成进程"
         + (f"（{speech.note}）" if speech.note else "")

@@ -22,7 +22,15 @@ from indexer.search.searcher import Searcher
 from indexer.speech.audio_cache import AudioCache
 from indexer.speech.engines import EngineChoice, set_up_speech
 from indexer.speech.engines.base import EngineSettings
-from indexer.speech.narration import Line, narrate, narrate_text, record_durations, render, tagged_mp3
+from indexer.speech.narration import (
+    Line,
+    missing_audio,
+    narrate,
+    narrate_text,
+    record_durations,
+    render,
+    tagged_mp3,
+)
 from indexer.speech.questions import missing_library_audio
 from indexer.speech.synthesis import SynthesisPool
 from indexer.store import Store
@@ -140,6 +148,7 @@ class SpeechService:
         self.roots = settings.roots  # where the questions are, for voicing them in the background
         self._pool: SynthesisPool | None = None
         self._narrated: OrderedDict[tuple[str, bytes], list[Line]] = OrderedDict()
+        self._narrating: dict[tuple[str, bytes], Future[list[Line]]] = {}  # being narrated by the first who asked
         self._lock = threading.Lock()
         self._generation = itertools.count(1)
         self._recording: weakref.WeakSet[Future] = weakref.WeakSet()  # queued futures that record their duration
@@ -178,7 +187,8 @@ class SpeechService:
 
     def lines(self, doc: Document, store: Store) -> list[Line]:
         """The document's sentences, remembered so any of their keys can be rendered later; narrated once per
-        text version, so fifty phones opening one long law do not normalize it fifty times."""
+        text version, so fifty phones opening one long law at the same second do not normalize it fifty times
+        (the others wait for the first, instead of taking the GIL from every search in the meantime)."""
         if self.settings is None:
             return []
         version = (doc.id, hashlib.sha1("\x00".join(p.text for p in doc.passages).encode("utf-8")).digest())
@@ -187,12 +197,26 @@ class SpeechService:
             if lines is not None:
                 self._narrated.move_to_end(version)
                 return lines
-        lines = narrate(doc, self.settings)
-        store.remember_speech([(line.key, line.spoken) for line in lines])
+            pending = self._narrating.get(version)
+            first = pending is None
+            if pending is None:
+                pending = self._narrating[version] = Future()
+        if not first:
+            return pending.result()
+        try:
+            lines = narrate(doc, self.settings)
+            store.remember_speech([(line.key, line.spoken) for line in lines])
+        except BaseException as failed:
+            with self._lock:
+                del self._narrating[version]
+            pending.set_exception(failed)
+            raise
         with self._lock:
             self._narrated[version] = lines
+            del self._narrating[version]
             while len(self._narrated) > NARRATED_DOCUMENTS:
                 self._narrated.popitem(last=False)
+        pending.set_result(lines)
         return lines
 
     def say(self, text: str, store: Store) -> list[Line]:
@@ -262,32 +286,40 @@ class SpeechService:
             raise SpeechError("部分句子的音频还没有准备好，请稍后再试")
         return tagged_mp3(doc, cached)
 
-    def render_missing_in_background(self) -> threading.Thread | None:
-        """Render every sentence still missing, after all listeners' and editors' work, logging progress; this is
-        how a first run serves at once and fills its audio cache while it serves."""
+    def render_missing_in_background(self, openings_only: bool = False) -> threading.Thread | None:
+        """Render every sentence still missing (or only every text's opening sentences), after all listeners' and
+        editors' work, logging progress; this is how a first run serves at once and fills its audio cache while it
+        serves, and how any text's first sound is ready before someone opens it."""
         if self.settings is None or not self.renders:
             return None
         thread = threading.Thread(
-            target=self._render_missing, args=(self.settings,), daemon=True, name="kiosk-speech-background"
+            target=self._render_missing,
+            args=(self.settings, openings_only),
+            daemon=True,
+            name="kiosk-speech-background",
         )
         thread.start()
         return thread
 
-    def _render_missing(self, settings: EngineSettings) -> None:
+    def _render_missing(self, settings: EngineSettings, openings_only: bool) -> None:
+        what = "每篇开头" if openings_only else "缺少"
         try:
-            jobs = missing_library_audio(self.data, settings, self.roots())
+            if openings_only:
+                jobs = missing_audio(self.data, settings, openings_only=True)
+            else:
+                jobs = missing_library_audio(self.data, settings, self.roots())
             if not jobs:
                 return
-            log.info("语音：后台合成缺少的 %d 句，收听和编辑优先", len(jobs))
+            log.info("语音：后台合成%s的 %d 句，收听和编辑优先", what, len(jobs))
             report = render(
                 self.data,
                 self.pool(),
                 jobs,
-                progress=ProgressLog("后台合成语音", emit=log.info),
+                progress=ProgressLog(f"后台合成{what}的语音", emit=log.info),
                 priority=BACKGROUND,
                 batch_size=BACKGROUND_BATCH,
             )
-            log.info("语音：后台合成完成 %d 句，失败 %d 句", len(report.done), len(report.failed))
+            log.info("语音：后台合成%s的 %d 句完成，失败 %d 句", what, len(report.done), len(report.failed))
         except SpeechError as exc:  # closed while rendering, or no voice: listeners still get on-demand audio
             log.info("语音：后台合成停止：%s", exc)
         except Exception:  # a background job reports, it never takes the server down

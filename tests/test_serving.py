@@ -92,6 +92,19 @@ def test_the_background_build_renders_every_missing_sentence(app):
     assert missing_audio(data, speech.settings) == []
 
 
+def test_a_plain_serve_voices_only_every_text_s_opening_in_the_background(app):
+    speech = app.extensions["kiosk"].speech
+    data = app.extensions["kiosk"].data
+    openings = missing_audio(data, speech.settings, openings_only=True)
+    later = len(missing_audio(data, speech.settings)) - len(openings)
+    assert openings and later > 0
+    thread = speech.render_missing_in_background(openings_only=True)
+    thread.join(timeout=240)
+    assert not thread.is_alive()
+    assert missing_audio(data, speech.settings, openings_only=True) == []
+    assert len(missing_audio(data, speech.settings)) == later
+
+
 def test_a_listener_s_sentence_jumps_a_publish_queued_before_it_and_its_duration_is_recorded(app):
     speech = app.extensions["kiosk"].speech
     data = app.extensions["kiosk"].data

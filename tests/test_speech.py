@@ -17,8 +17,9 @@ from indexer.errors import SpeechError
 from indexer.speech.audio_cache import AudioCache, segment_key
 from indexer.speech.engines import EngineChoice, engine_settings
 from indexer.speech.mp3 import mp3_duration
-from indexer.speech.narration import missing_audio, render
+from indexer.speech.narration import OPENING_SENTENCES, missing_audio, narrate, render
 from indexer.speech.synthesis import SEGMENT_TIMEOUT, SynthesisPool
+from indexer.store import Store
 
 BUNDLED = Path(__file__).resolve().parents[1] / "content"
 pytestmark = pytest.mark.skipif(
@@ -183,3 +184,20 @@ def test_closing_a_busy_pool_answers_every_waiter_at_once(choice, data):
     assert any(isinstance(f.exception(), SpeechError) for f in futures)
     with pytest.raises(SpeechError, match="已关闭"):
         pool.submit("0" * 40, "再来一句。")
+
+
+def test_every_text_s_opening_is_voiced_before_any_text_s_later_sentences(content_dir, data, choice):
+    """A build cut short, or a kiosk still voicing its library, has each text's first sound ready first."""
+    build_index(data, [content_dir])
+    settings = engine_settings(choice)
+    store = Store(data.database)
+    try:
+        texts = [narrate(doc, settings) for doc in map(store.document, store.document_ids()) if doc is not None]
+    finally:
+        store.close()
+    assert len(texts) >= 3 and all(len(lines) > OPENING_SENTENCES for lines in texts)
+    openings = {line.key for lines in texts for line in lines[:OPENING_SENTENCES]}
+    jobs = [key for key, _ in missing_audio(data, settings)]
+    assert set(jobs[: len(openings)]) == openings
+    assert set(jobs) == {line.key for lines in texts for line in lines}
+    assert [key for key, _ in missing_audio(data, settings, openings_only=True)] == jobs[: len(openings)]

@@ -19,6 +19,8 @@ from .normalize import normalize_for_speech
 from .segment import split_passage
 from .synthesis import Rendered, SynthesisReport
 
+OPENING_SENTENCES = 2  # a text's title and its first sentence: what a listener who opens it hears first
+
 
 @dataclass(frozen=True)
 class Line:
@@ -35,6 +37,17 @@ class Line:
 def narrate(doc: Document, settings: EngineSettings) -> list[Line]:
     """Every spoken sentence of the document in reading order."""
     return [line for passage in doc.passages for line in narrate_text(passage.text, settings, passage.id)]
+
+
+def opening_lines(doc: Document, settings: EngineSettings) -> list[Line]:
+    """The document's first OPENING_SENTENCES sentences, narrating no more of it than that (a library of
+    thousands of laws is gone through in seconds)."""
+    lines: list[Line] = []
+    for passage in doc.passages:
+        lines += narrate_text(passage.text, settings, passage.id)
+        if len(lines) >= OPENING_SENTENCES:
+            break
+    return lines[:OPENING_SENTENCES]
 
 
 def narrate_text(text: str, settings: EngineSettings, passage: str = "") -> list[Line]:
@@ -83,20 +96,27 @@ def tagged_mp3(doc: Document, parts: list[bytes]) -> bytes:
     return header.getvalue() + b"".join(parts)
 
 
-def missing_audio(data: DataDir, settings: EngineSettings, doc_ids: list[str] | None = None) -> list[tuple[str, str]]:
-    """(key, spoken) of every sentence not yet in the cache, in shelf and reading order, each once."""
+def missing_audio(
+    data: DataDir, settings: EngineSettings, doc_ids: list[str] | None = None, openings_only: bool = False
+) -> list[tuple[str, str]]:
+    """(key, spoken) of every sentence not yet in the cache, each once: every text's opening sentences first, in
+    shelf order, then the rest in shelf and reading order. So a build cut short, or a kiosk still voicing its
+    library, has every text's first sound ready before any text's later sentences; ``openings_only`` stops there."""
     store = Store(data.database)
     cache = AudioCache(data.audio)
     try:
         cached = cache.keys()
-        wanted: dict[str, str] = {}
+        openings: dict[str, str] = {}
+        rest: dict[str, str] = {}
         for doc_id in doc_ids if doc_ids is not None else store.document_ids():
             doc = store.document(doc_id)
             if doc is None:
                 continue
-            for line in narrate(doc, settings):
-                wanted.setdefault(line.key, line.spoken)
-        store.remember_speech(list(wanted.items()))
+            lines = opening_lines(doc, settings) if openings_only else narrate(doc, settings)
+            openings.update((line.key, line.spoken) for line in lines[:OPENING_SENTENCES] if line.key not in openings)
+            rest.update((line.key, line.spoken) for line in lines[OPENING_SENTENCES:] if line.key not in rest)
+        wanted = openings | {key: spoken for key, spoken in rest.items() if key not in openings}
+        store.remember_speech(list(wanted.items()))  # every key plays, whatever is rendered now
         return [(key, spoken) for key, spoken in wanted.items() if key not in cached]
     finally:
         store.close()

@@ -81,7 +81,8 @@ def missing_question_audio(data: DataDir, settings: EngineSettings, roots: list[
 
 
 def missing_library_audio(data: DataDir, settings: EngineSettings, roots: list[Path]) -> list[tuple[str, str]]:
-    """(key, spoken) of every sentence still to voice: the texts' in shelf and reading order, then the questions'."""
+    """(key, spoken) of every sentence still to voice: the texts' (every text's opening first, see missing_audio),
+    then the questions'."""
     jobs = missing_audio(data, settings)
     known = set(jobs)
     return jobs + [job for job in missing_question_audio(data, settings, roots) if job not in known]
