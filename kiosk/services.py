@@ -42,6 +42,7 @@ PREFETCH_SENTENCES = 40  # rendered ahead of the listener, in reading order
 # A listener's request waits this long for its sentence, then is told it is being prepared and asks again, so
 # that waiting listeners never hold all request threads (a search must not queue behind speech).
 AUDIO_WAIT = 1.0
+AUDIO_WAITERS = 16  # of `kiosk serve`'s 48 request threads; the next listener hears "preparing" at once
 DOWNLOAD_TIMEOUT = 120.0
 WORKER_NICENESS = 10  # speech yields the CPU to request threads
 # Lower is sooner: a sentence someone is waiting for; a whole-document download; read-ahead, nearest sentence
@@ -51,6 +52,7 @@ ON_DEMAND, DOWNLOAD = -2e12, -1e12
 PUBLISH, BACKGROUND = 1e12, 1e13
 BACKGROUND_BATCH = 50
 NARRATED_DOCUMENTS = 256  # sentence lists kept in memory, most recently opened first
+PREPARING = "正在准备这一句的声音，请稍等"
 NOT_RENDERING = "本站设置为不合成语音（KIOSK_RENDER=0），只播放中心已合成的句子"
 LIBRARY_CHECK_SECONDS = 2.0
 
@@ -152,6 +154,7 @@ class SpeechService:
         self._lock = threading.Lock()
         self._generation = itertools.count(1)
         self._recording: weakref.WeakSet[Future] = weakref.WeakSet()  # queued futures that record their duration
+        self._waiting = threading.BoundedSemaphore(AUDIO_WAITERS)  # request threads waiting for a render
         self.problem: str | None = None
         self.note: str | None = None
         self.choice: EngineChoice | None = None
@@ -258,7 +261,8 @@ class SpeechService:
 
     def audio(self, key: str) -> bytes | None:
         """The MP3 for a key, rendered first if that takes at most AUDIO_WAIT seconds (else raises Preparing);
-        None for a key no document speaks. Listeners waiting for the same sentence share one render."""
+        None for a key no document speaks. Listeners waiting for the same sentence share one render, and at most
+        AUDIO_WAITERS request threads wait at all, so a search never queues behind a class's first sentences."""
         data = self.cache.read(key)
         if data is not None:
             return data  # the common case touches no database
@@ -266,10 +270,15 @@ class SpeechService:
             spoken = store.spoken_text(key)
         if spoken is None or not self.renders:
             return None
+        rendered = self.queue([(key, spoken)], priority=ON_DEMAND)[0]
+        if not self._waiting.acquire(blocking=False):  # a class asking at once: keep threads for searches and pages
+            raise Preparing(PREPARING)
         try:
-            self.queue([(key, spoken)], priority=ON_DEMAND)[0].result(timeout=AUDIO_WAIT)
+            rendered.result(timeout=AUDIO_WAIT)
         except FutureTimeout:
-            raise Preparing("正在准备这一句的声音，请稍等") from None
+            raise Preparing(PREPARING) from None
+        finally:
+            self._waiting.release()
         return self.cache.read(key)
 
     def whole_document(self, doc: Document, store: Store) -> bytes:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import os
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from flask import Flask
 
 from indexer.datadir import DataDir
+from indexer.speech.audio_cache import segment_key
 from indexer.speech.narration import missing_audio
 from indexer.store import Store
 from kiosk import services
@@ -49,6 +51,24 @@ def test_a_sentence_not_ready_is_answered_at_once_as_preparing_then_served(app, 
         assert time.monotonic() < deadline, "the sentence never got rendered"
         time.sleep(0.2)
     assert response.status_code == 206 and response.data[:2] == b"\xff\xf3"  # an MPEG-2 layer III frame
+
+
+def test_only_a_few_requests_wait_for_speech_the_rest_are_told_preparing_at_once(make_app, monkeypatch):
+    """The request threads stay free for searches and pages however many phones ask for unrendered audio."""
+    monkeypatch.setattr(services, "AUDIO_WAITERS", 1)
+    monkeypatch.setattr(services, "AUDIO_WAIT", 30.0)
+    app = make_app(build=True, speech_workers=1)
+    speech, data = app.extensions["kiosk"].speech, app.extensions["kiosk"].data
+    first, second = missing_audio(data, speech.settings)[:2]
+    busy = [f"第{n}句，业主大会决定共有部分的用途，应当经专有部分面积和人数双过半的业主同意。" for n in range(150)]
+    ahead = [(segment_key(text, speech.settings), text) for text in busy]
+    speech.queue(ahead, priority=services.ON_DEMAND - len(ahead))  # the single worker is busy for a while
+    waiting = ThreadPoolExecutor(1).submit(app.test_client().get, f"/audio/{first[0]}.mp3")
+    time.sleep(0.5)  # the first listener now holds the only waiting place
+    response = app.test_client().get(f"/audio/{second[0]}.mp3")
+    assert response.status_code == 503 and response.get_json()["preparing"] is True
+    assert not waiting.done()
+    assert waiting.result(timeout=240).status_code == 200
 
 
 def test_a_sentence_rendered_within_the_wait_is_served_by_the_same_request(app):
