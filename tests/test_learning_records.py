@@ -23,7 +23,7 @@ from kiosk.training.learner.attempts import Answer, record_attempts
 from kiosk.training.learner.cards import by_card, card_path, list_learners, new_card
 from kiosk.training.learner.database import LearningDB
 from kiosk.training.learner.learners import LearnerError, SignInError
-from kiosk.training.learner.listening import ALLOWANCE_SECONDS, budget, credit
+from kiosk.training.learner.listening import ALLOWANCE_SECONDS, budget, credit, settle
 from kiosk.training.learner.progress import course_progress, is_complete, load_records, record_completions
 
 from .sites import TEST_PASSWORD
@@ -89,7 +89,7 @@ def test_sentences_are_credited_in_course_order_until_the_budget_is_spent(db):
     keys = keys_of(course)
     begin(db, zhang.id, course, T0)
     result = credit(db, zhang.id, course, list(reversed(keys)), "report-0001", now=T0 + 40)  # budget 100 s - 10 s
-    assert (result.credited, result.refused, result.seconds) == (9, 10, 90.0)
+    assert (result.credited, result.refused, result.waiting, result.seconds) == (9, 0, 10, 90.0)
     assert load_records(db, zhang.id).heard[course.id] == set(keys[:10])
     heard = learners.get(db, zhang.id)
     assert heard is not None and heard.listened == 100.0
@@ -114,12 +114,39 @@ def test_a_course_s_clock_starts_at_its_first_credited_sentence_not_at_sign_up(d
     course = plan(seconds=10.0)
     keys = keys_of(course)
     first = credit(db, zhang.id, course, keys, "report-0001", now=T0)
-    assert (first.credited, first.refused, first.seconds) == (2, 18, 20.0)  # the allowance only
+    assert (first.credited, first.waiting, first.seconds) == (2, 18, 20.0)  # the allowance only
     assert credit(db, zhang.id, course, keys, "report-0002", now=T0).credited == 0
     later = credit(db, zhang.id, course, keys, "report-0003", now=T0 + 30)  # 60 s more at double speed
     assert (later.credited, later.seconds) == (6, 60.0)
     other = plan("乙", seconds=10.0)  # another course has a clock of its own, started by its own first report
     assert credit(db, zhang.id, other, keys_of(other), "report-0004", now=T0 + 30).credited == 2
+
+
+def test_an_hour_heard_offline_and_sent_as_the_first_report_is_credited_as_the_clock_allows_never_lost(db):
+    """A grid worker listened with no signal, then the phone sent it all at once: the hub keeps what it cannot
+    credit yet and credits it with later reports or looks at progress, never faster than it could be heard."""
+    zhang = learner(db, at=T0 - 365 * DAY)
+    course = plan(seconds=10.0)
+    keys = keys_of(course)
+    sent = credit(db, zhang.id, course, [*keys, "not-in-this-course"], "offline-0001", now=T0)
+    assert (sent.credited, sent.refused, sent.waiting) == (2, 1, 18)
+    assert settle(db, zhang.id, {course.id: course}, now=T0) == 0
+    assert settle(db, zhang.id, {course.id: course}, now=T0 + 30) == 6  # 60 s more at double speed
+    assert load_records(db, zhang.id).heard[course.id] == set(keys[:8])
+    assert settle(db, zhang.id, {course.id: course}, now=T0 + 90) == 12
+    assert load_records(db, zhang.id).heard[course.id] == set(keys)
+    assert settle(db, zhang.id, {course.id: course}, now=T0 + 9999) == 0  # nothing waits any more
+    heard = learners.get(db, zhang.id)
+    assert heard is not None and heard.listened == 200.0
+
+
+def test_waiting_sentences_edited_out_of_the_course_are_dropped(db):
+    zhang = learner(db, at=T0 - DAY)
+    course = plan(seconds=10.0)
+    credit(db, zhang.id, course, keys_of(course), "offline-0001", now=T0)
+    shorter = plan(units=1, per_unit=3, questions=(("q1", "q2"),))
+    assert settle(db, zhang.id, {shorter.id: shorter}, now=T0 + 9999) == 1
+    assert db.conn.execute("SELECT COUNT(*) FROM waiting").fetchone()[0] == 0
 
 
 def test_an_unknown_learner_is_a_lookup_error(db):

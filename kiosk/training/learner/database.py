@@ -46,9 +46,15 @@ class LearningDB(Database):
     );
     CREATE INDEX IF NOT EXISTS completions_at ON completions (at);
     """,
+        """
+    CREATE TABLE IF NOT EXISTS waiting (            -- reported sentences the listening clocks did not allow yet
+        learner TEXT NOT NULL, course TEXT NOT NULL, sentence TEXT NOT NULL, seconds REAL NOT NULL,
+        PRIMARY KEY (learner, course, sentence)
+    );
+    """,
     )
     TIMEOUT = 10.0
-    LEARNER_TABLES = ("heard", "reports", "attempts", "completions")  # every table with a learner column
+    LEARNER_TABLES = ("heard", "waiting", "reports", "attempts", "completions")  # every table with a learner column
 
     def __init__(self, data_root: Path):
         super().__init__(Path(data_root) / LEARNING_DB)

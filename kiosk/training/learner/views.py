@@ -99,6 +99,8 @@ def me():
     plans = current_catalog().courses
     with learning_db() as db:
         learner = current_learner(db)
+        if learner and listening.settle(db, learner.id, plans, now()):  # sentences heard offline, now due
+            record_completions(db, learner.id, plans.values(), now())
         records = load_records(db, learner.id if learner else None)
     body: dict[str, object] = {
         "ok": True,
@@ -138,7 +140,13 @@ def heard():
             abort(401, description="请先登录，才能记下学习进度。")
         records = load_records(db, learner.id)
         record_completions(db, learner.id, [plan], at, records)
-    return jsonify(ok=True, credited=credit.credited, refused=credit.refused, progress=course_progress(plan, records))
+    return jsonify(
+        ok=True,
+        credited=credit.credited,
+        refused=credit.refused,
+        waiting=credit.waiting,
+        progress=course_progress(plan, records),
+    )
 
 
 @bp.post("/api/learner/attempts")
