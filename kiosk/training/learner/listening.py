@@ -74,8 +74,7 @@ def settle(db: LearningDB, learner_id: str, plans: Mapping[str, CoursePlan], now
     """Credit what the clocks now allow of the sentences waiting in every course; how many were credited."""
     with db.immediate():
         courses = [
-            row[0]
-            for row in db.conn.execute("SELECT DISTINCT course FROM waiting WHERE learner = ?", (learner_id,))
+            row[0] for row in db.conn.execute("SELECT DISTINCT course FROM waiting WHERE learner = ?", (learner_id,))
         ]
         return sum(len(_credit(db, learner_id, plans[c], {}, now)[0]) for c in courses if c in plans)
 
