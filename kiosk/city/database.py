@@ -37,6 +37,13 @@ class CityDB(Database):
         learners INTEGER NOT NULL, PRIMARY KEY (hub, day, town, community, course)
     );
     """,
+        # The hubs the centre takes signed messages from (kiosk/hubs/enrolment.py), and the nonces of recent ones.
+        """
+    CREATE TABLE IF NOT EXISTS enrolled_hubs (
+        name TEXT PRIMARY KEY, skeleton TEXT NOT NULL UNIQUE, key TEXT NOT NULL UNIQUE, enrolled REAL NOT NULL
+    );
+    CREATE TABLE IF NOT EXISTS hub_nonces (nonce TEXT PRIMARY KEY, hub TEXT NOT NULL, sent REAL NOT NULL);
+    """,
     )
     TIMEOUT = 10.0
     REPAIR = "删除它即可：各站点下次同步时会重新报告最近的数据"
