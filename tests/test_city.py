@@ -162,9 +162,10 @@ def spoiled(change) -> dict:
     return body
 
 
+PEACE = "和平社区"  # the hub of GOOD
 GOOD = {
     "format": 1,
-    "hub": "和平社区",
+    "hub": PEACE,
     "days": [
         {"day": day(1), "plays": 4, "minutes": 9.5, "searches": 2, "unanswered": 1},
         {"day": today(), "plays": 1, "minutes": 2, "searches": 0, "unanswered": 0},
@@ -220,7 +221,7 @@ def test_a_good_report_is_filed(client):
 
 @pytest.mark.parametrize("change", BAD.values(), ids=BAD.keys())
 def test_a_bad_report_is_refused_in_the_apis_error_shape_and_files_nothing(client, change):
-    response = post_report(client, spoiled(change), hub=GOOD["hub"])
+    response = post_report(client, spoiled(change), hub=PEACE)
     body = response.get_json()
     assert response.status_code == 400, body
     assert body == {"ok": False, "error": body["error"], "status": 400} and body["error"].startswith("报告的格式不对")
@@ -289,38 +290,38 @@ def refused(response, status: int, reason: str) -> str:
 
 def test_a_report_without_a_signature_is_refused(client):
     message = refused(client.post("/api/city/report", json=GOOD), 401, "unsigned")
-    assert "kiosk sync" in message and GOOD["hub"] not in wall_names(client)
+    assert "kiosk sync" in message and PEACE not in wall_names(client)
 
 
 def test_a_hub_the_centre_has_not_enrolled_is_told_how_to_enrol(client):
-    message = refused(post_report(client, GOOD, key=hub_signing_key(GOOD["hub"])), 403, "unknown-hub")
+    message = refused(post_report(client, GOOD, key=hub_signing_key(PEACE)), 403, "unknown-hub")
     assert "kiosk hub key" in message and "kiosk hub enrol" in message and "和平社区" in message
-    assert GOOD["hub"] not in wall_names(client)
+    assert PEACE not in wall_names(client)
 
 
 def test_a_report_signed_with_another_key_is_refused(client):
-    enrolled_hub(client.application, GOOD["hub"])
+    enrolled_hub(client.application, PEACE)
     forged = post_report(client, GOOD, key=SigningKey.generate())
-    assert "签名" in refused(forged, 403, "signature") and GOOD["hub"] not in wall_names(client)
+    assert "签名" in refused(forged, 403, "signature") and PEACE not in wall_names(client)
 
 
 def test_a_body_changed_after_signing_is_refused(client):
-    key = enrolled_hub(client.application, GOOD["hub"])
+    key = enrolled_hub(client.application, PEACE)
     raw = json.dumps(GOOD, ensure_ascii=False).encode("utf-8")
-    headers = signed_headers(key, GOOD["hub"], "POST", "/api/city/report", raw)
+    headers = signed_headers(key, PEACE, "POST", "/api/city/report", raw)
     changed = json.dumps(spoiled(lambda b: b["days"][0].update(plays=400)), ensure_ascii=False).encode("utf-8")
     response = client.post("/api/city/report", data=changed, content_type="application/json", headers=headers)
     refused(response, 403, "signature")
-    elsewhere = signed_headers(key, GOOD["hub"], "POST", "/api/other", raw)  # the path is signed too
+    elsewhere = signed_headers(key, PEACE, "POST", "/api/other", raw)  # the path is signed too
     response = client.post("/api/city/report", data=raw, content_type="application/json", headers=elsewhere)
     refused(response, 403, "signature")
-    assert GOOD["hub"] not in wall_names(client)
+    assert PEACE not in wall_names(client)
 
 
 def test_a_replayed_report_is_refused_and_counts_once(client):
-    key = enrolled_hub(client.application, GOOD["hub"])
+    key = enrolled_hub(client.application, PEACE)
     raw = json.dumps(GOOD, ensure_ascii=False).encode("utf-8")
-    headers = signed_headers(key, GOOD["hub"], "POST", "/api/city/report", raw)
+    headers = signed_headers(key, PEACE, "POST", "/api/city/report", raw)
     sent = client.post("/api/city/report", data=raw, content_type="application/json", headers=headers)
     assert sent.status_code == 200, sent.get_json()
     again = client.post("/api/city/report", data=raw, content_type="application/json", headers=headers)
@@ -331,7 +332,7 @@ def test_a_replayed_report_is_refused_and_counts_once(client):
 @pytest.mark.parametrize("minutes", [-11, 11])
 def test_a_report_signed_too_long_ago_or_ahead_is_refused(client, minutes):
     response = post_report(client, GOOD, at=time.time() + minutes * 60)
-    assert "时钟" in refused(response, 403, "clock") and GOOD["hub"] not in wall_names(client)
+    assert "时钟" in refused(response, 403, "clock") and PEACE not in wall_names(client)
     assert post_report(client, GOOD, at=time.time() - 9 * 60).status_code == 200  # a clock a little off is fine
 
 
@@ -340,11 +341,11 @@ def test_a_hub_reports_only_under_its_own_name(client):
     assert post_report(client, other).status_code == 200
     before = hub(client.get("/api/city/wall").get_json(), "幸福社区")
     posing = spoiled(lambda b: (b.update(hub="幸福社区"), b["days"][0].update(plays=999)))
-    response = post_report(client, posing, hub=GOOD["hub"])  # signed by 和平社区, naming 幸福社区
+    response = post_report(client, posing, hub=PEACE)  # signed by 和平社区, naming 幸福社区
     body = response.get_json()
     assert response.status_code == 403 and "只能报自己的" in body["error"], body
     assert hub(client.get("/api/city/wall").get_json(), "幸福社区") == before
-    assert GOOD["hub"] not in wall_names(client)
+    assert PEACE not in wall_names(client)
 
 
 def test_a_hub_is_filed_under_its_enrolled_name(client):

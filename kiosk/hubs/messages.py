@@ -96,7 +96,9 @@ def signed_text(method: str, path: str, hub: str, sent: str, nonce: str, body: b
     return b"\n".join([VERSION, *(part.encode("utf-8") for part in parts)])
 
 
-def signed_headers(key: SigningKey, hub: str, method: str, path: str, body: bytes, at: float | None = None):
+def signed_headers(
+    key: SigningKey, hub: str, method: str, path: str, body: bytes, at: float | None = None
+) -> dict[str, str]:
     """The four headers that make ``body`` a message from ``hub`` to ``method path`` at the centre, signed now (or
     ``at``) with a fresh nonce."""
     headers = {
@@ -116,7 +118,7 @@ def post_signed(fetcher: Fetcher, key: SigningKey, hub: str, path: str, message:
     return Answer(status, refused if isinstance(refused, str) else "")
 
 
-def checked(
+def verified(
     headers: Mapping[str, str],
     method: str,
     path: str,
@@ -164,8 +166,13 @@ def signed_json(limit: int) -> tuple[Message, dict[str, Any]]:
     now = time.time()  # the real clock: a hub signs with its own, not with a test's learning clock
     with CityDB(services().data.root) as db:
         try:
-            message = checked(
-                request.headers, request.method, request.path, request.get_data(cache=True), lambda n: find(db, n), now
+            message = verified(
+                {name: request.headers.get(name, "") for name in FORMATS},
+                request.method,
+                request.path,
+                request.get_data(cache=True),
+                lambda n: find(db, n),
+                now,
             )
             if not first_use(db, message.nonce, message.hub, message.sent, now - WINDOW):
                 raise Refused(403, "replay", "这条消息已经收到过了：每条消息只收一次。")
