@@ -707,13 +707,13 @@ def hub_list(settings: Settings) -> None:
 @click.argument("name")
 @click.pass_obj
 def hub_remove(settings: Settings, name: str) -> None:
-    """At the centre: take no more reports from the hub NAME (what it reported stays on the wall until it ages)."""
+    """At the centre: take no more reports from the hub NAME, and take its row off the wall (its reports are kept)."""
     from .city.database import CityDB
     from .hubs.enrolment import remove
 
     with CityDB(data_dir(settings).root) as db:
         removed = remove(db, name)
-    click.echo(f"已取消站点「{removed}」的登记：中心不再收它的统计")
+    click.echo(f"已取消站点「{removed}」的登记：中心不再收它的统计，大屏上也不再显示它")
 
 
 @main.command("sync")

@@ -16,10 +16,10 @@ from nacl.signing import SigningKey
 from indexer.datadir import DataDir
 from kiosk.city import hub_report
 from kiosk.city.database import CITY_DB, CityDB
-from kiosk.city.validate import MAX_LEARNERS, MAX_MINUTES, MAX_PLAYS, MAX_SEARCHES
+from kiosk.city.validate import MAX_LEARNERS, MAX_MINUTES, MAX_PLAYS, MAX_SEARCHES, checked
 from kiosk.city.views import REPORT_LIMIT, REPORT_MAX_BYTES
 from kiosk.city.wall import OwnReport
-from kiosk.hubs.enrolment import enrol
+from kiosk.hubs.enrolment import enrol, remove
 from kiosk.hubs.messages import signed_headers
 from kiosk.hubs.names import HubNameError
 from kiosk.library.keys import public_text
@@ -365,6 +365,26 @@ def test_a_hub_enrolled_under_the_centres_name_is_not_filed_as_the_centre(client
         enrol(db, CENTRE, public_text(hub_signing_key(CENTRE)), "中心改名以前")
     response = post_report(client, spoiled(lambda b: b.update(hub=CENTRE)))
     assert response.status_code == 409 and "KIOSK_HUB_NAME" in response.get_json()["error"]
+
+
+def test_only_the_centre_and_hubs_enrolled_now_are_on_the_wall(client):
+    """Reports filed before hubs were enrolled (a lookalike of the centre's name, a made-up 999999 among them) and
+    those of a hub removed since are kept but not counted; a hub enrolled again shows again."""
+    root = client.application.extensions["kiosk"].data.root
+    lookalike = spoiled(lambda b: (b.update(hub=CENTRE + "\ufe0f"), b["completions"][0].update(learners=999)))
+    with CityDB(root) as db:
+        db.file(checked(lookalike))  # as the centre before this version took it, unsigned
+    assert post_report(client, GOOD).status_code == 200
+    numbers = client.get("/api/city/wall").get_json()
+    assert wall_names(client) == {CENTRE, PEACE}
+    assert numbers["totals"]["period"]["completed"] == 1 and numbers["completions"][0]["learners"] == 1
+    with CityDB(root) as db:
+        remove(db, PEACE)
+    emptied = client.get("/api/city/wall").get_json()
+    assert wall_names(client) == {CENTRE} and emptied["totals"]["period"]["completed"] == 0
+    assert emptied["texts"] == [] and emptied["questions"] == []
+    enrolled_hub(client.application, PEACE)
+    assert wall_names(client) == {CENTRE, PEACE}
 
 
 # -- sent twice, counted once -----------------------------------------------------------------------------------------
