@@ -1,4 +1,5 @@
-"""The centre's file of hubs' reports, <data dir>/city.db: each hub's daily counts as it last sent them."""
+"""The centre's file of hubs' reports, <data dir>/city.db: each hub's daily counts as it last sent them (and, in
+tables of kiosk/hubs/enrolment.py's, the hubs it takes them from)."""
 
 from __future__ import annotations
 
