@@ -6,10 +6,12 @@ import html
 import json
 import logging
 import os
+import shlex
 import sys
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 
 import click
@@ -653,6 +655,69 @@ def library_key(settings: Settings) -> None:
     from .library.keys import public_text, signing_key
 
     click.echo(public_text(signing_key(data_dir(settings).root)))
+
+
+@main.group()
+def hub() -> None:
+    """A hub's own key, and the centre's list of hubs whose signed reports it takes (see README: enrolling a hub)."""
+
+
+@hub.command("key")
+@click.pass_obj
+def hub_key_command(settings: Settings) -> None:
+    """Print this hub's name (KIOSK_HUB_NAME) and public key, for the centre to enrol (the key is made on first
+    use)."""
+    from .hubs.keys import hub_key
+    from .library.keys import public_text
+
+    public = public_text(hub_key(data_dir(settings).root))
+    click.echo(f"站点名称：{settings.hub_name}")
+    click.echo(f"站点公钥：{public}")
+    click.echo(f"在中心运行：kiosk hub enrol {shlex.quote(settings.hub_name)} {public}")
+
+
+@hub.command("enrol")
+@click.argument("name")
+@click.argument("public_key")
+@click.pass_obj
+def hub_enrol(settings: Settings, name: str, public_key: str) -> None:
+    """At the centre: take signed reports from the hub NAME with PUBLIC_KEY (both as `kiosk hub key` printed them
+    at that hub)."""
+    from .city.database import CityDB
+    from .hubs.enrolment import enrol
+
+    with CityDB(data_dir(settings).root) as db:
+        enrolled = enrol(db, name, public_key, settings.hub_name)
+    click.echo(f"已登记站点「{enrolled.name}」：它下次同步时，中心就收它的统计")
+
+
+@hub.command("list")
+@click.pass_obj
+def hub_list(settings: Settings) -> None:
+    """At the centre: the enrolled hubs with their public keys and when they were enrolled."""
+    from .city.database import CityDB
+    from .hubs.enrolment import enrolled
+
+    with CityDB(data_dir(settings).root) as db:
+        hubs = enrolled(db)
+    if not hubs:
+        click.echo("还没有登记站点；在站点运行 kiosk hub key，再在中心运行 kiosk hub enrol 名称 公钥")
+    for found in hubs:
+        when = datetime.fromtimestamp(found.enrolled).strftime("%Y-%m-%d %H:%M")
+        click.echo(f"{found.name}\t{found.key}\t{when} 登记")
+
+
+@hub.command("remove")
+@click.argument("name")
+@click.pass_obj
+def hub_remove(settings: Settings, name: str) -> None:
+    """At the centre: take no more reports from the hub NAME, and take its row off the wall (its reports are kept)."""
+    from .city.database import CityDB
+    from .hubs.enrolment import remove
+
+    with CityDB(data_dir(settings).root) as db:
+        removed = remove(db, name)
+    click.echo(f"已取消站点「{removed}」的登记：中心不再收它的统计，大屏上也不再显示它")
 
 
 @main.command("sync")

@@ -3,6 +3,8 @@ signing in through the real form with its CSRF token, learners through /api/lear
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 import shutil
 import threading
@@ -12,13 +14,18 @@ from typing import Any, TypeVar
 
 from flask import Flask
 from flask.testing import FlaskClient
+from nacl.signing import SigningKey
 from werkzeug.test import TestResponse
 
 from indexer.build import build_index
 from indexer.datadir import DataDir
 from indexer.errors import KioskError
 from kiosk import create_app
+from kiosk.city.database import CityDB
 from kiosk.editor.accounts import Accounts
+from kiosk.hubs.enrolment import enrol, find
+from kiosk.hubs.messages import signed_headers
+from kiosk.library.keys import public_text
 from kiosk.settings import Settings
 
 TEST_CONTENT = Path(__file__).parent / "data" / "content"
@@ -206,3 +213,29 @@ def in_one_burst(calls: Sequence[Callable[[], T]]) -> list[T | Exception]:
     for thread in threads:
         thread.join(timeout=120)
     return outcomes
+
+
+def hub_signing_key(name: str) -> SigningKey:
+    """The key of the test hub ``name``: the same in every test, so a test can sign as that hub again."""
+    return SigningKey(hashlib.sha256(f"test hub {name}".encode()).digest())
+
+
+def enrolled_hub(app: Flask, name: str) -> SigningKey:
+    """The hub ``name`` enrolled at the centre ``app`` (unless it is already), as `kiosk hub enrol` does; its key."""
+    key = hub_signing_key(name)
+    with CityDB(app.extensions["kiosk"].data.root) as db:
+        if find(db, name) is None:
+            enrol(db, name, public_text(key), app.config["SETTINGS"].hub_name)
+    return key
+
+
+def post_report(
+    client: FlaskClient, body: dict, hub: str | None = None, key: SigningKey | None = None, at: float | None = None
+) -> TestResponse:
+    """POST ``body`` to /api/city/report as `kiosk sync` does: signed as ``hub`` (the body's own unless told) with
+    ``key`` (that hub's, enrolled, unless told) at ``at`` (now unless told)."""
+    hub = body["hub"] if hub is None else hub
+    key = enrolled_hub(client.application, hub) if key is None else key
+    raw = json.dumps(body, ensure_ascii=False).encode("utf-8")
+    headers = signed_headers(key, hub, "POST", "/api/city/report", raw, at)
+    return client.post("/api/city/report", data=raw, content_type="application/json", headers=headers)

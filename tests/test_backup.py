@@ -30,13 +30,23 @@ from kiosk.city import hub_report
 from kiosk.cli import main
 from kiosk.editor.accounts import Accounts
 from kiosk.editor.files import EditForm, file_hash
+from kiosk.hubs.keys import hub_key
 from kiosk.library.keys import public_text, signing_key
 from kiosk.operations.backup import MANIFEST, MAX_MANIFEST_BYTES, MAX_TEXT_BYTES, VERSION
 from kiosk.training.learner import learners
 from kiosk.training.learner.database import LearningDB
 from kiosk.visitors.usage import Usage
 
-from .sites import TEST_CONTENT, TEST_PASSWORD, AppMaker, EditorSession, add_account, close_app, signed_in_as
+from .sites import (
+    TEST_CONTENT,
+    TEST_PASSWORD,
+    AppMaker,
+    EditorSession,
+    add_account,
+    close_app,
+    post_report,
+    signed_in_as,
+)
 
 REPAIR_FUND = "有声物业/物业管理篇/维修资金.md"
 COMMITTEE = "政策法规/业主委员会.md"
@@ -81,9 +91,10 @@ def make_hub(make_app: AppMaker, root: Path) -> tuple[Path, Path]:
     post(editor, "/editor/pronunciations", {"term": "行长", "pinyin": "hang2 zhang3"})
     assert editor.client.post("/api/usage", json={"kind": "search", "q": "行长接待", "hits": 1}).status_code == 204
     assert editor.client.post("/api/usage", json={"kind": "search", "q": "停车费", "hits": 0}).status_code == 204
-    # As a centre: the key hubs trust, and a hub's report for the city wall.
+    # As a centre: the key hubs trust, an enrolled hub and its report for the city wall; as a hub: its own key.
     signing_key(editor.data.root)
-    report = editor.client.post("/api/city/report", json=hub_report(editor.data.root, "幸福社区站"))
+    report = post_report(editor.client, hub_report(editor.data.root, "幸福社区站"))
+    hub_key(editor.data.root)
     assert report.status_code == 200, report.get_data(as_text=True)
     listen = {
         "kind": "listen",
@@ -184,6 +195,7 @@ def test_the_archive_holds_what_cannot_be_rebuilt_with_a_manifest(archive, hub):
         "data/secret_key",
         "data/city.db",
         "data/library-key",
+        "data/hub-key",
         MANIFEST,
     } <= names
     assert f"content/{NEW_SOURCE}" in names and f"content/{REPAIR_FUND}" in names
@@ -223,6 +235,9 @@ def test_round_trip_onto_an_empty_data_dir_gives_the_same_hub(archive, hub, tmp_
     assert restored_key is not None and old_key is not None
     assert public_text(restored_key) == public_text(old_key)
     assert stat.S_IMODE((new_data / "library-key").stat().st_mode) == 0o600
+    assert public_text(hub_key(new_data)) == public_text(hub_key(data))  # the centre need not enrol it again
+    assert stat.S_IMODE((new_data / "hub-key").stat().st_mode) == 0o600
+    assert table_rows(new_data / "city.db")["enrolled_hubs"]
     assert not (new_content / COMMITTEE).exists()  # still in the trash, as on the old hub
 
     editor = EditorSession(make_app(content=(new_content,), data=new_data))

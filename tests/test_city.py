@@ -11,18 +11,24 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
+from nacl.signing import SigningKey
 
 from indexer.datadir import DataDir
 from kiosk.city import hub_report
-from kiosk.city.database import CITY_DB
+from kiosk.city.database import CITY_DB, CityDB
+from kiosk.city.validate import MAX_LEARNERS, MAX_MINUTES, MAX_PLAYS, MAX_SEARCHES, checked
 from kiosk.city.views import REPORT_LIMIT, REPORT_MAX_BYTES
 from kiosk.city.wall import OwnReport
+from kiosk.hubs.enrolment import enrol, remove
+from kiosk.hubs.messages import signed_headers
+from kiosk.hubs.names import HubNameError
+from kiosk.library.keys import public_text
 from kiosk.settings import BUNDLED_CONTENT
 from kiosk.training.learner.database import LEARNING_DB
 from kiosk.visitors.usage import USAGE_DB, days_back, today
 
 from .browser_fixtures import CHROMIUM, SCREENSHOTS, live_server
-from .sites import ZHANG, AppMaker, learner_signed_in
+from .sites import ZHANG, AppMaker, enrolled_hub, hub_signing_key, learner_signed_in, post_report
 from .test_learning import Clock, answer, attempt, report
 
 CENTRE = "市物业港服务中心"
@@ -136,7 +142,7 @@ def test_a_hub_reports_its_days_from_the_counts_and_records_the_api_wrote(site, 
     ]
     sent = json.dumps(body, ensure_ascii=False)
     assert "张网格" not in sent and "李网格" not in sent and "物业费" not in sent  # no names, no answered searches
-    assert client.post("/api/city/report", json=body).get_json() == {"ok": True, "hub": "幸福社区", "days": 3}
+    assert post_report(client, body).get_json() == {"ok": True, "hub": "幸福社区", "days": 3}
 
 
 def test_a_hub_with_nothing_recorded_reports_quiet_days_and_creates_no_database(tmp_path):
@@ -156,9 +162,10 @@ def spoiled(change) -> dict:
     return body
 
 
+PEACE = "和平社区"  # the hub of GOOD
 GOOD = {
     "format": 1,
-    "hub": "和平社区",
+    "hub": PEACE,
     "days": [
         {"day": day(1), "plays": 4, "minutes": 9.5, "searches": 2, "unanswered": 1},
         {"day": today(), "plays": 1, "minutes": 2, "searches": 0, "unanswered": 0},
@@ -183,6 +190,14 @@ BAD = {
     "plays as a fraction": lambda b: b["days"][0].update(plays=1.5),
     "negative searches": lambda b: b["days"][0].update(searches=-1),
     "a count past any hub's": lambda b: b["days"][0].update(plays=10**7),
+    "a made-up 999999 learners": lambda b: b["completions"][0].update(learners=999_999),
+    "learners of one course past a class": lambda b: b["completions"][0].update(learners=MAX_LEARNERS + 1),
+    "a made-up 999999 plays": lambda b: b["days"][0].update(plays=999_999),
+    "plays of one text past a day's": lambda b: b["texts"][0].update(plays=MAX_PLAYS + 1),
+    "minutes past a day's": lambda b: b["days"][0].update(minutes=MAX_MINUTES + 0.5),
+    "searches past a day's": lambda b: b["days"][0].update(searches=MAX_SEARCHES + 1),
+    "a search asked past a day's": lambda b: b["questions"][0].update(times=999_999),
+    "more unanswered searches than searches": lambda b: b["days"][0].update(searches=1, unanswered=2),
     "minutes not a number": lambda b: b["days"][0].update(minutes=float("nan")),
     "a day that does not exist": lambda b: b["days"][0].update(day="2026-02-30"),
     "a day in words": lambda b: b["days"][0].update(day="yesterday"),
@@ -201,12 +216,12 @@ BAD = {
 
 
 def test_a_good_report_is_filed(client):
-    assert client.post("/api/city/report", json=GOOD).status_code == 200
+    assert post_report(client, GOOD).status_code == 200
 
 
 @pytest.mark.parametrize("change", BAD.values(), ids=BAD.keys())
 def test_a_bad_report_is_refused_in_the_apis_error_shape_and_files_nothing(client, change):
-    response = client.post("/api/city/report", json=spoiled(change))
+    response = post_report(client, spoiled(change), hub=PEACE)
     body = response.get_json()
     assert response.status_code == 400, body
     assert body == {"ok": False, "error": body["error"], "status": 400} and body["error"].startswith("报告的格式不对")
@@ -225,7 +240,6 @@ def test_a_bad_report_is_refused_in_the_apis_error_shape_and_files_nothing(clien
         (lambda c: c.post("/api/city/report", data=json.dumps(GOOD), content_type="text/plain"), 415),
         (lambda c: c.post("/api/city/report", data="{not json", content_type="application/json"), 400),
         (lambda c: c.post("/api/city/report", json=[GOOD]), 400),
-        (lambda c: c.post("/api/city/report", json={**GOOD, "hub": CENTRE}), 409),  # the centre counts itself
         (lambda c: c.get("/api/city/report"), 405),
     ],
 )
@@ -237,8 +251,8 @@ def test_oversized_unreadable_or_misnamed_reports_are_refused(client, send, stat
 
 def test_one_address_may_report_a_few_times_a_minute(client):
     for _ in range(REPORT_LIMIT.burst):
-        assert client.post("/api/city/report", json=GOOD).status_code == 200
-    refused = client.post("/api/city/report", json=GOOD)
+        assert post_report(client, GOOD).status_code == 200
+    refused = post_report(client, GOOD)
     assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
 
 
@@ -251,12 +265,126 @@ def test_markup_in_names_titles_and_searches_stays_text_on_the_wall(client):
             b["questions"][0].update(query="<b>停车</b>"),
         )
     )
-    assert client.post("/api/city/report", json=body).status_code == 200
+    assert post_report(client, body).status_code == 200
     numbers = client.get("/api/city/wall").get_json()
     assert markup in [hub["name"] for hub in numbers["hubs"]]
     page = client.get("/wall").get_data(as_text=True)
     assert "<img" not in page and "<script>alert" not in page and "<b>停车" not in page
     assert "\\u003cimg src=x onerror=alert(1)\\u003e" in page  # inside the page's JSON, which wall.js puts as text
+
+
+# -- who may report ---------------------------------------------------------------------------------------------------
+
+
+def wall_names(client) -> set[str]:
+    return {row["name"] for row in client.get("/api/city/wall").get_json()["hubs"]}
+
+
+def refused(response, status: int, reason: str) -> str:
+    """The refusal's message, once its status, shape and reason are as told."""
+    body = response.get_json()
+    assert response.status_code == status, body
+    assert body == {"ok": False, "error": body["error"], "status": status, "refused": reason}
+    return body["error"]
+
+
+def test_a_report_without_a_signature_is_refused(client):
+    message = refused(client.post("/api/city/report", json=GOOD), 401, "unsigned")
+    assert "kiosk sync" in message and PEACE not in wall_names(client)
+
+
+def test_a_hub_the_centre_has_not_enrolled_is_told_how_to_enrol(client):
+    message = refused(post_report(client, GOOD, key=hub_signing_key(PEACE)), 403, "unknown-hub")
+    assert "kiosk hub key" in message and "kiosk hub enrol" in message and "和平社区" in message
+    assert PEACE not in wall_names(client)
+
+
+def test_a_report_signed_with_another_key_is_refused(client):
+    enrolled_hub(client.application, PEACE)
+    forged = post_report(client, GOOD, key=SigningKey.generate())
+    assert "签名" in refused(forged, 403, "signature") and PEACE not in wall_names(client)
+
+
+def test_a_body_changed_after_signing_is_refused(client):
+    key = enrolled_hub(client.application, PEACE)
+    raw = json.dumps(GOOD, ensure_ascii=False).encode("utf-8")
+    headers = signed_headers(key, PEACE, "POST", "/api/city/report", raw)
+    changed = json.dumps(spoiled(lambda b: b["days"][0].update(plays=400)), ensure_ascii=False).encode("utf-8")
+    response = client.post("/api/city/report", data=changed, content_type="application/json", headers=headers)
+    refused(response, 403, "signature")
+    elsewhere = signed_headers(key, PEACE, "POST", "/api/other", raw)  # the path is signed too
+    response = client.post("/api/city/report", data=raw, content_type="application/json", headers=elsewhere)
+    refused(response, 403, "signature")
+    assert PEACE not in wall_names(client)
+
+
+def test_a_replayed_report_is_refused_and_counts_once(client):
+    key = enrolled_hub(client.application, PEACE)
+    raw = json.dumps(GOOD, ensure_ascii=False).encode("utf-8")
+    headers = signed_headers(key, PEACE, "POST", "/api/city/report", raw)
+    sent = client.post("/api/city/report", data=raw, content_type="application/json", headers=headers)
+    assert sent.status_code == 200, sent.get_json()
+    again = client.post("/api/city/report", data=raw, content_type="application/json", headers=headers)
+    assert "已经收到过" in refused(again, 403, "replay")
+    assert post_report(client, GOOD).status_code == 200  # the hub itself sends the same counts again: a new message
+
+
+@pytest.mark.parametrize("minutes", [-11, 11])
+def test_a_report_signed_too_long_ago_or_ahead_is_refused(client, minutes):
+    response = post_report(client, GOOD, at=time.time() + minutes * 60)
+    assert "时钟" in refused(response, 403, "clock") and PEACE not in wall_names(client)
+    assert post_report(client, GOOD, at=time.time() - 9 * 60).status_code == 200  # a clock a little off is fine
+
+
+def test_a_hub_reports_only_under_its_own_name(client):
+    other = spoiled(lambda b: b.update(hub="幸福社区"))
+    assert post_report(client, other).status_code == 200
+    before = hub(client.get("/api/city/wall").get_json(), "幸福社区")
+    posing = spoiled(lambda b: (b.update(hub="幸福社区"), b["days"][0].update(plays=999)))
+    response = post_report(client, posing, hub=PEACE)  # signed by 和平社区, naming 幸福社区
+    body = response.get_json()
+    assert response.status_code == 403 and "只能报自己的" in body["error"], body
+    assert hub(client.get("/api/city/wall").get_json(), "幸福社区") == before
+    assert PEACE not in wall_names(client)
+
+
+def test_a_hub_is_filed_under_its_enrolled_name(client):
+    """A hub whose KIOSK_HUB_NAME differs from its enrolment only in width or surrounding space is the same hub."""
+    enrolled_hub(client.application, "ABC社区")
+    wide = spoiled(lambda b: b.update(hub="ＡＢＣ社区"))
+    response = post_report(client, wide, hub="ＡＢＣ社区", key=hub_signing_key("ABC社区"))
+    assert response.get_json() == {"ok": True, "hub": "ABC社区", "days": 2}
+    assert "ABC社区" in wall_names(client) and "ＡＢＣ社区" not in wall_names(client)
+
+
+def test_a_hub_enrolled_under_the_centres_name_is_not_filed_as_the_centre(client):
+    """Enrolment refuses the centre's name; a centre renamed since to an enrolled hub's name still keeps its row."""
+    with CityDB(client.application.extensions["kiosk"].data.root) as db:
+        with pytest.raises(HubNameError, match="中心自己的名称"):
+            enrol(db, CENTRE, public_text(hub_signing_key(CENTRE)), CENTRE)
+        enrol(db, CENTRE, public_text(hub_signing_key(CENTRE)), "中心改名以前")
+    response = post_report(client, spoiled(lambda b: b.update(hub=CENTRE)))
+    assert response.status_code == 409 and "KIOSK_HUB_NAME" in response.get_json()["error"]
+
+
+def test_only_the_centre_and_hubs_enrolled_now_are_on_the_wall(client):
+    """Reports filed before hubs were enrolled (a lookalike of the centre's name, a made-up 999999 among them) and
+    those of a hub removed since are kept but not counted; a hub enrolled again shows again."""
+    root = client.application.extensions["kiosk"].data.root
+    lookalike = spoiled(lambda b: (b.update(hub=CENTRE + "\ufe0f"), b["completions"][0].update(learners=999)))
+    with CityDB(root) as db:
+        db.file(checked(lookalike))  # as the centre before this version took it, unsigned
+    assert post_report(client, GOOD).status_code == 200
+    numbers = client.get("/api/city/wall").get_json()
+    assert wall_names(client) == {CENTRE, PEACE}
+    assert numbers["totals"]["period"]["completed"] == 1 and numbers["completions"][0]["learners"] == 1
+    with CityDB(root) as db:
+        remove(db, PEACE)
+    emptied = client.get("/api/city/wall").get_json()
+    assert wall_names(client) == {CENTRE} and emptied["totals"]["period"]["completed"] == 0
+    assert emptied["texts"] == [] and emptied["questions"] == []
+    enrolled_hub(client.application, PEACE)
+    assert wall_names(client) == {CENTRE, PEACE}
 
 
 # -- sent twice, counted once -----------------------------------------------------------------------------------------
@@ -273,7 +401,7 @@ def test_a_report_sent_again_replaces_its_days_and_never_adds_up(client, tmp_pat
     first["texts"] = [{"day": today(), "doc": "0123456789ab", "title": "物业服务合同", "plays": 11, "minutes": 22}]
     first["questions"] = [{"day": today(), "query": "停车位被占", "times": 1}]
     for _ in range(2):
-        assert client.post("/api/city/report", json=first).status_code == 200
+        assert post_report(client, first).status_code == 200
     twice = client.get("/api/city/wall").get_json()
     assert hub(twice, "幸福社区")["period"] == {"plays": 23, "minutes": 46, "searches": 23}
     assert hub(twice, "幸福社区")["today"] == {"plays": 11, "minutes": 22, "searches": 11}
@@ -282,7 +410,7 @@ def test_a_report_sent_again_replaces_its_days_and_never_adds_up(client, tmp_pat
 
     later = empty_report(tmp_path, "幸福社区", days=1)  # today again, with more heard since
     later["days"][0].update(plays=12, minutes=25)
-    assert client.post("/api/city/report", json=later).status_code == 200
+    assert post_report(client, later).status_code == 200
     now = client.get("/api/city/wall").get_json()
     assert hub(now, "幸福社区")["period"] == {"plays": 24, "minutes": 49, "searches": 12}
     assert (now["texts"], now["questions"]) == ([], [])  # today's rows were replaced by the new report's (none)
@@ -346,7 +474,7 @@ def test_the_wall_shows_two_hubs_and_the_centre_at_1920_by_1080_and_refreshes_it
         server.app.config.update(WALL_REFRESH_SECONDS=1)
         with server.app.test_client() as client:
             for body in (east, west):
-                assert client.post("/api/city/report", json=body).status_code == 200
+                assert post_report(client, body).status_code == 200
             listen(client, docs["电梯和供水设施的管理"], 90)  # at the centre itself
         context = browser.new_context(viewport={"width": 1920, "height": 1080}, locale="zh-CN")
         page = context.new_page()
@@ -381,8 +509,8 @@ def test_the_wall_shows_two_hubs_and_the_centre_at_1920_by_1080_and_refreshes_it
         west["days"][-1].update(plays=30, minutes=70)
         newcomer = spoiled(lambda b: b.update(hub="<img src=x onerror=alert(1)>新站点"))
         with server.app.test_client() as client:
-            assert client.post("/api/city/report", json=west).status_code == 200
-            assert client.post("/api/city/report", json=newcomer).status_code == 200
+            assert post_report(client, west).status_code == 200
+            assert post_report(client, newcomer).status_code == 200
         expect(page.locator('[data-field="today-plays"]')).to_have_text("44", timeout=10_000)  # 12 + 30 + 1 + 1
         expect(rows).to_have_count(4)
         expect(page.locator("#hubs")).to_contain_text("<img src=x onerror=alert(1)>新站点")

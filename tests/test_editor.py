@@ -36,8 +36,18 @@ from indexer.store import Store
 from kiosk.cli import main
 from kiosk.editor import accounts as accounts_module
 from kiosk.editor.accounts import Accounts, SignInError, User
+from kiosk.library.keys import public_text
 
-from .sites import TEST_PASSWORD, AppMaker, EditorSession, add_account, csrf_field, in_one_burst, signed_in_as
+from .sites import (
+    TEST_PASSWORD,
+    AppMaker,
+    EditorSession,
+    add_account,
+    csrf_field,
+    enrolled_hub,
+    in_one_burst,
+    signed_in_as,
+)
 
 needs_espeak = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is not installed")
 REPAIR_FUND = "有声物业/物业管理篇/维修资金.md"
@@ -140,6 +150,7 @@ class FormFields(HTMLParser):
         "/editor/trash",
         "/editor/pronunciations",
         "/editor/users",
+        "/editor/hubs",
         f"/editor/history?source={REPAIR_FUND}",
         "/editor/stats",
         "/editor/stats/searches.csv",
@@ -324,6 +335,15 @@ def test_admin_sees_accounts_and_can_unlock_editor_cannot(site, signed_in):
     assert admin.post("/editor/users/unlock", {"name": "王编辑"}).status_code == 302
     assert site.sign_in().status_code == 302
     assert site.client.get("/editor/users").status_code == 403
+
+
+def test_admin_sees_the_enrolled_hubs_editor_cannot(site, signed_in):
+    admin = signed_in("admin")
+    assert "还没有登记站点" in admin.client.get("/editor/hubs").get_data(as_text=True)
+    key = enrolled_hub(site.app, "<b>东城</b>物业港")
+    page = admin.client.get("/editor/hubs").get_data(as_text=True)
+    assert "&lt;b&gt;东城&lt;/b&gt;物业港" in page and public_text(key) in page and "kiosk hub enrol" in page
+    assert site.sign_in().status_code == 302 and site.client.get("/editor/hubs").status_code == 403
 
 
 def test_secret_key_is_made_once_and_private(site, make_app):

@@ -4,15 +4,18 @@ security headers on every kind of response. Counts of the hostile requests are p
 
 from __future__ import annotations
 
+import base64
+import copy
 import http.client
 import io
+import json
 import re
 import shutil
 import socket
 import time
 import zipfile
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from urllib.parse import quote
 
@@ -27,11 +30,24 @@ from indexer.content.importing import MAX_DOCX_ELEMENTS, MAX_DOCX_UNZIPPED_BYTES
 from indexer.content.parse import MAX_PASSAGES, document_id
 from indexer.speech.audio_cache import AudioCache
 from indexer.speech.mp3 import encode_mp3
+from kiosk.city import hub_report
+from kiosk.city.database import CityDB
+from kiosk.hubs import messages
+from kiosk.hubs.messages import signed_headers
+from kiosk.settings import DEFAULT_HUB_NAME
 from kiosk.web import limits
 from kiosk.web.security import HEADERS
 from tests.browser_fixtures import CHROMIUM, KIOSK_VIEWPORT, SCREENSHOTS, LiveServer, sign_in_with_the_form
 
-from .sites import TEST_CONTENT, TEST_PASSWORD, AppMaker, EditorSession, signed_in_as
+from .sites import (
+    TEST_CONTENT,
+    TEST_PASSWORD,
+    AppMaker,
+    EditorSession,
+    enrolled_hub,
+    hub_signing_key,
+    signed_in_as,
+)
 
 SCRIPT, ATTRIBUTE, JS_URL = "<script>alert(1)</script>", '"><img src=x onerror=alert(1)>', "javascript:alert(1)"
 MARKUP = (SCRIPT, ATTRIBUTE)  # what must never reach a page as it is
@@ -670,6 +686,105 @@ def test_wrong_numbers_in_a_beacon_are_refused_not_stored(client):
             "malformed JSON", client.post("/api/usage", json=event, environ_base={"REMOTE_ADDR": "127.0.0.51"})
         )
         assert_error_shape(response, 400)
+
+
+# -- hub messages ---------------------------------------------------------------------------------------------
+
+HUB = "和平社区"
+B64_ZEROS = base64.b64encode(bytes(64)).decode()
+# Each: the signed headers of a good report, changed as an outsider would.
+FORGED_HEADERS: dict[str, Callable[[dict[str, str]], dict[str, str]]] = {
+    "no signature at all": lambda h: {},
+    "only the hub's name": lambda h: {messages.HUB: h[messages.HUB]},
+    "a signature of zeros": lambda h: {**h, messages.SIGNATURE: B64_ZEROS},
+    "a signature not in base64": lambda h: {**h, messages.SIGNATURE: "!" * 86 + "=="},
+    "a signature cut short": lambda h: {**h, messages.SIGNATURE: h[messages.SIGNATURE][:40]},
+    "another message's signature": lambda h: {
+        **h,
+        messages.SIGNATURE: signed_headers(hub_signing_key(HUB), HUB, "POST", "/api/city/report", b"{}")[
+            messages.SIGNATURE
+        ],
+    },
+    "the time moved after signing": lambda h: {**h, messages.SENT: str(int(h[messages.SENT]) + 1)},
+    "a negative time": lambda h: {**h, messages.SENT: "-1"},
+    "a time in exponent form": lambda h: {**h, messages.SENT: "1e9"},
+    "a time past the year 30000": lambda h: {**h, messages.SENT: "9" * 13},
+    "a nonce in capitals": lambda h: {**h, messages.NONCE: h[messages.NONCE].upper()},
+    "a nonce too long": lambda h: {**h, messages.NONCE: h[messages.NONCE] + "0"},
+    "another nonce": lambda h: {**h, messages.NONCE: "0" * 32},
+    "a name in latin-1": lambda h: {**h, messages.HUB: "h\xe9"},
+    "a name in broken percent-encoding": lambda h: {**h, messages.HUB: "%ff%fe"},
+    "a lone percent": lambda h: {**h, messages.HUB: "%"},
+    "a name of 10,000 characters": lambda h: {**h, messages.HUB: "a" * 10_000},
+    "another enrolled hub's name": lambda h: {**h, messages.HUB: quote("幸福社区")},
+    "the hub's name with U+FE0F": lambda h: {**h, messages.HUB: quote(HUB + "\ufe0f")},
+    "the hub's name with a zero-width joiner": lambda h: {**h, messages.HUB: quote("和平\u200d社区")},
+    "a path for a name": lambda h: {**h, messages.HUB: quote("../../etc/passwd")},
+    "the centre's name": lambda h: {**h, messages.HUB: quote(DEFAULT_HUB_NAME)},
+}
+# Each: a report signed by the enrolled hub, with what no hub may send.
+FORGED_BODIES: dict[str, Callable[[dict], None]] = {
+    "another hub's name": lambda b: b.update(hub="幸福社区"),
+    "the centre's name": lambda b: b.update(hub=DEFAULT_HUB_NAME),
+    "the name with U+FE0F": lambda b: b.update(hub=HUB + "\ufe0f"),
+    "999999 learners": lambda b: b["completions"].append(
+        {"day": b["days"][-1]["day"], "town": "城关街道", "community": HUB, "course": "c1", "learners": 999_999}
+    ),
+    "999999 plays": lambda b: b["days"][-1].update(plays=999_999),
+    "999999 minutes": lambda b: b["days"][-1].update(minutes=999_999),
+    "999999 searches": lambda b: b["days"][-1].update(searches=999_999),
+    "more unanswered than searched": lambda b: b["days"][-1].update(searches=1, unanswered=5),
+}
+
+
+def send_signed(app: Flask, body: bytes, headers: dict[str, str], address: str) -> TestResponse:
+    return app.test_client().post(
+        "/api/city/report",
+        data=body,
+        content_type="application/json",
+        headers=headers,
+        environ_base={"REMOTE_ADDR": address},  # each its own address: the point is the signature, not the limit
+    )
+
+
+def refused_hub_message(response: TestResponse, kind: str, what: str) -> None:
+    """A 4xx in the error shape, in Chinese; the hub-message refusals say why in ``refused`` too."""
+    answered(kind, response)
+    body = response.get_json()
+    assert 400 <= response.status_code < 500, (what, body)
+    assert {key: value for key, value in body.items() if key != "refused"} == {
+        "ok": False,
+        "error": body["error"],
+        "status": response.status_code,
+    }
+    assert re.search(r"[\u4e00-\u9fff]", body["error"]), body
+
+
+def test_forged_replayed_and_inflated_hub_reports_file_nothing(app):
+    key = enrolled_hub(app, HUB)
+    enrolled_hub(app, "幸福社区")
+    report = hub_report(Path("/nonexistent"), HUB, 2)
+    raw = json.dumps(report, ensure_ascii=False).encode("utf-8")
+    for number, (kind, forge) in enumerate(FORGED_HEADERS.items()):
+        headers = forge(signed_headers(key, HUB, "POST", "/api/city/report", raw))
+        refused_hub_message(send_signed(app, raw, headers, f"127.0.2.{number}"), "forged hub message", kind)
+    for number, minutes in enumerate((-60 * 24, -11, 11, 60 * 24 * 365)):
+        headers = signed_headers(key, HUB, "POST", "/api/city/report", raw, at=time.time() + minutes * 60)
+        refused_hub_message(send_signed(app, raw, headers, f"127.0.3.{number}"), "forged hub message", "stale")
+    for number, (kind, change) in enumerate(FORGED_BODIES.items()):
+        body = copy.deepcopy(report)
+        change(body)
+        forged = json.dumps(body, ensure_ascii=False).encode("utf-8")
+        headers = signed_headers(key, HUB, "POST", "/api/city/report", forged)
+        refused_hub_message(send_signed(app, forged, headers, f"127.0.4.{number}"), "hostile hub report", kind)
+    with CityDB(app.extensions["kiosk"].data.root) as db:
+        assert db.conn.execute("SELECT hub FROM hubs").fetchall() == []
+    headers = signed_headers(key, HUB, "POST", "/api/city/report", raw)
+    assert send_signed(app, raw, headers, "127.0.5.1").status_code == 200
+    for number in range(3):
+        replayed = send_signed(app, raw, headers, f"127.0.5.{number + 2}")
+        refused_hub_message(replayed, "forged hub message", "replayed")
+        assert replayed.get_json()["refused"] == "replay"
 
 
 # -- floods -------------------------------------------------------------------------------------------

@@ -11,12 +11,15 @@ import threading
 from pathlib import Path
 
 import pytest
+from nacl.signing import SigningKey
 
 from indexer.build import build_index
 from indexer.database import Database, DatabaseError
 from indexer.store import Store
 from kiosk.city.database import CITY_DB, CityDB
 from kiosk.editor.database import EDITOR_DB, Table
+from kiosk.hubs.enrolment import enrol, enrolled
+from kiosk.library.keys import public_text
 from kiosk.operations.backup import DATABASES, BackupError, backup, restore
 from kiosk.training.learner.database import LEARNING_DB, LearningDB
 from kiosk.visitors.usage import USAGE_DB, Usage
@@ -207,6 +210,18 @@ def test_threads_opening_a_new_file_at_once_all_succeed(tmp_path):
     for thread in threads:
         thread.join(60)
     assert not failures and user_version(tmp_path / LEARNING_DB) == len(LearningWithPhone.MIGRATIONS)
+
+
+def test_a_centres_city_db_of_version_1_gains_hub_enrolment_and_keeps_its_reports(tmp_path):
+    path = from_dump(tmp_path, CITY_DB)
+    open_owner(tmp_path, CITY_DB, first_migration_only(CityDB)).close()
+    before = contents(path)
+    assert user_version(path) == 1 and "enrolled_hubs" not in before
+    with CityDB(tmp_path) as db:
+        enrol(db, "西城物业港", public_text(SigningKey.generate()), "市物业港服务中心")
+        assert [hub.name for hub in enrolled(db)] == ["西城物业港"]
+    after = contents(path)
+    assert user_version(path) == CityDB.schema_version() == 2 and keeps(before, after)
 
 
 # -- a file from a newer kiosk --------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ import http.server
 import json
 import os
 import re
+import shlex
 import threading
 import time
 import urllib.request
@@ -84,6 +85,7 @@ def city(tmp_path):
         (own / NOTICE_FILE).parent.mkdir(parents=True)
         (own / NOTICE_FILE).write_text(NOTICE, encoding="utf-8")
         hubs.append(Hub(tmp_path / name / "var", own))
+        hubs[-1].enrol(data)
     return centre, data, key.stdout.strip(), hubs
 
 
@@ -95,8 +97,21 @@ class Hub:
         self.env = environment(KIOSK_CONTENT=str(content), KIOSK_RENDER="0")
         self.server: Server | None = None
 
+    @property
+    def name(self) -> str:
+        return self.data.parent.name
+
     def sync(self, url: str, key: str, *more: str):
-        return kiosk(self.data, "sync", url, "--key", key, "--hub-name", self.data.parent.name, *more, env=self.env)
+        return kiosk(self.data, "sync", url, "--key", key, "--hub-name", self.name, *more, env=self.env)
+
+    def enrol(self, centre_data: Path) -> None:
+        """As the installer does: `kiosk hub key` here, then at the centre the command it printed."""
+        printed = kiosk(self.data, "hub", "key", env={**self.env, "KIOSK_HUB_NAME": self.name})
+        assert printed.returncode == 0, printed.stdout
+        command = shlex.split(printed.stdout.splitlines()[-1].removeprefix("在中心运行："))
+        assert command[:4] == ["kiosk", "hub", "enrol", self.name], command
+        enrolled = kiosk(centre_data, *command[1:])
+        assert enrolled.returncode == 0 and f"已登记站点「{self.name}」" in enrolled.stdout, enrolled.stdout
 
     def serve(self) -> Server:
         if self.server is None:
@@ -223,6 +238,13 @@ def test_two_hubs_receive_what_the_centre_publishes_and_render_nothing(city):
     assert {"hub-a", "hub-b"} <= set(wall), wall
     again = hubs[0].sync(centre.url, key)
     assert again.returncode == 0 and "已是最新" in again.stdout and "下载 0 个文件" in again.stdout, again.stdout
+    assert "统计没有报给中心" not in again.stdout, again.stdout
+    # A hub the centre no longer enrols still syncs its library, and is told how to be enrolled again.
+    assert kiosk(centre_data, "hub", "remove", "hub-a").returncode == 0
+    unknown = hubs[0].sync(centre.url, key)
+    assert unknown.returncode == 0 and "已是最新" in unknown.stdout, unknown.stdout
+    assert "统计没有报给中心：中心还没有登记这个站点：「hub-a」" in unknown.stdout, unknown.stdout
+    assert "kiosk hub key" in unknown.stdout and "kiosk hub enrol" in unknown.stdout
 
 
 def test_a_resync_after_one_edit_fetches_only_that_text_and_its_new_sentences(city):

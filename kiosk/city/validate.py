@@ -9,14 +9,20 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from ..hubs.names import HUB_CHARS
 from ..training.learner.learners import FIELD_CHARS
 from ..visitors.usage import KEEP_DAYS, MAX_QUERY_CHARS, clean_query, days_back
 from ..web.requests import is_text
 from .report import FORMAT, MAX_COMPLETIONS, MAX_DAYS, PER_DAY, TITLE_CHARS
 
-HUB_CHARS = 40
 ID_CHARS = 64  # document ids (12 hex digits today) and course ids (a course file's name)
-MAX_NUMBER = 10**6  # plays, minutes, searches or learners of one day: a hub's real counts stay far below
+# The most one hub may report for one day. A busy hub sees some hundreds of plays and searches a day and a few
+# thousand minutes of listening; a course is completed by at most a class of learners of one 社区 a day. The bounds
+# are a hundred times that and more, so no real day reaches them, while a made-up 999999 is refused.
+MAX_PLAYS = 50_000  # plays of all texts, or of one text
+MAX_MINUTES = 100_000  # minutes listened in all, or to one text: some seventy days of listening in one day
+MAX_SEARCHES = 50_000  # searches, unanswered ones, or times one search was asked
+MAX_LEARNERS = 1_000  # learners of one 乡镇/街道 and 社区 completing one course
 DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
@@ -32,12 +38,17 @@ class Field:
     should_be: str
 
 
-def _count(value: object) -> bool:
-    return type(value) is int and 0 <= value <= MAX_NUMBER  # not bool, not 1.5
+def _count(most: int) -> Field:
+    """A whole number from 0 to ``most`` (not a bool, not 1.5)."""
+    return Field(lambda value: type(value) is int and 0 <= value <= most, f"0 到 {most} 的整数")
 
 
-def _amount(value: object) -> bool:
-    return (type(value) is int or type(value) is float) and math.isfinite(value) and 0 <= value <= MAX_NUMBER
+def _amount(most: int) -> Field:
+    """A finite number from 0 to ``most``."""
+    return Field(
+        lambda value: (type(value) is int or type(value) is float) and math.isfinite(value) and 0 <= value <= most,
+        f"0 到 {most} 的数",
+    )
 
 
 def _date(value: object) -> bool:
@@ -54,14 +65,13 @@ def _text(limit: int, empty: bool = False) -> Field:
     return Field(lambda value: is_text(value, limit) and (empty or value.strip() != ""), f"不超过 {limit} 个字的文字")
 
 
-COUNT = Field(_count, f"0 到 {MAX_NUMBER} 的整数")
-AMOUNT = Field(_amount, f"0 到 {MAX_NUMBER} 的数")
+PLAYS, MINUTES, SEARCHES = _count(MAX_PLAYS), _amount(MAX_MINUTES), _count(MAX_SEARCHES)
 DATE = Field(_date, "YYYY-MM-DD 形式的日期")
 # Each table: its most rows, its fields in column order, and the fields that make a row's key.
 TABLES = {
     "days": (
         MAX_DAYS,
-        {"day": DATE, "plays": COUNT, "minutes": AMOUNT, "searches": COUNT, "unanswered": COUNT},
+        {"day": DATE, "plays": PLAYS, "minutes": MINUTES, "searches": SEARCHES, "unanswered": SEARCHES},
         ("day",),
     ),
     "texts": (
@@ -70,12 +80,16 @@ TABLES = {
             "day": DATE,
             "doc": _text(ID_CHARS),
             "title": _text(TITLE_CHARS, empty=True),
-            "plays": COUNT,
-            "minutes": AMOUNT,
+            "plays": PLAYS,
+            "minutes": MINUTES,
         },
         ("day", "doc"),
     ),
-    "questions": (MAX_DAYS * PER_DAY, {"day": DATE, "query": _text(MAX_QUERY_CHARS), "times": COUNT}, ("day", "query")),
+    "questions": (
+        MAX_DAYS * PER_DAY,
+        {"day": DATE, "query": _text(MAX_QUERY_CHARS), "times": SEARCHES},
+        ("day", "query"),
+    ),
     "completions": (
         MAX_COMPLETIONS,
         {
@@ -83,7 +97,7 @@ TABLES = {
             "town": _text(FIELD_CHARS["town"]),
             "community": _text(FIELD_CHARS["community"]),
             "course": _text(ID_CHARS),
-            "learners": COUNT,
+            "learners": _count(MAX_LEARNERS),
         },
         ("day", "town", "community", "course"),
     ),
@@ -119,6 +133,9 @@ def checked(body: dict) -> Report:
     for day in days:
         if not oldest <= day <= newest:
             raise ReportError(f"日期 {day} 不在最近 {KEEP_DAYS} 天内：请检查这个站点电脑的时钟。")
+    for day, _plays, _minutes, searches, unanswered in rows["days"]:
+        if unanswered > searches:
+            raise ReportError(f"{day} 没找到的搜索（unanswered）比搜索（searches）还多。")
     for name, table in rows.items():
         if any(row[0] not in days for row in table):
             raise ReportError(f"{name} 里有一行的日期不在 days 里。")

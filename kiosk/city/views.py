@@ -1,17 +1,21 @@
 """The centre's routes: hubs POST their reports, the wall page and the JSON it refreshes from.
 
-Reports are not authenticated: any machine on the hub's network may send one, as it may use the kiosk. What it can
-do is bounded: a body of at most 2 MB checked field by field, a few reports a minute per address, and only the days
-it names under the name it gives (never the centre's own).
+A report is a hub's signed message (kiosk/hubs/messages.py): only an enrolled hub sends one, only under its own
+name, and each is taken once. What even an enrolled hub can do is bounded: a body of at most 2 MB checked field by
+field against counts far above any hub's, a few reports a minute per address, and only the days it names.
 """
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 from flask import Blueprint, abort, current_app, jsonify, render_template
 
 from indexer.content.courses import load_courses
 
-from ..web import Limit, json_body, retry_after, services, settings
+from ..hubs.messages import signed_json
+from ..hubs.names import normal_form, skeleton
+from ..web import Limit, retry_after, services, settings
 from .database import CityDB
 from .validate import ReportError, checked
 from .wall import OwnReport, wall_data
@@ -29,16 +33,21 @@ def _setup(state) -> None:
 
 @bp.post("/api/city/report")
 def report():
-    """A hub's counts as hub_report() makes them; they replace what it sent before for the same days."""
+    """An enrolled hub's counts as hub_report() makes them, signed by that hub; they replace what it sent before for
+    the same days (so a period sent again never counts twice)."""
     wait = retry_after(REPORT_LIMIT)
     if wait:
         abort(429, description=f"报告得太频繁了，请 {wait} 秒后再试。", retry_after=wait)
+    message, body = signed_json(REPORT_MAX_BYTES)
     try:
-        found = checked(json_body(REPORT_MAX_BYTES))
+        found = checked(body)
     except ReportError as exc:
         abort(400, description=f"报告的格式不对：{exc}")
-    if found.hub == settings().hub_name:
+    if normal_form(found.hub) != message.hub:
+        abort(403, description=f"报告里的站点「{found.hub}」不是签名的站点「{message.hub}」：站点只能报自己的数字。")
+    if skeleton(message.hub) == skeleton(settings().hub_name):
         abort(409, description=f"「{found.hub}」是中心自己的名称：请在这个站点设置 KIOSK_HUB_NAME，给它起自己的名字。")
+    found = replace(found, hub=message.hub)
     with CityDB(services().data.root) as db:
         db.file(found)
     return jsonify(ok=True, hub=found.hub, days=len(found.days))

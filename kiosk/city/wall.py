@@ -46,7 +46,7 @@ def wall_data(db: CityDB, centre: str, titles: dict[str, str], courses: dict[str
     day, period = today(), period_days(WALL_DAYS)
     since = period[0]
     plays: defaultdict[str, dict[str, int]] = defaultdict(dict)  # hub → day → plays
-    for row in db.daily_plays(since):
+    for row in db.daily_plays(since, centre):
         plays[row["hub"]][row["day"]] = row["plays"]
     hubs = [
         {
@@ -61,13 +61,13 @@ def wall_data(db: CityDB, centre: str, titles: dict[str, str], courses: dict[str
             "period": {"plays": row["plays"], "minutes": round(row["minutes"]), "searches": row["searches"]},
             "daily": [plays[row["hub"]].get(d, 0) for d in period],
         }
-        for row in db.hubs(since, day)
+        for row in db.hubs(since, day, centre)
     ]
     totals = {
         part: {key: sum(hub[part][key] for hub in hubs) for key in ("plays", "minutes", "searches")}
         for part in ("today", "period")
     }
-    totals["period"]["completed"] = db.completed(since)
+    totals["period"]["completed"] = db.completed(since, centre)
     now = dt.datetime.now()
     return {
         "now": now.strftime("%H:%M"),
@@ -80,12 +80,12 @@ def wall_data(db: CityDB, centre: str, titles: dict[str, str], courses: dict[str
                 "plays": row["plays"],
                 "minutes": round(row["minutes"]),
             }
-            for row in db.texts(since, LISTED)
+            for row in db.texts(since, centre, LISTED)
         ],
-        "questions": [{"query": row["query"], "times": row["times"]} for row in db.questions(since, LISTED)],
+        "questions": [{"query": row["query"], "times": row["times"]} for row in db.questions(since, centre, LISTED)],
         "completions": [
             {**dict(row), "course": courses.get(row["course"], row["course"])}
-            for row in db.completions(since, LISTED - 1)
+            for row in db.completions(since, centre, LISTED - 1)
         ],
     }
 

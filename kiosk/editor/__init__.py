@@ -28,7 +28,7 @@ class EditorParts:
 
 def init_app(app: Flask) -> None:
     """Register the editor: secret key from the data dir, session cookie settings, the blueprint."""
-    from . import api, auth, bulk_import, course_pages, guard, pages, stats  # noqa: F401  (attach the routes)
+    from . import api, auth, bulk_import, course_pages, guard, hubs, pages, stats  # noqa: F401  (attach the routes)
 
     services = app.extensions["kiosk"]
     app.secret_key = load_secret_key(services.data.root)

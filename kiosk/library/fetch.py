@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import http.client
+import json
 import socket
 import threading
 import time
@@ -24,6 +25,7 @@ TIMEOUT = 30.0
 # some 15,000 documents; the bundled library's is well under 1 MB.
 MAX_MANIFEST_BYTES = 8 * 1024 * 1024
 USER_AGENT = "suiting-kiosk-sync/1"
+ANSWER_BYTES = 64 * 1024  # the centre's answer to a POST: a line of JSON
 
 
 class FetchError(KioskError):
@@ -135,18 +137,20 @@ class Fetcher:
             raise FetchError(f"文件 {sha[:12]}… 的校验值与清单不符（传输中被改动或被替换），未同步；原来的文库照常使用")
         return partial
 
-    def post(self, path: str, body: bytes) -> int:
+    def post(self, path: str, body: bytes, headers: dict[str, str] | None = None) -> tuple[int, dict]:
+        """POST a JSON ``body``; the status and the answer's JSON object ({} when it is not one)."""
         request = urllib.request.Request(
             self.base_url + path,
             data=body,
             method="POST",
-            headers={"Content-Type": "application/json", "User-Agent": USER_AGENT},
+            headers={"Content-Type": "application/json", "User-Agent": USER_AGENT, **(headers or {})},
         )
         try:
             with self._opener.open(request, timeout=TIMEOUT) as response:
-                return response.status
+                return response.status, _json_object(response)
         except urllib.error.HTTPError as exc:
-            return exc.code
+            with exc:
+                return exc.code, _json_object(exc)
         except (urllib.error.URLError, OSError, http.client.HTTPException) as exc:
             self._check_deadline()
             raise FetchError(f"连不上中心 {self.base_url}（{_reason(exc)}）") from None
@@ -191,6 +195,15 @@ class Fetcher:
                 "同步超过了 KIOSK_SYNC_MINUTES 设定的时间还没完成，已停止；"
                 "已下载的部分留着，下次同步接着下；原来的文库照常使用"
             )
+
+
+def _json_object(response: IO[bytes]) -> dict:
+    """A small answer's JSON object; {} for anything else (a proxy's page, a cut connection)."""
+    try:
+        found = json.loads(response.read(ANSWER_BYTES))
+    except (OSError, http.client.HTTPException, ValueError, RecursionError):
+        return {}
+    return found if isinstance(found, dict) else {}
 
 
 class _WatchedConnection(http.client.HTTPConnection):

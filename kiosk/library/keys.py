@@ -29,7 +29,18 @@ def signing_key(data_root: Path, create: bool) -> SigningKey | None: ...
 
 def signing_key(data_root: Path, create: bool = True) -> SigningKey | None:
     """The centre's private key; made (and written 0600) on first use when ``create``, else None if absent."""
-    path = Path(data_root) / KEY_FILE
+    return stored_key(Path(data_root) / KEY_FILE, create, "文库密钥", "否则各站点要换新的公钥")
+
+
+@overload
+def stored_key(path: Path, create: Literal[True], name: str, else_: str) -> SigningKey: ...
+@overload
+def stored_key(path: Path, create: bool, name: str, else_: str) -> SigningKey | None: ...
+
+
+def stored_key(path: Path, create: bool, name: str, else_: str) -> SigningKey | None:
+    """The Ed25519 key kept in ``path`` (its seed, base64, 0600), made on first use when ``create``; a file that
+    cannot be read is a ConfigError naming it as ``name`` and what follows if it is lost (``else_``)."""
     try:
         seed = base64.b64decode(path.read_bytes().strip(), validate=True)
     except FileNotFoundError:
@@ -40,9 +51,9 @@ def signing_key(data_root: Path, create: bool = True) -> SigningKey | None:
         os.chmod(path, 0o600)
         return key
     except (OSError, binascii.Error) as exc:
-        raise ConfigError(f"文库密钥 {path} 无法读取（{exc}）；从备份恢复它，否则各站点要换新的公钥") from None
+        raise ConfigError(f"{name} {path} 无法读取（{exc}）；从备份恢复它，{else_}") from None
     if len(seed) != 32:
-        raise ConfigError(f"文库密钥 {path} 已损坏；从备份恢复它，否则各站点要换新的公钥")
+        raise ConfigError(f"{name} {path} 已损坏；从备份恢复它，{else_}")
     return SigningKey(seed)
 
 

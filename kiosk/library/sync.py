@@ -32,6 +32,8 @@ from indexer.speech.questions import missing_question_audio
 from indexer.store import Store
 
 from ..city import hub_report
+from ..hubs.keys import hub_key
+from ..hubs.messages import post_signed
 from ..settings import BUNDLED_CONTENT, Settings
 from . import keys
 from .fetch import Fetcher, FetchError, RateLimit
@@ -251,16 +253,20 @@ def _note_durations(
 
 
 def _send_counts(url: str, data: DataDir, hub: str, deadline: float) -> list[str]:
-    """The hub's anonymous daily counts for the city wall; a centre that refuses them does not undo the sync."""
-    body = json.dumps(hub_report(data.root, hub), ensure_ascii=False).encode("utf-8")
+    """The hub's anonymous daily counts for the city wall, signed with its own key; a centre that refuses them does
+    not undo the sync."""
     try:
         with Fetcher(url, RateLimit(None), deadline) as fetcher:
-            status = fetcher.post("/api/city/report", body)
+            answer = post_signed(fetcher, hub_key(data.root), hub, "/api/city/report", hub_report(data.root, hub))
     except FetchError as exc:
         return [f"统计没有报给中心：{exc}"]
-    if status == HTTPStatus.CONFLICT:  # the centre's own name: the default, until the hub names itself
+    if answer.status == HTTPStatus.OK:
+        return []
+    if answer.problem(hub):
+        return [f"统计没有报给中心：{answer.problem(hub)}"]
+    if answer.status == HTTPStatus.CONFLICT:  # the centre's own name: the default, until the hub names itself
         return [f"统计没有报给中心：「{hub}」是中心的名称，请在 kiosk.env 设置 KIOSK_HUB_NAME 为本站的名字"]
-    return [] if status == HTTPStatus.OK else [f"统计没有报给中心（HTTP {status}）；下次同步再报"]
+    return [f"统计没有报给中心（HTTP {answer.status}）；下次同步再报"]
 
 
 def _remember(data: DataDir, **outcome) -> None:

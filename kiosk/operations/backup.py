@@ -34,6 +34,7 @@ from indexer.speech.engines import USER_PRONUNCIATIONS
 from ..city.database import CITY_DB, CityDB
 from ..editor.database import EDITOR_DB, Table
 from ..editor.secret import SECRET_FILE
+from ..hubs.keys import KEY_FILE as HUB_KEY_FILE
 from ..library.keys import KEY_FILE
 from ..settings import BUNDLED_CONTENT
 from ..training.learner.database import LEARNING_DB, LearningDB
@@ -45,8 +46,9 @@ MANIFEST = "manifest.json"
 SETTINGS_FILE = "kiosk.env"  # the KIOSK_* settings the systemd units read (deploy/kiosk.env.example)
 # Each file with the class that owns its schema; CITY_DB: hubs' reports, on a centre only.
 DATABASES = {EDITOR_DB: Table, USAGE_DB: Usage, LEARNING_DB: LearningDB, CITY_DB: CityDB}
-PLAIN_FILES = (USER_PRONUNCIATIONS, SECRET_FILE, SETTINGS_FILE, KEY_FILE)  # KEY_FILE: a centre's, that hubs trust
-SECRETS = {SECRET_FILE, KEY_FILE}
+# KEY_FILE: a centre's, that hubs trust; HUB_KEY_FILE: a hub's, that the centre enrolled
+PLAIN_FILES = (USER_PRONUNCIATIONS, SECRET_FILE, SETTINGS_FILE, KEY_FILE, HUB_KEY_FILE)
+SECRETS = {SECRET_FILE, KEY_FILE, HUB_KEY_FILE}
 TRASH = "trash"
 DEFAULT_FOLDER = "backups"  # in the data dir when no path is given
 NOT_DATA = {DEFAULT_FOLDER, "lost+found", ".write-test"}  # what may be in a data dir that is still "empty"
