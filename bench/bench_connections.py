@@ -29,7 +29,6 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from bench.bench_load import BenchError, Context, build_data, kiosk_server, stop_everything  # noqa: E402
 from kiosk.web.server import CONNECTIONS_PER_ADDRESS, HEADER_DEADLINE  # noqa: E402
 
 ATTACKER = "127.0.0.66"
@@ -74,7 +73,7 @@ def closed_by_server(sock: socket.socket) -> bool:
 
 
 def attack(port: int, phones: int, half_open: int) -> dict:
-    """The figures of one attack on the server at ``port``."""
+    """The figures of one attack on the server at ``port`` (tests/test_connections.py runs it too, in-process)."""
     quiet = [visitor_asks(port) for _ in range(QUIET_REQUESTS)]
     kept: list[http.client.HTTPConnection] = []
     attackers: list[socket.socket] = []
@@ -102,8 +101,9 @@ def attack(port: int, phones: int, half_open: int) -> dict:
         closed_in_the_end = sum(closed_by_server(sock) for sock in attackers)
         still_answering = 0
         for phone in kept:
+            connection = phone.sock
             with contextlib.suppress(OSError, http.client.HTTPException):
-                still_answering += healthz(phone) in (200, 503)
+                still_answering += healthz(phone) in (200, 503) and phone.sock is connection
     finally:
         for phone in kept:
             phone.close()
@@ -129,6 +129,8 @@ def main() -> int:
     parser.add_argument("--half-open", type=int, default=110)
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
+    from bench.bench_load import BenchError, Context, build_data, kiosk_server, stop_everything  # Locust's extra
+
     workdir = Path(tempfile.mkdtemp(prefix="bench-connections-"))
     env = {k: v for k, v in os.environ.items() if k != "KIOSK_DATA"} | {"PYTHONUNBUFFERED": "1"}
     env["KIOSK_ENGINE"] = "pyttsx3"  # connections, not voices, are measured: the quickest voice to warm up
