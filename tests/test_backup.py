@@ -7,6 +7,7 @@ import copy
 import hashlib
 import io
 import json
+import os
 import re
 import shutil
 import sqlite3
@@ -510,3 +511,19 @@ def test_a_restore_that_cannot_finish_replaces_nothing(archive, tmp_path):
         Path(REPAIR_FUND).parent,
         Path(REPAIR_FUND),
     }  # no text written, no staging folder left
+
+
+def test_a_restore_removes_what_a_killed_restore_left_a_day_ago(archive, tmp_path):
+    """A restore killed mid-way (a power cut) leaves its hidden staging folder; the next restore clears it, but
+    never a folder young enough to be another restore's at work."""
+    data, content = tmp_path / "var", tmp_path / "texts"
+    content.mkdir()
+    old, young = data / ".restore-killed", data / ".restore-working"
+    for folder in (old, young):
+        folder.mkdir(parents=True)
+        (folder / "0").write_bytes(b"half a database")
+    day_ago = time.time() - 25 * 3600
+    os.utime(old, (day_ago, day_ago))
+    restored = kiosk(["--data", str(data), "restore", str(archive), "--force"], content)
+    assert restored.exit_code == 0, restored.output
+    assert not old.exists() and young.is_dir()

@@ -55,7 +55,8 @@ NOT_DATA = {DEFAULT_FOLDER, "lost+found", ".write-test"}  # what may be in a dat
 SUFFIX = ".tar.gz"
 ARCHIVE_NAME = re.compile(r"^kiosk-backup-(\d{8}-\d{6})(?:-(\d+))?\.tar\.gz$")
 PART_PREFIX = ".kiosk-backup-"
-STALE_PART_SECONDS = 24 * 3600  # a half-written archive left by a power cut
+STALE_PART_SECONDS = 24 * 3600  # a half-written archive, or a restore's staging folder, left by a power cut
+STAGING_PREFIX = ".restore-"
 TRASH_ENTRY = re.compile(r"^\d+\.md$")
 CHUNK = 1 << 20
 # What a restore accepts, read from each member's header before a byte of it is read. A text is far below what the
@@ -102,7 +103,7 @@ def backup(data_root: Path, content_root: Path, target: Path | None = None, keep
     if not content_root.is_dir():
         raise BackupError(f"内容目录不存在：{content_root}；检查 KIOSK_CONTENT")
     folder, path = _destination(data_root, target)
-    _remove_stale_parts(folder)
+    _remove_stale(folder, PART_PREFIX)
     files: list[dict] = []
     fd, temp = tempfile.mkstemp(dir=folder, prefix=PART_PREFIX, suffix=".part")
     try:
@@ -231,11 +232,13 @@ def _kiosk_version() -> str:
         return ""
 
 
-def _remove_stale_parts(folder: Path) -> None:
-    for part in folder.glob(PART_PREFIX + "*"):
+def _remove_stale(folder: Path, prefix: str) -> None:
+    """Remove what an interrupted backup or restore left in ``folder`` (files or folders named ``prefix``…) once
+    a day old: a run still writing its own is never that old."""
+    for part in folder.glob(prefix + "*"):
         try:
             if time.time() - part.stat().st_mtime > STALE_PART_SECONDS:
-                part.unlink()
+                shutil.rmtree(part) if part.is_dir() else part.unlink()
         except OSError:
             pass
 
@@ -331,7 +334,8 @@ def _stage(
             root = data_root if name.startswith("data/") else content_root
             if root not in folders:
                 root.mkdir(parents=True, exist_ok=True)
-                folders[root] = Path(tempfile.mkdtemp(dir=root, prefix=".restore-"))
+                _remove_stale(root, STAGING_PREFIX)
+                folders[root] = Path(tempfile.mkdtemp(dir=root, prefix=STAGING_PREFIX))
                 staging.append(folders[root])
             temp = folders[root] / str(len(staged))
             with os.fdopen(os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as out:  # secrets too
