@@ -7,6 +7,7 @@ import json
 import logging
 import os
 import sys
+import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -24,6 +25,7 @@ from indexer.search.vectors import VectorStore, embed_in_background, embed_missi
 from indexer.speech.engines import ENGINE_NAMES, EngineChoice, set_up_speech
 from indexer.store import Store
 
+from .desk.states import LEVELS, STATUSES
 from .settings import Settings, describe, from_environment
 from .web.links import lan_addresses
 
@@ -546,17 +548,20 @@ def _accounts(settings: Settings):
 @click.argument("name")
 @click.option(
     "--role",
-    type=click.Choice(["editor", "trainer", "admin"]),
+    type=click.Choice(["editor", "trainer", "admin", "counsel", "community", "township", "centre"]),
     default="editor",
     show_default=True,
-    help="trainer 是培训老师（学员名单、学习卡、培训记录）；admin 还能在网页上查看账号、解除锁定",
+    help="trainer 是培训老师（学员名单、学习卡、培训记录）；admin 还能在网页上查看账号、解除锁定；"
+    "counsel 解答法律咨询；community、township、centre 是社区、乡镇/街道、中心的调处人员",
 )
+@click.option("--unit", default="", help="community 账号属于哪个社区、township 账号属于哪个乡镇/街道（名单上的名称）")
 @click.pass_obj
-def user_add(settings: Settings, name: str, role: str) -> None:
-    """Create an editor account; the password is asked for twice."""
-    password = click.prompt("密码（至少 8 个字符）", hide_input=True, confirmation_prompt="再输入一次密码")
+def user_add(settings: Settings, name: str, role: str, unit: str) -> None:
+    """Create an editor or desk account; the password is asked for twice."""
     with _accounts(settings) as accounts:
-        created = accounts.add(name, password, role)
+        accounts.check_unit(role, unit)  # before the password is asked for
+        password = click.prompt("密码（至少 8 个字符）", hide_input=True, confirmation_prompt="再输入一次密码")
+        created = accounts.add(name, password, role, unit)
     click.echo(f"已创建{created.role_name}账号「{created.name}」；登录地址 /editor/")
 
 
@@ -764,6 +769,59 @@ def doctor_command(settings: Settings) -> None:
     click.echo(f"有 {problems} 项需要处理" if problems else "全部正常")
     if problems:
         sys.exit(1)
+
+
+@main.group()
+def desk() -> None:
+    """The front desk's requests (咨询 and 调处): list them, and run the escalation pass."""
+
+
+@desk.command("list")
+@click.option("--json", "as_json", is_flag=True, help="每行一个 JSON 对象")
+@click.option("--status", type=click.Choice(STATUSES), help="只列这种状态的")
+@click.option("--level", type=click.Choice(LEVELS), help="只列在这一级的")
+@click.pass_obj
+def desk_list(settings: Settings, as_json: bool, status: str | None, level: str | None) -> None:
+    """One line per request: id, number, kind, status, level and due date (no names, phones or descriptions)."""
+    from .desk.database import DeskDB
+    from .desk.public import moment
+
+    with DeskDB(data_dir(settings).root) as db:
+        found = db.all(status, level)
+    for request in found:
+        row = {
+            "id": request.id,
+            "number": request.number,
+            "kind": request.kind,
+            "status": request.status,
+            "level": request.level,
+            "due": moment(request.due),
+        }
+        click.echo(json.dumps(row, ensure_ascii=False) if as_json else "\t".join(str(v or "—") for v in row.values()))
+
+
+@desk.command("tick")
+@click.option("--now", "at", help="按这个时间计算（ISO 格式，例如 2026-12-07T09:00）；默认现在")
+@click.pass_obj
+def desk_tick(settings: Settings, at: str | None) -> None:
+    """Escalate the requests past their level's deadline and anonymise those past retention; the server does this
+    every few minutes by itself. Prints how many were escalated, last."""
+    from .desk.database import DeskDB
+    from .desk.deadlines import parse_moment
+    from .desk.escalation import tick
+    from .desk.workflow import Rules
+
+    try:
+        when = parse_moment(at) if at else time.time()
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--now") from None
+    with DeskDB(data_dir(settings).root) as db:
+        done = tick(db, Rules.of(settings), when, settings.desk_retention_days)
+    if done.overdue_at_top:
+        click.echo(f"中心逾期未办 {done.overdue_at_top} 件（没有更上一级，请中心尽快办理）")
+    if done.anonymised:
+        click.echo(f"超过保存期限，已删去个人信息 {done.anonymised} 件")
+    click.echo(str(done.escalated))  # last, alone: the number of requests escalated, for scripts
 
 
 if __name__ == "__main__":

@@ -39,6 +39,8 @@ class Table(Database):
     CREATE TRIGGER editor_sessions_end_on_removal AFTER DELETE ON users
     BEGIN DELETE FROM editor_sessions WHERE name = old.name; END;
     """,
+        # the front desk's staff: the community or 乡镇/街道 a community or township account belongs to
+        "ALTER TABLE users ADD COLUMN unit TEXT NOT NULL DEFAULT ''",
     )
 
     def __init__(self, data_root: Path):

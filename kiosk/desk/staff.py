@@ -1,0 +1,176 @@
+"""The desk's staff pages under /editor/desk/ (routes on the editor's blueprint, behind its sign-in and CSRF guard):
+the queue (overdue first, due dates shown), one request with its history and only the actions its handler may
+take, the counsel's library search for the answer, the monthly export, and the editors' list of categories."""
+
+from __future__ import annotations
+
+from flask import abort, flash, g, redirect, render_template, request, url_for
+
+from indexer.errors import SearchError
+
+from ..editor import bp
+from ..editor.downloads import download
+from ..editor.guard import desk_staff
+from ..training.trainer.export import XLSX_TYPE
+from ..web import now, services
+from .access import desk_db, rules
+from .database import Attachment, Request
+from .export import as_file, month_span, monthly_table
+from .public import moment
+from .roles import may_handle, may_see
+from .states import (
+    ACTION_NAMES,
+    KIND_NAMES,
+    LEVEL_NAMES,
+    LEVELS,
+    MOVES,
+    STATUS_NAMES,
+    STATUSES,
+    Place,
+    RefusedMove,
+    actions,
+)
+from .workflow import act
+
+MAX_ATTACHED = 5
+CATEGORY_MAX = 20
+CATEGORIES_MAX = 30
+
+
+@bp.get("/desk/")
+@desk_staff
+def desk_queue():
+    """The requests this account sees, overdue first, then by due date; filters by status and level."""
+    status = request.args.get("status") or None
+    level = request.args.get("level") or None
+    if (status and status not in STATUSES) or (level and level not in LEVELS):
+        abort(400, description="没有这种状态或级别。")
+    with desk_db() as db:
+        found = [r for r in db.all(status, level) if may_see(g.editor, r)]
+    return render_template(
+        "editor/desk/queue.html",
+        requests=found,
+        now=now(),
+        status=status or "",
+        level=level or "",
+        statuses=STATUS_NAMES,
+        levels=LEVEL_NAMES,
+        kinds=KIND_NAMES,
+        moment=moment,
+        this_month=moment(now())[:7],
+    )
+
+
+@bp.get("/desk/r/<request_id>")
+@desk_staff
+def desk_request(request_id: str):
+    """One request: what was asked, its history, and (for its handler) the resident's contacts and the actions."""
+    found = _visible(request_id)
+    handles = may_handle(g.editor, found)
+    with desk_db() as db:
+        history, attached = db.history(found.id), db.attachments(found.id)
+    query = request.args.get("q", "").strip()[:100]
+    hits, problem = [], None
+    if handles and query:
+        try:
+            hits = services().searcher().search(query, limit=8).hits
+        except SearchError as exc:
+            problem = str(exc)
+    place = Place(found.kind, found.status, found.level, bool(found.joint), bool(found.reopened))
+    return render_template(
+        "editor/desk/request.html",
+        item=found,
+        handles=handles,
+        history=history,
+        attached=attached,
+        actions=actions(place) if handles else [],
+        moves=MOVES,
+        action_names=ACTION_NAMES,
+        statuses=STATUS_NAMES,
+        levels=LEVEL_NAMES,
+        kinds=KIND_NAMES,
+        moment=moment,
+        query=query,
+        hits=hits,
+        problem=problem,
+        overdue=found.due is not None and found.due < now(),
+    )
+
+
+@bp.post("/desk/r/<request_id>")
+@desk_staff
+def desk_act(request_id: str):
+    """Take one action on a request this account handles; answers may attach articles found in the library."""
+    found = _visible(request_id)
+    if not may_handle(g.editor, found):
+        abort(403, description=f"这条登记现在在{LEVEL_NAMES[found.level]}，由那一级的工作人员办理。")
+    action = request.form.get("action", "")
+    if action not in MOVES or "staff" not in MOVES[action].by:
+        abort(400, description="没有这种操作。")
+    note = request.form.get("note", "")[:2000]
+    articles = _articles(request.form.getlist("attach")) if action == "answer" else []
+    try:
+        with desk_db() as db:
+            act(db, rules(), found, action, g.editor.name, note, now())
+            db.attach(found.id, articles)
+    except RefusedMove as exc:
+        flash(str(exc), "error")
+    else:
+        flash(f"已{ACTION_NAMES[action]}。", "ok")
+    return redirect(url_for("editor.desk_request", request_id=found.id))
+
+
+def _articles(doc_ids: list[str]) -> list[Attachment]:
+    """The library's documents among ``doc_ids`` with their titles (unknown ids are dropped)."""
+    found = []
+    for doc_id in doc_ids[:MAX_ATTACHED]:
+        doc = services().document(doc_id)
+        if doc is not None:
+            found.append(Attachment(doc.id, doc.title))
+    return found
+
+
+def _visible(request_id: str) -> Request:
+    """The request if this account may see it; a 404 otherwise, so ids of other units' requests tell nothing."""
+    with desk_db() as db:
+        found = db.get(request_id)
+    if found is None or not may_see(g.editor, found):
+        abort(404, description="没有这条登记，或者它不归您查看。")
+    return found
+
+
+@bp.get("/desk/export")
+@desk_staff
+def desk_export():
+    """A month's requests this account sees as .xlsx or .csv; names and phones only for an admin who asks."""
+    month = request.args.get("month", "")
+    kind = request.args.get("format", "xlsx")
+    contacts = request.args.get("contacts") == "1"
+    try:
+        since, until = month_span(month)
+    except ValueError:
+        abort(400, description="月份的格式应当像 2026-12。")
+    if kind not in ("xlsx", "csv"):
+        abort(400, description="格式只能是 xlsx 或 csv。")
+    if contacts and not g.editor.is_admin:
+        abort(403, description="带姓名和电话的导出只有管理员可以下载。")
+    with desk_db() as db:
+        found = [r for r in db.all(since=since) if r.created < until and may_see(g.editor, r)]
+    body = as_file(monthly_table(found, month, contacts), kind)
+    mimetype = XLSX_TYPE if kind == "xlsx" else "text/csv"
+    return download(body, mimetype, f"咨询和调处-{month}{'-含联系方式' if contacts else ''}.{kind}")
+
+
+@bp.route("/desk/categories", methods=["GET", "POST"])
+def desk_categories():
+    """The categories residents pick from, one a line, for editors to change (requests keep theirs)."""
+    with desk_db() as db:
+        if request.method == "POST":
+            names = list(dict.fromkeys(line.strip() for line in request.form.get("names", "").splitlines()))
+            names = [name for name in names if name]
+            if not names or len(names) > CATEGORIES_MAX or any(len(name) > CATEGORY_MAX for name in names):
+                abort(400, description=f"请写 1 到 {CATEGORIES_MAX} 个类别，每行一个，每个不超过 {CATEGORY_MAX} 个字。")
+            db.set_categories(names)
+            flash("类别已保存。", "ok")
+            return redirect(url_for("editor.desk_categories"))
+        return render_template("editor/desk/categories.html", names=db.categories())
