@@ -273,6 +273,7 @@ def search(
 def serve(settings: Settings, host: str, port: int, kiosk_mode: bool | None, threads: int, finish_build: bool) -> None:
     """Serve the kiosk and phone web app with waitress."""
     from . import create_app
+    from .desk.escalation import Ticker
     from .web.server import create_server
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -283,6 +284,7 @@ def serve(settings: Settings, host: str, port: int, kiosk_mode: bool | None, thr
     # A data dir that uses vectors has them completed; --finish-build embeds a new one's too.
     if (finish_build or VectorStore(data).parts()) and embed_in_background(data):
         click.echo("语义向量：在后台补齐缺少的向量（如有），补齐前这些段落按关键词检索")
+    Ticker(data.root, app.config["SETTINGS"]).start()  # the desk's deadlines: overdue requests go up a level
     if finish_build and speech.render_missing_in_background():
         click.echo("语音：在后台合成缺少的句子，有人收听时先合成他要听的")
     click.echo(

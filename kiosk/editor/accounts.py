@@ -25,6 +25,9 @@ MIN_PASSWORD = 8
 COMMON_PASSWORDS = Path(__file__).parent / "data" / "common_passwords.txt"
 NAME = re.compile(r"^[\w.\-]{2,32}$")  # \w takes hanzi too: 王编辑 is a fine user name
 
+UNIT = "COALESCE(n.unit, '') AS unit"
+WITH_UNIT = "LEFT JOIN user_units n ON n.name = u.name"
+
 clock = time.time  # tests move the clock instead of waiting 15 minutes
 
 
@@ -83,9 +86,10 @@ class Accounts(Table):
             raise AccountError(f"用户「{name}」已经存在；要改密码请用 kiosk user password {name}")
         with self.conn:
             self.conn.execute(
-                "INSERT INTO users (name, password_hash, role, created, unit) VALUES (?, ?, ?, ?, ?)",
-                (name, generate_password_hash(password), role, clock(), unit),
+                "INSERT INTO users VALUES (?, ?, ?, ?)", (name, generate_password_hash(password), role, clock())
             )
+            if unit:
+                self.conn.execute("INSERT OR REPLACE INTO user_units VALUES (?, ?)", (name, unit))
         return User(name, role, unit)
 
     def check_unit(self, role: str, unit: str) -> str:
@@ -125,14 +129,14 @@ class Accounts(Table):
             self.conn.execute("DELETE FROM signin_failures WHERE name = ?", (name,))
 
     def get(self, name: str) -> User | None:
-        row = self.conn.execute("SELECT name, role, unit FROM users WHERE name = ?", (name,)).fetchone()
+        row = self.conn.execute(f"SELECT u.name, u.role, {UNIT} FROM users u {WITH_UNIT} WHERE u.name = ?", (name,)).fetchone()
         return User(row["name"], row["role"], row["unit"]) if row else None
 
     def states(self) -> list[AccountState]:
         """Every account with its lock-out state, by name."""
         rows = self.conn.execute(
-            "SELECT u.name, u.role, u.unit, u.created, COALESCE(f.failures, 0) AS failures, "
-            "COALESCE(f.locked_until, 0) AS locked_until FROM users u "
+            f"SELECT u.name, u.role, {UNIT}, u.created, COALESCE(f.failures, 0) AS failures, "
+            f"COALESCE(f.locked_until, 0) AS locked_until FROM users u {WITH_UNIT} "
             "LEFT JOIN signin_failures f ON f.name = u.name ORDER BY u.name"
         )
         return [
@@ -152,7 +156,7 @@ class Accounts(Table):
         password that arrives once the name is locked is refused like a wrong one."""
         name = (name or "").strip()
         _refuse_if_locked(self._failures(name), clock())  # a locked name costs no hash work
-        stored = self.conn.execute("SELECT password_hash, role, unit FROM users WHERE name = ?", (name,)).fetchone()
+        stored = self.conn.execute(f"SELECT u.password_hash, u.role, {UNIT} FROM users u {WITH_UNIT} WHERE u.name = ?", (name,)).fetchone()
         # An unknown name costs the same hash check as a known one, so timing does not tell which names exist.
         right = check_password_hash(stored["password_hash"] if stored else _dummy_hash(), password or "")
         with self.immediate():

@@ -40,7 +40,11 @@ class Table(Database):
     BEGIN DELETE FROM editor_sessions WHERE name = old.name; END;
     """,
         # the front desk's staff: the community or 乡镇/街道 a community or township account belongs to
-        "ALTER TABLE users ADD COLUMN unit TEXT NOT NULL DEFAULT ''",
+        """
+    CREATE TABLE user_units (name TEXT PRIMARY KEY, unit TEXT NOT NULL);
+    CREATE TRIGGER user_units_end_on_removal AFTER DELETE ON users
+    BEGIN DELETE FROM user_units WHERE name = old.name; END;
+    """,
     )
 
     def __init__(self, data_root: Path):

@@ -32,6 +32,7 @@ from indexer.errors import KioskError, disk_problem, newer_schema
 from indexer.speech.engines import USER_PRONUNCIATIONS
 
 from ..city.database import CITY_DB, CityDB
+from ..desk.database import DESK_DB, DeskDB
 from ..editor.database import EDITOR_DB, Table
 from ..editor.secret import SECRET_FILE
 from ..library.keys import KEY_FILE
@@ -43,8 +44,8 @@ FORMAT = "suiting-kiosk-backup"
 VERSION = 1
 MANIFEST = "manifest.json"
 SETTINGS_FILE = "kiosk.env"  # the KIOSK_* settings the systemd units read (deploy/kiosk.env.example)
-# Each file with the class that owns its schema; CITY_DB: hubs' reports, on a centre only.
-DATABASES = {EDITOR_DB: Table, USAGE_DB: Usage, LEARNING_DB: LearningDB, CITY_DB: CityDB}
+# Each file with the class that owns its schema; CITY_DB: hubs' reports, on a centre only; DESK_DB: the desk's requests.
+DATABASES = {EDITOR_DB: Table, USAGE_DB: Usage, LEARNING_DB: LearningDB, CITY_DB: CityDB, DESK_DB: DeskDB}
 PLAIN_FILES = (USER_PRONUNCIATIONS, SECRET_FILE, SETTINGS_FILE, KEY_FILE)  # KEY_FILE: a centre's, that hubs trust
 SECRETS = {SECRET_FILE, KEY_FILE}
 TRASH = "trash"
