@@ -44,7 +44,18 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.extensions["learning"] = CatalogCache()  # courses and questions, kept until one of them changes
     atexit.register(services.close)
 
-    for blueprint in (pages.bp, api.bp, training, learner, city, offline.bp, library, residents.bp, desk_api.bp, open311.bp):
+    for blueprint in (
+        pages.bp,
+        api.bp,
+        training,
+        learner,
+        city,
+        offline.bp,
+        library,
+        residents.bp,
+        desk_api.bp,
+        open311.bp,
+    ):
         app.register_blueprint(blueprint)
     editor.init_app(app)
     app.before_request(services.follow_library)

@@ -13,7 +13,6 @@ from pathlib import Path
 from indexer.database import Database
 
 DESK_DB = "desk.db"
-DEFAULT_CATEGORIES = ("物业费", "维修资金", "漏水", "噪音", "停车", "装修", "电梯", "业委会", "其他")
 
 
 @dataclass(frozen=True)
@@ -77,7 +76,7 @@ class DeskDB(Database):
     """Requests and their history; every change is one transaction that updates the request and adds its line."""
 
     MIGRATIONS: tuple[str, ...] = (
-        f"""
+        """
     CREATE TABLE IF NOT EXISTS requests (
         id TEXT PRIMARY KEY, number TEXT NOT NULL UNIQUE, token TEXT NOT NULL UNIQUE,
         kind TEXT NOT NULL, community TEXT NOT NULL, town TEXT NOT NULL, category TEXT NOT NULL,
@@ -100,7 +99,8 @@ class DeskDB(Database):
         PRIMARY KEY (request, doc)
     );
     CREATE TABLE IF NOT EXISTS categories (name TEXT PRIMARY KEY, position INTEGER NOT NULL);
-    INSERT OR IGNORE INTO categories VALUES {", ".join(f"('{name}', {n})" for n, name in enumerate(DEFAULT_CATEGORIES))};
+    INSERT OR IGNORE INTO categories VALUES ('物业费', 0), ('维修资金', 1), ('漏水', 2), ('噪音', 3), ('停车', 4),
+        ('装修', 5), ('电梯', 6), ('业委会', 7), ('其他', 8);
     """,
     )
     REPAIR = "请用备份恢复：kiosk restore 备份文件（服务台的登记和办理记录只在这个文件里）"

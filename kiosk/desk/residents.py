@@ -91,7 +91,10 @@ def follow(token: str):
     link = follow_link(found)
     with services().store() as store:
         speech = services().speech
-        audio = {"number": voiced(spoken_number(found.number), speech, store), "answer": voiced(found.answer, speech, store)}
+        audio = {
+            "number": voiced(spoken_number(found.number), speech, store),
+            "answer": voiced(found.answer, speech, store),
+        }
     return render_template(
         "desk/follow.html",
         item=view,

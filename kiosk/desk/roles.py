@@ -19,15 +19,21 @@ STAFF_ROLES = (*DESK_ROLES, "admin")  # who may open the desk's staff pages at a
 
 
 class Staff(Protocol):
-    role: str
-    unit: str
+    @property
+    def role(self) -> str: ...
+    @property
+    def unit(self) -> str: ...
 
 
 class Located(Protocol):
-    kind: str
-    level: str
-    community: str
-    town: str
+    @property
+    def kind(self) -> str: ...
+    @property
+    def level(self) -> str: ...
+    @property
+    def community(self) -> str: ...
+    @property
+    def town(self) -> str: ...
 
 
 def may_see(user: Staff, request: Located) -> bool:

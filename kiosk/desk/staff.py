@@ -4,6 +4,8 @@ take, the counsel's library search for the answer, the monthly export, and the e
 
 from __future__ import annotations
 
+import datetime as dt
+
 from flask import abort, flash, g, redirect, render_template, request, url_for
 
 from indexer.errors import SearchError
@@ -33,6 +35,7 @@ from .states import (
 from .workflow import act
 
 MAX_ATTACHED = 5
+MAX_HITS = 8
 CATEGORY_MAX = 20
 CATEGORIES_MAX = 30
 
@@ -57,7 +60,7 @@ def desk_queue():
         levels=LEVEL_NAMES,
         kinds=KIND_NAMES,
         moment=moment,
-        this_month=moment(now())[:7],
+        this_month=dt.datetime.fromtimestamp(now()).strftime("%Y-%m"),
     )
 
 
@@ -73,7 +76,8 @@ def desk_request(request_id: str):
     hits, problem = [], None
     if handles and query:
         try:
-            hits = services().searcher().search(query, limit=8).hits
+            found_hits = services().searcher().search(query, limit=20).hits
+            hits = list({hit.doc: hit for hit in reversed(found_hits)}.values())[::-1][:MAX_HITS]  # one per article
         except SearchError as exc:
             problem = str(exc)
     place = Place(found.kind, found.status, found.level, bool(found.joint), bool(found.reopened))

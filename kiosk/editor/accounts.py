@@ -129,7 +129,9 @@ class Accounts(Table):
             self.conn.execute("DELETE FROM signin_failures WHERE name = ?", (name,))
 
     def get(self, name: str) -> User | None:
-        row = self.conn.execute(f"SELECT u.name, u.role, {UNIT} FROM users u {WITH_UNIT} WHERE u.name = ?", (name,)).fetchone()
+        row = self.conn.execute(
+            f"SELECT u.name, u.role, {UNIT} FROM users u {WITH_UNIT} WHERE u.name = ?", (name,)
+        ).fetchone()
         return User(row["name"], row["role"], row["unit"]) if row else None
 
     def states(self) -> list[AccountState]:
@@ -156,7 +158,9 @@ class Accounts(Table):
         password that arrives once the name is locked is refused like a wrong one."""
         name = (name or "").strip()
         _refuse_if_locked(self._failures(name), clock())  # a locked name costs no hash work
-        stored = self.conn.execute(f"SELECT u.password_hash, u.role, {UNIT} FROM users u {WITH_UNIT} WHERE u.name = ?", (name,)).fetchone()
+        stored = self.conn.execute(
+            f"SELECT u.password_hash, u.role, {UNIT} FROM users u {WITH_UNIT} WHERE u.name = ?", (name,)
+        ).fetchone()
         # An unknown name costs the same hash check as a known one, so timing does not tell which names exist.
         right = check_password_hash(stored["password_hash"] if stored else _dummy_hash(), password or "")
         with self.immediate():

@@ -21,7 +21,9 @@ def _connect(data_root: Path) -> sqlite3.Connection:
 
 def communities(data_root: Path) -> list[Community]:
     with _connect(data_root) as conn:
-        return [Community(t, n) for t, n in conn.execute("SELECT town, name FROM stand_in_communities ORDER BY town, name")]
+        return [
+            Community(t, n) for t, n in conn.execute("SELECT town, name FROM stand_in_communities ORDER BY town, name")
+        ]
 
 
 def find_community(data_root: Path, name: str) -> Community | None:
