@@ -4,6 +4,7 @@ and CSV exports; learners (add, new PIN, new card, remove), printable QR cards a
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import astuple
 
 import segno
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -12,6 +13,7 @@ from markupsafe import Markup
 from ...editor import bp
 from ...editor.downloads import download
 from ...editor.guard import TRAINING_ENDPOINTS, trainers_only
+from ...places import PlaceError, communities, listed_community
 from ...web import base_url, now, services, settings
 from ..catalog import Catalog, current_catalog
 from ..learner import learners as learner_records
@@ -83,7 +85,7 @@ def _filters(report: str = "learners") -> Filters:
 
 def _choices(db: LearningDB, found: Catalog, filters: Filters) -> dict:
     """What the filters offer: every town, the communities of the chosen town (or all), every course."""
-    units = queries.units(db)
+    units = learner_records.units(db)
     return {
         "towns": sorted({town for town, _ in units}),
         "communities": sorted({c for town, c in units if not filters.town or town == filters.town}),
@@ -226,6 +228,7 @@ def _learners_page(form: dict | None = None, error: str | None = None, status: i
         choices = _choices(db, found, filters)
     return render_template(
         "editor/training_learners.html",
+        places=communities(services().data.root),
         learners=people,
         done=done,
         filters=filters,
@@ -240,12 +243,14 @@ def _learners_page(form: dict | None = None, error: str | None = None, status: i
 @bp.post("/training/learners")
 @trainers_only
 def training_add_learner():
-    """Add a learner by name, 乡镇/街道, 社区 and PIN, for someone who cannot sign up on a phone of their own."""
-    form = {field: request.form.get(field, "") for field in ("name", "town", "community", "pin")}
+    """Add a learner by name, a 社区 of the hub's list and PIN, for someone who cannot sign up on a phone of their
+    own."""
+    form = {field: request.form.get(field, "") for field in ("name", "community", "pin")}
     try:
-        name, town, community = (learner_records.clean(form[field], field) for field in ("name", "town", "community"))
+        name = learner_records.clean(form["name"], "name")
+        town, community = astuple(listed_community(services().data.root, "", form["community"]))
         pin = learner_records.clean_pin(form["pin"])
-    except LearnerError as exc:
+    except (LearnerError, PlaceError) as exc:
         return _learners_page(form, str(exc), 400)
     with learning_db() as db:
         if queries.find_learner(db, name, town, community) is None:
