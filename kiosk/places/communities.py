@@ -142,13 +142,14 @@ def remove_community(data_root: Path, name: str, move_to: str | None = None) -> 
         target = _listed(table, move_to) if move_to else None
         if target == old:
             raise PlaceError("学员要转到另一个社区，不能转到要删除的这个社区")
-        if target is None and _size(data_root, old):
+        size = _size(data_root, old)
+        if size and target is None:
             raise PlaceError(
-                f"「{old.name}」还有 {_size(data_root, old)} 位学员，不能直接删除。"
+                f"「{old.name}」还有 {size} 位学员，不能直接删除。"
                 "请选一个社区把他们转过去，或者把这个社区改名。"
             )
         table.conn.execute("DELETE FROM communities WHERE name = ?", (old.name,))
-        return _move_learners(data_root, old, target) if target else 0
+        return _move_learners(data_root, old, target) if target and size else 0
 
 
 def _listed(table: Communities, name: object) -> Community:
