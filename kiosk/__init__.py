@@ -23,6 +23,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .desk import api as desk_api
     from .desk import open311, residents, staff  # noqa: F401  (staff: its routes join the editor's, under /editor/desk/)
     from .library.views import bp as library
+    from .places.views import bp as places
     from .services import Services
     from .training import trainer  # noqa: F401  (its routes join the editor's blueprint, under /editor/training/)
     from .training.catalog import CatalogCache
@@ -49,6 +50,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         api.bp,
         training,
         learner,
+        places,
         city,
         offline.bp,
         library,

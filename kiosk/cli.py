@@ -601,6 +601,61 @@ def user_list(settings: Settings) -> None:
         click.echo(f"{state.user.name}\t{state.user.role_name}{note}")
 
 
+@main.group()
+def communities() -> None:
+    """The hub's list of 社区 (each with its 乡镇/街道): learners sign in by choosing from it."""
+
+
+@communities.command("list")
+@click.pass_obj
+def communities_list(settings: Settings) -> None:
+    """Every 社区, one a line: 乡镇/街道, a tab, 社区."""
+    from .places import communities as listed
+
+    found = listed(data_dir(settings).root)
+    if not found:
+        click.echo("社区名单是空的；用 kiosk communities add 乡镇/街道 社区 添加")
+    for place in found:
+        click.echo(f"{place.town}\t{place.name}")
+
+
+@communities.command("add")
+@click.argument("town")
+@click.argument("name")
+@click.pass_obj
+def communities_add(settings: Settings, town: str, name: str) -> None:
+    """Add a 社区 (NAME) of a 乡镇/街道 (TOWN) to the list."""
+    from .places import add_community
+
+    added = add_community(data_dir(settings).root, town, name)
+    click.echo(f"已添加社区「{added.name}」（{added.town}）")
+
+
+@communities.command("rename")
+@click.argument("name")
+@click.argument("new_name")
+@click.option("--town", help="同时改到这个乡镇/街道")
+@click.pass_obj
+def communities_rename(settings: Settings, name: str, new_name: str, town: str | None) -> None:
+    """Rename a 社区; its learners follow and sign in as before."""
+    from .places import rename_community
+
+    renamed = rename_community(data_dir(settings).root, name, new_name, town)
+    click.echo(f"已把「{name}」改为「{renamed.name}」（{renamed.town}）")
+
+
+@communities.command("remove")
+@click.argument("name")
+@click.option("--move-to", help="这个社区的学员转到名单上的哪个社区（社区里还有学员时必须给）")
+@click.pass_obj
+def communities_remove(settings: Settings, name: str, move_to: str | None) -> None:
+    """Take a 社区 off the list; refused while learners belong to it, unless they move (--move-to)."""
+    from .places import remove_community
+
+    moved = remove_community(data_dir(settings).root, name, move_to)
+    click.echo(f"已删除社区「{name}」" + (f"，{moved} 位学员转到「{move_to}」" if moved else ""))
+
+
 @main.command("import")
 @click.argument("source", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--into", "folder", help="放在内容目录下的哪个文件夹；默认与导入的文件夹同名")
