@@ -105,7 +105,7 @@ class Accounts(Table):
         if not unit:
             raise AccountError(f"{role} 账号要用 --unit 写明属于哪个{what}")
         if unit not in names:
-            listed = "、".join(sorted(names)) or "（还没有，请先在编辑页面添加社区名单）"
+            listed = "、".join(sorted(names)) or "（名单是空的：先用 kiosk communities add 乡镇/街道 社区 添加）"
             raise AccountError(f"本站的社区名单里没有{what}「{unit}」；可选：{listed}")
         return unit
 
