@@ -69,8 +69,14 @@ def clock():
 
 
 @pytest.fixture
-def app(make_app, clock):
-    made = make_app(build=True, accounts=("admin", "editor", "trainer"), test_config={"LEARNING_CLOCK": clock})
+def app(make_app, clock, content_dir):
+    """The kiosk over a writable copy of the test content (published Q&As are written there)."""
+    made = make_app(
+        content=(content_dir,),
+        build=True,
+        accounts=("admin", "editor", "trainer"),
+        test_config={"LEARNING_CLOCK": clock},
+    )
     seed(made.extensions["kiosk"].data.root)
     return made
 
@@ -221,8 +227,8 @@ def test_a_request_is_found_by_its_number_at_the_kiosk(client):
     response = client.post("/desk/find?kiosk=1", data={"number": created["number"]})
     assert response.status_code == 303 and response.headers["Location"].startswith("/desk/f/")
     missing = client.post("/desk/find", data={"number": "000000" if created["number"] != "000000" else "111111"})
-    assert missing.status_code == 404 and "没有找到" in missing.get_data(as_text=True)
-    assert client.post("/desk/find", data={"number": "abc"}).status_code == 404
+    assert missing.status_code == 400 and "没有找到" in missing.get_data(as_text=True)
+    assert client.post("/desk/find", data={"number": "abc"}).status_code == 400
 
 
 def test_looking_up_numbers_is_limited_per_address(client):
@@ -578,3 +584,57 @@ def test_open311_refuses_bad_requests(client, form):
 
 def test_open311_status_of_an_unknown_request_is_404(client):
     assert client.get("/api/desk/open311/requests/nothing.json").get_json()["status"] == 404
+
+
+# -- publishing a Q&A ------------------------------------------------------------------------------------------
+
+
+def answered_question(app, client, **changes) -> tuple[dict, EditorSession]:
+    created = register(
+        client, kind="consult", category="电梯", text="我家3栋2单元501，电梯坏了一个月，维修资金能用吗", **changes
+    )
+    counsel = staff(app, "律师小陈")
+    act(counsel, created["id"], "accept")
+    act(counsel, created["id"], "answer", "可以。电梯危及安全时可以申请紧急使用专项维修资金。")
+    return created, counsel
+
+
+def test_counsel_publishes_an_answered_question_anonymised_and_a_search_finds_it_first(app, client):
+    created, counsel = answered_question(app, client, consent="1")
+    page = counsel.page(f"/editor/desk/r/{created['id']}")
+    assert "发布到文库" in page and "××" in page and "501" not in page.split("发布到文库", 1)[1].split("</form>")[0]
+    question = "电梯坏了一个月，维修资金能用吗"
+    response = counsel.post(
+        f"/editor/desk/r/{created['id']}/publish", {"question": question, "answer": "可以申请紧急使用专项维修资金。"}
+    )
+    assert response.status_code == 302
+    hits = client.get(f"/api/search?q={question}").get_json()["hits"]
+    assert hits[0]["title"] == question and hits[0]["collection"] == "有声物业"
+    text = client.get(hits[0]["url"]).get_data(as_text=True)
+    assert "王阿姨" not in text and "13812345678" not in text
+    assert followed(client, created)["history"][-1]["action"] == "publish"
+
+
+def test_without_consent_or_by_others_nothing_is_published(app, client):
+    created, counsel = answered_question(app, client)
+    assert "desk-publish" not in counsel.page(f"/editor/desk/r/{created['id']}")
+    form = {"question": "电梯坏了", "answer": "可以"}
+    assert counsel.post(f"/editor/desk/r/{created['id']}/publish", form).status_code == 403
+    agreed, _ = answered_question(app, client, consent="1")
+    assert staff(app, "中心老王").post(f"/editor/desk/r/{agreed['id']}/publish", form).status_code == 404
+    empty = counsel.post(
+        f"/editor/desk/r/{agreed['id']}/publish", {"question": "", "answer": ""}, follow_redirects=True
+    )
+    assert "问题和解答都不能为空" in empty.get_data(as_text=True)
+    assert not (Path(app.config["SETTINGS"].content[0]) / "有声物业" / "法律咨询问答").exists()
+
+
+def test_an_unanswered_search_becomes_a_question_for_counsel(app, client):
+    editor = signed_in_as(app, "editor")
+    client.get("/search?q=火星移民手续")
+    assert "转给法律咨询" in editor.page("/editor/stats")
+    assert editor.post("/editor/desk/ask", {"q": "火星移民手续"}).status_code == 302
+    counsel = staff(app, "律师小陈").page("/editor/desk/")
+    assert "（搜索没找到，编辑转来）" in counsel
+    assert editor.post("/editor/desk/ask", {"q": ""}).status_code == 400
+    assert staff(app, "律师小陈").post("/editor/desk/ask", {"q": "物业公司撤场"}).status_code == 403

@@ -160,6 +160,11 @@ class DeskDB(Database):
             self._log(was.id, change)
         return True
 
+    def note(self, request_id: str, change: Change) -> None:
+        """A history line for something that does not move the request (its Q&A published)."""
+        with self.immediate():
+            self._log(request_id, change)
+
     def overdue(self, now: float) -> list[Request]:
         """Requests whose deadline at their level has passed, the longest overdue first."""
         rows = self.conn.execute("SELECT * FROM requests WHERE due IS NOT NULL AND due <= ? ORDER BY due", (now,))

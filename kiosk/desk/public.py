@@ -55,7 +55,7 @@ def public_view(request: Request, history: list[Change], attachments: list[Attac
                 "status": change.status,
                 "level": change.level,
                 "by": change.actor if change.actor in (RESIDENT, SYSTEM) else "工作人员",
-                "note": change.note if change.action != "register" else "",
+                "note": change.note if change.action not in ("register", "publish") else "",
             }
             for change in history
         ],

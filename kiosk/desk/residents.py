@@ -142,7 +142,7 @@ def find():
             kiosk = "1" if request.args.get("kiosk") == "1" else None
             return redirect(url_for("desk.follow", token=found.token, kiosk=kiosk), 303)
         problem = "没有找到这个受理号，请再核对一下" if number else "请输入六位受理号"
-    return render_template("desk/find.html", problem=problem, number=number), 404 if problem else 200
+    return render_template("desk/find.html", problem=problem, number=number), 400 if problem else 200
 
 
 def _stored(token: str) -> Request | None:

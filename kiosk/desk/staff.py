@@ -8,17 +8,20 @@ import datetime as dt
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
 
-from indexer.errors import SearchError
+from indexer.errors import ContentError, SearchError
 
-from ..editor import bp
+from ..editor import bp, parts
 from ..editor.downloads import download
 from ..editor.guard import desk_staff
+from ..places import Community
 from ..training.trainer.export import XLSX_TYPE
 from ..web import now, services
 from .access import desk_db, rules
-from .database import Attachment, Request
+from .database import Attachment, Change, Request
 from .export import as_file, month_span, monthly_table
+from .intake import TEXT_MAX
 from .public import moment
+from .qa import anonymised, publish_qa
 from .roles import may_handle, may_see
 from .states import (
     ACTION_NAMES,
@@ -32,8 +35,9 @@ from .states import (
     RefusedMove,
     actions,
 )
-from .workflow import act
+from .workflow import Asked, act, register
 
+FROM_SEARCH = "（搜索没找到，编辑转来）"
 MAX_ATTACHED = 5
 MAX_HITS = 8
 CATEGORY_MAX = 20
@@ -98,6 +102,8 @@ def desk_request(request_id: str):
         hits=hits,
         problem=problem,
         overdue=found.due is not None and found.due < now(),
+        publishable=may_publish(g.editor, found),
+        anonymised=anonymised,
     )
 
 
@@ -141,6 +147,62 @@ def _visible(request_id: str) -> Request:
     if found is None or not may_see(g.editor, found):
         abort(404, description="没有这条登记，或者它不归您查看。")
     return found
+
+
+@bp.post("/desk/r/<request_id>/publish")
+@desk_staff
+def desk_publish(request_id: str):
+    """Counsel publishes an answered question, with the resident's consent and anonymised, as a library Q&A."""
+    found = _visible(request_id)
+    if not may_publish(g.editor, found):
+        abort(403, description="只有居民同意公开、已经答复的法律咨询，才能由法律咨询的工作人员发布。")
+    with desk_db() as db:
+        articles = db.attachments(found.id)
+    try:
+        source, result = publish_qa(
+            services(),
+            parts().vectors,
+            request.form.get("question", "")[:TEXT_MAX],
+            request.form.get("answer", "")[:2000],
+            found.category,
+            articles,
+            g.editor.name,
+        )
+    except ContentError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("editor.desk_request", request_id=found.id))
+    with desk_db() as db:
+        db.note(found.id, Change(now(), g.editor.name, "publish", found.status, found.level, source))
+    for problem in result.problems:
+        flash(f"已保存，但{problem}", "error")
+    flash(f"已发布到文库：{source}", "ok")
+    return redirect(url_for("editor.desk_request", request_id=found.id))
+
+
+def may_publish(user, found: Request) -> bool:
+    """An answered legal question whose resident agreed, by the counsel (or an admin) who handles it."""
+    return (
+        found.kind == "consult"
+        and bool(found.consent)
+        and found.status in ("answered", "rated")
+        and may_handle(user, found)
+    )
+
+
+@bp.post("/desk/ask")
+def desk_ask():
+    """From the statistics page: a search that found nothing becomes a question for counsel, who may answer it
+    and publish the answer as a Q&A (the search was anonymous: the question has no community and no one to tell)."""
+    query = request.form.get("q", "").strip()
+    if not 2 <= len(query) <= 100:
+        abort(400, description="请给出 2 到 100 个字的搜索词。")
+    with desk_db() as db:
+        categories = db.categories()
+        category = "其他" if "其他" in categories else categories[0]
+        asked = Asked("consult", Community("", FROM_SEARCH), category, f"文库里没有找到：{query}")
+        made = register(db, rules(), asked, now(), actor=g.editor.name)
+    flash(f"已转给法律咨询，受理号 {made.number}。", "ok")
+    return redirect(url_for("editor.stats"))
 
 
 @bp.get("/desk/export")

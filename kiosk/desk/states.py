@@ -68,6 +68,7 @@ ACTION_NAMES = {
     "rate": "评价",
     "reopen": "不满意，重新办理",
     "anonymise": "到保存期限，删去个人信息",
+    "publish": "去掉个人信息后发布到文库",
 }
 STAFF_ACTIONS = tuple(action for action, move in MOVES.items() if "staff" in move.by)
 

@@ -46,9 +46,10 @@ class Asked:
     consent: bool = False
 
 
-def register(db: DeskDB, rules: Rules, asked: Asked, now: float) -> Request:
+def register(db: DeskDB, rules: Rules, asked: Asked, now: float, actor: str = RESIDENT) -> Request:
     """A new request at its first level (a dispute at the community, a legal question with counsel at the
-    centre), with a fresh id, short number and follow secret."""
+    centre), with a fresh id, short number and follow secret; ``actor`` is who registered it (an editor turning
+    an unanswered search into a question, else the resident)."""
     level = FIRST_LEVEL[asked.kind]
     request = Request(
         id=str(uuid.uuid4()),
@@ -76,7 +77,7 @@ def register(db: DeskDB, rules: Rules, asked: Asked, now: float) -> Request:
         answered=None,
         anonymised=0,
     )
-    db.add(request, Change(now, RESIDENT, "register", "registered", level, ""))
+    db.add(request, Change(now, actor, "register", "registered", level, ""))
     return request
 
 
