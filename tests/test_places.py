@@ -39,7 +39,12 @@ def sign_up(root, name: str, town: str, community: str, pin: str = "2468") -> le
 
 def test_the_list_is_ordered_by_town_then_as_added(tmp_path):
     assert communities(tmp_path) == []
-    for town, name in [("西城街道", "幸福里社区"), ("东城街道", "花园社区"), ("西城街道", "光明社区"), ("东城街道", "和平社区")]:
+    for town, name in [
+        ("西城街道", "幸福里社区"),
+        ("东城街道", "花园社区"),
+        ("西城街道", "光明社区"),
+        ("东城街道", "和平社区"),
+    ]:
         add_community(tmp_path, town, name)
     assert communities(tmp_path) == [
         Community("东城街道", "花园社区"),
@@ -252,7 +257,10 @@ def test_the_sign_in_page_offers_the_list_and_says_plainly_when_it_is_empty(app,
     add_community(root_of_app(app), "西城街道", "幸福里社区")
     page = client.get("/learn").get_data(as_text=True)
     assert "社区名单还是空的" not in page
-    assert 'type="radio" name="town" value="东城街道"' in page and 'type="radio" name="community" value="幸福里社区"' in page
+    assert (
+        'type="radio" name="town" value="东城街道"' in page
+        and 'type="radio" name="community" value="幸福里社区"' in page
+    )
     assert '<input id="f-community"' not in page
 
 

@@ -145,8 +145,7 @@ def remove_community(data_root: Path, name: str, move_to: str | None = None) -> 
         size = _size(data_root, old)
         if size and target is None:
             raise PlaceError(
-                f"「{old.name}」还有 {size} 位学员，不能直接删除。"
-                "请选一个社区把他们转过去，或者把这个社区改名。"
+                f"「{old.name}」还有 {size} 位学员，不能直接删除。请选一个社区把他们转过去，或者把这个社区改名。"
             )
         table.conn.execute("DELETE FROM communities WHERE name = ?", (old.name,))
         return _move_learners(data_root, old, target) if target and size else 0
