@@ -114,3 +114,49 @@ def test_a_dispute_goes_up_a_level_is_answered_reopened_and_rated(browser, make_
         history = phone.locator(".desk-history li").all_inner_texts()
         assert len(history) == 9 and "系统" in history[1]
         shot(phone, "9-phone-rated")
+
+
+def test_counsel_answers_with_two_articles_and_the_resident_hears_it(browser, make_app, content_dir):
+    app = make_app(content=(content_dir,), build=True)
+    seed(app.extensions["kiosk"].data.root)
+    with LiveServer(app) as server:
+        phone = browser.new_context(viewport=PHONE_VIEWPORT, is_mobile=True, has_touch=True).new_page()
+        phone.goto(f"{server.url}/desk/new/consult")
+        phone.locator("label.choice", has_text="花园社区").click()
+        phone.locator("label.choice", has_text="业委会").click()
+        phone.locator("textarea[name=text]").fill("业主委员会怎么成立？要多少业主同意？")
+        phone.locator("label.choice.wide").click()  # consent to publish, anonymised
+        shot(phone, "c1-phone-question")
+        phone.get_by_role("button", name="提交登记").click()
+        phone.wait_for_selector(".desk-done")
+        follow = phone.url.split("?", 1)[0]
+
+        desk = browser.new_context(viewport=DESKTOP).new_page()
+        desk.goto(f"{server.url}/editor/signin")
+        sign_in_with_the_form(desk, "律师小陈")
+        desk.locator(".desk-queue a").first.click()
+        desk.get_by_role("button", name="受理").click()
+        desk.get_by_label("在文库中查找相关条文").fill("业主")
+        desk.get_by_role("button", name="查找").click()
+        boxes = desk.locator("input[name=attach]")
+        assert boxes.count() >= 2
+        boxes.nth(0).check()
+        boxes.nth(1).check()
+        desk.get_by_label(re.compile("答复")).fill("成立业主委员会要先开业主大会，由业主投票选举。")
+        shot(desk, "c2-counsel-answer")
+        desk.get_by_role("button", name="答复", exact=True).click()
+        desk.wait_for_selector("text=已答复，等待评价")
+        shot(desk, "c3-counsel-answered")
+
+        phone.goto(follow)
+        assert phone.locator(".desk-articles a").count() == 2
+        phone.evaluate(  # the player's sounds, as they start
+            """() => {
+              window.heard = [];
+              const play = HTMLMediaElement.prototype.play;
+              HTMLMediaElement.prototype.play = function () { window.heard.push(this.src); return play.call(this); };
+            }"""
+        )
+        phone.get_by_role("button", name="听答复").click()
+        phone.wait_for_function("window.heard.some((src) => src.includes('/audio/'))", timeout=60_000)
+        shot(phone, "c4-phone-answer")

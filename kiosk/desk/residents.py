@@ -89,17 +89,18 @@ def follow(token: str):
     if wants_json:
         return jsonify(ok=True, **view)
     link = follow_link(found)
+    new = request.args.get("new") == "1"
     with services().store() as store:
         speech = services().speech
         audio = {
-            "number": voiced(spoken_number(found.number), speech, store),
+            "number": voiced(spoken_number(found.number), speech, store) if new else [],
             "answer": voiced(found.answer, speech, store),
         }
     return render_template(
         "desk/follow.html",
         item=view,
         token=token,
-        new=request.args.get("new") == "1",
+        new=new,
         link=link,
         qr=qr_svg(link),
         audio=audio,

@@ -89,7 +89,9 @@ def _free_number(db: DeskDB) -> str:
             return number
 
 
-def act(db: DeskDB, rules: Rules, request: Request, action: str, actor: str, note: str, now: float, by="staff"):
+def act(
+    db: DeskDB, rules: Rules, request: Request, action: str, actor: str, note: str, now: float, by: str = "staff"
+) -> Request:
     """A staff member's (or the tick's) action on the request; RefusedMove when the table does not allow it there,
     or when it needs a reason or an answer and none was given. Returns the request as it is now."""
     note = note.strip()
