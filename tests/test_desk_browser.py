@@ -57,6 +57,7 @@ def test_a_dispute_goes_up_a_level_is_answered_reopened_and_rated(browser, make_
         # The idle reset leaves nothing of the request on the kiosk's screen.
         kiosk.wait_for_url(re.compile(r"/\?kiosk=1$"), timeout=40_000)
         assert number not in kiosk.content() and "登记成功" not in kiosk.content()
+        shot(kiosk, "2b-kiosk-after-idle-reset")
 
         phone = browser.new_context(viewport=PHONE_VIEWPORT, is_mobile=True, has_touch=True).new_page()
         phone.goto(f"{server.url}/desk/{link.split('/desk/', 1)[1]}")  # the QR's link, on this test's loopback server
