@@ -106,6 +106,8 @@ def counts(db, learner_id: str) -> dict[str, int]:
         ("张晓梅", "李小梅", False),
         ("张晓梅", "晓梅张", False),
         ("张三", "张三丰丰", False),
+        ("网格员01号", "网格员02号", False),
+        ("网格员1号", "网格员12号", False),
     ],
 )
 def test_names_one_character_apart(a, b, apart):
@@ -122,6 +124,7 @@ def test_likely_duplicates_are_namesakes_elsewhere_and_near_names_in_one_communi
             ("d", "张小梅", "光明社区"),
             ("e", "李建国", "幸福里"),
             ("f", "李建华", "光明社区"),  # one apart, but in another community: not warned
+            ("g", "王晓梅", "幸福里"),  # one apart from 张晓梅, but another surname: another person
         ]
     }
     ids = {value.id: key for key, value in people.items()}

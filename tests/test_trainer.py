@@ -649,6 +649,12 @@ def test_the_overview_cards_and_certificate_look_right_in_chromium(make_app):
                 page.goto(server.url + "/editor/training/learners")
                 page.get_by_text("添加学员").click()
                 page.screenshot(path=str(SCREENSHOTS / "trainer-learners.png"), full_page=True)
+                page.goto(server.url + "/editor/training/communities")
+                sync_api.expect(page.locator("#table-communities")).to_contain_text("幸福社区")
+                page.screenshot(path=str(SCREENSHOTS / "trainer-communities.png"), full_page=True)
+                page.goto(server.url + f"/editor/training/learners/{people['zhang'].id}/merge?other={people['li'].id}")
+                sync_api.expect(page.locator("#table-merge")).to_contain_text("李网格")
+                page.screenshot(path=str(SCREENSHOTS / "trainer-merge.png"), full_page=True)
 
                 page.goto(server.url + "/editor/training/cards")
                 sync_api.expect(page.locator(".tr-card")).to_have_count(12)

@@ -13,8 +13,6 @@ from ..training.learner import learners
 from ..training.learner.database import LEARNING_DB, LearningDB
 from ..training.learner.learners import LearnerError
 
-EDIT_PAGE = "编辑后台 →「培训记录」→「社区名单」"
-
 
 class PlaceError(KioskError):
     """A 社区 cannot be added, renamed, removed or signed in from; the message says why, in Chinese."""
@@ -130,7 +128,7 @@ def rename_community(data_root: Path, name: str, new_name: str, new_town: str | 
         if new.name != old.name:
             _refuse_listed(table, new.name)
         table.conn.execute("UPDATE communities SET name = ?, town = ? WHERE name = ?", (new.name, new.town, old.name))
-        _move_learners(data_root, old, new)
+        _move_learners(table.data_root, old, new)
     return new
 
 
@@ -142,13 +140,13 @@ def remove_community(data_root: Path, name: str, move_to: str | None = None) -> 
         target = _listed(table, move_to) if move_to else None
         if target == old:
             raise PlaceError("学员要转到另一个社区，不能转到要删除的这个社区")
-        size = _size(data_root, old)
+        size = _size(table.data_root, old)
         if size and target is None:
             raise PlaceError(
                 f"「{old.name}」还有 {size} 位学员，不能直接删除。请选一个社区把他们转过去，或者把这个社区改名。"
             )
         table.conn.execute("DELETE FROM communities WHERE name = ?", (old.name,))
-        return _move_learners(data_root, old, target) if target and size else 0
+        return _move_learners(table.data_root, old, target) if target and size else 0
 
 
 def _listed(table: Communities, name: object) -> Community:

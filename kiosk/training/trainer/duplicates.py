@@ -1,5 +1,6 @@
-"""Learners who are likely one person: the same name in two 社区, or names one character apart in one 社区 (张晓梅,
-张小梅). Only a trainer sees these, on the learners' pages; each pair links to the merge that joins them."""
+"""Learners who are likely one person: the same name in two 社区, or, in one 社区, names of one surname that are one
+character apart (张晓梅 and 张小梅; 张伟 and 李伟 are two people, not a slip of the pen). Only a trainer sees these,
+on the learners' pages; each pair links to the merge that joins them."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from itertools import combinations
 from ..learner.learners import Learner
 
 SAME_NAME = "同名，在另一个社区"
-ONE_APART = "同一个社区，名字只差一个字"
+ONE_APART = "同一个社区，同姓，名字只差一个字"
 
 
 @dataclass(frozen=True)
@@ -24,13 +25,15 @@ class Likely:
 
 
 def one_apart(a: str, b: str) -> bool:
-    """Whether two different names differ by one character: one replaced, added or left out."""
+    """Whether two different names differ by one character, not a digit: one replaced, added or left out
+    (网格员01号 and 网格员02号 are numbered apart, on purpose)."""
     if a == b or abs(len(a) - len(b)) > 1:
         return False
     if len(a) == len(b):
-        return sum(x != y for x, y in zip(a, b, strict=True)) == 1
+        differ = [(x, y) for x, y in zip(a, b, strict=True) if x != y]
+        return len(differ) == 1 and not (differ[0][0].isdigit() or differ[0][1].isdigit())
     shorter, longer = sorted((a, b), key=len)
-    return any(longer[:i] + longer[i + 1 :] == shorter for i in range(len(longer)))
+    return any(longer[:i] + longer[i + 1 :] == shorter and not longer[i].isdigit() for i in range(len(longer)))
 
 
 def likely_duplicates(people: Iterable[Learner]) -> list[Likely]:
@@ -45,7 +48,7 @@ def likely_duplicates(people: Iterable[Learner]) -> list[Likely]:
         Likely(a, b, ONE_APART)
         for unit in by_unit.values()
         for a, b in combinations(unit, 2)
-        if one_apart(a.name, b.name)
+        if a.name[0] == b.name[0] and one_apart(a.name, b.name)
     ]
     return sorted(found, key=lambda pair: (pair.first.town, pair.first.community, pair.first.name, pair.second.name))
 
