@@ -638,3 +638,18 @@ def test_an_unanswered_search_becomes_a_question_for_counsel(app, client):
     assert "（搜索没找到，编辑转来）" in counsel
     assert editor.post("/editor/desk/ask", {"q": ""}).status_code == 400
     assert staff(app, "律师小陈").post("/editor/desk/ask", {"q": "物业公司撤场"}).status_code == 403
+
+
+def test_desk_list_prints_one_line_per_request_and_refuses_an_unknown_status(app, client):
+    created = register(client)
+    root = str(app.extensions["kiosk"].data.root)
+    plain = CliRunner().invoke(main, ["--data", root, "desk", "list"])
+    assert plain.exit_code == 0 and plain.output.split("\t")[:5] == [
+        created["id"],
+        created["number"],
+        "dispute",
+        "registered",
+        "community",
+    ]
+    assert CliRunner().invoke(main, ["--data", root, "desk", "list", "--status", "rated"]).output == ""
+    assert CliRunner().invoke(main, ["--data", root, "desk", "list", "--level", "moon"]).exit_code == 2
