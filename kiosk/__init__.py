@@ -20,7 +20,10 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from . import editor
     from .city.views import bp as city
+    from .desk import api as desk_api
+    from .desk import open311, residents, staff  # noqa: F401  (staff: its routes join the editor's, under /editor/desk/)
     from .library.views import bp as library
+    from .places.views import bp as places
     from .services import Services
     from .training import trainer  # noqa: F401  (its routes join the editor's blueprint, under /editor/training/)
     from .training.catalog import CatalogCache
@@ -42,7 +45,19 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.extensions["learning"] = CatalogCache()  # courses and questions, kept until one of them changes
     atexit.register(services.close)
 
-    for blueprint in (pages.bp, api.bp, training, learner, city, offline.bp, library):
+    for blueprint in (
+        pages.bp,
+        api.bp,
+        training,
+        learner,
+        places,
+        city,
+        offline.bp,
+        library,
+        residents.bp,
+        desk_api.bp,
+        open311.bp,
+    ):
         app.register_blueprint(blueprint)
     editor.init_app(app)
     app.before_request(services.follow_library)

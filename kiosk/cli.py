@@ -8,6 +8,7 @@ import logging
 import os
 import shlex
 import sys
+import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -26,6 +27,7 @@ from indexer.search.vectors import VectorStore, embed_in_background, embed_missi
 from indexer.speech.engines import ENGINE_NAMES, EngineChoice, set_up_speech
 from indexer.store import Store
 
+from .desk.states import LEVELS, STATUSES
 from .settings import Settings, describe, from_environment
 from .web.links import lan_addresses
 
@@ -273,6 +275,7 @@ def search(
 def serve(settings: Settings, host: str, port: int, kiosk_mode: bool | None, threads: int, finish_build: bool) -> None:
     """Serve the kiosk and phone web app with waitress."""
     from . import create_app
+    from .desk.escalation import Ticker
     from .web.server import create_server
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -283,6 +286,7 @@ def serve(settings: Settings, host: str, port: int, kiosk_mode: bool | None, thr
     # A data dir that uses vectors has them completed; --finish-build embeds a new one's too.
     if (finish_build or VectorStore(data).parts()) and embed_in_background(data):
         click.echo("语义向量：在后台补齐缺少的向量（如有），补齐前这些段落按关键词检索")
+    Ticker(data.root, app.config["SETTINGS"]).start()  # the desk's deadlines: overdue requests go up a level
     if speech.render_missing_in_background(openings_only=not finish_build):
         click.echo(
             "语音：在后台合成缺少的句子（每篇的开头先合成），有人收听时先合成他要听的"
@@ -552,17 +556,20 @@ def _accounts(settings: Settings):
 @click.argument("name")
 @click.option(
     "--role",
-    type=click.Choice(["editor", "trainer", "admin"]),
+    type=click.Choice(["editor", "trainer", "admin", "counsel", "community", "township", "centre"]),
     default="editor",
     show_default=True,
-    help="trainer 是培训老师（学员名单、学习卡、培训记录）；admin 还能在网页上查看账号、解除锁定",
+    help="trainer 是培训老师（学员名单、学习卡、培训记录）；admin 还能在网页上查看账号、解除锁定；"
+    "counsel 解答法律咨询；community、township、centre 是社区、乡镇/街道、中心的调处人员",
 )
+@click.option("--unit", default="", help="community 账号属于哪个社区、township 账号属于哪个乡镇/街道（名单上的名称）")
 @click.pass_obj
-def user_add(settings: Settings, name: str, role: str) -> None:
-    """Create an editor account; the password is asked for twice."""
-    password = click.prompt("密码（至少 8 个字符）", hide_input=True, confirmation_prompt="再输入一次密码")
+def user_add(settings: Settings, name: str, role: str, unit: str) -> None:
+    """Create an editor or desk account; the password is asked for twice."""
     with _accounts(settings) as accounts:
-        created = accounts.add(name, password, role)
+        accounts.check_unit(role, unit)  # before the password is asked for
+        password = click.prompt("密码（至少 8 个字符）", hide_input=True, confirmation_prompt="再输入一次密码")
+        created = accounts.add(name, password, role, unit)
     click.echo(f"已创建{created.role_name}账号「{created.name}」；登录地址 /editor/")
 
 
@@ -598,6 +605,61 @@ def user_list(settings: Settings) -> None:
     for state in states:
         note = "（已锁定）" if state.locked else ""
         click.echo(f"{state.user.name}\t{state.user.role_name}{note}")
+
+
+@main.group()
+def communities() -> None:
+    """The hub's list of 社区 (each with its 乡镇/街道): learners sign in by choosing from it."""
+
+
+@communities.command("list")
+@click.pass_obj
+def communities_list(settings: Settings) -> None:
+    """Every 社区, one a line: 乡镇/街道, a tab, 社区."""
+    from .places import communities as listed
+
+    found = listed(data_dir(settings).root)
+    if not found:
+        click.echo("社区名单是空的；用 kiosk communities add 乡镇/街道 社区 添加")
+    for place in found:
+        click.echo(f"{place.town}\t{place.name}")
+
+
+@communities.command("add")
+@click.argument("town")
+@click.argument("name")
+@click.pass_obj
+def communities_add(settings: Settings, town: str, name: str) -> None:
+    """Add a 社区 (NAME) of a 乡镇/街道 (TOWN) to the list."""
+    from .places import add_community
+
+    added = add_community(data_dir(settings).root, town, name)
+    click.echo(f"已添加社区「{added.name}」（{added.town}）")
+
+
+@communities.command("rename")
+@click.argument("name")
+@click.argument("new_name")
+@click.option("--town", help="同时改到这个乡镇/街道")
+@click.pass_obj
+def communities_rename(settings: Settings, name: str, new_name: str, town: str | None) -> None:
+    """Rename a 社区; its learners follow and sign in as before."""
+    from .places import rename_community
+
+    renamed = rename_community(data_dir(settings).root, name, new_name, town)
+    click.echo(f"已把「{name}」改为「{renamed.name}」（{renamed.town}）")
+
+
+@communities.command("remove")
+@click.argument("name")
+@click.option("--move-to", help="这个社区的学员转到名单上的哪个社区（社区里还有学员时必须给）")
+@click.pass_obj
+def communities_remove(settings: Settings, name: str, move_to: str | None) -> None:
+    """Take a 社区 off the list; refused while learners belong to it, unless they move (--move-to)."""
+    from .places import remove_community
+
+    moved = remove_community(data_dir(settings).root, name, move_to)
+    click.echo(f"已删除社区「{name}」" + (f"，{moved} 位学员转到「{move_to}」" if moved else ""))
 
 
 @main.command("import")
@@ -833,6 +895,59 @@ def doctor_command(settings: Settings) -> None:
     click.echo(f"有 {problems} 项需要处理" if problems else "全部正常")
     if problems:
         sys.exit(1)
+
+
+@main.group()
+def desk() -> None:
+    """The front desk's requests (咨询 and 调处): list them, and run the escalation pass."""
+
+
+@desk.command("list")
+@click.option("--json", "as_json", is_flag=True, help="每行一个 JSON 对象")
+@click.option("--status", type=click.Choice(STATUSES), help="只列这种状态的")
+@click.option("--level", type=click.Choice(LEVELS), help="只列在这一级的")
+@click.pass_obj
+def desk_list(settings: Settings, as_json: bool, status: str | None, level: str | None) -> None:
+    """One line per request: id, number, kind, status, level and due date (no names, phones or descriptions)."""
+    from .desk.database import DeskDB
+    from .desk.public import moment
+
+    with DeskDB(data_dir(settings).root) as db:
+        found = db.all(status, level)
+    for request in found:
+        row = {
+            "id": request.id,
+            "number": request.number,
+            "kind": request.kind,
+            "status": request.status,
+            "level": request.level,
+            "due": moment(request.due),
+        }
+        click.echo(json.dumps(row, ensure_ascii=False) if as_json else "\t".join(str(v or "—") for v in row.values()))
+
+
+@desk.command("tick")
+@click.option("--now", "at", help="按这个时间计算（ISO 格式，例如 2026-12-07T09:00）；默认现在")
+@click.pass_obj
+def desk_tick(settings: Settings, at: str | None) -> None:
+    """Escalate the requests past their level's deadline and anonymise those past retention; the server does this
+    every few minutes by itself. Prints how many were escalated, last."""
+    from .desk.database import DeskDB
+    from .desk.deadlines import parse_moment
+    from .desk.escalation import tick
+    from .desk.workflow import Rules
+
+    try:
+        when = parse_moment(at) if at else time.time()
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--now") from None
+    with DeskDB(data_dir(settings).root) as db:
+        done = tick(db, Rules.of(settings), when, settings.desk_retention_days)
+    if done.overdue_at_top:
+        click.echo(f"中心逾期未办 {done.overdue_at_top} 件（没有更上一级，请中心尽快办理）")
+    if done.anonymised:
+        click.echo(f"超过保存期限，已删去个人信息 {done.anonymised} 件")
+    click.echo(str(done.escalated))  # last, alone: the number of requests escalated, for scripts
 
 
 if __name__ == "__main__":

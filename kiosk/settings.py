@@ -71,6 +71,18 @@ def whole(env: str, value: str) -> int:
     return int(found)
 
 
+def per_level(env: str, value: str) -> tuple[int, int, int]:
+    """Three whole numbers, for the desk's community, township and centre levels in that order."""
+    parts = [part.strip() for part in value.replace("，", ",").split(",")]
+    if len(parts) != 3 or not all(part.isdigit() for part in parts):
+        raise ConfigError(f"{env} 应当是三个整数，依次是社区、乡镇/街道、中心，例如 2,3,5；现在是「{value}」")
+    return (int(parts[0]), int(parts[1]), int(parts[2]))
+
+
+def each_positive(value: tuple[int, ...]) -> str | None:
+    return None if all(part > 0 for part in value) else "每一级都应大于 0"
+
+
 def switch(env: str, value: str) -> bool:
     lowered = value.strip().lower()
     if lowered in ("1", "true", "yes", "on", "kiosk"):
@@ -122,6 +134,11 @@ class Settings:
     sync_minutes: float = option(40.0, "KIOSK_SYNC_MINUTES", number, positive)
     backup_dir: Path | None = option(None, "KIOSK_BACKUP_DIR", path)  # None: <data dir>/backups
     backup_keep: int | None = option(None, "KIOSK_BACKUP_KEEP", whole, at_least(1))  # None: keep every archive
+    # the front desk (kiosk/desk): working days a level has to accept a request and to answer it, counted from when
+    # the request reached that level, for community, township and centre; past either it goes up a level by itself
+    desk_accept_days: tuple[int, int, int] = option((2, 3, 5), "KIOSK_DESK_ACCEPT_DAYS", per_level, each_positive)
+    desk_answer_days: tuple[int, int, int] = option((5, 10, 15), "KIOSK_DESK_ANSWER_DAYS", per_level, each_positive)
+    desk_retention_days: int = option(730, "KIOSK_DESK_RETENTION_DAYS", whole, at_least(30))  # then anonymised
 
     def with_overrides(self, **changes: Any) -> Settings:
         """A copy with the non-None values replaced, validated again."""
@@ -177,8 +194,8 @@ def describe(
             shown = SECRET if value else "（未设置）"
         elif isinstance(value, bool):
             shown = "1" if value else "0"
-        elif isinstance(value, tuple):
-            shown = os.pathsep.join(str(part) for part in value)
+        elif isinstance(value, tuple):  # folders, or one number per desk level
+            shown = (os.pathsep if spec.read is paths else ",").join(str(part) for part in value)
         else:
             shown = "（未设置）" if value in (None, "") else str(value)
         rows.append((spec.env, shown, origin))

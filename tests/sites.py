@@ -9,6 +9,7 @@ import re
 import shutil
 import threading
 from collections.abc import Callable, Sequence
+from contextlib import suppress
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -26,6 +27,7 @@ from kiosk.editor.accounts import Accounts
 from kiosk.hubs.enrolment import enrol, find
 from kiosk.hubs.messages import signed_headers
 from kiosk.library.keys import public_text
+from kiosk.places import PlaceError, add_community, find_community
 from kiosk.settings import Settings
 
 TEST_CONTENT = Path(__file__).parent / "data" / "content"
@@ -182,9 +184,20 @@ def signed_in_as(app: Flask, role: str = "editor") -> EditorSession:
     return session
 
 
+def list_community(data: DataDir | Path, town: str, community: str) -> None:
+    """Put a 社区 on the hub's list, as a trainer does before learners sign in from it; one already listed, or a
+    name the list refuses (a test of bad input), is left to the sign-in to answer."""
+    root = root_of(data)
+    if find_community(root, community) is None:
+        with suppress(PlaceError):
+            add_community(root, town, community)
+
+
 def learner_sign_in(client: FlaskClient, **changes: str) -> TestResponse:
-    """A phone's sign-in on /api/learner/signin as 张网格, or with these fields changed."""
-    return client.post("/api/learner/signin", json={**ZHANG, **changes})
+    """A phone's sign-in on /api/learner/signin as 张网格, or with these fields changed; the 社区 is listed first."""
+    fields = {**ZHANG, **changes}
+    list_community(client.application.extensions["kiosk"].data, fields.get("town", ""), fields.get("community", ""))
+    return client.post("/api/learner/signin", json=fields)
 
 
 def learner_signed_in(client: FlaskClient, **changes: str) -> str:

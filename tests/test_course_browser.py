@@ -27,7 +27,7 @@ from tests.browser_fixtures import (
     build_bundled,
     live_server,
 )
-from tests.sites import TEST_PASSWORD, add_account, csrf_field
+from tests.sites import TEST_PASSWORD, add_account, csrf_field, list_community
 
 sync_api = pytest.importorskip("playwright.sync_api")
 expect = sync_api.expect
@@ -228,6 +228,7 @@ def test_phone_learner_course_hidden_offline_quiz_and_sync(browser, data, tmp_pa
     """Sign in on /learn; play 网格员入门; hide the page behind another tab: it keeps playing, Media Session set;
     download the whole course; go offline mid-course; the unit quiz is asked and answered offline; back online the
     queued heard sentences and answers reach the hub exactly once."""
+    list_community(data, LEARNER["town"], LEARNER["community"])
     with live_server(data) as server, chromium_over_cdp(browser, tmp_path / "profile") as phone_browser:
         missing = learner_api(server)
         context = phone_browser.contexts[0]
@@ -253,14 +254,16 @@ def test_phone_learner_course_hidden_offline_quiz_and_sync(browser, data, tmp_pa
         else:
             form = page.locator("#signin")
             expect(form).to_be_visible()
-            tall_enough(page, "#signin input", 48)
+            tall_enough(page, "#signin input:not([type=radio]), #signin .choice span", 48)
             shoot(page, "phone-learn-signin")
             page.locator("#f-pin").fill("12")
             page.locator("#f-name").fill(LEARNER["name"])
             page.locator('#signin button[type="submit"]').click()
             expect(page.locator("#signin-error")).to_be_visible()  # checked before it is sent
-            for field in ("name", "town", "community", "pin"):
-                page.locator(f"#f-{field}").fill(LEARNER[field])
+            page.locator("#f-name").fill(LEARNER["name"])
+            page.locator("#pick-town").get_by_text(LEARNER["town"], exact=True).click()
+            page.locator("#pick-community").get_by_text(LEARNER["community"], exact=True).click()
+            page.locator("#f-pin").fill(LEARNER["pin"])
             page.locator('#signin button[type="submit"]').click()
             expect(page.locator("#me")).to_be_visible()
             expect(page.locator("#me-name")).to_have_text(LEARNER["name"])

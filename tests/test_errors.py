@@ -26,10 +26,14 @@ EXPECTED = {
     "api": {400, 404, 405, 413, 429, 500},
     "training": {404, 405, 500},
     "learning": {400, 404, 405, 413, 415, 429, 500},
+    "places": {405, 500},
     "city": {400, 405, 413, 429, 500},
     "editor": {400, 404, 405, 413, 429, 500},
     "library": {404, 405, 500},
     "offline": {405},
+    "desk": {400, 404, 405, 429, 500},
+    "desk_api": {400, 405, 413, 415, 429, 500},
+    "open311": {400, 404, 405, 413, 429, 500},
 }
 
 
@@ -137,6 +141,8 @@ def test_every_post_route_refuses_a_body_that_is_no_object_in_its_shape(app: Fla
         ("/api/city/report", 3 * 1024 * 1024),
         ("/editor/api/preview", 11 * 1024 * 1024),
         ("/editor/upload", 21 * 1024 * 1024),
+        ("/api/desk/requests", 20 * 1024),
+        ("/api/desk/open311/requests.json", 20 * 1024),
     ],
 )
 def test_a_body_over_its_routes_limit_is_refused_in_its_shape(walk: Walk, path: str, size: int):
@@ -151,6 +157,9 @@ def test_a_body_over_its_routes_limit_is_refused_in_its_shape(walk: Walk, path: 
         ("/api/learner/signin", None),
         ("/api/city/report", None),
         ("/editor/signin", True),
+        ("/api/desk/requests", None),
+        ("/api/desk/open311/requests.json", None),
+        ("/desk/find", None),
     ],
 )
 def test_a_flood_is_slowed_in_its_shape(app: Flask, walk: Walk, path: str, form: bool | None):
@@ -185,11 +194,15 @@ class Broken:
         "/api/courses",
         "/courses",
         "/api/learner",
+        "/api/communities",
         "/wall",
         "/api/city/wall",
         "/editor/",
         "/editor/api/progress",
         "/library/manifest",
+        "/desk/new/dispute",
+        "/api/desk/communities",
+        "/api/desk/open311/services.json",
     ],
 )
 def test_an_unexpected_failure_is_a_500_in_its_shape(app: Flask, walk: Walk, monkeypatch, path: str):

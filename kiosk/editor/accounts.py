@@ -13,15 +13,20 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from indexer.errors import KioskError
 
+from ..desk.roles import DESK_ROLE_NAMES, DESK_ROLES, UNIT_ROLES
+from ..places import communities
 from .database import Table
 
-ROLES = ("editor", "trainer", "admin")
-ROLE_NAMES = {"editor": "编辑", "trainer": "培训老师", "admin": "管理员"}
+ROLES = ("editor", "trainer", "admin", *DESK_ROLES)
+ROLE_NAMES = {"editor": "编辑", "trainer": "培训老师", "admin": "管理员", **DESK_ROLE_NAMES}
 MAX_FAILURES = 5
 LOCK_SECONDS = 15 * 60
 MIN_PASSWORD = 8
 COMMON_PASSWORDS = Path(__file__).parent / "data" / "common_passwords.txt"
 NAME = re.compile(r"^[\w.\-]{2,32}$")  # \w takes hanzi too: 王编辑 is a fine user name
+
+UNIT = "COALESCE(n.unit, '') AS unit"
+WITH_UNIT = "LEFT JOIN user_units n ON n.name = u.name"
 
 clock = time.time  # tests move the clock instead of waiting 15 minutes
 
@@ -40,6 +45,7 @@ class User:
 
     name: str
     role: str
+    unit: str = ""  # the community or 乡镇/街道 of a desk account of that level
 
     @property
     def is_admin(self) -> bool:
@@ -47,7 +53,8 @@ class User:
 
     @property
     def role_name(self) -> str:
-        return ROLE_NAMES.get(self.role, self.role)
+        found = ROLE_NAMES.get(self.role, self.role)
+        return f"{found} · {self.unit}" if self.unit else found
 
 
 @dataclass(frozen=True)
@@ -67,11 +74,13 @@ class AccountState:
 class Accounts(Table):
     """Users and sign-in failures in the editor's database."""
 
-    def add(self, name: str, password: str, role: str = "editor") -> User:
-        """Create an account; refuses a taken name, a bad name or role, or a short password."""
+    def add(self, name: str, password: str, role: str = "editor", unit: str = "") -> User:
+        """Create an account; refuses a taken name, a bad name or role, a short password, or a desk account of a
+        community or township whose unit is missing or not on the hub's list (and a unit for any other role)."""
         name = _check_name(name)
         if role not in ROLES:
             raise AccountError(f"角色只能是 {' 或 '.join(ROLES)}")
+        unit = self.check_unit(role, unit)
         _check_password(password)
         if self.get(name) is not None:
             raise AccountError(f"用户「{name}」已经存在；要改密码请用 kiosk user password {name}")
@@ -79,7 +88,26 @@ class Accounts(Table):
             self.conn.execute(
                 "INSERT INTO users VALUES (?, ?, ?, ?)", (name, generate_password_hash(password), role, clock())
             )
-        return User(name, role)
+            if unit:
+                self.conn.execute("INSERT OR REPLACE INTO user_units VALUES (?, ?)", (name, unit))
+        return User(name, role, unit)
+
+    def check_unit(self, role: str, unit: str) -> str:
+        """The unit a desk account of ``role`` belongs to, checked against the hub's community list."""
+        unit = (unit or "").strip()
+        if role not in UNIT_ROLES:
+            if unit:
+                raise AccountError(f"只有 {' 和 '.join(UNIT_ROLES)} 账号属于某个社区或乡镇/街道，{role} 不用 --unit")
+            return ""
+        known = communities(self.path.parent)
+        names = {c.name for c in known} if role == "community" else {c.town for c in known}
+        what = "社区" if role == "community" else "乡镇/街道"
+        if not unit:
+            raise AccountError(f"{role} 账号要用 --unit 写明属于哪个{what}")
+        if unit not in names:
+            listed = "、".join(sorted(names)) or "（名单是空的：先用 kiosk communities add 乡镇/街道 社区 添加）"
+            raise AccountError(f"本站的社区名单里没有{what}「{unit}」；可选：{listed}")
+        return unit
 
     def set_password(self, name: str, password: str) -> None:
         """Give an existing account a new password (and lift any lock-out)."""
@@ -101,17 +129,22 @@ class Accounts(Table):
             self.conn.execute("DELETE FROM signin_failures WHERE name = ?", (name,))
 
     def get(self, name: str) -> User | None:
-        row = self.conn.execute("SELECT name, role FROM users WHERE name = ?", (name,)).fetchone()
-        return User(row["name"], row["role"]) if row else None
+        row = self.conn.execute(
+            f"SELECT u.name, u.role, {UNIT} FROM users u {WITH_UNIT} WHERE u.name = ?", (name,)
+        ).fetchone()
+        return User(row["name"], row["role"], row["unit"]) if row else None
 
     def states(self) -> list[AccountState]:
         """Every account with its lock-out state, by name."""
         rows = self.conn.execute(
-            "SELECT u.name, u.role, u.created, COALESCE(f.failures, 0) AS failures, "
-            "COALESCE(f.locked_until, 0) AS locked_until FROM users u "
+            f"SELECT u.name, u.role, {UNIT}, u.created, COALESCE(f.failures, 0) AS failures, "
+            f"COALESCE(f.locked_until, 0) AS locked_until FROM users u {WITH_UNIT} "
             "LEFT JOIN signin_failures f ON f.name = u.name ORDER BY u.name"
         )
-        return [AccountState(User(r["name"], r["role"]), r["created"], r["failures"], r["locked_until"]) for r in rows]
+        return [
+            AccountState(User(r["name"], r["role"], r["unit"]), r["created"], r["failures"], r["locked_until"])
+            for r in rows
+        ]
 
     def unlock(self, name: str) -> None:
         with self.conn:
@@ -125,7 +158,9 @@ class Accounts(Table):
         password that arrives once the name is locked is refused like a wrong one."""
         name = (name or "").strip()
         _refuse_if_locked(self._failures(name), clock())  # a locked name costs no hash work
-        stored = self.conn.execute("SELECT password_hash, role FROM users WHERE name = ?", (name,)).fetchone()
+        stored = self.conn.execute(
+            f"SELECT u.password_hash, u.role, {UNIT} FROM users u {WITH_UNIT} WHERE u.name = ?", (name,)
+        ).fetchone()
         # An unknown name costs the same hash check as a known one, so timing does not tell which names exist.
         right = check_password_hash(stored["password_hash"] if stored else _dummy_hash(), password or "")
         with self.immediate():
@@ -134,7 +169,7 @@ class Accounts(Table):
             _refuse_if_locked(row, now)
             if right and stored:
                 self.conn.execute("DELETE FROM signin_failures WHERE name = ?", (name,))
-                return User(name, stored["role"])
+                return User(name, stored["role"], stored["unit"])
             expired = row is not None and 0 < row["locked_until"] <= now
             failures = (0 if row is None or expired else row["failures"]) + 1
             locked_until = now + LOCK_SECONDS if failures >= MAX_FAILURES else 0

@@ -11,7 +11,8 @@ EDITOR_DB = "editor.db"
 
 class Table(Database):
     """Base for the editor's tables, all in <data dir>/editor.db: accounts (users, signin_failures),
-    session keys (editor_sessions), history (versions) and the trash, which share one schema version."""
+    session keys (editor_sessions), history (versions), the trash and the hub's communities (kiosk/places), which
+    share one schema version."""
 
     MIGRATIONS: tuple[str, ...] = (
         """
@@ -38,6 +39,21 @@ class Table(Database):
     BEGIN DELETE FROM editor_sessions WHERE name = old.name; END;
     CREATE TRIGGER editor_sessions_end_on_removal AFTER DELETE ON users
     BEGIN DELETE FROM editor_sessions WHERE name = old.name; END;
+    """,
+        # the hub's list of 社区 (kiosk/places); the marker row asks places to seed the list, once, from the
+        # (乡镇/街道, 社区) of the learners a hub already has in learning.db, which a migration here cannot read
+        """
+    CREATE TABLE communities (
+        name TEXT PRIMARY KEY, town TEXT NOT NULL, position INTEGER NOT NULL
+    );
+    CREATE TABLE communities_unseeded (pending INTEGER NOT NULL);
+    INSERT INTO communities_unseeded VALUES (1);
+    """,
+        # the front desk's staff: the community or 乡镇/街道 a community or township account belongs to
+        """
+    CREATE TABLE user_units (name TEXT PRIMARY KEY, unit TEXT NOT NULL);
+    CREATE TRIGGER user_units_end_on_removal AFTER DELETE ON users
+    BEGIN DELETE FROM user_units WHERE name = old.name; END;
     """,
     )
 

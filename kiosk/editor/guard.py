@@ -8,6 +8,7 @@ from functools import wraps
 
 from flask import abort, g, redirect, render_template, request, session, url_for
 
+from ..desk.roles import DESK_ROLES, STAFF_ROLES
 from ..web import error_response, is_api_path, services
 from . import bp
 from .accounts import Accounts
@@ -22,11 +23,16 @@ EDITING_ROLES = ("editor", "admin")
 TRAINING_ROLES = ("trainer", "admin")
 EVERY_ROLE = {"editor.sign_out"}
 TRAINING_ENDPOINTS: set[str] = set()  # filled by @trainers_only
-TRAINER_HOME = "editor.training_overview"
+# The front desk's staff (counsel, community, township, centre) are admitted only to the views marked @desk_staff,
+# the same way: and to those, editors and trainers are not.
+DESK_ENDPOINTS: set[str] = set()  # filled by @desk_staff
+HOMES = {"trainer": "editor.training_overview", **dict.fromkeys(DESK_ROLES, "editor.desk_queue")}
 NOT_FOR_EDITORS = "学员名单和学习记录只有培训老师和管理员可以查看。"
 NOT_FOR_TRAINERS = (
     "培训老师的账号只能查看学员和培训记录；写文章、上传、发布、课程、读音词典、收听统计和批量导入请用编辑账号。"
 )
+NOT_FOR_DESK = "服务台的账号只能处理咨询和调处；写文章、上传、发布和统计请用编辑账号。"
+DESK_ONLY = "咨询和调处的登记只有服务台的工作人员（法律咨询、社区、乡镇/街道、中心）和管理员可以查看。"
 SESSION_HOURS = 12  # a shared PC at the hub: a forgotten session ends by itself
 SESSION_KEY = "editor_key"  # the account's key in session_keys.py: ended on the server, the cookie opens nothing
 
@@ -72,15 +78,16 @@ def _refused(user, endpoint: str | None):
         return None
     if endpoint in TRAINING_ENDPOINTS:
         return None if user.role in TRAINING_ROLES else error_response(403, NOT_FOR_EDITORS)
+    if endpoint in DESK_ENDPOINTS:
+        return None if user.role in STAFF_ROLES else error_response(403, DESK_ONLY)
     if user.role in EDITING_ROLES:
         return None
     if endpoint == "editor.index" and request.method == "GET":
-        return redirect(url_for(TRAINER_HOME))
+        return redirect(url_for(HOMES[user.role]))
+    message = NOT_FOR_DESK if user.role in DESK_ROLES else NOT_FOR_TRAINERS
     if is_api_path(request.path):
-        return error_response(403, NOT_FOR_TRAINERS)
-    return render_template(
-        "editor/training_message.html", title="没有这个权限", message=NOT_FOR_TRAINERS, status=403
-    ), 403
+        return error_response(403, message)
+    return render_template("editor/training_message.html", title="没有这个权限", message=message, status=403), 403
 
 
 def trainers_only(view):
@@ -96,11 +103,27 @@ def trainers_only(view):
     return wrapped
 
 
+def desk_staff(view):
+    """For the desk's staff pages: counsel, the three levels' staff and admins; what each sees is roles.py's."""
+    DESK_ENDPOINTS.add(f"{bp.name}.{view.__name__}")
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if g.editor.role not in STAFF_ROLES:  # the guard refused already; this holds if it ever does not
+            abort(403, description=DESK_ONLY)
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+AREAS = {"editing": EDITING_ROLES, "training": TRAINING_ROLES, "desk": STAFF_ROLES}
+
+
 @bp.app_template_global()
 def editor_may(area: str) -> bool:
-    """For the menu: whether the signed-in account may use an area, "editing" or "training"."""
+    """For the menu: whether the signed-in account may use an area, "editing", "training" or "desk"."""
     user = g.get("editor")
-    return user is not None and user.role in (EDITING_ROLES if area == "editing" else TRAINING_ROLES)
+    return user is not None and user.role in AREAS[area]
 
 
 def admin_only(view):

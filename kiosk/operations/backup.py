@@ -32,6 +32,7 @@ from indexer.errors import KioskError, disk_problem, newer_schema
 from indexer.speech.engines import USER_PRONUNCIATIONS
 
 from ..city.database import CITY_DB, CityDB
+from ..desk.database import DESK_DB, DeskDB
 from ..editor.database import EDITOR_DB, Table
 from ..editor.secret import SECRET_FILE
 from ..hubs.keys import KEY_FILE as HUB_KEY_FILE
@@ -44,8 +45,8 @@ FORMAT = "suiting-kiosk-backup"
 VERSION = 1
 MANIFEST = "manifest.json"
 SETTINGS_FILE = "kiosk.env"  # the KIOSK_* settings the systemd units read (deploy/kiosk.env.example)
-# Each file with the class that owns its schema; CITY_DB: hubs' reports, on a centre only.
-DATABASES = {EDITOR_DB: Table, USAGE_DB: Usage, LEARNING_DB: LearningDB, CITY_DB: CityDB}
+# Each file with the class that owns its schema; CITY_DB: hubs' reports, on a centre only; DESK_DB: the desk's requests.
+DATABASES = {EDITOR_DB: Table, USAGE_DB: Usage, LEARNING_DB: LearningDB, CITY_DB: CityDB, DESK_DB: DeskDB}
 # KEY_FILE: a centre's, that hubs trust; HUB_KEY_FILE: a hub's, that the centre enrolled
 PLAIN_FILES = (USER_PRONUNCIATIONS, SECRET_FILE, SETTINGS_FILE, KEY_FILE, HUB_KEY_FILE)
 SECRETS = {SECRET_FILE, KEY_FILE, HUB_KEY_FILE}

@@ -12,6 +12,7 @@ from indexer.content.quiz import Question
 from indexer.speech.questions import KIND_LABELS, PROMPTS, SpokenQuestion
 from indexer.store import Store
 
+from ..places import communities
 from ..web import base_url, qr_svg, services, settings
 from .catalog import current_catalog
 from .courses import CourseView, course_sentences, course_views, find_course
@@ -176,5 +177,9 @@ def course_page(course_id: str):
 
 @bp.get("/learn")
 def learn():
-    """Phones: a learner signs in (name, 乡镇/街道, 社区, PIN) and sees their courses; the kiosk shows no sign-in."""
-    return render_template("learn.html", courses=course_summaries())
+    """Phones: a learner signs in (name, a 社区 chosen from the hub's list, PIN) and sees their courses; the kiosk
+    shows no sign-in."""
+    towns: dict[str, list[str]] = {}
+    for place in communities(services().data.root):
+        towns.setdefault(place.town, []).append(place.name)
+    return render_template("learn.html", courses=course_summaries(), towns=towns)

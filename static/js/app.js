@@ -84,7 +84,12 @@ function renderHits(body, q) {
   if (!hits.length) {
     const box = document.createElement("div"); box.className = "empty";
     box.innerHTML = `<p>没有找到「${escapeHtml(q)}」。试试这些话题：</p>`;
-    box.append(chips(topics)); return box;
+    box.append(chips(topics));
+    const desk = document.createElement("div");
+    desk.innerHTML = `<p>还是没有答案？可以请律师解答，或者请社区帮忙：</p><nav class="desk-links" aria-label="咨询和反映问题">` +
+      `<a class="desk-go consult" href="${escapeHtml(appLink("/desk/new/consult"))}"><span class="desk-go-name">我要咨询</span><span class="desk-go-note">法律问题，请律师解答</span></a>` +
+      `<a class="desk-go dispute" href="${escapeHtml(appLink("/desk/new/dispute"))}"><span class="desk-go-name">我要反映</span><span class="desk-go-note">物业纠纷，社区帮您调处</span></a></nav>`;
+    box.append(desk); return box;
   }
   const hitLink = (hit, lead) => {
     const status = hit.status && hit.status !== "现行" ? `<span class="badge">${escapeHtml(hit.status)}</span>` : "";

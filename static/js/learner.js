@@ -92,7 +92,7 @@
   const show = () => {
     const learner = state?.learner;
     unavailable.hidden = available !== false;
-    form.hidden = !!learner || available === false;
+    form.hidden = !!learner || available === false || form.hasAttribute("data-closed");
     me.hidden = !learner;
     if (learner) {
       document.getElementById("me-name").textContent = learner.name;
@@ -108,11 +108,24 @@
     }
   });
   const fail = (text) => { error.textContent = text; error.hidden = false; };
+  // The 社区 is chosen, never typed: the chosen 乡镇/街道 shows its own 社区 and clears a choice from another.
+  const chosen = (name) => form.querySelector(`input[name="${name}"]:checked`)?.value || "";
+  const showCommunities = () => {
+    const town = chosen("town");
+    document.getElementById("pick-town-first").hidden = !!town;
+    for (const group of form.querySelectorAll(".choice-group")) {
+      group.hidden = group.dataset.town !== town;
+      if (group.hidden) for (const input of group.querySelectorAll("input:checked")) input.checked = false;
+    }
+  };
+  form.addEventListener("change", (event) => { if (event.target.name === "town") showCommunities(); });
+  form.addEventListener("reset", () => setTimeout(showCommunities));
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     error.hidden = true;
-    const fields = Object.fromEntries(["name", "town", "community", "pin"].map((name) => [name, form.elements[name].value.trim()]));
-    if (!fields.name || !fields.town || !fields.community) { fail("请把姓名、乡镇/街道和社区都填上。"); return; }
+    const fields = { name: form.elements.name.value.trim(), town: chosen("town"), community: chosen("community"), pin: form.elements.pin.value.trim() };
+    if (!fields.name) { fail("请填写姓名。"); return; }
+    if (!fields.town || !fields.community) { fail("请选您的乡镇/街道和社区。"); return; }
     if (!/^\d{4,8}$/.test(fields.pin)) { fail("PIN 是 4 到 8 位数字。"); return; }
     const button = form.querySelector('button[type="submit"]');
     button.disabled = true;

@@ -160,6 +160,41 @@ def remove(db: LearningDB, learner_id: str) -> bool:
         return db.conn.execute("DELETE FROM learners WHERE id = ?", (learner_id,)).rowcount > 0
 
 
+def units(db: LearningDB) -> list[tuple[str, str]]:
+    """Every (乡镇/街道, 社区) that has learners, in order."""
+    return [
+        (row[0], row[1])
+        for row in db.conn.execute("SELECT DISTINCT town, community FROM learners ORDER BY town, community")
+    ]
+
+
+def community_size(db: LearningDB, community: str) -> int:
+    """How many learners belong to this 社区 (of any 乡镇/街道)."""
+    return db.conn.execute("SELECT COUNT(*) FROM learners WHERE community = ?", (community,)).fetchone()[0]
+
+
+def move_community(db: LearningDB, community: str, town: str, new_name: str) -> int:
+    """Move every learner of a 社区 to (town, new_name), as renaming or moving it on the hub's list does; how many
+    moved. LearnerError, moving none, when someone of the same name is there already: those two are to be merged."""
+    with db.immediate():
+        clashes = [
+            row[0]
+            for row in db.conn.execute(
+                "SELECT old.name FROM learners AS old JOIN learners AS new ON new.name = old.name"
+                " WHERE old.community = ? AND new.town = ? AND new.community = ? AND new.id != old.id"
+                " UNION SELECT name FROM learners WHERE community = ? GROUP BY name HAVING COUNT(*) > 1",
+                (community, town, new_name, community),
+            )
+        ]
+        if clashes:
+            raise LearnerError(
+                f"{town} {new_name}已经有同名的学员：{'、'.join(clashes)}。请先在学员页把他们合并，再试一次。"
+            )
+        return db.conn.execute(
+            "UPDATE learners SET town = ?, community = ? WHERE community = ?", (town, new_name, community)
+        ).rowcount
+
+
 def _row(db: LearningDB, name: str, town: str, community: str) -> sqlite3.Row | None:
     return db.conn.execute(
         f"SELECT {COLUMNS}, pin_hash, failures, locked_until FROM learners"

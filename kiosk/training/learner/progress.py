@@ -113,7 +113,7 @@ def record_completions(
 ) -> list[str]:
     """Record every one of these courses the learner has just completed; their ids."""
     records = records or load_records(db, learner_id)
-    done = [plan.id for plan in plans if plan.id not in records.completed and is_complete(plan, records)]
+    done = newly_completed(plans, records)
     if done:
         with db.conn:
             db.conn.executemany(
@@ -121,3 +121,8 @@ def record_completions(
             )
         records.completed.update(dict.fromkeys(done, now))
     return done
+
+
+def newly_completed(plans: Iterable[CoursePlan], records: Records) -> list[str]:
+    """The ids of the courses whose rule is met by these records and that are not yet recorded as completed."""
+    return [plan.id for plan in plans if plan.id not in records.completed and is_complete(plan, records)]

@@ -11,6 +11,7 @@ import re
 
 from flask import Blueprint, abort, jsonify, redirect, request
 
+from ...places import PlaceError, listed_community
 from ...web import Limit, error_response, is_text, json_body, now, retry_after, services, text_field
 from ...web.requests import MAX_FIELD
 from ..catalog import current_catalog
@@ -48,17 +49,20 @@ def signed_in(db: LearningDB) -> learners.Learner:
 
 @bp.post("/api/learner/signin")
 def sign_in():
-    """Sign in by name, 乡镇/街道, 社区 and PIN; a new combination creates the learner. Never on the touchscreen."""
+    """Sign in by name, a 社区 of the hub's list (its 乡镇/街道 may be sent too) and PIN; a new combination creates
+    the learner. Never on the touchscreen."""
     if on_kiosk():
         abort(403, description=KIOSK_REFUSED)
     body = json_body(SIGNIN_MAX_BYTES)
     wait = retry_after(SIGN_IN_LIMIT)
     if wait:
         abort(429, description=f"登录尝试太频繁，请 {wait} 秒后再试。", retry_after=wait)
-    name, town, community = (text_field(body, field) for field in ("name", "town", "community"))
+    name, community = text_field(body, "name"), text_field(body, "community")
+    town = text_field(body, "town", default="")  # the list knows it; sent, it must be the 社区's own
     pin = text_field(body, "pin", 16)
+    place = listed_community(services().data.root, town, community)  # never typed: chosen from the hub's list
     with learning_db() as db:
-        learner, created = learners.sign_in(db, name, town, community, pin=pin, now=now())
+        learner, created = learners.sign_in(db, name, place.town, place.name, pin=pin, now=now())
     response = jsonify(ok=True, learner=learner.public(), created=created, csrf=csrf_token(learner))
     start_session(response, learner)
     return response
@@ -192,6 +196,12 @@ def attempts():
 @bp.errorhandler(LearnerError)
 def learner_error(exc: LearnerError):
     """What was typed cannot make a learner: 400 with the reason."""
+    return error_response(400, str(exc))
+
+
+@bp.errorhandler(PlaceError)
+def place_error(exc: PlaceError):
+    """A 社区 not on the hub's list: 400 with the reason."""
     return error_response(400, str(exc))
 
 

@@ -2,4 +2,4 @@
 and admins): who completed which course, who kept listening, which questions go wrong, with Excel and CSV exports;
 learners, their QR cards and completion certificates. The role rules themselves are the editor's guard's (auth.py)."""
 
-from . import views  # noqa: F401  (attach the routes to the editor's blueprint)
+from . import communities, views  # noqa: F401  (attach the routes to the editor's blueprint)

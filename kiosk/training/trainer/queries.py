@@ -1,5 +1,5 @@
 """Queries of learning.db that the trainer's pages need beyond kiosk.training.learner.reports: listening per course, the
-units learners come from, and what removing a learner would delete. Plain functions on a LearningDB, like reports."""
+size of each unit, and what removing a learner would delete. Plain functions on a LearningDB, like reports."""
 
 from __future__ import annotations
 
@@ -13,14 +13,6 @@ def course_seconds(db: LearningDB, learner: str | None = None) -> dict[tuple[str
         (learner, learner),
     )
     return {(row[0], row[1]): row[2] for row in rows}
-
-
-def units(db: LearningDB) -> list[tuple[str, str]]:
-    """Every (乡镇/街道, 社区) that has learners, in order: the choices of the pages' filters."""
-    return [
-        (row[0], row[1])
-        for row in db.conn.execute("SELECT DISTINCT town, community FROM learners ORDER BY town, community")
-    ]
 
 
 def unit_sizes(db: LearningDB) -> dict[tuple[str, str], int]:

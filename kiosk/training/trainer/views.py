@@ -1,26 +1,31 @@
 """The trainer's pages: completions, listening hours and quiz answers by 乡镇/街道, 社区 and period with their Excel
-and CSV exports; learners (add, new PIN, new card, remove), printable QR cards and completion certificates."""
+and CSV exports; learners (add, new PIN, new card, merge, remove), printable QR cards and completion certificates."""
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
+from dataclasses import astuple
 
 import segno
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, g, redirect, render_template, request, url_for
 from markupsafe import Markup
 
 from ...editor import bp
 from ...editor.downloads import download
 from ...editor.guard import TRAINING_ENDPOINTS, trainers_only
+from ...places import PlaceError, communities, listed_community
 from ...web import base_url, now, services, settings
 from ..catalog import Catalog, current_catalog
 from ..learner import learners as learner_records
 from ..learner.cards import card_path, list_learners, new_card
 from ..learner.database import LearningDB
 from ..learner.learners import LearnerError, SignInError
+from ..learner.merge import merge, shared_sentences
 from ..learner.progress import course_progress, load_records
 from ..learner.session import learning_db
 from . import export, queries
+from .duplicates import likely_duplicates, likely_duplicates_of
 from .periods import PERIODS, Period, period_from
 from .tables import (
     Filters,
@@ -44,6 +49,7 @@ CSV_TABLES = {
     "units": "listening",
     "questions": "questions",
 }
+log = logging.getLogger("kiosk.training")  # trainers' changes to learners, beside the editor's log
 FILE_NAME_UNSAFE = str.maketrans(dict.fromkeys('/\\:*?"<>|', "_"))  # what Windows refuses in a file name
 
 
@@ -83,7 +89,7 @@ def _filters(report: str = "learners") -> Filters:
 
 def _choices(db: LearningDB, found: Catalog, filters: Filters) -> dict:
     """What the filters offer: every town, the communities of the chosen town (or all), every course."""
-    units = queries.units(db)
+    units = learner_records.units(db)
     return {
         "towns": sorted({town for town, _ in units}),
         "communities": sorted({c for town, c in units if not filters.town or town == filters.town}),
@@ -219,14 +225,19 @@ def _learners_page(form: dict | None = None, error: str | None = None, status: i
     filters, query = _filters(), request.args.get("q", "").strip()
     found = current_catalog()
     with learning_db() as db:
+        everyone = list_learners(db)
         people = [
             person for person in list_learners(db, filters.town, filters.community) if not query or query in person.name
         ]
+        shown = {person.id for person in people}
+        likely = [pair for pair in likely_duplicates(everyone) if {pair.first.id, pair.second.id} & shown]
         done = queries.completed_counts(db)
         choices = _choices(db, found, filters)
     return render_template(
         "editor/training_learners.html",
+        places=communities(services().data.root),
         learners=people,
+        likely=likely,
         done=done,
         filters=filters,
         q=query,
@@ -240,12 +251,14 @@ def _learners_page(form: dict | None = None, error: str | None = None, status: i
 @bp.post("/training/learners")
 @trainers_only
 def training_add_learner():
-    """Add a learner by name, 乡镇/街道, 社区 and PIN, for someone who cannot sign up on a phone of their own."""
-    form = {field: request.form.get(field, "") for field in ("name", "town", "community", "pin")}
+    """Add a learner by name, a 社区 of the hub's list and PIN, for someone who cannot sign up on a phone of their
+    own."""
+    form = {field: request.form.get(field, "") for field in ("name", "community", "pin")}
     try:
-        name, town, community = (learner_records.clean(form[field], field) for field in ("name", "town", "community"))
+        name = learner_records.clean(form["name"], "name")
+        town, community = astuple(listed_community(services().data.root, "", form["community"]))
         pin = learner_records.clean_pin(form["pin"])
-    except LearnerError as exc:
+    except (LearnerError, PlaceError) as exc:
         return _learners_page(form, str(exc), 400)
     with learning_db() as db:
         if queries.find_learner(db, name, town, community) is None:
@@ -262,6 +275,11 @@ def training_add_learner():
             400,
         )
     flash(f"已添加学员「{learner.name}」（{learner.town} {learner.community}）。现在可以打印学习卡。", "ok")
+    with learning_db() as db:
+        namesakes = likely_duplicates_of(learner, list_learners(db))
+    if namesakes:
+        who = "、".join(f"{person.name}（{person.town} {person.community}）" for person in namesakes)
+        flash(f"请核对：这位学员可能和 {who} 是同一个人。如果是，请在本页下方把那位合并过来。", "warn")
     return redirect(url_for("editor.training_learner", learner_id=learner.id))
 
 
@@ -281,6 +299,7 @@ def training_learner(learner_id: str):
         learner = _learner_or_404(db, learner_id)
         records = load_records(db, learner.id)
         seconds = queries.course_seconds(db, learner.id)
+        everyone = list_learners(db)
     courses = []
     for plan in found.courses.values():
         progress = course_progress(plan, records)
@@ -314,6 +333,8 @@ def training_learner(learner_id: str):
         courses=courses,
         created=local_time(learner.created),
         listened=round(learner.listened / 3600, 2),
+        likely=likely_duplicates_of(learner, everyone),
+        others=[person for person in everyone if person.id != learner.id],
     )
 
 
@@ -364,6 +385,54 @@ def training_remove(learner_id: str):
         learner_records.remove(db, learner.id)
     flash(f"已删除学员「{learner.name}」（{learner.town} {learner.community}）和全部学习记录。", "ok")
     return redirect(url_for("editor.training_learners"))
+
+
+@bp.get("/training/learners/<learner_id>/merge")
+@trainers_only
+def training_merge_confirm(learner_id: str):
+    """The confirmation step before another learner (?other=…) is merged into this one: both records' counts."""
+    with learning_db() as db:
+        kept = _learner_or_404(db, learner_id)
+        merged = _learner_or_404(db, request.args.get("other", ""))
+        if merged.id == kept.id:
+            abort(400, description="不能把学员合并到自己。")
+        counts = {person.id: queries.record_counts(db, person.id) for person in (kept, merged)}
+        shared = shared_sentences(db, kept.id, merged.id)
+    return render_template(
+        "editor/training_merge.html", kept=kept, merged=merged, counts=counts, shared=shared, local_time=local_time
+    )
+
+
+@bp.post("/training/learners/<learner_id>/merge")
+@trainers_only
+def training_merge(learner_id: str):
+    """Merge another learner into this one (only from the confirmation page): records joined, the other removed."""
+    other = request.form.get("other", "")
+    if not other or request.form.get("confirm") != other:
+        abort(400, description="合并学员要先在确认页上确认。")
+    with learning_db() as db:
+        kept = _learner_or_404(db, learner_id)
+        merged = _learner_or_404(db, other)
+        try:
+            outcome = merge(db, kept.id, merged.id, current_catalog().courses.values(), now())
+        except LearnerError as exc:
+            abort(400, description=str(exc))
+    log.info(
+        "%s 把学员 %s（%s，%s %s）合并到 %s（%s）",
+        g.editor.name,
+        merged.name,
+        merged.id,
+        merged.town,
+        merged.community,
+        kept.name,
+        kept.id,
+    )
+    flash(
+        f"已把「{merged.name}」（{merged.town} {merged.community}）合并到「{kept.name}」：学习记录都在这里了，"
+        f"两人都听过的 {outcome.shared_sentences} 句只算一次。那位的学习卡和已登录的手机从现在起作废。",
+        "ok",
+    )
+    return redirect(url_for("editor.training_learner", learner_id=kept.id))
 
 
 # -- cards and certificates ---------------------------------------------------------------------------------------
