@@ -3,7 +3,7 @@
 Scenarios (bench/load_scenarios.py holds the Locust users):
 - training: 50 phones open the same uncached document within 10 s and listen to it sentence by sentence for
   3 minutes, each waiting the sentence's duration before asking for the next; 5 more phones search every 2–5 s.
-- busy: 50 phones each in a different document (47 bundled, so three are shared), half of the documents rendered
+- busy: 50 phones each in a different document (69 bundled, so each has its own), half of the documents rendered
   beforehand and half not, plus 10 searches a second overall.
 - reference: the same cached MP3s through the app and through a plain static file server (Python's http.server,
   threaded, keep-alive, backlog as waitress's) under the same 50 concurrent listeners, interleaved request by

@@ -249,6 +249,21 @@ def test_the_pass_mark_is_saved_in_the_course_file_and_shown_again(editor, own):
     assert "pass_mark" not in yaml.safe_load((own / "_courses" / "示例课程.yaml").read_text(encoding="utf-8"))
 
 
+def test_a_course_s_kind_is_chosen_in_the_form_and_kept_by_later_saves(editor, own):
+    page = editor.client.get("/editor/courses/edit?id=示例课程")
+    assert ("kind", "theory") in CourseFields.of(page.get_data(as_text=True))  # no line in the file: a theory course
+    refused = press(editor, page, "save", kind="实训")
+    assert refused.status_code == 400 and "课程类型只能是理论课或实训课" in refused.get_data(as_text=True)
+    assert own_files(own) == []
+    saved = press(editor, page, "save", kind="practical")
+    assert saved.status_code == 302 and courses(editor)["示例课程"]["kind"] == "practical"
+    again = editor.client.get(saved.headers["Location"])
+    assert ("kind", "practical") in CourseFields.of(again.get_data(as_text=True))
+    assert press(editor, again, "save", title="示例实训课").status_code == 302  # another change keeps the kind
+    written = yaml.safe_load((own / "_courses" / "示例课程.yaml").read_text(encoding="utf-8"))
+    assert written["kind"] == "practical" and written["title"] == "示例实训课"
+
+
 def test_saving_a_bundled_course_unchanged_writes_nothing(editor, own):
     saved = press(editor, editor.client.get("/editor/courses/edit?id=示例课程"), "save")
     assert saved.status_code == 302

@@ -25,6 +25,18 @@ VOLUMES = {
     "物业管理案例汇编",
     "物业管理相关知识问答篇",
 }
+MODULES = {"人工智能应用", "家政服务", "社区商务", "养老服务"}
+TRAINING_AREAS = [
+    "礼仪服务",
+    "登高作业",
+    "保洁操作",
+    "弱电",
+    "焊接与热切割",
+    "消防给排水",
+    "电工操作",
+    "应急消防",
+    "室内维修",
+]
 
 
 @pytest.fixture(scope="module")
@@ -89,6 +101,8 @@ def test_a_section_item_plays_only_that_section_and_asks_only_about_it(bundled):
         ("title: 课\npass_mark: 101\nunits: [{title: 一, items: [a.md]}]\n", "pass_mark 应当是 0 到 100 的整数"),
         ("title: 课\npass_mark: 六十\nunits: [{title: 一, items: [a.md]}]\n", "pass_mark 应当是 0 到 100 的整数"),
         ("title: 课\npass_mark: true\nunits: [{title: 一, items: [a.md]}]\n", "pass_mark 应当是 0 到 100 的整数"),
+        ("title: 课\nkind: 实训\nunits: [{title: 一, items: [a.md]}]\n", "kind 只能是 theory（理论课，默认）或"),
+        ("title: 课\nkind: [practical]\nunits: [{title: 一, items: [a.md]}]\n", "kind 只能是 theory"),
     ],
 )
 def test_a_bad_course_file_names_what_is_wrong(text, reason):
@@ -101,6 +115,12 @@ def test_a_course_file_may_set_a_pass_mark_and_without_one_it_is_60_percent():
     assert parse_course(f"title: 课\n{units}", "c", "c.yaml").pass_mark == 60
     assert parse_course(f"title: 课\npass_mark: 80\n{units}", "c", "c.yaml").pass_mark == 80
     assert parse_course(f"title: 课\npass_mark: 0\n{units}", "c", "c.yaml").pass_mark == 0
+
+
+def test_a_course_is_theory_unless_its_file_says_practical():
+    units = "units: [{title: 一, items: [a.md]}]\n"
+    assert parse_course(f"title: 课\n{units}", "c", "c.yaml").kind == "theory"
+    assert parse_course(f"title: 课\nkind: practical\n{units}", "c", "c.yaml").kind == "practical"
 
 
 def test_a_broken_course_file_is_skipped_with_its_reason_and_the_others_load(tmp_path):
@@ -120,7 +140,7 @@ def test_course_list_json_and_show(bundled):
     courses = [json.loads(line) for line in listed.output.splitlines()]
     assert {c["id"] for c in courses} >= {"物业管理篇", "网格员入门"}
     first = courses[0]
-    assert set(first) >= {"id", "title", "documents", "minutes", "questions"}
+    assert set(first) >= {"id", "title", "kind", "documents", "minutes", "questions"}
     assert first["documents"][0]["source"].endswith(".md") and first["minutes"] > 0 and first["questions"] > 0
     shown = runner.invoke(
         main, ["--data", str(bundled.root), "course", "show", "网格员入门"], env={"KIOSK_CONTENT": str(BUNDLED)}
@@ -189,3 +209,25 @@ def test_course_prepare_voices_the_course_and_its_questions_once(tmp_path):
         assert all(AudioCache(data.audio).has(s.key) for s in course_sentences(view, speech, store))
     again = runner.invoke(main, ["--data", str(data.root), "course", "prepare", "短"], env=env)
     assert again.exit_code == 0 and "要合成 0 句" in again.output, again.output
+
+
+def test_the_practical_course_lists_as_practical_with_a_unit_per_training_area(bundled):
+    listed = CliRunner().invoke(
+        main, ["--data", str(bundled.root), "course", "list", "--json"], env={"KIOSK_CONTENT": str(BUNDLED)}
+    )
+    assert listed.exit_code == 0, listed.output
+    kinds = {course["id"]: course["kind"] for course in map(json.loads, listed.output.splitlines())}
+    assert kinds["实训基地"] == "practical"
+    assert {kind for course_id, kind in kinds.items() if course_id != "实训基地"} == {"theory"}
+    (practical,) = (c for c in load_courses([BUNDLED])[0] if c.kind == "practical")
+    assert [unit.title for unit in practical.units] == TRAINING_AREAS
+
+
+def test_each_new_module_is_a_course_with_at_least_15_questions(bundled):
+    store = Store(bundled.database)
+    try:
+        views, _ = course_views(store, [BUNDLED])
+    finally:
+        store.close()
+    counts = {view.course.id: len(view.questions) for view in views}
+    assert all(counts.get(module, 0) >= 15 for module in MODULES), counts

@@ -98,7 +98,7 @@ def test_a_source_that_does_not_say_the_quote_is_refused(tmp_path):
 
 def test_every_bundled_question_passes_and_there_are_enough_per_volume():
     files = sorted(BUNDLED_QUIZ.glob("*.md"))
-    assert len(files) == 6
+    assert len(files) == 11  # six training volumes, the four modules and the 实训基地 briefings
     counts = {}
     for file in files:
         quiz = read_quiz(file)
@@ -106,6 +106,7 @@ def test_every_bundled_question_passes_and_there_are_enough_per_volume():
         assert quiz.problems == [], (file.name, quiz.problems[:5])
         counts[quiz.volume] = len(quiz.questions)
     assert sum(counts.values()) >= 120 and min(counts.values()) >= 15, counts
+    assert {"人工智能应用", "家政服务", "社区商务", "养老服务", "实训基地"} <= counts.keys()
 
 
 def test_quiz_check_names_file_and_line_and_counts_valid_questions_last(tmp_path):
@@ -123,7 +124,7 @@ def test_quiz_check_names_file_and_line_and_counts_valid_questions_last(tmp_path
     assert lines[-1].startswith("有效题目 0 道")  # the good file's source quote is not in the bundled text
     bundled = runner.invoke(main, ["quiz", "check", str(BUNDLED_QUIZ)])
     assert bundled.exit_code == 0, bundled.output
-    assert bundled.output.strip().splitlines()[-1] == "有效题目 163 道"
+    assert bundled.output.strip().splitlines()[-1] == "有效题目 263 道"
 
 
 def test_an_unreadable_file_is_one_problem_not_a_traceback(tmp_path):

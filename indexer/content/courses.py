@@ -4,6 +4,8 @@
     summary: 一句话，课程页最先读。
     order: 3                     (position in the course list; then by id)
     pass_mark: 60                (optional: percent of the quiz's questions a learner must get right; default 60)
+    kind: practical              (optional: theory, listened to and quizzed, the default; or practical, taught in the
+                                  training areas, where each unit is a spoken briefing before the hands-on work)
     units:
       - title: 业主和业主组织
         items:
@@ -29,7 +31,10 @@ from .loader import decode
 from .quiz import Question
 
 COURSES_FOLDER = "_courses"
-COURSE_FIELDS = {"title", "summary", "order", "pass_mark", "units"}
+COURSE_FIELDS = {"title", "summary", "order", "pass_mark", "kind", "units"}
+# A practical course (实训) is briefed by ear in the training areas and its skills are signed off by a trainer.
+COURSE_KINDS = {"theory": "理论课", "practical": "实训课"}
+DEFAULT_KIND = "theory"
 # 60 of 100 is the usual 及格 line; guessing gets about a third of the three-option questions right, half of 对/错.
 DEFAULT_PASS_MARK = 60
 UNIT_FIELDS = {"title", "items"}
@@ -64,6 +69,7 @@ class Course:
     file: str
     order: int = 0
     pass_mark: int = DEFAULT_PASS_MARK  # percent of the quiz's questions to get right for completion
+    kind: str = DEFAULT_KIND  # a key of COURSE_KINDS
 
 
 @dataclass
@@ -110,6 +116,9 @@ def parse_course(text: str, course_id: str, file: str) -> Course:
     pass_mark = data.get("pass_mark", DEFAULT_PASS_MARK)
     if not isinstance(pass_mark, int) or isinstance(pass_mark, bool) or not 0 <= pass_mark <= 100:
         raise ContentError(f"{file}：pass_mark 应当是 0 到 100 的整数（答对题目的百分比）")
+    kind = data.get("kind", DEFAULT_KIND)
+    if not isinstance(kind, str) or kind not in COURSE_KINDS:
+        raise ContentError(f"{file}：kind 只能是 theory（理论课，默认）或 practical（实训课），这里是「{kind}」")
     units = data.get("units")
     if not isinstance(units, list) or not units:
         raise ContentError(f"{file}：units 应当是至少一个单元的列表")
@@ -131,6 +140,7 @@ def parse_course(text: str, course_id: str, file: str) -> Course:
         file,
         order,
         pass_mark,
+        kind,
     )
 
 

@@ -10,7 +10,15 @@ from pathlib import Path
 
 import yaml
 
-from indexer.content.courses import COURSES_FOLDER, DEFAULT_PASS_MARK, Course, Unit, parse_item
+from indexer.content.courses import (
+    COURSE_KINDS,
+    COURSES_FOLDER,
+    DEFAULT_KIND,
+    DEFAULT_PASS_MARK,
+    Course,
+    Unit,
+    parse_item,
+)
 from indexer.content.loader import is_within
 from indexer.errors import ContentError
 
@@ -68,6 +76,7 @@ class CourseForm:
     base: str = ""  # hash of the file as it was opened, to notice someone else's save in between
     query: str = ""  # the library search box
     to: int = 0  # the unit that 加入 adds to
+    kind: str = DEFAULT_KIND  # theory or practical; kept, so saving a practical course keeps it practical
 
     @classmethod
     def from_course(cls, course: Course, base: str) -> CourseForm:
@@ -82,6 +91,7 @@ class CourseForm:
             units,
             base,
             to=len(units) - 1,
+            kind=course.kind,
         )
 
     @classmethod
@@ -107,6 +117,7 @@ class CourseForm:
             get("base"),
             get("q"),
             max(0, min(to, len(units) - 1)),
+            get("kind") or DEFAULT_KIND,
         )
 
     def apply(self, op: str) -> str:
@@ -158,7 +169,8 @@ class CourseForm:
         units = tuple(Unit(unit.title, tuple(parse_item(item) for item in unit.items)) for unit in self.units)
         order = int(self.order) if self.order.isdecimal() else 0
         pass_mark = int(self.pass_mark) if self.pass_mark.isdecimal() else DEFAULT_PASS_MARK
-        return Course(self.id, self.title, self.summary, units, file, order, pass_mark)
+        kind = self.kind if self.kind in COURSE_KINDS else DEFAULT_KIND
+        return Course(self.id, self.title, self.summary, units, file, order, pass_mark, kind)
 
     def check(self) -> None:
         """What an editor must fill in before the loader is asked; ContentError naming the box or unit."""
@@ -168,6 +180,8 @@ class CourseForm:
             raise ContentError("排序请填数字，例如 3")
         if self.pass_mark and not (self.pass_mark.isdecimal() and int(self.pass_mark) <= 100):
             raise ContentError("及格线请填 0 到 100 的数字（答对题目的百分比），例如 60")
+        if self.kind not in COURSE_KINDS:
+            raise ContentError(f"课程类型只能是{'或'.join(COURSE_KINDS.values())}")
         if not self.units:
             raise ContentError("课程里还没有单元：请点「加一个单元」，再从文章库里加文章")
         for number, unit in enumerate(self.units, 1):
@@ -185,6 +199,8 @@ class CourseForm:
             data["order"] = int(self.order)
         if self.pass_mark:
             data["pass_mark"] = int(self.pass_mark)
+        if self.kind != DEFAULT_KIND:
+            data["kind"] = self.kind
         data["units"] = [{"title": unit.title, "items": list(unit.items)} for unit in self.units]
         return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=1000)
 

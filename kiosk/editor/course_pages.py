@@ -11,6 +11,7 @@ from pathlib import Path
 from flask import abort, flash, g, redirect, render_template, request, url_for
 
 from indexer.content.courses import (
+    COURSE_KINDS,
     COURSES_FOLDER,
     DEFAULT_PASS_MARK,
     Course,
@@ -224,6 +225,7 @@ def render_course(form: CourseForm, error: str | None = None, status: int = 200,
         where=where,
         source=course_source(form.id) if form.id else "",
         default_pass_mark=DEFAULT_PASS_MARK,
+        kinds=COURSE_KINDS,
     ), status
 
 

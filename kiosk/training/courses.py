@@ -59,6 +59,7 @@ class CourseView:
             "id": self.course.id,
             "title": self.course.title,
             "summary": self.course.summary,
+            "kind": self.course.kind,
             "units": len(self.units),
             "documents": documents,
             "minutes": round(self.minutes),

@@ -14,6 +14,11 @@ VOLUME_ORDER = (
     "物业管理基层处理篇",
     "物业管理案例汇编",
     "物业管理相关知识问答篇",
+    "实训基地",  # the practical course's briefings, heard after the theory volumes
+    "人工智能应用",
+    "家政服务",
+    "社区商务",
+    "养老服务",
 )
 
 
