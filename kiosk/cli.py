@@ -301,7 +301,9 @@ def serve(settings: Settings, host: str, port: int, kiosk_mode: bool | None, thr
     if host in ("0.0.0.0", "::"):
         for address in lan_addresses():
             click.echo(f"手机连上同一 Wi-Fi 后打开：http://{address}:{port}/")
-    create_server(app, host=host, port=port, threads=threads, ident="suiting-kiosk").run()
+    create_server(
+        app, settings.connections_per_address, host=host, port=port, threads=threads, ident="suiting-kiosk"
+    ).run()
 
 
 @main.command()

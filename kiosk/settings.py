@@ -132,6 +132,8 @@ class Settings:
     sync_limit_rate: float | None = option(None, "KIOSK_SYNC_LIMIT_RATE", number, at_least(1))  # KB/s
     # one sync's deadline: a cut sync keeps what it downloaded, and the next hourly one goes on from there
     sync_minutes: float = option(40.0, "KIOSK_SYNC_MINUTES", number, positive)
+    # open connections one address may hold: 64 serves phones with their own addresses; behind one NAT, raise it
+    connections_per_address: int = option(64, "KIOSK_CONNECTIONS_PER_ADDRESS", whole, at_least(8))
     backup_dir: Path | None = option(None, "KIOSK_BACKUP_DIR", path)  # None: <data dir>/backups
     backup_keep: int | None = option(None, "KIOSK_BACKUP_KEEP", whole, at_least(1))  # None: keep every archive
     # the front desk (kiosk/desk): working days a level has to accept a request and to answer it, counted from when

@@ -43,11 +43,13 @@ class LiveServer:
     """An app served by waitress on a free loopback port, in a daemon thread, until the ``with`` block ends; the
     app stays open for whoever made it."""
 
-    def __init__(self, app: Flask):
-        from kiosk.web.server import create_server
+    def __init__(self, app: Flask, per_address: int | None = None):
+        from kiosk.web.server import CONNECTIONS_PER_ADDRESS, create_server
 
         self.app = app
-        self.server = create_server(app, host="127.0.0.1", port=0, threads=8, ident="kiosk-test")
+        self.server = create_server(
+            app, per_address or CONNECTIONS_PER_ADDRESS, host="127.0.0.1", port=0, threads=8, ident="kiosk-test"
+        )
         self.url = f"http://127.0.0.1:{self.server.effective_port}"
         self._closing = False
         self.thread = threading.Thread(target=self._serve, daemon=True, name="kiosk-test-server")

@@ -24,6 +24,14 @@ def server(app: Flask) -> Iterator[LiveServer]:
         yield live
 
 
+def test_the_cap_per_address_is_the_server_s_own(app: Flask) -> None:
+    """A hub whose phones share one NAT address raises KIOSK_CONNECTIONS_PER_ADDRESS: its server holds that many."""
+    with LiveServer(app, per_address=8) as live:
+        figures = attack(int(live.server.effective_port), phones=10, half_open=12)
+    assert figures["attacker_held_before_deadline"] == 8
+    assert figures["phones_still_answering"] == 10
+
+
 def test_half_open_connections_from_one_address_leave_the_kiosk_answering(server: LiveServer) -> None:
     figures = attack(int(server.server.effective_port), PHONES, HALF_OPEN)
     print(f"/healthz during the attack: longest {figures['attack_longest_s']:.3f} s")

@@ -28,7 +28,8 @@ class _ErrorTask(ErrorTask):
 # one host); waitress's default of 100 in all is what 105 held-open sockets used up in issue #23.
 CONNECTION_LIMIT = 1000
 # One phone, or a few behind one router's address, never needs this many at once; more from one address are closed
-# as they come (the newest first), so one address cannot take the others' share of CONNECTION_LIMIT.
+# as they come (the newest first), so one address cannot take the others' share of CONNECTION_LIMIT. A hub whose
+# phones all reach the kiosk through one NAT address raises it (KIOSK_CONNECTIONS_PER_ADDRESS).
 CONNECTIONS_PER_ADDRESS = 64
 # From a request's first byte until its headers are complete: a phone sends them in one packet, a drip of a byte at
 # a time (which resets waitress's idle timeout each time) is closed after this. Idle keep-alive connections between
@@ -46,7 +47,7 @@ class _Channel(HTTPChannel):
         super().__init__(server, sock, addr, adj, map=map)
         self._timed_request: HTTPRequestParser | None = None  # the request whose headers are on the clock
         self._headers_since = 0.0  # since when
-        if isinstance(addr, tuple) and self._connections_from(addr[0]) > CONNECTIONS_PER_ADDRESS:
+        if isinstance(addr, tuple) and self._connections_from(addr[0]) > server.per_address:
             self.will_close = True  # writable() now, and handle_write closes it without reading a byte
 
     def _connections_from(self, host: str) -> int:
@@ -77,15 +78,17 @@ class _Channel(HTTPChannel):
         return super().readable()
 
 
-def create_server(app, **options):
+def create_server(app, per_address: int = CONNECTIONS_PER_ADDRESS, **options):
     """waitress's server for the app (options as waitress.create_server takes them), whose own error answers
-    carry the security headers too, and whose connections are capped per address and timed until their headers."""
-    options = {"connection_limit": CONNECTION_LIMIT, "asyncore_use_poll": True, **options}
+    carry the security headers too, and whose connections are capped, ``per_address`` from any one address, and
+    timed until their headers."""
+    options = {"connection_limit": max(CONNECTION_LIMIT, per_address), "asyncore_use_poll": True, **options}
     _allow_open_files(options["connection_limit"] + 200)
     server = waitress_server.create_server(app, **options)
     if not isinstance(server, waitress_server.BaseWSGIServer):
         raise ValueError("the kiosk listens on one host and port (waitress made a server for several)")
     server.channel_class = _Channel
+    server.per_address = per_address
     return server
 
 
