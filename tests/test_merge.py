@@ -13,7 +13,7 @@ from kiosk.training.learner import learners
 from kiosk.training.learner.attempts import Answer, record_attempts
 from kiosk.training.learner.cards import card_path, list_learners
 from kiosk.training.learner.database import LEARNING_DB, LearningDB
-from kiosk.training.learner.listening import credit
+from kiosk.training.learner.listening import credit, settle
 from kiosk.training.learner.merge import merge
 from kiosk.training.learner.progress import load_records, record_completions
 from kiosk.training.trainer.duplicates import ONE_APART, SAME_NAME, likely_duplicates, one_apart
@@ -238,6 +238,22 @@ def test_two_halves_make_a_completed_course(db, found, person):
     assert record_completions(db, merged.id, [plan], NOON) == []
     outcome = merge(db, kept.id, merged.id, found.courses.values(), LATER)
     assert outcome.completed == [COURSE] and load_records(db, kept.id).completed == {COURSE: LATER}
+
+
+def test_sentences_waiting_for_the_clock_move_with_the_merge(db, found, person):
+    """Heard offline and sent at once by the learner merged away: still credited, to the kept one, in time."""
+    plan = found.courses[COURSE]
+    keys = course_keys(plan)
+    kept, merged = person("张晓梅", "幸福里社区"), person("张晓梅", "幸福里")
+    a_minute_later = START + 60  # both heard the first sentence at START (person): the clocks allow two minutes
+    minute_each = dict.fromkeys(keys, 60.0)
+    waiting = credit(db, merged.id, plan, keys, "merged-all", now=a_minute_later, seconds=minute_each).waiting
+    assert waiting > 0
+    merge(db, kept.id, merged.id, found.courses.values(), a_minute_later)
+    moved = {row[0] for row in db.conn.execute("SELECT sentence FROM waiting WHERE learner = ?", (kept.id,))}
+    assert moved and keys[0] not in moved and moved <= set(keys)
+    assert settle(db, kept.id, found.courses, now=LATER) == len(moved)
+    assert load_records(db, kept.id).heard[COURSE] == set(keys)
 
 
 def test_a_learner_cannot_be_merged_into_itself_or_with_someone_gone(db, found, person):

@@ -32,7 +32,8 @@ def shared_sentences(db: LearningDB, first: str, second: str) -> int:
 
 def merge(db: LearningDB, kept: str, merged: str, plans: Iterable[CoursePlan], now: float) -> Merged:
     """Move everything of learner ``merged`` to learner ``kept`` and remove ``merged``: sentences heard as a union
-    (a sentence both heard keeps its earlier time), listening reports, every quiz answer, completions (the earlier
+    (a sentence both heard keeps its earlier time), sentences still waiting for the listening clock, listening
+    reports, every quiz answer, completions (the earlier
     time where both completed a course), the listening clock recounted from the union and started at the earlier
     sign-up; then the courses of ``plans`` that the union completes are recorded as completed now. The merged
     learner's card and sessions end with it. LearnerError for a learner unknown, or the same one twice."""
@@ -48,6 +49,11 @@ def merge(db: LearningDB, kept: str, merged: str, plans: Iterable[CoursePlan], n
             " SELECT ?, course, sentence, seconds, at FROM heard WHERE learner = ?"
             " ON CONFLICT (learner, course, sentence) DO UPDATE SET at = MIN(at, excluded.at)",
             (kept, merged),
+        )
+        db.conn.execute(  # still waiting for the listening clock: unless the kept learner has it already
+            "INSERT OR IGNORE INTO waiting SELECT ?, course, sentence, seconds FROM waiting AS w WHERE learner = ?"
+            " AND NOT EXISTS (SELECT 1 FROM heard WHERE learner = ? AND course = w.course AND sentence = w.sentence)",
+            (kept, merged, kept),
         )
         db.conn.execute(
             "INSERT OR IGNORE INTO reports SELECT ?, id, course, credited, refused, at FROM reports WHERE learner = ?",
