@@ -17,6 +17,7 @@ from indexer.content.documents import Document
 from indexer.content.loader import ContentFile, discover, load_metadata, read_source
 from indexer.content.parse import document_id, parse_document
 from indexer.search.analysis import synonyms
+from indexer.search.input_words import write_input_words
 from indexer.search.pinyin_keys import syllables, title_keys
 from indexer.search.schema import BrokenIndex, abandon, create_index, has_index, make_schema, open_checked
 from indexer.search.vectors import passage_text, text_digest
@@ -72,6 +73,8 @@ def build_index(data: DataDir, roots: list[Path], full: bool = False, progress: 
         present = {f.source for f in files}
         removed = [record for source, record in known.items() if source not in present]
         if not (full or changed or removed):
+            if opened is not None and not data.input_words.exists():  # an index built before there were any
+                _write_input_words(data, opened, store, report)
             store.commit()
             report.seconds = time.monotonic() - started
             return report  # nothing to write: no new index segment, the kiosk's warm searcher stays valid
@@ -123,6 +126,7 @@ def build_index(data: DataDir, roots: list[Path], full: bool = False, progress: 
             write_atomic(data.index / FORMAT_FILE, INDEX_FORMAT.encode("ascii"))
         except OSError as exc:
             raise SearchError(_not_written(data, exc)) from None
+        _write_input_words(data, ix, store, report)
     finally:
         store.close()
     report.seconds = time.monotonic() - started
@@ -159,6 +163,18 @@ def _open_store(data: DataDir, full: bool, report: BuildReport) -> Store:
         Path(f"{data.database}{suffix}").unlink(missing_ok=True)
     report.warnings.append((data.database.name, f"{replaced}，已换成新的文件并全部重建"))
     return Store(data.database)
+
+
+def _write_input_words(data: DataDir, ix: FileIndex, store: Store, report: BuildReport) -> None:
+    """The keyboard's pinyin candidates from the library as it is now indexed; not written, they are a warning
+    (the keyboard offers the last ones), never a failed build."""
+    reader = ix.reader()
+    try:
+        write_input_words(data, reader, [entry.title for entry in store.catalog()], store.tags())
+    except OSError as exc:
+        report.warnings.append((data.input_words.name, f"拼音候选词没有更新：{disk_problem(exc)}"))
+    finally:
+        reader.close()
 
 
 def _not_written(data: DataDir, exc: OSError) -> str:
