@@ -51,7 +51,7 @@ def write_input_words(data: DataDir, reader, titles: Iterable[str], tags: Iterab
     named.update(term for word, targets in synonyms().items() for term in (word, *targets) if len(term) > 1)
     for text, times in named.items():
         counts[text] += times * NAMED_WEIGHT
-    words = sorted(_with_pinyin(counts), key=lambda w: (-w.weight, len(w.text), w.text))[:MOST_WORDS]
+    words = sorted(with_pinyin(counts), key=lambda w: (-w.weight, len(w.text), w.text))[:MOST_WORDS]
     lines = [HEADER, *(f"{w.text}\t{' '.join(w.syllables)}\t{w.weight}" for w in words)]
     write_atomic(data.input_words, ("\n".join(lines) + "\n").encode("utf-8"))
     return len(words)
@@ -71,7 +71,8 @@ def index_words(reader) -> Counter[str]:
     return Counter({text: times for text, times in counts.items() if times > 1})
 
 
-def _with_pinyin(counts: Counter[str]) -> Iterable[InputWord]:
+def with_pinyin(counts: Counter[str] | dict[str, int]) -> Iterable[InputWord]:
+    """The all-hanzi words among ``counts`` with their syllables and counts as weights."""
     for text, weight in counts.items():
         if not ALL_HANZI.match(text):
             continue
