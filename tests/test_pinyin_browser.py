@@ -135,3 +135,28 @@ def test_the_bar_stays_usable_in_high_contrast_and_large_type(kiosk, kiosk_serve
         if box["y"] < bar["y"] + bar["height"]:  # in the row shown (the rest wraps out of sight, whole)
             assert bar["y"] <= box["y"] and box["y"] + box["height"] <= bar["y"] + bar["height"], "a word is cut off"
     shoot(kiosk, f"pinyin-{view}")
+
+
+def test_idle_reset_forgets_what_was_typed_in_any_field(browser, tmp_path):
+    """A description typed with the keyboard, the keyboard closed, the page left on the home screen: the idle reset
+    still starts afresh, so the next visitor sees neither the text nor its words."""
+    with live_server(build_bundled(tmp_path / "var"), kiosk_mode=True, idle_minutes=0.05) as idle_server:  # 3 s
+        context = browser.new_context(viewport=KIOSK_VIEWPORT, locale="zh-CN", has_touch=True)
+        page = context.new_page()
+        try:
+            page.goto(idle_server.url + "/")
+            page.evaluate("""() => {
+                const field = document.createElement("textarea");
+                field.id = "describe"; field.dataset.keyboard = "";
+                document.getElementById("main").prepend(field);
+            }""")
+            page.locator("#describe").tap()
+            type_on_screen(page, "lous")
+            page.locator(BAR, has_text="漏水").first.tap()
+            page.locator('#keyboard [data-key="close"]').tap()
+            page.wait_for_function("() => !document.getElementById('describe')", timeout=15_000)
+            assert page.url == idle_server.url + "/?kiosk=1"
+            expect(page.locator(BAR)).to_have_count(0)
+            expect(page.locator("#q")).to_have_value("")
+        finally:
+            context.close()
