@@ -18,7 +18,7 @@ from indexer.content.loader import ContentFile, discover, load_metadata, read_so
 from indexer.content.parse import document_id, parse_document
 from indexer.search.analysis import synonyms
 from indexer.search.input_words import write_input_words
-from indexer.search.pinyin_keys import syllables, title_keys
+from indexer.search.pinyin_keys import shortened, syllables, title_keys
 from indexer.search.schema import BrokenIndex, abandon, create_index, has_index, make_schema, open_checked
 from indexer.search.vectors import passage_text, text_digest
 
@@ -29,7 +29,7 @@ from .store import FileRecord, Store
 
 Progress = Callable[[int, int, str], None]
 # Bump when what goes into the index for the same file changes: the next build then re-indexes everything.
-INDEX_FORMAT = "3"
+INDEX_FORMAT = "4"
 FORMAT_FILE = "format"
 REPLACED = {"damaged": "已损坏", "newer": "是更新版本的 kiosk 写的"}  # kiosk.db a full build replaces, and why
 
@@ -265,7 +265,7 @@ def _add_document(writer, doc: Document) -> None:
 
 
 def _add_terms(writer, full: bool) -> None:
-    """Key terms findable by pinyin initials or full pinyin: wyf → 物业费."""
+    """Key terms findable by pinyin initials or full pinyin: wyf → 物业费, tsd → 停水停电."""
     if not full:
         writer.delete_by_term("kind", "term")
     terms = {t for word, targets in synonyms().items() for t in (word, *targets) if len(t) > 1}
@@ -273,4 +273,7 @@ def _add_terms(writer, full: bool) -> None:
         parts = syllables(term)
         if parts:
             keys = {"".join(p[0] for p in parts), "".join(parts)}
+            short = shortened(term, parts)
+            if short:  # 停水停电 also as people shorten it: 停水电, tsd
+                keys |= {"".join(p[0] for p in short), "".join(short)}
             writer.add_document(id=f"term:{term}", doc="term", kind="term", term=term, pinyin=" ".join(sorted(keys)))

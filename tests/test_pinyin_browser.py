@@ -124,9 +124,7 @@ def test_the_bar_stays_usable_in_high_contrast_and_large_type(kiosk, kiosk_serve
     type_on_screen(kiosk, "wyf")
     expect(kiosk.locator(BAR).first).to_have_text("物业费")
     assert key.bounding_box() == before, "the keys moved under the finger"
-    colours = kiosk.locator(BAR).first.evaluate(
-        "b => [getComputedStyle(b).color, getComputedStyle(b).backgroundColor]"
-    )
+    colours = kiosk.locator(BAR).first.evaluate("b => [getComputedStyle(b).color, getComputedStyle(b).backgroundColor]")
     assert colours == ["rgb(0, 0, 0)", "rgb(255, 241, 118)"], colours
     bar = kiosk.locator("#candidates").bounding_box()
     for word in kiosk.locator(BAR).all():

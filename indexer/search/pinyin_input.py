@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .input_words import InputWord
+from .pinyin_keys import shortened
 
 MAX_LETTERS = 40  # about ten syllables: longer input is not a word being typed
 MAX_STEPS = 20_000  # syllable paths tried per query, so no input can make a look-up slow
@@ -115,8 +116,8 @@ class PinyinInput:
 def _keys(word: InputWord) -> set[str]:
     """The word's syllables, and for a phrase that repeats a character (停水停电) also its short form (停水电: tsd)."""
     keys = {SEPARATOR.join(word.syllables) + SEPARATOR}
-    short = [s for n, s in enumerate(word.syllables) if word.text[n] not in word.text[:n]]
-    if len(word.text) >= 4 and len(short) < len(word.syllables):
+    short = shortened(word.text, word.syllables)
+    if short:
         keys.add(SEPARATOR.join(short) + SEPARATOR)
     return keys
 
