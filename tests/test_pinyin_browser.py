@@ -79,6 +79,7 @@ def test_initials_and_full_pinyin_of_a_phrase_lead_to_its_text(kiosk, kiosk_serv
     hits = kiosk.locator("#results .hit")
     expect(hits.first).to_be_visible()
     assert any("停水" in text or "停电" in text for text in hits.all_inner_texts()[:3])
+    shoot(kiosk, f"pinyin-{letters}-found")
 
 
 def test_letters_without_a_word_still_search_by_pinyin(kiosk, kiosk_server):
