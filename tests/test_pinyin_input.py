@@ -10,7 +10,7 @@ import pytest
 
 from indexer.build import build_index
 from indexer.datadir import DataDir
-from indexer.search.input_words import InputWord, read_input_words
+from indexer.search.input_words import HEADER, InputWord, read_input_words
 from indexer.search.pinyin_input import MAX_LETTERS, PinyinInput, typed_letters
 from tests.sites import TEST_CONTENT, indexed
 
@@ -120,6 +120,23 @@ def test_the_build_writes_the_librarys_words_with_pinyin(data: DataDir):
     data.input_words.unlink()
     report = build_index(data, [TEST_CONTENT])
     assert not report.changed_docs and data.input_words.exists()
+
+
+def test_a_build_reuses_the_pinyin_written_before_unless_pypinyin_changed(data: DataDir, content_dir: Path):
+    """An editor's publish on a large library does not run pypinyin over every word again."""
+    indexed(data, [content_dir])
+    lines = data.input_words.read_text(encoding="utf-8").splitlines()
+    marked = [line.replace("物业费\twu ye fei\t", "物业费\twu ye fee\t") for line in lines]
+    data.input_words.write_text("\n".join(marked) + "\n", encoding="utf-8")
+    (content_dir / "政策法规" / "新.md").write_text("---\ntitle: 新的一篇\n---\n\n物业费。\n", encoding="utf-8")
+    indexed(data, [content_dir])
+    assert {w.text: w.syllables for w in read_input_words(data.input_words)}["物业费"] == ("wu", "ye", "fee")
+
+    other = [HEADER.replace("pypinyin", "pypinyin 0.1, was"), *marked[1:]]
+    data.input_words.write_text("\n".join(other) + "\n", encoding="utf-8")
+    (content_dir / "政策法规" / "新.md").unlink()
+    indexed(data, [content_dir])
+    assert {w.text: w.syllables for w in read_input_words(data.input_words)}["物业费"] == ("wu", "ye", "fei")
 
 
 def test_a_text_added_brings_its_words(data: DataDir, content_dir: Path):

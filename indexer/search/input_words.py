@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import jieba
+import pypinyin
 from pypinyin import Style, lazy_pinyin
 
 from indexer.atomic import write_atomic
@@ -18,7 +19,8 @@ from indexer.datadir import DataDir
 from .analysis import prepare_jieba, synonyms
 from .pinyin_keys import short_names
 
-HEADER = "# input-words 1: text, pinyin syllables, weight; heaviest first"
+# The pinyin of a word already written is reused by the next build, unless pypinyin has changed since.
+HEADER = f"# input-words 1, pypinyin {pypinyin.__version__}: text, pinyin syllables, weight; heaviest first"
 ALL_HANZI = re.compile(r"^[\u3400-\u9fff]+$")
 LONGEST_WORD = 8  # body and heading words; titles, tags and the term table may be longer
 LONGEST_NAME = 14  # a title longer than this is not typed whole
@@ -51,7 +53,8 @@ def write_input_words(data: DataDir, reader, titles: Iterable[str], tags: Iterab
     named.update(term for word, targets in synonyms().items() for term in (word, *targets) if len(term) > 1)
     for text, times in named.items():
         counts[text] += times * NAMED_WEIGHT
-    words = sorted(with_pinyin(counts), key=lambda w: (-w.weight, len(w.text), w.text))[:MOST_WORDS]
+    known = {word.text: word.syllables for word in read_input_words(data.input_words, same_pinyin=True)}
+    words = sorted(with_pinyin(counts, known), key=lambda w: (-w.weight, len(w.text), w.text))[:MOST_WORDS]
     lines = [HEADER, *(f"{w.text}\t{' '.join(w.syllables)}\t{w.weight}" for w in words)]
     write_atomic(data.input_words, ("\n".join(lines) + "\n").encode("utf-8"))
     return len(words)
@@ -71,21 +74,26 @@ def index_words(reader) -> Counter[str]:
     return Counter({text: times for text, times in counts.items() if times > 1})
 
 
-def with_pinyin(counts: Counter[str] | dict[str, int]) -> Iterable[InputWord]:
-    """The all-hanzi words among ``counts`` with their syllables and counts as weights."""
+def with_pinyin(
+    counts: Counter[str] | dict[str, int], known: dict[str, tuple[str, ...]] | None = None
+) -> Iterable[InputWord]:
+    """The all-hanzi words among ``counts`` with their syllables (``known`` ones as they are) and counts as weights."""
     for text, weight in counts.items():
         if not ALL_HANZI.match(text):
             continue
-        parts = lazy_pinyin(text, style=Style.NORMAL, errors="ignore")
+        parts = (known or {}).get(text) or lazy_pinyin(text, style=Style.NORMAL, errors="ignore")
         if len(parts) == len(text) and all(p.isascii() and p.isalpha() for p in parts):
             yield InputWord(text, tuple(parts), weight)
 
 
-def read_input_words(path: Path) -> list[InputWord]:
-    """The words a build wrote, heaviest first; none when there is no file yet (an index from before)."""
+def read_input_words(path: Path, same_pinyin: bool = False) -> list[InputWord]:
+    """The words a build wrote, heaviest first; none when there is no file yet (an index from before), or with
+    ``same_pinyin`` when another pypinyin wrote it."""
     try:
         text = path.read_text(encoding="utf-8")
     except (FileNotFoundError, UnicodeDecodeError):
+        return []
+    if same_pinyin and not text.startswith(HEADER + "\n"):
         return []
     words = []
     for line in text.splitlines():
