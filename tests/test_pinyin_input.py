@@ -3,6 +3,7 @@ served by GET /api/pinyin with what people here searched weighing in."""
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from indexer.build import build_index
 from indexer.datadir import DataDir
 from indexer.search.input_words import HEADER, InputWord, read_input_words
 from indexer.search.pinyin_input import MAX_LETTERS, PinyinInput, typed_letters
+from kiosk.visitors.pinyin import CHECK_SECONDS
 from tests.sites import TEST_CONTENT, indexed
 
 
@@ -158,6 +160,19 @@ def test_the_api_offers_the_librarys_words_most_likely_first(client):
     for unknown in ("", "qqqq", "物业费", "x" * 500):
         assert client.get("/api/pinyin", query_string={"q": unknown}).get_json() == {"ok": True, "candidates": []}
     assert client.get("/api/pinyin").get_json() == {"ok": True, "candidates": []}
+
+
+def test_a_damaged_words_file_offers_nothing_and_fails_nothing(app, client):
+    words = app.extensions["kiosk"].data.input_words
+    for damage in (b"\xff\xfe\x00garbage", "物业费\twu ye\tlots\n\t\t\n".encode(), b""):
+        words.write_bytes(damage)
+        os.utime(words, ns=(time.time_ns(), time.time_ns() + 10**9))  # another file, as a build makes
+        time.sleep(CHECK_SECONDS)
+        assert client.get("/api/pinyin?q=wyf").get_json() == {"ok": True, "candidates": []}
+    words.unlink()
+    words.mkdir()  # not even a file
+    time.sleep(CHECK_SECONDS)
+    assert client.get("/api/pinyin?q=wyf").get_json() == {"ok": True, "candidates": []}
 
 
 def test_what_people_here_searched_and_found_is_offered_and_weighs_in(client):

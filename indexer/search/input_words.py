@@ -91,7 +91,7 @@ def read_input_words(path: Path, same_pinyin: bool = False) -> list[InputWord]:
     ``same_pinyin`` when another pypinyin wrote it."""
     try:
         text = path.read_text(encoding="utf-8")
-    except (FileNotFoundError, UnicodeDecodeError):
+    except (OSError, UnicodeDecodeError):  # none yet, unreadable or damaged: no words until the next build
         return []
     if same_pinyin and not text.startswith(HEADER + "\n"):
         return []
