@@ -1083,9 +1083,13 @@ def test_kiosk_keyboard_keys_are_readable_in_high_contrast(browser, browser_serv
     page.locator("#q").click()
     keyboard = page.locator("#keyboard")
     keyboard.wait_for(state="visible")
+    for key in "wyf":  # and the pinyin candidates above the keys
+        keyboard.locator(f'[data-key="{key}"]').click()
+    keyboard.locator(".candidate").first.wait_for(state="visible")
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "kiosk-keyboard-high-contrast.png"))
-    colours = page.evaluate("""() => [...document.querySelectorAll('#keyboard .key, #keyboard .chip')].map((key) => {
+    colours = page.evaluate("""() => [...document.querySelectorAll('#keyboard :is(.key, .chip, .candidate)')]
+        .map((key) => {
         const style = getComputedStyle(key); return [key.textContent, style.color, style.backgroundColor]; })""")
     assert violations(page) == [] and not page.problems, page.problems  # the kiosk's pages run under the policy too
     context.close()
