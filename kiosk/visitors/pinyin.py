@@ -1,5 +1,6 @@
 """Pinyin candidates for the kiosk's on-screen keyboard and for phones: the library's words as `kiosk build` wrote
-them, with what people here searched and found weighing in (and offered even when the texts word it otherwise)."""
+them, those people here searched and found weighing more. A search's own words are never offered: the next visitor
+must not see what the last one typed."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import threading
 import time
 
 from indexer.datadir import DataDir
-from indexer.search.input_words import LONGEST_NAME, read_input_words, with_pinyin
+from indexer.search.input_words import read_input_words
 from indexer.search.pinyin_input import Candidate, PinyinInput
 
 from .usage import Usage, days_back
@@ -16,6 +17,7 @@ CHECK_SECONDS = 2.0  # how often the words file is looked at for a newer build
 SEARCHES_SECONDS = 60.0  # how long the search counts are used before they are read again
 SEARCH_DAYS = 90
 SEARCHED_WEIGHT = 50  # one settled search weighs as much as fifty uses of a word in the library
+RERANKED = 3  # times the candidates asked for that the search counts may reorder
 
 
 class KeyboardWords:
@@ -28,21 +30,20 @@ class KeyboardWords:
         self._library = PinyinInput([])
         self._stamp: tuple[int, int] | None = None
         self._checked = float("-inf")
-        self._searched = PinyinInput([])
+        self._searched: dict[str, int] = {}
         self._searched_at = float("-inf")
 
     def candidates(self, query: str, limit: int) -> list[Candidate]:
         """The best ``limit`` words for typed pinyin: those the letters complete before those they begin, each
-        by its library weight plus its searches."""
+        by its weight in the library plus its searches here."""
         library, searched = self._current()
-        found: dict[str, Candidate] = {c.text: c for c in library.candidates(query, limit * 2)}
-        for extra in searched.candidates(query, limit * 2):
-            known = found.get(extra.text)
-            weight = extra.weight + (known.weight if known else 0)
-            found[extra.text] = Candidate(extra.text, extra.pinyin, weight, extra.whole or bool(known and known.whole))
-        return sorted(found.values(), key=lambda c: (not c.whole, -c.weight, len(c.text)))[:limit]
+        found = [
+            Candidate(c.text, c.pinyin, c.weight + searched.get(c.text, 0) * SEARCHED_WEIGHT, c.whole)
+            for c in library.candidates(query, limit * RERANKED)
+        ]
+        return sorted(found, key=lambda c: (not c.whole, -c.weight, len(c.text)))[:limit]
 
-    def _current(self) -> tuple[PinyinInput, PinyinInput]:
+    def _current(self) -> tuple[PinyinInput, dict[str, int]]:
         now = time.monotonic()
         with self._lock:
             if now - self._checked >= CHECK_SECONDS:
@@ -53,12 +54,7 @@ class KeyboardWords:
             if now - self._searched_at >= SEARCHES_SECONDS:
                 self._searched_at = now
                 with Usage(self.data.root) as usage:
-                    counts = usage.found_searches(days_back(SEARCH_DAYS))
-                self._searched = PinyinInput(
-                    with_pinyin(
-                        {text: times * SEARCHED_WEIGHT for text, times in counts.items() if len(text) <= LONGEST_NAME}
-                    )
-                )
+                    self._searched = usage.found_searches(days_back(SEARCH_DAYS))
             return self._library, self._searched
 
 
