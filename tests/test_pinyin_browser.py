@@ -95,21 +95,17 @@ def test_letters_without_a_word_still_search_by_pinyin(kiosk, kiosk_server):
 
 
 def test_in_a_description_field_a_word_is_typed_and_typing_goes_on(kiosk, kiosk_server):
-    """A form's field marked data-keyboard gets the keyboard: a tapped word replaces its letters and typing goes
-    on after it; the page does not search."""
-    kiosk.goto(kiosk_server.url + "/")
-    kiosk.evaluate("""() => {
-        const field = document.createElement("textarea");
-        field.id = "describe"; field.dataset.keyboard = ""; field.value = "楼上";
-        document.getElementById("main").prepend(field);
-    }""")
-    kiosk.locator("#describe").tap()
+    """The front desk's description (a field marked data-keyboard) gets the keyboard: a tapped word replaces its
+    letters and typing goes on after it; the page does not search."""
+    kiosk.goto(kiosk_server.url + "/desk/new/dispute")
+    describe = kiosk.locator("textarea[name=text]")
+    describe.tap()
     expect(kiosk.locator("#keyboard")).to_be_visible()
     type_on_screen(kiosk, "lous")
     kiosk.locator(BAR, has_text="漏水").first.tap()
     type_on_screen(kiosk, "tsd")
     kiosk.locator(BAR, has_text="停水停电").first.tap()
-    expect(kiosk.locator("#describe")).to_have_value("楼上漏水停水停电")
+    expect(describe).to_have_value("漏水停水停电")
     expect(kiosk.locator("#q")).to_have_value("")
     assert "/search" not in kiosk.url
 
