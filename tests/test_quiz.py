@@ -124,7 +124,7 @@ def test_quiz_check_names_file_and_line_and_counts_valid_questions_last(tmp_path
     assert lines[-1].startswith("有效题目 0 道")  # the good file's source quote is not in the bundled text
     bundled = runner.invoke(main, ["quiz", "check", str(BUNDLED_QUIZ)])
     assert bundled.exit_code == 0, bundled.output
-    assert bundled.output.strip().splitlines()[-1] == "有效题目 263 道"
+    assert bundled.output.strip().splitlines()[-1] == "有效题目 263 道，给居民的 27 道"
 
 
 def test_an_unreadable_file_is_one_problem_not_a_traceback(tmp_path):
