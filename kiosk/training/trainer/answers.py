@@ -1,5 +1,5 @@
 """One learner's quiz answers for the trainer: the latest answer to each question, wrong ones first, with the right
-answer and the passage the question comes from, to play it with her."""
+answer and the passage the question comes from, to play it with them."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from .tables import Link, answer_text, local_time, source_links
 
 @dataclass(frozen=True)
 class LearnerAnswer:
-    """Her latest answer to one question, and how many times she answered it."""
+    """The learner's latest answer to one question, and how many times they answered it."""
 
     question: str
     text: str
@@ -28,7 +28,7 @@ class LearnerAnswer:
 
 
 def learner_answers(db: LearningDB, catalog: Catalog, learner_id: str, store: Store) -> list[LearnerAnswer]:
-    """Each question the learner answered, her latest answer to it; wrong ones first, then the latest first."""
+    """Each question the learner answered, their latest answer to it; wrong ones first, then the latest first."""
     rows = db.conn.execute(
         "SELECT question, answer, right, at, tries FROM (SELECT question, answer, right, at, "
         "COUNT(*) OVER (PARTITION BY question) AS tries, "
