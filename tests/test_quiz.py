@@ -45,7 +45,13 @@ def test_a_good_file_gives_its_questions_with_answers_and_sources():
 
 
 def test_a_question_marked_for_residents_says_so_and_others_do_not():
-    marked = parse_quiz(broken("出处：政策法规/物业服务合同.md | 业主应当按照约定\n", "出处：政策法规/物业服务合同.md | 业主应当按照约定\n对象：居民\n"), "m.md")
+    marked = parse_quiz(
+        broken(
+            "出处：政策法规/物业服务合同.md | 业主应当按照约定\n",
+            "出处：政策法规/物业服务合同.md | 业主应当按照约定\n对象：居民\n",
+        ),
+        "m.md",
+    )
     assert marked.problems == []
     first, second = marked.questions
     assert first.for_residents and not second.for_residents

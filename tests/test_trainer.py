@@ -6,6 +6,7 @@ cards re-issued; and, in Chromium, how the overview, the cards and the printed c
 from __future__ import annotations
 
 import csv
+import html
 import datetime as dt
 import io
 import re
@@ -27,7 +28,9 @@ from kiosk.training.learner.cards import list_learners
 from kiosk.training.learner.database import LEARNING_DB, LearningDB
 from kiosk.training.learner.listening import credit
 from kiosk.training.learner.progress import record_completions
+from kiosk.training.trainer import export
 from kiosk.training.trainer.periods import period_from
+from kiosk.training.trainer.tables import Column, Row, Table, answer_text, source_links
 from tests.browser_fixtures import CHROMIUM, SCREENSHOTS, LiveServer, launch_chromium, sign_in_with_the_form
 
 from .sites import AppMaker, EditorSession, list_community
@@ -459,6 +462,16 @@ def test_a_name_that_looks_like_a_formula_stays_text(app, trainer, session):
     assert '"\'=HYPERLINK(""x"")"' in body
 
 
+def test_listening_past_a_day_stays_an_excel_time_that_counts_on(tmp_path):
+    table = Table(
+        "t", "收听", (Column("姓名"), Column("收听（时:分）", "duration")), [Row(("张", 30 * HOUR + 5 * 60 + 20))]
+    )
+    book = openpyxl.load_workbook(io.BytesIO(export.workbook([table])))
+    cell = book["收听"]["B2"]
+    assert cell.number_format == "[h]:mm" and cell.value == dt.timedelta(hours=30, minutes=5)
+    assert export.csv_text(table).splitlines()[-1] == "张,30:05"
+
+
 # -- certificates -------------------------------------------------------------------------------------------------
 
 
@@ -580,6 +593,43 @@ def test_the_learner_page_shows_progress_and_the_certificate_link(trainer, sessi
     assert f"/editor/training/certificate/{session['zhang'].id}/" in page
     li = shown(trainer.page(f"/editor/training/learners/{session['li'].id}"), "progress")[1]
     assert next(row for row in li if row[0] == title)[3] == "还没学完"
+
+
+def test_the_learner_page_lists_their_answers_wrong_ones_first_with_the_passage_to_play(app, trainer, session):
+    first, plan = session["first"], session["plan"]
+    page = trainer.page(f"/editor/training/learners/{session['zhang'].id}")
+    head, rows = shown(page, "answers")
+    assert head == ["对错", "题目", "学员的答案", "正确答案", "答题时间", "出处"]
+    assert len(rows) == len(plan.questions)
+    assert rows[0][:4] == [
+        "✗ 错",
+        first.text,
+        answer_text(first, wrong_answer(first)),
+        answer_text(first, first.answer),
+    ]
+    assert all(row[0] == "✓ 对" for row in rows[1:])
+    links = [html.unescape(link) for link in re.findall(r'href="(/doc/[^"]+)"[^>]*>▶ 听出处', page)]
+    assert len(links) == len(rows) and all("play=1" in link for link in links)
+    assert links[0] == source_links_of(app, first)
+    # Answered right later, it is right now, and the page says it was answered twice.
+    with LearningDB(app.extensions["kiosk"].data.root) as db:
+        record_attempts(
+            db,
+            session["zhang"].id,
+            [Answer("attempt-zhang-again", first.id, plan.id, first.answer)],
+            catalog_of(app),
+            now=session["at_home"],
+        )
+    again = shown(trainer.page(f"/editor/training/learners/{session['zhang'].id}"), "answers")[1]
+    assert all(row[0] == "✓ 对" for row in again)
+    assert again[0][1] == f"{first.text} （答过 2 次）"  # the latest first among the right ones
+    assert "还没有答过题" in trainer.page(f"/editor/training/learners/{session['wang'].id}")
+
+
+def source_links_of(app, question) -> str:
+    """The kiosk's page of the question's passage, playing from it, as the trainer's tables link it."""
+    with app.extensions["kiosk"].store() as store:
+        return source_links(store, [question], play=True)[question.id].url
 
 
 # -- periods ------------------------------------------------------------------------------------------------------
