@@ -47,6 +47,7 @@
       heard: Math.max(hub?.heard || 0, mine.keys.length),
       unitsDone: hub ? hub.units.filter((unit) => unit.done).length : null,
       quiz,
+      answeredHere: answers.length,
       completed: !!hub?.completed,
       place: !!store.get("course:" + id, null),
     };
@@ -56,7 +57,8 @@
     let any = false;
     for (const card of cards) {
       const n = numbers(card);
-      const begun = n.heard > 0 || n.quiz.answered > 0 || n.place || n.completed;
+      // An answer given in another course counts in this one's quiz too, but does not start it.
+      const begun = n.heard > 0 || n.answeredHere > 0 || n.place || n.completed;
       any ||= begun;
       card.classList.toggle("not-started", !begun);
       (begun ? started : others).append(card);
