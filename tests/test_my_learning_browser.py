@@ -150,6 +150,9 @@ def test_my_learning_leads_with_resume_and_the_trainer_sees_wrong_answers_first(
             fits_width = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
             assert fits_width <= 0
             shoot(page, "phone-my-learning")
+            page.locator('[data-toggle="high-contrast"]').click()
+            shoot(page, "phone-my-learning-high-contrast")
+            page.locator('[data-toggle="high-contrast"]').click()
 
             # One tap resumes at exactly that sentence.
             resume.locator("#resume-link").tap()
@@ -157,6 +160,7 @@ def test_my_learning_leads_with_resume_and_the_trainer_sees_wrong_answers_first(
             assert unquote(page.url).endswith(f"at={segment['key']}")
             page.wait_for_function("i => window.kioskCourse.current === i", arg=at)
             expect(page.locator("#cp-sentence")).to_have_text(segment["text"])
+            page.locator("#course-player").screenshot(path=str(SCREENSHOTS / "phone-course-resumed.png"))
             page.locator('#course-player [data-action="play"]').tap()  # it played from there; stop it
             assert not errors, errors
         finally:
