@@ -60,7 +60,8 @@ def watch(page) -> list[str]:
 def signed_up(data) -> None:
     """The learner signed up at a training session three hours ago (a phone signs in as them with the PIN)."""
     with LearningDB(data.root) as db:
-        learners.sign_in(db, *(LEARNER[k] for k in ("name", "town", "community", "pin")), now=time.time() - 3 * HOUR)
+        name, town, community, pin = (LEARNER[k] for k in ("name", "town", "community", "pin"))
+        learners.sign_in(db, name, town, community, pin, now=time.time() - 3 * HOUR)
 
 
 def studied(server, data) -> tuple[str, list[str]]:

@@ -6,8 +6,8 @@ cards re-issued; and, in Chromium, how the overview, the cards and the printed c
 from __future__ import annotations
 
 import csv
-import html
 import datetime as dt
+import html
 import io
 import re
 import time

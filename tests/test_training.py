@@ -90,7 +90,8 @@ def test_the_kiosk_asks_only_questions_for_residents_every_day(client):
     with client.application.test_request_context("/"):
         pool = daily_pool(current_catalog())
     residents = {question.id for question in pool}
-    asked = {daily_question(pool, dt.date(2027, 1, 1) + dt.timedelta(days=day)).id for day in range(60)}
+    days = [dt.date(2027, 1, 1) + dt.timedelta(days=day) for day in range(60)]
+    asked = {question.id for question in (daily_question(pool, day) for day in days) if question}
     assert asked == residents  # going round all of them, and only them
     body = client.get("/api/questions/daily?kiosk=1").get_json()
     assert body["ok"] and body["question"]["id"] in residents
