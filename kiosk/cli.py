@@ -950,5 +950,21 @@ def desk_tick(settings: Settings, at: str | None) -> None:
     click.echo(str(done.escalated))  # last, alone: the number of requests escalated, for scripts
 
 
+@desk.command("sync")
+@click.pass_obj
+def desk_sync(settings: Settings) -> None:
+    """On a hub: send the centre (KIOSK_LIBRARY_URL) the desk's changes not sent yet and bring back what the
+    township and centre did; the server does this every few minutes by itself. Exit code 1 with the reason when
+    the centre was not reached (nothing is lost: it is sent next time)."""
+    from .desk.exchange import exchange
+
+    if not settings.library_url:
+        raise click.UsageError("本站没有设置中心的地址（KIOSK_LIBRARY_URL）：只有社区站点才和中心交换登记")
+    done = exchange(data_dir(settings).root, settings.library_url, settings.hub_name)
+    for reason in done.refused:
+        click.echo(f"注意：中心没有收下一条记录：{reason}", err=True)
+    click.echo(f"送到中心 {done.sent} 条，从中心收到 {done.received} 条，还有 {done.waiting} 条待送")
+
+
 if __name__ == "__main__":
     main()

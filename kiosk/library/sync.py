@@ -32,6 +32,7 @@ from indexer.speech.questions import missing_question_audio
 from indexer.store import Store
 
 from ..city import hub_report
+from ..desk.exchange import ExchangeError, exchange
 from ..hubs.keys import hub_key
 from ..hubs.messages import post_signed
 from ..settings import BUNDLED_CONTENT, Settings
@@ -94,6 +95,7 @@ def sync(
         raise SyncError(reason) from None
     if hub:
         report.notes += _send_counts(url, data, hub, deadline)
+        report.notes += _exchange_desk(url, data, hub)
     report.seconds = time.monotonic() - started
     _remember(
         data, ok=True, serial=report.serial, files=report.files, bytes=report.bytes, audio_missing=report.audio_missing
@@ -267,6 +269,15 @@ def _send_counts(url: str, data: DataDir, hub: str, deadline: float) -> list[str
     if answer.status == HTTPStatus.CONFLICT:  # the centre's own name: the default, until the hub names itself
         return [f"统计没有报给中心：「{hub}」是中心的名称，请在 kiosk.env 设置 KIOSK_HUB_NAME 为本站的名字"]
     return [f"统计没有报给中心（HTTP {answer.status}）；下次同步再报"]
+
+
+def _exchange_desk(url: str, data: DataDir, hub: str) -> list[str]:
+    """The desk's requests and their changes, both ways (kiosk/desk/exchange.py); a failure does not undo the sync."""
+    try:
+        done = exchange(data.root, url, hub)
+    except ExchangeError as exc:
+        return [str(exc)]
+    return [f"中心没有收下一条登记记录：{reason}" for reason in done.refused]
 
 
 def _remember(data: DataDir, **outcome) -> None:
