@@ -16,9 +16,13 @@ from pathlib import Path
 import pytest
 from nacl.signing import SigningKey
 
+from kiosk.desk.database import DeskDB
+from kiosk.desk.escalation import BACKOFF_MINUTES, TICK_MINUTES, Ticker
+from kiosk.desk.workflow import Asked, Rules, register
 from kiosk.editor.accounts import Accounts
 from kiosk.hubs.messages import signed_headers
-from kiosk.places import add_community
+from kiosk.places import Community, add_community
+from kiosk.settings import Settings
 from tests.sites import TEST_PASSWORD, csrf_field
 from tests.test_faults import (  # noqa: F401 - the fixture stops every server a test started
     Server,
@@ -231,3 +235,23 @@ def test_a_forged_or_unenrolled_hub_message_is_refused_and_changes_nothing(city)
         answer = json.loads(refused.value.read())
         assert refused.value.code == 403 and answer["refused"] == reason, answer
     assert centre_site.requests() == before
+
+
+def test_while_the_centre_cannot_be_reached_the_server_keeps_the_outbox_and_waits_longer_each_time(tmp_path):
+    settings = Settings().with_overrides(data=tmp_path, library_url=f"http://127.0.0.1:{free_port()}")
+    with DeskDB(tmp_path) as db:
+        register(db, Rules.of(settings), Asked("dispute", Community("城关街道", "幸福社区"), "漏水", "楼上漏水"), 1.7e9)
+    ticker = Ticker(tmp_path, settings)
+    waits = []
+    for _ in range(6):
+        before = time.monotonic()
+        assert ticker.exchange() is False
+        waits.append(round((ticker.next_exchange - before) / 60))
+    assert waits == [2 * TICK_MINUTES, 4 * TICK_MINUTES, 8 * TICK_MINUTES, BACKOFF_MINUTES, BACKOFF_MINUTES, 60]
+    with DeskDB(tmp_path) as db:
+        assert db.waiting() == 1, "nothing is lost while the centre is away"
+
+
+def test_kiosk_desk_sync_needs_the_centres_address(tmp_path):
+    done = kiosk(tmp_path / "var", "desk", "sync")
+    assert done.returncode == 2 and "KIOSK_LIBRARY_URL" in done.stdout, done.stdout

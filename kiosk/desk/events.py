@@ -30,7 +30,7 @@ ANSWER_MAX = 2000
 NOTE_MAX = 2100  # a rating's note is the rating, a colon and the resident's reason
 MAX_ARTICLES = 5
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
-NUMBER = re.compile(r"\d{6}")
+NUMBER = re.compile(r"[0-9]{6}")
 
 
 class EventError(ValueError):
