@@ -107,7 +107,7 @@ def city(tmp_path):
     return centre, port, hubs
 
 
-def register(hub: Site, text: str, **more: str) -> dict:
+def registered_at(hub: Site, text: str, **more: str) -> dict:
     community = PLACES[hub.name][1]
     assert hub.server is not None
     made = hub.server.api(
@@ -145,8 +145,8 @@ def acted(server: Server, request_id: str, action: str, note: str = "", status: 
 def test_requests_registered_while_the_centre_is_down_arrive_once_and_answers_come_back(city):
     centre_site, port, hubs = city
     a, b = hubs["hub-a"], hubs["hub-b"]
-    first = register(a, "楼上漏水到我家两个月了", name="赵阿姨", phone="13911112222")
-    second = register(b, "物业不给修电梯")
+    first = registered_at(a, "楼上漏水到我家两个月了", name="赵阿姨", phone="13911112222")
+    second = registered_at(b, "物业不给修电梯")
     down = a.run("desk", "sync")
     assert down.returncode == 1 and "登记没有送到中心" in down.stdout and "不会丢" in down.stdout, down.stdout
 
@@ -212,7 +212,7 @@ def test_requests_registered_while_the_centre_is_down_arrive_once_and_answers_co
 def test_a_forged_or_unenrolled_hub_message_is_refused_and_changes_nothing(city):
     centre_site, port, hubs = city
     centre = centre_site.serve(port)
-    register(hubs["hub-a"], "楼上漏水")
+    registered_at(hubs["hub-a"], "楼上漏水")
     synced(hubs["hub-a"])
     with sqlite3.connect(hubs["hub-a"].data / "desk.db") as conn:
         body = json.loads(conn.execute("SELECT body FROM events ORDER BY seq LIMIT 1").fetchone()[0])
