@@ -791,7 +791,7 @@ def hub_remove(settings: Settings, name: str) -> None:
     help="下载限速，KB/秒（白天同步时别占满网络）；默认 KIOSK_SYNC_LIMIT_RATE，不限",
 )
 @click.option("--hub-name", help="本站在全市大屏上的名字；默认 KIOSK_HUB_NAME")
-@click.option("--no-report", is_flag=True, help="不把本站的匿名统计报给中心")
+@click.option("--no-report", is_flag=True, help="不把本站的匿名统计和服务台的登记报给中心")
 @click.pass_obj
 def sync_command(
     settings: Settings,
@@ -805,6 +805,7 @@ def sync_command(
     with the reason if it did not."""
     from .library.sync import sync
 
+    configured = settings.library_url  # only a hub configured with its centre exchanges the desk's requests
     settings = settings.with_overrides(
         library_url=url, library_key=public_key, sync_limit_rate=limit_rate, hub_name=hub_name and hub_name.strip()
     )
@@ -820,6 +821,7 @@ def sync_command(
             rate_limit=rate * 1024 if rate else None,
             progress=update,
             hub="" if no_report else settings.hub_name,
+            desk=bool(configured) and configured == settings.library_url,
         )
     for note in report.notes:
         click.echo(f"注意：{note}", err=True)

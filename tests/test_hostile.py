@@ -17,6 +17,7 @@ import zipfile
 from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 import numpy as np
@@ -791,7 +792,7 @@ def test_forged_replayed_and_inflated_hub_reports_file_nothing(app):
 
 
 EVENTS = "/api/desk/hub/events"
-GOOD_EVENT = {
+GOOD_EVENT: dict[str, Any] = {
     "id": "6f1c2b9e-3a4d-4e5f-8a7b-1c2d3e4f5a6b",
     "request": {
         "id": "0b7e3c1a-2d4f-4a6b-9c8d-7e6f5a4b3c2d",

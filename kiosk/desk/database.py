@@ -10,7 +10,7 @@ import json
 import sqlite3
 import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass, fields
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 from indexer.database import Database
@@ -97,8 +97,8 @@ class Event:
         return {
             "id": self.id,
             "request": self.request,
-            "change": self.change.__dict__,
-            "articles": [article.__dict__ for article in self.articles],
+            "change": asdict(self.change),
+            "articles": [asdict(article) for article in self.articles],
         }
 
 

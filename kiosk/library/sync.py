@@ -73,8 +73,10 @@ def sync(
     rate_limit: float | None = None,
     progress: Progress | None = None,
     hub: str = "",
+    desk: bool = False,
 ) -> SyncReport:
-    """Sync the hub's library with the centre at ``url``; SyncError (with the reason) leaves it as it was."""
+    """Sync the hub's library with the centre at ``url``, then (as ``hub``) send its counts for the wall and, when
+    ``desk``, exchange the front desk's requests; SyncError (with the reason) leaves the library as it was."""
     started = time.monotonic()
     data = DataDir.create(settings.data)
     if BUNDLED_CONTENT.resolve() in {Path(root).resolve() for root in settings.content}:
@@ -95,7 +97,8 @@ def sync(
         raise SyncError(reason) from None
     if hub:
         report.notes += _send_counts(url, data, hub, deadline)
-        report.notes += _exchange_desk(url, data, hub)
+        if desk:
+            report.notes += _exchange_desk(url, data, hub)
     report.seconds = time.monotonic() - started
     _remember(
         data, ok=True, serial=report.serial, files=report.files, bytes=report.bytes, audio_missing=report.audio_missing
