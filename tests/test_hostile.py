@@ -89,6 +89,7 @@ def problem(response, json_route: bool = False) -> str | None:
         return f"missing {missing}"
     if json_route and response.status_code >= 400:
         body = response.get_json(silent=True) or {}
+        body = {key: value for key, value in body.items() if key != "refused"}  # a hub message's refusal says why
         if body != {"ok": False, "error": body.get("error"), "status": response.status_code} or not re.search(
             r"[\u4e00-\u9fff]", body["error"] or ""
         ):
