@@ -797,7 +797,7 @@ def hub_remove(settings: Settings, name: str) -> None:
     help="下载限速，KB/秒（白天同步时别占满网络）；默认 KIOSK_SYNC_LIMIT_RATE，不限",
 )
 @click.option("--hub-name", help="本站在全市大屏上的名字；默认 KIOSK_HUB_NAME")
-@click.option("--no-report", is_flag=True, help="不把本站的匿名统计报给中心")
+@click.option("--no-report", is_flag=True, help="不把本站的匿名统计和服务台的登记报给中心")
 @click.pass_obj
 def sync_command(
     settings: Settings,
@@ -811,6 +811,7 @@ def sync_command(
     with the reason if it did not."""
     from .library.sync import sync
 
+    configured = settings.library_url  # only a hub configured with its centre exchanges the desk's requests
     settings = settings.with_overrides(
         library_url=url, library_key=public_key, sync_limit_rate=limit_rate, hub_name=hub_name and hub_name.strip()
     )
@@ -826,6 +827,7 @@ def sync_command(
             rate_limit=rate * 1024 if rate else None,
             progress=update,
             hub="" if no_report else settings.hub_name,
+            desk=bool(configured) and configured == settings.library_url,
         )
     for note in report.notes:
         click.echo(f"注意：{note}", err=True)
@@ -954,6 +956,22 @@ def desk_tick(settings: Settings, at: str | None) -> None:
     if done.anonymised:
         click.echo(f"超过保存期限，已删去个人信息 {done.anonymised} 件")
     click.echo(str(done.escalated))  # last, alone: the number of requests escalated, for scripts
+
+
+@desk.command("sync")
+@click.pass_obj
+def desk_sync(settings: Settings) -> None:
+    """On a hub: send the centre (KIOSK_LIBRARY_URL) the desk's changes not sent yet and bring back what the
+    township and centre did; the server does this every few minutes by itself. Exit code 1 with the reason when
+    the centre was not reached (nothing is lost: it is sent next time)."""
+    from .desk.exchange import exchange
+
+    if not settings.library_url:
+        raise click.UsageError("本站没有设置中心的地址（KIOSK_LIBRARY_URL）：只有社区站点才和中心交换登记")
+    done = exchange(data_dir(settings).root, settings.library_url, settings.hub_name)
+    for reason in done.refused:
+        click.echo(f"注意：中心没有收下一条记录：{reason}", err=True)
+    click.echo(f"送到中心 {done.sent} 条，从中心收到 {done.received} 条，还有 {done.waiting} 条待送")
 
 
 if __name__ == "__main__":

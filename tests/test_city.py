@@ -19,10 +19,13 @@ from kiosk.city.database import CITY_DB, CityDB
 from kiosk.city.validate import MAX_LEARNERS, MAX_MINUTES, MAX_PLAYS, MAX_SEARCHES, checked
 from kiosk.city.views import REPORT_LIMIT, REPORT_MAX_BYTES
 from kiosk.city.wall import OwnReport
+from kiosk.desk.database import DESK_DB, DeskDB
+from kiosk.desk.workflow import Asked, Rules, act, rate, register
 from kiosk.hubs.enrolment import enrol, remove
 from kiosk.hubs.messages import signed_headers
 from kiosk.hubs.names import HubNameError
 from kiosk.library.keys import public_text
+from kiosk.places import Community
 from kiosk.settings import BUNDLED_CONTENT
 from kiosk.training.learner.database import LEARNING_DB
 from kiosk.visitors.usage import USAGE_DB, days_back, today
@@ -50,7 +53,7 @@ def bundled(site: Flask) -> DataDir:
 def forget_everything(app) -> None:
     """No counts, records or reports on disk, full allowances, the centre's own report not filed yet."""
     root = app.extensions["kiosk"].data.root
-    for name in (USAGE_DB, LEARNING_DB, CITY_DB):
+    for name in (USAGE_DB, LEARNING_DB, CITY_DB, DESK_DB):
         for suffix in ("", "-wal", "-shm"):
             (root / f"{name}{suffix}").unlink(missing_ok=True)
     app.extensions.pop("client_limits", None)
@@ -445,6 +448,57 @@ def city_report(
     return body
 
 
+SECRET_NAME, SECRET_PHONE, SECRET_TEXT = "欧阳秘密", "13987654321", "楼上的紫色水管天天往我家滴水"
+RULES = Rules((2, 3, 5), (5, 10, 15))
+
+
+def desk_month(app: Flask) -> None:
+    """This month at the desk, through the desk's own workflow: five disputes in two 乡镇/街道 and a legal question;
+    three answered (in one, two and three days) and rated, one overdue at the community."""
+    start = time.time() - 3600 * 24 * min(dt_day() - 1, 3)  # early in the month, never before its first day
+    with DeskDB(app.extensions["kiosk"].data.root) as db:
+        made = [
+            register(
+                db,
+                RULES,
+                Asked("dispute", Community(town, name), category, SECRET_TEXT, "", SECRET_NAME, SECRET_PHONE),
+                start,
+            )
+            for town, name, category in (
+                ("城关街道", "幸福社区", "漏水"),
+                ("城关街道", "幸福社区", "漏水"),
+                ("城关街道", "和平社区", "电梯"),
+                ("东城街道", "光明社区", "漏水"),
+                ("东城街道", "光明社区", "停车"),
+            )
+        ]
+        register(db, RULES, Asked("consult", Community("城关街道", "幸福社区"), "物业费", SECRET_TEXT), start)
+        for request, days, rating in zip(made[:3], (1, 2, 3), ("满意", "基本满意", "不满意"), strict=True):
+            request = act(db, RULES, request, "accept", "社区小李", "", start + 60)
+            request = act(db, RULES, request, "answer", "社区小李", "已上门处理", start + days * 86400)
+            rate(db, RULES, request, rating, "", start + days * 86400 + 60)
+        act(db, RULES, made[3], "escalate", "社区小王", "要街道协调", start + 60)
+
+
+def dt_day() -> int:
+    return time.localtime().tm_mday
+
+
+def test_the_wall_counts_this_months_requests_by_level_and_never_shows_who_asked_or_what(client):
+    desk_month(client.application)
+    desk = client.get("/api/city/wall").get_json()["desk"]
+    assert desk["total"]["registered"] == 6
+    community, township, centre = desk["levels"]
+    assert (community["registered"], community["answered"], community["satisfied"]) == (4, 3, 67)
+    assert community["median_days"] == 2.0
+    assert (township["registered"], centre["registered"]) == (1, 1)  # the escalated dispute, the legal question
+    assert desk["categories"][0] == {"category": "漏水", "count": 3}
+    assert [town["town"] for town in desk["towns"]] == ["城关街道", "东城街道"]
+    everything = client.get("/api/city/wall").get_data(as_text=True) + client.get("/wall").get_data(as_text=True)
+    for secret in (SECRET_NAME, SECRET_PHONE, SECRET_TEXT, "已上门处理", "要街道协调", "社区小李"):
+        assert secret not in everything
+
+
 @pytest.mark.browser
 @pytest.mark.skipif(not CHROMIUM.exists(), reason=f"Chromium not installed at {CHROMIUM}")
 def test_the_wall_shows_two_hubs_and_the_centre_at_1920_by_1080_and_refreshes_itself(browser, bundled, docs, tmp_path):
@@ -476,6 +530,7 @@ def test_the_wall_shows_two_hubs_and_the_centre_at_1920_by_1080_and_refreshes_it
             for body in (east, west):
                 assert post_report(client, body).status_code == 200
             listen(client, docs["电梯和供水设施的管理"], 90)  # at the centre itself
+        desk_month(server.app)
         context = browser.new_context(viewport={"width": 1920, "height": 1080}, locale="zh-CN")
         page = context.new_page()
         errors = []
@@ -500,6 +555,13 @@ def test_the_wall_shows_two_hubs_and_the_centre_at_1920_by_1080_and_refreshes_it
         expect(page.locator("#completions li").first).to_contain_text("城关街道 幸福社区")
         expect(page.locator("#completions li").first).to_contain_text("新网格员入门")  # the centre's title for the id
         expect(page.locator("#completions li").first).to_contain_text("12人")
+        expect(page.locator('[data-field="desk-month"]')).to_contain_text("共 6 件")
+        expect(page.locator("#desk-levels tr").nth(0)).to_contain_text("社区")
+        expect(page.locator("#desk-levels tr").nth(0).locator("td").nth(0)).to_have_text("4件")
+        expect(page.locator("#desk-levels tr").nth(0).locator("td").nth(3)).to_have_text("2天")
+        expect(page.locator("#desk-categories")).to_contain_text("漏水3件")
+        expect(page.locator("#desk-towns")).to_contain_text("城关街道4件")
+        assert SECRET_NAME not in page.content() and SECRET_TEXT not in page.content()
         fits = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.scrollHeight]")
         assert fits == [1920, 1080], f"the wall scrolls: {fits}"
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)

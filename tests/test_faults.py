@@ -186,9 +186,9 @@ class Answer:
 class Server:
     """`kiosk serve` in its own process group on a free loopback port, and a browser's cookies and CSRF token."""
 
-    def __init__(self, data: Path, content: Path, env: dict | None = None):
+    def __init__(self, data: Path, content: Path, env: dict | None = None, port: int = 0):
         with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
+            probe.bind(("127.0.0.1", port))
             self.port = probe.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}"
         self.process = start(

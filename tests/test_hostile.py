@@ -17,6 +17,7 @@ import zipfile
 from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 import numpy as np
@@ -32,6 +33,7 @@ from indexer.speech.audio_cache import AudioCache
 from indexer.speech.mp3 import encode_mp3
 from kiosk.city import hub_report
 from kiosk.city.database import CityDB
+from kiosk.desk.database import DeskDB
 from kiosk.hubs import messages
 from kiosk.hubs.messages import signed_headers
 from kiosk.settings import DEFAULT_HUB_NAME
@@ -87,6 +89,7 @@ def problem(response, json_route: bool = False) -> str | None:
         return f"missing {missing}"
     if json_route and response.status_code >= 400:
         body = response.get_json(silent=True) or {}
+        body = {key: value for key, value in body.items() if key != "refused"}  # a hub message's refusal says why
         if body != {"ok": False, "error": body.get("error"), "status": response.status_code} or not re.search(
             r"[\u4e00-\u9fff]", body["error"] or ""
         ):
@@ -770,9 +773,11 @@ FORGED_BODIES: dict[str, Callable[[dict], None]] = {
 }
 
 
-def send_signed(app: Flask, body: bytes, headers: dict[str, str], address: str) -> TestResponse:
+def send_signed(
+    app: Flask, body: bytes, headers: dict[str, str], address: str, path: str = "/api/city/report"
+) -> TestResponse:
     return app.test_client().post(
-        "/api/city/report",
+        path,
         data=body,
         content_type="application/json",
         headers=headers,
@@ -818,6 +823,114 @@ def test_forged_replayed_and_inflated_hub_reports_file_nothing(app):
         replayed = send_signed(app, raw, headers, f"127.0.5.{number + 2}")
         refused_hub_message(replayed, "forged hub message", "replayed")
         assert replayed.get_json()["refused"] == "replay"
+
+
+EVENTS = "/api/desk/hub/events"
+GOOD_EVENT: dict[str, Any] = {
+    "id": "6f1c2b9e-3a4d-4e5f-8a7b-1c2d3e4f5a6b",
+    "request": {
+        "id": "0b7e3c1a-2d4f-4a6b-9c8d-7e6f5a4b3c2d",
+        "number": "123456",
+        "kind": "dispute",
+        "community": HUB,
+        "town": "城关街道",
+        "category": "漏水",
+        "text": "楼上漏水",
+        "company": "",
+        "name": "",
+        "phone": "",
+        "consent": 0,
+        "status": "registered",
+        "level": "community",
+        "joint": 0,
+        "reopened": 0,
+        "handler": "",
+        "answer": "",
+        "rating": "",
+        "created": 1.7e9,
+        "arrived": 1.7e9,
+        "due": 1.7e9 + 86400,
+        "answered": None,
+        "anonymised": 0,
+    },
+    "change": {
+        "at": 1.7e9,
+        "actor": "居民",
+        "action": "register",
+        "status": "registered",
+        "level": "community",
+        "note": "",
+    },
+    "articles": [],
+}
+# Each: a hub's message, signed by the enrolled hub, that is not one a hub sends.
+HOSTILE_EVENTS: dict[str, Callable[[dict], None]] = {
+    "format 2": lambda m: m.update(format=2),
+    "a cursor below zero": lambda m: m.update(cursor=-1),
+    "a cursor in words": lambda m: m.update(cursor="0"),
+    "a cursor of true": lambda m: m.update(cursor=True),
+    "events as an object": lambda m: m.update(events={}),
+    "101 events": lambda m: m.update(events=[GOOD_EVENT] * 101),
+    "an event as a list": lambda m: m.update(events=[[]]),
+    "an event with one more field": lambda m: m["events"][0].update(more=1),
+    "an id in capitals": lambda m: m["events"][0].update(id=GOOD_EVENT["id"].upper()),
+    "an id of a path": lambda m: m["events"][0].update(id="../../desk.db"),
+    "a request without its status": lambda m: m["events"][0]["request"].pop("status"),
+    "a status of its own": lambda m: m["events"][0]["request"].update(status="done"),
+    "a level above the centre": lambda m: m["events"][0]["request"].update(level="province"),
+    "a rating of its own": lambda m: m["events"][0]["request"].update(rating="好"),
+    "a flag of 2": lambda m: m["events"][0]["request"].update(joint=2),
+    "a time of infinity": lambda m: m["events"][0]["request"].update(arrived=float("inf")),
+    "a time as text": lambda m: m["events"][0]["request"].update(created="2026-12-01"),
+    "a number in fullwidth digits": lambda m: m["events"][0]["request"].update(number="１２３４５６"),
+    "a description of 10,000 characters": lambda m: m["events"][0]["request"].update(text="漏" * 10_000),
+    "a name of 1,000 characters": lambda m: m["events"][0]["request"].update(name="张" * 1000),
+    "a category that is empty": lambda m: m["events"][0]["request"].update(category=""),
+    "an action of its own": lambda m: m["events"][0]["change"].update(action="delete"),
+    "no one acting": lambda m: m["events"][0]["change"].update(actor=""),
+    "six articles": lambda m: m["events"][0].update(articles=[{"doc": f"d{n}", "title": "t"} for n in range(6)]),
+    "an article without a document": lambda m: m["events"][0].update(articles=[{"doc": "", "title": "t"}]),
+    "a kind as a list": lambda m: m["events"][0]["request"].update(kind=["dispute"]),
+}
+
+
+def test_forged_and_hostile_desk_events_change_nothing(app):
+    key = enrolled_hub(app, HUB)
+    good = {"format": 1, "cursor": 0, "events": [copy.deepcopy(GOOD_EVENT)]}
+    raw = json.dumps(good, ensure_ascii=False).encode("utf-8")
+    for number, (kind, forge) in enumerate(FORGED_HEADERS.items()):
+        headers = forge(signed_headers(key, HUB, "POST", EVENTS, raw))
+        refused_hub_message(send_signed(app, raw, headers, f"127.0.6.{number}", EVENTS), "forged desk events", kind)
+    for number, (kind, change) in enumerate(HOSTILE_EVENTS.items()):
+        body = copy.deepcopy(good)
+        change(body)
+        forged = json.dumps(body, ensure_ascii=False).encode("utf-8")
+        headers = signed_headers(key, HUB, "POST", EVENTS, forged)
+        answer = send_signed(app, forged, headers, f"127.0.7.{number}", EVENTS)
+        refused_hub_message(answer, "hostile desk events", kind)
+        assert answer.status_code == 400, (kind, answer.get_json())
+    with DeskDB(app.extensions["kiosk"].data.root) as db:
+        assert db.all() == []
+    # Signed and well formed, yet a move the table does not allow, or another hub's request: taken apart, refused.
+    headers = signed_headers(key, HUB, "POST", EVENTS, raw)
+    assert send_signed(app, raw, headers, "127.0.8.1", EVENTS).get_json()["taken"] == [GOOD_EVENT["id"]]
+    leap = copy.deepcopy(GOOD_EVENT)
+    leap["id"] = "6f1c2b9e-3a4d-4e5f-8a7b-000000000001"
+    leap["request"].update(status="rated", rating="满意", answer="已办结")
+    leap["change"].update(action="answer", status="rated", note="已办结")
+    other = copy.deepcopy(leap)
+    other["id"] = "6f1c2b9e-3a4d-4e5f-8a7b-000000000002"
+    other["request"].update(status="accepted")
+    other["change"].update(action="accept", status="accepted", note="")
+    for number, (signer, event) in enumerate(((HUB, leap), ("幸福社区", other))):
+        message = json.dumps({"format": 1, "cursor": 0, "events": [event]}, ensure_ascii=False).encode("utf-8")
+        headers = signed_headers(enrolled_hub(app, signer), signer, "POST", EVENTS, message)
+        answer = send_signed(app, message, headers, f"127.0.8.{number + 2}", EVENTS).get_json()
+        assert answer["taken"] == [] and len(answer["rejected"]) == 1, answer
+        assert re.search(r"[\u4e00-\u9fff]", answer["rejected"][0]["reason"]), answer
+    with DeskDB(app.extensions["kiosk"].data.root) as db:
+        (only,) = db.all()
+        assert (only.status, only.hub, len(db.history(only.id))) == ("registered", HUB, 1)
 
 
 # -- floods -------------------------------------------------------------------------------------------

@@ -7,12 +7,15 @@ field against counts far above any hub's, a few reports a minute per address, an
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 
 from flask import Blueprint, abort, current_app, jsonify, render_template
 
 from indexer.content.courses import load_courses
 
+from ..desk.database import DeskDB
+from ..desk.figures import desk_figures
 from ..hubs.messages import signed_json
 from ..hubs.names import normal_form, skeleton
 from ..web import Limit, retry_after, services, settings
@@ -75,4 +78,7 @@ def _wall() -> dict:
         titles = {entry.id: entry.title for entry in store.catalog()}
     courses = {course.id: course.title for course in load_courses(list(settings().content))[0]}
     with CityDB(root) as db:
-        return wall_data(db, settings().hub_name, titles, courses)
+        found = wall_data(db, settings().hub_name, titles, courses)
+    with DeskDB(root) as desk:
+        found["desk"] = desk_figures(desk, time.time())
+    return found

@@ -1,16 +1,22 @@
-"""The desk's JSON API for scripts and the kiosk's pages: the communities and categories a resident picks from, and
-registering a request (the contract in issue #22)."""
+"""The desk's JSON API for scripts and the kiosk's pages: the communities and categories a resident picks from,
+registering a request (the contract in issue #22), and at the centre the hubs' exchange of events (events.py)."""
 
 from __future__ import annotations
 
 from flask import Blueprint, abort, jsonify
 
-from ..web import json_body
+from ..hubs.messages import signed_json
+from ..hubs.names import skeleton
+from ..web import Limit, json_body, retry_after, settings
 from .access import desk_db, follow_link, hub_communities, register_from
+from .events import FORMAT, EventError, checked_batch, feed, receive
 from .intake import IntakeError
 
 bp = Blueprint("desk_api", __name__, url_prefix="/api/desk")
 REQUEST_MAX_BYTES = 16 * 1024
+HUB_EVENTS_MAX_BYTES = 2 * 1024 * 1024  # a hundred events of a few kilobytes each
+# A hub exchanges every few minutes, a message or a few each time (more after a long time without the centre).
+HUB_EVENTS_LIMIT = Limit("desk-hub-events", burst=60, per_minute=20)
 
 
 @bp.get("/communities")
@@ -34,3 +40,23 @@ def create():
     except IntakeError as exc:
         abort(400, description=str(exc))
     return jsonify(ok=True, id=request.id, number=request.number, follow=follow_link(request)), 201
+
+
+@bp.post("/hub/events")
+def hub_events():
+    """An enrolled hub's signed events: those not seen are applied (each once, by its id), and the answer carries
+    the events of that hub's requests after its cursor, so the hub, which always calls, hears what was done here."""
+    wait = retry_after(HUB_EVENTS_LIMIT)
+    if wait:
+        abort(429, description=f"发送得太频繁了，请 {wait} 秒后再试。", retry_after=wait)
+    message, body = signed_json(HUB_EVENTS_MAX_BYTES)
+    try:
+        batch = checked_batch(body)
+    except EventError as exc:
+        abort(400, description=f"消息的格式不对：{exc}")
+    if skeleton(message.hub) == skeleton(settings().hub_name):
+        abort(409, description="这是中心自己的名称：请在这个站点设置 KIOSK_HUB_NAME，给它起自己的名字。")
+    with desk_db() as db:
+        taken, rejected = receive(db, message.hub, batch.events)
+        events, cursor, more = feed(db, message.hub, batch.cursor)
+    return jsonify(ok=True, format=FORMAT, taken=taken, rejected=rejected, events=events, cursor=cursor, more=more)

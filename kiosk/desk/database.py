@@ -1,13 +1,16 @@
 """The desk's own SQLite file, <data dir>/desk.db: requests, their history, the articles attached to answers, and
 the categories editors keep.
 
-A request's id is a random UUID, so that requests from many hubs can one day be merged at the centre without two
-sharing an id; its short number is only for saying aloud and typing at a kiosk, unique on this hub."""
+A request's id is a random UUID, so that requests from many hubs meet at the centre without two sharing an id; its
+short number is only for saying aloud and typing at a kiosk, unique on the hub that gave it."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
-from dataclasses import dataclass, fields
+import uuid
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 from indexer.database import Database
@@ -43,6 +46,7 @@ class Request:
     due: float | None
     answered: float | None
     anonymised: int
+    hub: str = ""  # at the centre: the enrolled hub it was registered at ("" for the centre's own)
 
     @classmethod
     def of(cls, row: sqlite3.Row) -> Request:
@@ -50,6 +54,13 @@ class Request:
 
 
 COLUMNS = tuple(item.name for item in fields(Request))
+STORED = tuple(name for name in COLUMNS if name != "hub")  # the columns of the requests table
+# Requests as the dataclass reads them: a hub's request at the centre with the hub's name and the hub's number.
+SELECT = (
+    f"SELECT {', '.join(f'r.{name}' for name in STORED if name != 'number')}, "
+    "COALESCE(o.number, r.number) AS number, COALESCE(o.hub, '') AS hub "
+    "FROM requests r LEFT JOIN origins o ON o.request = r.id"
+)
 
 
 @dataclass(frozen=True)
@@ -72,8 +83,28 @@ class Attachment:
     title: str
 
 
+@dataclass(frozen=True)
+class Event:
+    """One line of history as hubs and the centre exchange it (events.py): a globally unique id, the request as it
+    was right after the change, the change, and the articles attached to it by then."""
+
+    id: str
+    request: dict
+    change: Change
+    articles: list[Attachment]
+
+    def body(self) -> dict:
+        return {
+            "id": self.id,
+            "request": self.request,
+            "change": asdict(self.change),
+            "articles": [asdict(article) for article in self.articles],
+        }
+
+
 class DeskDB(Database):
-    """Requests and their history; every change is one transaction that updates the request and adds its line."""
+    """Requests and their history; every change is one transaction that updates the request and adds its line, and
+    the event that carries it to the hub or centre that shares the request."""
 
     MIGRATIONS: tuple[str, ...] = (
         """
@@ -102,6 +133,22 @@ class DeskDB(Database):
     INSERT OR IGNORE INTO categories VALUES ('物业费', 0), ('维修资金', 1), ('漏水', 2), ('噪音', 3), ('停车', 4),
         ('装修', 5), ('电梯', 6), ('业委会', 7), ('其他', 8);
     """,
+        # Requests across hubs (events.py): at the centre, which hub a request came from and the number that hub
+        # gave it (requests.number, unique in the file, holds "hub/number" for those); and the event log (every
+        # history line, with the request as it was then) that hubs and the centre exchange.
+        """
+    CREATE TABLE origins (
+        request TEXT PRIMARY KEY REFERENCES requests (id), hub TEXT NOT NULL, number TEXT NOT NULL,
+        UNIQUE (hub, number)
+    );
+    CREATE TABLE events (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, request TEXT NOT NULL,
+        origin TEXT NOT NULL DEFAULT '', body TEXT NOT NULL, sent INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX events_to_send ON events (origin, sent, seq);
+    CREATE INDEX events_by_request ON events (request, seq);
+    CREATE TABLE exchange (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+    """,
     )
     REPAIR = "请用备份恢复：kiosk restore 备份文件（服务台的登记和办理记录只在这个文件里）"
 
@@ -111,43 +158,54 @@ class DeskDB(Database):
     def add(self, request: Request, change: Change) -> None:
         """Store a new request with the first line of its history."""
         with self.immediate():
-            self.conn.execute(
-                f"INSERT INTO requests ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})",
-                tuple(getattr(request, name) for name in COLUMNS),
-            )
+            self._insert(request)
             self._log(request.id, change)
 
+    def _insert(self, request: Request) -> None:
+        """A new row; a hub's request (at the centre) with its origin, under a number no other hub's can take."""
+        values = {name: getattr(request, name) for name in STORED}
+        if request.hub:
+            values["number"] = f"{request.hub}/{request.number}"
+        self.conn.execute(
+            f"INSERT INTO requests ({', '.join(STORED)}) VALUES ({', '.join('?' * len(STORED))})",
+            tuple(values.values()),
+        )
+        if request.hub:
+            self.conn.execute("INSERT INTO origins VALUES (?, ?, ?)", (request.id, request.hub, request.number))
+
     def number_taken(self, number: str) -> bool:
+        """Whether this site already gave ``number`` (a hub's numbers at the centre are kept as "hub/number")."""
         return self.conn.execute("SELECT 1 FROM requests WHERE number = ?", (number,)).fetchone() is not None
 
     def get(self, request_id: str) -> Request | None:
-        return self._one("id", request_id)
+        return self._one("r.id", request_id)
 
     def by_token(self, token: str) -> Request | None:
-        return self._one("token", token) if token else None
+        return self._one("r.token", token) if token else None
 
     def by_number(self, number: str) -> Request | None:
-        return self._one("number", number) if number else None
+        """This site's own request with that number: a number is said at the kiosk where it was given."""
+        return self._one("r.number", number) if number else None
 
     def _one(self, column: str, value: str) -> Request | None:
-        row = self.conn.execute(f"SELECT * FROM requests WHERE {column} = ?", (value,)).fetchone()
+        row = self.conn.execute(f"{SELECT} WHERE {column} = ?", (value,)).fetchone()
         return Request.of(row) if row else None
 
     def all(self, status: str | None = None, level: str | None = None, since: float | None = None) -> list[Request]:
         """Requests, optionally of one status, at one level or registered since a time; those due soonest first,
         then the newest."""
-        sql, params = "SELECT * FROM requests WHERE 1", []
-        for clause, value in (("status = ?", status), ("level = ?", level), ("created >= ?", since)):
+        sql, params = f"{SELECT} WHERE 1", []
+        for clause, value in (("r.status = ?", status), ("r.level = ?", level), ("r.created >= ?", since)):
             if value is not None:
                 sql += f" AND {clause}"
                 params.append(value)
-        sql += " ORDER BY due IS NULL, due, created DESC"
+        sql += " ORDER BY r.due IS NULL, r.due, r.created DESC"
         return [Request.of(row) for row in self.conn.execute(sql, params)]
 
-    def update(self, was: Request, change: Change, **values: object) -> bool:
-        """Set some columns of a request and add the history line that says why, in one transaction; False (and
-        nothing written) when the request moved since ``was`` was read: two staff, or a staff member and the tick,
-        acting at once make one change, not two."""
+    def update(self, was: Request, change: Change, articles: Iterable[Attachment] = (), **values: object) -> bool:
+        """Set some columns of a request, attach ``articles`` and add the history line that says why, in one
+        transaction; False (and nothing written) when the request moved since ``was`` was read: two staff, or a
+        staff member and the tick, acting at once make one change, not two."""
         assert values and set(values) <= set(COLUMNS)
         with self.immediate():
             cursor = self.conn.execute(
@@ -157,6 +215,7 @@ class DeskDB(Database):
             )
             if cursor.rowcount != 1:
                 return False
+            self._attach(was.id, articles)
             self._log(was.id, change)
         return True
 
@@ -167,7 +226,7 @@ class DeskDB(Database):
 
     def overdue(self, now: float) -> list[Request]:
         """Requests whose deadline at their level has passed, the longest overdue first."""
-        rows = self.conn.execute("SELECT * FROM requests WHERE due IS NOT NULL AND due <= ? ORDER BY due", (now,))
+        rows = self.conn.execute(f"{SELECT} WHERE r.due IS NOT NULL AND r.due <= ? ORDER BY r.due", (now,))
         return [Request.of(row) for row in rows]
 
     def anonymise(self, before: float, at: float, actor: str) -> int:
@@ -193,11 +252,69 @@ class DeskDB(Database):
                 )
         return len(ids)
 
-    def _log(self, request_id: str, change: Change) -> None:
+    def _log(self, request_id: str, change: Change, event: str = "", origin: str = "") -> None:
+        """The history line and its event: a new one to send when the change was made here, else the event
+        ``event`` received from ``origin`` (kept so that it is never applied twice, and never sent back)."""
         self.conn.execute(
             "INSERT INTO history (request, at, actor, action, status, level, note) VALUES (?, ?, ?, ?, ?, ?, ?)",
             (request_id, change.at, change.actor, change.action, change.status, change.level, change.note),
         )
+        row = self.conn.execute(f"{SELECT} WHERE r.id = ?", (request_id,)).fetchone()
+        snapshot = {name: row[name] for name in COLUMNS if name not in ("token", "hub")}
+        made = Event(event or str(uuid.uuid4()), snapshot, change, self.attachments(request_id))
+        self.conn.execute(
+            "INSERT INTO events (id, request, origin, body, sent) VALUES (?, ?, ?, ?, ?)",
+            (made.id, request_id, origin, json.dumps(made.body(), ensure_ascii=False), int(bool(origin))),
+        )
+
+    def seen(self, event_id: str) -> bool:
+        return self.conn.execute("SELECT 1 FROM events WHERE id = ?", (event_id,)).fetchone() is not None
+
+    def apply(self, event: Event, origin: str, values: dict[str, object], new: Request | None = None) -> None:
+        """Write an event received from ``origin``: ``new`` stored (a request the centre had not seen) or
+        ``values`` set, its articles, its history line and the event itself, in the caller's transaction."""
+        if new is not None:
+            self._insert(new)
+        else:
+            self.conn.execute(
+                f"UPDATE requests SET {', '.join(f'{name} = ?' for name in values)} WHERE id = ?",
+                (*values.values(), event.request["id"]),
+            )
+        self._attach(event.request["id"], event.articles)
+        self._log(event.request["id"], event.change, event.id, origin)
+
+    def outbox(self, limit: int) -> list[dict]:
+        """The oldest events made here and not yet taken by the centre, as sent."""
+        rows = self.conn.execute(
+            "SELECT body FROM events WHERE origin = '' AND sent = 0 ORDER BY seq LIMIT ?", (limit,)
+        )
+        return [json.loads(row[0]) for row in rows]
+
+    def waiting(self) -> int:
+        """How many events made here the centre has not taken yet."""
+        return self.conn.execute("SELECT COUNT(*) FROM events WHERE origin = '' AND sent = 0").fetchone()[0]
+
+    def mark_sent(self, ids: Iterable[str]) -> None:
+        with self.immediate():
+            self.conn.executemany("UPDATE events SET sent = 1 WHERE id = ?", [(event_id,) for event_id in ids])
+
+    def feed(self, hub: str, after: int, limit: int) -> list[tuple[int, dict]]:
+        """(seq, body) of the events of ``hub``'s requests made here or at another hub, after ``after``."""
+        rows = self.conn.execute(
+            "SELECT e.seq, e.body FROM events e JOIN origins o ON o.request = e.request "
+            "WHERE o.hub = ? AND e.origin != ? AND e.seq > ? ORDER BY e.seq LIMIT ?",
+            (hub, hub, after, limit),
+        )
+        return [(row[0], json.loads(row[1])) for row in rows]
+
+    def cursor(self) -> int:
+        """The centre's last event this hub has applied."""
+        row = self.conn.execute("SELECT value FROM exchange WHERE name = 'cursor'").fetchone()
+        return row[0] if row else 0
+
+    def set_cursor(self, value: int) -> None:
+        with self.immediate():
+            self.conn.execute("INSERT OR REPLACE INTO exchange VALUES ('cursor', ?)", (value,))
 
     def history(self, request_id: str) -> list[Change]:
         rows = self.conn.execute(
@@ -205,12 +322,11 @@ class DeskDB(Database):
         )
         return [Change(**dict(row)) for row in rows]
 
-    def attach(self, request_id: str, articles: list[Attachment]) -> None:
-        with self.conn:
-            self.conn.executemany(
-                "INSERT OR IGNORE INTO attachments VALUES (?, ?, ?)",
-                [(request_id, article.doc, article.title) for article in articles],
-            )
+    def _attach(self, request_id: str, articles: Iterable[Attachment]) -> None:
+        self.conn.executemany(
+            "INSERT OR IGNORE INTO attachments VALUES (?, ?, ?)",
+            [(request_id, article.doc, article.title) for article in articles],
+        )
 
     def attachments(self, request_id: str) -> list[Attachment]:
         rows = self.conn.execute("SELECT doc, title FROM attachments WHERE request = ? ORDER BY rowid", (request_id,))

@@ -35,7 +35,7 @@ from .states import (
     RefusedMove,
     actions,
 )
-from .workflow import Asked, act, register
+from .workflow import NOT_HERE, Asked, act, register
 
 FROM_SEARCH = "（搜索没找到，编辑转来）"
 MAX_ATTACHED = 5
@@ -91,7 +91,8 @@ def desk_request(request_id: str):
         handles=handles,
         history=history,
         attached=attached,
-        actions=actions(place) if handles else [],
+        actions=actions(place) if handles and rules().owns(found) else [],
+        elsewhere="" if rules().owns(found) else NOT_HERE[rules().at_hub],
         moves=MOVES,
         action_names=ACTION_NAMES,
         statuses=STATUS_NAMES,
@@ -121,8 +122,7 @@ def desk_act(request_id: str):
     articles = _articles(request.form.getlist("attach")) if action == "answer" else []
     try:
         with desk_db() as db:
-            act(db, rules(), found, action, g.editor.name, note, now())
-            db.attach(found.id, articles)
+            act(db, rules(), found, action, g.editor.name, note, now(), articles=tuple(articles))
     except RefusedMove as exc:
         flash(str(exc), "error")
     else:

@@ -8,28 +8,41 @@ import uuid
 from dataclasses import dataclass, replace
 
 from ..places import Community
-from .database import Change, DeskDB, Request
+from .database import Attachment, Change, DeskDB, Request
 from .deadlines import due
 from .states import FIRST_LEVEL, MOVES, Place, RefusedMove, moved
 
 NUMBER_DIGITS = 6
 RESIDENT = "居民"
 SYSTEM = "系统"
+NOT_HERE = {  # why a site may not move a request another site holds, by whether this site is a hub
+    True: "这条登记已转到乡镇/街道或中心，由他们在中心办理；办理结果会同步回本站",
+    False: "这条登记还在社区，由社区站点办理；它转上来以后才能在中心办理",
+}
 
 
 @dataclass(frozen=True)
 class Rules:
-    """The deadlines in force: working days to accept and to answer, for community, township and centre."""
+    """The deadlines in force (working days to accept and to answer, for community, township and centre), and
+    whether this site is a hub that hands what is above the community to its centre (KIOSK_LIBRARY_URL set)."""
 
     accept_days: tuple[int, ...]
     answer_days: tuple[int, ...]
+    at_hub: bool = False
 
     @classmethod
     def of(cls, settings) -> Rules:
-        return cls(settings.desk_accept_days, settings.desk_answer_days)
+        return cls(settings.desk_accept_days, settings.desk_answer_days, bool(settings.library_url))
 
     def due(self, status: str, level: str, arrived: float) -> float | None:
         return due(status, level, arrived, self.accept_days, self.answer_days)
+
+    def owns(self, request: Request) -> bool:
+        """Whether this site is the one that moves the request now: a hub while it is at the community, the centre
+        once it is above (and always for its own); the other site only shows it."""
+        if self.at_hub:
+            return request.level == "community"
+        return not request.hub or request.level != "community"
 
 
 @dataclass(frozen=True)
@@ -90,11 +103,22 @@ def _free_number(db: DeskDB) -> str:
 
 
 def act(
-    db: DeskDB, rules: Rules, request: Request, action: str, actor: str, note: str, now: float, by: str = "staff"
+    db: DeskDB,
+    rules: Rules,
+    request: Request,
+    action: str,
+    actor: str,
+    note: str,
+    now: float,
+    by: str = "staff",
+    articles: tuple[Attachment, ...] = (),
 ) -> Request:
-    """A staff member's (or the tick's) action on the request; RefusedMove when the table does not allow it there,
-    or when it needs a reason or an answer and none was given. Returns the request as it is now."""
+    """A staff member's (or the tick's) action on the request, with the articles an answer attaches; RefusedMove
+    when the table does not allow it there, when it needs a reason or an answer and none was given, or when another
+    site holds the request now. Returns the request as it is now."""
     note = note.strip()
+    if not rules.owns(request):
+        raise RefusedMove(NOT_HERE[rules.at_hub])
     if MOVES.get(action) and MOVES[action].needs_note and not note:
         raise RefusedMove("请写明答复内容" if action == "answer" else "请写明理由")
     place = moved(action, _place(request), by)
@@ -108,7 +132,7 @@ def act(
     if action == "answer":
         values.update(answer=note, answered=now)
     values["due"] = rules.due(place.status, place.level, arrived)
-    _write(db, request, Change(now, actor, action, place.status, place.level, note), values)
+    _write(db, request, Change(now, actor, action, place.status, place.level, note), values, articles)
     return replace(request, **values)  # type: ignore[arg-type]
 
 
@@ -126,8 +150,10 @@ def rate(db: DeskDB, rules: Rules, request: Request, rating: str, reason: str, n
     return replace(request, **values)  # type: ignore[arg-type]
 
 
-def _write(db: DeskDB, request: Request, change: Change, values: dict[str, object]) -> None:
-    if not db.update(request, change, **values):
+def _write(
+    db: DeskDB, request: Request, change: Change, values: dict[str, object], articles: tuple[Attachment, ...] = ()
+) -> None:
+    if not db.update(request, change, articles, **values):
         raise RefusedMove("这条记录刚刚被别人处理过，请刷新后再看")
 
 

@@ -18,7 +18,7 @@ import secrets
 import time
 import urllib.parse
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from flask import abort, request
@@ -28,7 +28,7 @@ from nacl.signing import SigningKey
 from indexer.errors import KioskError
 
 from ..city.database import CityDB
-from ..library.fetch import Fetcher
+from ..library.fetch import ANSWER_BYTES, Fetcher
 from ..web import error_response, json_body, services
 from .enrolment import Enrolled, find, first_use
 from .keys import public_key
@@ -80,10 +80,11 @@ class Message:
 
 @dataclass(frozen=True)
 class Answer:
-    """The centre's answer to a hub's message: its HTTP status and, when refused, why."""
+    """The centre's answer to a hub's message: its HTTP status, when refused why, and the answer's JSON object."""
 
     status: int
     refused: str = ""
+    body: dict[str, Any] = field(default_factory=dict)
 
     def problem(self, hub: str) -> str:
         """Why the centre refused, in words the hub's installer can act on; "" for a refusal it did not explain."""
@@ -110,12 +111,15 @@ def signed_headers(
     return {**headers, SIGNATURE: base64.b64encode(key.sign(text).signature).decode("ascii")}
 
 
-def post_signed(fetcher: Fetcher, key: SigningKey, hub: str, path: str, message: dict[str, Any]) -> Answer:
-    """Send ``message`` as JSON to the centre's ``path``, signed as from ``hub``; FetchError if it is not reached."""
+def post_signed(
+    fetcher: Fetcher, key: SigningKey, hub: str, path: str, message: dict[str, Any], most: int = ANSWER_BYTES
+) -> Answer:
+    """Send ``message`` as JSON to the centre's ``path``, signed as from ``hub``, and read an answer of at most
+    ``most`` bytes; FetchError if the centre is not reached."""
     body = json.dumps(message, ensure_ascii=False).encode("utf-8")
-    status, answer = fetcher.post(path, body, signed_headers(key, hub, "POST", path, body))
+    status, answer = fetcher.post(path, body, signed_headers(key, hub, "POST", path, body), most)
     refused = answer.get("refused", "")
-    return Answer(status, refused if isinstance(refused, str) else "")
+    return Answer(status, refused if isinstance(refused, str) else "", answer)
 
 
 def verified(

@@ -137,8 +137,11 @@ class Fetcher:
             raise FetchError(f"文件 {sha[:12]}… 的校验值与清单不符（传输中被改动或被替换），未同步；原来的文库照常使用")
         return partial
 
-    def post(self, path: str, body: bytes, headers: dict[str, str] | None = None) -> tuple[int, dict]:
-        """POST a JSON ``body``; the status and the answer's JSON object ({} when it is not one)."""
+    def post(
+        self, path: str, body: bytes, headers: dict[str, str] | None = None, most: int = ANSWER_BYTES
+    ) -> tuple[int, dict]:
+        """POST a JSON ``body``; the status and the answer's JSON object of at most ``most`` bytes ({} when it is
+        not one)."""
         request = urllib.request.Request(
             self.base_url + path,
             data=body,
@@ -147,10 +150,10 @@ class Fetcher:
         )
         try:
             with self._opener.open(request, timeout=TIMEOUT) as response:
-                return response.status, _json_object(response)
+                return response.status, _json_object(response, most)
         except urllib.error.HTTPError as exc:
             with exc:
-                return exc.code, _json_object(exc)
+                return exc.code, _json_object(exc, most)
         except (urllib.error.URLError, OSError, http.client.HTTPException) as exc:
             self._check_deadline()
             raise FetchError(f"连不上中心 {self.base_url}（{_reason(exc)}）") from None
@@ -197,10 +200,10 @@ class Fetcher:
             )
 
 
-def _json_object(response: IO[bytes]) -> dict:
-    """A small answer's JSON object; {} for anything else (a proxy's page, a cut connection)."""
+def _json_object(response: IO[bytes], most: int) -> dict:
+    """A small answer's JSON object; {} for anything else (a proxy's page, a cut connection, one past ``most``)."""
     try:
-        found = json.loads(response.read(ANSWER_BYTES))
+        found = json.loads(response.read(most))
     except (OSError, http.client.HTTPException, ValueError, RecursionError):
         return {}
     return found if isinstance(found, dict) else {}

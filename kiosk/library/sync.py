@@ -32,6 +32,7 @@ from indexer.speech.questions import missing_question_audio
 from indexer.store import Store
 
 from ..city import hub_report
+from ..desk.exchange import ExchangeError, exchange
 from ..hubs.keys import hub_key
 from ..hubs.messages import post_signed
 from ..settings import BUNDLED_CONTENT, Settings
@@ -72,8 +73,10 @@ def sync(
     rate_limit: float | None = None,
     progress: Progress | None = None,
     hub: str = "",
+    desk: bool = False,
 ) -> SyncReport:
-    """Sync the hub's library with the centre at ``url``; SyncError (with the reason) leaves it as it was."""
+    """Sync the hub's library with the centre at ``url``, then (as ``hub``) send its counts for the wall and, when
+    ``desk``, exchange the front desk's requests; SyncError (with the reason) leaves the library as it was."""
     started = time.monotonic()
     data = DataDir.create(settings.data)
     if BUNDLED_CONTENT.resolve() in {Path(root).resolve() for root in settings.content}:
@@ -94,6 +97,8 @@ def sync(
         raise SyncError(reason) from None
     if hub:
         report.notes += _send_counts(url, data, hub, deadline)
+        if desk:
+            report.notes += _exchange_desk(url, data, hub)
     report.seconds = time.monotonic() - started
     _remember(
         data, ok=True, serial=report.serial, files=report.files, bytes=report.bytes, audio_missing=report.audio_missing
@@ -267,6 +272,15 @@ def _send_counts(url: str, data: DataDir, hub: str, deadline: float) -> list[str
     if answer.status == HTTPStatus.CONFLICT:  # the centre's own name: the default, until the hub names itself
         return [f"统计没有报给中心：「{hub}」是中心的名称，请在 kiosk.env 设置 KIOSK_HUB_NAME 为本站的名字"]
     return [f"统计没有报给中心（HTTP {answer.status}）；下次同步再报"]
+
+
+def _exchange_desk(url: str, data: DataDir, hub: str) -> list[str]:
+    """The desk's requests and their changes, both ways (kiosk/desk/exchange.py); a failure does not undo the sync."""
+    try:
+        done = exchange(data.root, url, hub)
+    except ExchangeError as exc:
+        return [str(exc)]
+    return [f"中心没有收下一条登记记录：{reason}" for reason in done.refused]
 
 
 def _remember(data: DataDir, **outcome) -> None:

@@ -55,6 +55,25 @@
       element("span", "count", element("b", "", count(n)), unit));
   }
 
+  function deskRow(row) {
+    const shown = (n) => (Number.isInteger(n) ? count(n) : n.toFixed(1));
+    const cell = (n, unit, className = "") => element("td", className, element("b", "", n === null ? "—" : shown(n)),
+      n === null ? "" : unit);
+    return element("tr", "", element("th", "", row.name),
+      cell(row.registered, "件"), cell(row.answered, "件"), cell(row.overdue, "件", row.overdue ? "late" : ""),
+      cell(row.median_days, "天"), cell(row.satisfied, "%"));
+  }
+
+  function drawDesk(desk) {
+    setField("desk-month", `${desk.month} · 共 ${count(desk.total.registered)} 件`);
+    document.getElementById("desk-levels").replaceChildren(...desk.levels.map(deskRow));
+    const pairs = (items, label, n) => items.length
+      ? items.map((it) => element("span", "", it[label], element("b", "", `${count(it[n])}件`)))
+      : [element("span", "", "本月还没有")];
+    document.getElementById("desk-towns").replaceChildren(...pairs(desk.towns, "town", "registered"));
+    document.getElementById("desk-categories").replaceChildren(...pairs(desk.categories, "category", "count"));
+  }
+
   function draw(data) {
     setField("date", data.date);
     setField("today-plays", count(data.totals.today.plays));
@@ -68,6 +87,7 @@
     fill("questions", data.questions, (question) => item(question.query, "", question.times, "次"));
     fill("completions", data.completions,
       (unit) => item(`${unit.town} ${unit.community}`, unit.course, unit.learners, "人"));
+    drawDesk(data.desk);
   }
 
   async function refresh() {
