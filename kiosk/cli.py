@@ -968,7 +968,7 @@ def desk_sync(settings: Settings) -> None:
 
     if not settings.library_url:
         raise click.UsageError("本站没有设置中心的地址（KIOSK_LIBRARY_URL）：只有社区站点才和中心交换登记")
-    done = exchange(data_dir(settings).root, settings.library_url, settings.hub_name)
+    done = exchange(data_dir(settings).root, settings.library_url, settings.hub_name, settings.library_key or "")
     for reason in done.refused:
         click.echo(f"注意：中心没有收下一条记录：{reason}", err=True)
     click.echo(f"送到中心 {done.sent} 条，从中心收到 {done.received} 条，还有 {done.waiting} 条待送")

@@ -21,6 +21,7 @@ from kiosk.desk.escalation import BACKOFF_MINUTES, TICK_MINUTES, Ticker
 from kiosk.desk.workflow import Asked, Rules, register
 from kiosk.editor.accounts import Accounts
 from kiosk.hubs.messages import signed_headers
+from kiosk.library.keys import public_text, signing_key
 from kiosk.places import Community, add_community
 from kiosk.settings import Settings
 from tests.sites import TEST_PASSWORD, csrf_field
@@ -49,12 +50,12 @@ def free_port() -> int:
 class Site:
     """One kiosk: its data dir, content root and environment (a hub's names the centre and itself)."""
 
-    def __init__(self, root: Path, name: str, centre_url: str = ""):
+    def __init__(self, root: Path, name: str, centre_url: str = "", centre_key: str = ""):
         self.name = name
         self.content, self.data = built(root / name)
         extra = {"KIOSK_HUB_NAME": name}
         if centre_url:
-            extra["KIOSK_LIBRARY_URL"] = centre_url
+            extra |= {"KIOSK_LIBRARY_URL": centre_url, "KIOSK_LIBRARY_KEY": centre_key}
         self.env = environment(KIOSK_CONTENT=str(self.content), **extra)
         self.server: Server | None = None
 
@@ -91,9 +92,10 @@ def city(tmp_path):
     centre.staff(TOWNSHIP, "township", "城关街道")
     centre.staff(EAST, "township", "东城街道")
     centre.staff(ADMIN, "admin")
+    centre_key = public_text(signing_key(centre.data))  # what `kiosk library-key` prints at the centre
     hubs = {}
     for name, (town, community) in PLACES.items():
-        hub = Site(tmp_path, name, f"http://127.0.0.1:{port}")
+        hub = Site(tmp_path, name, f"http://127.0.0.1:{port}", centre_key)
         add_community(hub.data, town, community)
         hub.staff(STAFF[name], "community", community)
         hub.staff(ADMIN, "admin")
@@ -235,6 +237,23 @@ def test_a_forged_or_unenrolled_hub_message_is_refused_and_changes_nothing(city)
         answer = json.loads(refused.value.read())
         assert refused.value.code == 403 and answer["refused"] == reason, answer
     assert centre_site.requests() == before
+
+
+def test_an_answer_the_centre_did_not_sign_changes_nothing_at_the_hub(city):
+    """Someone between hub and centre (or a server posing as the centre) cannot tell the hub what was done: the
+    hub believes an answer only with the centre's signature on it, as the answer to the message it sent."""
+    centre_site, port, hubs = city
+    centre_site.serve(port)
+    hub = hubs["hub-a"]
+    registered_at(hub, "楼上漏水")
+    posing = {**hub.env, "KIOSK_LIBRARY_KEY": public_text(SigningKey.generate())}  # a key that is not the centre's
+    refused = kiosk(hub.data, "desk", "sync", env=posing)
+    assert refused.returncode == 1 and "没有中心的签名" in refused.stdout and "登记留在本站" in refused.stdout
+    with sqlite3.connect(hub.data / "desk.db") as conn:
+        assert conn.execute("SELECT COUNT(*) FROM events WHERE sent = 0").fetchone()[0] == 1  # still to send
+    unsigned = {**hub.env, "KIOSK_LIBRARY_KEY": ""}
+    assert "KIOSK_LIBRARY_KEY" in kiosk(hub.data, "desk", "sync", env=unsigned).stdout
+    assert "送到中心 1 条" in synced(hub)  # with the centre's own key it goes
 
 
 def test_while_the_centre_cannot_be_reached_the_server_keeps_the_outbox_and_waits_longer_each_time(tmp_path):

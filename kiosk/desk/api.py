@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, jsonify
 
-from ..hubs.messages import signed_json
+from ..hubs.messages import sign_answer, signed_json
 from ..hubs.names import skeleton
 from ..web import Limit, json_body, retry_after, settings
 from .access import desk_db, follow_link, hub_communities, register_from
@@ -59,4 +59,5 @@ def hub_events():
     with desk_db() as db:
         taken, rejected = receive(db, message.hub, batch.events)
         events, cursor, more = feed(db, message.hub, batch.cursor)
-    return jsonify(ok=True, format=FORMAT, taken=taken, rejected=rejected, events=events, cursor=cursor, more=more)
+    answer = jsonify(ok=True, format=FORMAT, taken=taken, rejected=rejected, events=events, cursor=cursor, more=more)
+    return sign_answer(answer, message)

@@ -103,7 +103,9 @@ class Ticker:
     def exchange(self) -> bool:
         """Send the desk's events to the centre and apply its answer; on failure wait longer before the next try."""
         try:
-            done = exchange(self.data_root, self.settings.library_url, self.settings.hub_name)
+            done = exchange(
+                self.data_root, self.settings.library_url, self.settings.hub_name, self.settings.library_key or ""
+            )
         except ExchangeError as exc:
             self.failures += 1
             wait = min(self.seconds * 2**self.failures, BACKOFF_MINUTES * 60)

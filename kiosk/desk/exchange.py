@@ -10,10 +10,10 @@ from dataclasses import dataclass, field
 from http import HTTPStatus
 from pathlib import Path
 
-from indexer.errors import KioskError
+from indexer.errors import ConfigError, KioskError
 
 from ..hubs.keys import hub_key
-from ..hubs.messages import post_signed
+from ..hubs.messages import ForgedAnswer, post_signed
 from ..library.fetch import Fetcher, FetchError, RateLimit
 from .database import DeskDB
 from .events import BATCH, FORMAT, EventError, checked_batch, take
@@ -38,9 +38,13 @@ class Exchanged:
     waiting: int = 0  # events still in the outbox
 
 
-def exchange(data_root: Path, url: str, hub: str, seconds: float = SECONDS) -> Exchanged:
-    """Send the outbox to the centre at ``url`` as the hub ``hub`` and apply what comes back; ExchangeError
-    (nothing lost: the outbox is only emptied of what the centre took) if the centre is not reached or refuses."""
+def exchange(data_root: Path, url: str, hub: str, centre_key: str, seconds: float = SECONDS) -> Exchanged:
+    """Send the outbox to the centre at ``url`` as the hub ``hub`` and apply what comes back, once the centre's
+    key (``centre_key``, the library's public key) has shown the answer is the centre's; ExchangeError (nothing
+    lost: the outbox is only emptied of what the centre took) if the centre is not reached, refuses, or its
+    answer is not signed by it."""
+    if not centre_key:
+        raise ExchangeError("本站没有中心的公钥（KIOSK_LIBRARY_KEY）：不能确认回答来自中心，登记先留在本站")
     done = Exchanged()
     key = hub_key(data_root)
     with DeskDB(data_root) as db, Fetcher(url, RateLimit(None), time.monotonic() + seconds) as fetcher:
@@ -48,9 +52,11 @@ def exchange(data_root: Path, url: str, hub: str, seconds: float = SECONDS) -> E
             outbox = db.outbox(BATCH)
             message = {"format": FORMAT, "cursor": db.cursor(), "events": outbox}
             try:
-                answer = post_signed(fetcher, key, hub, PATH, message, ANSWER_MOST)
+                answer = post_signed(fetcher, key, hub, PATH, message, ANSWER_MOST, centre_key)
             except FetchError as exc:
                 raise ExchangeError(f"登记没有送到中心：{exc}；下次再送，不会丢") from None
+            except (ForgedAnswer, ConfigError) as exc:
+                raise ExchangeError(f"{exc}；登记留在本站，下次再送") from None
             if answer.status != HTTPStatus.OK:
                 problem = answer.problem(hub) or str(answer.body.get("error") or f"HTTP {answer.status}")
                 raise ExchangeError(f"中心没有收下本站的登记：{problem}")

@@ -21,14 +21,15 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import abort, request
+from flask import Response, abort, request
 from nacl.exceptions import BadSignatureError
 from nacl.signing import SigningKey
 
 from indexer.errors import KioskError
 
 from ..city.database import CityDB
-from ..library.fetch import ANSWER_BYTES, Fetcher
+from ..library import keys as centre_keys
+from ..library.fetch import ANSWER_BYTES, Fetcher, json_object
 from ..web import error_response, json_body, services
 from .enrolment import Enrolled, find, first_use
 from .keys import public_key
@@ -37,8 +38,10 @@ HUB = "X-Kiosk-Hub"  # the hub's name, percent-encoded UTF-8: headers carry lati
 SENT = "X-Kiosk-Sent"  # when it was signed, whole seconds since 1970 (UTC)
 NONCE = "X-Kiosk-Nonce"  # 32 random hex digits, never sent twice
 SIGNATURE = "X-Kiosk-Signature"  # Ed25519 over signed_text(), base64
+CENTRE_SIGNATURE = "X-Kiosk-Centre-Signature"  # on answers a hub acts on: the centre's library key, over answer_text()
 WINDOW = 600  # seconds a message's time may be off the centre's clock, either way
 VERSION = b"kiosk-hub-message/1"
+ANSWER_VERSION = b"kiosk-centre-answer/1"
 FORMATS = {
     HUB: re.compile(r"[A-Za-z0-9%._~-]{1,720}"),  # 40 characters of 4 UTF-8 bytes, each %XX
     SENT: re.compile(r"\d{1,12}"),
@@ -111,15 +114,49 @@ def signed_headers(
     return {**headers, SIGNATURE: base64.b64encode(key.sign(text).signature).decode("ascii")}
 
 
+class ForgedAnswer(KioskError):
+    """An answer the hub was to act on that the centre's key did not sign, as the answer to this very message."""
+
+
+def answer_text(nonce: str, body: bytes) -> bytes:
+    """What the centre's signature on an answer covers: the nonce of the hub's message it answers (so an old
+    answer cannot be played back) and the answer's SHA-256."""
+    return b"\n".join([ANSWER_VERSION, nonce.encode("ascii"), hashlib.sha256(body).hexdigest().encode("ascii")])
+
+
 def post_signed(
-    fetcher: Fetcher, key: SigningKey, hub: str, path: str, message: dict[str, Any], most: int = ANSWER_BYTES
+    fetcher: Fetcher,
+    key: SigningKey,
+    hub: str,
+    path: str,
+    message: dict[str, Any],
+    most: int = ANSWER_BYTES,
+    centre_key: str | None = None,
 ) -> Answer:
     """Send ``message`` as JSON to the centre's ``path``, signed as from ``hub``, and read an answer of at most
-    ``most`` bytes; FetchError if the centre is not reached."""
+    ``most`` bytes; FetchError if the centre is not reached. With ``centre_key`` (the library's public key) a
+    successful answer must carry the centre's signature (sign_answer), else ForgedAnswer: what a hub changes on
+    the strength of an answer comes from the centre, never from whoever sits between them."""
     body = json.dumps(message, ensure_ascii=False).encode("utf-8")
-    status, answer = fetcher.post(path, body, signed_headers(key, hub, "POST", path, body), most)
+    headers = signed_headers(key, hub, "POST", path, body)
+    status, data, answer_headers = fetcher.post(path, body, headers, most)
+    if centre_key is not None and status == 200:
+        try:
+            centre_keys.verify(centre_key, answer_text(headers[NONCE], data), answer_headers.get(CENTRE_SIGNATURE, ""))
+        except centre_keys.SignatureError:
+            raise ForgedAnswer("中心的回答没有中心的签名（路上被改过，或回答的不是中心）：没有采用") from None
+    answer = json_object(data)
     refused = answer.get("refused", "")
     return Answer(status, refused if isinstance(refused, str) else "", answer)
+
+
+def sign_answer(response: Response, message: Message) -> Response:
+    """The centre's signature, with its library key, on its answer to ``message``: see post_signed."""
+    signature = centre_keys.sign(
+        centre_keys.signing_key(services().data.root), answer_text(message.nonce, response.get_data())
+    )
+    response.headers[CENTRE_SIGNATURE] = signature
+    return response
 
 
 def verified(

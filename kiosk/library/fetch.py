@@ -13,6 +13,7 @@ import urllib.error
 import urllib.request
 import weakref
 from contextlib import suppress
+from email.message import Message
 from functools import partial
 from pathlib import Path
 from typing import IO
@@ -139,9 +140,9 @@ class Fetcher:
 
     def post(
         self, path: str, body: bytes, headers: dict[str, str] | None = None, most: int = ANSWER_BYTES
-    ) -> tuple[int, dict]:
-        """POST a JSON ``body``; the status and the answer's JSON object of at most ``most`` bytes ({} when it is
-        not one)."""
+    ) -> tuple[int, bytes, Message]:
+        """POST a JSON ``body``; the status, at most ``most`` bytes of the answer (b"" when it was cut short) and
+        the answer's headers."""
         request = urllib.request.Request(
             self.base_url + path,
             data=body,
@@ -150,10 +151,10 @@ class Fetcher:
         )
         try:
             with self._opener.open(request, timeout=TIMEOUT) as response:
-                return response.status, _json_object(response, most)
+                return response.status, _answer(response, most), response.headers
         except urllib.error.HTTPError as exc:
             with exc:
-                return exc.code, _json_object(exc, most)
+                return exc.code, _answer(exc, most), exc.headers
         except (urllib.error.URLError, OSError, http.client.HTTPException) as exc:
             self._check_deadline()
             raise FetchError(f"连不上中心 {self.base_url}（{_reason(exc)}）") from None
@@ -200,11 +201,20 @@ class Fetcher:
             )
 
 
-def _json_object(response: IO[bytes], most: int) -> dict:
-    """A small answer's JSON object; {} for anything else (a proxy's page, a cut connection, one past ``most``)."""
+def _answer(response: IO[bytes], most: int) -> bytes:
+    """A small answer whole; b"" for one past ``most`` bytes or cut short."""
     try:
-        found = json.loads(response.read(most))
-    except (OSError, http.client.HTTPException, ValueError, RecursionError):
+        data = response.read(most + 1)
+    except (OSError, http.client.HTTPException):
+        return b""
+    return data if len(data) <= most else b""
+
+
+def json_object(data: bytes) -> dict:
+    """The answer's JSON object; {} for anything else (a proxy's page, a cut connection, one too long)."""
+    try:
+        found = json.loads(data)
+    except (ValueError, RecursionError):
         return {}
     return found if isinstance(found, dict) else {}
 

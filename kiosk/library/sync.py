@@ -98,7 +98,7 @@ def sync(
     if hub:
         report.notes += _send_counts(url, data, hub, deadline)
         if desk:
-            report.notes += _exchange_desk(url, data, hub)
+            report.notes += _exchange_desk(url, data, hub, public_key)
     report.seconds = time.monotonic() - started
     _remember(
         data, ok=True, serial=report.serial, files=report.files, bytes=report.bytes, audio_missing=report.audio_missing
@@ -274,10 +274,10 @@ def _send_counts(url: str, data: DataDir, hub: str, deadline: float) -> list[str
     return [f"统计没有报给中心（HTTP {answer.status}）；下次同步再报"]
 
 
-def _exchange_desk(url: str, data: DataDir, hub: str) -> list[str]:
+def _exchange_desk(url: str, data: DataDir, hub: str, public_key: str) -> list[str]:
     """The desk's requests and their changes, both ways (kiosk/desk/exchange.py); a failure does not undo the sync."""
     try:
-        done = exchange(data.root, url, hub)
+        done = exchange(data.root, url, hub, public_key)
     except ExchangeError as exc:
         return [str(exc)]
     return [f"中心没有收下一条登记记录：{reason}" for reason in done.refused]
