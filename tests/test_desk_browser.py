@@ -16,7 +16,7 @@ from kiosk.cli import main
 from .browser_fixtures import KIOSK_VIEWPORT, PHONE_VIEWPORT, SCREENSHOTS, LiveServer, sign_in_with_the_form
 from .test_desk import MONDAY, Clock, seed
 
-pytest.importorskip("playwright")
+expect = pytest.importorskip("playwright.sync_api").expect
 DESKTOP = {"width": 1280, "height": 900}
 IDLE_MINUTES = 0.25  # the kiosk forgets the visitor after 15 seconds untouched
 
@@ -115,6 +115,15 @@ def test_a_dispute_goes_up_a_level_is_answered_reopened_and_rated(browser, make_
         history = phone.locator(".desk-history li").all_inner_texts()
         assert len(history) == 9 and "系统" in history[1]
         shot(phone, "9-phone-rated")
+
+        wall = browser.new_context(viewport={"width": 1920, "height": 1080}).new_page()
+        wall.goto(f"{server.url}/wall")
+        panel = wall.locator("section.desk")
+        expect(panel).to_contain_text("共 1 件")
+        expect(panel.locator("#desk-levels")).to_contain_text("100")  # rated 满意: all of the month's answers
+        expect(panel).to_contain_text("漏水")
+        assert "13812345678" not in wall.content() and "防水层" not in wall.content()
+        shot(wall, "10-wall")
 
 
 def test_counsel_answers_with_two_articles_and_the_resident_hears_it(browser, make_app, content_dir):
