@@ -13,6 +13,7 @@ from .evidence import card, latest
 from .scorecard import Scorecard
 
 GONE = "没有这家企业。"
+LARGEST_ID = 2**63 - 1  # SQLite's integers: a larger id in a URL names no company
 
 
 def market_db() -> MarketDB:
@@ -20,6 +21,8 @@ def market_db() -> MarketDB:
 
 
 def company_or_404(company_id: int) -> Company:
+    if company_id > LARGEST_ID:
+        abort(404, description=GONE)
     with market_db() as db:
         found = db.get(company_id)
     if found is None:

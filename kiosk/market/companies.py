@@ -135,6 +135,7 @@ def estates(text: str) -> tuple[Estate, ...]:
 
 
 def _has_control(text: str, keep_lines: bool) -> bool:
-    """Whether a text holds characters no one types (NUL, escapes); line breaks only where a field may have them."""
+    """Whether a text holds characters no one types (NUL, escapes, a right-to-left override that disguises a name);
+    line breaks only where a field may have them."""
     allowed = "\n\r\t" if keep_lines else ""
-    return any(unicodedata.category(char) == "Cc" and char not in allowed for char in text)
+    return any(unicodedata.category(char) in ("Cc", "Cf") and char not in allowed for char in text)

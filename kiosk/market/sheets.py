@@ -62,7 +62,7 @@ def read_rows(body: bytes, kind: str) -> list[tuple[int, dict[str, str]]]:
     header = [cell.strip() for cell in table[0][1]]
     unknown = [title for title in header if title and title not in BY_LABEL and title not in READ_ONLY]
     if unknown:
-        raise SheetError(f"不认识的列「{unknown[0][:30]}」：列名应当是 {'、'.join(LABELS.values())}")
+        raise SheetError(f"不认识的列「{_printable(unknown[0])[:30]}」：列名应当是 {'、'.join(LABELS.values())}")
     missing = [LABELS[key] for key in ("name", "registration") if LABELS[key] not in header]
     if missing:
         raise SheetError(f"缺少「{missing[0]}」这一列")
@@ -75,6 +75,10 @@ def read_rows(body: bytes, kind: str) -> list[tuple[int, dict[str, str]]]:
         values = {BY_LABEL[title]: cell for title, cell in zip(header, cells, strict=False) if title in BY_LABEL}
         rows.append((number, values))
     return rows
+
+
+def _printable(text: str) -> str:
+    return "".join(char for char in text if char.isprintable())
 
 
 def _csv_table(body: bytes) -> list[tuple[int, list[str]]]:
