@@ -15,6 +15,7 @@ from click.testing import CliRunner
 from openpyxl import Workbook, load_workbook
 
 from kiosk.cli import main
+from kiosk.desk.database import Request
 from kiosk.desk.workflow import Rules
 from kiosk.editor.accounts import Accounts
 from kiosk.market.companies import CompanyError, checked
@@ -135,46 +136,47 @@ def test_residents_stars_run_from_0_for_one_star_to_100_for_five():
     assert residents_source([4, 3]).score == 62.5 and residents_source([]).score is None
 
 
-def test_a_dispute_answered_late_or_sent_up_by_the_tick_is_not_in_time(app, client_desk):
-    rules = Rules((2, 3, 5), (5, 10, 15))
-    request = client_desk(answered_after_days=3)
-    assert dispute_of(request, escalated_by_system=False, rules=rules, now=request.answered + 1).in_time is True
-    assert dispute_of(request, escalated_by_system=True, rules=rules, now=request.answered + 1).in_time is False
-    late = client_desk(answered_after_days=20)
-    assert dispute_of(late, escalated_by_system=False, rules=rules, now=late.answered + 1).in_time is False
-
-
-@pytest.fixture
-def client_desk():
+def answered_dispute(after_days: int) -> Request:
     """A dispute answered some days after it reached the community, as the desk stores it."""
-    from kiosk.desk.database import Request
+    arrived = MONDAY.timestamp()
+    return Request(
+        id="x",
+        number="000000",
+        token="t",
+        kind="dispute",
+        community="幸福里社区",
+        town="城关街道",
+        category="漏水",
+        text="漏水",
+        company="",
+        name="",
+        phone="",
+        consent=0,
+        status="answered",
+        level="community",
+        joint=0,
+        reopened=0,
+        handler="",
+        answer="答复",
+        rating="",
+        created=arrived,
+        arrived=arrived,
+        due=None,
+        answered=arrived + after_days * 86400,
+        anonymised=0,
+    )
 
-    def made(answered_after_days: int) -> Request:
-        arrived = MONDAY.timestamp()
-        return Request(
-            **{
-                **dict.fromkeys(("id", "number", "token", "community", "town", "category", "text"), "x"),
-                "kind": "dispute",
-                "company": "",
-                "name": "",
-                "phone": "",
-                "consent": 0,
-                "status": "answered",
-                "level": "community",
-                "joint": 0,
-                "reopened": 0,
-                "handler": "",
-                "answer": "答复",
-                "rating": "",
-                "created": arrived,
-                "arrived": arrived,
-                "due": None,
-                "answered": arrived + answered_after_days * 86400,
-                "anonymised": 0,
-            }
-        )
 
-    return made
+LATER = (MONDAY + dt.timedelta(days=60)).timestamp()
+
+
+def test_a_dispute_answered_late_or_sent_up_by_the_tick_is_not_in_time():
+    rules = Rules((2, 3, 5), (5, 10, 15))
+    request = answered_dispute(3)
+    assert dispute_of(request, escalated_by_system=False, rules=rules, now=LATER).in_time is True
+    assert dispute_of(request, escalated_by_system=True, rules=rules, now=LATER).in_time is False
+    late = answered_dispute(20)
+    assert dispute_of(late, escalated_by_system=False, rules=rules, now=LATER).in_time is False
 
 
 def test_quarters_run_from_the_first_of_their_months():
