@@ -20,11 +20,12 @@ def market_db() -> MarketDB:
     return MarketDB(services().data.root)
 
 
-def company_or_404(company_id: int) -> Company:
-    if company_id > LARGEST_ID:
+def company_or_404(company_id: str) -> Company:
+    """The company of an id in a URL (digits, within SQLite's integers), or a 404."""
+    if not company_id.isascii() or not company_id.isdigit() or int(company_id) > LARGEST_ID:
         abort(404, description=GONE)
     with market_db() as db:
-        found = db.get(company_id)
+        found = db.get(int(company_id))
     if found is None:
         abort(404, description=GONE)
     return found

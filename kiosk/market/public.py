@@ -36,8 +36,8 @@ def companies():
     return render_template("market/list.html", companies=found, cards={c.id: latest_of(c) for c in found})
 
 
-@bp.get("/c/<int:company_id>")
-def company(company_id: int):
+@bp.get("/c/<company_id>")
+def company(company_id: str):
     """A company's page: the introduction read aloud, estates, party organisation, this quarter's scorecard, and
     the rating form on a phone (on the touchscreen, a QR code that opens this page on one)."""
     found = company_or_404(company_id)
@@ -76,8 +76,8 @@ def company(company_id: int):
     return response
 
 
-@bp.post("/c/<int:company_id>/rate")
-def rate(company_id: int):
+@bp.post("/c/<company_id>/rate")
+def rate(company_id: str):
     """A resident's stars for the company this quarter, from a phone that opened its page first."""
     found = company_or_404(company_id)
     if on_kiosk():

@@ -7,7 +7,9 @@ from __future__ import annotations
 from typing import Protocol
 
 EDIT_ROLES = ("centre", "admin")  # edit the file, import and export it, admit and remove companies
-MARKET_ROLES = ("community", "township", "centre", "admin")  # see the file and scorecards, enter assessments
+# see the file and scorecards, and enter assessments: a community or 乡镇/街道 in its own name, the centre in the name
+# of the department it types (the guard admits these roles to the market's pages, and only these)
+MARKET_ROLES = ("community", "township", "centre", "admin")
 NOT_MARKET = "物业超市只有中心、乡镇/街道和社区的工作人员以及管理员可以使用。"
 NOT_CENTRE = "企业档案的修改、导入导出和入驻决定只有中心的工作人员和管理员可以做。"
 
@@ -20,9 +22,3 @@ class Staff(Protocol):
 def may_edit(user: Staff) -> bool:
     """Whether this account keeps the company file (and so reads the contacts) and decides admission."""
     return user.role in EDIT_ROLES
-
-
-def may_assess(user: Staff) -> bool:
-    """Whether this account enters assessments (a community's or 乡镇/街道's in its own name, the centre's in a
-    department's it names)."""
-    return user.role in MARKET_ROLES
