@@ -8,6 +8,7 @@ import csv
 import datetime as dt
 import io
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -19,7 +20,7 @@ from kiosk.desk.database import Request
 from kiosk.desk.workflow import Rules
 from kiosk.editor.accounts import Accounts
 from kiosk.market.companies import CompanyError, checked
-from kiosk.market.database import MarketDB
+from kiosk.market.database import Assessment, MarketDB
 from kiosk.market.public import PHONE_COOKIE, RATE_LIMIT
 from kiosk.market.quarters import quarter_of, span
 from kiosk.market.scorecard import Dispute, combine, desk_source, dispute_of, residents_source
@@ -567,3 +568,38 @@ def test_market_db_is_backed_up_and_checked_by_the_doctor(app, root):
     assert "market.db" in DATABASES
     found = {finding.check: finding for finding in databases(app.extensions["kiosk"].data)}
     assert found["数据库 market.db"].ok
+
+
+# -- the latest score ----------------------------------------------------------------------------------------
+
+
+def test_market_list_gives_each_companys_latest_combined_score(root):
+    companies = import_samples(root)
+    with MarketDB(root) as db:
+        db.assess(
+            companies["示例备-001"].id,
+            quarter_of(time.time()),  # the command reads the real clock
+            Assessment("市住建局物业科", "中心老王", time.time(), {"service": 20}, 72, ""),
+        )
+    result = CliRunner().invoke(main, ["--data", str(root), "market", "list", "--json"])
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in result.output.splitlines()]
+    assert [(row["registration"], row["in_market"], row["score"]) for row in rows] == [
+        ("示例备-003", False, None),
+        ("示例备-002", False, None),
+        ("示例备-001", False, 72.0),
+    ]
+    assert {"name", "registration", "in_market", "score"} <= set(rows[0])
+
+
+def test_early_in_a_quarter_the_lists_show_last_quarters_score(app, root, clock):
+    company = import_samples(root)["示例备-001"]
+    centre = as_role(app, "centre")
+    assert centre.post(f"/editor/market/c/{company.id}/assess", {**POINTS, "unit": "市住建局"}).status_code == 302
+    centre.post(
+        f"/editor/market/c/{company.id}/decide", {"decision": "admit", "decided": "2026-12-07", "reason": "会议"}
+    )
+    clock.now = dt.datetime(2027, 1, 5, 9).timestamp()
+    assert "80（2026Q4）" in centre.page("/editor/market/")
+    public = app.test_client().get("/market/").get_data(as_text=True)
+    assert "综合 80 分" in public and "示例·安居物业" not in public  # the market lists only the admitted
