@@ -1137,6 +1137,7 @@ def test_pages_run_under_the_content_security_policy(browser, browser_server):
         "/search?q=" + quote(SCRIPT),
         f"/doc/{document_id('政策法规/业主委员会.md')}",
         f"/doc/{MARKED}",
+        "/market/",
         "/editor/signin",
     ]:
         response = page.goto(url + path)
@@ -1162,6 +1163,10 @@ def test_pages_run_under_the_content_security_policy(browser, browser_server):
     page.get_by_role("link", name="返回上一页").click()
     expect(page).to_have_url(re.compile(r"/editor/stats\?days=7"))
     visited["editor error page"] = violations(page)
+    for path in ("/editor/market/", *(f"/editor/market/c/{n}" for n in (1, 2)), *(f"/market/c/{n}" for n in (1, 2))):
+        page.goto(url + path)  # the hostile company, when the market's tests above added it
+        page.wait_for_load_state("networkidle")
+        visited[path] = violations(page)
     policy_errors = [p for p in page.problems if "Content Security Policy" in p or "Refused to" in p]
     scripts_and_dialogs = [p for p in page.problems if p.startswith(("script:", "dialog:"))]
     context.close()
