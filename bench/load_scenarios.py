@@ -174,7 +174,7 @@ class Phone(FastHttpUser):
         if self.finished:
             return
         self.finished = True
-        gevent.sleep(random.uniform(0, PLAN["arrival_seconds"]))
+        gevent.sleep(PLAN.get("quiet_seconds", 0) + random.uniform(0, PLAN["arrival_seconds"]))
         doc = self.assignment["doc"]
         phone = {
             "phone": self.number,
@@ -248,11 +248,11 @@ class Searcher(FastHttpUser):
 
 
 class TrainingSearcher(Searcher):
-    """One of the few phones searching while the class listens: often while the class opens the text (the
-    moment searches are most likely to queue behind it), every few seconds after."""
+    """One of the few phones searching while the class listens: often before the class opens the text (the
+    reference) and while it does (the moment searches are most likely to queue behind it), every few seconds after."""
 
     def wait_time(self) -> float:
-        if _now() < PLAN.get("burst_window_seconds", 0):
+        if _now() < PLAN.get("quiet_seconds", 0) + PLAN.get("burst_window_seconds", 0):
             return random.uniform(0.2, 0.6)
         return random.uniform(2, 5)
 

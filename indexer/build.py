@@ -17,7 +17,8 @@ from indexer.content.documents import Document
 from indexer.content.loader import ContentFile, discover, load_metadata, read_source
 from indexer.content.parse import document_id, parse_document
 from indexer.search.analysis import synonyms
-from indexer.search.pinyin_keys import syllables, title_keys
+from indexer.search.input_words import write_input_words
+from indexer.search.pinyin_keys import shortened, syllables, title_keys
 from indexer.search.schema import BrokenIndex, abandon, create_index, has_index, make_schema, open_checked
 from indexer.search.vectors import passage_text, text_digest
 
@@ -28,7 +29,7 @@ from .store import FileRecord, Store
 
 Progress = Callable[[int, int, str], None]
 # Bump when what goes into the index for the same file changes: the next build then re-indexes everything.
-INDEX_FORMAT = "3"
+INDEX_FORMAT = "4"
 FORMAT_FILE = "format"
 REPLACED = {"damaged": "已损坏", "newer": "是更新版本的 kiosk 写的"}  # kiosk.db a full build replaces, and why
 
@@ -72,6 +73,8 @@ def build_index(data: DataDir, roots: list[Path], full: bool = False, progress: 
         present = {f.source for f in files}
         removed = [record for source, record in known.items() if source not in present]
         if not (full or changed or removed):
+            if opened is not None and not data.input_words.exists():  # an index built before there were any
+                _write_input_words(data, opened, store, report)
             store.commit()
             report.seconds = time.monotonic() - started
             return report  # nothing to write: no new index segment, the kiosk's warm searcher stays valid
@@ -123,6 +126,7 @@ def build_index(data: DataDir, roots: list[Path], full: bool = False, progress: 
             write_atomic(data.index / FORMAT_FILE, INDEX_FORMAT.encode("ascii"))
         except OSError as exc:
             raise SearchError(_not_written(data, exc)) from None
+        _write_input_words(data, ix, store, report)
     finally:
         store.close()
     report.seconds = time.monotonic() - started
@@ -159,6 +163,18 @@ def _open_store(data: DataDir, full: bool, report: BuildReport) -> Store:
         Path(f"{data.database}{suffix}").unlink(missing_ok=True)
     report.warnings.append((data.database.name, f"{replaced}，已换成新的文件并全部重建"))
     return Store(data.database)
+
+
+def _write_input_words(data: DataDir, ix: FileIndex, store: Store, report: BuildReport) -> None:
+    """The keyboard's pinyin candidates from the library as it is now indexed; not written, they are a warning
+    (the keyboard offers the last ones), never a failed build."""
+    reader = ix.reader()
+    try:
+        write_input_words(data, reader, [entry.title for entry in store.catalog()], store.tags())
+    except OSError as exc:
+        report.warnings.append((data.input_words.name, f"拼音候选词没有更新：{disk_problem(exc)}"))
+    finally:
+        reader.close()
 
 
 def _not_written(data: DataDir, exc: OSError) -> str:
@@ -249,7 +265,7 @@ def _add_document(writer, doc: Document) -> None:
 
 
 def _add_terms(writer, full: bool) -> None:
-    """Key terms findable by pinyin initials or full pinyin: wyf → 物业费."""
+    """Key terms findable by pinyin initials or full pinyin: wyf → 物业费, tsd → 停水停电."""
     if not full:
         writer.delete_by_term("kind", "term")
     terms = {t for word, targets in synonyms().items() for t in (word, *targets) if len(t) > 1}
@@ -257,4 +273,7 @@ def _add_terms(writer, full: bool) -> None:
         parts = syllables(term)
         if parts:
             keys = {"".join(p[0] for p in parts), "".join(parts)}
+            short = shortened(term, parts)
+            if short:  # 停水停电 also as people shorten it: 停水电, tsd
+                keys |= {"".join(p[0] for p in short), "".join(short)}
             writer.add_document(id=f"term:{term}", doc="term", kind="term", term=term, pinyin=" ".join(sorted(keys)))

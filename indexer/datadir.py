@@ -46,6 +46,11 @@ class DataDir:
         return self.root / "kiosk.db"
 
     @property
+    def input_words(self) -> Path:
+        """The library's words with their pinyin, for the keyboard's candidates (written by kiosk build)."""
+        return self.root / "input-words.tsv"
+
+    @property
     def audio(self) -> Path:
         return self.root / "audio"
 

@@ -198,6 +198,11 @@ class Store(Database):
         rows = self.conn.execute(f"SELECT {CATALOG_COLUMNS} FROM documents ORDER BY collection, volume, ord, title")
         return [CatalogEntry(*row) for row in rows]
 
+    def tags(self) -> list[str]:
+        """Every tag of every document, with repeats (a tag many texts carry counts for more)."""
+        rows = self.conn.execute("SELECT json_extract(data, '$.tags') FROM documents").fetchall()
+        return [tag for (tags,) in rows if tags for tag in json.loads(tags) if isinstance(tag, str)]
+
     def documents_containing(self, text: str, limit: int) -> list[str]:
         """Ids of documents whose text contains ``text`` (shortest first), e.g. to re-voice a changed term."""
         pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"

@@ -472,12 +472,13 @@ def quiz() -> None:
 @click.pass_obj
 def quiz_check(settings: Settings, paths: tuple[Path, ...]) -> None:
     """Check question files (or folders of them) as editors wrote them: one line per problem with file, line
-    and reason, the number of valid questions last; exit code 1 on any problem."""
+    and reason, the number of valid questions last with how many are for residents (对象：居民, the only ones the
+    kiosk's 每日一题 asks); exit code 1 on any problem."""
     from indexer.content.quiz import check_sources, read_quiz
 
     files = [p for path in paths for p in (sorted(path.rglob("*.md")) if path.is_dir() else [path])]
     seen: dict[str, str] = {}
-    valid = problems = 0
+    valid = problems = residents = 0
     for file in files:
         parsed = read_quiz(file)
         check_sources(parsed, settings.roots())
@@ -487,10 +488,13 @@ def quiz_check(settings: Settings, paths: tuple[Path, ...]) -> None:
             else:
                 seen[question.id] = f"{file}:{question.line}"
                 valid += 1
+                residents += question.for_residents
         for line, reason in sorted(parsed.problems):
             click.echo(f"{file}:{line}: {reason}")
         problems += len(parsed.problems)
-    click.echo(f"有效题目 {valid} 道" + (f"，问题 {problems} 处" if problems else ""))
+    click.echo(f"有效题目 {valid} 道，给居民的 {residents} 道" + (f"，问题 {problems} 处" if problems else ""))
+    if valid and not residents:
+        click.echo("没有标「对象：居民」的题：触摸屏上不显示每日一题。")
     if problems:
         sys.exit(1)
 

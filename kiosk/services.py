@@ -36,6 +36,7 @@ from indexer.speech.synthesis import SynthesisPool
 from indexer.store import Store
 
 from .settings import Settings
+from .visitors.pinyin import KeyboardWords
 
 log = logging.getLogger("kiosk")
 PREFETCH_SENTENCES = 40  # rendered ahead of the listener, in reading order
@@ -83,6 +84,7 @@ class Services:
         self._lock = threading.Lock()
         self._searcher: Searcher | None = None
         self.speech = SpeechService(self.data, settings)
+        self.keyboard_words = KeyboardWords(self.data)
         self._library_checked = time.monotonic()
         self._library_seen = self._library_link()
 

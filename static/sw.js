@@ -3,10 +3,10 @@
 // document, "course:<id>" for a course (its page, its JSON, every sentence, its questions and their sound).
 "use strict";
 
-const SHELL = "shell-v3";
+const SHELL = "shell-v4";
 const SHELL_FILES = ["/", "/static/css/kiosk.css", "/static/js/app.js", "/static/js/sentence-player.js",
   "/static/js/player.js", "/static/js/offline.js", "/static/js/course.js", "/static/js/quiz.js",
-  "/static/js/learner.js", "/static/icon.svg", "/static/manifest.webmanifest"];
+  "/static/js/learner.js", "/static/js/my-learning.js", "/static/icon.svg", "/static/manifest.webmanifest"];
 
 self.addEventListener("install", (event) => {
   event.waitUntil(caches.open(SHELL).then((cache) => cache.addAll(SHELL_FILES)).then(() => self.skipWaiting()));

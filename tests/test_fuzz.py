@@ -15,6 +15,7 @@ import signal
 import string
 import time
 from collections import Counter
+from pathlib import Path
 
 import pytest
 from docx import Document as WordDocument
@@ -29,9 +30,17 @@ from indexer.content.numerals import MAX_ARTICLE
 from indexer.content.parse import HEADING, MAX_ORDER, SourceFile, parse_document
 from indexer.datadir import DataDir
 from indexer.errors import ContentError, KioskError
+from indexer.search.input_words import read_input_words
+from indexer.search.pinyin_input import PinyinInput
 from indexer.search.searcher import MAX_QUERY_CHARS, Searcher, make_snippet
 from indexer.speech.normalize import normalize_for_speech
 from indexer.speech.segment import split_passage
+from kiosk.city.validate import ReportError
+from kiosk.city.validate import checked as checked_report
+from kiosk.desk.intake import IntakeError
+from kiosk.desk.intake import checked as checked_request
+from kiosk.hubs.names import HUB_CHARS, normal_name, skeleton
+from kiosk.places import add_community
 
 from .test_importing import make_pdf
 
@@ -592,3 +601,101 @@ def test_a_word_file_with_a_damaged_zip_directory_is_refused_with_a_reason():
     data[data.find(b"PK\x01\x02") + 6] = 64  # "version needed to extract": 6.4, which zipfile does not implement
     with pytest.raises(ContentError, match="不是 Word 文档"):  # was NotImplementedError, a 500 on the upload page
         convert_upload("损坏.docx", bytes(data))
+
+
+# -- what hubs and residents send the new front doors ---------------------------------------------------------------
+
+INVISIBLE = st.sampled_from(["\ufe0f", "\u200b", "\u200d", "\u202e", "\u2066", "\u00ad", "\u3164", "\U000e0041"])
+DAY = st.dates().map(lambda day: day.isoformat())
+COUNT = st.one_of(st.integers(-2, 10**7), st.floats(allow_nan=False), st.booleans(), SHORT_TEXT)
+# Reports shaped like hub_report()'s, with any values: most are refused for one field, some filed.
+REPORT_SHAPE = {
+    "format": st.one_of(st.just(1), st.integers(), st.booleans()),
+    "hub": SHORT_TEXT,
+    "days": st.lists(
+        st.fixed_dictionaries({"day": DAY, "plays": COUNT, "minutes": COUNT, "searches": COUNT, "unanswered": COUNT}),
+        max_size=4,
+    ),
+    "texts": st.lists(st.dictionaries(SHORT_TEXT, COUNT, max_size=5), max_size=3),
+    "questions": st.lists(st.dictionaries(SHORT_TEXT, COUNT, max_size=3), max_size=3),
+    "completions": st.lists(st.dictionaries(SHORT_TEXT, COUNT, max_size=5), max_size=3),
+}
+# A resident's request as the desk's form and API send it, with any values.
+REQUEST_SHAPE = {
+    "kind": st.one_of(st.sampled_from(["consult", "dispute"]), SHORT_TEXT),
+    "community": st.one_of(st.just("幸福社区"), SHORT_TEXT),
+    "category": st.one_of(st.sampled_from(["物业费", "漏水", "其他"]), SHORT_TEXT),
+    "text": st.one_of(TEXT, st.integers(), st.none()),
+    "name": st.one_of(SHORT_TEXT, st.none(), st.integers()),
+    "phone": st.one_of(st.from_regex(r"1[0-9]{10}", fullmatch=True), SHORT_TEXT, st.none()),
+}
+DESK_CATEGORIES = ["物业费", "漏水", "其他"]
+DESK_ROOT: dict[str, Path] = {}
+JSON_VALUE = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), SHORT_TEXT),
+    lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(SHORT_TEXT, inner, max_size=4)),
+    max_leaves=12,
+)
+
+
+@settings(FUZZ, max_examples=300)
+@given(text=st.one_of(SHORT_TEXT, TEXT), hidden=INVISIBLE, at=st.integers(0, 40))
+def test_a_hub_name_is_refused_or_kept_visible_and_no_invisible_character_makes_a_lookalike(text, hidden, at):
+    name = attempt("hub name", lambda: normal_name(text))
+    if name is None:
+        return
+    assert name == normal_name(name) and skeleton(name) and len(name) <= HUB_CHARS
+    assert all(char.isprintable() for char in name), repr(name)
+    posing = name[:at] + hidden + name[at:]
+    assert skeleton(posing) == skeleton(name)  # the same to a reader: enrolment refuses it as a lookalike
+    assert attempt("hub name", lambda: normal_name(posing), count=False) is None
+
+
+@pytest.fixture(scope="module")
+def pinyin(built) -> PinyinInput:
+    """Candidates over the test texts' own words, as `kiosk build` writes them."""
+    found = PinyinInput(read_input_words(built.input_words))
+    assert len(found) > 100 and found.candidates("wyf")
+    return found
+
+
+@settings(FUZZ, max_examples=300)
+@given(
+    query=st.one_of(SHORT_TEXT, st.text(alphabet="abcdefghijklmnopqrstuvwxyz '", max_size=60)),
+    limit=st.integers(-3, 40),
+)
+def test_any_typed_letters_get_at_most_limit_words_of_the_library(pinyin, query, limit):
+    found = attempt("pinyin input", lambda: pinyin.candidates(query, limit=limit))
+    assert found is not None and len(found) <= max(0, limit)
+    known = {word.text for word in pinyin.words}
+    assert all(candidate.text in known for candidate in found)
+
+
+@settings(FUZZ, max_examples=300)
+@given(body=st.one_of(st.dictionaries(SHORT_TEXT, JSON_VALUE, max_size=6), st.fixed_dictionaries(REPORT_SHAPE)))
+def test_a_wall_report_is_filed_whole_or_refused_with_a_reason(body):
+    TRIED["wall report"] += 1
+    with time_bound():
+        try:
+            report = checked_report(body)
+        except ReportError as refused:
+            assert str(refused)
+            return
+    assert report.hub and report.days
+
+
+@settings(FUZZ, max_examples=300)
+@given(fields=st.one_of(st.dictionaries(SHORT_TEXT, JSON_VALUE, max_size=8), st.fixed_dictionaries(REQUEST_SHAPE)))
+def test_a_resident_s_request_is_taken_whole_or_refused_naming_a_field(fields, tmp_path_factory):
+    TRIED["desk request"] += 1
+    root = DESK_ROOT.get("root")
+    if root is None:
+        root = DESK_ROOT["root"] = tmp_path_factory.mktemp("desk-intake")
+        add_community(root, "城关街道", "幸福社区")
+    with time_bound():
+        try:
+            asked = checked_request(fields, root, DESK_CATEGORIES)
+        except IntakeError as refused:
+            assert "（" in str(refused) or "请" in str(refused)
+            return
+    assert asked.kind in ("consult", "dispute") and asked.community.name == "幸福社区" and len(asked.text) >= 2

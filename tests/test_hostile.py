@@ -397,6 +397,39 @@ def test_digits_that_are_not_numbers_are_refused_not_crashed_on(client, admin):
     assert page.status_code == 200
 
 
+PINYIN_PROBES = [
+    "a" * 100_000,
+    "wyf" * 5_000,
+    "z" * 40,  # every z- and zh- syllable at each of forty places
+    "shishishishishishishishishishishishishi",
+    SCRIPT,
+    ATTRIBUTE,
+    "\x00wyf",
+    "ｗｙｆ",
+    "wyf\u202e",
+    "' OR 1=1 --",
+    "%",
+    "١٢",
+]
+
+
+@pytest.mark.parametrize("limit", ["", "0", "-1", "99999999999999999999", "1e9", "abc", "²"])
+def test_pinyin_candidates_take_anything_bounded_and_as_data(client, limit):
+    """Any input to the keyboard's candidates is answered at once with a short list (empty for what is not
+    pinyin), never an error; markup searched and found is never offered back as a word."""
+    found = {"kind": "search", "q": f"{SCRIPT}物业费", "hits": 3}
+    answered("pinyin input", client.post("/api/usage", json=found, environ_base={"REMOTE_ADDR": "127.0.0.52"}))
+    for query in PINYIN_PROBES:
+        started = time.monotonic()
+        response = answered("pinyin input", client.get("/api/pinyin", query_string={"q": query, "limit": limit}))
+        assert time.monotonic() - started < 1.0, query[:40]
+        body = response.get_json()
+        assert response.status_code == 200 and body["ok"] and len(body["candidates"]) <= 20, (query[:40], body)
+        assert all(re.fullmatch(r"[\u3400-\u9fff]+", c["text"]) for c in body["candidates"]), body
+    offered = client.get("/api/pinyin", query_string={"q": "wyf", "limit": limit}).get_json()["candidates"]
+    assert offered and offered[0]["text"] == "物业费"
+
+
 def test_spreadsheet_formulas_in_searches_stay_text_in_the_csv(client, admin):
     for query in ('=HYPERLINK("http://x")', "+1+1", "-2+3", "@SUM(1)"):
         client.post("/api/usage", json={"kind": "search", "q": query, "hits": 0})
@@ -1183,9 +1216,13 @@ def test_kiosk_keyboard_keys_are_readable_in_high_contrast(browser, browser_serv
     page.locator("#q").click()
     keyboard = page.locator("#keyboard")
     keyboard.wait_for(state="visible")
+    for key in "wyf":  # and the pinyin candidates above the keys
+        keyboard.locator(f'[data-key="{key}"]').click()
+    keyboard.locator(".candidate").first.wait_for(state="visible")
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "kiosk-keyboard-high-contrast.png"))
-    colours = page.evaluate("""() => [...document.querySelectorAll('#keyboard .key, #keyboard .chip')].map((key) => {
+    colours = page.evaluate("""() => [...document.querySelectorAll('#keyboard :is(.key, .chip, .candidate)')]
+        .map((key) => {
         const style = getComputedStyle(key); return [key.textContent, style.color, style.backgroundColor]; })""")
     assert violations(page) == [] and not page.problems, page.problems  # the kiosk's pages run under the policy too
     context.close()

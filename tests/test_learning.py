@@ -118,8 +118,9 @@ def test_a_new_combination_creates_the_learner_and_a_long_lived_session_of_its_o
     assert me["learner"]["name"] == "张网格" and me["csrf"] == body["csrf"]
     assert set(me["courses"]) >= {"网格员入门", "物业管理篇"}
     course = me["courses"]["网格员入门"]
-    assert course["heard"] == 0 and course["total"] > 0 and course["completed"] is None
-    assert [set(unit) for unit in course["units"]] == [{"heard", "total", "quiz"}] * len(course["units"])
+    assert course["heard"] == 0 and course["total"] > 0 and course["completed"] is None and course["seconds"] == 0
+    assert [set(unit) for unit in course["units"]] == [{"heard", "total", "done", "quiz"}] * len(course["units"])
+    assert not any(unit["done"] for unit in course["units"])
 
 
 def test_an_existing_learner_needs_their_pin_and_five_wrong_ones_lock_them_for_15_minutes(site, client, clock):
@@ -460,11 +461,15 @@ def test_a_course_is_complete_once_every_unit_is_heard_to_90_percent_and_its_qui
     answer(client, token, *right_then_wrong)
     course = client.get("/api/learner").get_json()["courses"][plan.id]
     assert course["completed"] is None and course["pass"] == {"mark": 60, "right": needed - 1, "needed": needed}
+    # A unit is done once 90% heard and its quiz answered: all but the last, whose last question is still open.
+    assert [unit["done"] for unit in course["units"]] == [True] * (len(plan.units) - 1) + [False]
+    heard = {key for unit in plan.units for key in unit.sentences[: math.ceil(0.9 * len(unit.sentences))]}
+    assert course["seconds"] == round(sum(plan.seconds[key] for key in heard))  # what 我的学习 shows as minutes
     last = catalog.questions[questions[-1]]
     answer(client, token, attempt(last.id, last.answer))  # as 每日一题: an answer given anywhere counts
     course = client.get("/api/learner").get_json()["courses"][plan.id]
     assert course["completed"] and course["completed"].startswith("2027-01-16T")
-    assert course["pass"]["right"] == needed
+    assert course["pass"]["right"] == needed and all(unit["done"] for unit in course["units"])
     quiz = course["units"][-1]["quiz"]
     assert quiz["answered"] == quiz["total"]
 

@@ -310,18 +310,19 @@ def test_completions_by_unit_and_period(db, session):
     assert [tuple(r) for r in reports.completion_counts(db)] == [("城关街道", "幸福社区", "课", 1)]
 
 
-def test_listening_hours_per_learner_and_unit(db, session):
+def test_listening_seconds_per_learner_and_unit(db, session):
     week_after = reports.listening_by_learner(db, since=T0 + DAY)
-    hours = {row["name"]: row["hours"] for row in week_after}
-    assert hours == {"李网格": pytest.approx(50 / 3600), "张网格": 0.0, "王网格": 0.0}
+    seconds = {row["name"]: row["seconds"] for row in week_after}
+    assert seconds == {"李网格": pytest.approx(50), "张网格": 0.0, "王网格": 0.0}
     everything = {row["name"]: (row["sentences"], row["last"]) for row in reports.listening_by_learner(db)}
     assert everything["张网格"] == (20, T0) and everything["王网格"] == (0, None)
     units = {
-        (r["town"], r["community"]): (r["learners"], r["listeners"], r["hours"]) for r in reports.listening_by_unit(db)
+        (r["town"], r["community"]): (r["learners"], r["listeners"], r["seconds"])
+        for r in reports.listening_by_unit(db)
     }
     assert units == {
-        ("城关街道", "和平社区"): (1, 1, pytest.approx(50 / 3600)),
-        ("城关街道", "幸福社区"): (2, 1, pytest.approx(200 / 3600)),
+        ("城关街道", "和平社区"): (1, 1, pytest.approx(50)),
+        ("城关街道", "幸福社区"): (2, 1, pytest.approx(200)),
     }
 
 

@@ -44,6 +44,28 @@ def test_a_good_file_gives_its_questions_with_answers_and_sources():
     assert first.id != second.id and parse_quiz(GOOD, "moved.md").questions[0].id == first.id
 
 
+def test_a_question_marked_for_residents_says_so_and_others_do_not():
+    marked = parse_quiz(
+        broken(
+            "出处：政策法规/物业服务合同.md | 业主应当按照约定\n",
+            "出处：政策法规/物业服务合同.md | 业主应当按照约定\n对象：居民\n",
+        ),
+        "m.md",
+    )
+    assert marked.problems == []
+    first, second = marked.questions
+    assert first.for_residents and not second.for_residents
+    assert not any(question.for_residents for question in parse_quiz(GOOD, "good.md").questions)
+
+
+def test_the_bundled_resident_questions_are_plain_ones_and_staff_exam_questions_are_not_among_them():
+    residents = [q for file in sorted(BUNDLED_QUIZ.glob("*.md")) for q in read_quiz(file).questions if q.for_residents]
+    assert len(residents) >= 20
+    texts = {q.text for q in residents}
+    assert "专项维修资金是谁的钱？" in texts and "结业考核没有通过，该怎么办？" not in texts
+    assert {Path(q.file).stem for q in residents} <= {"知识问答篇", "物业管理篇", "案例汇编"}
+
+
 def broken(old: str, new: str) -> str:
     assert old in GOOD
     return GOOD.replace(old, new, 1)
@@ -56,6 +78,8 @@ def broken(old: str, new: str) -> str:
         (broken("volume: 物业管理篇\n", ""), 1, "信息块缺少 volume"),
         (broken("volume: 物业管理篇\n", "volume: 物业管理篇\nauthor: 张三\n"), 1, "不认识的字段：author"),
         (broken("类型：判断", "类型：填空"), 7, "类型「填空」不对"),
+        (broken("答案：错\n", "答案：错\n对象：员工\n"), 9, "对象只能写「居民」"),
+        (broken("答案：错\n", "答案：错\n对象：居民\n对象：居民\n"), 10, "「对象」写了两次"),
         (broken("答案：错", "答案：不对"), 8, "只能是「对」或「错」"),
         (broken("答案：AB", "答案：AD"), 17, "答案「AD」不在选项 ABC 之中"),
         (broken("答案：AB", "答案：BA"), 17, "请按顺序写，例如「AB」"),
@@ -124,7 +148,16 @@ def test_quiz_check_names_file_and_line_and_counts_valid_questions_last(tmp_path
     assert lines[-1].startswith("有效题目 0 道")  # the good file's source quote is not in the bundled text
     bundled = runner.invoke(main, ["quiz", "check", str(BUNDLED_QUIZ)])
     assert bundled.exit_code == 0, bundled.output
-    assert bundled.output.strip().splitlines()[-1] == "有效题目 263 道"
+    assert bundled.output.strip().splitlines()[-1] == "有效题目 263 道，给居民的 27 道"
+
+
+def test_quiz_check_says_when_no_question_is_for_residents():
+    staff = CliRunner().invoke(main, ["quiz", "check", str(BUNDLED_QUIZ / "培训总纲.md")])
+    assert staff.exit_code == 0, staff.output
+    assert staff.output.strip().splitlines()[-2:] == [
+        f"有效题目 {len(read_quiz(BUNDLED_QUIZ / '培训总纲.md').questions)} 道，给居民的 0 道",
+        "没有标「对象：居民」的题：触摸屏上不显示每日一题。",
+    ]
 
 
 def test_an_unreadable_file_is_one_problem_not_a_traceback(tmp_path):

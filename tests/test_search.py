@@ -55,6 +55,14 @@ def test_initials_match_inside_titles(searcher):
     assert "北京市物业管理条例" in titles
 
 
+@pytest.mark.parametrize("letters", ["tstd", "tsd"])
+def test_initials_of_a_phrase_find_its_texts_also_said_the_short_way(searcher, letters):
+    """停水停电 by its initials, and as people shorten it (停水电): the search for its wording, not nothing."""
+    result = searcher.search(letters)
+    assert result.route == "pinyin" and "停水停电" in result.terms
+    assert any(h.article == "第九百四十四条" for h in result.hits[:3]), [(h.title, h.article) for h in result.hits]
+
+
 def test_everyday_question_reaches_the_legal_wording(searcher):
     hits = searcher.search("物业公司能不能停水停电催物业费").hits[:3]
     assert any(h.article == "第九百四十四条" for h in hits), [(h.title, h.article) for h in hits]

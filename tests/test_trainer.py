@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import html
 import io
 import re
 import time
@@ -27,7 +28,9 @@ from kiosk.training.learner.cards import list_learners
 from kiosk.training.learner.database import LEARNING_DB, LearningDB
 from kiosk.training.learner.listening import credit
 from kiosk.training.learner.progress import record_completions
+from kiosk.training.trainer import export
 from kiosk.training.trainer.periods import period_from
+from kiosk.training.trainer.tables import Column, Row, Table, answer_text, source_links
 from tests.browser_fixtures import CHROMIUM, SCREENSHOTS, LiveServer, launch_chromium, sign_in_with_the_form
 
 from .sites import AppMaker, EditorSession, list_community
@@ -119,9 +122,9 @@ def seed(db: LearningDB, found, monday: dt.datetime) -> dict:
         "noon": noon,
         "at_home": at_home,
         "first": first,
-        "zhang_hours": sum(plan.seconds[key] for key in keys) / HOUR,
-        "li_week1": sum(plan.seconds[key] for key in unit[:10]) / HOUR,
-        "li_home": sum(plan.seconds[key] for key in unit[10:40]) / HOUR,
+        "zhang_seconds": sum(plan.seconds[key] for key in keys),
+        "li_week1": sum(plan.seconds[key] for key in unit[:10]),
+        "li_home": sum(plan.seconds[key] for key in unit[10:40]),
     }
 
 
@@ -199,8 +202,10 @@ def shown(html: str, table: str) -> tuple[list[str], list[list[str]]]:
     return [found["head"][n] for n in keep], rows
 
 
-def hours(value: float) -> str:
-    return f"{round(value, 2):.2f}"
+def clock(seconds: float) -> str:
+    """Listening as the trainer's tables show it: h:mm, rounded to the minute."""
+    minutes = round(seconds / 60)
+    return f"{minutes // 60}:{minutes % 60:02d}"
 
 
 # -- what the trainer sees --------------------------------------------------------------------------------------
@@ -210,8 +215,8 @@ def test_the_overview_shows_exactly_who_completed_the_course_and_when(trainer, s
     title = session["plan"].title
     last_week = trainer.page("/editor/training/?period=last_week")
     head, rows = shown(last_week, "completions")
-    assert head == ["乡镇/街道", "社区", "姓名", "课程", "完成时间", "本课累计收听（小时）"]
-    assert rows == [["城关街道", "幸福社区", "张网格", title, "2027-01-11 12:00", hours(session["zhang_hours"])]]
+    assert head == ["乡镇/街道", "社区", "姓名", "课程", "完成时间", "本课累计收听（时:分）"]
+    assert rows == [["城关街道", "幸福社区", "张网格", title, "2027-01-11 12:00", clock(session["zhang_seconds"])]]
     assert shown(last_week, "counts")[1] == [["城关街道", "幸福社区", title, "1", "2"]]
     assert "2027-01-11 至 2027-01-17" in last_week
     this_week = trainer.page("/editor/training/")  # the default: this week, 2027-01-18 to 01-24
@@ -225,27 +230,27 @@ def test_the_overview_shows_exactly_who_completed_the_course_and_when(trainer, s
 def test_listening_hours_show_who_kept_listening_at_home(trainer, session):
     page = trainer.page("/editor/training/listening?period=this_week")
     head, rows = shown(page, "learners")
-    assert head == ["乡镇/街道", "社区", "姓名", "收听（小时）", "听过的句子", "最近收听"]
+    assert head == ["乡镇/街道", "社区", "姓名", "收听（时:分）", "听过的句子", "最近收听"]
     assert rows == [
-        ["东城街道", "光明社区", "赵网格", "0.00", "0", ""],
-        ["城关街道", "和平社区", "王网格", "0.00", "0", ""],
-        ["城关街道", "幸福社区", "张网格", "0.00", "0", ""],
-        ["城关街道", "幸福社区", "李网格", hours(session["li_home"]), "30", "2027-01-19 20:00"],
+        ["东城街道", "光明社区", "赵网格", "0:00", "0", ""],
+        ["城关街道", "和平社区", "王网格", "0:00", "0", ""],
+        ["城关街道", "幸福社区", "张网格", "0:00", "0", ""],
+        ["城关街道", "幸福社区", "李网格", clock(session["li_home"]), "30", "2027-01-19 20:00"],
     ]
     assert shown(page, "units")[1] == [
-        ["东城街道", "光明社区", "1", "0", "0.00", "0"],
-        ["城关街道", "和平社区", "1", "0", "0.00", "0"],
-        ["城关街道", "幸福社区", "2", "1", hours(session["li_home"]), "30"],
+        ["东城街道", "光明社区", "1", "0", "0:00", "0"],
+        ["城关街道", "和平社区", "1", "0", "0:00", "0"],
+        ["城关街道", "幸福社区", "2", "1", clock(session["li_home"]), "30"],
     ]
     assert "1 / 4" in page  # learners who listened this week, of all
     last_week = {
         row[2]: row[3] for row in shown(trainer.page("/editor/training/listening?period=last_week"), "learners")[1]
     }
     assert last_week == {
-        "赵网格": "0.00",
-        "王网格": "0.00",
-        "张网格": hours(session["zhang_hours"]),
-        "李网格": hours(session["li_week1"]),
+        "赵网格": "0:00",
+        "王网格": "0:00",
+        "张网格": clock(session["zhang_seconds"]),
+        "李网格": clock(session["li_week1"]),
     }
     town = shown(trainer.page("/editor/training/listening?period=all&town=东城街道"), "learners")[1]
     assert [row[2] for row in town] == ["赵网格"]
@@ -374,8 +379,10 @@ def as_shown(cell) -> str:
         return ""
     if isinstance(value, dt.datetime):
         return value.strftime("%Y-%m-%d %H:%M")
-    if isinstance(value, (int, float)) and cell.number_format in ("0.0", "0.00"):  # 0.00 hours reads back as 0
-        return f"{value:.{len(cell.number_format) - 2}f}"
+    if isinstance(value, (int, float)) and cell.number_format == "0.0":
+        return f"{value:.1f}"
+    if isinstance(value, dt.timedelta):  # openpyxl reads a [h]:mm time value back as a duration
+        return clock(value.total_seconds())
     return str(value)
 
 
@@ -401,7 +408,7 @@ def test_each_excel_sheet_holds_exactly_the_rows_shown(trainer, session, report,
         assert all(sheet.column_dimensions[chr(65 + n)].width >= 8 for n in range(len(head)))
 
 
-def test_the_completion_sheet_has_dates_as_dates_and_hours_as_numbers(trainer, session):
+def test_the_completion_sheet_has_dates_as_dates_and_listening_as_time_values(trainer, session):
     response = trainer.get("/editor/training/export/overview.xlsx?period=last_week")
     assert "filename*=UTF-8''" in response.headers["Content-Disposition"]
     assert "2027-01-11" in response.headers["Content-Disposition"]
@@ -415,10 +422,12 @@ def test_the_completion_sheet_has_dates_as_dates_and_hours_as_numbers(trainer, s
         "张网格",
         session["plan"].title,
         dt.datetime(2027, 1, 11, 12, 0),
-        round(session["zhang_hours"], 2),
+        dt.timedelta(minutes=round(session["zhang_seconds"] / 60)),
     ]
-    assert row[4].is_date and row[4].number_format == "yyyy-mm-dd hh:mm" and row[5].number_format == "0.00"
-    assert sheet.column_dimensions["F"].width >= 20  # as wide as its heading 本课累计收听（小时）
+    assert row[4].is_date and row[4].number_format == "yyyy-mm-dd hh:mm"
+    # Listening is an Excel time (days) shown as hours and minutes that keep counting past 24: a sum adds up.
+    assert row[5].is_date and row[5].number_format == "[h]:mm"
+    assert sheet.column_dimensions["F"].width >= 20  # as wide as its heading 本课累计收听（时:分）
     link = workbook_of(trainer.get("/editor/training/export/questions.xlsx?period=all"))["答题情况"]["H2"]
     assert link.hyperlink.target.startswith(f"{PUBLIC_URL}/doc/")
 
@@ -453,6 +462,16 @@ def test_a_name_that_looks_like_a_formula_stays_text(app, trainer, session):
     assert '"\'=HYPERLINK(""x"")"' in body
 
 
+def test_listening_past_a_day_stays_an_excel_time_that_counts_on(tmp_path):
+    table = Table(
+        "t", "收听", (Column("姓名"), Column("收听（时:分）", "duration")), [Row(("张", 30 * HOUR + 5 * 60 + 20))]
+    )
+    book = openpyxl.load_workbook(io.BytesIO(export.workbook([table])))
+    cell = book["收听"]["B2"]
+    assert cell.number_format == "[h]:mm" and cell.value == dt.timedelta(hours=30, minutes=5)
+    assert export.csv_text(table).splitlines()[-1] == "张,30:05"
+
+
 # -- certificates -------------------------------------------------------------------------------------------------
 
 
@@ -460,7 +479,7 @@ def test_the_certificate_names_the_learner_the_course_and_the_day(trainer, sessi
     page = trainer.page(f"/editor/training/certificate/{session['zhang'].id}/{COURSE}")
     assert "结业证书" in page and "张网格" in page and "城关街道 幸福社区" in page
     assert f"「{session['plan'].title}」" in page and "2027年1月11日" in page and "幸福市物业港培训基地" in page
-    minutes = round(session["zhang_hours"] * 60)
+    minutes = round(session["zhang_seconds"] / 60)
     assert f'累计收听 <span class="tr-cert-time">{minutes} 分钟</span>' in page
 
 
@@ -574,6 +593,43 @@ def test_the_learner_page_shows_progress_and_the_certificate_link(trainer, sessi
     assert f"/editor/training/certificate/{session['zhang'].id}/" in page
     li = shown(trainer.page(f"/editor/training/learners/{session['li'].id}"), "progress")[1]
     assert next(row for row in li if row[0] == title)[3] == "还没学完"
+
+
+def test_the_learner_page_lists_their_answers_wrong_ones_first_with_the_passage_to_play(app, trainer, session):
+    first, plan = session["first"], session["plan"]
+    page = trainer.page(f"/editor/training/learners/{session['zhang'].id}")
+    head, rows = shown(page, "answers")
+    assert head == ["对错", "题目", "学员的答案", "正确答案", "答题时间", "出处"]
+    assert len(rows) == len(plan.questions)
+    assert rows[0][:4] == [
+        "✗ 错",
+        first.text,
+        answer_text(first, wrong_answer(first)),
+        answer_text(first, first.answer),
+    ]
+    assert all(row[0] == "✓ 对" for row in rows[1:])
+    links = [html.unescape(link) for link in re.findall(r'href="(/doc/[^"]+)"[^>]*>▶ 听出处', page)]
+    assert len(links) == len(rows) and all("play=1" in link for link in links)
+    assert links[0] == source_links_of(app, first)
+    # Answered right later, it is right now, and the page says it was answered twice.
+    with LearningDB(app.extensions["kiosk"].data.root) as db:
+        record_attempts(
+            db,
+            session["zhang"].id,
+            [Answer("attempt-zhang-again", first.id, plan.id, first.answer)],
+            catalog_of(app),
+            now=session["at_home"],
+        )
+    again = shown(trainer.page(f"/editor/training/learners/{session['zhang'].id}"), "answers")[1]
+    assert all(row[0] == "✓ 对" for row in again)
+    assert again[0][1] == f"{first.text} （答过 2 次）"  # the latest first among the right ones
+    assert "还没有答过题" in trainer.page(f"/editor/training/learners/{session['wang'].id}")
+
+
+def source_links_of(app, question) -> str:
+    """The kiosk's page of the question's passage, playing from it, as the trainer's tables link it."""
+    with app.extensions["kiosk"].store() as store:
+        return source_links(store, [question], play=True)[question.id].url
 
 
 # -- periods ------------------------------------------------------------------------------------------------------

@@ -9,9 +9,10 @@ from flask.testing import FlaskClient
 
 from indexer.content.quiz import load_questions
 from kiosk.settings import BUNDLED_CONTENT
-from kiosk.training.views import daily_question
+from kiosk.training.catalog import current_catalog
+from kiosk.training.views import daily_pool, daily_question
 
-from .sites import AppMaker
+from .sites import AppMaker, learner_signed_in
 
 
 @pytest.fixture(scope="module")
@@ -70,3 +71,61 @@ def test_course_pages_read_without_javascript(client):
     page = client.get("/course/网格员入门").get_data(as_text=True)
     assert "第1单元" in page and "先认路" in page and "二、按岗位推荐的收听顺序" in page
     assert client.get("/course/没有").status_code == 404
+
+
+# -- 每日一题: residents at the touchscreen, learners their own courses -------------------------------------------
+
+
+def test_the_daily_pool_is_the_resident_questions_unless_a_learner_started_courses(client):
+    with client.application.test_request_context("/"):
+        catalog = current_catalog()
+    residents = daily_pool(catalog)
+    assert residents and all(question.for_residents for question in residents)
+    assert "结业考核没有通过，该怎么办？" not in {question.text for question in residents}
+    mine = daily_pool(catalog, ["网格员入门", "没有这门课"])
+    assert {question.id for question in mine} == catalog.courses["网格员入门"].questions
+
+
+def test_the_kiosk_asks_only_questions_for_residents_every_day(client):
+    with client.application.test_request_context("/"):
+        pool = daily_pool(current_catalog())
+    residents = {question.id for question in pool}
+    days = [dt.date(2027, 1, 1) + dt.timedelta(days=day) for day in range(60)]
+    asked = {question.id for question in (daily_question(pool, day) for day in days) if question}
+    assert asked == residents  # going round all of them, and only them
+    body = client.get("/api/questions/daily?kiosk=1").get_json()
+    assert body["ok"] and body["question"]["id"] in residents
+
+
+DAILY_COURSE = "title: 试听课\nunits:\n  - title: 一\n    items:\n      - 有声物业/物业管理篇/维修资金.md\n"
+STAFF_QUESTION = (
+    "---\ntitle: 题\nvolume: 物业管理篇\n---\n\n## 结业考核没有通过，该怎么办？\n类型：判断\n答案：对\n解析：可以。\n"
+    "出处：有声物业/物业管理篇/维修资金.md | 电梯故障危及安全时\n"
+)
+
+
+def test_without_questions_for_residents_the_kiosk_hides_its_daily_question_and_a_learner_gets_their_course(
+    make_app, content_dir
+):
+    (content_dir / "_courses").mkdir()
+    (content_dir / "_courses" / "试听.yaml").write_text(DAILY_COURSE, encoding="utf-8")
+    (content_dir / "_quiz").mkdir()
+    (content_dir / "_quiz" / "题.md").write_text(STAFF_QUESTION, encoding="utf-8")
+    app = make_app(content=(content_dir,), build=True)
+    kiosk = app.test_client()
+    assert kiosk.get("/api/questions/daily?kiosk=1").status_code == 404
+    assert 'id="daily"' not in kiosk.get("/?kiosk=1").get_data(as_text=True)
+    phone = app.test_client()
+    assert phone.get("/api/questions/daily").status_code == 404  # nobody signed in: a visitor, like at the kiosk
+    csrf = learner_signed_in(phone)
+    catalog = phone.get("/api/courses/试听").get_json()["course"]
+    keys = [segment["key"] for segment in catalog["units"][0]["segments"][:2]]
+    heard = phone.post(
+        "/api/learner/heard",
+        json={"course": "试听", "keys": keys, "report": "report-daily-1"},
+        headers={"X-CSRF-Token": csrf},
+    )
+    assert heard.status_code == 200, heard.get_json()
+    body = phone.get("/api/questions/daily").get_json()
+    assert body["ok"] and body["question"]["text"] == "结业考核没有通过，该怎么办？"
+    assert 'id="daily"' in phone.get("/").get_data(as_text=True)

@@ -9,9 +9,11 @@ A question file has front matter (title, volume) and one block per question:
     答案：B                         (one letter; two or more letters in order for 多选; 对 or 错 for 判断)
     解析：民法典第二百七十八条规定……  (one sentence, read aloud after the answer)
     出处：有声物业/物业管理篇/业主大会和业主委员会.md | 面积和人数两个条件都要满足
+    对象：居民                      (optional: a plain question for residents, so the kiosk's 每日一题 may ask it)
 
 The 出处 line names the document (its path under a content root) and a short quote from it, so the kiosk can play
-the passage the question comes from.
+the passage the question comes from. Without 对象 a question is for learners in training only: a staff-exam
+question means nothing to a resident at the kiosk.
 """
 
 from __future__ import annotations
@@ -31,7 +33,8 @@ KINDS = {"单选": "single", "多选": "multiple", "判断": "truefalse"}
 TRUE_FALSE = ("对", "错")
 LETTERS = "ABCDEF"
 OPTION = re.compile(r"^-\s*([A-Z])[.．、]\s*(.+)$")
-FIELD = re.compile(r"^(类型|答案|解析|出处)[：:]\s*(.*)$")
+FIELD = re.compile(r"^(类型|答案|解析|出处|对象)[：:]\s*(.*)$")
+RESIDENTS = "居民"  # the one 对象 there is: questions the kiosk may ask anyone walking up
 QUIZ_FIELDS = {"title", "volume"}
 MAX_QUESTION_CHARS = 120
 MAX_OPTION_CHARS = 60
@@ -53,6 +56,7 @@ class Question:
     quote: str
     file: str
     line: int
+    for_residents: bool = False  # 对象：居民
 
     def is_right(self, answer: str) -> bool:
         """Whether an answer (letters in any order, or 对/错) is exactly the right one."""
@@ -137,7 +141,7 @@ def _add_question(quiz: QuizFile, block: list[tuple[int, str]]) -> None:
                 problems.append((number, f"「{named.group(1)}」写了两次"))
             fields[named.group(1)] = (number, named.group(2).strip())
         else:
-            problems.append((number, f"看不懂这一行「{line[:20]}」：应是选项「- A. …」或 类型/答案/解析/出处"))
+            problems.append((number, f"看不懂这一行「{line[:20]}」：应是选项「- A. …」或 类型/答案/解析/出处/对象"))
     problems += _check(question, start, fields, options)
     if problems:
         quiz.problems += problems
@@ -158,6 +162,7 @@ def _add_question(quiz: QuizFile, block: list[tuple[int, str]]) -> None:
             quote=quote,
             file=quiz.path,
             line=start,
+            for_residents="对象" in fields,
         )
     )
 
@@ -205,6 +210,13 @@ def _check(
             problems.append((line, "出处写成「文章路径 | 文中的一小段原话」"))
         elif not QUOTE_CHARS[0] <= len(quote) <= QUOTE_CHARS[1]:
             problems.append((line, f"出处的原话应有 {QUOTE_CHARS[0]} 到 {QUOTE_CHARS[1]} 个字"))
+    if "对象" in fields and fields["对象"][1] != RESIDENTS:
+        problems.append(
+            (
+                fields["对象"][0],
+                f"对象只能写「{RESIDENTS}」（给居民的题，触摸屏的每日一题会用），这里是「{fields['对象'][1]}」",
+            )
+        )
     return problems
 
 

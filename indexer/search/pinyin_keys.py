@@ -19,6 +19,13 @@ def syllables(text: str) -> list[str]:
     return lazy_pinyin(hanzi, style=Style.NORMAL, errors="ignore") if hanzi else []
 
 
+def shortened(text: str, parts: list[str] | tuple[str, ...]) -> list[str] | None:
+    """The syllables of a phrase that repeats a character, the short way people say and type it: 停水停电 as
+    停水电 (ting shui dian, tsd); None for any other word. ``parts`` are the syllables of ``text``, one a character."""
+    short = [part for n, part in enumerate(parts) if text[n] not in text[:n]]
+    return short if len(text) >= 4 and len(parts) == len(text) and len(short) < len(parts) else None
+
+
 def suffix_keys(text: str) -> list[str]:
     """Every suffix of the initials and of the full pinyin, starting at a syllable.
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from pathlib import Path
 from urllib.parse import quote
 
@@ -14,16 +15,23 @@ from indexer.store import Store
 
 from ..places import communities
 from ..web import base_url, qr_svg, services, settings
-from .catalog import current_catalog
+from .catalog import Catalog, current_catalog
 from .courses import CourseView, course_sentences, course_views, find_course
+from .learner.progress import load_records
+from .learner.session import current_learner, learning_db, on_kiosk
 
 bp = Blueprint("training", __name__)
 
 
 @bp.app_context_processor
 def training_helpers():
-    """For the home page: whether there is a 每日一题 at all, asked only where a template calls it."""
-    return {"has_questions": lambda: bool(current_catalog().questions)}
+    """For the home page: whether there can be a 每日一题 here, asked only where a template calls it (the
+    touchscreen asks only questions for residents; a phone's learner may have their courses' questions)."""
+    return {"has_questions": lambda: any(_may_ask(question) for question in current_catalog().questions.values())}
+
+
+def _may_ask(question: Question) -> bool:
+    return question.for_residents or not on_kiosk()
 
 
 def roots() -> list[Path]:
@@ -35,6 +43,17 @@ def course_summaries() -> list[dict]:
     with services().store() as store:
         views, _ = course_views(store, roots())
     return [view.summary() for view in views]
+
+
+def daily_pool(catalog: Catalog, started: Iterable[str] = ()) -> list[Question]:
+    """The questions 每日一题 goes round: a signed-in learner's are those of the courses they started; everyone
+    else's (the touchscreen's always) only those marked 对象：居民, never a staff-exam question."""
+    asked = {
+        question for course in started if course in catalog.courses for question in catalog.courses[course].questions
+    }
+    if asked:
+        return [catalog.questions[question] for question in asked if question in catalog.questions]
+    return [question for question in catalog.questions.values() if question.for_residents]
 
 
 def daily_question(questions: list[Question], day: dt.date | None = None) -> Question | None:
@@ -140,8 +159,14 @@ def course(course_id: str):
 
 @bp.get("/api/questions/daily")
 def daily():
-    """Today's question for walk-up visitors."""
-    question = daily_question(list(current_catalog().questions.values()))
+    """Today's question: for walk-up visitors one for residents, for a signed-in learner one of their courses."""
+    started: set[str] = set()
+    if not on_kiosk():
+        with learning_db() as db:
+            learner = current_learner(db)
+            if learner is not None:
+                started = set(load_records(db, learner.id).heard)
+    question = daily_question(daily_pool(current_catalog(), started))
     if question is None:
         abort(404)
     with services().store() as store:

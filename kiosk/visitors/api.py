@@ -20,6 +20,8 @@ from .usage import Listen, Usage
 
 bp = Blueprint("api", __name__)
 PREPARING_RETRY_SECONDS = 1
+PINYIN_CANDIDATES = 8
+MAX_CANDIDATES = 20
 USAGE_MAX_BYTES = 2048
 USAGE_MAX_NUMBER = 10**9  # no count, position or second of one page view comes near
 # a field missing or of no use; OverflowError: int() of 1e999, which JSON allows
@@ -34,6 +36,15 @@ def search():
     limit = request.args.get("limit", 10, type=int) or 10
     result = services().searcher().search(query, limit=limit, collection=request.args.get("collection") or None)
     return jsonify(ok=True, **result.to_dict())
+
+
+@bp.get("/api/pinyin")
+def pinyin():
+    """Words of this library for typed pinyin (full, initials or a mix), most likely first: the on-screen
+    keyboard's candidate bar. Anything that is not pinyin, or matches nothing, gets an empty list."""
+    limit = min(max(request.args.get("limit", PINYIN_CANDIDATES, type=int) or PINYIN_CANDIDATES, 1), MAX_CANDIDATES)
+    found = services().keyboard_words.candidates(request.args.get("q", ""), limit)
+    return jsonify(ok=True, candidates=[{"text": c.text, "pinyin": c.pinyin} for c in found])
 
 
 @bp.get("/api/shelves")

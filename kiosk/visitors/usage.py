@@ -208,6 +208,14 @@ class Usage(Database):
         ).fetchall()
 
     @_never_failing
+    def found_searches(self, since: str) -> dict[str, int]:
+        """Words searched that found something, with how often: what people here look for, for the keyboard."""
+        rows = self.conn.execute(
+            "SELECT query, SUM(times) FROM searches WHERE day >= ? AND hits > 0 GROUP BY query", (since,)
+        ).fetchall()
+        return {row[0]: int(row[1]) for row in rows}
+
+    @_never_failing
     def search_totals(self, since: str) -> tuple[int, int]:
         """(searches, of which found nothing) over the period."""
         row = self.conn.execute(

@@ -124,25 +124,55 @@ function settle(event) { clearTimeout(settleTimer); settled = event; settleTimer
 function countSettled() { if (settled) window.kioskUsage(settled); settled = null; }
 addEventListener("pagehide", countSettled);
 
-// The kiosk has no keyboard: letters for pinyin initials, digits for article numbers, topic chips.
+// The kiosk has no keyboard: letters for pinyin, digits for article numbers, topic chips. It types into the search
+// box, or into any field marked data-keyboard (a form's description), the one last touched. The letters at the end
+// of the field are pinyin being typed: the bar offers this library's words for them, and a tap puts the word in
+// their place (in the search box, that searches, as every change there does).
 const keyboard = document.getElementById("keyboard");
-if (keyboard && input) {
+const KEYBOARD_FIELDS = "#q, [data-keyboard]";
+if (keyboard) {
+  const bar = document.getElementById("candidates");
+  const barHint = bar.innerHTML;
+  let target = input;
   const show = (on) => {
     keyboard.hidden = !on;
     document.body.classList.toggle("keyboard-open", on);
     document.body.style.setProperty("--keyboard-height", on ? keyboard.offsetHeight + "px" : "0px");
   };
-  input.addEventListener("focus", () => show(true));
-  input.addEventListener("click", () => show(true));
+  const pinyinTyped = () => /[a-z]+$/.exec(target?.value || "")?.[0] || "";
+  let offered = "";
+  async function offer() {
+    const letters = pinyinTyped();
+    if (letters === offered) return;
+    offered = letters;
+    let words = [];
+    if (letters) {
+      try { words = (await (await fetch("/api/pinyin?limit=6&q=" + encodeURIComponent(letters))).json()).candidates || []; }
+      catch { words = []; }
+      if (offered !== letters) return;  // typed on meanwhile
+    }
+    if (!words.length) { bar.innerHTML = barHint; return; }
+    bar.replaceChildren(...words.map((word) => {
+      const button = document.createElement("button");
+      button.type = "button"; button.className = "candidate"; button.dataset.word = word.text; button.textContent = word.text;
+      return button;
+    }));
+  }
+  const choose = (field) => { target = field; offered = null; offer(); show(true); };
+  document.addEventListener("focusin", (event) => { if (event.target.matches?.(KEYBOARD_FIELDS)) choose(event.target); });
+  document.addEventListener("click", (event) => { if (event.target.matches?.(KEYBOARD_FIELDS)) choose(event.target); });
+  document.addEventListener("input", (event) => { if (event.target === target) offer(); });
   keyboard.addEventListener("click", (event) => {
     const button = event.target.closest("button");
-    if (!button) return;
-    if (button.dataset.topic) input.value = button.dataset.topic;
-    else if (button.dataset.key === "back") input.value = input.value.slice(0, -1);
-    else if (button.dataset.key === "clear") input.value = "";
+    if (!button || !target) return;
+    if (button.dataset.word) target.value = target.value.slice(0, target.value.length - pinyinTyped().length) + button.dataset.word;
+    else if (button.dataset.topic) target.value = target === input ? button.dataset.topic : target.value + button.dataset.topic;
+    else if (button.dataset.key === "back") target.value = target.value.slice(0, -1);
+    else if (button.dataset.key === "clear") target.value = "";
     else if (button.dataset.key === "close") { show(false); return; }
-    else input.value += button.dataset.key;
-    input.dispatchEvent(new Event("input"));
+    else if (button.dataset.key) target.value += button.dataset.key;
+    else return;
+    target.dispatchEvent(new Event("input", { bubbles: true }));
   });
 }
 
@@ -155,8 +185,8 @@ if (isKiosk) {
   // The last touch survives the page changes of continuous shelf play (sessionStorage is per tab, cleared on reset).
   let idleTimer = null, touchedAt = parseFloat(sessionStorage.getItem("kiosk:touchedAt")) || Date.now();
   // [data-used] marks what a visitor touched that lives only in the page (每日一题 answered): a reload clears it.
-  const pristine = () => location.pathname === "/" && !localStorage.length && !input?.value && (!keyboard || keyboard.hidden) &&
-    !document.querySelector("[data-used]");
+  const pristine = () => location.pathname === "/" && !localStorage.length && (!keyboard || keyboard.hidden) &&
+    ![...document.querySelectorAll(KEYBOARD_FIELDS)].some((field) => field.value) && !document.querySelector("[data-used]");
   const reset = () => {
     if (window.kioskPlayer?.playing && Date.now() - touchedAt < listeningIdleMs) { arm(false); return; }
     document.querySelectorAll("audio").forEach((a) => a.pause());

@@ -66,7 +66,7 @@
       credit(previous);
       played = 0; lastTime = 0;
       mark(i);
-      store.set("course:" + courseId, { key: segments[i].key, index: i });
+      keepPlace(i);
     },
     onHeard: (i) => credit(i, true),
     atGroupEnd: (i) => unitDone(segments[i].unit),
@@ -74,6 +74,13 @@
     onStop: sendReport,
   });
   const audio = player.audio;
+
+  // This phone's last place in the course: the sentence, its words and when, for 我的学习's 继续上次.
+  function keepPlace(i) {
+    const seg = segments[i];
+    store.set("course:" + courseId, { key: seg.key, index: i, text: seg.text, unit: seg.unit,
+      unitTitle: course.units[seg.unit].title, title: course.title, at: Date.now() });
+  }
 
   async function load() {
     try {
@@ -98,15 +105,18 @@
     panel.hidden = false;
     if (course.speech_note || !segments.length) { warn("暂时不能朗读：" + (course.speech_note || "这门课没有可以朗读的内容")); return; }
     for (const box of page.querySelectorAll(".unit-actions")) box.hidden = false;
-    if (!isKiosk) { const mine = localHeard(courseId); store.set("heard:" + courseId, { keys: mine.keys, total: segments.length }); }
+    if (!isKiosk) { const mine = localHeard(courseId); store.set("heard:" + courseId, { ...mine, total: segments.length }); }
     player.cue(resumeAt());
     if (player.current > 0) status.textContent = "接着上次听到的地方，点「播放」继续";
     showProgress();
     if (new URLSearchParams(location.search).get("play") === "1") player.play(player.current);
   }
 
-  // Where to start: this phone's last place; else, signed in, the first unit not heard to the end on any phone.
+  // Where to start: the sentence the link names (继续上次 on 我的学习), this phone's last place; else, signed in,
+  // the first unit not heard to the end on any phone.
   function resumeAt() {
+    const asked = segments.findIndex((s) => s.key === new URLSearchParams(location.search).get("at"));
+    if (asked >= 0) return asked;
     const saved = store.get("course:" + courseId, null);
     if (saved) {
       const at = segments.findIndex((s) => s.key === saved.key);
@@ -149,7 +159,7 @@
       const mine = localHeard(courseId);
       if (!mine.keys.includes(short(seg.key))) {
         mine.keys.push(short(seg.key));
-        store.set("heard:" + courseId, { keys: mine.keys, total: segments.length });
+        store.set("heard:" + courseId, { keys: mine.keys, total: segments.length, seconds: (mine.seconds || 0) + (seg.duration || 0) });
         showProgress();
       }
     }
@@ -176,7 +186,7 @@
   function unitDone(u) {
     // Heard to its end: coming back later starts the next unit (this unit's quiz stays a tap away).
     const next = unitStart[u + 1];
-    if (next != null) store.set("course:" + courseId, { key: segments[next].key, index: next });
+    if (next != null) keepPlace(next);
     sendReport();
     if (!course.units[u].questions.length) return false;
     startQuiz(u, true);

@@ -16,7 +16,7 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from ..catalog import CoursePlan
+from ..catalog import CoursePlan, UnitPlan
 from .database import LearningDB
 
 COMPLETE_PERCENT = 90
@@ -24,10 +24,11 @@ COMPLETE_PERCENT = 90
 
 @dataclass
 class Records:
-    """What one learner did: sentences heard per course, the latest answer per question, the questions ever
-    answered right, completion times."""
+    """What one learner did: sentences heard per course and their seconds, the latest answer per question, the
+    questions ever answered right, completion times."""
 
     heard: dict[str, set[str]] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)  # course → seconds credited
     latest_right: dict[str, bool] = field(default_factory=dict)
     ever_right: set[str] = field(default_factory=set)
     completed: dict[str, float] = field(default_factory=dict)
@@ -39,10 +40,11 @@ def load_records(db: LearningDB, learner_id: str | None, course: str | None = No
     if learner_id is None:
         return records
     for row in db.conn.execute(
-        "SELECT course, sentence FROM heard WHERE learner = ? AND (? IS NULL OR course = ?)",
+        "SELECT course, sentence, seconds FROM heard WHERE learner = ? AND (? IS NULL OR course = ?)",
         (learner_id, course, course),
     ):
         records.heard.setdefault(row[0], set()).add(row[1])
+        records.seconds[row[0]] = records.seconds.get(row[0], 0.0) + row[2]
     for row in db.conn.execute(
         "SELECT question, right FROM attempts WHERE learner = ? ORDER BY at, rowid", (learner_id,)
     ):
@@ -60,8 +62,8 @@ def iso_time(at: float) -> str:
 
 
 def course_progress(plan: CoursePlan, records: Records) -> dict:
-    """One course's progress: distinct sentences heard of the total, unit by unit with its quiz, and when it
-    was completed (None if not yet)."""
+    """One course's progress: distinct sentences heard of the total and their seconds, unit by unit with its quiz
+    and whether the unit is done, and when the course was completed (None if not yet)."""
     heard = records.heard.get(plan.id, set())
     units = []
     for unit in plan.units:
@@ -70,6 +72,7 @@ def course_progress(plan: CoursePlan, records: Records) -> dict:
             {
                 "heard": sum(key in heard for key in unit.sentences),
                 "total": len(unit.sentences),
+                "done": unit_done(unit, heard, records),
                 "quiz": {
                     "answered": len(answered),
                     "right": sum(records.latest_right[q] for q in answered),
@@ -81,6 +84,7 @@ def course_progress(plan: CoursePlan, records: Records) -> dict:
     return {
         "heard": sum(u["heard"] for u in units),
         "total": sum(u["total"] for u in units),
+        "seconds": round(records.seconds.get(plan.id, 0.0)),
         "units": units,
         "completed": iso_time(completed) if completed is not None else None,
         "pass": {  # the pass mark, and how many questions are right on the best answers against how many it needs
@@ -102,9 +106,14 @@ def is_complete(plan: CoursePlan, records: Records) -> bool:
     if not any(unit.sentences for unit in plan.units):
         return False
     return len(plan.questions & records.ever_right) >= needed_right(plan) and all(
-        100 * sum(key in heard for key in unit.sentences) >= COMPLETE_PERCENT * len(unit.sentences)
-        and all(q in records.latest_right for q in unit.questions)
-        for unit in plan.units
+        unit_done(unit, heard, records) for unit in plan.units
+    )
+
+
+def unit_done(unit: UnitPlan, heard: set[str], records: Records) -> bool:
+    """Whether a unit is done: 90% of its sentences heard and each of its questions answered."""
+    return 100 * sum(key in heard for key in unit.sentences) >= COMPLETE_PERCENT * len(unit.sentences) and all(
+        q in records.latest_right for q in unit.questions
     )
 
 

@@ -49,10 +49,10 @@ def completion_counts(db: LearningDB, since: float = 0.0, until: float = FOREVER
 def listening_by_learner(
     db: LearningDB, since: float = 0.0, until: float = FOREVER, town: str = "", community: str = ""
 ) -> list[sqlite3.Row]:
-    """Hours credited to each learner in the period (town, community, name, learner, hours, sentences, last),
-    learners who heard nothing in it included with 0 hours: who kept listening at home, and who did not."""
+    """Seconds credited to each learner in the period (town, community, name, learner, seconds, sentences, last),
+    learners who heard nothing in it included with 0 seconds: who kept listening at home, and who did not."""
     return db.conn.execute(
-        "SELECT l.town, l.community, l.name, l.id AS learner, COALESCE(SUM(h.seconds), 0) / 3600.0 AS hours, "
+        "SELECT l.town, l.community, l.name, l.id AS learner, COALESCE(SUM(h.seconds), 0) AS seconds, "
         "COUNT(h.sentence) AS sentences, MAX(h.at) AS last FROM learners l "
         "LEFT JOIN heard h ON h.learner = l.id AND h.at >= ? AND h.at < ? "
         "WHERE (? = '' OR l.town = ?) AND (? = '' OR l.community = ?) "
@@ -62,11 +62,11 @@ def listening_by_learner(
 
 
 def listening_by_unit(db: LearningDB, since: float = 0.0, until: float = FOREVER) -> list[sqlite3.Row]:
-    """Hours credited per town and community in the period, and how many of its learners listened at all (town,
-    community, learners, listeners, hours, sentences)."""
+    """Seconds credited per town and community in the period, and how many of its learners listened at all (town,
+    community, learners, listeners, seconds, sentences)."""
     return db.conn.execute(
         "SELECT l.town, l.community, COUNT(DISTINCT l.id) AS learners, COUNT(DISTINCT h.learner) AS listeners, "
-        "COALESCE(SUM(h.seconds), 0) / 3600.0 AS hours, COUNT(h.sentence) AS sentences FROM learners l "
+        "COALESCE(SUM(h.seconds), 0) AS seconds, COUNT(h.sentence) AS sentences FROM learners l "
         "LEFT JOIN heard h ON h.learner = l.id AND h.at >= ? AND h.at < ? "
         "GROUP BY l.town, l.community ORDER BY l.town, l.community",
         (since, until),

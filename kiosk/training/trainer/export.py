@@ -13,10 +13,17 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from ...editor.downloads import excel_csv
+from ..durations import EXCEL_FORMAT, excel_days
 from .tables import Table, cell_text
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-NUMBER_FORMATS = {"datetime": "yyyy-mm-dd hh:mm", "date": "yyyy-mm-dd", "hours": "0.00", "percent": "0.0", "int": "0"}
+NUMBER_FORMATS = {
+    "datetime": "yyyy-mm-dd hh:mm",
+    "date": "yyyy-mm-dd",
+    "duration": EXCEL_FORMAT,
+    "percent": "0.0",
+    "int": "0",
+}
 HEADER_FONT = Font(bold=True)
 HEADER_FILL = PatternFill("solid", fgColor="F3E9DC")  # the editor's --soft
 SHEET_FORBIDDEN = str.maketrans(dict.fromkeys("[]:*?/\\", ""))
@@ -60,7 +67,7 @@ def _write(cell, kind: str, value, base_url: str) -> None:
     elif isinstance(value, str):
         _text(cell, value)
     else:
-        cell.value = value
+        cell.value = excel_days(value) if kind == "duration" else value
         if kind in NUMBER_FORMATS:
             cell.number_format = NUMBER_FORMATS[kind]
 

@@ -1,6 +1,6 @@
 """The trainer's tables, each built once per request and then shown on the page, written to Excel and to CSV from
 the same rows, so a file always holds exactly what the page shows: who completed which course, completions per
-社区, listening hours per learner and per 社区, and the questions answered wrongly most often."""
+社区, listening time per learner and per 社区, and the questions answered wrongly most often."""
 
 from __future__ import annotations
 
@@ -14,11 +14,12 @@ from indexer.content.quiz import Question
 from indexer.store import Store
 
 from ..catalog import Catalog
+from ..durations import clock
 from ..learner import reports
 from ..learner.database import LearningDB
 from . import queries
 
-KINDS = ("text", "int", "hours", "percent", "datetime", "date", "link")
+KINDS = ("text", "int", "duration", "percent", "datetime", "date", "link")  # a duration is seconds, shown h:mm
 
 
 @dataclass(frozen=True)
@@ -74,15 +75,15 @@ class Filters:
 
 
 def cell_text(kind: str, value) -> str:
-    """A value as the page and the CSV write it: times to the minute, hours with two decimals."""
+    """A value as the page and the CSV write it: times to the minute, listening as h:mm."""
     if value is None:
         return ""
     if kind == "datetime":
         return value.strftime("%Y-%m-%d %H:%M")
     if kind == "date":
         return value.isoformat()
-    if kind == "hours":
-        return f"{value:.2f}"
+    if kind == "duration":
+        return clock(value)
     if kind == "percent":
         return f"{value:.1f}"
     if kind == "link":
@@ -95,10 +96,6 @@ def local_time(at: float | None) -> dt.datetime | None:
     if at is None:
         return None
     return dt.datetime.fromtimestamp(at).replace(second=0, microsecond=0)
-
-
-def hours(seconds: float) -> float:
-    return round((seconds or 0.0) / 3600, 2)
 
 
 def course_title(catalog: Catalog, course: str) -> str:
@@ -114,7 +111,7 @@ COMPLETION_COLUMNS = (
     Column("姓名", max_width=16),
     Column("课程", max_width=30),
     Column("完成时间", "datetime"),
-    Column("本课累计收听（小时）", "hours"),
+    Column("本课累计收听（时:分）", "duration"),
 )
 COUNT_COLUMNS = (*UNIT_COLUMNS, Column("课程", max_width=30), Column("完成人数", "int"), Column("本社区学员数", "int"))
 
@@ -130,7 +127,7 @@ def completions_table(db: LearningDB, catalog: Catalog, since: float, until: flo
                 r["name"],
                 course_title(catalog, r["course"]),
                 local_time(r["at"]),
-                hours(seconds.get((r["learner"], r["course"]), 0.0)),
+                seconds.get((r["learner"], r["course"]), 0.0),
             ),
             {"learner": r["learner"], "course": r["course"]},
         )
@@ -161,42 +158,42 @@ def counts_table(db: LearningDB, catalog: Catalog, since: float, until: float, f
 
 # -- who kept listening -----------------------------------------------------------------------------------------------
 
-LEARNER_HOURS_COLUMNS = (
+LEARNER_LISTENING_COLUMNS = (
     *UNIT_COLUMNS,
     Column("姓名", max_width=16),
-    Column("收听（小时）", "hours"),
+    Column("收听（时:分）", "duration"),
     Column("听过的句子", "int"),
     Column("最近收听", "datetime"),
 )
-UNIT_HOURS_COLUMNS = (
+UNIT_LISTENING_COLUMNS = (
     *UNIT_COLUMNS,
     Column("学员数", "int"),
     Column("收听人数", "int"),
-    Column("收听（小时）", "hours"),
+    Column("收听（时:分）", "duration"),
     Column("听过的句子", "int"),
 )
 
 
-def learner_hours_table(db: LearningDB, since: float, until: float, filters: Filters) -> Table:
-    """Hours each learner was credited in the period, those who heard nothing included: who kept listening."""
+def learner_listening_table(db: LearningDB, since: float, until: float, filters: Filters) -> Table:
+    """Listening time each learner was credited in the period, those who heard nothing included: who kept listening."""
     rows = [
         Row(
-            (r["town"], r["community"], r["name"], round(r["hours"], 2), r["sentences"], local_time(r["last"])),
+            (r["town"], r["community"], r["name"], r["seconds"], r["sentences"], local_time(r["last"])),
             {"learner": r["learner"], "quiet": not r["sentences"]},
         )
         for r in reports.listening_by_learner(db, since, until, filters.town, filters.community)
     ]
-    return Table("learners", "每位学员的收听", LEARNER_HOURS_COLUMNS, rows, "还没有学员。")
+    return Table("learners", "每位学员的收听", LEARNER_LISTENING_COLUMNS, rows, "还没有学员。")
 
 
-def unit_hours_table(db: LearningDB, since: float, until: float, filters: Filters) -> Table:
-    """Hours per 社区 in the period and how many of its learners listened at all."""
+def unit_listening_table(db: LearningDB, since: float, until: float, filters: Filters) -> Table:
+    """Listening time per 社区 in the period and how many of its learners listened at all."""
     rows = [
-        Row((r["town"], r["community"], r["learners"], r["listeners"], round(r["hours"], 2), r["sentences"]))
+        Row((r["town"], r["community"], r["learners"], r["listeners"], r["seconds"], r["sentences"]))
         for r in reports.listening_by_unit(db, since, until)
         if filters.keeps(r["town"], r["community"])
     ]
-    return Table("units", "各社区的收听", UNIT_HOURS_COLUMNS, rows, "还没有学员。")
+    return Table("units", "各社区的收听", UNIT_LISTENING_COLUMNS, rows, "还没有学员。")
 
 
 # -- which questions go wrong -----------------------------------------------------------------------------------------
@@ -253,8 +250,9 @@ def answer_text(question: Question | None, answer: str | None) -> str | None:
     return "；".join(f"{letter}. {options[letter]}" if letter in options else letter for letter in answer)
 
 
-def source_links(store: Store, questions: Iterable[Question]) -> dict[str, Link]:
-    """For each question, a link to the kiosk's page of its 出处 document, at the passage it quotes."""
+def source_links(store: Store, questions: Iterable[Question], play: bool = False) -> dict[str, Link]:
+    """For each question, a link to the kiosk's page of its 出处 document, at the passage it quotes (and playing
+    it from there, with ``play``)."""
     documents: dict[str, Document | None] = {}
     links = {}
     for question in questions:
@@ -265,5 +263,6 @@ def source_links(store: Store, questions: Iterable[Question]) -> dict[str, Link]
         if doc is None:
             continue
         passage = next((p for p in doc.passages if question.quote in p.text), None)
-        links[question.id] = Link(doc.title, f"/doc/{doc.id}" + (f"?p={passage.id}" if passage else ""))
+        query = "&".join(part for part in (f"p={passage.id}" if passage else "", "play=1" if play else "") if part)
+        links[question.id] = Link(doc.title, f"/doc/{doc.id}" + (f"?{query}" if query else ""))
     return links

@@ -1,4 +1,4 @@
-"""The trainer's pages: completions, listening hours and quiz answers by 乡镇/街道, 社区 and period with their Excel
+"""The trainer's pages: completions, listening time and quiz answers by 乡镇/街道, 社区 and period with their Excel
 and CSV exports; learners (add, new PIN, new card, merge, remove), printable QR cards and completion certificates."""
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from ...editor.guard import TRAINING_ENDPOINTS, trainers_only
 from ...places import PlaceError, communities, listed_community
 from ...web import base_url, now, services, settings
 from ..catalog import Catalog, current_catalog
+from ..durations import duration_words
 from ..learner import learners as learner_records
 from ..learner.cards import card_path, list_learners, new_card
 from ..learner.database import LearningDB
@@ -25,6 +26,7 @@ from ..learner.merge import merge, shared_sentences
 from ..learner.progress import course_progress, load_records
 from ..learner.session import learning_db
 from . import export, queries
+from .answers import learner_answers
 from .duplicates import likely_duplicates, likely_duplicates_of
 from .periods import PERIODS, Period, period_from
 from .tables import (
@@ -34,10 +36,10 @@ from .tables import (
     completions_table,
     counts_table,
     course_title,
-    learner_hours_table,
+    learner_listening_table,
     local_time,
     questions_table,
-    unit_hours_table,
+    unit_listening_table,
 )
 
 NO_LEARNER = "没有这位学员，可能已经删除了。"
@@ -57,6 +59,12 @@ FILE_NAME_UNSAFE = str.maketrans(dict.fromkeys('/\\:*?"<>|', "_"))  # what Windo
 def training_cell(value, kind: str) -> str:
     """A cell as the page shows it: the same text the CSV holds."""
     return cell_text(kind, value)
+
+
+@bp.app_template_filter("listening_words")
+def listening_words(seconds: float) -> str:
+    """A listening time in words: 1 小时 25 分钟, 40 分钟."""
+    return duration_words(seconds)
 
 
 @bp.after_request
@@ -104,7 +112,7 @@ def _report_tables(report: str, db: LearningDB, found: Catalog, period: Period, 
     if report == "overview":
         return [completions_table(db, found, since, until, filters), counts_table(db, found, since, until, filters)]
     if report == "listening":
-        return [learner_hours_table(db, since, until, filters), unit_hours_table(db, since, until, filters)]
+        return [learner_listening_table(db, since, until, filters), unit_listening_table(db, since, until, filters)]
     with services().store() as store:
         return [questions_table(db, found, since, until, filters.course, store)]
 
@@ -142,7 +150,7 @@ def _summary(report: str, tables: list[Table]) -> dict:
         return {
             "learners": len(rows),
             "listeners": sum(not row.meta["quiet"] for row in rows),
-            "hours": round(sum(row.values[3] for row in rows), 2),
+            "seconds": sum(row.values[3] for row in rows),
         }
     attempts, wrong = sum(row.values[2] for row in rows), sum(row.values[3] for row in rows)
     return {
@@ -293,13 +301,16 @@ def _learner_or_404(db: LearningDB, learner_id: str):
 @bp.get("/training/learners/<learner_id>")
 @trainers_only
 def training_learner(learner_id: str):
-    """One learner: progress in every course, certificates of those completed, new PIN, new card, remove."""
+    """One learner: progress in every course, her answers (wrong ones first, with the passage to play), certificates
+    of those completed, new PIN, new card, remove."""
     found = current_catalog()
     with learning_db() as db:
         learner = _learner_or_404(db, learner_id)
         records = load_records(db, learner.id)
         seconds = queries.course_seconds(db, learner.id)
         everyone = list_learners(db)
+        with services().store() as store:
+            answers = learner_answers(db, found, learner.id, store)
     courses = []
     for plan in found.courses.values():
         progress = course_progress(plan, records)
@@ -311,7 +322,7 @@ def training_learner(learner_id: str):
                 "total": progress["total"],
                 "percent": round(100 * progress["heard"] / progress["total"]) if progress["total"] else 0,
                 "completed": local_time(records.completed.get(plan.id)),
-                "hours": round(seconds.get((learner.id, plan.id), 0.0) / 3600, 2),
+                "seconds": seconds.get((learner.id, plan.id), 0.0),
             }
         )
     for course, at in records.completed.items():  # completed once, the course since taken off the hub
@@ -324,15 +335,16 @@ def training_learner(learner_id: str):
                     "total": 0,
                     "percent": 100,
                     "completed": local_time(at),
-                    "hours": round(seconds.get((learner.id, course), 0.0) / 3600, 2),
+                    "seconds": seconds.get((learner.id, course), 0.0),
                 }
             )
     return render_template(
         "editor/training_learner.html",
         learner=learner,
         courses=courses,
+        answers=answers,
         created=local_time(learner.created),
-        listened=round(learner.listened / 3600, 2),
+        listened=learner.listened,
         likely=likely_duplicates_of(learner, everyone),
         others=[person for person in everyone if person.id != learner.id],
     )
@@ -501,14 +513,3 @@ def training_certificate(learner_id: str, course_id: str):
         listening=duration_words(seconds),
         hub=settings().hub_name,
     )
-
-
-def duration_words(seconds: float) -> str:
-    """A listening time as said aloud: 1 小时 25 分钟, 40 分钟, 不到 1 分钟."""
-    minutes = round(seconds / 60)
-    if minutes < 1:
-        return "不到 1 分钟"
-    whole_hours, rest = divmod(minutes, 60)
-    if not whole_hours:
-        return f"{rest} 分钟"
-    return f"{whole_hours} 小时" + (f" {rest} 分钟" if rest else "")
