@@ -23,6 +23,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .desk import api as desk_api
     from .desk import open311, residents, staff  # noqa: F401  (staff: its routes join the editor's, under /editor/desk/)
     from .library.views import bp as library
+    from .market import public as market
+    from .market import staff as market_staff  # noqa: F401  (its routes join the editor's, under /editor/market/)
     from .places.views import bp as places
     from .services import Services
     from .training import trainer  # noqa: F401  (its routes join the editor's blueprint, under /editor/training/)
@@ -57,6 +59,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         residents.bp,
         desk_api.bp,
         open311.bp,
+        market.bp,
     ):
         app.register_blueprint(blueprint)
     editor.init_app(app)

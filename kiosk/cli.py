@@ -974,5 +974,56 @@ def desk_sync(settings: Settings) -> None:
     click.echo(f"送到中心 {done.sent} 条，从中心收到 {done.received} 条，还有 {done.waiting} 条待送")
 
 
+@main.group()
+def market() -> None:
+    """The 物业超市's company file: list the companies with their latest combined score, and import a spreadsheet."""
+
+
+@market.command("list")
+@click.option("--json", "as_json", is_flag=True, help="每行一个 JSON 对象")
+@click.pass_obj
+def market_list(settings: Settings, as_json: bool) -> None:
+    """One line per company: name, registration number, whether it is in the market, latest combined score."""
+    from .market.database import MarketDB
+    from .market.evidence import latest
+
+    root = data_dir(settings).root
+    with MarketDB(root) as db:
+        companies = db.companies()
+    for company in companies:
+        card = latest(root, company, settings, time.time())
+        row = {
+            "name": company.name,
+            "registration": company.registration,
+            "in_market": company.in_market,
+            "score": card.combined,
+            "quarter": card.quarter if card.combined is not None else None,
+        }
+        if as_json:
+            click.echo(json.dumps(row, ensure_ascii=False))
+        else:
+            shown = "—" if card.combined is None else f"{card.combined:g}（{card.quarter}）"
+            status = "已入驻" if company.in_market else "未入驻"
+            click.echo(f"{company.name}\t{company.registration}\t{status}\t{shown}")
+
+
+@market.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.pass_obj
+def market_import(settings: Settings, file: Path) -> None:
+    """Import companies from FILE (.xlsx or .csv, the columns the export writes), matched by 备案号: every row is
+    reported accepted or rejected with its row number and the reason; the exit code is 1 if any was rejected."""
+    from .market.database import MarketDB
+    from .market.sheets import import_file
+
+    with MarketDB(data_dir(settings).root) as db:
+        report = import_file(db, file.read_bytes(), file.name, "命令行导入", time.time())
+    for line in report.lines():
+        click.echo(line)
+    click.echo(f"导入 {len(report.accepted)} 行，未导入 {len(report.rejected)} 行")
+    if report.rejected:
+        sys.exit(1)
+
+
 if __name__ == "__main__":
     main()

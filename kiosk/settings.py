@@ -79,6 +79,20 @@ def per_level(env: str, value: str) -> tuple[int, int, int]:
     return (int(parts[0]), int(parts[1]), int(parts[2]))
 
 
+def three_weights(env: str, value: str) -> tuple[int, int, int]:
+    """Three whole numbers, the 物业超市's weights of the desk's disputes, the assessments and residents' ratings."""
+    parts = [part.strip() for part in value.replace("，", ",").split(",")]
+    if len(parts) != 3 or not all(part.isdigit() for part in parts):
+        raise ConfigError(
+            f"{env} 应当是三个整数，依次是服务台纠纷、单位考核、居民评价的权重，例如 40,30,30；现在是「{value}」"
+        )
+    return (int(parts[0]), int(parts[1]), int(parts[2]))
+
+
+def some_weight(value: tuple[int, ...]) -> str | None:
+    return None if sum(value) > 0 else "至少一项权重应大于 0"
+
+
 def each_positive(value: tuple[int, ...]) -> str | None:
     return None if all(part > 0 for part in value) else "每一级都应大于 0"
 
@@ -141,6 +155,10 @@ class Settings:
     desk_accept_days: tuple[int, int, int] = option((2, 3, 5), "KIOSK_DESK_ACCEPT_DAYS", per_level, each_positive)
     desk_answer_days: tuple[int, int, int] = option((5, 10, 15), "KIOSK_DESK_ANSWER_DAYS", per_level, each_positive)
     desk_retention_days: int = option(730, "KIOSK_DESK_RETENTION_DAYS", whole, at_least(30))  # then anonymised
+    # the 物业超市 (kiosk/market): the scorecard's weights of the desk's disputes, assessments and residents' ratings,
+    # and the combined score under which a company's page says it has fallen below the admission line
+    market_weights: tuple[int, int, int] = option((40, 30, 30), "KIOSK_MARKET_WEIGHTS", three_weights, some_weight)
+    market_admission_line: float = option(60.0, "KIOSK_MARKET_ADMISSION_LINE", number, between(0, 100))
 
     def with_overrides(self, **changes: Any) -> Settings:
         """A copy with the non-None values replaced, validated again."""
@@ -196,7 +214,7 @@ def describe(
             shown = SECRET if value else "（未设置）"
         elif isinstance(value, bool):
             shown = "1" if value else "0"
-        elif isinstance(value, tuple):  # folders, or one number per desk level
+        elif isinstance(value, tuple):  # folders, one number per desk level, or the market's weights
             shown = (os.pathsep if spec.read is paths else ",").join(str(part) for part in value)
         else:
             shown = "（未设置）" if value in (None, "") else str(value)

@@ -14,6 +14,8 @@ from flask.testing import FlaskClient
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.test import TestResponse
 
+from kiosk.market.companies import Company
+from kiosk.market.database import MarketDB
 from kiosk.web.errors import is_api_path
 from tests.sites import AppMaker, csrf_field, signed_in_as
 
@@ -34,6 +36,7 @@ EXPECTED = {
     "desk": {400, 404, 405, 429, 500},
     "desk_api": {400, 405, 413, 415, 429, 500},
     "open311": {400, 404, 405, 413, 429, 500},
+    "market": {400, 403, 404, 405, 409, 429, 500},
 }
 
 
@@ -178,6 +181,21 @@ def test_a_flood_is_slowed_in_its_shape(app: Flask, walk: Walk, path: str, form:
     walk.seen[walk.blueprint("POST", path)].add(429)
 
 
+def test_a_residents_rating_refused_for_each_reason_in_its_shape(app: Flask, walk: Walk):
+    with MarketDB(app.extensions["kiosk"].data.root) as db:
+        company, _ = db.save(Company(name="示例·错误页物业", registration="示例-错误"), "测试", "add", 0.0)
+    path = f"/market/c/{company.id}/rate"
+    assert walk.ask("POST", f"{path}?kiosk=1", data={"stars": "5"}).status_code == 403
+    assert walk.ask("POST", path, data={"stars": "5"}).status_code == 400  # no phone id: the page was never opened
+    walk.visitor.get(f"/market/c/{company.id}")
+    assert walk.ask("POST", path, data={"stars": "5"}).status_code == 303
+    assert walk.ask("POST", path, data={"stars": "4"}).status_code == 409
+    for _ in range(40):
+        if walk.ask("POST", path, data={"stars": "5"}).status_code == 429:
+            break
+    assert 429 in walk.seen["market"]
+
+
 class Broken:
     """Services that fail on any use, as a bug in one would."""
 
@@ -203,6 +221,7 @@ class Broken:
         "/desk/new/dispute",
         "/api/desk/communities",
         "/api/desk/open311/services.json",
+        "/market/",
     ],
 )
 def test_an_unexpected_failure_is_a_500_in_its_shape(app: Flask, walk: Walk, monkeypatch, path: str):

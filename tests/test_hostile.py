@@ -933,6 +933,134 @@ def test_forged_and_hostile_desk_events_change_nothing(app):
         assert (only.status, only.hub, len(db.history(only.id))) == ("registered", HUB, 1)
 
 
+# -- the 物业超市 -------------------------------------------------------------------------------------------
+
+HOSTILE_COMPANY = {
+    "name": f"{SCRIPT}示例物业",
+    "registration": "示例-敌意-1",
+    "qualification": ATTRIBUTE,
+    "estates": "<script>alert`1`</script>小区（<img src=x onerror=alert`1`>社区）",  # no () : they end an estate
+    "contact": SCRIPT,
+    "phone": "13800000000",
+    "party_org": ATTRIBUTE,
+    "party_link": JS_URL,
+    "intro": f"{SCRIPT}简介{ATTRIBUTE}",
+}
+
+
+def market_company(admin: EditorSession) -> int:
+    """The hostile company's id, added once for the module."""
+    added = admin.post("/editor/market/new", HOSTILE_COMPANY)
+    if added.status_code == 302:
+        return int(added.headers["Location"].rstrip("/").rsplit("/", 1)[-1])
+    listing = text_of(admin.get("/editor/market/"))
+    found = re.search(r"/editor/market/c/(\d+)", listing)
+    assert found, text_of(added)[-500:]
+    return int(found.group(1))
+
+
+def test_markup_in_a_company_is_shown_as_text_on_every_market_page(client, admin):
+    company = market_company(admin)
+    admin.post(f"/editor/market/c/{company}/decide", {"decision": "admit", "decided": "2026-12-01", "reason": SCRIPT})
+    admin.post(
+        f"/editor/market/c/{company}/assess",
+        {
+            "unit": SCRIPT,
+            "note": ATTRIBUTE,
+            **dict.fromkeys(("service", "fees", "safety", "complaints", "community"), "10"),
+        },
+    )
+    for url in [
+        "/market/",
+        f"/market/c/{company}",
+        "/editor/market/",
+        f"/editor/market/c/{company}",
+        f"/editor/market/c/{company}/edit",
+        f"/editor/market/c/{company}/assess",
+    ]:
+        asking = admin.client if url.startswith("/editor") else client
+        page = answered("markup in a company", asking.get(url))
+        assert page.status_code == 200, url
+        assert_inert(text_of(page), url)
+    assert str(escape(HOSTILE_COMPANY["name"])) in text_of(client.get(f"/market/c/{company}"))
+
+
+def test_markup_and_formulas_in_an_imported_sheet_stay_text(admin):
+    rows = f"企业名称,备案号,简介\n{SCRIPT}乙物业,示例-敌意-2,=1+1\n{ATTRIBUTE},,{SCRIPT}\n"
+    name = f"{SCRIPT}.csv"
+    response = answered(
+        "market import",
+        admin.post(
+            "/editor/market/import", {"file": (io.BytesIO(rows.encode()), name)}, content_type="multipart/form-data"
+        ),
+    )
+    assert response.status_code == 200 and "第 3 行" in text_of(response)
+    assert_inert(text_of(response), "import report")
+    exported = text_of(admin.get("/editor/market/export?format=csv"))
+    assert "'=1+1" in exported  # a formula in a cell is made inert for Excel
+
+
+def zip_bomb_xlsx() -> bytes:
+    """A small .xlsx whose one part inflates past the import's limit."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/worksheets/sheet1.xml", b" " * (41 * 1024 * 1024))
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("name", "make", "reason"),
+    [
+        ("炸弹.xlsx", zip_bomb_xlsx, "解压后太大"),
+        ("多.csv", lambda: ("企业名称,备案号\n" + "甲,1\n" * 2001).encode(), "最多导入 2000 行"),
+        ("坏.xlsx", lambda: b"PK\x03\x04" + b"\x00" * 100, "不是能打开的 Excel 文件"),
+        ("坏.csv", lambda: b'\xef\xbb\xbf"unclosed\x00', "不认识的列"),
+        ("无名", lambda: b"x", "不是 .xlsx 或 .csv"),
+    ],
+)
+def test_market_imports_that_would_cost_memory_or_are_not_sheets_are_refused(admin, name, make, reason):
+    data = make()
+    assert len(data) < 1024 * 1024
+    response = answered(
+        "market import",
+        admin.post("/editor/market/import", {"file": (io.BytesIO(data), name)}, content_type="multipart/form-data"),
+    )
+    assert response.status_code == 400 and reason in text_of(response), text_of(response)[-500:]
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "form"),
+    [
+        ("get", "/market/c/-1", {}),
+        ("get", "/market/c/99999999999999999999999", {}),
+        ("get", "/market/c/abc", {}),
+        ("post", "/market/c/1/rate", {"stars": "5" * 10_000}),
+        ("post", "/market/c/1/rate", {"stars": "5\x00"}),
+        ("get", "/editor/market/c/1?quarter=../../etc", {}),
+        ("get", "/editor/market/c/1?quarter=2026Q9", {}),
+        ("get", "/editor/market/export?format=exe", {}),
+        ("post", "/editor/market/c/1/edit", {"name": "x" * 100_000, "registration": "a"}),
+        ("post", "/editor/market/c/1/edit", {"name": "甲\u202e物业", "registration": "示例-敌意-3"}),
+        ("post", "/editor/market/c/1/assess", {"service": "1e9", "unit": "部门"}),
+        ("post", "/editor/market/c/1/decide", {"decision": "admit", "decided": "9999-99-99", "reason": "理由"}),
+        ("post", "/editor/market/import", {}),
+    ],
+)
+def test_bad_input_on_every_market_route_is_a_4xx_in_chinese(client, admin, method, url, form):
+    market_company(admin)
+    asking = admin if url.startswith("/editor") else client
+    if method == "get":
+        response = asking.get(url)
+    elif asking is admin:
+        response = admin.post(url, form)
+    else:
+        client.get("/market/c/1")
+        response = client.post(url, data=form)
+    answered("bad market input", response)
+    assert 400 <= response.status_code < 500, (url, response.status_code)
+    assert re.search(r"[\u4e00-\u9fff]", text_of(response)), url
+
+
 # -- floods -------------------------------------------------------------------------------------------
 
 
@@ -1155,6 +1283,7 @@ def test_pages_run_under_the_content_security_policy(browser, browser_server):
         "/search?q=" + quote(SCRIPT),
         f"/doc/{document_id('政策法规/业主委员会.md')}",
         f"/doc/{MARKED}",
+        "/market/",
         "/editor/signin",
     ]:
         response = page.goto(url + path)
@@ -1180,6 +1309,10 @@ def test_pages_run_under_the_content_security_policy(browser, browser_server):
     page.get_by_role("link", name="返回上一页").click()
     expect(page).to_have_url(re.compile(r"/editor/stats\?days=7"))
     visited["editor error page"] = violations(page)
+    for path in ("/editor/market/", *(f"/editor/market/c/{n}" for n in (1, 2)), *(f"/market/c/{n}" for n in (1, 2))):
+        page.goto(url + path)  # the hostile company, when the market's tests above added it
+        page.wait_for_load_state("networkidle")
+        visited[path] = violations(page)
     policy_errors = [p for p in page.problems if "Content Security Policy" in p or "Refused to" in p]
     scripts_and_dialogs = [p for p in page.problems if p.startswith(("script:", "dialog:"))]
     context.close()

@@ -21,6 +21,7 @@ from kiosk.desk.database import DESK_DB, DeskDB
 from kiosk.editor.database import EDITOR_DB, Table
 from kiosk.hubs.enrolment import enrol, enrolled
 from kiosk.library.keys import public_text
+from kiosk.market.database import MARKET_DB, MarketDB
 from kiosk.operations.backup import DATABASES, BackupError, backup, restore
 from kiosk.training.learner.database import LEARNING_DB, LearningDB
 from kiosk.visitors.usage import USAGE_DB, Usage
@@ -36,6 +37,7 @@ OWNERS: dict[str, type[Database]] = {
     LEARNING_DB: LearningDB,
     CITY_DB: CityDB,
     DESK_DB: DeskDB,
+    MARKET_DB: MarketDB,
 }
 ADD_PHONE = "ALTER TABLE learners ADD COLUMN phone TEXT NOT NULL DEFAULT '';"
 
@@ -312,7 +314,7 @@ def test_a_data_dir_from_before_versions_is_served_without_a_rebuild(data, make_
     set_user_version(data.database, 0)  # kiosk.db as the kiosk before versions made it: the same schema, see above
     for name in (EDITOR_DB, USAGE_DB, LEARNING_DB):
         from_dump(data.root, name)
-    before = {name: contents(data.root / name) for name in OWNERS if name not in (CITY_DB, DESK_DB)}  # newer files
+    before = {name: contents(data.root / name) for name in OWNERS if name not in (CITY_DB, DESK_DB, MARKET_DB)}  # newer
     app = make_app(data=data)
     client = app.test_client()
     assert client.get("/").status_code == 200

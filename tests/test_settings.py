@@ -37,6 +37,8 @@ GOOD = {
     "KIOSK_DESK_ACCEPT_DAYS": "1,2,3",
     "KIOSK_DESK_ANSWER_DAYS": "4，8，12",
     "KIOSK_DESK_RETENTION_DAYS": "365",
+    "KIOSK_MARKET_WEIGHTS": "50，25，25",
+    "KIOSK_MARKET_ADMISSION_LINE": "70",
 }
 
 
@@ -67,6 +69,8 @@ def test_every_setting_is_read_from_its_variable():
         desk_accept_days=(1, 2, 3),
         desk_answer_days=(4, 8, 12),
         desk_retention_days=365,
+        market_weights=(50, 25, 25),
+        market_admission_line=70.0,
     )
 
 
@@ -89,6 +93,9 @@ def test_nothing_set_is_the_defaults_and_an_empty_variable_counts_as_unset():
         ("KIOSK_DESK_ANSWER_DAYS", "5,x,15", "三个整数"),
         ("KIOSK_DESK_ACCEPT_DAYS", "0,3,5", "每一级都应大于 0"),
         ("KIOSK_DESK_RETENTION_DAYS", "7", "不小于 30"),
+        ("KIOSK_MARKET_WEIGHTS", "40,60", "三个整数"),
+        ("KIOSK_MARKET_WEIGHTS", "0,0,0", "至少一项权重应大于 0"),
+        ("KIOSK_MARKET_ADMISSION_LINE", "120", "0 到 100"),
         ("KIOSK_SYNC_LIMIT_RATE", "0.5", "不小于 1"),
         ("KIOSK_SYNC_MINUTES", "0", "大于 0"),
         ("KIOSK_LISTENING_IDLE_MINUTES", "1", "不应小于 KIOSK_IDLE_MINUTES"),

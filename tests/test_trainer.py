@@ -20,7 +20,7 @@ import pytest
 import segno
 from flask import Flask
 
-from kiosk.editor.guard import DESK_ENDPOINTS, TRAINING_ENDPOINTS
+from kiosk.editor.guard import DESK_ENDPOINTS, MARKET_ENDPOINTS, TRAINING_ENDPOINTS
 from kiosk.settings import BUNDLED_CONTENT
 from kiosk.training.learner import learners
 from kiosk.training.learner.attempts import Answer, record_attempts
@@ -329,8 +329,8 @@ def test_an_editor_gets_403_on_every_training_page_and_changes_nothing(app, edit
 def test_a_trainer_gets_403_on_every_editing_page(app, trainer):
     editing = {rule.endpoint for rule in app.url_map.iter_rules() if rule.endpoint.startswith("editor.")}
     editing -= (
-        TRAINING_ENDPOINTS | DESK_ENDPOINTS | {"editor.sign_in", "editor.sign_out", "editor.index"}
-    )  # desk: test_desk
+        TRAINING_ENDPOINTS | DESK_ENDPOINTS | MARKET_ENDPOINTS | {"editor.sign_in", "editor.sign_out", "editor.index"}
+    )  # desk: test_desk; market: test_market
     assert {
         "editor.new",
         "editor.save",

@@ -9,6 +9,7 @@ from functools import wraps
 from flask import abort, g, redirect, render_template, request, session, url_for
 
 from ..desk.roles import DESK_ROLES, STAFF_ROLES
+from ..market.roles import MARKET_ROLES, NOT_MARKET
 from ..web import error_response, is_api_path, services
 from . import bp
 from .accounts import Accounts
@@ -26,6 +27,8 @@ TRAINING_ENDPOINTS: set[str] = set()  # filled by @trainers_only
 # The front desk's staff (counsel, community, township, centre) are admitted only to the views marked @desk_staff,
 # the same way: and to those, editors and trainers are not.
 DESK_ENDPOINTS: set[str] = set()  # filled by @desk_staff
+# The 物业超市's pages, the same way: the centre, 乡镇/街道 and community staff and admins (market/roles.py).
+MARKET_ENDPOINTS: set[str] = set()  # filled by @market_staff
 HOMES = {"trainer": "editor.training_overview", **dict.fromkeys(DESK_ROLES, "editor.desk_queue")}
 NOT_FOR_EDITORS = "学员名单和学习记录只有培训老师和管理员可以查看。"
 NOT_FOR_TRAINERS = (
@@ -80,6 +83,8 @@ def _refused(user, endpoint: str | None):
         return None if user.role in TRAINING_ROLES else error_response(403, NOT_FOR_EDITORS)
     if endpoint in DESK_ENDPOINTS:
         return None if user.role in STAFF_ROLES else error_response(403, DESK_ONLY)
+    if endpoint in MARKET_ENDPOINTS:
+        return None if user.role in MARKET_ROLES else error_response(403, NOT_MARKET)
     if user.role in EDITING_ROLES:
         return None
     if endpoint == "editor.index" and request.method == "GET":
@@ -116,12 +121,25 @@ def desk_staff(view):
     return wrapped
 
 
-AREAS = {"editing": EDITING_ROLES, "training": TRAINING_ROLES, "desk": STAFF_ROLES}
+def market_staff(view):
+    """For the 物业超市's pages: what each role may do there is market/roles.py's."""
+    MARKET_ENDPOINTS.add(f"{bp.name}.{view.__name__}")
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if g.editor.role not in MARKET_ROLES:  # the guard refused already; this holds if it ever does not
+            abort(403, description=NOT_MARKET)
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+AREAS = {"editing": EDITING_ROLES, "training": TRAINING_ROLES, "desk": STAFF_ROLES, "market": MARKET_ROLES}
 
 
 @bp.app_template_global()
 def editor_may(area: str) -> bool:
-    """For the menu: whether the signed-in account may use an area, "editing", "training" or "desk"."""
+    """For the menu: whether the signed-in account may use an area, "editing", "training", "desk" or "market"."""
     user = g.get("editor")
     return user is not None and user.role in AREAS[area]
 

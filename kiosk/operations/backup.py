@@ -37,6 +37,7 @@ from ..editor.database import EDITOR_DB, Table
 from ..editor.secret import SECRET_FILE
 from ..hubs.keys import KEY_FILE as HUB_KEY_FILE
 from ..library.keys import KEY_FILE
+from ..market.database import MARKET_DB, MarketDB
 from ..settings import BUNDLED_CONTENT
 from ..training.learner.database import LEARNING_DB, LearningDB
 from ..visitors.usage import USAGE_DB, Usage
@@ -45,8 +46,16 @@ FORMAT = "suiting-kiosk-backup"
 VERSION = 1
 MANIFEST = "manifest.json"
 SETTINGS_FILE = "kiosk.env"  # the KIOSK_* settings the systemd units read (deploy/kiosk.env.example)
-# Each file with the class that owns its schema; CITY_DB: hubs' reports, on a centre only; DESK_DB: the desk's requests.
-DATABASES = {EDITOR_DB: Table, USAGE_DB: Usage, LEARNING_DB: LearningDB, CITY_DB: CityDB, DESK_DB: DeskDB}
+# Each file with the class that owns its schema; CITY_DB: hubs' reports, on a centre only; DESK_DB: the desk's requests;
+# MARKET_DB: the 物业超市's company file, assessments and ratings.
+DATABASES = {
+    EDITOR_DB: Table,
+    USAGE_DB: Usage,
+    LEARNING_DB: LearningDB,
+    CITY_DB: CityDB,
+    DESK_DB: DeskDB,
+    MARKET_DB: MarketDB,
+}
 # KEY_FILE: a centre's, that hubs trust; HUB_KEY_FILE: a hub's, that the centre enrolled
 PLAIN_FILES = (USER_PRONUNCIATIONS, SECRET_FILE, SETTINGS_FILE, KEY_FILE, HUB_KEY_FILE)
 SECRETS = {SECRET_FILE, KEY_FILE, HUB_KEY_FILE}

@@ -37,6 +37,7 @@ from indexer.speech.engines.neural_models import (
 from ..city.database import CITY_DB
 from ..desk.database import DESK_DB
 from ..editor.database import EDITOR_DB
+from ..market.database import MARKET_DB
 from ..settings import Settings
 from ..training.learner.database import LEARNING_DB
 from ..visitors.usage import USAGE_DB
@@ -56,6 +57,7 @@ DATABASE_ADVICE = {
     CITY_DB: "各站上报的统计在里面：停止服务，用最近的备份恢复（kiosk restore 备份文件 --force），"
     "或删除它，各站下次同步时重报近两周",
     DESK_DB: "咨询和调处的登记和办理记录在里面：停止服务，用最近的备份恢复（kiosk restore 备份文件 --force）",
+    MARKET_DB: "物业超市的企业档案、考核和居民评价在里面：停止服务，用最近的备份恢复（kiosk restore 备份文件 --force）",
 }
 HEALTH_SECONDS = 60.0  # /healthz repeats its checks at most this often
 

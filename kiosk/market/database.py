@@ -1,0 +1,258 @@
+"""The 物业超市's own SQLite file, <data dir>/market.db: the companies, the estates each manages, every change to
+the file (who, when, what), the centre's admission decisions, the quarterly assessments and residents' ratings.
+
+A company's id never changes, and its estates are rows of their own, so the comparison on the kiosk, estates'
+needs and the 形象墙 (issue #25, items 3 and 4) can refer to them when they come."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+from indexer.database import Database
+
+from .companies import FIELDS, LABELS, Company, Estate
+
+MARKET_DB = "market.db"
+SCALARS = tuple(item.key for item in FIELDS if item.key != "estates")
+
+
+@dataclass(frozen=True)
+class Change:
+    """One line of a company's history."""
+
+    at: float
+    actor: str
+    action: str  # add | edit | import | admit | remove
+    note: str
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The centre's decision to admit a company to the market or remove it, on a date, for a reason."""
+
+    admit: bool
+    decided: str  # the date of the decision, YYYY-MM-DD, as the centre's minutes give it
+    reason: str
+    actor: str
+    at: float
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """One unit's assessment of a company for a quarter: points per criterion and their total out of 100."""
+
+    unit: str
+    actor: str
+    at: float
+    points: dict[str, int]
+    total: int
+    note: str
+
+
+class MarketDB(Database):
+    """The company file and the evidence on each company; every change to a company adds its history line in the
+    same transaction."""
+
+    MIGRATIONS: tuple[str, ...] = (
+        """
+    CREATE TABLE IF NOT EXISTS companies (
+        id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL UNIQUE, registration TEXT NOT NULL UNIQUE,
+        qualification TEXT NOT NULL DEFAULT '', contact TEXT NOT NULL DEFAULT '', phone TEXT NOT NULL DEFAULT '',
+        party_org TEXT NOT NULL DEFAULT '', party_link TEXT NOT NULL DEFAULT '', intro TEXT NOT NULL DEFAULT '',
+        in_market INTEGER NOT NULL DEFAULT 0, created REAL NOT NULL
+    );
+    CREATE TABLE IF NOT EXISTS estates (
+        company INTEGER NOT NULL REFERENCES companies (id), position INTEGER NOT NULL, name TEXT NOT NULL,
+        community TEXT NOT NULL, PRIMARY KEY (company, name)
+    );
+    CREATE TABLE IF NOT EXISTS history (
+        id INTEGER PRIMARY KEY AUTOINCREMENT, company INTEGER NOT NULL REFERENCES companies (id),
+        at REAL NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL, note TEXT NOT NULL DEFAULT ''
+    );
+    CREATE INDEX IF NOT EXISTS history_by_company ON history (company, id);
+    CREATE TABLE IF NOT EXISTS decisions (
+        id INTEGER PRIMARY KEY AUTOINCREMENT, company INTEGER NOT NULL REFERENCES companies (id),
+        admit INTEGER NOT NULL, decided TEXT NOT NULL, reason TEXT NOT NULL, actor TEXT NOT NULL, at REAL NOT NULL
+    );
+    CREATE TABLE IF NOT EXISTS assessments (
+        company INTEGER NOT NULL REFERENCES companies (id), quarter TEXT NOT NULL, unit TEXT NOT NULL,
+        actor TEXT NOT NULL, at REAL NOT NULL, points TEXT NOT NULL, total INTEGER NOT NULL,
+        note TEXT NOT NULL DEFAULT '', PRIMARY KEY (company, quarter, unit)
+    );
+    CREATE TABLE IF NOT EXISTS ratings (
+        company INTEGER NOT NULL REFERENCES companies (id), quarter TEXT NOT NULL, phone TEXT NOT NULL,
+        stars INTEGER NOT NULL, at REAL NOT NULL, PRIMARY KEY (company, quarter, phone)
+    );
+    """,
+    )
+    REPAIR = "请用备份恢复：kiosk restore 备份文件（物业超市的企业档案、考核和评价只在这个文件里）"
+
+    def __init__(self, data_root: Path):
+        super().__init__(Path(data_root) / MARKET_DB)
+
+    # -- the file -------------------------------------------------------------------------------------------
+
+    def companies(self) -> list[Company]:
+        """Every company, those in the market first, then by name."""
+        rows = self.conn.execute("SELECT * FROM companies ORDER BY in_market DESC, name").fetchall()
+        return [self._company(row) for row in rows]
+
+    def get(self, company_id: int) -> Company | None:
+        row = self.conn.execute("SELECT * FROM companies WHERE id = ?", (company_id,)).fetchone()
+        return self._company(row) if row else None
+
+    def by_registration(self, registration: str) -> Company | None:
+        row = self.conn.execute("SELECT * FROM companies WHERE registration = ?", (registration,)).fetchone()
+        return self._company(row) if row else None
+
+    def by_name(self, name: str) -> Company | None:
+        row = self.conn.execute("SELECT * FROM companies WHERE name = ?", (name,)).fetchone()
+        return self._company(row) if row else None
+
+    def _company(self, row: sqlite3.Row) -> Company:
+        estates = self.conn.execute(
+            "SELECT name, community FROM estates WHERE company = ? ORDER BY position", (row["id"],)
+        )
+        return Company(
+            **{key: row[key] for key in SCALARS},
+            estates=tuple(Estate(estate["name"], estate["community"]) for estate in estates),
+            in_market=bool(row["in_market"]),
+            id=row["id"],
+        )
+
+    def save(self, company: Company, actor: str, action: str, at: float) -> tuple[Company, str]:
+        """Add a company (id 0) or change a stored one, with a history line that says what changed; returns it as
+        stored and that line's note ("" when nothing changed, and then nothing is written)."""
+        with self.immediate():
+            if not company.id:
+                marks = ", ".join("?" * len(SCALARS))
+                cursor = self.conn.execute(
+                    f"INSERT INTO companies ({', '.join(SCALARS)}, created) VALUES ({marks}, ?)",
+                    (*(getattr(company, key) for key in SCALARS), at),
+                )
+                assert cursor.lastrowid is not None
+                stored, note = Company(**{**company.__dict__, "id": cursor.lastrowid}), "建档"
+            else:
+                was = self.get(company.id)
+                assert was is not None
+                stored = Company(**{**company.__dict__, "in_market": was.in_market})
+                note = changes(was, stored)
+                if not note:
+                    return stored, ""
+                self.conn.execute(
+                    f"UPDATE companies SET {', '.join(f'{key} = ?' for key in SCALARS)} WHERE id = ?",
+                    (*(getattr(stored, key) for key in SCALARS), stored.id),
+                )
+                self.conn.execute("DELETE FROM estates WHERE company = ?", (stored.id,))
+            self.conn.executemany(
+                "INSERT INTO estates (company, position, name, community) VALUES (?, ?, ?, ?)",
+                [(stored.id, n, estate.name, estate.community) for n, estate in enumerate(stored.estates)],
+            )
+            self._log(stored.id, Change(at, actor, action, note))
+        return stored, note
+
+    def decide(self, company_id: int, decision: Decision) -> None:
+        """Admit the company to the market or remove it, with the decision and its history line."""
+        with self.immediate():
+            self.conn.execute("UPDATE companies SET in_market = ? WHERE id = ?", (int(decision.admit), company_id))
+            self.conn.execute(
+                "INSERT INTO decisions (company, admit, decided, reason, actor, at) VALUES (?, ?, ?, ?, ?, ?)",
+                (company_id, int(decision.admit), decision.decided, decision.reason, decision.actor, decision.at),
+            )
+            action = "admit" if decision.admit else "remove"
+            self._log(company_id, Change(decision.at, decision.actor, action, f"{decision.decided}：{decision.reason}"))
+
+    def decisions(self, company_id: int) -> list[Decision]:
+        rows = self.conn.execute(
+            "SELECT admit, decided, reason, actor, at FROM decisions WHERE company = ? ORDER BY id DESC", (company_id,)
+        )
+        return [Decision(bool(row["admit"]), row["decided"], row["reason"], row["actor"], row["at"]) for row in rows]
+
+    def history(self, company_id: int) -> list[Change]:
+        rows = self.conn.execute(
+            "SELECT at, actor, action, note FROM history WHERE company = ? ORDER BY id DESC", (company_id,)
+        )
+        return [Change(**dict(row)) for row in rows]
+
+    def _log(self, company_id: int, change: Change) -> None:
+        self.conn.execute(
+            "INSERT INTO history (company, at, actor, action, note) VALUES (?, ?, ?, ?, ?)",
+            (company_id, change.at, change.actor, change.action, change.note),
+        )
+
+    # -- the evidence ---------------------------------------------------------------------------------------
+
+    def assess(self, company_id: int, quarter: str, assessment: Assessment) -> bool:
+        """Store a unit's assessment for the quarter; a unit's second one for the same quarter replaces its first.
+        Returns whether it replaced one (the history says so either way)."""
+        with self.immediate():
+            replaced = self.conn.execute(
+                "DELETE FROM assessments WHERE company = ? AND quarter = ? AND unit = ?",
+                (company_id, quarter, assessment.unit),
+            ).rowcount
+            self.conn.execute(
+                "INSERT INTO assessments (company, quarter, unit, actor, at, points, total, note) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    company_id,
+                    quarter,
+                    assessment.unit,
+                    assessment.actor,
+                    assessment.at,
+                    json.dumps(assessment.points),
+                    assessment.total,
+                    assessment.note,
+                ),
+            )
+            what = "重新考核" if replaced else "考核"
+            note = f"{assessment.unit}{what}{quarter}：{assessment.total} 分"
+            self._log(company_id, Change(assessment.at, assessment.actor, "assess", note))
+        return bool(replaced)
+
+    def assessments(self, company_id: int, quarter: str) -> list[Assessment]:
+        rows = self.conn.execute(
+            "SELECT unit, actor, at, points, total, note FROM assessments WHERE company = ? AND quarter = ? "
+            "ORDER BY at",
+            (company_id, quarter),
+        )
+        return [Assessment(**{**dict(row), "points": json.loads(row["points"])}) for row in rows]
+
+    def rate(self, company_id: int, quarter: str, phone: str, stars: int, at: float) -> bool:
+        """A resident's rating; False (nothing written) when this phone already rated the company this quarter."""
+        with self.immediate():
+            cursor = self.conn.execute(
+                "INSERT OR IGNORE INTO ratings (company, quarter, phone, stars, at) VALUES (?, ?, ?, ?, ?)",
+                (company_id, quarter, phone, stars, at),
+            )
+        return cursor.rowcount == 1
+
+    def rating_by(self, company_id: int, quarter: str, phone: str) -> int | None:
+        """The stars this phone gave the company in the quarter, if it did."""
+        row = self.conn.execute(
+            "SELECT stars FROM ratings WHERE company = ? AND quarter = ? AND phone = ?", (company_id, quarter, phone)
+        ).fetchone()
+        return row[0] if row else None
+
+    def ratings(self, company_id: int, quarter: str) -> list[int]:
+        """The stars residents gave the company in the quarter."""
+        rows = self.conn.execute(
+            "SELECT stars FROM ratings WHERE company = ? AND quarter = ?", (company_id, quarter)
+        ).fetchall()
+        return [row[0] for row in rows]
+
+
+def changes(was: Company, now: Company) -> str:
+    """What changed between two versions of a company, field by field, for its history."""
+    before, after = was.texts(), now.texts()
+    said = []
+    for key, label in LABELS.items():
+        if before[key] != after[key]:
+            said.append(f"{label}：{_short(before[key]) or '（空）'} → {_short(after[key]) or '（空）'}")
+    return "；".join(said)
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= 60 else text[:58] + "…"
