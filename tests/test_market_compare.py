@@ -8,7 +8,11 @@ import pytest
 from kiosk.market.companies import Company, Estate
 from kiosk.market.database import Decision, MarketDB
 
-from .test_market import app, clock, import_samples, root  # noqa: F401  (fixtures)
+from . import test_market
+from .test_market import import_samples
+
+# the market's fixtures: its app with the hub's communities and staff, on a fixed clock
+app, clock, root = test_market.app, test_market.clock, test_market.root
 
 OUTSIDER = Company("示例·场外物业有限公司", "示例备-099", "一级", (Estate("场外苑", "幸福里社区"),))
 
@@ -79,8 +83,10 @@ def test_the_filter_offers_the_companies_that_fit_an_estate(app, root, filters, 
 def test_a_picked_company_stays_offered_when_the_filter_changes(app, root):
     companies = admitted(root)
     picked = companies["示例备-003"].id
-    text = app.test_client().get("/market/compare", query_string={"c": picked, "qualification": "一级"}).get_data(
-        as_text=True
+    text = (
+        app.test_client()
+        .get("/market/compare", query_string={"c": picked, "qualification": "一级"})
+        .get_data(as_text=True)
     )
     assert f'value="{picked}" checked' in text
 
