@@ -23,7 +23,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .desk import api as desk_api
     from .desk import open311, residents, staff  # noqa: F401  (staff: its routes join the editor's, under /editor/desk/)
     from .library.views import bp as library
-    from .market import compare as _compare  # noqa: F401  (its route joins the market's, under /market/)
+    from .market import compare, matching, register  # noqa: F401  (their routes join market's and the editor's)
     from .market import public as market
     from .market import staff as market_staff  # noqa: F401  (its routes join the editor's, under /editor/market/)
     from .places.views import bp as places

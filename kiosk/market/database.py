@@ -1,5 +1,6 @@
 """The 物业超市's own SQLite file, <data dir>/market.db: the companies, the estates each manages, every change to
-the file (who, when, what), the centre's admission decisions, the quarterly assessments and residents' ratings.
+the file (who, when, what), the centre's admission decisions, the quarterly assessments and residents' ratings, and
+estates' needs with the companies interested in each.
 
 A company's id never changes, and its estates are rows of their own, so the comparison on the kiosk, estates'
 needs and the 形象墙 (issue #25, items 3 and 4) can refer to them when they come."""
@@ -14,6 +15,7 @@ from pathlib import Path
 from indexer.database import Database
 
 from .companies import FIELDS, LABELS, Company, Estate
+from .needs import STATUSES, Need
 
 MARKET_DB = "market.db"
 SCALARS = tuple(item.key for item in FIELDS if item.key != "estates")
@@ -85,6 +87,22 @@ class MarketDB(Database):
     CREATE TABLE IF NOT EXISTS ratings (
         company INTEGER NOT NULL REFERENCES companies (id), quarter TEXT NOT NULL, phone TEXT NOT NULL,
         stars INTEGER NOT NULL, at REAL NOT NULL, PRIMARY KEY (company, quarter, phone)
+    );
+    """,
+        """
+    CREATE TABLE IF NOT EXISTS needs (
+        id INTEGER PRIMARY KEY AUTOINCREMENT, estate TEXT NOT NULL, community TEXT NOT NULL,
+        households INTEGER NOT NULL, area INTEGER NOT NULL DEFAULT 0, wants TEXT NOT NULL,
+        note TEXT NOT NULL DEFAULT '', contact TEXT NOT NULL, phone TEXT NOT NULL,
+        status TEXT NOT NULL DEFAULT 'open', at REAL NOT NULL
+    );
+    CREATE TABLE IF NOT EXISTS need_interest (
+        need INTEGER NOT NULL REFERENCES needs (id), company INTEGER NOT NULL REFERENCES companies (id),
+        PRIMARY KEY (need, company)
+    );
+    CREATE TABLE IF NOT EXISTS need_history (
+        id INTEGER PRIMARY KEY AUTOINCREMENT, need INTEGER NOT NULL REFERENCES needs (id),
+        at REAL NOT NULL, actor TEXT NOT NULL, note TEXT NOT NULL
     );
     """,
     )
@@ -242,6 +260,67 @@ class MarketDB(Database):
             "SELECT stars FROM ratings WHERE company = ? AND quarter = ?", (company_id, quarter)
         ).fetchall()
         return [row[0] for row in rows]
+
+    # -- estates' needs -------------------------------------------------------------------------------------
+
+    def add_need(self, need: Need) -> int:
+        with self.immediate():
+            cursor = self.conn.execute(
+                "INSERT INTO needs (estate, community, households, area, wants, note, contact, phone, status, at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'open', ?)",
+                (
+                    need.estate,
+                    need.community,
+                    need.households,
+                    need.area,
+                    json.dumps(need.wants, ensure_ascii=False),
+                    need.note,
+                    need.contact,
+                    need.phone,
+                    need.at,
+                ),
+            )
+            assert cursor.lastrowid is not None
+            self._note(cursor.lastrowid, need.at, "业委会", "登记需求")
+        return cursor.lastrowid
+
+    def needs(self) -> list[Need]:
+        """Every need, the open ones first, newest first."""
+        rows = self.conn.execute("SELECT * FROM needs ORDER BY status = 'open' DESC, id DESC").fetchall()
+        return [Need(**{**dict(row), "wants": tuple(json.loads(row["wants"]))}) for row in rows]
+
+    def need(self, need_id: int) -> Need | None:
+        row = self.conn.execute("SELECT * FROM needs WHERE id = ?", (need_id,)).fetchone()
+        return Need(**{**dict(row), "wants": tuple(json.loads(row["wants"]))}) if row else None
+
+    def interested(self, need_id: int) -> list[int]:
+        """The ids of the companies marked interested in the need."""
+        rows = self.conn.execute("SELECT company FROM need_interest WHERE need = ? ORDER BY company", (need_id,))
+        return [row[0] for row in rows]
+
+    def mark_interest(self, need_id: int, company: Company, actor: str, at: float) -> bool:
+        """Mark the company interested in the need; False (nothing written) when it already was."""
+        with self.immediate():
+            cursor = self.conn.execute(
+                "INSERT OR IGNORE INTO need_interest (need, company) VALUES (?, ?)", (need_id, company.id)
+            )
+            if cursor.rowcount:
+                self._note(need_id, at, actor, f"{company.name}有意向")
+        return cursor.rowcount == 1
+
+    def set_status(self, need_id: int, status: str, note: str, actor: str, at: float) -> None:
+        with self.immediate():
+            self.conn.execute("UPDATE needs SET status = ? WHERE id = ?", (status, need_id))
+            self._note(need_id, at, actor, f"改为「{STATUSES[status]}」" + (f"：{note}" if note else ""))
+
+    def need_history(self, need_id: int) -> list[Change]:
+        rows = self.conn.execute("SELECT at, actor, note FROM need_history WHERE need = ? ORDER BY id DESC", (need_id,))
+        return [Change(row["at"], row["actor"], "need", row["note"]) for row in rows]
+
+    def _note(self, need_id: int, at: float, actor: str, note: str) -> None:
+        self.conn.execute(
+            "INSERT INTO need_history (need, at, actor, note) VALUES (?, ?, ?, ?)", (need_id, at, actor, note)
+        )
 
 
 def changes(was: Company, now: Company) -> str:

@@ -96,7 +96,7 @@ def market_company(company_id: str):
         edits=may_edit(g.editor),
         action_names=ACTION_NAMES,
         source_names=SOURCE_NAMES,
-        moment=_moment,
+        moment=moment,
         today=dt.date.fromtimestamp(now()).isoformat(),
     )
 
@@ -230,5 +230,5 @@ def market_export():
     return download(body, XLSX_TYPE if kind == "xlsx" else "text/csv", f"物业企业档案.{kind}")
 
 
-def _moment(timestamp: float) -> str:
+def moment(timestamp: float) -> str:
     return dt.datetime.fromtimestamp(timestamp).strftime("%Y-%m-%d %H:%M")

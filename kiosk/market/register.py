@@ -1,0 +1,39 @@
+"""An owners' committee registers its estate's need, at the kiosk or on a phone: a form, a few per address (the
+kiosk's touchscreen is one address, so the allowance fits a morning of committees, not a script), and a page that
+thanks it without repeating the contact."""
+
+from __future__ import annotations
+
+from flask import abort, redirect, render_template, request, url_for
+
+from ..places import communities
+from ..web import Limit, now, retry_after, services
+from .access import listed_communities, market_db
+from .needs import WANTS, NeedError, need_from
+from .public import bp
+
+NEED_LIMIT = Limit("market-need", burst=5, per_minute=1 / 10)
+
+
+@bp.get("/need")
+def need_form():
+    """The form, or (after a need was sent) the thanks."""
+    grouped: dict[str, list[str]] = {}
+    for community in communities(services().data.root):
+        grouped.setdefault(community.town, []).append(community.name)
+    return render_template("market/need.html", wants=WANTS, towns=grouped, sent=bool(request.args.get("sent")))
+
+
+@bp.post("/need")
+def need_register():
+    """Store the need for the centre, or a 400 that names the wrong field."""
+    wait = retry_after(NEED_LIMIT)
+    if wait:
+        abort(429, description=f"这里登记得太频繁了，请 {wait} 秒后再试。", retry_after=wait)
+    try:
+        need = need_from(request.form, request.form.getlist("wants"), listed_communities(), now())
+    except NeedError as error:
+        abort(400, description=str(error))
+    with market_db() as db:
+        db.add_need(need)
+    return redirect(url_for("market.need_form", sent=1, kiosk=request.args.get("kiosk")), 303)
