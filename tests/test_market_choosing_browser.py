@@ -10,7 +10,7 @@ from kiosk.market.database import MarketDB
 from kiosk.market.quarters import quarter_of
 
 from . import test_market_browser
-from .browser_fixtures import KIOSK_VIEWPORT, PHONE_VIEWPORT, SCREENSHOTS
+from .browser_fixtures import KIOSK_VIEWPORT, PHONE_VIEWPORT, SCREENSHOTS, sign_in_with_the_form
 from .test_market import MONDAY
 from .test_market_compare import admitted
 
@@ -31,6 +31,7 @@ def test_the_kiosk_compares_three_companies(browser, server):
             db.rate(qingsong.id, quarter_of(MONDAY.timestamp()), phone, stars, MONDAY.timestamp())
     kiosk = browser.new_context(viewport=KIOSK_VIEWPORT, has_touch=True).new_page()
     kiosk.goto(f"{server.url}/?kiosk=1")
+    shot(kiosk, "0-kiosk-home")
     kiosk.get_by_role("link", name="物业超市：选物业").click()
     kiosk.select_option("select[name=qualification]", "二级")
     with kiosk.expect_navigation():
@@ -57,6 +58,12 @@ def test_the_kiosk_compares_three_companies(browser, server):
     assert width <= KIOSK_VIEWPORT["width"], width
     kiosk.locator(".market-compare").scroll_into_view_if_needed()
     shot(kiosk, "2-kiosk-three-side-by-side")
+    phone = browser.new_context(viewport=PHONE_VIEWPORT, is_mobile=True, has_touch=True).new_page()
+    phone.goto(kiosk.url.replace("kiosk=1&", ""))
+    assert phone.locator(".market-column").count() == 3
+    width = phone.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE_VIEWPORT["width"], width  # on a phone the three stack, nothing wider than it
+    shot(phone, "2b-phone-three")
 
 
 def test_a_committee_registers_its_need_on_a_phone(browser, server):
@@ -79,6 +86,12 @@ def test_a_committee_registers_its_need_on_a_phone(browser, server):
     shot(phone, "4-phone-need-sent")
     with MarketDB(root) as db:
         (need,) = db.needs()
+    desk = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    desk.goto(f"{server.url}/editor/market/needs")
+    sign_in_with_the_form(desk, "中心老王")
+    desk.goto(f"{server.url}/editor/market/needs")
+    assert "13912345678" in desk.inner_text(".market-contact") and "在找物业" in desk.content()
+    shot(desk, "5-desktop-centre-needs")
     assert (need.estate, need.community, need.wants, need.phone) == (
         "示例·梧桐苑",
         "幸福里社区",
