@@ -51,6 +51,7 @@ def test_the_kiosk_compares_three_companies(browser, server):
     tops = {round(columns.nth(n).bounding_box()["y"]) for n in range(3)}
     assert len(tops) == 1  # side by side, not one under another
     assert kiosk.locator(".market-column dt", has_text="居民评价").count() == 3
+    assert kiosk.get_by_role("button", name="▶ 听简介").count() == 3
     assert "在管小区 2 个" in columns.nth(0).inner_text()
     scored = kiosk.locator(".market-column", has_text=qingsong.name)
     assert "87.5" in scored.locator(".market-scores").inner_text()  # (4.5 stars - 1) × 25, the only source

@@ -73,7 +73,11 @@ def test_a_committee_registers_its_need_and_the_centre_sees_it(app, root):
 def test_a_need_with_a_bad_field_is_refused_naming_it(app, root, changes, said):
     answer = register(app.test_client(), **changes)
     assert answer.status_code == 400
-    assert said in answer.get_data(as_text=True)
+    text = answer.get_data(as_text=True)
+    assert said in text
+    assert "<script>alert" not in text
+    if "estate" not in changes:
+        assert 'value="示例·梧桐苑"' in text  # the form comes back with what was typed
     with MarketDB(root) as db:
         assert db.needs() == []
 

@@ -18,22 +18,35 @@ NEED_LIMIT = Limit("market-need", burst=5, per_minute=1 / 10)
 @bp.get("/need")
 def need_form():
     """The form, or (after a need was sent) the thanks."""
+    return _form(sent=bool(request.args.get("sent")))
+
+
+def _form(sent: bool = False, problem: str = ""):
+    """The form, filled again with what was typed when ``problem`` says what to put right."""
     grouped: dict[str, list[str]] = {}
     for community in communities(services().data.root):
         grouped.setdefault(community.town, []).append(community.name)
-    return render_template("market/need.html", wants=WANTS, towns=grouped, sent=bool(request.args.get("sent")))
+    return render_template(
+        "market/need.html",
+        wants=WANTS,
+        towns=grouped,
+        sent=sent,
+        problem=problem,
+        fields=request.form if problem else {},
+        picked=request.form.getlist("wants") if problem else [],
+    )
 
 
 @bp.post("/need")
 def need_register():
-    """Store the need for the centre, or a 400 that names the wrong field."""
+    """Store the need for the centre, or (400) the form again, with what was typed and the wrong field named."""
     wait = retry_after(NEED_LIMIT)
     if wait:
         abort(429, description=f"这里登记得太频繁了，请 {wait} 秒后再试。", retry_after=wait)
     try:
         need = need_from(request.form, request.form.getlist("wants"), listed_communities(), now())
     except NeedError as error:
-        abort(400, description=str(error))
+        return _form(problem=str(error)), 400
     with market_db() as db:
         db.add_need(need)
     return redirect(url_for("market.need_form", sent=1, kiosk=request.args.get("kiosk")), 303)
