@@ -9,25 +9,19 @@ from flask import abort, flash, g, redirect, render_template, request, url_for
 from ..editor import bp
 from ..editor.guard import market_staff
 from ..web import now
-from .access import company_or_404, market_db
+from .access import LARGEST_ID, company_or_404, market_db
 from .needs import STATUSES
-from .roles import NOT_CENTRE, may_edit
-from .staff import moment
+from .staff import centre_only, moment
 
 NOTE_MAX = 200
 NO_NEED = "没有这条需求。"
-
-
-def _centre_only() -> None:
-    if not may_edit(g.editor):
-        abort(403, description=NOT_CENTRE)
 
 
 @bp.get("/market/needs")
 @market_staff
 def market_needs():
     """Every need, open ones first, with its contact, interested companies and history."""
-    _centre_only()
+    centre_only()
     with market_db() as db:
         companies = {company.id: company for company in db.companies()}
         needs = db.needs()
@@ -48,8 +42,8 @@ def market_needs():
 @market_staff
 def market_need_update(need_id: str):
     """Mark a company interested in the need, or change its status with a note."""
-    _centre_only()
-    if not need_id.isascii() or not need_id.isdigit() or len(need_id) > 18:
+    centre_only()
+    if not need_id.isascii() or not need_id.isdigit() or int(need_id) > LARGEST_ID:
         abort(404, description=NO_NEED)
     with market_db() as db:
         need = db.need(int(need_id))

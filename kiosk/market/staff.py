@@ -31,7 +31,8 @@ QUARTERS_SHOWN = 4
 ACTION_NAMES = {"add": "建档", "edit": "修改", "import": "导入", "admit": "入驻", "remove": "移出", "assess": "考核"}
 
 
-def _centre_only() -> None:
+def centre_only() -> None:
+    """A 403 for anyone but centre staff and admins (the file's keepers, and the only readers of contacts)."""
     if not may_edit(g.editor):
         abort(403, description=NOT_CENTRE)
 
@@ -58,7 +59,7 @@ def market_list():
 @market_staff
 def market_new():
     """Add a company to the file (centre staff)."""
-    _centre_only()
+    centre_only()
     return _company_form(Company(name="", registration=""))
 
 
@@ -105,7 +106,7 @@ def market_company(company_id: str):
 @market_staff
 def market_edit(company_id: str):
     """Change a company's file (centre staff); its history says who changed what, and when."""
-    _centre_only()
+    centre_only()
     return _company_form(company_or_404(company_id))
 
 
@@ -140,7 +141,7 @@ def _company_form(company: Company):
 @market_staff
 def market_decide(company_id: str):
     """Admit the company to the market or remove it: the centre's decision, with its date and reason."""
-    _centre_only()
+    centre_only()
     company = company_or_404(company_id)
     admit = {"admit": True, "remove": False}.get(request.form.get("decision", ""))
     if admit is None:
@@ -203,7 +204,7 @@ def market_assess(company_id: str):
 def market_import():
     """Import an .xlsx or .csv of companies (centre staff): the page lists every row accepted and every row rejected
     with its row number and the reason."""
-    _centre_only()
+    centre_only()
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         abort(400, description="请选择要导入的 .xlsx 或 .csv 文件。")
@@ -219,7 +220,7 @@ def market_import():
 @market_staff
 def market_export():
     """The file as .xlsx or .csv in the import's columns (centre staff: it holds the contacts)."""
-    _centre_only()
+    centre_only()
     kind = request.args.get("format", "xlsx")
     if kind not in ("xlsx", "csv"):
         abort(400, description="格式只能是 xlsx 或 csv。")
