@@ -5,6 +5,7 @@ work, and the wall's JSON shows admitted companies' good work and never their co
 from __future__ import annotations
 
 import io
+import tarfile
 
 import pytest
 from PIL import Image
@@ -12,6 +13,7 @@ from PIL import Image
 from kiosk.market.database import Decision, MarketDB
 from kiosk.market.photos import PHOTOS
 
+from .test_backup import kiosk
 from .test_market import app, as_role, clock, import_samples, root  # noqa: F401  (fixtures)
 
 WORK = {
@@ -167,3 +169,16 @@ def test_a_photo_that_is_not_one_of_ours_is_a_404(app):  # noqa: F811
     client = app.test_client()
     assert client.get("/market/photos/..%2F..%2Fmarket.db.jpg").status_code == 404
     assert client.get("/market/photos/" + "a" * 22 + ".jpg").status_code == 404
+
+
+def test_the_photos_go_into_backups_and_come_back_with_a_restore(app, root, company, tmp_path):  # noqa: F811
+    assert add(as_role(app, "centre"), company.id, png(), "a.png").status_code == 302
+    [photo] = stored_photos(root)
+    content = app.config["SETTINGS"].content[0]
+    made = kiosk(["--data", str(root), "backup", str(tmp_path / "usb.tar.gz")], content)
+    assert made.exit_code == 0, made.output
+    with tarfile.open(tmp_path / "usb.tar.gz") as tar:
+        assert f"data/{PHOTOS}/{photo.name}" in tar.getnames()
+    restored = kiosk(["--data", str(tmp_path / "new"), "restore", str(tmp_path / "usb.tar.gz")], tmp_path / "texts")
+    assert restored.exit_code == 0, restored.output
+    assert (tmp_path / "new" / PHOTOS / photo.name).read_bytes() == photo.read_bytes()

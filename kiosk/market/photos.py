@@ -19,6 +19,7 @@ LONGEST_SIDE = 1600
 MAX_PIXELS = 40_000_000  # a 40-megapixel camera's photo opens; a decompression bomb past it is refused
 ACCEPTED = {"JPEG", "PNG", "WEBP"}  # by what the file is, never by its name
 PHOTO_ID = re.compile(r"^[A-Za-z0-9_-]{22}$")
+PHOTO_FILE = re.compile(r"^[A-Za-z0-9_-]{22}\.jpg$")  # what backups take from the folder
 QUALITY = 85
 
 
