@@ -1,8 +1,9 @@
 """The 物业超市's own SQLite file, <data dir>/market.db: the companies, the estates each manages, every change to
-the file (who, when, what), the centre's admission decisions, the quarterly assessments and residents' ratings.
+the file (who, when, what), the centre's admission decisions, the quarterly assessments and residents' ratings, and
+the 形象墙's good work.
 
-A company's id never changes, and its estates are rows of their own, so the comparison on the kiosk, estates'
-needs and the 形象墙 (issue #25, items 3 and 4) can refer to them when they come."""
+A company's id never changes, and its estates are rows of their own, so the comparison on the kiosk and estates'
+needs (issue #25, item 3) can refer to them when they come."""
 
 from __future__ import annotations
 
