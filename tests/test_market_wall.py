@@ -182,3 +182,30 @@ def test_the_photos_go_into_backups_and_come_back_with_a_restore(app, root, comp
     restored = kiosk(["--data", str(tmp_path / "new"), "restore", str(tmp_path / "usb.tar.gz")], tmp_path / "texts")
     assert restored.exit_code == 0, restored.output
     assert (tmp_path / "new" / PHOTOS / photo.name).read_bytes() == photo.read_bytes()
+
+
+def test_the_centre_edits_a_good_work_and_a_new_photo_replaces_the_old(app, root, company):  # noqa: F811
+    centre = as_role(app, "centre")
+    assert add(centre, company.id, png(), "a.png").status_code == 302
+    with MarketDB(root) as db:
+        [work] = db.works(company.id)
+    url = f"/editor/market/c/{company.id}/work/{work.id}/edit"
+    assert as_role(app, "community").get(url).status_code == 403
+    assert "暴雨夜排涝" in centre.page(url)
+    text_only = centre.client.post(
+        url, data={**WORK, "title": "排涝", "csrf_token": centre.token()}, content_type="multipart/form-data"
+    )
+    assert text_only.status_code == 302
+    assert [path.stem for path in stored_photos(root)] == [work.photo]  # no new photo chosen: the old one stays
+    assert add(centre, company.id, b"not a photo", "x.jpg", title="x").status_code == 400
+    with_photo = centre.client.post(
+        url,
+        data={**WORK, "csrf_token": centre.token(), "photo": (io.BytesIO(jpeg_with_gps((800, 600))), "b.jpg")},
+        content_type="multipart/form-data",
+    )
+    assert with_photo.status_code == 302
+    with MarketDB(root) as db:
+        [edited] = db.works(company.id)
+    assert edited.title == "暴雨夜排涝" and edited.photo != work.photo
+    assert [path.stem for path in stored_photos(root)] == [edited.photo]
+    assert as_role(app, "township").post(url, data=WORK).status_code == 403

@@ -267,15 +267,29 @@ class MarketDB(Database):
         assert cursor.lastrowid is not None
         return GoodWork(**{**work.__dict__, "id": cursor.lastrowid})
 
+    def edit_work(self, work: GoodWork, actor: str, at: float) -> None:
+        """Change a stored good work (its id and company), with its history line."""
+        with self.immediate():
+            self.conn.execute(
+                "UPDATE good_work SET kind = ?, title = ?, line1 = ?, line2 = ?, day = ?, photo = ? "
+                "WHERE id = ? AND company = ?",
+                (work.kind, work.title, work.line1, work.line2, work.day, work.photo, work.id, work.company),
+            )
+            self._log(work.company, Change(at, actor, "work", f"形象墙修改：{work.title}"))
+
+    def work(self, company_id: int, work_id: int) -> GoodWork | None:
+        found = self._works("WHERE company = ? AND id = ?", (company_id, work_id))
+        return found[0] if found else None
+
     def remove_work(self, company_id: int, work_id: int, actor: str, at: float) -> GoodWork | None:
         """Take a company's good work off the wall; returns it (its photo is the caller's to delete), or None."""
         with self.immediate():
-            found = self._works("WHERE company = ? AND id = ?", (company_id, work_id))
-            if not found:
+            found = self.work(company_id, work_id)
+            if found is None:
                 return None
             self.conn.execute("DELETE FROM good_work WHERE id = ?", (work_id,))
-            self._log(company_id, Change(at, actor, "work", f"形象墙删除：{found[0].title}"))
-        return found[0]
+            self._log(company_id, Change(at, actor, "work", f"形象墙删除：{found.title}"))
+        return found
 
     def works(self, company_id: int) -> list[GoodWork]:
         """A company's good work, newest first."""

@@ -108,10 +108,7 @@ def market_company(company_id: str):
         action_names=ACTION_NAMES,
         source_names=SOURCE_NAMES,
         works=works,
-        kinds=KINDS,
-        title_max=TITLE_MAX,
-        line_max=LINE_MAX,
-        photo_mb=MAX_BYTES // 1024 // 1024,
+        **_work_choices(),
         moment=_moment,
         today=dt.date.fromtimestamp(now()).isoformat(),
     )
@@ -220,18 +217,55 @@ def market_add_work(company_id: str):
     """Add a good work for the 形象墙 (centre staff): the form's text and a photo, re-encoded before it is kept."""
     _centre_only()
     company = company_or_404(company_id)
-    upload = request.files.get("photo")
-    if upload is None or not upload.filename:
+    work, photo = _work_form()
+    if not photo:
         abort(400, description="请选择一张照片（JPEG、PNG 或 WebP）。")
-    try:
-        work = work_of(request.form)
-        photo = store(services().data.root, upload.read(MAX_BYTES + 1))
-    except (GoodWorkError, PhotoError) as exc:
-        abort(400, description=str(exc))
     with market_db() as db:
         db.add_work(GoodWork(**{**work.__dict__, "photo": photo, "company": company.id}), g.editor.name, now())
     flash(f"已加到形象墙：{work.title}", "ok")
     return redirect(url_for("editor.market_company", company_id=company.id))
+
+
+@bp.route("/market/c/<company_id>/work/<int:work_id>/edit", methods=["GET", "POST"])
+@market_staff
+def market_edit_work(company_id: str, work_id: int):
+    """Change a good work's text, and its photo when a new one is chosen (the old file is deleted then)."""
+    _centre_only()
+    company = company_or_404(company_id)
+    with market_db() as db:
+        was = db.work(company.id, work_id)
+    if was is None:
+        abort(404, description="形象墙上没有这一条。")
+    if request.method == "GET":
+        return render_template("editor/market/work.html", company=company, work=was, **_work_choices())
+    work, photo = _work_form()
+    with market_db() as db:
+        db.edit_work(
+            GoodWork(**{**work.__dict__, "photo": photo or was.photo, "company": company.id, "id": was.id}),
+            g.editor.name,
+            now(),
+        )
+    if photo:
+        remove(services().data.root, was.photo)
+    flash(f"已保存：{work.title}", "ok")
+    return redirect(url_for("editor.market_company", company_id=company.id))
+
+
+def _work_form() -> tuple[GoodWork, str]:
+    """The good-work form's fields, checked, and its photo stored ("" when none was chosen); a 400 saying what is
+    wrong otherwise. The text is checked first, so a form refused keeps no photo."""
+    upload = request.files.get("photo")
+    try:
+        work = work_of(request.form)
+        if upload is None or not upload.filename:
+            return work, ""
+        return work, store(services().data.root, upload.read(MAX_BYTES + 1))
+    except (GoodWorkError, PhotoError) as exc:
+        abort(400, description=str(exc))
+
+
+def _work_choices() -> dict:
+    return {"kinds": KINDS, "title_max": TITLE_MAX, "line_max": LINE_MAX, "photo_mb": MAX_BYTES // 1024 // 1024}
 
 
 @bp.post("/market/c/<company_id>/work/<int:work_id>/remove")
