@@ -192,6 +192,9 @@ def test_the_centre_edits_a_good_work_and_a_new_photo_replaces_the_old(app, root
     url = f"/editor/market/c/{company.id}/work/{work.id}/edit"
     assert as_role(app, "community").get(url).status_code == 403
     assert "暴雨夜排涝" in centre.page(url)
+    other = import_samples(root)["示例备-002"]  # a good work is reached only through its own company
+    assert centre.get(f"/editor/market/c/{other.id}/work/{work.id}/edit").status_code == 404
+    assert centre.post(f"/editor/market/c/{other.id}/work/{work.id}/remove").status_code == 404
     text_only = centre.client.post(
         url, data={**WORK, "title": "排涝", "csrf_token": centre.token()}, content_type="multipart/form-data"
     )

@@ -15,7 +15,16 @@ from ..editor.downloads import download
 from ..editor.guard import market_staff
 from ..training.trainer.export import XLSX_TYPE
 from ..web import now, services, settings
-from .access import below_line, company_or_404, latest_of, listed_communities, market_db, scorecard_of
+from .access import (
+    NO_WORK,
+    below_line,
+    company_or_404,
+    latest_of,
+    listed_communities,
+    market_db,
+    scorecard_of,
+    work_or_404,
+)
 from .companies import FIELDS, Company, CompanyError, checked
 from .criteria import CRITERIA, TOTAL, scored
 from .database import Assessment, Decision
@@ -226,16 +235,13 @@ def market_add_work(company_id: str):
     return redirect(url_for("editor.market_company", company_id=company.id))
 
 
-@bp.route("/market/c/<company_id>/work/<int:work_id>/edit", methods=["GET", "POST"])
+@bp.route("/market/c/<company_id>/work/<work_id>/edit", methods=["GET", "POST"])
 @market_staff
-def market_edit_work(company_id: str, work_id: int):
+def market_edit_work(company_id: str, work_id: str):
     """Change a good work's text, and its photo when a new one is chosen (the old file is deleted then)."""
     _centre_only()
     company = company_or_404(company_id)
-    with market_db() as db:
-        was = db.work(company.id, work_id)
-    if was is None:
-        abort(404, description="形象墙上没有这一条。")
+    was = work_or_404(company, work_id)
     if request.method == "GET":
         return render_template("editor/market/work.html", company=company, work=was, **_work_choices())
     work, photo = _work_form()
@@ -268,16 +274,17 @@ def _work_choices() -> dict:
     return {"kinds": KINDS, "title_max": TITLE_MAX, "line_max": LINE_MAX, "photo_mb": MAX_BYTES // 1024 // 1024}
 
 
-@bp.post("/market/c/<company_id>/work/<int:work_id>/remove")
+@bp.post("/market/c/<company_id>/work/<work_id>/remove")
 @market_staff
-def market_remove_work(company_id: str, work_id: int):
+def market_remove_work(company_id: str, work_id: str):
     """Take a good work off the 形象墙 (centre staff), and its photo with it."""
     _centre_only()
     company = company_or_404(company_id)
+    work = work_or_404(company, work_id)
     with market_db() as db:
-        gone = db.remove_work(company.id, work_id, g.editor.name, now())
-    if gone is None:
-        abort(404, description="形象墙上没有这一条。")
+        gone = db.remove_work(company.id, work.id, g.editor.name, now())
+    if gone is None:  # removed by someone else a moment ago
+        abort(404, description=NO_WORK)
     remove(services().data.root, gone.photo)
     flash(f"已从形象墙删除：{gone.title}", "ok")
     return redirect(url_for("editor.market_company", company_id=company.id))
