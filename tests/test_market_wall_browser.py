@@ -1,6 +1,6 @@
 """The 形象墙 in Chromium: a centre editor adds a good work with a photo on the company's page, and the corridor
-screen at 1920×1080 and 1080×1920 shows it, then turns by itself to the next (every second here). Screenshots go to
-test-artifacts/screenshots/market-wall-*.png."""
+screen at 1920×1080 and 1080×1920 shows it, turns by itself to the next (every second here) and picks up a good work
+added while it is on. Screenshots go to test-artifacts/screenshots/market-wall-*.png."""
 
 from __future__ import annotations
 
@@ -50,7 +50,9 @@ def server(make_app, tmp_path):
 
     from .sites import TEST_PASSWORD
 
-    app = make_app(test_config={"LEARNING_CLOCK": Clock(MONDAY), "MARKET_WALL_ROTATE_SECONDS": 1})
+    app = make_app(
+        test_config={"LEARNING_CLOCK": Clock(MONDAY), "MARKET_WALL_ROTATE_SECONDS": 1, "MARKET_WALL_REFRESH_SECONDS": 1}
+    )
     root = app.extensions["kiosk"].data.root
     with Accounts(root) as accounts:
         accounts.add("中心老王", TEST_PASSWORD, "centre", "")
@@ -115,3 +117,18 @@ def test_the_wall_shows_good_work_and_turns_to_the_next_without_touch(browser, s
         shot(page, f"3-{name}-next")
         assert page.inner_text(".good-company") in (first.name, second.name)
         assert first.phone not in page.content()
+    with MarketDB(root) as db:  # added while the screen is on: it fetches its list again by itself
+        db.add_work(
+            GoodWork(
+                "党建引领",
+                "党员先锋岗",
+                "小区楼道每周清理",
+                "",
+                "2026-12-01",
+                store(root, photo.read_bytes()),
+                first.id,
+            ),
+            "中心老王",
+            0.0,
+        )
+    expect(page.locator("#good-count")).to_contain_text("/ 3", timeout=5000)
