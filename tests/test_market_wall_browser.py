@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import pytest
 from PIL import Image, ImageDraw
-from playwright.sync_api import expect
 
 from kiosk.market.database import Decision, MarketDB
 from kiosk.market.goodwork import GoodWork
@@ -16,7 +15,7 @@ from kiosk.market.sheets import import_file
 from .browser_fixtures import KIOSK_VIEWPORT, SCREENSHOTS, LiveServer, sign_in_with_the_form
 from .test_market import MONDAY, SAMPLES, Clock
 
-pytest.importorskip("playwright")
+expect = pytest.importorskip("playwright.sync_api").expect
 LANDSCAPE = {"width": 1920, "height": 1080}
 DESKTOP = {"width": 1280, "height": 900}
 
