@@ -82,13 +82,15 @@ def png(size=(40, 30), mode="RGBA") -> bytes:
     return out.getvalue()
 
 
-def test_png_and_webp_are_taken_and_kept_as_jpeg(app, root, company):  # noqa: F811
+def test_png_webp_and_a_phones_multi_picture_jpeg_are_taken_and_kept_as_jpeg(app, root, company):  # noqa: F811
     centre = as_role(app, "centre")
-    webp = io.BytesIO()
+    webp, mpo = io.BytesIO(), io.BytesIO()
     Image.new("RGB", (50, 50), "yellow").save(webp, "WEBP")
+    Image.new("RGB", (50, 50), "red").save(mpo, "MPO", save_all=True, append_images=[Image.new("RGB", (50, 50))])
     assert add(centre, company.id, png(), "a.png").status_code == 302
     assert add(centre, company.id, webp.getvalue(), "b.webp").status_code == 302
-    assert [Image.open(path).format for path in stored_photos(root)] == ["JPEG", "JPEG"]
+    assert add(centre, company.id, mpo.getvalue(), "c.jpg").status_code == 302  # Pillow calls it MPO
+    assert [Image.open(path).format for path in stored_photos(root)] == ["JPEG"] * 3
 
 
 def bomb() -> bytes:
