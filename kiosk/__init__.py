@@ -26,6 +26,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .market import compare, matching, register  # noqa: F401  (their routes join market's and the editor's)
     from .market import public as market
     from .market import staff as market_staff  # noqa: F401  (its routes join the editor's, under /editor/market/)
+    from .market import wall as market_wall  # noqa: F401  (its routes join the market's, under /market/)
     from .places.views import bp as places
     from .services import Services
     from .training import trainer  # noqa: F401  (its routes join the editor's blueprint, under /editor/training/)

@@ -212,6 +212,7 @@ FILE_ROUTES = [
     "/doc/{}/qr.svg",
     "/shelf/{}",
     "/editor/stats/{}.csv",
+    "/market/photos/{}.jpg",
 ]
 
 

@@ -8,6 +8,7 @@ decisions to admit a company to the market or remove it.
 - ``quarters``, ``criteria``, ``scorecard``: the quarter, the city's assessment criteria, the arithmetic
 - ``roles``: who may edit the file, enter assessments and decide admission
 - ``staff`` (the editor's pages under /editor/market/) and ``public`` (a company's page and residents' ratings)
+- ``goodwork``, ``photos``, ``wall``: the 形象墙's good work, its photos re-encoded without metadata, and the page
 
-The kiosk's side-by-side comparison, estates' needs and the 形象墙 (issue #25 items 3 and 4) are not built yet;
-they read the same tables (a company's id is stable, its estates are rows of their own)."""
+The kiosk's side-by-side comparison and estates' needs (issue #25 item 3) are not built yet; they read the same
+tables (a company's id is stable, its estates are rows of their own)."""

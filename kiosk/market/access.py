@@ -10,9 +10,11 @@ from ..web import now, services, settings
 from .companies import Company
 from .database import MarketDB
 from .evidence import card, latest
+from .goodwork import GoodWork
 from .scorecard import Scorecard
 
 GONE = "没有这家企业。"
+NO_WORK = "形象墙上没有这一条。"
 LARGEST_ID = 2**63 - 1  # SQLite's integers: a larger id in a URL names no company
 
 
@@ -22,13 +24,27 @@ def market_db() -> MarketDB:
 
 def company_or_404(company_id: str) -> Company:
     """The company of an id in a URL (digits, within SQLite's integers), or a 404."""
-    if not company_id.isascii() or not company_id.isdigit() or int(company_id) > LARGEST_ID:
-        abort(404, description=GONE)
     with market_db() as db:
-        found = db.get(int(company_id))
+        found = db.get(_row_id(company_id, GONE))
     if found is None:
         abort(404, description=GONE)
     return found
+
+
+def work_or_404(company: Company, work_id: str) -> GoodWork:
+    """The company's good work of an id in a URL, or a 404."""
+    with market_db() as db:
+        found = db.work(company.id, _row_id(work_id, NO_WORK))
+    if found is None:
+        abort(404, description=NO_WORK)
+    return found
+
+
+def _row_id(text: str, gone: str) -> int:
+    """A row's id as a URL gives it: digits within SQLite's integers, else a 404 saying ``gone``."""
+    if not text.isascii() or not text.isdigit() or int(text) > LARGEST_ID:
+        abort(404, description=gone)
+    return int(text)
 
 
 def listed_communities() -> set[str]:

@@ -1,9 +1,9 @@
 """The 物业超市's own SQLite file, <data dir>/market.db: the companies, the estates each manages, every change to
-the file (who, when, what), the centre's admission decisions, the quarterly assessments and residents' ratings, and
-estates' needs with the companies interested in each.
+the file (who, when, what), the centre's admission decisions, the quarterly assessments and residents' ratings,
+estates' needs with the companies interested in each, and the 形象墙's good work.
 
-A company's id never changes, and its estates are rows of their own, so the comparison on the kiosk, estates'
-needs and the 形象墙 (issue #25, items 3 and 4) can refer to them when they come."""
+A company's id never changes, and its estates are rows of their own, so comparisons, estates' needs and the 形象墙
+refer to them."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from pathlib import Path
 from indexer.database import Database
 
 from .companies import FIELDS, LABELS, Company, Estate
+from .goodwork import GoodWork
 from .needs import STATUSES, Need
 
 MARKET_DB = "market.db"
@@ -104,6 +105,15 @@ class MarketDB(Database):
         id INTEGER PRIMARY KEY AUTOINCREMENT, need INTEGER NOT NULL REFERENCES needs (id),
         at REAL NOT NULL, actor TEXT NOT NULL, note TEXT NOT NULL
     );
+    """,
+        # The 形象墙's good work (goodwork.py); the photo is a file of photos.py's, named by its id.
+        """
+    CREATE TABLE IF NOT EXISTS good_work (
+        id INTEGER PRIMARY KEY AUTOINCREMENT, company INTEGER NOT NULL REFERENCES companies (id),
+        kind TEXT NOT NULL, title TEXT NOT NULL, line1 TEXT NOT NULL, line2 TEXT NOT NULL, day TEXT NOT NULL,
+        photo TEXT NOT NULL
+    );
+    CREATE INDEX IF NOT EXISTS good_work_by_company ON good_work (company, day);
     """,
     )
     REPAIR = "请用备份恢复：kiosk restore 备份文件（物业超市的企业档案、考核和评价只在这个文件里）"
@@ -321,6 +331,62 @@ class MarketDB(Database):
         self.conn.execute(
             "INSERT INTO need_history (need, at, actor, note) VALUES (?, ?, ?, ?)", (need_id, at, actor, note)
         )
+
+    # -- the 形象墙 -------------------------------------------------------------------------------------------
+
+    def add_work(self, work: GoodWork, actor: str, at: float) -> GoodWork:
+        """Store a company's good work, with its history line."""
+        with self.immediate():
+            cursor = self.conn.execute(
+                "INSERT INTO good_work (company, kind, title, line1, line2, day, photo) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (work.company, work.kind, work.title, work.line1, work.line2, work.day, work.photo),
+            )
+            self._log(work.company, Change(at, actor, "work", f"形象墙新增：{work.title}"))
+        assert cursor.lastrowid is not None
+        return GoodWork(**{**work.__dict__, "id": cursor.lastrowid})
+
+    def edit_work(self, work: GoodWork, actor: str, at: float) -> None:
+        """Change a stored good work (its id and company), with its history line."""
+        with self.immediate():
+            self.conn.execute(
+                "UPDATE good_work SET kind = ?, title = ?, line1 = ?, line2 = ?, day = ?, photo = ? "
+                "WHERE id = ? AND company = ?",
+                (work.kind, work.title, work.line1, work.line2, work.day, work.photo, work.id, work.company),
+            )
+            self._log(work.company, Change(at, actor, "work", f"形象墙修改：{work.title}"))
+
+    def work(self, company_id: int, work_id: int) -> GoodWork | None:
+        found = self._works("WHERE company = ? AND id = ?", (company_id, work_id))
+        return found[0] if found else None
+
+    def remove_work(self, company_id: int, work_id: int, actor: str, at: float) -> GoodWork | None:
+        """Take a company's good work off the wall; returns it (its photo is the caller's to delete), or None."""
+        with self.immediate():
+            found = self.work(company_id, work_id)
+            if found is None:
+                return None
+            self.conn.execute("DELETE FROM good_work WHERE id = ?", (work_id,))
+            self._log(company_id, Change(at, actor, "work", f"形象墙删除：{found.title}"))
+        return found
+
+    def works(self, company_id: int) -> list[GoodWork]:
+        """A company's good work, newest first."""
+        return self._works("WHERE company = ? ORDER BY day DESC, id DESC", (company_id,))
+
+    def wall_works(self) -> list[tuple[GoodWork, str]]:
+        """The good work of the companies in the market, newest first, each with its company's name."""
+        rows = self.conn.execute(
+            "SELECT w.*, c.name AS company_name FROM good_work w JOIN companies c ON c.id = w.company "
+            "WHERE c.in_market ORDER BY w.day DESC, w.id DESC"
+        ).fetchall()
+        return [(_work(row), row["company_name"]) for row in rows]
+
+    def _works(self, where: str, args: tuple) -> list[GoodWork]:
+        return [_work(row) for row in self.conn.execute(f"SELECT * FROM good_work {where}", args)]
+
+
+def _work(row: sqlite3.Row) -> GoodWork:
+    return GoodWork(**{key: row[key] for key in GoodWork.__dataclass_fields__})
 
 
 def changes(was: Company, now: Company) -> str:

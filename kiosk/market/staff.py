@@ -14,11 +14,22 @@ from ..editor import bp
 from ..editor.downloads import download
 from ..editor.guard import market_staff
 from ..training.trainer.export import XLSX_TYPE
-from ..web import now, settings
-from .access import below_line, company_or_404, latest_of, listed_communities, market_db, scorecard_of
+from ..web import now, services, settings
+from .access import (
+    NO_WORK,
+    below_line,
+    company_or_404,
+    latest_of,
+    listed_communities,
+    market_db,
+    scorecard_of,
+    work_or_404,
+)
 from .companies import FIELDS, Company, CompanyError, checked
 from .criteria import CRITERIA, TOTAL, scored
 from .database import Assessment, Decision
+from .goodwork import KINDS, LINE_MAX, TITLE_MAX, GoodWork, GoodWorkError, work_of
+from .photos import MAX_BYTES, PhotoError, remove, store
 from .quarters import QUARTER, previous, quarter_of, spoken
 from .roles import NOT_CENTRE, may_edit
 from .scorecard import SOURCE_NAMES
@@ -28,7 +39,15 @@ UNIT_MAX = 30
 REASON_MAX = 500
 NOTE_MAX = 500
 QUARTERS_SHOWN = 4
-ACTION_NAMES = {"add": "建档", "edit": "修改", "import": "导入", "admit": "入驻", "remove": "移出", "assess": "考核"}
+ACTION_NAMES = {
+    "add": "建档",
+    "edit": "修改",
+    "import": "导入",
+    "admit": "入驻",
+    "remove": "移出",
+    "assess": "考核",
+    "work": "形象墙",
+}
 
 
 def centre_only() -> None:
@@ -75,10 +94,11 @@ def market_company(company_id: str):
         abort(400, description="季度的格式应当像 2026Q4。")
     found = scorecard_of(company, quarter)
     with market_db() as db:
-        history, decisions, assessed = (
+        history, decisions, assessed, works = (
             db.history(company.id),
             db.decisions(company.id),
             db.assessments(company.id, quarter),
+            db.works(company.id),
         )
     return render_template(
         "editor/market/company.html",
@@ -97,6 +117,8 @@ def market_company(company_id: str):
         edits=may_edit(g.editor),
         action_names=ACTION_NAMES,
         source_names=SOURCE_NAMES,
+        works=works,
+        **_work_choices(),
         moment=moment,
         today=dt.date.fromtimestamp(now()).isoformat(),
     )
@@ -197,6 +219,76 @@ def market_assess(company_id: str):
         unit=g.editor.unit,
         problem=problem,
     ), 400 if problem else 200
+
+
+@bp.post("/market/c/<company_id>/work")
+@market_staff
+def market_add_work(company_id: str):
+    """Add a good work for the 形象墙 (centre staff): the form's text and a photo, re-encoded before it is kept."""
+    centre_only()
+    company = company_or_404(company_id)
+    work, photo = _work_form()
+    if not photo:
+        abort(400, description="请选择一张照片（JPEG、PNG 或 WebP）。")
+    with market_db() as db:
+        db.add_work(GoodWork(**{**work.__dict__, "photo": photo, "company": company.id}), g.editor.name, now())
+    flash(f"已加到形象墙：{work.title}", "ok")
+    return redirect(url_for("editor.market_company", company_id=company.id))
+
+
+@bp.route("/market/c/<company_id>/work/<work_id>/edit", methods=["GET", "POST"])
+@market_staff
+def market_edit_work(company_id: str, work_id: str):
+    """Change a good work's text, and its photo when a new one is chosen (the old file is deleted then)."""
+    centre_only()
+    company = company_or_404(company_id)
+    was = work_or_404(company, work_id)
+    if request.method == "GET":
+        return render_template("editor/market/work.html", company=company, work=was, **_work_choices())
+    work, photo = _work_form()
+    with market_db() as db:
+        db.edit_work(
+            GoodWork(**{**work.__dict__, "photo": photo or was.photo, "company": company.id, "id": was.id}),
+            g.editor.name,
+            now(),
+        )
+    if photo:
+        remove(services().data.root, was.photo)
+    flash(f"已保存：{work.title}", "ok")
+    return redirect(url_for("editor.market_company", company_id=company.id))
+
+
+def _work_form() -> tuple[GoodWork, str]:
+    """The good-work form's fields, checked, and its photo stored ("" when none was chosen); a 400 saying what is
+    wrong otherwise. The text is checked first, so a form refused keeps no photo."""
+    upload = request.files.get("photo")
+    try:
+        work = work_of(request.form)
+        if upload is None or not upload.filename:
+            return work, ""
+        return work, store(services().data.root, upload.read(MAX_BYTES + 1))
+    except (GoodWorkError, PhotoError) as exc:
+        abort(400, description=str(exc))
+
+
+def _work_choices() -> dict:
+    return {"kinds": KINDS, "title_max": TITLE_MAX, "line_max": LINE_MAX, "photo_mb": MAX_BYTES // 1024 // 1024}
+
+
+@bp.post("/market/c/<company_id>/work/<work_id>/remove")
+@market_staff
+def market_remove_work(company_id: str, work_id: str):
+    """Take a good work off the 形象墙 (centre staff), and its photo with it."""
+    centre_only()
+    company = company_or_404(company_id)
+    work = work_or_404(company, work_id)
+    with market_db() as db:
+        gone = db.remove_work(company.id, work.id, g.editor.name, now())
+    if gone is None:  # removed by someone else a moment ago
+        abort(404, description=NO_WORK)
+    remove(services().data.root, gone.photo)
+    flash(f"已从形象墙删除：{gone.title}", "ok")
+    return redirect(url_for("editor.market_company", company_id=company.id))
 
 
 @bp.post("/market/import")

@@ -38,6 +38,7 @@ from ..editor.secret import SECRET_FILE
 from ..hubs.keys import KEY_FILE as HUB_KEY_FILE
 from ..library.keys import KEY_FILE
 from ..market.database import MARKET_DB, MarketDB
+from ..market.photos import PHOTO_FILE, PHOTOS
 from ..settings import BUNDLED_CONTENT
 from ..training.learner.database import LEARNING_DB, LearningDB
 from ..visitors.usage import USAGE_DB, Usage
@@ -68,6 +69,8 @@ PART_PREFIX = ".kiosk-backup-"
 STALE_PART_SECONDS = 24 * 3600  # a half-written archive, or a restore's staging folder, left by a power cut
 STAGING_PREFIX = ".restore-"
 TRASH_ENTRY = re.compile(r"^\d+\.md$")
+# the data dir's folders whose files are kept: the deleted texts, and the 形象墙's photos
+FOLDERS = {TRASH: TRASH_ENTRY, PHOTOS: PHOTO_FILE}
 CHUNK = 1 << 20
 # What a restore accepts, read from each member's header before a byte of it is read. A text is far below what the
 # editor (20 MB requests) or the importer (10 MB) can save; a hub's databases after years stay in the tens of MB.
@@ -177,11 +180,11 @@ def _members(data_root: Path, content_root: Path, folder: Path):
     for name in PLAIN_FILES:
         if (data_root / name).is_file():
             yield f"data/{name}", (data_root / name).read_bytes(), 0o600 if name in SECRETS else 0o644
-    trash = data_root / TRASH
-    if trash.is_dir():
-        for path in sorted(trash.iterdir()):
-            if TRASH_ENTRY.match(path.name) and path.is_file():
-                yield f"data/{TRASH}/{path.name}", path.read_bytes(), 0o644
+    for kept, entry in FOLDERS.items():
+        if (data_root / kept).is_dir():
+            for path in sorted((data_root / kept).iterdir()):
+                if entry.match(path.name) and path.is_file():
+                    yield f"data/{kept}/{path.name}", path.read_bytes(), 0o644
     for path in _texts(content_root):
         yield f"content/{path.relative_to(content_root).as_posix()}", path.read_bytes(), 0o644
 
@@ -435,7 +438,7 @@ def _checked_name(member: tarfile.TarInfo) -> str:
             parts[0] == "data"
             and (
                 name in {f"data/{n}" for n in (*DATABASES, *PLAIN_FILES)}
-                or (len(parts) == 3 and parts[1] == TRASH and TRASH_ENTRY.match(parts[2]))
+                or (len(parts) == 3 and parts[1] in FOLDERS and FOLDERS[parts[1]].match(parts[2]))
             )
         )
     )
