@@ -29,6 +29,7 @@ TRAINING_ENDPOINTS: set[str] = set()  # filled by @trainers_only
 DESK_ENDPOINTS: set[str] = set()  # filled by @desk_staff
 # The 物业超市's pages, the same way: the centre, 乡镇/街道 and community staff and admins (market/roles.py).
 MARKET_ENDPOINTS: set[str] = set()  # filled by @market_staff
+AREA_OF: dict[str, tuple[tuple[str, ...], str]] = {}  # each marked endpoint: the roles admitted, the refusal
 HOMES = {"trainer": "editor.training_overview", **dict.fromkeys(DESK_ROLES, "editor.desk_queue")}
 NOT_FOR_EDITORS = "学员名单和学习记录只有培训老师和管理员可以查看。"
 NOT_FOR_TRAINERS = (
@@ -79,12 +80,9 @@ def _refused(user, endpoint: str | None):
     the training overview, anything else outside the training pages a 403 that says where to go instead."""
     if endpoint is None or endpoint in EVERY_ROLE:  # no such page: the 404 follows
         return None
-    if endpoint in TRAINING_ENDPOINTS:
-        return None if user.role in TRAINING_ROLES else error_response(403, NOT_FOR_EDITORS)
-    if endpoint in DESK_ENDPOINTS:
-        return None if user.role in STAFF_ROLES else error_response(403, DESK_ONLY)
-    if endpoint in MARKET_ENDPOINTS:
-        return None if user.role in MARKET_ROLES else error_response(403, NOT_MARKET)
+    if endpoint in AREA_OF:
+        roles, refusal = AREA_OF[endpoint]
+        return None if user.role in roles else error_response(403, refusal)
     if user.role in EDITING_ROLES:
         return None
     if endpoint == "editor.index" and request.method == "GET":
@@ -95,43 +93,32 @@ def _refused(user, endpoint: str | None):
     return render_template("editor/training_message.html", title="没有这个权限", message=message, status=403), 403
 
 
-def trainers_only(view):
-    """For the training pages: learners' names and records are for trainers and admins, never plain editors."""
-    TRAINING_ENDPOINTS.add(f"{bp.name}.{view.__name__}")
+def _admitting(endpoints: set[str], roles: tuple[str, ...], refusal: str):
+    """The mark for one area's views: the guard admits only ``roles`` to them (and says ``refusal`` to the rest),
+    and each view checks again, in case the guard ever does not."""
 
-    @wraps(view)
-    def wrapped(*args, **kwargs):
-        if g.editor.role not in TRAINING_ROLES:  # the guard refused already; this holds if it ever does not
-            abort(403, description=NOT_FOR_EDITORS)
-        return view(*args, **kwargs)
+    def mark(view):
+        endpoint = f"{bp.name}.{view.__name__}"
+        endpoints.add(endpoint)
+        AREA_OF[endpoint] = (roles, refusal)
 
-    return wrapped
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if g.editor.role not in roles:
+                abort(403, description=refusal)
+            return view(*args, **kwargs)
 
+        return wrapped
 
-def desk_staff(view):
-    """For the desk's staff pages: counsel, the three levels' staff and admins; what each sees is roles.py's."""
-    DESK_ENDPOINTS.add(f"{bp.name}.{view.__name__}")
-
-    @wraps(view)
-    def wrapped(*args, **kwargs):
-        if g.editor.role not in STAFF_ROLES:  # the guard refused already; this holds if it ever does not
-            abort(403, description=DESK_ONLY)
-        return view(*args, **kwargs)
-
-    return wrapped
+    return mark
 
 
-def market_staff(view):
-    """For the 物业超市's pages: what each role may do there is market/roles.py's."""
-    MARKET_ENDPOINTS.add(f"{bp.name}.{view.__name__}")
-
-    @wraps(view)
-    def wrapped(*args, **kwargs):
-        if g.editor.role not in MARKET_ROLES:  # the guard refused already; this holds if it ever does not
-            abort(403, description=NOT_MARKET)
-        return view(*args, **kwargs)
-
-    return wrapped
+# The training pages: learners' names and records are for trainers and admins, never plain editors.
+trainers_only = _admitting(TRAINING_ENDPOINTS, TRAINING_ROLES, NOT_FOR_EDITORS)
+# The desk's staff pages: counsel, the three levels' staff and admins; what each sees is desk/roles.py's.
+desk_staff = _admitting(DESK_ENDPOINTS, STAFF_ROLES, DESK_ONLY)
+# The 物业超市's pages: what each role may do there is market/roles.py's.
+market_staff = _admitting(MARKET_ENDPOINTS, MARKET_ROLES, NOT_MARKET)
 
 
 AREAS = {"editing": EDITING_ROLES, "training": TRAINING_ROLES, "desk": STAFF_ROLES, "market": MARKET_ROLES}
