@@ -18,7 +18,7 @@ from ..desk.database import DeskDB
 from ..desk.figures import desk_figures
 from ..hubs.messages import signed_json
 from ..hubs.names import normal_form, skeleton
-from ..web import Limit, retry_after, services, settings
+from ..web import Limit, hold_back, services, settings
 from .database import CityDB
 from .validate import ReportError, checked
 from .wall import OwnReport, wall_data
@@ -38,9 +38,7 @@ def _setup(state) -> None:
 def report():
     """An enrolled hub's counts as hub_report() makes them, signed by that hub; they replace what it sent before for
     the same days (so a period sent again never counts twice)."""
-    wait = retry_after(REPORT_LIMIT)
-    if wait:
-        abort(429, description=f"报告得太频繁了，请 {wait} 秒后再试。", retry_after=wait)
+    hold_back(REPORT_LIMIT, "报告得太频繁了")
     message, body = signed_json(REPORT_MAX_BYTES)
     try:
         found = checked(body)

@@ -5,10 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort
-
 from ..places import Community, communities
-from ..web import Limit, base_url, now, retry_after, services, settings
+from ..web import Limit, base_url, hold_back, now, services, settings
 from .database import DeskDB, Request
 from .intake import checked
 from .workflow import Rules, register
@@ -37,9 +35,7 @@ def follow_link(request: Request) -> str:
 
 def register_from(fields: dict[str, Any]) -> Request:
     """Register what a resident sent: 429 past the allowance; IntakeError naming the field that is not right."""
-    wait = retry_after(REGISTER_LIMIT)
-    if wait:
-        abort(429, description=f"登记得太频繁了，请 {wait} 秒后再试。", retry_after=wait)
+    hold_back(REGISTER_LIMIT, "登记得太频繁了")
     with desk_db() as db:
         asked = checked(fields, services().data.root, db.categories())
         return register(db, rules(), asked, now())

@@ -7,7 +7,7 @@ from flask import Blueprint, abort, jsonify
 
 from ..hubs.messages import sign_answer, signed_json
 from ..hubs.names import skeleton
-from ..web import Limit, json_body, retry_after, settings
+from ..web import Limit, hold_back, json_body, settings
 from .access import desk_db, follow_link, hub_communities, register_from
 from .events import FORMAT, EventError, checked_batch, feed, receive
 from .intake import IntakeError
@@ -46,9 +46,7 @@ def create():
 def hub_events():
     """An enrolled hub's signed events: those not seen are applied (each once, by its id), and the answer carries
     the events of that hub's requests after its cursor, so the hub, which always calls, hears what was done here."""
-    wait = retry_after(HUB_EVENTS_LIMIT)
-    if wait:
-        abort(429, description=f"发送得太频繁了，请 {wait} 秒后再试。", retry_after=wait)
+    hold_back(HUB_EVENTS_LIMIT, "发送得太频繁了")
     message, body = signed_json(HUB_EVENTS_MAX_BYTES)
     try:
         batch = checked_batch(body)

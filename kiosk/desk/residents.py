@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, jsonify, redirect, render_template, request, url_for
 
-from ..web import Limit, now, qr_svg, retry_after, services
+from ..web import Limit, hold_back, now, qr_svg, services
 from .access import desk_db, follow_link, hub_communities, register_from, rules
 from .database import Request
 from .intake import IntakeError
@@ -111,9 +111,7 @@ def follow(token: str):
 @bp.post("/f/<token>/rate")
 def rate_answer(token: str):
     """The resident's rating: 不满意 with a reason reopens the request once."""
-    wait = retry_after(RATE_LIMIT)
-    if wait:
-        abort(429, description=f"太频繁了，请 {wait} 秒后再试。", retry_after=wait)
+    hold_back(RATE_LIMIT, "太频繁了")
     found = _by_token(token)
     rating = request.form.get("rating", "")
     if rating not in RATINGS:
@@ -133,9 +131,7 @@ def find():
     """At the kiosk: type the six-digit number to open the request's page."""
     problem, number = None, ""
     if request.method == "POST":
-        wait = retry_after(NUMBER_LIMIT)
-        if wait:
-            abort(429, description=f"查询得太频繁了，请 {wait} 秒后再试。", retry_after=wait)
+        hold_back(NUMBER_LIMIT, "查询得太频繁了")
         number = "".join(ch for ch in request.form.get("number", "")[:20] if ch.isdigit())
         with desk_db() as db:
             found = db.by_number(number)

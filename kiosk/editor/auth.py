@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import time
 
-from flask import abort, flash, g, redirect, render_template, request, session, url_for
+from flask import flash, g, redirect, render_template, request, session, url_for
 
-from ..web import Limit, retry_after
+from ..web import Limit, hold_back
 from . import bp
 from .accounts import SignInError
 from .csrf import rotate
@@ -24,9 +24,7 @@ def sign_in():
     name = ""
     if request.method == "POST":
         name = request.form.get("name", "").strip()
-        wait = retry_after(SIGN_IN_LIMIT)
-        if wait:
-            abort(429, description=f"登录尝试太频繁，请 {wait} 秒后再试。", retry_after=wait)
+        hold_back(SIGN_IN_LIMIT, "登录尝试太频繁")
         try:
             with accounts() as store:
                 user = store.authenticate(name, request.form.get("password", ""))

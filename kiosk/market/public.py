@@ -12,7 +12,7 @@ from flask import Blueprint, abort, make_response, redirect, render_template, re
 
 from ..desk.public import voiced
 from ..training.learner.session import on_kiosk
-from ..web import Limit, base_url, now, qr_svg, retry_after, services, settings
+from ..web import Limit, base_url, hold_back, now, qr_svg, services, settings
 from .access import below_line, company_or_404, latest_of, listed_communities, market_db
 from .quarters import quarter_of, spoken
 
@@ -82,9 +82,7 @@ def rate(company_id: str):
     found = company_or_404(company_id)
     if on_kiosk():
         abort(403, description=ON_KIOSK)
-    wait = retry_after(RATE_LIMIT)
-    if wait:
-        abort(429, description=f"这个网络评价得太频繁了，请 {wait} 秒后再试。", retry_after=wait)
+    hold_back(RATE_LIMIT, "这个网络评价得太频繁了")
     phone = _phone_id()
     if phone is None:
         abort(400, description="请先用手机打开企业的页面再评价（浏览器需要允许 Cookie）。")

@@ -4,10 +4,10 @@ thanks it without repeating the contact."""
 
 from __future__ import annotations
 
-from flask import abort, redirect, render_template, request, url_for
+from flask import redirect, render_template, request, url_for
 
 from ..places import communities
-from ..web import Limit, now, retry_after, services
+from ..web import Limit, hold_back, now, services
 from .access import listed_communities, market_db
 from .needs import WANTS, NeedError, need_from
 from .public import bp
@@ -40,9 +40,7 @@ def _form(sent: bool = False, problem: str = ""):
 @bp.post("/need")
 def need_register():
     """Store the need for the centre, or (400) the form again, with what was typed and the wrong field named."""
-    wait = retry_after(NEED_LIMIT)
-    if wait:
-        abort(429, description=f"这里登记得太频繁了，请 {wait} 秒后再试。", retry_after=wait)
+    hold_back(NEED_LIMIT, "这里登记得太频繁了")
     try:
         need = need_from(request.form, request.form.getlist("wants"), listed_communities(), now())
     except NeedError as error:

@@ -13,7 +13,7 @@ from indexer.errors import SearchError, SpeechError
 from indexer.speech.audio_cache import KEY
 
 from ..services import Preparing
-from ..web import Limit, error_response, json_body, retry_after, services
+from ..web import Limit, error_response, hold_back, json_body, services
 from .audio import audio_response
 from .shelves import shelves
 from .usage import Listen, Usage
@@ -124,9 +124,7 @@ def document_audio(doc_id: str):
 @bp.post("/api/usage")
 def usage():
     """Anonymous counts sent by the pages: a search the visitor settled on, or one page view's listening."""
-    wait = retry_after(USAGE_LIMIT)
-    if wait:
-        abort(429, description=f"发送得太频繁了，请 {wait} 秒后再试。", retry_after=wait)
+    hold_back(USAGE_LIMIT, "发送得太频繁了")
     event = json_body(USAGE_MAX_BYTES, any_type=True)  # sendBeacon sends text/plain
     if event.get("kind") == "search":
         _count_search(event)

@@ -12,7 +12,7 @@ import time
 from collections import OrderedDict
 from dataclasses import dataclass
 
-from flask import current_app, request
+from flask import abort, current_app, request
 
 TRACKED_CLIENTS = 4096
 clock = time.monotonic  # tests move the clock instead of waiting
@@ -62,3 +62,11 @@ def retry_after(limit: Limit) -> int:
     if limit.name not in buckets:
         buckets.setdefault(limit.name, Buckets(limit))
     return math.ceil(buckets[limit.name].take(request.remote_addr or ""))
+
+
+def hold_back(limit: Limit, too_often: str) -> None:
+    """End this request with a 429 when its client is over ``limit``: Retry-After, and the message
+    "{too_often}，请 N 秒后再试。"."""
+    wait = retry_after(limit)
+    if wait:
+        abort(429, description=f"{too_often}，请 {wait} 秒后再试。", retry_after=wait)

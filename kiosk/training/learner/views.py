@@ -12,7 +12,7 @@ import re
 from flask import Blueprint, abort, jsonify, redirect, request
 
 from ...places import PlaceError, listed_community
-from ...web import Limit, error_response, is_text, json_body, now, retry_after, services, text_field
+from ...web import Limit, error_response, hold_back, is_text, json_body, now, services, text_field
 from ...web.requests import MAX_FIELD
 from ..catalog import current_catalog
 from . import learners, listening
@@ -54,9 +54,7 @@ def sign_in():
     if on_kiosk():
         abort(403, description=KIOSK_REFUSED)
     body = json_body(SIGNIN_MAX_BYTES)
-    wait = retry_after(SIGN_IN_LIMIT)
-    if wait:
-        abort(429, description=f"登录尝试太频繁，请 {wait} 秒后再试。", retry_after=wait)
+    hold_back(SIGN_IN_LIMIT, "登录尝试太频繁")
     name, community = text_field(body, "name"), text_field(body, "community")
     town = text_field(body, "town", default="")  # the list knows it; sent, it must be the 社区's own
     pin = text_field(body, "pin", 16)
