@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 DATA ?= var
 HOST ?= 0.0.0.0
 PORT ?= 8000
-RUN_PACKAGES := espeak-ng ffmpeg fonts-noto-cjk
+RUN_PACKAGES := espeak-ng ffmpeg fonts-noto-cjk libgomp1
 TEST_PACKAGES := chromium
 
 .PHONY: run test lint setup build serve clean

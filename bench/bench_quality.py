@@ -21,10 +21,37 @@ sys.path.insert(0, str(REPO))
 from bench.bench_search import KINDS, TOP  # noqa: E402
 from bench.bench_semantic import latency, quality  # noqa: E402
 from indexer.datadir import DataDir  # noqa: E402
-from indexer.search.searcher import MODES, Searcher  # noqa: E402
+from indexer.search.searcher import MODES, Hit, Searcher, SearchResult  # noqa: E402
 
 SETS = ("tuned-on", "tune", "test")
 HELD_OUT = "test"
+LEARNED = "learned"  # hybrid search reordered by the learned ranking (bench/train_ranker.py)
+BENCH_MODES = (*MODES, LEARNED)
+BUNDLED = REPO / "bench" / "judged_bundled.jsonl"
+
+
+class ModeSearcher:
+    """Answers every mode: the hand-set ones from a searcher without the learned ranking, LEARNED from one with it."""
+
+    def __init__(self, data: DataDir):
+        self.hand = Searcher(data, learned_ranking=False)
+        self.learned = Searcher(data)
+
+    def search(self, query: str, *, limit: int, mode: str) -> SearchResult:
+        if mode == LEARNED:
+            return self.learned.search(query, limit=limit, mode="hybrid")
+        return self.hand.search(query, limit=limit, mode=mode)
+
+    def cited_articles(self, hit: Hit) -> list[Hit]:
+        return self.hand.cited_articles(hit)
+
+    def clear_query_cache(self) -> None:
+        self.hand.clear_query_cache()
+        self.learned.clear_query_cache()
+
+    def close(self) -> None:
+        self.hand.close()
+        self.learned.close()
 
 
 def parse_args() -> argparse.Namespace:
@@ -32,7 +59,7 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=REPO.parent / "var-laws", help="a data dir over the whole library")
     parser.add_argument("--sets", default=",".join(SETS), help=f"comma-separated, of {', '.join(SETS)}")
-    parser.add_argument("--modes", default=",".join(MODES), help="comma-separated, of " + ", ".join(MODES))
+    parser.add_argument("--modes", default=",".join(BENCH_MODES), help="comma-separated, of " + ", ".join(BENCH_MODES))
     parser.add_argument("--no-latency", action="store_true", help="quality only")
     parser.add_argument("--misses", action="store_true", help="list the first-hit misses of the tuned-on sets")
     parser.add_argument(
@@ -40,12 +67,17 @@ def parse_args() -> argparse.Namespace:
         action="store_true",
         help="a hit that explains the law (our Q&A, a guide, a case) counts when it cites a judged article",
     )
+    parser.add_argument(
+        "--bundled",
+        action="store_true",
+        help="a hit in a section of our own texts judged by hand to answer the query counts too (judged_bundled.jsonl)",
+    )
     parser.add_argument("--json", type=Path, help="also write all figures to this file")
     args = parser.parse_args()
     args.sets = [s for s in args.sets.split(",") if s]
     args.modes = [m for m in args.modes.split(",") if m]
-    if not set(args.sets) <= set(SETS) or not set(args.modes) <= set(MODES):
-        parser.error(f"--sets takes {', '.join(SETS)}; --modes takes {', '.join(MODES)}")
+    if not set(args.sets) <= set(SETS) or not set(args.modes) <= set(BENCH_MODES):
+        parser.error(f"--sets takes {', '.join(SETS)}; --modes takes {', '.join(BENCH_MODES)}")
     return args
 
 
@@ -53,14 +85,21 @@ def read_jsonl(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-def query_sets(names: list[str]) -> dict[str, list[dict]]:
-    """queries.jsonl (the current weights were tuned on it) and the two parts of queries_written.jsonl."""
+def query_sets(names: list[str], bundled: bool = False) -> dict[str, list[dict]]:
+    """queries.jsonl (the current weights were tuned on it) and the two parts of queries_written.jsonl; with
+    ``bundled``, each word query's judged articles joined by the sections of our own texts judged to answer it."""
     written = read_jsonl(REPO / "bench" / "queries_written.jsonl")
     every = {
         "tuned-on": read_jsonl(REPO / "bench" / "queries.jsonl"),
         "tune": [q for q in written if q["part"] == "tune"],
         "test": [q for q in written if q["part"] == HELD_OUT],
     }
+    if bundled:
+        sections = {row["query"]: row["relevant"] for row in read_jsonl(BUNDLED)}
+        every = {
+            name: [{**q, "relevant": q["relevant"] + sections.get(q["query"], [])} for q in queries]
+            for name, queries in every.items()
+        }
     return {name: every[name] for name in names}
 
 
@@ -95,24 +134,28 @@ def print_misses(name: str, misses: dict) -> None:
 def main() -> None:
     """Measure every chosen set in every chosen mode on one warm searcher, then latency over all their queries."""
     args = parse_args()
-    sets = query_sets(args.sets)
-    searcher = Searcher(DataDir.create(args.data))
-    passages = int(((searcher._scorer.lengths["body"] > 0) & searcher._scorer.alive).sum())
-    rows = searcher._record_rows
+    sets = query_sets(args.sets, args.bundled)
+    searcher = ModeSearcher(DataDir.create(args.data))
+    scorer = searcher.hand._scorer
+    passages = int(((scorer.lengths["body"] > 0) & scorer.alive).sum())
+    rows = searcher.hand._record_rows
     # Passages of the same text share one vector: embedded counts passages, vector_count distinct texts.
-    embedded = int(((rows >= 0) & searcher._scorer.alive).sum()) if rows is not None else 0
+    embedded = int(((rows >= 0) & scorer.alive).sum()) if rows is not None else 0
     figures: dict = {
         "date": date.today().isoformat(),
         "data": str(args.data),
         "passages": passages,
         "embedded": embedded,
-        "vectors": searcher.vector_count,
+        "vectors": searcher.hand.vector_count,
         "credit_citations": args.credit_citations,
+        "bundled": args.bundled,
         "quality": {},
         "misses": {},
     }
     partial = " (PARTIAL: not every passage has its vector yet)" if embedded < passages else ""
-    print(f"{args.data}: {passages} passages, {embedded} with a vector ({searcher.vector_count} distinct){partial}")
+    print(
+        f"{args.data}: {passages} passages, {embedded} with a vector ({searcher.hand.vector_count} distinct){partial}"
+    )
     for name, queries in sets.items():
         figures["quality"][name], misses = quality(searcher, queries, args.modes, args.credit_citations)
         print_quality(f"{name} ({len(queries)} queries)", figures["quality"][name])

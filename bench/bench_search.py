@@ -40,9 +40,11 @@ FTS_SCHEMA = (
     "CREATE VIRTUAL TABLE passages USING fts5("
     "title, headings, body, source UNINDEXED, article UNINDEXED, tokenize='unicode61')"
 )
-FTS_QUERY = "SELECT source, article FROM passages WHERE passages MATCH ? ORDER BY bm25(passages, 1.0, 1.5, 1.0) LIMIT ?"
+FTS_QUERY = (
+    "SELECT source, article, '' FROM passages WHERE passages MATCH ? ORDER BY bm25(passages, 1.0, 1.5, 1.0) LIMIT ?"
+)
 
-Ranked = list[tuple]  # (source, article) of each hit, best first; any further pairs are what the hit cites
+Ranked = list[tuple]  # (source, article, heading) of each hit, best first; any further triples are what it cites
 
 
 def parse_args() -> argparse.Namespace:
@@ -189,9 +191,9 @@ class FtsSearcher:
 
 
 def ours_ranked(searcher: Searcher, query: str) -> tuple[Ranked, str]:
-    """Our hits as (source, article), with the route the query took."""
+    """Our hits as (source, article, heading), with the route the query took."""
     result = searcher.search(query, limit=TOP)
-    return [(hit.source, hit.article) for hit in result.hits], result.route
+    return [(hit.source, hit.article, hit.heading) for hit in result.hits], result.route
 
 
 def timed(function, *args) -> tuple[float, object]:
@@ -225,12 +227,15 @@ def percentiles(ms: list[float]) -> dict:
 
 
 def is_relevant(hit: tuple, wanted: dict) -> bool:
-    """A hit answers a judgement when the file matches and, if the judgement names an article, the article too;
-    or when one of the (source, article) pairs after its own, the articles it cites, does."""
-    pairs = [hit[i : i + 2] for i in range(0, len(hit), 2)]
+    """A hit answers a judgement when the file matches and, if the judgement names an article, the article too, or
+    if it names a heading (our own texts, judged by hand: bench/judged_bundled.md), the hit is under that heading;
+    or when one of the (source, article, heading) triples after its own, the articles it cites, does."""
+    triples = [hit[i : i + 3] for i in range(0, len(hit), 3)]
     return any(
-        source == wanted["source"] and (wanted["article"] is None or article == wanted["article"])
-        for source, article in pairs
+        source == wanted["source"]
+        and (wanted.get("article") is None or article == wanted["article"])
+        and (not wanted.get("heading") or wanted["heading"] in heading.split(" "))
+        for source, article, heading in triples
     )
 
 

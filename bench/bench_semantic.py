@@ -20,6 +20,7 @@ import sys
 import time
 from collections import defaultdict
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 
@@ -31,7 +32,7 @@ from indexer.build import build_index  # noqa: E402
 from indexer.datadir import DataDir  # noqa: E402
 from indexer.search import embedding  # noqa: E402
 from indexer.search.embedding import DIM  # noqa: E402
-from indexer.search.searcher import MODES, Searcher  # noqa: E402
+from indexer.search.searcher import MODES, Hit, Searcher, SearchResult  # noqa: E402
 from indexer.search.vectors import VectorSet, catalog_passages, embed_missing, quantize  # noqa: E402
 
 DISTRACTORS = [
@@ -42,6 +43,16 @@ DISTRACTORS = [
 ]
 FULL_LIBRARY_PASSAGES = 106_000
 REPEATS = 3
+
+
+class SearchesByMode(Protocol):
+    """What quality() and latency() use of a searcher: a Searcher, or bench_quality's pair of them."""
+
+    def search(self, query: str, *, limit: int, mode: str) -> SearchResult: ...
+
+    def cited_articles(self, hit: Hit) -> list[Hit]: ...
+
+    def clear_query_cache(self) -> None: ...
 
 
 def parse_args() -> argparse.Namespace:
@@ -122,19 +133,27 @@ def throughput(model, texts: list[str]) -> dict:
     }
 
 
-def ranked(searcher: Searcher, query: str, mode: str, credit_citations: bool = False):
-    """Our hits as (source, article); with credit_citations, a hit that explains rather than states the law
-    (our Q&A, a guide, a case) is followed by the (source, article) of each article it cites, as alternatives."""
+def ranked(searcher: SearchesByMode, query: str, mode: str, credit_citations: bool = False):
+    """Our hits as (source, article, heading); with credit_citations, a hit that explains rather than states the law
+    (our Q&A, a guide, a case) is followed by the (source, article, heading) of each article it cites, as
+    alternatives."""
     result = searcher.search(query, limit=TOP, mode=mode)
     if not credit_citations:
-        return [(hit.source, hit.article) for hit in result.hits], result
+        return [(hit.source, hit.article, hit.heading) for hit in result.hits], result
     return [
-        (hit.source, hit.article, *(part for c in searcher.cited_articles(hit) for part in (c.source, c.article)))
+        (
+            hit.source,
+            hit.article,
+            hit.heading,
+            *(part for c in searcher.cited_articles(hit) for part in (c.source, c.article, c.heading)),
+        )
         for hit in result.hits
     ], result
 
 
-def quality(searcher: Searcher, queries: list[dict], modes=MODES, credit_citations: bool = False) -> tuple[dict, dict]:
+def quality(
+    searcher: SearchesByMode, queries: list[dict], modes=MODES, credit_citations: bool = False
+) -> tuple[dict, dict]:
     """MRR@10 and Recall@10 per mode and kind; and the misses per mode."""
     table: dict = {}
     misses: dict = defaultdict(list)
@@ -166,7 +185,7 @@ def quality(searcher: Searcher, queries: list[dict], modes=MODES, credit_citatio
     return table, misses
 
 
-def latency(searcher: Searcher, queries: list[dict], modes=MODES) -> dict:
+def latency(searcher: SearchesByMode, queries: list[dict], modes=MODES) -> dict:
     """Warm p50/p99 per mode, every query REPEATS times; the query-vector cache is cleared before each call."""
     for q in queries:
         for mode in modes:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from collections import OrderedDict
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -16,6 +17,16 @@ FIELD_WEIGHTS = {"headings": 1.5, "body": 1.0}
 K1, B = 1.2, 0.75
 COORD_BONUS = 0.5  # each further query concept a passage matches adds half again to its score
 CACHED_TERMS = 20000
+
+
+@dataclass(frozen=True)
+class LexicalScores:
+    """Per index record: the BM25F score, how many query concepts matched, and the BM25 of each field alone (the
+    learned ranking weighs a match in a heading apart from one in the body)."""
+
+    total: np.ndarray
+    matched: np.ndarray
+    by_field: dict[str, np.ndarray]
 
 
 class PassageScorer:
@@ -58,17 +69,15 @@ class PassageScorer:
             self._postings.popitem(last=False)
         return cached
 
-    def score(self, concepts: list[dict[str, float]]) -> np.ndarray:
-        """BM25F per record: a concept scores its best variant; matching more concepts earns a bonus."""
-        return self.score_and_matched(concepts)[0]
-
-    def score_and_matched(self, concepts: list[dict[str, float]]) -> tuple[np.ndarray, np.ndarray]:
-        """BM25F per record, and how many of the query's concepts each record matches."""
+    def score_and_matched(self, concepts: list[dict[str, float]]) -> LexicalScores:
+        """BM25F per record, how many of the query's concepts each record matches, and each field's own BM25."""
         total = np.zeros(self.size, dtype=np.float32)
         matched = np.zeros(self.size, dtype=np.float32)
+        by_field = {field: np.zeros(self.size, dtype=np.float32) for field in FIELD_WEIGHTS}
         n = max(self.passages, 1)
         for variants in concepts:
             best = np.zeros(self.size, dtype=np.float32)
+            best_in = {field: np.zeros(self.size, dtype=np.float32) for field in FIELD_WEIGHTS}
             for term, weight in variants.items():
                 for field, field_weight in FIELD_WEIGHTS.items():
                     ids, freqs = self.postings(field, term)
@@ -76,13 +85,16 @@ class PassageScorer:
                         continue
                     idf = math.log(1 + (n - len(ids) + 0.5) / (len(ids) + 0.5))
                     norm = K1 * (1 - B + B * self.lengths[field][ids] / self.average[field])
-                    contribution = weight * field_weight * idf * freqs * (K1 + 1) / (freqs + norm)
-                    best[ids] = np.maximum(best[ids], contribution)
+                    contribution = weight * idf * freqs * (K1 + 1) / (freqs + norm)
+                    best_in[field][ids] = np.maximum(best_in[field][ids], contribution)
+                    best[ids] = np.maximum(best[ids], field_weight * contribution)
             total += best
             matched += best > 0
+            for field, column in by_field.items():
+                column += best_in[field]
         total *= 1 + COORD_BONUS * np.maximum(matched - 1, 0)
         total[~self.alive] = 0
-        return total, matched
+        return LexicalScores(total, matched, by_field)
 
     def top(self, scores: np.ndarray, count: int) -> list[int]:
         """Record numbers of the highest positive scores, best first."""

@@ -19,10 +19,10 @@ from indexer.datadir import DataDir
 from indexer.errors import SearchError
 from indexer.store import CatalogEntry, Store
 
-from . import embedding
+from . import embedding, learned
 from .analysis import focus_words, prepare_jieba, query_words, synonyms
 from .pinyin_keys import normalize_pinyin_query, short_names, split_syllables, syllables
-from .ranking import PassageScorer
+from .ranking import FIELD_WEIGHTS, LexicalScores, PassageScorer
 from .schema import has_index, open_checked
 from .spelling import Speller, domain_terms
 from .vectors import VectorSet, VectorStore, vector_key
@@ -41,6 +41,7 @@ LEVEL_WEIGHT = {"地方性法规": 0.5, "案例": 0.9}
 FOCUS_WEIGHT = 1.2  # a document on one of the hub's subjects (data/focus.txt) outranks an equal match elsewhere
 OTHER_PLACE_WEIGHT = 0.5  # a query naming 北京 pushes 上海's regulations further down
 LEVEL_RANK = {"宪法": 0, "法律": 0, "行政法规": 1, "司法解释": 1, "党内法律法规": 1, "部门规章": 2, "地方性法规": 3}
+LEVEL_CODE = {**LEVEL_RANK, "案例": 4, "": 5}  # the learned ranking's number for a document's level
 SNIPPET_CHARS = 90
 TITLE_ROUTE_SCORE = 0.75  # a title must cover at least half of the query's meaning to lead the results
 PASSAGES_PER_DOCUMENT = 2  # so one long law does not fill the page
@@ -70,6 +71,9 @@ GENERIC_NAME = re.compile(TEXT_KINDS)  # "按照条例第四十条": a kind of t
 CITING_PASSAGES = 3  # the best this many passages have the articles they cite ranked up
 CITED_ARTICLES = 2  # of each, the first this many articles it cites
 CITED_SHARE = 1.05  # a cited article ranks just above the passage that cites it
+# The learned ranking also reorders the best this many passages by words alone and by meaning alone, beside the
+# hand-set score's best: more of the judged passages are then among what it sees (bench/train_ranker.py).
+WIDE_POOL = 40
 # Full pinyin matching no title still finds one holding its syllables in order, this share of them.
 SYLLABLES_COVERED = 0.6
 
@@ -118,16 +122,33 @@ class SearchResult:
         return asdict(self)
 
 
-class Searcher:
-    """A warm searcher over the index and the catalog; safe to share between request threads."""
+@dataclass
+class _Pool:
+    """The candidates of a word query: records best first by the hand-set score, with those scores; the words to
+    highlight; suggestions when nothing is close in meaning; and, for the learned ranking, each candidate's
+    signals (learned.FEATURES, by name, in the records' order)."""
 
-    def __init__(self, data: DataDir):
+    records: list[int]
+    ranked: list[tuple[float, int]]
+    highlight: list[str]
+    suggestions: list[Suggestion]
+    signals: dict[str, np.ndarray] | None = None
+
+
+class Searcher:
+    """A warm searcher over the index and the catalog; safe to share between request threads.
+
+    ``learned_ranking`` False keeps hybrid search in the hand-set order, for benchmarks that compare the two.
+    """
+
+    def __init__(self, data: DataDir, learned_ranking: bool = True):
         if not has_index(data.index):
             raise SearchError("还没有建立检索库：请先运行 kiosk build")
         self._index = open_checked(data.index)  # BrokenIndex (a SearchError) for files a power cut tore
         if self._index.is_empty():  # the first build was cut short before its commit
             raise SearchError("还没有建立检索库：请先运行 kiosk build")
         self._data = data
+        self._learned = learned_ranking
         self._store = Store(data.database)
         self._retired_store: Store | None = None
         self._lock = threading.Lock()
@@ -204,6 +225,7 @@ class Searcher:
         self._scorer = PassageScorer(self._searcher.reader())
         document_weight = {doc_id: self._record_weight(doc_id) for doc_id in set(self._scorer.doc_ids)}
         self._weights = np.array([document_weight[d] for d in self._scorer.doc_ids], dtype=np.float32)
+        self._article_numbers = _article_numbers(self._searcher.reader(), self._scorer.size)
         self._masks: dict[str, np.ndarray] = {}
         self._places = {place for entry in self._catalog.values() for place in _places(entry.title)}
         self._cited: dict[int, list[int]] = {}
@@ -445,76 +467,172 @@ class Searcher:
     ) -> tuple[list[Hit], list[str], list[Suggestion]]:
         """Passages for the query's words and/or meaning, diversified; suggestions when the match is weak."""
         words = query_words(text)
+        model = learned.ranker() if self._learned and mode == "hybrid" else None
+        with self._lock:
+            pool = self._pool(text, words, limit, collection, mode, wide=model is not None)
+            if pool is None:
+                return [], words, []
+            ranked = pool.ranked
+            if model is not None and pool.signals is not None:
+                order = model.scores(learned.matrix(pool.signals))
+                ranked = sorted(zip(order.tolist(), pool.records, strict=True), key=lambda pair: -pair[0])
+            chosen = [
+                (score, self._searcher.stored_fields(record)) for score, record in self._diversified(ranked, limit)
+            ]
+        return [self._hit(stored, pool.highlight, score) for score, stored in chosen], words, pool.suggestions
+
+    def ranking_candidates(self, query: str, collection: str | None = None) -> tuple[np.ndarray, list[Hit]]:
+        """The hybrid candidates of a word query in the hand-set order, each with its row of learned.FEATURES:
+        what bench/train_ranker.py learns from. Empty when the query has no words or no vectors are there."""
+        text = CONTROL.sub(" ", query or "").strip()[:MAX_QUERY_CHARS]
+        if self.semantic_problem() is not None:
+            return np.zeros((0, len(learned.FEATURES))), []
+        with self._lock:
+            pool = self._pool(text, query_words(text), 10, collection, "hybrid", wide=True)
+            if pool is None or pool.signals is None:
+                return np.zeros((0, len(learned.FEATURES))), []
+            stored = [self._searcher.stored_fields(record) for record in pool.records]
+        hits = [self._hit(fields, [], score) for (score, _), fields in zip(pool.ranked, stored, strict=True)]
+        return learned.matrix(pool.signals), hits
+
+    def _pool(
+        self, text: str, words: list[str], limit: int, collection: str | None, mode: str, wide: bool
+    ) -> _Pool | None:
+        """The candidates for a word query, best first by the hand-set score; in hybrid mode with ``wide``, also the
+        best by words alone and by meaning alone, each with its signals for the learned ranking. None when there is
+        nothing to search by. Called with the lock held: a refresh may drop the rows of the vectors (until they are
+        loaded for its index), and only these rows fit this scorer."""
         concepts, highlight = self._concepts(words)
+        scorer, weights, rows = self._scorer, self._weights, self._record_rows
         query_vector = (
-            self._query_vector(_with_legal_wording(text, words))
-            if mode != "lexical" and self._record_rows is not None
-            else None
+            self._query_vector(_with_legal_wording(text, words)) if mode != "lexical" and rows is not None else None
         )
         if not concepts and query_vector is None:
-            return [], [], []
+            return None
+        if concepts:
+            found = scorer.score_and_matched(concepts)
+        else:
+            zeros = np.zeros(scorer.size, dtype=np.float32)
+            found = LexicalScores(zeros, zeros, dict.fromkeys(FIELD_WEIGHTS, zeros))
+        lexical, matched = found.total, found.matched
+        mask = self._collection_mask(collection) if collection else np.ones(scorer.size, dtype=np.float32)
         suggestions: list[Suggestion] = []
-        with self._lock:
-            # Read together under the lock: a refresh meanwhile may have dropped the rows of the vectors (until
-            # they are loaded for its index), and only these rows fit this scorer.
-            scorer, weights, rows = self._scorer, self._weights, self._record_rows
-            if concepts:
-                lexical, matched = scorer.score_and_matched(concepts)
+        scores: np.ndarray
+        similarity = meaning = has_vector = None
+        best = 0.0
+        if query_vector is None or rows is None:
+            scores = lexical * weights
+        else:
+            similarity, has_vector = self._similarities(query_vector, rows)
+            meaning = _scaled_similarity(similarity, has_vector)
+            peak = float(lexical.max()) if len(lexical) else 0.0
+            words_score = lexical / peak if peak > 0 else lexical
+            meaning = np.where(has_vector, meaning, words_score)  # passages not embedded yet: words only
+            if mode == "semantic":
+                scores = meaning * weights
             else:
-                lexical = matched = np.zeros(scorer.size, dtype=np.float32)
-            scores: np.ndarray
-            if query_vector is None or rows is None:
-                scores = lexical * weights
-            else:
-                similarity, has_vector = self._similarities(query_vector, rows)
-                meaning = _scaled_similarity(similarity, has_vector)
-                peak = float(lexical.max()) if len(lexical) else 0.0
-                words_score = lexical / peak if peak > 0 else lexical
-                meaning = np.where(has_vector, meaning, words_score)  # passages not embedded yet: words only
-                if mode == "semantic":
-                    scores = meaning * weights
-                else:
-                    share = SEMANTIC_WEIGHT[_query_kind(text)]
-                    scores = (share * meaning + (1 - share) * words_score) * weights
-                best = float(similarity[has_vector].max()) if has_vector.any() else 0.0
-                if best < WEAK_SIMILARITY:
-                    # Nothing close in meaning: keep only passages that match most of the words, suggest the rest.
-                    suggestions = self._suggestions(similarity, has_vector, collection)
-                    scores = np.where(matched * 2 >= len(concepts), lexical, 0) * weights
-            if collection:
-                scores = scores * self._collection_mask(collection)
-            candidates = scorer.top(scores, limit * 8)
-            named_places = [place for place in self._places if place in text]
-            rescored = []
-            for record in candidates:
-                entry = self._catalog.get(scorer.doc_ids[record])
-                score = float(scores[record])
-                if entry is not None:
-                    places = _places(entry.title)
-                    if any(place in text for place in places):
-                        score /= LEVEL_WEIGHT.get(entry.level, 1.0)
-                    elif places and named_places:
-                        score *= OTHER_PLACE_WEIGHT
-                    score *= 1 + 0.15 * sum(1 for word in words if word in entry.title)
-                rescored.append((score, record))
-            rescored = self._with_cited_articles(rescored)
-            chosen = [
-                (score, self._searcher.stored_fields(record)) for score, record in self._diversified(rescored, limit)
-            ]
-        return [self._hit(stored, highlight, score) for score, stored in chosen], words, suggestions
+                share = SEMANTIC_WEIGHT[_query_kind(text)]
+                scores = (share * meaning + (1 - share) * words_score) * weights
+            best = float(similarity[has_vector].max()) if has_vector.any() else 0.0
+            if best < WEAK_SIMILARITY:
+                # Nothing close in meaning: keep only passages that match most of the words, suggest the rest.
+                suggestions = self._suggestions(similarity, has_vector, collection)
+                scores = np.where(matched * 2 >= len(concepts), lexical, 0) * weights
+                wide = False
+        scores = scores * mask
+        candidates = scorer.top(scores, limit * 8)
+        if wide and meaning is not None:
+            known = set(candidates)
+            for column in (lexical * weights * mask, meaning * weights * mask):
+                candidates += [record for record in scorer.top(column, WIDE_POOL) if record not in known]
+                known.update(candidates)
+        named_places = [place for place in self._places if place in text]
+        rescored, place_of = [], {}
+        for record in candidates:
+            entry = self._catalog.get(scorer.doc_ids[record])
+            score = float(scores[record])
+            if entry is not None:
+                places = _places(entry.title)
+                if any(place in text for place in places):
+                    score /= LEVEL_WEIGHT.get(entry.level, 1.0)
+                    place_of[record] = 1
+                elif places and named_places:
+                    score *= OTHER_PLACE_WEIGHT
+                    place_of[record] = -1
+                score *= 1 + 0.15 * sum(1 for word in words if word in entry.title)
+            rescored.append((score, record))
+        cited: set[int] = set()
+        ranked = self._with_cited_articles(rescored, cited)
+        pool = _Pool([record for _, record in ranked], ranked, highlight, suggestions)
+        if wide and similarity is not None and has_vector is not None and meaning is not None:
+            pool.signals = self._signals(
+                pool, text, words, concepts, found, similarity, has_vector, meaning, best, place_of, cited
+            )
+        return pool
 
-    def _with_cited_articles(self, rescored: list[tuple[float, int]]) -> list[tuple[float, int]]:
+    def _signals(
+        self,
+        pool: _Pool,
+        text: str,
+        words: list[str],
+        concepts: list[dict[str, float]],
+        found: LexicalScores,
+        similarity: np.ndarray,
+        has_vector: np.ndarray,
+        meaning: np.ndarray,
+        best: float,
+        place_of: dict[int, int],
+        cited: set[int],
+    ) -> dict[str, np.ndarray]:
+        """learned.FEATURES of every candidate of the pool, by name."""
+        records = np.asarray(pool.records, dtype=np.int64)
+        count = len(records)
+        entries = [self._catalog.get(self._scorer.doc_ids[record]) for record in pool.records]
+        lexical = found.total[records]
+        peak = float(found.total.max()) if len(found.total) else 0.0
+        return {
+            "question": np.full(count, _query_kind(text) == "question"),
+            "query_chars": np.full(count, len(text)),
+            "concepts": np.full(count, len(concepts)),
+            "best_similarity": np.full(count, best),
+            "bm25": lexical,
+            "bm25_body": found.by_field["body"][records],
+            "bm25_headings": found.by_field["headings"][records],
+            "words_share": lexical / peak if peak > 0 else lexical,
+            "matched_share": found.matched[records] / max(len(concepts), 1),
+            "similarity": similarity[records],
+            "similarity_gap": best - similarity[records],
+            "meaning": meaning[records],
+            "hand": np.array([score for score, _ in pool.ranked]),
+            "hand_rank": np.arange(count),
+            "lexical_rank": _ranks(lexical),
+            "semantic_rank": _ranks(similarity[records]),
+            "document_weight": self._weights[records],
+            "status": np.array([STATUS_WEIGHT.get(e.status, 1.0) if e else 1.0 for e in entries]),
+            "level": np.array([LEVEL_CODE.get(e.level, len(LEVEL_CODE)) if e else len(LEVEL_CODE) for e in entries]),
+            "focus": np.array([e is not None and any(w in e.title for w in focus_words()) for e in entries]),
+            "article_no": self._article_numbers[records],
+            "body_words": self._scorer.lengths["body"][records],
+            "heading_words": self._scorer.lengths["headings"][records],
+            "title_words": np.array([sum(w in e.title for w in words) if e else 0 for e in entries]),
+            "place": np.array([place_of.get(record, 0) for record in pool.records]),
+            "cited": np.array([record in cited for record in pool.records]),
+            "has_vector": has_vector[records],
+        }
+
+    def _with_cited_articles(self, rescored: list[tuple[float, int]], cited: set[int]) -> list[tuple[float, int]]:
         """Best first, with the articles that the best explaining passages (our Q&A and guides, cases: passages
         that are no article themselves) cite by name and number ranked just above them: a resident's question that
         our Q&A answers leads to the article behind the answer. Only an article that is a candidate for the query
         itself: a guide's passage on the repair fund also cites the article on owners' rights, which is no answer
-        to 电梯坏了维修基金能不能用. Called with the lock held."""
+        to 电梯坏了维修基金能不能用. The records so ranked up are added to ``cited``. Called with the lock held."""
         scores = {record: score for score, record in rescored}
         ranked = sorted(rescored, key=lambda pair: -pair[0])
         for score, record in ranked[:CITING_PASSAGES]:
-            for cited in self._citations(record):
-                if cited in scores:
-                    scores[cited] = max(scores[cited], score * CITED_SHARE)
+            for article in self._citations(record):
+                if article in scores:
+                    scores[article] = max(scores[article], score * CITED_SHARE)
+                    cited.add(article)
         return sorted(((score, record) for record, score in scores.items()), key=lambda pair: -pair[0])
 
     def cited_articles(self, hit: Hit) -> list[Hit]:
@@ -677,6 +795,26 @@ class Searcher:
             score=1.0,
             url=f"/doc/{entry.id}",
         )
+
+
+def _article_numbers(reader, size: int) -> np.ndarray:
+    """Each index record's article number (0 for passages that are no article), read from the numeric field's
+    full-precision terms: one pass over some thousand terms, where reading every record's stored fields took seconds."""
+    numbers = np.zeros(size, dtype=np.float32)
+    if "article_no" not in reader.schema:
+        return numbers
+    field = reader.schema["article_no"]
+    for term in reader.lexicon("article_no"):
+        if term[:1] == b"\x00":  # shift 0: the exact value; other shifts are the range query's coarser copies
+            numbers[list(reader.postings("article_no", term).all_ids())] = field.from_bytes(term)
+    return numbers
+
+
+def _ranks(values: np.ndarray) -> np.ndarray:
+    """Each value's place when sorted highest first (0 for the highest)."""
+    ranks = np.empty(len(values), dtype=np.float32)
+    ranks[np.argsort(-values, kind="stable")] = np.arange(len(values))
+    return ranks
 
 
 def _with_legal_wording(text: str, words: list[str]) -> str:

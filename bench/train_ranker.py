@@ -1,0 +1,182 @@
+"""Train the learned ranking (indexer/search/data/ranker.txt) on the tune part of the judged queries.
+
+The searcher gives every candidate of a query its signals (indexer/search/learned.py's FEATURES); a candidate is
+relevant when it answers one of the query's judgements: a law article (queries_written.jsonl) or, with
+--bundled, a section of our own texts judged by hand (judged_bundled.jsonl). LightGBM's LambdaMART learns the
+order from the tune queries only; the held-out test part is never read here.
+
+    .venv/bin/python bench/train_ranker.py collect --data /work/var-hub --bundled   # signals -> ranker_signals.csv.gz
+    .venv/bin/python bench/train_ranker.py cv                                      # choose: 5-fold MRR on tune
+    .venv/bin/python bench/train_ranker.py fit                                     # write the model
+
+`collect` needs a data dir over the whole library with every vector (an hour and a half to embed); `cv` and `fit`
+read the signals it saved, so a change of parameters is tried in seconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import gzip
+import json
+import statistics
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from bench.bench_quality import query_sets, read_jsonl  # noqa: E402
+from bench.bench_search import TOP, is_relevant  # noqa: E402
+from indexer.search.learned import FEATURES  # noqa: E402
+
+SIGNALS = REPO / "bench" / "ranker_signals.csv.gz"
+MODEL = REPO / "indexer" / "search" / "data" / "ranker.txt"
+BUNDLED = REPO / "bench" / "judged_bundled.jsonl"
+TRAINED_ON = "tune"  # the only part whose judgements the model sees
+WORD_KINDS = ("question", "keyword")  # titles, pinyin and articles take their own routes
+FOLDS = 5
+# Chosen by `cv` on tune: small trees and a slow rate, as 150-odd queries are little to learn from.
+PARAMS = {
+    "objective": "lambdarank",
+    "metric": "map",
+    "eval_at": [TOP],
+    "learning_rate": 0.05,
+    "num_leaves": 7,
+    "min_data_in_leaf": 20,
+    "feature_fraction": 0.8,
+    "bagging_fraction": 0.8,
+    "bagging_freq": 1,
+    "lambdarank_truncation_level": 20,
+    "seed": 8,
+    "num_threads": 2,
+    "verbose": -1,
+}
+ROUNDS = 200
+
+
+def parse_args() -> argparse.Namespace:
+    """Command-line options."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("step", choices=("collect", "cv", "fit"))
+    parser.add_argument("--data", type=Path, default=REPO.parent / "var-hub", help="for collect: the data dir")
+    parser.add_argument("--bundled", action="store_true", help="for collect: also count judged sections of our texts")
+    parser.add_argument("--signals", type=Path, default=SIGNALS)
+    parser.add_argument("--model", type=Path, default=MODEL)
+    parser.add_argument("--rounds", type=int, default=ROUNDS)
+    return parser.parse_args()
+
+
+def judgements(bundled: bool) -> list[dict]:
+    """The tune part's word queries, each with its judged articles and, with ``bundled``, its judged sections."""
+    queries = [q for q in query_sets([TRAINED_ON])[TRAINED_ON] if q["kind"] in WORD_KINDS]
+    if bundled:
+        sections = {row["query"]: row["relevant"] for row in read_jsonl(BUNDLED)}
+        queries = [{**q, "relevant": q["relevant"] + sections.get(q["query"], [])} for q in queries]
+    return queries
+
+
+def collect(data: Path, bundled: bool, out: Path) -> None:
+    """Every tune query's candidates with their signals and whether each answers a judgement, to ``out``."""
+    from indexer.datadir import DataDir
+    from indexer.search.searcher import Searcher
+
+    searcher = Searcher(DataDir.create(data))
+    problem = searcher.semantic_problem()
+    if problem:
+        sys.exit(f"{data}: {problem}")
+    queries = judgements(bundled)
+    rows, found = [], 0
+    for number, q in enumerate(queries):
+        signals, hits = searcher.ranking_candidates(q["query"])
+        labels = [int(any(is_relevant((h.source, h.article, h.heading), w) for w in q["relevant"])) for h in hits]
+        found += any(labels)
+        rows += [[number, label, *row] for label, row in zip(labels, signals.tolist(), strict=True)]
+    searcher.close()
+    with gzip.open(out, "wt", encoding="utf-8", newline="") as file:
+        writer = csv.writer(file)
+        writer.writerow(["query", "label", *FEATURES])
+        writer.writerows(rows)
+    print(
+        f"{len(queries)} tune queries; {found} with a judged passage among their candidates; {len(rows)} rows → {out}"
+    )
+
+
+def load(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Query numbers, labels and signals as saved by collect (rows of one query together, hand-set order)."""
+    with gzip.open(path, "rt", encoding="utf-8") as file:
+        reader = csv.reader(file)
+        header = next(reader)
+        if tuple(header[2:]) != FEATURES:
+            sys.exit(f"{path} holds other signals than learned.FEATURES: run collect again")
+        table = np.array([[float(x) for x in row] for row in reader])
+    return table[:, 0].astype(int), table[:, 1].astype(int), table[:, 2:]
+
+
+def first_relevant(order: np.ndarray, labels: np.ndarray) -> int | None:
+    """1-based place of the first relevant candidate within TOP, when the candidates are read in ``order``."""
+    hits = np.flatnonzero(labels[order][:TOP])
+    return int(hits[0]) + 1 if len(hits) else None
+
+
+def mrr(places: list[int | None]) -> float:
+    return statistics.fmean(1 / p if p else 0.0 for p in places)
+
+
+def train(queries: np.ndarray, labels: np.ndarray, signals: np.ndarray, rounds: int):
+    """A LambdaMART model on these rows; queries without a relevant candidate teach nothing and are left out."""
+    import lightgbm
+
+    useful = {q for q in set(queries.tolist()) if labels[queries == q].any()}
+    keep = np.isin(queries, sorted(useful))
+    groups = [int(np.sum(queries[keep] == q)) for q in dict.fromkeys(queries[keep].tolist())]
+    dataset = lightgbm.Dataset(signals[keep], labels[keep], group=groups, feature_name=list(FEATURES))
+    return lightgbm.train(PARAMS, dataset, num_boost_round=rounds)
+
+
+def cross_validate(path: Path, rounds: int) -> None:
+    """MRR@10 of the candidates in the hand-set order and in the model's, each fold's model trained on the other
+    folds; the folds split the tune queries by number, the same way every run."""
+    queries, labels, signals = load(path)
+    numbers = sorted(set(queries.tolist()))
+    places: dict[str, list] = defaultdict(list)
+    for fold in range(FOLDS):
+        held = {q for i, q in enumerate(numbers) if i % FOLDS == fold}
+        rest = ~np.isin(queries, sorted(held))
+        model = train(queries[rest], labels[rest], signals[rest], rounds)
+        for q in sorted(held):
+            rows = queries == q
+            places["hand"].append(first_relevant(np.arange(int(rows.sum())), labels[rows]))
+            places["learned"].append(first_relevant(np.argsort(-model.predict(signals[rows])), labels[rows]))
+    print(f"tune, {FOLDS}-fold, {len(numbers)} queries, MRR@{TOP} of the candidates (before one-document limits):")
+    for name, found in places.items():
+        print(f"  {name:8} {mrr(found):.3f}")
+    model = train(queries, labels, signals, rounds)
+    gains = dict(zip(FEATURES, model.feature_importance("gain").tolist(), strict=True))
+    ordered = {name: round(gain) for name, gain in sorted(gains.items(), key=lambda pair: -pair[1])}
+    print("gain per signal, whole tune:", json.dumps(ordered))
+
+
+def fit(path: Path, model_path: Path, rounds: int) -> None:
+    """The model on every tune query, written where the searcher loads it."""
+    queries, labels, signals = load(path)
+    model = train(queries, labels, signals, rounds)
+    model.save_model(str(model_path))
+    print(f"{model_path}: {rounds} trees on {len(set(queries.tolist()))} tune queries")
+
+
+def main() -> None:
+    args = parse_args()
+    if args.step == "collect":
+        collect(args.data, args.bundled, args.signals)
+    elif args.step == "cv":
+        cross_validate(args.signals, args.rounds)
+    else:
+        fit(args.signals, args.model, args.rounds)
+
+
+if __name__ == "__main__":
+    main()
