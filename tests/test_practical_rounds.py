@@ -327,7 +327,7 @@ FORM = {
     "end": "11:30",
     "place": "实训基地二楼 登高区",
     "seats": "2",
-    "note": "穿工作鞋",
+    "note": "穿工作鞋，带手套",
 }
 
 
@@ -344,7 +344,7 @@ def test_a_trainer_makes_a_round_and_sees_it_listed(trainer):
     listed = trainer.page("/editor/training/practical/")
     assert "实训基地二楼 登高区" in listed and "3月8日（周一）09:00–11:30" in listed and "0 / 2" in listed
     sheet = trainer.page(f"/editor/training/practical/{round_id}")
-    assert "实训签到表" in sheet and "还没有人报名" in sheet and "穿工作鞋" in sheet
+    assert "实训签到表" in sheet and "还没有人报名" in sheet and "穿工作鞋，带手套" in sheet
 
 
 @pytest.mark.parametrize(
@@ -366,7 +366,7 @@ def test_a_bad_round_form_says_why_and_keeps_what_was_typed(trainer, changes, me
     response = trainer.post("/editor/training/practical/new", {**FORM, **changes})
     page = response.get_data(as_text=True)
     assert response.status_code == 400 and message in page
-    assert 'value="穿工作鞋"' not in page and "穿工作鞋</textarea>" in page  # the note kept
+    assert "穿工作鞋，带手套</textarea>" in page  # the note kept
     assert f'value="{changes.get("place", FORM["place"])}"' in page
     with learning(trainer.app) as db:
         assert list_rounds(db) == []

@@ -126,8 +126,9 @@ def _round(row) -> Round:
 
 
 def clean_text(value: str, limit: int, what: str) -> str:
-    """One line of text as stored: NFKC-folded, spaces folded; RoundError past ``limit`` or with control marks."""
-    text = " ".join(unicodedata.normalize("NFKC", value).split())
+    """One line of text as stored, spaces folded (full-width punctuation kept, as the trainer typed it); RoundError
+    past ``limit`` or with control or direction marks."""
+    text = " ".join(value.split())
     if len(text) > limit:
         raise RoundError(f"{what}太长了，最多 {limit} 个字。")
     if any(unicodedata.category(char)[0] == "C" for char in text):
