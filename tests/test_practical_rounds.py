@@ -17,6 +17,7 @@ from kiosk.training.learner.database import LEARNING_DB, LearningDB
 from kiosk.training.learner.merge import merge
 from kiosk.training.practical.rounds import (
     MAX_SEATS,
+    Round,
     RoundError,
     RoundForm,
     Scan,
@@ -86,6 +87,12 @@ def a_round(seats: int = 20, **changes) -> RoundForm:
     return RoundForm(**{**fields, **changes})
 
 
+def the_round(db: LearningDB, round_id: int) -> Round:
+    found = get_round(db, round_id)
+    assert found is not None
+    return found
+
+
 def new_learner(db: LearningDB, name: str, community: str = "幸福社区") -> learners.Learner:
     return learners.sign_in(db, name, "城关街道", community, "2468", START)[0]
 
@@ -105,10 +112,10 @@ def test_a_round_counts_its_sign_ups_and_seats_left(db):
     assert sign_up(db, round_id, zhang.id, START) is True
     assert sign_up(db, round_id, zhang.id, START + 1) is False  # again: no second seat
     sign_up(db, round_id, li.id, START)
-    found = get_round(db, round_id)
+    found = the_round(db, round_id)
     assert (found.signed_up, found.seats_left, found.attended, found.area_name) == (2, 1, 0, "登高作业")
     assert [person.name for person in signups(db, round_id)] == ["张网格", "李网格"]
-    assert get_round(db, add_round(db, check_form(a_round(area=""), START), "刘老师", START)).area_name == "全部实训区"
+    assert the_round(db, add_round(db, check_form(a_round(area=""), START), "刘老师", START)).area_name == "全部实训区"
 
 
 @pytest.mark.parametrize(
@@ -138,7 +145,7 @@ def test_a_round_keeps_at_least_the_seats_taken_and_may_keep_a_start_now_past(db
     with pytest.raises(RoundError, match="已经有 3 人报名，座位数不能少于 3"):
         change_round(db, round_id, a_round(seats=2), START)
     change_round(db, round_id, a_round(seats=3, place="实训基地三楼"), NINE + 60)  # under way: the start stays
-    assert (get_round(db, round_id).seats, get_round(db, round_id).place) == (3, "实训基地三楼")
+    assert (the_round(db, round_id).seats, the_round(db, round_id).place) == (3, "实训基地三楼")
     with pytest.raises(RoundError, match="开始时间已经过去了"):
         change_round(db, round_id, a_round(seats=3, starts=NINE + 30, ends=HALF_ELEVEN), NINE + 60)
 
@@ -160,7 +167,7 @@ def test_two_phones_racing_for_the_last_seat_one_gets_it(db, tmp_path):
     assert outcomes.count(True) == 1, outcomes
     refused = [outcome for outcome in outcomes if outcome is not True]
     assert len(refused) == 7 and all(isinstance(o, RoundError) and "已经满了" in str(o) for o in refused), refused
-    assert get_round(db, round_id).signed_up == 1
+    assert the_round(db, round_id).signed_up == 1
 
 
 def test_sign_up_and_cancelling_close_when_the_round_starts(db):
@@ -168,7 +175,7 @@ def test_sign_up_and_cancelling_close_when_the_round_starts(db):
     zhang, li = new_learner(db, "张网格"), new_learner(db, "李网格")
     sign_up(db, round_id, zhang.id, START)
     cancel_sign_up(db, round_id, zhang.id, NINE - 60)
-    assert get_round(db, round_id).signed_up == 0
+    assert the_round(db, round_id).signed_up == 0
     sign_up(db, round_id, zhang.id, NINE - 60)
     with pytest.raises(RoundError, match="已经开始了，不能再报名"):
         sign_up(db, round_id, li.id, NINE)
@@ -187,7 +194,7 @@ def test_a_cancelled_round_takes_no_sign_up_and_no_scan(db):
         sign_up(db, round_id, zhang.id, START)
     with pytest.raises(RoundError, match="已经取消了，不能签到"):
         check_in(db, round_id, zhang.card, "刘老师", NINE)
-    assert open_rounds(db, START) == [] and get_round(db, round_id).cancelled
+    assert open_rounds(db, START) == [] and the_round(db, round_id).cancelled
 
 
 @pytest.mark.parametrize(
@@ -214,16 +221,16 @@ def test_every_kind_of_scan_at_the_door(db):
     sign_up(db, round_id, zhang.id, START)
 
     first = check_in(db, round_id, f"{HUB}{card_path(zhang.card)}", "刘老师", NINE - 300)
-    assert (first.outcome, first.learner.name, first.attended_at) == (Scan.PRESENT, "张网格", NINE - 300)
+    assert (first.outcome, first.learner, first.attended_at) == (Scan.PRESENT, zhang, NINE - 300)
     again = check_in(db, round_id, zhang.card, "王老师", NINE)
     assert (again.outcome, again.attended_at) == (Scan.ALREADY, NINE - 300)  # the first scan's time stays
     assert signups(db, round_id)[0].scanned_by == "刘老师"
 
     stranger = check_in(db, round_id, li.card, "刘老师", NINE)
-    assert (stranger.outcome, stranger.learner.name, stranger.token) == (Scan.NOT_SIGNED_UP, "李网格", li.card)
-    assert get_round(db, round_id).signed_up == 1  # only reported
+    assert (stranger.outcome, stranger.learner, stranger.token) == (Scan.NOT_SIGNED_UP, li, li.card)
+    assert the_round(db, round_id).signed_up == 1  # only reported
     walked = check_in(db, round_id, li.card, "刘老师", NINE + 60, walk_in=True)
-    assert walked.outcome == Scan.WALKED_IN and get_round(db, round_id).attended == 2
+    assert walked.outcome == Scan.WALKED_IN and the_round(db, round_id).attended == 2
     with pytest.raises(RoundError, match="已经满了"):  # two seats, both taken
         check_in(db, round_id, wang.card, "刘老师", NINE, walk_in=True)
 
@@ -251,7 +258,7 @@ def test_a_merge_keeps_one_seat_and_the_earlier_scan(db):
     merge(db, kept.id, merged.id, [], NINE + 60)
     mine = {found.id: attended for found, attended in learner_rounds(db, kept.id)}
     assert mine == {both: NINE, other: None}
-    assert get_round(db, both).signed_up == 1
+    assert the_round(db, both).signed_up == 1
     (row,) = signups(db, both)
     assert (row.signed_at, row.scanned_by) == (START, "刘老师")
     assert db.conn.execute("SELECT COUNT(*) FROM round_signups WHERE learner = ?", (merged.id,)).fetchone()[0] == 0
@@ -273,7 +280,7 @@ def test_removing_a_learner_frees_her_seat(db):
     zhang = new_learner(db, "张网格")
     sign_up(db, round_id, zhang.id, START)
     learners.remove(db, zhang.id)
-    assert get_round(db, round_id).seats_left == 1
+    assert the_round(db, round_id).seats_left == 1
 
 
 # -- the pages ----------------------------------------------------------------------------------------------------
@@ -400,7 +407,7 @@ def test_a_learner_signs_up_on_her_phone_is_scanned_in_and_sees_it(trainer):
     assert "我报名的实训" in page and "已报名" in page and "取消报名" in page and "已签到" not in page
 
     with learning(trainer.app) as db:
-        card = learners.get(db, next(iter(signups(db, round_id))).learner).card
+        (card,) = [person.card for person in list_learners(db)]
     attendance = trainer.page(f"/editor/training/practical/{round_id}/attendance")
     assert "已签到 0 人 / 报名 1 人" in attendance
     scanned = trainer.post(f"/editor/training/practical/{round_id}/attendance", {"code": f"{HUB}/learn/card/{card}"})

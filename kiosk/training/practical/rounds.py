@@ -122,7 +122,11 @@ class AttendedRound:
 
 
 def _round(row) -> Round:
-    return Round(*row[:9], bool(row[9]), *row[10:])
+    """A round from a row of _COUNTED."""
+    number, course, area, starts, ends, place, seats, note, created_by, cancelled, signed_up, attended = row
+    return Round(
+        number, course, area, starts, ends, place, seats, note, created_by, bool(cancelled), signed_up, attended
+    )
 
 
 def clean_text(value: str, limit: int, what: str) -> str:
