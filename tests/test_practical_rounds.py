@@ -122,6 +122,7 @@ def test_a_round_counts_its_sign_ups_and_seats_left(db):
     ("changes", "message"),
     [
         ({"starts": START - 3600, "ends": START}, "开始时间已经过去了"),
+        ({"starts": NINE + 400 * 86400, "ends": HALF_ELEVEN + 400 * 86400}, "日期太远了"),
         ({"ends": NINE - 60}, "结束时间要晚于开始时间"),
         ({"ends": NINE}, "结束时间要晚于开始时间"),
         ({"seats": 0}, "座位数要在 1 到 200 之间"),
@@ -358,6 +359,7 @@ def test_a_trainer_makes_a_round_and_sees_it_listed(trainer):
     ("changes", "message"),
     [
         ({"day": "2027-02-28"}, "开始时间已经过去了"),
+        ({"day": "2207-03-08"}, "日期太远了"),
         ({"end": "08:30"}, "结束时间要晚于开始时间"),
         ({"seats": "201"}, "座位数要在 1 到 200 之间"),
         ({"seats": "99999999999999999999999"}, "座位数要在 1 到 200 之间"),

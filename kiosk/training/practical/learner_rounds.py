@@ -11,7 +11,7 @@ from ..learner.database import LearningDB
 from ..learner.learners import Learner
 from ..learner.session import check_csrf, csrf_token, current_learner, learning_db, on_kiosk
 from .round_courses import course_name, practical_courses
-from .rounds import NoRound, RoundError, cancel_sign_up, learner_rounds, open_rounds, sign_up
+from .rounds import ROUND_ID, NoRound, RoundError, cancel_sign_up, learner_rounds, open_rounds, sign_up
 
 bp = Blueprint("practical", __name__)
 BODY_MAX_BYTES = 256  # the body carries nothing: the round is in the path, the learner in the session
@@ -48,7 +48,7 @@ def _signed_in(db: LearningDB) -> Learner:
     return learner
 
 
-@bp.post("/api/practical/rounds/<int:round_id>/signup")
+@bp.post(f"/api/practical/rounds/{ROUND_ID}/signup")
 def signup(round_id: int):
     """Sign the learner up for a round (again is no harm)."""
     with learning_db() as db:
@@ -56,7 +56,7 @@ def signup(round_id: int):
     return jsonify(ok=True, message="报名成功。请按时到场，带上学习卡。" if added else "您已经报名了这一轮。")
 
 
-@bp.post("/api/practical/rounds/<int:round_id>/cancel")
+@bp.post(f"/api/practical/rounds/{ROUND_ID}/cancel")
 def cancel(round_id: int):
     """Take the learner off a round's list, until it starts."""
     with learning_db() as db:

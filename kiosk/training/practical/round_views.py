@@ -16,6 +16,7 @@ from .round_courses import PracticalCourse, course_name, practical_courses
 from .rounds import (
     ALL_AREAS,
     MAX_SEATS,
+    ROUND_ID,
     Round,
     RoundError,
     RoundForm,
@@ -146,7 +147,7 @@ def practical_new_round():
     return redirect(url_for("editor.practical_round", round_id=round_id))
 
 
-@bp.route("/training/practical/<int:round_id>/edit", methods=["GET", "POST"])
+@bp.route(f"/training/practical/{ROUND_ID}/edit", methods=["GET", "POST"])
 @trainers_only
 def practical_edit_round(round_id: int):
     """Change a round; the seats may not go below those already taken."""
@@ -163,7 +164,7 @@ def practical_edit_round(round_id: int):
     return redirect(url_for("editor.practical_round", round_id=round_id))
 
 
-@bp.post("/training/practical/<int:round_id>/cancel")
+@bp.post(f"/training/practical/{ROUND_ID}/cancel")
 @trainers_only
 def practical_cancel_round(round_id: int):
     """Call a round off; it stays listed as 已取消, with who had signed up."""
@@ -176,7 +177,7 @@ def practical_cancel_round(round_id: int):
     return redirect(url_for("editor.practical_rounds"))
 
 
-@bp.get("/training/practical/<int:round_id>")
+@bp.get(f"/training/practical/{ROUND_ID}")
 @trainers_only
 def practical_round(round_id: int):
     """A round's list of who signed up and who was scanned in, to print for the door or the file."""
@@ -189,14 +190,14 @@ def practical_round(round_id: int):
     )
 
 
-@bp.get("/training/practical/<int:round_id>/attendance")
+@bp.get(f"/training/practical/{ROUND_ID}/attendance")
 @trainers_only
 def practical_attendance(round_id: int):
     """The page at the door: a box a card scanner types into, and who has been scanned in so far."""
     return _attendance_page(_round_or_404(round_id))
 
 
-@bp.post("/training/practical/<int:round_id>/attendance")
+@bp.post(f"/training/practical/{ROUND_ID}/attendance")
 @trainers_only
 def practical_scan(round_id: int):
     """One scan (or 加入并签到 for a learner not signed up): marks her present and answers with the page, her name

@@ -18,9 +18,11 @@ from ..learner.learners import Learner
 
 ALL_AREAS = "全部实训区"
 MAX_SEATS = 200
+DAYS_AHEAD = 366  # a round further off is a typo (2207 for 2027), not a plan
 MAX_PLACE = 60
 MAX_NOTE = 300
 MAX_SCAN = 300  # a card's URL is under 100 characters; a scanner that runs on is cut off here, not stored
+ROUND_ID = "<int(max=9223372036854775807):round_id>"  # in a URL: SQLite's largest integer, past it a 404
 TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")  # learners.new_card_token(): 22 URL-safe characters
 NO_ROUND = "没有这个轮次，可能已经删除了。"
 COLUMNS = "id, course, area, starts, ends, place, seats, note, created_by, cancelled"
@@ -150,6 +152,8 @@ def check_form(form: RoundForm, at: float, before: Round | None = None) -> Round
         raise RoundError("结束时间要晚于开始时间。")
     if form.starts < at and (before is None or form.starts != before.starts):
         raise RoundError("开始时间已经过去了，请选以后的日期和时间。")
+    if form.starts > at + DAYS_AHEAD * 86400:
+        raise RoundError("日期太远了：只能排一年以内的轮次，请检查年份。")
     if not 1 <= form.seats <= MAX_SEATS:
         raise RoundError(f"座位数要在 1 到 {MAX_SEATS} 之间。")
     if before is not None and form.seats < before.signed_up:
@@ -163,9 +167,9 @@ def parse_times(day: str, start: str, end: str) -> tuple[float, float]:
     try:
         date = dt.date.fromisoformat(day.strip())
         begins, finishes = dt.time.fromisoformat(start.strip()), dt.time.fromisoformat(end.strip())
-    except ValueError:
+        return dt.datetime.combine(date, begins).timestamp(), dt.datetime.combine(date, finishes).timestamp()
+    except (ValueError, OverflowError, OSError):  # OverflowError, OSError: a year the clock cannot hold (0001, 9999)
         raise RoundError("请填写日期（例如 2027-03-08）和开始、结束时间（例如 09:00）。") from None
-    return dt.datetime.combine(date, begins).timestamp(), dt.datetime.combine(date, finishes).timestamp()
 
 
 _COUNTS = (  # a round's columns, then how many signed up and how many were scanned in
