@@ -381,6 +381,16 @@ def test_a_bad_round_form_says_why_and_keeps_what_was_typed(trainer, changes, me
         assert list_rounds(db) == []
 
 
+def test_rounds_to_come_are_listed_first_and_past_ones_below(trainer, clock):
+    made_round(trainer, day="2027-03-09", place="三号轮")
+    made_round(trainer, place="一号轮")
+    made_round(trainer, day="2027-03-02", place="早一轮")
+    clock.now = dt.datetime(2027, 3, 3, 8, 0).timestamp()
+    page = trainer.page("/editor/training/practical/")
+    coming, past = page.split('id="past-rounds"')
+    assert coming.index("一号轮") < coming.index("三号轮") and "早一轮" not in coming and "早一轮" in past
+
+
 def test_a_trainer_edits_and_cancels_a_round(trainer):
     round_id = made_round(trainer)
     form = trainer.page(f"/editor/training/practical/{round_id}/edit")
@@ -401,7 +411,9 @@ def test_a_learner_signs_up_on_her_phone_is_scanned_in_and_sees_it(trainer):
     round_id = made_round(trainer)
     phone = trainer.app.test_client()
     token = learner_signed_in(phone)
-    page = phone.get("/learn/practical").get_data(as_text=True)
+    shown = phone.get("/learn/practical")
+    assert "no-store" in shown.headers["Cache-Control"]  # her name and rounds stay out of the phone's cache
+    page = shown.get_data(as_text=True)
     assert "可以报名的轮次" in page and "还剩 2 个座位（共 2 个）" in page and "实训基地二楼 登高区" in page
     response = phone.post(f"/api/practical/rounds/{round_id}/signup", json={}, headers={"X-CSRF-Token": token})
     assert response.get_json() == {"ok": True, "message": "报名成功。请按时到场，带上学习卡。"}

@@ -4,7 +4,7 @@ pages: a signed-in learner's session, never on the shared touchscreen (which sho
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, jsonify, render_template
+from flask import Blueprint, abort, jsonify, make_response, render_template
 
 from ...web import error_response, json_body, now
 from ..learner.database import LearningDB
@@ -25,17 +25,21 @@ def rounds_page():
         learner = current_learner(db)
         mine = learner_rounds(db, learner.id) if learner else []
         coming = [one for one in open_rounds(db, at) if one.id not in {taken.id for taken, _ in mine}]
-    return render_template(
-        "practical/rounds.html",
-        learner=learner,
-        csrf=csrf_token(learner) if learner else "",
-        mine=mine,
-        coming=coming,
-        courses=practical_courses(),
-        course_name=course_name,
-        on_kiosk=on_kiosk(),
-        now=at,
+    response = make_response(
+        render_template(
+            "practical/rounds.html",
+            learner=learner,
+            csrf=csrf_token(learner) if learner else "",
+            mine=mine,
+            coming=coming,
+            courses=practical_courses(),
+            course_name=course_name,
+            on_kiosk=on_kiosk(),
+            now=at,
+        )
     )
+    response.cache_control.no_store = True  # her name and rounds: not kept in a shared phone's cache
+    return response
 
 
 def _signed_in(db: LearningDB) -> Learner:
