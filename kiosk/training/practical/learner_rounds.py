@@ -11,7 +11,7 @@ from ..learner.database import LearningDB
 from ..learner.learners import Learner
 from ..learner.session import check_csrf, csrf_token, current_learner, learning_db, on_kiosk
 from .round_courses import course_name, practical_courses
-from .rounds import ROUND_ID, NoRound, RoundError, cancel_sign_up, learner_rounds, open_rounds, sign_up
+from .rounds import NoRound, RoundError, cancel_sign_up, learner_rounds, open_rounds, round_number, sign_up
 
 bp = Blueprint("practical", __name__)
 BODY_MAX_BYTES = 256  # the body carries nothing: the round is in the path, the learner in the session
@@ -52,19 +52,21 @@ def _signed_in(db: LearningDB) -> Learner:
     return learner
 
 
-@bp.post(f"/api/practical/rounds/{ROUND_ID}/signup")
-def signup(round_id: int):
+@bp.post("/api/practical/rounds/<round_id>/signup")
+def signup(round_id: str):
     """Sign the learner up for a round (again is no harm)."""
     with learning_db() as db:
-        added = sign_up(db, round_id, _signed_in(db).id, now())
+        learner = _signed_in(db)
+        added = sign_up(db, round_number(round_id), learner.id, now())
     return jsonify(ok=True, message="报名成功。请按时到场，带上学习卡。" if added else "您已经报名了这一轮。")
 
 
-@bp.post(f"/api/practical/rounds/{ROUND_ID}/cancel")
-def cancel(round_id: int):
+@bp.post("/api/practical/rounds/<round_id>/cancel")
+def cancel(round_id: str):
     """Take the learner off a round's list, until it starts."""
     with learning_db() as db:
-        cancel_sign_up(db, round_id, _signed_in(db).id, now())
+        learner = _signed_in(db)
+        cancel_sign_up(db, round_number(round_id), learner.id, now())
     return jsonify(ok=True, message="已取消报名。")
 
 

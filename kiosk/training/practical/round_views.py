@@ -16,7 +16,7 @@ from .round_courses import PracticalCourse, course_name, practical_courses
 from .rounds import (
     ALL_AREAS,
     MAX_SEATS,
-    ROUND_ID,
+    NO_ROUND,
     Round,
     RoundError,
     RoundForm,
@@ -29,6 +29,7 @@ from .rounds import (
     get_round,
     list_rounds,
     parse_times,
+    round_number,
     signups,
 )
 
@@ -56,11 +57,16 @@ def clock_time(at: float) -> str:
     return f"{dt.datetime.fromtimestamp(at):%H:%M}"
 
 
-def _round_or_404(round_id: int) -> Round:
+def _round_or_404(round_id: str) -> Round:
+    """The round of an id in a URL, or a 404."""
+    try:
+        number = round_number(round_id)
+    except RoundError as exc:
+        abort(404, description=str(exc))
     with learning_db() as db:
-        found = get_round(db, round_id)
+        found = get_round(db, number)
     if found is None:
-        abort(404, description="没有这个轮次，可能已经删除了。")
+        abort(404, description=NO_ROUND)
     return found
 
 
@@ -147,9 +153,9 @@ def practical_new_round():
     return redirect(url_for("editor.practical_round", round_id=round_id))
 
 
-@bp.route(f"/training/practical/{ROUND_ID}/edit", methods=["GET", "POST"])
+@bp.route("/training/practical/<round_id>/edit", methods=["GET", "POST"])
 @trainers_only
-def practical_edit_round(round_id: int):
+def practical_edit_round(round_id: str):
     """Change a round; the seats may not go below those already taken."""
     before, courses = _round_or_404(round_id), practical_courses()
     values = _form_values(before)
@@ -157,56 +163,53 @@ def practical_edit_round(round_id: int):
         return _form_page(before, values, courses)
     try:
         with learning_db() as db:
-            change_round(db, round_id, _read_form(values, courses), now())
+            change_round(db, before.id, _read_form(values, courses), now())
     except RoundError as exc:
         return _form_page(before, values, courses, str(exc), 400)
     flash("已保存这一轮的修改。已报名的学员在手机上会看到新的时间和地点。", "ok")
-    return redirect(url_for("editor.practical_round", round_id=round_id))
+    return redirect(url_for("editor.practical_round", round_id=before.id))
 
 
-@bp.post(f"/training/practical/{ROUND_ID}/cancel")
+@bp.post("/training/practical/<round_id>/cancel")
 @trainers_only
-def practical_cancel_round(round_id: int):
+def practical_cancel_round(round_id: str):
     """Call a round off; it stays listed as 已取消, with who had signed up."""
-    try:
-        with learning_db() as db:
-            cancel_round(db, round_id)
-    except RoundError as exc:
-        abort(404, description=str(exc))
+    with learning_db() as db:
+        cancel_round(db, _round_or_404(round_id).id)
     flash("这一轮已取消。请通知已报名的学员。", "ok")
     return redirect(url_for("editor.practical_rounds"))
 
 
-@bp.get(f"/training/practical/{ROUND_ID}")
+@bp.get("/training/practical/<round_id>")
 @trainers_only
-def practical_round(round_id: int):
+def practical_round(round_id: str):
     """A round's list of who signed up and who was scanned in, to print for the door or the file."""
     found = _round_or_404(round_id)
     with learning_db() as db:
-        people = signups(db, round_id)
+        people = signups(db, found.id)
     courses = practical_courses()
     return render_template(
         "editor/practical/round.html", round=found, people=people, course=course_name(courses, found.course), now=now()
     )
 
 
-@bp.get(f"/training/practical/{ROUND_ID}/attendance")
+@bp.get("/training/practical/<round_id>/attendance")
 @trainers_only
-def practical_attendance(round_id: int):
+def practical_attendance(round_id: str):
     """The page at the door: a box a card scanner types into, and who has been scanned in so far."""
     return _attendance_page(_round_or_404(round_id))
 
 
-@bp.post(f"/training/practical/{ROUND_ID}/attendance")
+@bp.post("/training/practical/<round_id>/attendance")
 @trainers_only
-def practical_scan(round_id: int):
+def practical_scan(round_id: str):
     """One scan (or 加入并签到 for a learner not signed up): marks her present and answers with the page, her name
     large; the page's script swaps the answer in, so the box keeps its place and the camera keeps running."""
     found = _round_or_404(round_id)
     code, walk_in = request.form.get("code", ""), bool(request.form.get("walk_in"))
     try:
         with learning_db() as db:
-            result = check_in(db, round_id, code, g.editor.name, now(), walk_in=walk_in)
+            result = check_in(db, found.id, code, g.editor.name, now(), walk_in=walk_in)
     except RoundError as exc:
         return _attendance_page(found, error=str(exc), status=409)
     return _attendance_page(_round_or_404(round_id), result=result, status=SCAN_STATUS[result.outcome])

@@ -22,7 +22,7 @@ DAYS_AHEAD = 366  # a round further off is a typo (2207 for 2027), not a plan
 MAX_PLACE = 60
 MAX_NOTE = 300
 MAX_SCAN = 300  # a card's URL is under 100 characters; a scanner that runs on is cut off here, not stored
-ROUND_ID = "<int(max=9223372036854775807):round_id>"  # in a URL: SQLite's largest integer, past it a 404
+LARGEST_ID = 2**63 - 1  # SQLite's integers: a larger id in a URL names no round
 TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")  # learners.new_card_token(): 22 URL-safe characters
 NO_ROUND = "没有这个轮次，可能已经删除了。"
 COLUMNS = "id, course, area, starts, ends, place, seats, note, created_by, cancelled"
@@ -121,6 +121,13 @@ class AttendedRound:
     ends: float
     place: str
     attended_at: float
+
+
+def round_number(text: str) -> int:
+    """A round's id as a URL gives it: NoRound unless it is digits within SQLite's integers."""
+    if not text.isascii() or not text.isdigit() or len(text) > 19 or int(text) > LARGEST_ID:
+        raise NoRound(NO_ROUND)
+    return int(text)
 
 
 def _round(row) -> Round:
