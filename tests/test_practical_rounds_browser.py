@@ -8,9 +8,10 @@ import datetime as dt
 
 import pytest
 
+from kiosk.training.learner import learners
 from kiosk.training.learner.cards import list_learners
 from kiosk.training.learner.database import LearningDB
-from tests.browser_fixtures import CHROMIUM, PHONE_VIEWPORT, LiveServer, sign_in_with_the_form
+from tests.browser_fixtures import CHROMIUM, KIOSK_VIEWPORT, PHONE_VIEWPORT, LiveServer, sign_in_with_the_form
 from tests.sites import ACCOUNTS, ZHANG, AppMaker, list_community
 
 from .test_course_browser import fits_width, shoot, tall_enough, watch
@@ -71,6 +72,7 @@ def test_a_round_from_making_it_to_the_learner_scanned_in(browser, make_app: App
 
         with LearningDB(data.root) as db:
             (card,) = [person.card for person in list_learners(db)]
+            walk_in_card = learners.sign_in(db, "李网格", ZHANG["town"], ZHANG["community"], "1357", 0)[0].card
         trainer.goto(round_url + "/attendance")
         scan_box = trainer.locator("#scan-code")
         expect(scan_box).to_be_focused()
@@ -91,6 +93,14 @@ def test_a_round_from_making_it_to_the_learner_scanned_in(browser, make_app: App
         trainer.keyboard.press("Enter")
         expect(trainer.locator(".scan-bad")).to_contain_text("扫到的不是学习卡的二维码")
         shoot(trainer, "practical-attendance-not-a-card-desktop")
+        trainer.keyboard.type(walk_in_card)  # 李 came without signing up: 加入并签到 while seats remain
+        trainer.keyboard.press("Enter")
+        expect(trainer.locator(".scan-warn")).to_contain_text("没有报名这一轮")
+        shoot(trainer, "practical-attendance-walk-in-desktop")
+        trainer.get_by_role("button", name="加入并签到").click()
+        expect(trainer.locator(".scan-name")).to_have_text("李网格")
+        expect(trainer.locator("#present-count")).to_have_text("已签到 2 人 / 报名 2 人")
+        expect(scan_box).to_be_focused()
         trainer.goto(round_url)
         expect(trainer.locator("#signups")).to_contain_text("✓")
         shoot(trainer, "practical-round-sheet-desktop", full_page=True)
@@ -99,6 +109,16 @@ def test_a_round_from_making_it_to_the_learner_scanned_in(browser, make_app: App
         expect(learner.locator("#my-rounds .round-present")).to_contain_text("已签到")
         expect(learner.locator("#my-rounds")).not_to_contain_text("取消报名")
         shoot(learner, "practical-attended-phone", full_page=True)
+        # The touchscreen shows the rounds, and where to sign up, but no 报名 button.
+        kiosk = browser.new_context(viewport=KIOSK_VIEWPORT, locale="zh-CN", has_touch=True)
+        screen = kiosk.new_page()
+        screen.goto(server.url + "/course/实训?kiosk=1")
+        screen.get_by_role("link", name="实训报名：选一轮到实训基地上课").tap()
+        expect(screen.locator(".notice")).to_contain_text("报名请用自己的手机")
+        expect(screen.locator("#open-rounds")).to_contain_text("还剩 10 个座位（共 12 个）")
+        expect(screen.get_by_role("button", name="报名")).to_have_count(0)
+        shoot(screen, "practical-rounds-kiosk")
+        kiosk.close()
         assert not seen_trainer["errors"] and not seen_trainer["csp"], seen_trainer
         assert not seen_learner["errors"] and not seen_learner["csp"], seen_learner
         desk.close()
