@@ -568,3 +568,17 @@ def test_the_practical_course_page_and_my_learning_link_to_sign_up(trainer):
     client = trainer.app.test_client()
     assert 'href="/learn/practical"' in client.get(f"/course/{COURSE}").get_data(as_text=True)
     assert 'href="/learn/practical"' in client.get("/learn").get_data(as_text=True)
+
+
+def test_removing_or_merging_a_learner_shows_her_round_sign_ups_first(trainer):
+    round_id = made_round(trainer)
+    zhang, li = trainer.app.test_client(), trainer.app.test_client()
+    for phone, name in ((zhang, "张网格"), (li, "张网格")):
+        token = learner_signed_in(phone, name=name, community="幸福社区" if phone is zhang else "幸福里社区")
+        phone.post(f"/api/practical/rounds/{round_id}/signup", json={}, headers={"X-CSRF-Token": token})
+    with learning(trainer.app) as db:
+        kept, merged = sorted(list_learners(db), key=lambda person: person.community != "幸福社区")
+    removing = trainer.page(f"/editor/training/learners/{kept.id}/remove")
+    assert "实训报名和签到 1 轮" in removing
+    merging = trainer.page(f"/editor/training/learners/{kept.id}/merge?other={merged.id}")
+    assert '<th scope="row">实训报名</th><td>1</td><td>1</td>' in merging
