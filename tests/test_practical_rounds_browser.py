@@ -101,6 +101,12 @@ def test_a_round_from_making_it_to_the_learner_scanned_in(browser, make_app: App
         expect(trainer.locator(".scan-name")).to_have_text("李网格")
         expect(trainer.locator("#present-count")).to_have_text("已签到 2 人 / 报名 2 人")
         expect(scan_box).to_be_focused()
+        desk.clear_cookies()  # signed out meanwhile (the editor's 12 hours ran out): the page says it, never silent
+        trainer.keyboard.type(card)
+        trainer.keyboard.press("Enter")
+        expect(trainer.locator(".scan-bad")).to_contain_text("登录已经过期")
+        trainer.goto(round_url)
+        sign_in_with_the_form(trainer, ACCOUNTS["trainer"])
         trainer.goto(round_url)
         expect(trainer.locator("#signups")).to_contain_text("✓")
         shoot(trainer, "practical-round-sheet-desktop", full_page=True)

@@ -10,9 +10,22 @@
   if (!form || !box) return;
   let queue = Promise.resolve();
 
+  const fail = (text) => {
+    const answer = document.getElementById("scan-answer");
+    const panel = document.createElement("section");
+    panel.className = "scan-result scan-bad";
+    panel.setAttribute("role", "alert");
+    panel.innerHTML = '<p class="scan-mark">✗</p><p class="scan-text"></p>';
+    panel.querySelector(".scan-text").textContent = text;
+    answer.querySelector(".scan-result")?.remove();
+    answer.prepend(panel);
+  };
+  // The answer is the attendance page itself; anything else (the sign-in page after a long break, an error page)
+  // means the scan was not recorded.
   const show = (html) => {
     const fresh = new DOMParser().parseFromString(html, "text/html").getElementById("scan-answer");
     if (fresh) document.getElementById("scan-answer").replaceWith(fresh);
+    else fail("没有签到：登录已经过期，或者页面过期了。请刷新页面（需要时重新登录）后再扫。");
   };
   const send = (data) => {
     queue = queue.then(async () => {
@@ -20,8 +33,7 @@
         const response = await fetch(form.action || location.href, { method: "POST", body: new URLSearchParams(data), credentials: "same-origin" });
         show(await response.text());
       } catch {
-        show(`<div id="scan-answer"><section class="scan-result scan-bad" role="alert"><p class="scan-mark">✗</p>
-          <p class="scan-text">连不上服务器，没有签到。请检查网络后再扫一次。</p></section></div>`);
+        fail("连不上服务器，没有签到。请检查网络后再扫一次。");
       }
     });
     return queue;
@@ -59,8 +71,8 @@
       detector = new BarcodeDetector({ formats: ["qr_code"] });
       stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" }, audio: false });
     } catch {
-      show(`<div id="scan-answer"><section class="scan-result scan-bad" role="alert"><p class="scan-mark">✗</p>
-        <p class="scan-text">打不开摄像头。请在浏览器里允许使用摄像头，或者用扫码枪。</p></section></div>`);
+      stop();
+      fail("打不开摄像头。请在浏览器里允许使用摄像头，或者用扫码枪。");
       return;
     }
     video.srcObject = stream;
