@@ -21,6 +21,7 @@ from .rounds import (
     RoundError,
     RoundForm,
     Scan,
+    ScanResult,
     add_round,
     cancel_round,
     change_round,
@@ -189,7 +190,7 @@ def practical_round(round_id: str):
         people = signups(db, found.id)
     courses = practical_courses()
     return render_template(
-        "editor/practical/round.html", round=found, people=people, course=course_name(courses, found.course), now=now()
+        "editor/practical/round.html", round=found, people=people, course=course_name(courses, found.course)
     )
 
 
@@ -215,7 +216,9 @@ def practical_scan(round_id: str):
     return _attendance_page(_round_or_404(round_id), result=result, status=SCAN_STATUS[result.outcome])
 
 
-def _attendance_page(found: Round, result=None, error: str = "", status: int = 200):
+def _attendance_page(found: Round, result: ScanResult | None = None, error: str = "", status: int = 200):
+    """The attendance page with the last scan's answer (or why it could not be taken) and who is present, latest
+    first."""
     with learning_db() as db:
         present = [person for person in signups(db, found.id) if person.attended_at is not None]
     present.sort(key=lambda person: person.attended_at or 0, reverse=True)
