@@ -32,6 +32,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .training import trainer  # noqa: F401  (its routes join the editor's blueprint, under /editor/training/)
     from .training.catalog import CatalogCache
     from .training.learner.views import bp as learner
+    from .training.practical import round_views  # noqa: F401  (its routes join the editor's, under /editor/training/)
+    from .training.practical.learner_rounds import bp as practical
     from .training.views import bp as training
     from .visitors import api, offline, pages
     from .visitors.audio import CachedAudio
@@ -62,6 +64,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         desk_api.bp,
         open311.bp,
         market.bp,
+        practical,
     ):
         app.register_blueprint(blueprint)
     editor.init_app(app)

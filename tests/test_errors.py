@@ -37,6 +37,7 @@ EXPECTED = {
     "desk_api": {400, 405, 413, 415, 429, 500},
     "open311": {400, 404, 405, 413, 429, 500},
     "market": {400, 403, 404, 405, 409, 429, 500},
+    "practical": {400, 405, 415, 500},
 }
 
 
@@ -222,6 +223,7 @@ class Broken:
         "/api/desk/communities",
         "/api/desk/open311/services.json",
         "/market/",
+        "/learn/practical",
     ],
 )
 def test_an_unexpected_failure_is_a_500_in_its_shape(app: Flask, walk: Walk, monkeypatch, path: str):

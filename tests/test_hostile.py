@@ -1354,3 +1354,89 @@ def contrast(first: str, second: str) -> float:
 
     light, dark = sorted((luminance(first), luminance(second)), reverse=True)
     return (light + 0.05) / (dark + 0.05)
+
+
+# -- 实训轮次: rounds, sign-ups and scans ----------------------------------------------------------------------------
+
+
+def test_hostile_round_forms_sign_ups_and_scans_are_refused_in_chinese(make_app, tmp_path):
+    """A round's form with numbers and dates no one means, a learner's phone reaching for another's seat or for
+    rounds that do not exist, and scans of anything at all: a 4xx with the reason, never a 500, nothing stored."""
+    from kiosk.training.learner.database import LearningDB
+    from kiosk.training.practical.rounds import list_rounds, signups
+
+    from .sites import learner_signed_in
+    from .test_practical_rounds import FORM, practical_content
+
+    app = make_app(content=(practical_content(tmp_path),), build=True, accounts=("trainer",))
+    trainer = signed_in_as(app, "trainer")
+    bad_forms = [
+        {"seats": "9" * 5000},
+        {"seats": "-1"},
+        {"seats": "1e9"},
+        {"seats": "nan"},
+        {"seats": "²"},
+        {"day": "2027-02-30"},
+        {"day": "0001-01-01"},
+        {"day": "9999-12-31", "start": "23:00", "end": "23:59"},
+        {"day": "1" * 10000},
+        {"start": "24:00"},
+        {"end": "\x00"},
+        {"course": "../../etc/passwd"},
+        {"area": SCRIPT},
+        {"place": "\u202e区楼二地基训实"},
+        {"place": "楼" * 100_000},
+        {"note": SCRIPT * 1000},
+    ]
+    for changes in bad_forms:
+        response = answered("round form", trainer.post("/editor/training/practical/new", {**FORM, **changes}))
+        assert response.status_code == 400 and "没有保存" in text_of(response), changes
+        assert_inert(text_of(response), str(changes)[:40])
+    marked = trainer.post("/editor/training/practical/new", {**FORM, "place": SCRIPT, "note": ATTRIBUTE})
+    assert marked.status_code == 302
+    round_id = int(marked.headers["Location"].rsplit("/", 1)[1])
+    for url in ("/editor/training/practical/", f"/editor/training/practical/{round_id}"):
+        assert_inert(trainer.page(url), url)
+    with LearningDB(app.extensions["kiosk"].data.root) as db:
+        assert len(list_rounds(db)) == 1
+
+    zhang, li = app.test_client(), app.test_client()
+    zhang_token, li_token = learner_signed_in(zhang), learner_signed_in(li, name="李网格")
+    assert zhang.post(f"/api/practical/rounds/{round_id}/signup", json={}, headers={"X-CSRF-Token": zhang_token}).json
+    for url in (
+        f"/api/practical/rounds/{round_id}/cancel",  # 张's seat, from 李's phone
+        "/api/practical/rounds/0/signup",
+        "/api/practical/rounds/99999999999999999999999999/signup",
+        "/api/practical/rounds/9223372036854775807/cancel",
+        "/api/practical/rounds/-1/signup",
+    ):
+        response = answered("round sign-up", li.post(url, json={}, headers={"X-CSRF-Token": li_token}), True)
+        assert response.status_code in (404, 409), (url, response.status_code)
+    huge = li.post(
+        f"/api/practical/rounds/{round_id}/signup",
+        data="{" * 100_000,
+        content_type="application/json",
+        headers={"X-CSRF-Token": li_token},
+    )
+    assert answered("round sign-up", huge, True).status_code in (400, 413)
+    with LearningDB(app.extensions["kiosk"].data.root) as db:
+        assert [person.name for person in signups(db, round_id)] == ["张网格"]
+
+    scans = [
+        SCRIPT,
+        "\x00" * 10,
+        "楼" * 200_000,
+        "http://evil.example/learn/card/" + "A" * 22,
+        "/learn/card/../../x",
+        JS_URL,
+    ]
+    for code in scans:
+        response = answered(
+            "round scan", trainer.post(f"/editor/training/practical/{round_id}/attendance", {"code": code})
+        )
+        assert response.status_code in (400, 404) and "学习卡" in text_of(response), code[:40]
+        assert_inert(text_of(response), code[:40])
+    for url in ("/editor/training/practical/99999999999999999999999", "/editor/training/practical/0/attendance"):
+        assert answered("round page", trainer.get(url)).status_code == 404
+    forged = trainer.client.post(f"/editor/training/practical/{round_id}/attendance", data={"code": SCRIPT})
+    assert answered("round scan", forged).status_code == 400

@@ -18,6 +18,7 @@ from kiosk.training.learner import learners
 from kiosk.training.learner.cards import list_learners, new_card
 from kiosk.training.learner.database import LEARNING_DB, LearningDB
 from kiosk.training.learner.listening import ALLOWANCE_SECONDS, FASTEST_SPEED
+from kiosk.training.practical.rounds import RoundForm, add_round, sign_up
 
 from .sites import ZHANG, AppMaker, in_one_burst, learner_sign_in, learner_signed_in
 
@@ -577,6 +578,8 @@ def test_removing_a_learner_deletes_every_record_of_theirs(site, client, clock, 
     assert started["waiting"]  # another course begun with more than its clock allows yet
     with db(site) as learning:
         zhang = next(person for person in list_learners(learning) if person.name == "张网格")
+        practical = RoundForm("实训基地", "", START + 86400 * 30, START + 86400 * 30 + 3600, "实训基地二楼", 10, "")
+        sign_up(learning, add_round(learning, practical, "刘老师", START), zhang.id, START)
         counts = {
             table: learning.conn.execute(f"SELECT COUNT(*) FROM {table} WHERE learner = ?", (zhang.id,)).fetchone()[0]
             for table in LearningDB.LEARNER_TABLES

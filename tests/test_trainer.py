@@ -297,7 +297,13 @@ def test_an_editor_gets_403_on_every_training_page_and_changes_nothing(app, edit
     urls = rule_urls(
         app,
         TRAINING_ENDPOINTS,
-        {"report": "overview", "table": "completions", "course_id": COURSE, "learner_id": session["zhang"].id},
+        {
+            "report": "overview",
+            "table": "completions",
+            "course_id": COURSE,
+            "learner_id": session["zhang"].id,
+            "round_id": 1,
+        },
     )
     assert len({endpoint for endpoint, _, _ in urls}) == len(TRAINING_ENDPOINTS) >= 14
     for endpoint, method, url in urls:

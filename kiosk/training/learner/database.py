@@ -52,9 +52,24 @@ class LearningDB(Database):
         PRIMARY KEY (learner, course, sentence)
     );
     """,
+        """
+    CREATE TABLE IF NOT EXISTS rounds (             -- 实训基地: a practical course's sessions (practical/rounds.py)
+        id INTEGER PRIMARY KEY, course TEXT NOT NULL, area TEXT NOT NULL DEFAULT '',  -- '': 全部实训区
+        starts REAL NOT NULL, ends REAL NOT NULL, place TEXT NOT NULL, seats INTEGER NOT NULL,
+        note TEXT NOT NULL DEFAULT '', created_by TEXT NOT NULL, created REAL NOT NULL,
+        cancelled INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX IF NOT EXISTS rounds_starts ON rounds (starts);
+    CREATE TABLE IF NOT EXISTS round_signups (      -- who signed up for a round, and when their card was scanned
+        round INTEGER NOT NULL, learner TEXT NOT NULL, signed_at REAL NOT NULL, attended_at REAL,
+        scanned_by TEXT NOT NULL DEFAULT '', PRIMARY KEY (round, learner)
+    );
+    CREATE INDEX IF NOT EXISTS round_signups_learner ON round_signups (learner);
+    """,
     )
     TIMEOUT = 10.0
-    LEARNER_TABLES = ("heard", "waiting", "reports", "attempts", "completions")  # every table with a learner column
+    # every table with a learner column
+    LEARNER_TABLES = ("heard", "waiting", "reports", "attempts", "completions", "round_signups")
 
     def __init__(self, data_root: Path):
         super().__init__(Path(data_root) / LEARNING_DB)

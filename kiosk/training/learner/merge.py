@@ -34,7 +34,8 @@ def merge(db: LearningDB, kept: str, merged: str, plans: Iterable[CoursePlan], n
     """Move everything of learner ``merged`` to learner ``kept`` and remove ``merged``: sentences heard as a union
     (a sentence both heard keeps its earlier time), sentences still waiting for the listening clock, listening
     reports, every quiz answer, completions (the earlier
-    time where both completed a course), the listening clock recounted from the union and started at the earlier
+    time where both completed a course), practical rounds signed up for (one seat where both were, attended if
+    either was scanned in), the listening clock recounted from the union and started at the earlier
     sign-up; then the courses of ``plans`` that the union completes are recorded as completed now. The merged
     learner's card and sessions end with it. LearnerError for a learner unknown, or the same one twice."""
     if kept == merged:
@@ -63,6 +64,15 @@ def merge(db: LearningDB, kept: str, merged: str, plans: Iterable[CoursePlan], n
         db.conn.execute(
             "INSERT INTO completions (learner, course, at) SELECT ?, course, at FROM completions WHERE learner = ?"
             " ON CONFLICT (learner, course) DO UPDATE SET at = MIN(at, excluded.at)",
+            (kept, merged),
+        )
+        db.conn.execute(  # a round both signed up for keeps one seat, and the earlier scan at its door
+            "INSERT INTO round_signups SELECT round, ?, signed_at, attended_at, scanned_by FROM round_signups"
+            " WHERE learner = ? ON CONFLICT (round, learner) DO UPDATE"
+            " SET signed_at = MIN(signed_at, excluded.signed_at),"
+            " scanned_by = CASE WHEN attended_at IS NULL OR excluded.attended_at < attended_at"
+            " THEN excluded.scanned_by ELSE scanned_by END,"
+            " attended_at = COALESCE(MIN(attended_at, excluded.attended_at), attended_at, excluded.attended_at)",
             (kept, merged),
         )
         db.conn.execute(

@@ -1,0 +1,131 @@
+"""实训轮次 in a real Chromium: the trainer (desktop 1280×800) makes a round, a learner signs up on her phone (390×844),
+the trainer's attendance page gets her card's URL typed by a scanner in keyboard mode and shows her name, and her
+phone then shows 已签到. Screenshots in test-artifacts/screenshots/ for a person to look at."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from kiosk.training.learner import learners
+from kiosk.training.learner.cards import list_learners
+from kiosk.training.learner.database import LearningDB
+from tests.browser_fixtures import CHROMIUM, KIOSK_VIEWPORT, PHONE_VIEWPORT, LiveServer, sign_in_with_the_form
+from tests.sites import ACCOUNTS, ZHANG, AppMaker, list_community
+
+from .test_course_browser import fits_width, shoot, tall_enough, watch
+from .test_practical_rounds import practical_content
+
+sync_api = pytest.importorskip("playwright.sync_api")
+expect = sync_api.expect
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason=f"Chromium not installed at {CHROMIUM}"),
+]
+DESKTOP = {"width": 1280, "height": 800}
+PRINTED_HUB = "http://192.168.1.20:8000"  # the address the cards were printed with: the scan needs only the token
+
+
+def test_a_round_from_making_it_to_the_learner_scanned_in(browser, make_app: AppMaker, tmp_path):
+    app = make_app(content=(practical_content(tmp_path),), build=True, accounts=("trainer",), public_url=PRINTED_HUB)
+    data = app.extensions["kiosk"].data
+    list_community(data, ZHANG["town"], ZHANG["community"])
+    tomorrow = dt.date.today() + dt.timedelta(days=1)
+    with LiveServer(app) as server:
+        desk = browser.new_context(viewport=DESKTOP, locale="zh-CN")
+        trainer = desk.new_page()
+        seen_trainer = watch(trainer)
+        trainer.goto(server.url + "/editor/training/practical/new")
+        sign_in_with_the_form(trainer, ACCOUNTS["trainer"])
+        trainer.goto(server.url + "/editor/training/practical/new")
+        trainer.get_by_label("实训区").select_option("登高作业")
+        trainer.get_by_label("日期").fill(tomorrow.isoformat())
+        trainer.get_by_label("开始").fill("09:00")
+        trainer.get_by_label("结束").fill("11:30")
+        trainer.get_by_label("地点").fill("实训基地二楼 登高区")
+        trainer.get_by_label("座位数（1–200）").fill("12")
+        trainer.get_by_label("备注").fill("穿工作鞋，带手套")
+        shoot(trainer, "practical-round-form-desktop", full_page=True)
+        trainer.get_by_role("button", name="添加这一轮").click()
+        expect(trainer.locator("#round-sheet")).to_contain_text("还没有人报名")
+        round_url = trainer.url
+        trainer.goto(server.url + "/editor/training/practical/")
+        expect(trainer.locator("#coming-rounds")).to_contain_text("0 / 12")
+        shoot(trainer, "practical-rounds-desktop", full_page=True)
+
+        phone = browser.new_context(viewport=PHONE_VIEWPORT, locale="zh-CN", has_touch=True, is_mobile=True)
+        learner = phone.new_page()
+        seen_learner = watch(learner)
+        signed = phone.request.post(server.url + "/api/learner/signin", data=ZHANG)
+        assert signed.ok, signed.text()
+        learner.goto(server.url + "/learn")
+        learner.get_by_role("link", name="实训报名").tap()
+        expect(learner.locator("#open-rounds")).to_contain_text("还剩 12 个座位（共 12 个）")
+        tall_enough(learner, ".round-card button", 44)
+        fits_width(learner, "phone 实训报名")
+        shoot(learner, "practical-signup-phone", full_page=True)
+        learner.locator("#open-rounds").get_by_role("button", name="报名").tap()
+        expect(learner.locator("#my-rounds")).to_contain_text("已报名")
+        expect(learner.locator("#my-rounds")).to_contain_text("实训基地二楼 登高区")
+        shoot(learner, "practical-signed-up-phone", full_page=True)
+
+        with LearningDB(data.root) as db:
+            (card,) = [person.card for person in list_learners(db)]
+            walk_in_card = learners.sign_in(db, "李网格", ZHANG["town"], ZHANG["community"], "1357", 0)[0].card
+        trainer.goto(round_url + "/attendance")
+        scan_box = trainer.locator("#scan-code")
+        expect(scan_box).to_be_focused()
+        barcode = trainer.evaluate("() => 'BarcodeDetector' in window && !!navigator.mediaDevices?.getUserMedia")
+        assert trainer.locator("#scan-camera").is_visible() == barcode  # 用摄像头扫码 only where it can work
+        trainer.keyboard.type(f"{PRINTED_HUB}/learn/card/{card}")  # a scanner in keyboard mode types, then Enter
+        trainer.keyboard.press("Enter")
+        expect(trainer.locator(".scan-name")).to_have_text("张网格")
+        expect(trainer.locator(".scan-ok")).to_contain_text("签到成功")
+        expect(trainer.locator("#present-count")).to_have_text("已签到 1 人 / 报名 1 人")
+        expect(scan_box).to_be_focused()
+        expect(scan_box).to_have_value("")
+        shoot(trainer, "practical-attendance-scanned-desktop")
+        trainer.keyboard.type(card)
+        trainer.keyboard.press("Enter")
+        expect(trainer.locator(".scan-ok")).to_contain_text("已经签到过了")
+        trainer.keyboard.type("6901234567892")
+        trainer.keyboard.press("Enter")
+        expect(trainer.locator(".scan-bad")).to_contain_text("扫到的不是学习卡的二维码")
+        shoot(trainer, "practical-attendance-not-a-card-desktop")
+        trainer.keyboard.type(walk_in_card)  # 李 came without signing up: 加入并签到 while seats remain
+        trainer.keyboard.press("Enter")
+        expect(trainer.locator(".scan-warn")).to_contain_text("没有报名这一轮")
+        shoot(trainer, "practical-attendance-walk-in-desktop")
+        trainer.get_by_role("button", name="加入并签到").click()
+        expect(trainer.locator(".scan-name")).to_have_text("李网格")
+        expect(trainer.locator("#present-count")).to_have_text("已签到 2 人 / 报名 2 人")
+        expect(scan_box).to_be_focused()
+        desk.clear_cookies()  # signed out meanwhile (the editor's 12 hours ran out): the page says it, never silent
+        trainer.keyboard.type(card)
+        trainer.keyboard.press("Enter")
+        expect(trainer.locator(".scan-bad")).to_contain_text("登录已经过期")
+        trainer.goto(round_url)
+        sign_in_with_the_form(trainer, ACCOUNTS["trainer"])
+        trainer.goto(round_url)
+        expect(trainer.locator("#signups")).to_contain_text("✓")
+        shoot(trainer, "practical-round-sheet-desktop", full_page=True)
+
+        learner.reload()
+        expect(learner.locator("#my-rounds .round-present")).to_contain_text("已签到")
+        expect(learner.locator("#my-rounds")).not_to_contain_text("取消报名")
+        shoot(learner, "practical-attended-phone", full_page=True)
+        # The touchscreen shows the rounds, and where to sign up, but no 报名 button.
+        kiosk = browser.new_context(viewport=KIOSK_VIEWPORT, locale="zh-CN", has_touch=True)
+        screen = kiosk.new_page()
+        screen.goto(server.url + "/course/实训?kiosk=1")
+        screen.get_by_role("link", name="实训报名：选一轮到实训基地上课").tap()
+        expect(screen.locator(".notice")).to_contain_text("报名请用自己的手机")
+        expect(screen.locator("#open-rounds")).to_contain_text("还剩 10 个座位（共 12 个）")
+        expect(screen.get_by_role("button", name="报名")).to_have_count(0)
+        shoot(screen, "practical-rounds-kiosk")
+        kiosk.close()
+        assert not seen_trainer["errors"] and not seen_trainer["csp"], seen_trainer
+        assert not seen_learner["errors"] and not seen_learner["csp"], seen_learner
+        desk.close()
+        phone.close()
