@@ -19,7 +19,7 @@ from whoosh import index as whoosh_index
 from indexer.build import build_index
 from indexer.datadir import DataDir
 from indexer.errors import SearchError
-from indexer.search import embedding, vectors
+from indexer.search import embedding, learned, vectors
 from indexer.search import searcher as searcher_module
 from indexer.search.searcher import MODES, PASSAGES_PER_DOCUMENT, SUGGESTIONS, Searcher
 from indexer.search.vectors import VectorStore, catalog_passages, embed_in_background, embed_missing, quantize
@@ -385,3 +385,65 @@ def test_a_searcher_opens_after_a_deletion_left_a_segment_of_term_records_only(f
         assert searcher.vector_count and searcher.search("业主委员会怎么成立", mode="hybrid").hits
     finally:
         searcher.close()
+
+
+# -- the learned ranking -------------------------------------------------------------------------------------------
+
+ORDERED_QUERIES = ("物业公司停水催交物业费行不行", "楼上阳台往下丢东西砸坏了车", "装修能不能拆承重墙", "车位先卖给谁")
+
+
+def test_every_hybrid_candidate_carries_its_signals_in_the_hand_set_order(searcher):
+    signals, hits = searcher.ranking_candidates("楼上高空抛物砸坏了车谁负责")
+    assert signals.shape == (len(hits), len(learned.FEATURES)) and len(hits) >= 3
+    column = dict(zip(learned.FEATURES, signals.T, strict=True))
+    assert list(column["hand_rank"]) == list(range(len(hits)))
+    assert list(column["hand"]) == sorted(column["hand"], reverse=True)
+    assert set(column["question"]) == {1.0}
+    under_heading = [row for hit, row in zip(hits, column["bm25_headings"], strict=True) if "高空抛物" in hit.heading]
+    assert under_heading and min(under_heading) > 0  # the heading's words count apart from the body's
+    signals, hits = searcher.ranking_candidates("物业公司停水催交物业费")
+    numbers = {hit.article: row[learned.FEATURES.index("article_no")] for hit, row in zip(hits, signals, strict=True)}
+    assert numbers["第二条"] == 2
+
+
+def test_hybrid_results_follow_the_learned_model(semantic_data, searcher):
+    """A model taught that the hand-set order's last candidate is the answer puts it first; without the model, the
+    hand-set first stays first."""
+    lightgbm = pytest.importorskip("lightgbm")
+    rows, labels, groups = [], [], []
+    for query in ORDERED_QUERIES:
+        signals, hits = searcher.ranking_candidates(query)
+        rows.append(signals)
+        labels += [number == len(hits) - 1 for number in range(len(hits))]
+        groups.append(len(hits))
+    booster = lightgbm.train(
+        {"objective": "lambdarank", "min_data_in_leaf": 1, "verbose": -1},
+        lightgbm.Dataset(np.vstack(rows), labels, group=groups, feature_name=list(learned.FEATURES)),
+        num_boost_round=20,
+    )
+    model = learned.load(booster.model_to_string())
+    assert model is not None
+    reordered, hand = Searcher(semantic_data, learned_ranking=model), Searcher(semantic_data, learned_ranking=False)
+    try:
+        for query in ORDERED_QUERIES:
+            _, candidates = searcher.ranking_candidates(query)
+            assert len(candidates) >= 3
+            last, first = candidates[-1], candidates[0]
+            led, kept = reordered.search(query).hits[0], hand.search(query).hits[0]
+            assert (led.doc, led.passage) == (last.doc, last.passage)
+            assert (kept.doc, kept.passage) == (first.doc, first.passage)
+    finally:
+        reordered.close()
+        hand.close()
+
+
+def test_a_damaged_or_foreign_model_leaves_the_hand_set_order(caplog):
+    assert learned.load("tree\nversion=v4\nnot a model") is None
+    assert "学习排序模型不可用" in caplog.text
+    lightgbm = pytest.importorskip("lightgbm")
+    other = lightgbm.train(
+        {"objective": "lambdarank", "min_data_in_leaf": 1, "verbose": -1},
+        lightgbm.Dataset(np.arange(20.0).reshape(10, 2), [0, 1] * 5, group=[5, 5]),
+        num_boost_round=2,
+    )
+    assert learned.load(other.model_to_string()) is None  # two columns, not the searcher's signals

@@ -73,8 +73,18 @@ class Ranker:
 def ranker() -> Ranker | None:
     """The shipped model, loaded once; None (logged once) when it is missing, unreadable or LightGBM is not there."""
     try:
-        return Ranker(resources.files(__package__).joinpath("data", MODEL).read_text(encoding="utf-8"))
-    except Exception as exc:  # noqa: BLE001 - no file, no LightGBM, or LightGBM's own error for a damaged model
+        text = resources.files(__package__).joinpath("data", MODEL).read_text(encoding="utf-8")
+    except OSError as exc:
+        log.warning("没有学习排序模型（%s）：混合检索按手设权重排序", exc)
+        return None
+    return load(text)
+
+
+def load(model_text: str) -> Ranker | None:
+    """A model from its text; None, with a warning, when LightGBM is missing or the text is no model of FEATURES."""
+    try:
+        return Ranker(model_text)
+    except Exception as exc:  # noqa: BLE001 - no LightGBM, other features, or LightGBM's own error for a damaged file
         log.warning("学习排序模型不可用（%s）：混合检索按手设权重排序", exc)
         return None
 

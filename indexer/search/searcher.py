@@ -138,10 +138,11 @@ class _Pool:
 class Searcher:
     """A warm searcher over the index and the catalog; safe to share between request threads.
 
-    ``learned_ranking`` False keeps hybrid search in the hand-set order, for benchmarks that compare the two.
+    ``learned_ranking``: True reorders hybrid results by the shipped model (when there is one), False keeps the
+    hand-set order (for benchmarks that compare the two), a Ranker reorders them by that model.
     """
 
-    def __init__(self, data: DataDir, learned_ranking: bool = True):
+    def __init__(self, data: DataDir, learned_ranking: bool | learned.Ranker = True):
         if not has_index(data.index):
             raise SearchError("还没有建立检索库：请先运行 kiosk build")
         self._index = open_checked(data.index)  # BrokenIndex (a SearchError) for files a power cut tore
@@ -467,7 +468,9 @@ class Searcher:
     ) -> tuple[list[Hit], list[str], list[Suggestion]]:
         """Passages for the query's words and/or meaning, diversified; suggestions when the match is weak."""
         words = query_words(text)
-        model = learned.ranker() if self._learned and mode == "hybrid" else None
+        model = None
+        if mode == "hybrid" and self._learned is not False:
+            model = learned.ranker() if self._learned is True else self._learned
         with self._lock:
             pool = self._pool(text, words, limit, collection, mode, wide=model is not None)
             if pool is None:
