@@ -151,7 +151,9 @@ def cross_validate(path: Path, rounds: int) -> None:
             rows = queries == q
             places["hand"].append(first_relevant(np.arange(int(rows.sum())), labels[rows]))
             places["learned"].append(first_relevant(np.argsort(-model.predict(signals[rows])), labels[rows]))
-    print(f"tune, {FOLDS}-fold, {len(numbers)} queries, MRR@{TOP} of the candidates (before one-document limits):")
+    answered = sum(1 for q in numbers if labels[queries == q].any())
+    print(f"tune, {FOLDS}-fold, {len(numbers)} queries, {answered} with a judged candidate among their candidates")
+    print(f"MRR@{TOP} of the candidates (before one-document limits):")
     for name, found in places.items():
         print(f"  {name:8} {mrr(found):.3f}")
     model = train(queries, labels, signals, rounds)

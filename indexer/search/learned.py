@@ -71,11 +71,14 @@ class Ranker:
 
 @lru_cache(maxsize=1)
 def ranker() -> Ranker | None:
-    """The shipped model, loaded once; None (logged once) when it is missing, unreadable or LightGBM is not there."""
+    """The shipped model, loaded once; None when there is none (hybrid search keeps the hand-set order), or when it
+    is unreadable or LightGBM is not there (logged once)."""
     try:
         text = resources.files(__package__).joinpath("data", MODEL).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
     except OSError as exc:
-        log.warning("没有学习排序模型（%s）：混合检索按手设权重排序", exc)
+        log.warning("学习排序模型读不出来（%s）：混合检索按手设权重排序", exc)
         return None
     return load(text)
 
