@@ -196,7 +196,8 @@ class CourseForm:
                 raise ContentError(f"第 {number} 单元「{unit.title}」里还没有文章：请从文章库里加一篇，或删掉这个单元")
             if unit.skills and self.kind != "practical":
                 raise ContentError(
-                    f"第 {number} 单元「{unit.title}」写了要签字的技能，只有实训课才有：请把课程类型改回实训课，或清空技能"
+                    f"第 {number} 单元「{unit.title}」写了要签字的技能，只有实训课才有："
+                    "请把课程类型改回实训课，或清空技能"
                 )
 
     def yaml_text(self) -> str:

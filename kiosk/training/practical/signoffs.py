@@ -75,7 +75,8 @@ def sign_off(
         raise SignOffError(f"说明最多 {NOTE_MAX_CHARS} 个字，现在有 {len(note)} 个。")
     with db.conn:
         db.conn.execute(
-            "INSERT INTO signoffs (learner, course, unit, skill, result, note, trainer, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO signoffs (learner, course, unit, skill, result, note, trainer, at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (learner_id, plan.id, unit, skill, result, note, trainer, now),
         )
     return SignOff(unit, skill, result, note, trainer, now)

@@ -540,7 +540,8 @@ def _practical_certificate(learner, plan: CoursePlan, signed: dict, completed: f
             "editor/training_message.html",
             title="还不能出证书",
             status=409,
-            message=f"{learner.name} 的「{plan.title}」还有实训区没有全部合格：{'、'.join(missing) or '没有要签字的技能'}。",
+            message=f"{learner.name} 的「{plan.title}」还有实训区没有全部合格："
+            f"{'、'.join(missing) or '这门课还没有要签字的技能'}。",
             detail="每个实训区的每项技能，培训师最近一次签字都是合格，才能打印实训结业证书。",
             back=url_for("editor.training_learner", learner_id=learner.id),
         ), 409
