@@ -553,6 +553,6 @@ def _practical_certificate(learner, plan: CoursePlan, signed: dict, completed: f
         course=plan.title,
         units=len(plan.units),
         completed=local_time(completed if completed is not None else last),
-        areas=[(area, local_time(area.last.at) if area.last else None) for area in areas],
+        areas=[(area, dt.date.fromtimestamp(area.last.at) if area.last else None) for area in areas],
         hub=settings().hub_name,
     )
