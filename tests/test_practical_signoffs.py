@@ -119,7 +119,7 @@ def test_the_latest_sign_off_of_a_skill_counts(db):
     assert (found[(0, 0)].result, found[(0, 0)].trainer) == (PASSED, "陈老师")
     assert (found[(0, 1)].result, found[(0, 1)].note) == (FAILED, "挂点太低")
     (high, electric) = area_results(TWO_AREAS, found)
-    assert (high.passed, high.total, high.done, high.last.at) == (1, 2, False, T0 + 60)
+    assert high.last is not None and (high.passed, high.total, high.done, high.last.at) == (1, 2, False, T0 + 60)
     assert (electric.passed, electric.total, electric.last) == (0, 1, None)
     assert db.conn.execute("SELECT COUNT(*) FROM signoffs").fetchone()[0] == 4  # the history is kept
 

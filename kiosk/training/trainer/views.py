@@ -176,7 +176,8 @@ def _summary(report: str, tables: list[Table]) -> dict:
 @trainers_only
 def training_overview():
     """Who completed which course in the period, by 乡镇/街道 and 社区, and how many per 社区."""
-    return _report_page("overview", "editor/training_overview.html")
+    practical_courses = [(plan.id, plan.title) for plan in current_catalog().courses.values() if plan.practical]
+    return _report_page("overview", "editor/training_overview.html", practical_courses=practical_courses)
 
 
 @bp.get("/training/listening")
