@@ -390,3 +390,12 @@ def test_the_posters_hold_each_area_s_safety_points_and_a_qr_to_its_briefing(app
 
 def test_posters_of_a_theory_course_are_a_404(trainer):
     assert trainer.get(f"/editor/training/practical/{THEORY}/posters").status_code == 404
+
+
+def test_markup_in_a_note_or_a_name_is_shown_as_text(app, trainer):
+    script = "<script>alert(1)</script>"
+    who = new_learner(app, "<b>网格")
+    assert sign(trainer, who, 0, 0, FAILED, script).status_code == 302
+    page = trainer.page(sheet(who))
+    assert script not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "<b>网格" not in page and "&lt;b&gt;网格" in page

@@ -504,7 +504,7 @@ def training_certificate(learner_id: str, course_id: str):
         signed = practical.latest(db, learner.id, course_id)
     plan = found.courses.get(course_id)
     if plan is not None and plan.practical:
-        return _practical_certificate(learner, plan, signed, records.completed.get(course_id))
+        return _practical_certificate(learner, plan, signed)
     completed = records.completed.get(course_id)
     if completed is None:
         if plan is None:
@@ -532,28 +532,28 @@ def training_certificate(learner_id: str, course_id: str):
     )
 
 
-def _practical_certificate(learner, plan: CoursePlan, signed: dict, completed: float | None):
+def _practical_certificate(learner, plan: CoursePlan, signed: dict):
     """A practical course's certificate: refused, naming the areas not yet 合格 in every skill, until all are; then
-    each area with 合格, the trainer who signed it last and the date."""
-    missing = practical.missing_areas(plan, signed)
-    if missing or not practical.all_passed(plan, practical.passed_skills(signed)):
+    each area with 合格, the trainer who signed it last and the date, dated the day the last of them was signed."""
+    if not practical.all_passed(plan, practical.passed_skills(signed)):
+        missing = practical.missing_areas(plan, signed)
         return render_template(
             "editor/training_message.html",
             title="还不能出证书",
             status=409,
-            message=f"{learner.name} 的「{plan.title}」还有实训区没有全部合格："
-            f"{'、'.join(missing) or '这门课还没有要签字的技能'}。",
+            message=f"{learner.name} 的「{plan.title}」还有实训区没有全部合格：{'、'.join(missing)}。"
+            if missing
+            else f"「{plan.title}」还没有要签字的技能，不能出实训结业证书。",
             detail="每个实训区的每项技能，培训师最近一次签字都是合格，才能打印实训结业证书。",
             back=url_for("editor.training_learner", learner_id=learner.id),
         ), 409
     areas = practical.area_results(plan, signed)
-    last = max(area.last.at for area in areas if area.last)
     return render_template(
         "editor/certificate.html",
         learner=learner,
         course=plan.title,
         units=len(plan.units),
-        completed=local_time(completed if completed is not None else last),
+        completed=local_time(max(area.last.at for area in areas if area.last)),
         areas=[(area, dt.date.fromtimestamp(area.last.at) if area.last else None) for area in areas],
         hub=settings().hub_name,
     )
