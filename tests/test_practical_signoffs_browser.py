@@ -20,6 +20,7 @@ from .sites import AppMaker
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Chromium is not installed")
 TABLET = {"width": 820, "height": 1180}
+DESKTOP = {"width": 1366, "height": 900}
 PUBLIC_URL = "http://192.168.1.20:8000"
 
 
@@ -68,6 +69,13 @@ def test_a_trainer_signs_off_two_areas_prints_the_certificate_and_finds_it_in_th
             assert box and box["height"] >= 56 and box["width"] >= 100  # a finger's target on a tablet
             page.goto(page.url.split("#")[0])
             page.screenshot(path=str(SCREENSHOTS / "practical-signoffs-tablet.png"), full_page=True)
+            page.set_viewport_size(DESKTOP)
+            page.screenshot(path=str(SCREENSHOTS / "practical-signoffs-desktop.png"))
+            page.goto(server.url + f"/editor/training/learners/{learner.id}")
+            expect(page.get_by_text("实训：2 / 2 区合格")).to_be_visible()
+            page.screenshot(path=str(SCREENSHOTS / "practical-learner-desktop.png"))
+            page.go_back()
+            page.set_viewport_size(TABLET)
 
             page.get_by_role("link", name="结业证书").click()
             certificate = page.locator(".tr-cert-areas")
@@ -95,6 +103,9 @@ def test_a_trainer_signs_off_two_areas_prints_the_certificate_and_finds_it_in_th
                                    "不合格", "下颌带没系好", "刘老师"]  # fmt: skip
             results = [[cell.value for cell in row] for row in book["实训成绩"].iter_rows(min_row=2)]
             assert [row[2:6] for row in results] == [["张网格", "实训两区", 2, 2]]
+            page.set_viewport_size(DESKTOP)
+            page.locator("#table-signoffs").scroll_into_view_if_needed()
+            page.screenshot(path=str(SCREENSHOTS / "practical-overview-desktop.png"))
 
             page.goto(server.url + f"/editor/training/practical/{PRACTICAL}/posters")
             page.set_viewport_size({"width": 794, "height": 1123})  # A4 portrait
