@@ -13,9 +13,11 @@ from ...editor.guard import trainers_only
 from ...web import now
 from ..catalog import CoursePlan, current_catalog
 from ..learner import learners as learner_records
+from ..learner.learners import Learner
 from ..learner.progress import record_completions
 from ..learner.session import learning_db
 from ..trainer.tables import local_time
+from ..trainer.views import NO_LEARNER
 from .signoffs import (
     FAILED,
     NOTE_MAX_CHARS,
@@ -41,6 +43,13 @@ def practical_plan(course_id: str) -> CoursePlan:
     return plan
 
 
+def _learner_or_404(db, learner_id: str) -> Learner:
+    learner = learner_records.get(db, learner_id)
+    if learner is None:
+        abort(404, description=NO_LEARNER)
+    return learner
+
+
 @bp.get("/training/practical/<course_id>/learners/<learner_id>")
 @trainers_only
 def practical_signoffs(course_id: str, learner_id: str):
@@ -55,15 +64,17 @@ def practical_sign_off(course_id: str, learner_id: str):
     plan = practical_plan(course_id)
     unit, skill = request.form.get("unit", -1, type=int), request.form.get("skill", -1, type=int)
     result, note = request.form.get("result", ""), request.form.get("note", "")
+    refused: str | None = None
     with learning_db() as db:
-        learner = learner_records.get(db, learner_id)
-        if learner is None:
-            abort(404, description="没有这位学员，可能已经删除了。")
+        learner = _learner_or_404(db, learner_id)
         try:
             signed = sign_off(db, learner.id, plan, unit, skill, result, note, g.editor.name, now())
         except SignOffError as exc:
-            return _sheet(plan, learner_id, error=str(exc), status=400)
-        completed = record_completions(db, learner.id, [plan], now())
+            refused = str(exc)
+        else:
+            completed = record_completions(db, learner.id, [plan], now())
+    if refused is not None:
+        return _sheet(plan, learner.id, error=refused, status=400)
     log.info(
         "%s 给学员 %s（%s）签字：%s 第%d区第%d项 %s",
         g.editor.name,
@@ -82,9 +93,7 @@ def practical_sign_off(course_id: str, learner_id: str):
 
 def _sheet(plan: CoursePlan, learner_id: str, error: str | None = None, status: int = 200):
     with learning_db() as db:
-        learner = learner_records.get(db, learner_id)
-        if learner is None:
-            abort(404, description="没有这位学员，可能已经删除了。")
+        learner = _learner_or_404(db, learner_id)
         signoffs = latest(db, learner.id, plan.id)
     areas = area_results(plan, signoffs)
     return render_template(
