@@ -73,7 +73,7 @@ class CourseFields(HTMLParser):
 
     def __init__(self):
         super().__init__()
-        self.inside, self.fields, self._select, self._first = False, [], None, None
+        self.inside, self.fields, self._select, self._first, self._textarea = False, [], None, None, None
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
@@ -81,13 +81,23 @@ class CourseFields(HTMLParser):
             self.inside = attrs.get("id") == "course-form"
         elif self.inside and tag == "input" and attrs.get("name"):
             self.fields.append((attrs["name"], attrs.get("value") or ""))
+        elif self.inside and tag == "textarea":
+            self._textarea = len(self.fields)
+            self.fields.append((attrs["name"], ""))
         elif self.inside and tag == "select":
             self._select, self._first = attrs["name"], len(self.fields)
         elif self._select and tag == "option" and ("selected" in attrs or self._first == len(self.fields)):
             self.fields[self._first :] = [(self._select, attrs["value"])]
 
+    def handle_data(self, data):
+        if self._textarea is not None:
+            name, text = self.fields[self._textarea]
+            self.fields[self._textarea] = (name, text + data)
+
     def handle_endtag(self, tag):
-        if tag == "form":
+        if tag == "textarea":
+            self._textarea = None
+        elif tag == "form":
             self.inside = False
         elif tag == "select":
             self._select = None
@@ -262,6 +272,25 @@ def test_a_course_s_kind_is_chosen_in_the_form_and_kept_by_later_saves(editor, o
     assert press(editor, again, "save", title="示例实训课").status_code == 302  # another change keeps the kind
     written = yaml.safe_load((own / "_courses" / "示例课程.yaml").read_text(encoding="utf-8"))
     assert written["kind"] == "practical" and written["title"] == "示例实训课"
+
+
+def test_a_practical_course_s_skills_are_edited_one_a_line(editor, own):
+    page = editor.client.get("/editor/courses/edit?id=示例课程")
+    assert "unit-0-skills" not in dict(CourseFields.of(page.get_data(as_text=True)))  # a theory course has none
+    page = editor.client.get(press(editor, page, "save", kind="practical").headers["Location"])
+    assert ("unit-0-skills", "") in CourseFields.of(page.get_data(as_text=True))
+    refused = press(editor, page, "save", **{"unit-0-skills": "戴安全帽\n" + "很" * 81})
+    assert refused.status_code == 400 and "第 2 项技能应当是一行、最多 80 个字" in refused.get_data(as_text=True)
+    saved = press(editor, page, "save", **{"unit-0-skills": " 戴安全帽 \r\n\r\n挂安全带\n"})
+    assert saved.status_code == 302
+    written = yaml.safe_load((own / "_courses" / "示例课程.yaml").read_text(encoding="utf-8"))
+    assert written["units"][0]["skills"] == ["戴安全帽", "挂安全带"]
+    again = editor.client.get(saved.headers["Location"])
+    assert ("unit-0-skills", "戴安全帽\n挂安全带") in CourseFields.of(again.get_data(as_text=True))
+    refused = press(editor, again, "save", kind="theory")
+    assert refused.status_code == 400 and "只有实训课才有" in refused.get_data(as_text=True)
+    with editor.app.test_request_context():
+        assert current_catalog().courses["示例课程"].units[0].skills == ("戴安全帽", "挂安全带")
 
 
 def test_saving_a_bundled_course_unchanged_writes_nothing(editor, own):

@@ -19,6 +19,7 @@ from kiosk.training.learner.cards import list_learners, new_card
 from kiosk.training.learner.database import LEARNING_DB, LearningDB
 from kiosk.training.learner.listening import ALLOWANCE_SECONDS, FASTEST_SPEED
 from kiosk.training.practical.rounds import RoundForm, add_round, sign_up
+from kiosk.training.practical.signoffs import sign_off
 
 from .sites import ZHANG, AppMaker, in_one_burst, learner_sign_in, learner_signed_in
 
@@ -580,6 +581,7 @@ def test_removing_a_learner_deletes_every_record_of_theirs(site, client, clock, 
         zhang = next(person for person in list_learners(learning) if person.name == "张网格")
         practical = RoundForm("实训基地", "", START + 86400 * 30, START + 86400 * 30 + 3600, "实训基地二楼", 10, "")
         sign_up(learning, add_round(learning, practical, "刘老师", START), zhang.id, START)
+        sign_off(learning, zhang.id, catalog.courses["实训基地"], 0, 0, "合格", "", "刘老师", clock.now)
         counts = {
             table: learning.conn.execute(f"SELECT COUNT(*) FROM {table} WHERE learner = ?", (zhang.id,)).fetchone()[0]
             for table in LearningDB.LEARNER_TABLES

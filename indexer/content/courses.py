@@ -11,6 +11,8 @@
         items:
           - 有声物业/物业管理篇/业主的权利和义务.md              (a whole document, by its path)
           - 有声物业/物业管理培训总纲/六个分册的学习地图.md#二、按岗位推荐的收听顺序   (one section, by its heading)
+        skills:                    (practical courses only: what a trainer signs off in this area, one short line each)
+          - 检查并正确佩戴安全帽
 
 A course's id is its file name without .yaml. Each unit ends with a short quiz of the questions (content/_quiz/)
 whose 出处 is one of the unit's documents.
@@ -37,7 +39,8 @@ COURSE_KINDS = {"theory": "理论课", "practical": "实训课"}
 DEFAULT_KIND = "theory"
 # 60 of 100 is the usual 及格 line; guessing gets about a third of the three-option questions right, half of 对/错.
 DEFAULT_PASS_MARK = 60
-UNIT_FIELDS = {"title", "items"}
+UNIT_FIELDS = {"title", "items", "skills"}
+SKILL_MAX_CHARS = 80  # one line on the trainer's sign-off sheet and the certificate
 # The neural voice at rate 1.0 read 1,200 characters of a bundled text (punctuation included) in 235 s: 306 a minute.
 CHARS_PER_MINUTE = 300
 
@@ -58,6 +61,7 @@ class CourseItem:
 class Unit:
     title: str
     items: tuple[CourseItem, ...]
+    skills: tuple[str, ...] = ()  # a practical course's checklist for this area, in the order it is signed off
 
 
 @dataclass(frozen=True)
@@ -125,13 +129,14 @@ def parse_course(text: str, course_id: str, file: str) -> Course:
     parsed = []
     for number, unit in enumerate(units, 1):
         if not isinstance(unit, dict) or set(map(str, unit)) - UNIT_FIELDS:
-            raise ContentError(f"{file}：第 {number} 个单元应当只有 title 和 items")
+            raise ContentError(f"{file}：第 {number} 个单元应当只有 title、items 和 skills")
         items = unit.get("items")
         if not str(unit.get("title") or "").strip() or not isinstance(items, list) or not items:
             raise ContentError(f"{file}：第 {number} 个单元要有 title 和至少一篇 items")
         if not all(isinstance(item, str) and item.strip() for item in items):
             raise ContentError(f"{file}：第 {number} 个单元的 items 应当是文章路径，一行一篇")
-        parsed.append(Unit(str(unit["title"]).strip(), tuple(parse_item(item) for item in items)))
+        skills = parse_skills(unit.get("skills"), kind, f"{file}：第 {number} 个单元")
+        parsed.append(Unit(str(unit["title"]).strip(), tuple(parse_item(item) for item in items), skills))
     return Course(
         course_id,
         str(data["title"]).strip(),
@@ -142,6 +147,26 @@ def parse_course(text: str, course_id: str, file: str) -> Course:
         pass_mark,
         kind,
     )
+
+
+def parse_skills(skills, kind: str, where: str) -> tuple[str, ...]:
+    """A unit's skills list: only a practical course has one, each skill one non-empty line of at most 80
+    characters; ContentError naming ``where`` (the file and unit) otherwise."""
+    if skills is None:
+        return ()
+    if kind != "practical":
+        raise ContentError(f"{where}：只有实训课（kind: practical）的单元才有 skills")
+    if not isinstance(skills, list):
+        raise ContentError(f"{where}：skills 应当是技能的列表，一行一项")
+    cleaned = []
+    for number, skill in enumerate(skills, 1):
+        if not isinstance(skill, str | int | float) or isinstance(skill, bool) or not str(skill).strip():
+            raise ContentError(f"{where}：第 {number} 项技能是空的")
+        text = str(skill).strip()
+        if "\n" in text or len(text) > SKILL_MAX_CHARS:
+            raise ContentError(f"{where}：第 {number} 项技能应当是一行、最多 {SKILL_MAX_CHARS} 个字")
+        cleaned.append(text)
+    return tuple(cleaned)
 
 
 def parse_item(text: str) -> CourseItem:

@@ -61,6 +61,7 @@ def course_path(root: Path, course_id: str) -> Path:
 class UnitForm:
     title: str = ""
     items: list[str] = field(default_factory=list)  # as written in the file: path, or path#heading
+    skills: list[str] = field(default_factory=list)  # a practical course's checklist, one skill a line in the form
 
 
 @dataclass
@@ -81,7 +82,7 @@ class CourseForm:
     @classmethod
     def from_course(cls, course: Course, base: str) -> CourseForm:
         """The form for a course as the loader read it; 加入 adds to its last unit."""
-        units = [UnitForm(unit.title, [item.label for item in unit.items]) for unit in course.units]
+        units = [UnitForm(unit.title, [item.label for item in unit.items], list(unit.skills)) for unit in course.units]
         return cls(
             course.id,
             course.title,
@@ -96,7 +97,8 @@ class CourseForm:
 
     @classmethod
     def from_request(cls, values) -> CourseForm:
-        """The fields as the form posts them: unit-N-title and its unit-N-item rows, in page order."""
+        """The fields as the form posts them: unit-N-title, its unit-N-item rows in page order and its unit-N-skills
+        box, one skill a line."""
 
         def get(name: str) -> str:
             return str(values.get(name) or "").strip()
@@ -104,7 +106,8 @@ class CourseForm:
         units, number = [], 0
         while f"unit-{number}-title" in values:
             items = [parse_item(item).label for item in values.getlist(f"unit-{number}-item") if item.strip()]
-            units.append(UnitForm(get(f"unit-{number}-title"), items))
+            skills = [line.strip() for line in str(values.get(f"unit-{number}-skills") or "").splitlines()]
+            units.append(UnitForm(get(f"unit-{number}-title"), items, [skill for skill in skills if skill]))
             number += 1
         to = values.get("to", type=int, default=len(units) - 1)
         return cls(
@@ -166,7 +169,9 @@ class CourseForm:
 
     def course(self, file: str = "") -> Course:
         """The course as the form holds it now, empty units included, for showing what it resolves to."""
-        units = tuple(Unit(unit.title, tuple(parse_item(item) for item in unit.items)) for unit in self.units)
+        units = tuple(
+            Unit(unit.title, tuple(parse_item(item) for item in unit.items), tuple(unit.skills)) for unit in self.units
+        )
         order = int(self.order) if self.order.isdecimal() else 0
         pass_mark = int(self.pass_mark) if self.pass_mark.isdecimal() else DEFAULT_PASS_MARK
         kind = self.kind if self.kind in COURSE_KINDS else DEFAULT_KIND
@@ -189,6 +194,11 @@ class CourseForm:
                 raise ContentError(f"第 {number} 单元还没有名称")
             if not unit.items:
                 raise ContentError(f"第 {number} 单元「{unit.title}」里还没有文章：请从文章库里加一篇，或删掉这个单元")
+            if unit.skills and self.kind != "practical":
+                raise ContentError(
+                    f"第 {number} 单元「{unit.title}」写了要签字的技能，只有实训课才有："
+                    "请把课程类型改回实训课，或清空技能"
+                )
 
     def yaml_text(self) -> str:
         """The course file, in the fields and order the bundled course files use."""
@@ -201,7 +211,10 @@ class CourseForm:
             data["pass_mark"] = int(self.pass_mark)
         if self.kind != DEFAULT_KIND:
             data["kind"] = self.kind
-        data["units"] = [{"title": unit.title, "items": list(unit.items)} for unit in self.units]
+        data["units"] = [
+            {"title": unit.title, "items": list(unit.items), **({"skills": list(unit.skills)} if unit.skills else {})}
+            for unit in self.units
+        ]
         return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=1000)
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from flask import current_app
 
-from indexer.content.courses import COURSES_FOLDER, DEFAULT_PASS_MARK
+from indexer.content.courses import COURSES_FOLDER, DEFAULT_KIND, DEFAULT_PASS_MARK
 from indexer.content.quiz import QUIZ_FOLDER, Question, load_questions
 from indexer.store import Store
 
@@ -21,11 +21,13 @@ from .courses import course_sentences, course_views
 
 @dataclass(frozen=True)
 class UnitPlan:
-    """One unit: its sentence keys in listening order and the ids of its quiz questions."""
+    """One unit: its sentence keys in listening order, the ids of its quiz questions and, in a practical course,
+    the skills a trainer signs off."""
 
     title: str
     sentences: tuple[str, ...]
     questions: tuple[str, ...]
+    skills: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,7 @@ class CoursePlan:
     seconds: dict[str, float]  # sentence key → seconds (estimated at 300 characters a minute until rendered)
     position: dict[str, int] = field(default_factory=dict)  # sentence key → place in the course's listening order
     pass_mark: int = DEFAULT_PASS_MARK  # percent of the questions a learner must get right
+    kind: str = DEFAULT_KIND  # practical: completed by a trainer's sign-offs, not by listening and quizzes
 
     @classmethod
     def of(
@@ -47,11 +50,17 @@ class CoursePlan:
         units: Iterable[UnitPlan],
         seconds: dict[str, float],
         pass_mark: int = DEFAULT_PASS_MARK,
+        kind: str = DEFAULT_KIND,
     ) -> CoursePlan:
         """A plan with each sentence's place in the course worked out."""
         units = tuple(units)
         keys = [key for unit in units for key in unit.sentences]
-        return cls(course_id, title, units, seconds, {key: number for number, key in enumerate(keys)}, pass_mark)
+        positions = {key: number for number, key in enumerate(keys)}
+        return cls(course_id, title, units, seconds, positions, pass_mark, kind)
+
+    @property
+    def practical(self) -> bool:
+        return self.kind == "practical"
 
     @property
     def questions(self) -> set[str]:
@@ -85,11 +94,17 @@ def build_catalog(store: Store, speech: SpeechService, roots: list[Path]) -> Cat
                 unit.title,
                 tuple(s.key for s in sentences if s.unit == number),
                 tuple(question.id for question in unit.questions),
+                written.skills,
             )
-            for number, unit in enumerate(view.units)
+            for number, (unit, written) in enumerate(zip(view.units, view.course.units, strict=True))
         ]
         courses[view.course.id] = CoursePlan.of(
-            view.course.id, view.course.title, units, {s.key: s.seconds for s in sentences}, view.course.pass_mark
+            view.course.id,
+            view.course.title,
+            units,
+            {s.key: s.seconds for s in sentences},
+            view.course.pass_mark,
+            view.course.kind,
         )
     return Catalog(courses, {question.id: question for question in questions}, frozenset(sources))
 

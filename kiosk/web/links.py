@@ -65,8 +65,10 @@ def base_url() -> str:
     return public_base_url(settings().public_url, int(port) if port.isascii() and port.isdigit() else 80)
 
 
-def qr_svg(link: str, scale: int = 4) -> Markup:
-    """A QR code of ``link`` as inline SVG markup for a page."""
+def qr_svg(link: str, scale: int = 4, sized: bool = True) -> Markup:
+    """A QR code of ``link`` as inline SVG markup for a page; not ``sized``, it fills the box the CSS gives it."""
+    if not sized:
+        return Markup(segno.make(link, error="m").svg_inline(scale=1, border=2, omitsize=True, dark=QR_DARK))
     return Markup(segno.make(link, error="m").svg_inline(scale=scale, dark=QR_DARK))
 
 

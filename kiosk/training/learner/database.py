@@ -10,7 +10,8 @@ LEARNING_DB = "learning.db"
 
 
 class LearningDB(Database):
-    """Learners, the sentences each heard per course, quiz attempts and completed courses; one per request.
+    """Learners, the sentences each heard per course, quiz attempts, trainers' sign-offs and completed courses; one
+    per request.
 
     Times are seconds since the epoch on the hub's clock, never the phone's.
     """
@@ -66,10 +67,19 @@ class LearningDB(Database):
     );
     CREATE INDEX IF NOT EXISTS round_signups_learner ON round_signups (learner);
     """,
+        """
+    CREATE TABLE IF NOT EXISTS signoffs (           -- a trainer's 合格/不合格 per skill of a practical course's unit
+        learner TEXT NOT NULL, course TEXT NOT NULL, unit INTEGER NOT NULL, skill INTEGER NOT NULL,
+        result TEXT NOT NULL CHECK (result IN ('合格', '不合格')), note TEXT NOT NULL DEFAULT '',
+        trainer TEXT NOT NULL, at REAL NOT NULL      -- every sign-off is kept: a re-test adds a row, the latest counts
+    );
+    CREATE INDEX IF NOT EXISTS signoffs_learner ON signoffs (learner, course, unit, skill, at);
+    CREATE INDEX IF NOT EXISTS signoffs_at ON signoffs (at);
+    """,
     )
     TIMEOUT = 10.0
     # every table with a learner column
-    LEARNER_TABLES = ("heard", "waiting", "reports", "attempts", "completions", "round_signups")
+    LEARNER_TABLES = ("heard", "waiting", "reports", "attempts", "completions", "round_signups", "signoffs")
 
     def __init__(self, data_root: Path):
         super().__init__(Path(data_root) / LEARNING_DB)

@@ -33,7 +33,7 @@ def shared_sentences(db: LearningDB, first: str, second: str) -> int:
 def merge(db: LearningDB, kept: str, merged: str, plans: Iterable[CoursePlan], now: float) -> Merged:
     """Move everything of learner ``merged`` to learner ``kept`` and remove ``merged``: sentences heard as a union
     (a sentence both heard keeps its earlier time), sentences still waiting for the listening clock, listening
-    reports, every quiz answer, completions (the earlier
+    reports, every quiz answer and trainer's sign-off, completions (the earlier
     time where both completed a course), practical rounds signed up for (one seat where both were, attended if
     either was scanned in), the listening clock recounted from the union and started at the earlier
     sign-up; then the courses of ``plans`` that the union completes are recorded as completed now. The merged
@@ -61,6 +61,7 @@ def merge(db: LearningDB, kept: str, merged: str, plans: Iterable[CoursePlan], n
             (kept, merged),
         )
         db.conn.execute("UPDATE attempts SET learner = ? WHERE learner = ?", (kept, merged))
+        db.conn.execute("UPDATE signoffs SET learner = ? WHERE learner = ?", (kept, merged))  # the latest counts
         db.conn.execute(
             "INSERT INTO completions (learner, course, at) SELECT ?, course, at FROM completions WHERE learner = ?"
             " ON CONFLICT (learner, course) DO UPDATE SET at = MIN(at, excluded.at)",

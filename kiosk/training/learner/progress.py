@@ -7,6 +7,9 @@ otherwise) on their best answers: a question once answered right stays right, so
 enough but trying again is. A course without questions needs listening only. A course with no sentences at all
 (no voice on this hub) cannot be completed. Completion is recorded the first time it is reached and kept after
 that, even if the course later grows.
+
+A practical course (实训) is complete instead when a trainer has signed off every skill of every area and each
+one's latest sign-off is 合格 (kiosk.training.practical.signoffs); listening to its briefings is not counted.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from ..catalog import CoursePlan, UnitPlan
+from ..practical.signoffs import all_passed, latest_by_course, passed_skills
 from .database import LearningDB
 
 COMPLETE_PERCENT = 90
@@ -25,12 +29,13 @@ COMPLETE_PERCENT = 90
 @dataclass
 class Records:
     """What one learner did: sentences heard per course and their seconds, the latest answer per question, the
-    questions ever answered right, completion times."""
+    questions ever answered right, the practical skills whose latest sign-off is 合格, completion times."""
 
     heard: dict[str, set[str]] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)  # course → seconds credited
     latest_right: dict[str, bool] = field(default_factory=dict)
     ever_right: set[str] = field(default_factory=set)
+    passed: dict[str, set[tuple[int, int]]] = field(default_factory=dict)  # course → (unit, skill) at 合格
     completed: dict[str, float] = field(default_factory=dict)
 
 
@@ -51,6 +56,8 @@ def load_records(db: LearningDB, learner_id: str | None, course: str | None = No
         records.latest_right[row[0]] = bool(row[1])
         if row[1]:
             records.ever_right.add(row[0])
+    for signed_course, signoffs in latest_by_course(db, learner_id, course).items():
+        records.passed[signed_course] = passed_skills(signoffs)
     for row in db.conn.execute("SELECT course, at FROM completions WHERE learner = ?", (learner_id,)):
         records.completed[row[0]] = row[1]
     return records
@@ -102,6 +109,8 @@ def needed_right(plan: CoursePlan) -> int:
 
 def is_complete(plan: CoursePlan, records: Records) -> bool:
     """Whether the course's rule (see the module's docstring) is met now."""
+    if plan.practical:
+        return all_passed(plan, records.passed.get(plan.id, set()))
     heard = records.heard.get(plan.id, set())
     if not any(unit.sentences for unit in plan.units):
         return False

@@ -16,7 +16,7 @@ from ...editor.downloads import download
 from ...editor.guard import TRAINING_ENDPOINTS, trainers_only
 from ...places import PlaceError, communities, listed_community
 from ...web import base_url, now, services, settings
-from ..catalog import Catalog, current_catalog
+from ..catalog import Catalog, CoursePlan, current_catalog
 from ..durations import duration_words
 from ..learner import learners as learner_records
 from ..learner.cards import card_path, list_learners, new_card
@@ -25,6 +25,8 @@ from ..learner.learners import LearnerError, SignInError
 from ..learner.merge import merge, shared_sentences
 from ..learner.progress import course_progress, load_records
 from ..learner.session import learning_db
+from ..practical import signoffs as practical
+from ..practical.tables import practical_results_table, signoffs_table
 from . import export, queries
 from .answers import learner_answers
 from .duplicates import likely_duplicates, likely_duplicates_of
@@ -50,6 +52,8 @@ CSV_TABLES = {
     "learners": "listening",
     "units": "listening",
     "questions": "questions",
+    "practical": "overview",
+    "signoffs": "overview",
 }
 log = logging.getLogger("kiosk.training")  # trainers' changes to learners, beside the editor's log
 FILE_NAME_UNSAFE = str.maketrans(dict.fromkeys('/\\:*?"<>|', "_"))  # what Windows refuses in a file name
@@ -110,7 +114,12 @@ def _report_tables(report: str, db: LearningDB, found: Catalog, period: Period, 
     """The tables of one report page, as the page shows them and the exports write them."""
     since, until = period.bounds
     if report == "overview":
-        return [completions_table(db, found, since, until, filters), counts_table(db, found, since, until, filters)]
+        return [
+            completions_table(db, found, since, until, filters),
+            counts_table(db, found, since, until, filters),
+            practical_results_table(db, found, since, until, filters),
+            signoffs_table(db, found, since, until, filters),
+        ]
     if report == "listening":
         return [learner_listening_table(db, since, until, filters), unit_listening_table(db, since, until, filters)]
     with services().store() as store:
@@ -167,7 +176,8 @@ def _summary(report: str, tables: list[Table]) -> dict:
 @trainers_only
 def training_overview():
     """Who completed which course in the period, by 乡镇/街道 and 社区, and how many per 社区."""
-    return _report_page("overview", "editor/training_overview.html")
+    practical_courses = [(plan.id, plan.title) for plan in current_catalog().courses.values() if plan.practical]
+    return _report_page("overview", "editor/training_overview.html", practical_courses=practical_courses)
 
 
 @bp.get("/training/listening")
@@ -308,16 +318,20 @@ def training_learner(learner_id: str):
         learner = _learner_or_404(db, learner_id)
         records = load_records(db, learner.id)
         seconds = queries.course_seconds(db, learner.id)
+        signed = practical.latest_by_course(db, learner.id)
         everyone = list_learners(db)
         with services().store() as store:
             answers = learner_answers(db, found, learner.id, store)
     courses = []
     for plan in found.courses.values():
         progress = course_progress(plan, records)
+        areas = practical.area_results(plan, signed.get(plan.id, {})) if plan.practical else []
         courses.append(
             {
                 "id": plan.id,
                 "title": plan.title,
+                "practical": plan.practical,
+                "areas": (sum(area.done for area in areas), len(areas)),
                 "heard": progress["heard"],
                 "total": progress["total"],
                 "percent": round(100 * progress["heard"] / progress["total"]) if progress["total"] else 0,
@@ -487,7 +501,10 @@ def training_certificate(learner_id: str, course_id: str):
         learner = _learner_or_404(db, learner_id)
         records = load_records(db, learner.id)
         seconds = queries.course_seconds(db, learner.id).get((learner.id, course_id), 0.0)
+        signed = practical.latest(db, learner.id, course_id)
     plan = found.courses.get(course_id)
+    if plan is not None and plan.practical:
+        return _practical_certificate(learner, plan, signed)
     completed = records.completed.get(course_id)
     if completed is None:
         if plan is None:
@@ -511,5 +528,32 @@ def training_certificate(learner_id: str, course_id: str):
         units=len(plan.units) if plan else None,
         completed=local_time(completed),
         listening=duration_words(seconds),
+        hub=settings().hub_name,
+    )
+
+
+def _practical_certificate(learner, plan: CoursePlan, signed: dict):
+    """A practical course's certificate: refused, naming the areas not yet 合格 in every skill, until all are; then
+    each area with 合格, the trainer who signed it last and the date, dated the day the last of them was signed."""
+    if not practical.all_passed(plan, practical.passed_skills(signed)):
+        missing = practical.missing_areas(plan, signed)
+        return render_template(
+            "editor/training_message.html",
+            title="还不能出证书",
+            status=409,
+            message=f"{learner.name} 的「{plan.title}」还有实训区没有全部合格：{'、'.join(missing)}。"
+            if missing
+            else f"「{plan.title}」还没有要签字的技能，不能出实训结业证书。",
+            detail="每个实训区的每项技能，培训师最近一次签字都是合格，才能打印实训结业证书。",
+            back=url_for("editor.training_learner", learner_id=learner.id),
+        ), 409
+    areas = practical.area_results(plan, signed)
+    return render_template(
+        "editor/certificate.html",
+        learner=learner,
+        course=plan.title,
+        units=len(plan.units),
+        completed=local_time(max(area.last.at for area in areas if area.last)),
+        areas=[(area, dt.date.fromtimestamp(area.last.at) if area.last else None) for area in areas],
         hub=settings().hub_name,
     )

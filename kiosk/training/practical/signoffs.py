@@ -1,0 +1,139 @@
+"""Sign-offs: a trainer marks each skill of a practical course's areas 合格 or 不合格 (with a note saying why), in
+learning.db's signoffs table. Every sign-off is kept, so a re-test after 不合格 adds a row and the latest one counts;
+a practical course is complete when every skill's latest sign-off is 合格."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..catalog import CoursePlan
+from ..learner.database import LearningDB
+
+PASSED, FAILED = "合格", "不合格"
+RESULTS = (PASSED, FAILED)
+NOTE_MAX_CHARS = 200
+
+
+class SignOffError(ValueError):
+    """A sign-off that cannot be recorded; the message says why, in words for the trainer."""
+
+
+@dataclass(frozen=True)
+class SignOff:
+    """One skill's sign-off: which unit (area) and skill by their places in the course file, and who signed when."""
+
+    unit: int
+    skill: int
+    result: str
+    note: str
+    trainer: str
+    at: float
+
+    @property
+    def passed(self) -> bool:
+        return self.result == PASSED
+
+
+@dataclass(frozen=True)
+class AreaResult:
+    """One area of a practical course for one learner: how many of its skills stand at 合格, and the last sign-off."""
+
+    unit: int
+    title: str
+    passed: int
+    total: int
+    last: SignOff | None  # the area's most recent sign-off: who signed it and when
+
+    @property
+    def done(self) -> bool:
+        return self.passed == self.total
+
+
+def sign_off(
+    db: LearningDB,
+    learner_id: str,
+    plan: CoursePlan,
+    unit: int,
+    skill: int,
+    result: str,
+    note: str,
+    trainer: str,
+    now: float,
+) -> SignOff:
+    """Record a trainer's 合格 or 不合格 for one skill; SignOffError for a theory course, a unit or skill the course
+    does not have, another result, or a note missing (不合格 needs one) or longer than 200 characters."""
+    if not plan.practical:
+        raise SignOffError(f"「{plan.title}」是理论课，没有要签字的技能。")
+    if not 0 <= unit < len(plan.units) or not 0 <= skill < len(plan.units[unit].skills):
+        raise SignOffError(f"「{plan.title}」里没有这一项技能，可能课程刚改过：请刷新页面再签。")
+    if result not in RESULTS:
+        raise SignOffError("结果只能是合格或不合格。")
+    note = " ".join(note.split())
+    if result == FAILED and not note:
+        raise SignOffError("不合格要写上说明：哪里没做到，下次练什么。")
+    if len(note) > NOTE_MAX_CHARS:
+        raise SignOffError(f"说明最多 {NOTE_MAX_CHARS} 个字，现在有 {len(note)} 个。")
+    with db.conn:
+        db.conn.execute(
+            "INSERT INTO signoffs (learner, course, unit, skill, result, note, trainer, at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (learner_id, plan.id, unit, skill, result, note, trainer, now),
+        )
+    return SignOff(unit, skill, result, note, trainer, now)
+
+
+def latest(db: LearningDB, learner_id: str, course: str) -> dict[tuple[int, int], SignOff]:
+    """The latest sign-off of each (unit, skill) of a course for a learner: the ones that count."""
+    return latest_by_course(db, learner_id, course).get(course, {})
+
+
+def latest_by_course(
+    db: LearningDB, learner_id: str, course: str | None = None
+) -> dict[str, dict[tuple[int, int], SignOff]]:
+    """The latest sign-off of each (unit, skill), course by course (all courses, or one)."""
+    found: dict[str, dict[tuple[int, int], SignOff]] = {}
+    for row in db.conn.execute(
+        "SELECT course, unit, skill, result, note, trainer, at FROM signoffs"
+        " WHERE learner = ? AND (? IS NULL OR course = ?) ORDER BY at, rowid",
+        (learner_id, course, course),
+    ):
+        found.setdefault(row[0], {})[(row[1], row[2])] = SignOff(*row[1:])
+    return found
+
+
+def passed_skills(signoffs: dict[tuple[int, int], SignOff]) -> set[tuple[int, int]]:
+    """The (unit, skill) whose latest sign-off is 合格."""
+    return {key for key, signoff in signoffs.items() if signoff.passed}
+
+
+def skills_of(plan: CoursePlan) -> set[tuple[int, int]]:
+    """Every (unit, skill) of a course's checklists."""
+    return {(number, skill) for number, unit in enumerate(plan.units) for skill in range(len(unit.skills))}
+
+
+def all_passed(plan: CoursePlan, passed: set[tuple[int, int]]) -> bool:
+    """Whether a practical course is complete: it has skills, and every one's latest sign-off is 合格."""
+    skills = skills_of(plan)
+    return bool(skills) and skills <= passed
+
+
+def area_results(plan: CoursePlan, signoffs: dict[tuple[int, int], SignOff]) -> list[AreaResult]:
+    """Each area of a practical course with its skills at 合格 and its last sign-off, in course order."""
+    areas = []
+    for number, unit in enumerate(plan.units):
+        signed = [signoffs[(number, skill)] for skill in range(len(unit.skills)) if (number, skill) in signoffs]
+        areas.append(
+            AreaResult(
+                number,
+                unit.title,
+                sum(signoff.passed for signoff in signed),
+                len(unit.skills),
+                max(signed, key=lambda signoff: signoff.at, default=None),
+            )
+        )
+    return areas
+
+
+def missing_areas(plan: CoursePlan, signoffs: dict[tuple[int, int], SignOff]) -> list[str]:
+    """The titles of the areas not yet 合格 in every skill: what a certificate still waits for."""
+    return [area.title for area in area_results(plan, signoffs) if not area.done]

@@ -1,0 +1,104 @@
+"""The practical results in the trainer's records, as tables the overview page shows and its Excel and CSV exports
+write (kiosk.training.trainer.tables' Table): areas passed per learner and course, and every sign-off."""
+
+from __future__ import annotations
+
+from ..catalog import Catalog, CoursePlan
+from ..learner.database import LearningDB
+from ..trainer.tables import UNIT_COLUMNS, Column, Filters, Row, Table, course_title, local_time
+from .signoffs import SignOff, area_results
+
+RESULT_COLUMNS = (
+    *UNIT_COLUMNS,
+    Column("姓名", max_width=16),
+    Column("课程", max_width=30),
+    Column("合格的实训区", "int"),
+    Column("实训区数", "int"),
+    Column("最近签字", "datetime"),
+)
+SIGNOFF_COLUMNS = (
+    *UNIT_COLUMNS,
+    Column("姓名", max_width=16),
+    Column("课程", max_width=30),
+    Column("实训区", max_width=16),
+    Column("技能", max_width=50),
+    Column("结果", max_width=8),
+    Column("说明", max_width=60),
+    Column("培训师", max_width=16),
+    Column("签字时间", "datetime"),
+)
+NO_SIGNOFFS = "这段时间没有实训签字。"
+
+
+def _signoffs(db: LearningDB, until: float, filters: Filters):
+    """Every sign-off before ``until`` of the filters' learners and course, oldest first, with the learner."""
+    return db.conn.execute(
+        "SELECT l.town, l.community, l.name, s.learner, s.course, s.unit, s.skill, s.result, s.note, s.trainer, s.at"
+        " FROM signoffs s JOIN learners l ON l.id = s.learner WHERE s.at < ?"
+        " AND (? = '' OR l.town = ?) AND (? = '' OR l.community = ?) AND (? = '' OR s.course = ?)"
+        " ORDER BY s.at, s.rowid",
+        (until, filters.town, filters.town, filters.community, filters.community, filters.course, filters.course),
+    ).fetchall()
+
+
+def practical_results_table(db: LearningDB, catalog: Catalog, since: float, until: float, filters: Filters) -> Table:
+    """One row per learner and practical course signed off in the period: how many areas stood at 合格 in every
+    skill at the period's end, of how many."""
+    latest: dict[tuple[str, str], dict[tuple[int, int], SignOff]] = {}
+    people, recent = {}, {}
+    for r in _signoffs(db, until, filters):
+        key = (r["learner"], r["course"])
+        signoff = SignOff(r["unit"], r["skill"], r["result"], r["note"], r["trainer"], r["at"])
+        latest.setdefault(key, {})[(r["unit"], r["skill"])] = signoff
+        people[key] = (r["town"], r["community"], r["name"])
+        if r["at"] >= since:
+            recent[key] = r["at"]
+    rows = []
+    for key in sorted(recent, key=lambda k: (*people[k], k[1])):
+        plan = catalog.courses.get(key[1])
+        areas = area_results(plan, latest[key]) if plan else []
+        passed, total = sum(area.done for area in areas), len(areas)
+        rows.append(
+            Row(
+                (*people[key], course_title(catalog, key[1]), passed, total, local_time(recent[key])),
+                {"learner": key[0], "course": key[1]},
+            )
+        )
+    return Table("practical", "实训成绩", RESULT_COLUMNS, rows, NO_SIGNOFFS)
+
+
+def signoffs_table(db: LearningDB, catalog: Catalog, since: float, until: float, filters: Filters) -> Table:
+    """Every sign-off in the period, re-tests included, by 乡镇/街道, 社区, name and time: the checklist on paper."""
+    rows = []
+    for r in _signoffs(db, until, filters):
+        if r["at"] < since:
+            continue
+        area, skill = skill_words(catalog.courses.get(r["course"]), r["unit"], r["skill"])
+        rows.append(
+            Row(
+                (
+                    r["town"],
+                    r["community"],
+                    r["name"],
+                    course_title(catalog, r["course"]),
+                    area,
+                    skill,
+                    r["result"],
+                    r["note"],
+                    r["trainer"],
+                    local_time(r["at"]),
+                ),
+                {"learner": r["learner"], "course": r["course"]},
+            )
+        )
+    rows.sort(key=lambda row: row.values[:3])  # stable: each learner's sign-offs stay in time order
+    return Table("signoffs", "实训签字记录", SIGNOFF_COLUMNS, rows, NO_SIGNOFFS)
+
+
+def skill_words(plan: CoursePlan | None, unit: int, skill: int) -> tuple[str, str]:
+    """An area's title and a skill's words by their places, or their numbers once the course file no longer has
+    them."""
+    if plan is None or unit >= len(plan.units):
+        return f"第 {unit + 1} 区", f"第 {skill + 1} 项"
+    skills = plan.units[unit].skills
+    return plan.units[unit].title, skills[skill] if skill < len(skills) else f"第 {skill + 1} 项"
