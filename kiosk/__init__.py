@@ -32,9 +32,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .training import trainer  # noqa: F401  (its routes join the editor's blueprint, under /editor/training/)
     from .training.catalog import CatalogCache
     from .training.learner.views import bp as learner
-    from .training.practical import round_views  # noqa: F401  (its routes join the editor's, under /editor/training/)
+    from .training.practical import poster_views, round_views, signoff_views  # noqa: F401  (join the editor's)
     from .training.practical.learner_rounds import bp as practical
-    from .training.practical import poster_views, signoff_views  # noqa: F401  (their routes join the editor's)
     from .training.views import bp as training
     from .visitors import api, offline, pages
     from .visitors.audio import CachedAudio

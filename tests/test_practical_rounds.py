@@ -4,7 +4,9 @@ who both signed up), the trainer's pages and the learner's, and who may do what.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import shutil
 from pathlib import Path
 
@@ -435,6 +437,25 @@ def test_a_learner_signs_up_on_her_phone_is_scanned_in_and_sees_it(trainer):
     assert "✓ 已签到" in page and "取消报名" not in page
     sheet = trainer.page(f"/editor/training/practical/{round_id}")
     assert "张网格" in sheet and "✓ 08:00" in sheet
+
+
+def test_the_learner_page_and_the_export_show_who_came_to_which_round(trainer):
+    round_id = made_round(trainer)
+    with learning(trainer.app) as db:
+        came, stayed_away = new_learner(db, "张网格"), new_learner(db, "王网格")
+        for person in (came, stayed_away):
+            assert sign_up(db, round_id, person.id, START)
+    assert trainer.post(f"/editor/training/practical/{round_id}/attendance", {"code": came.card}).status_code == 200
+    page = trainer.page(f"/editor/training/learners/{came.id}")
+    assert "实训签到" in page and "实训基地二楼 登高区" in page and "2027-03-08 09:00" in page
+    assert 'id="table-attended"' not in trainer.page(f"/editor/training/learners/{stayed_away.id}")
+    text = trainer.get("/editor/training/export/attendance.csv?period=all").get_data(as_text=True)
+    rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+    assert rows[0] == ["乡镇/街道", "社区", "姓名", "课程", "实训区", "轮次时间", "地点", "扫卡签到"]
+    by_name = {row[2]: row for row in rows[1:]}
+    assert by_name["张网格"][4:7] == ["登高作业", "2027-03-08 09:00", "实训基地二楼 登高区"] and by_name["张网格"][7]
+    assert by_name["王网格"][7] == ""  # signed up, never scanned in
+    assert "实训签到" in trainer.page("/editor/training/?period=all")
 
 
 def test_a_walk_in_is_offered_while_seats_remain(trainer):

@@ -395,7 +395,7 @@ def as_shown(cell) -> str:
 @pytest.mark.parametrize(
     "report, page, tables",
     [
-        ("overview", "/editor/training/", ["completions", "counts", "practical", "signoffs"]),
+        ("overview", "/editor/training/", ["completions", "counts", "practical", "signoffs", "attendance"]),
         ("listening", "/editor/training/listening", ["learners", "units"]),
         ("questions", "/editor/training/questions", ["questions"]),
     ],
@@ -419,7 +419,7 @@ def test_the_completion_sheet_has_dates_as_dates_and_listening_as_time_values(tr
     assert "filename*=UTF-8''" in response.headers["Content-Disposition"]
     assert "2027-01-11" in response.headers["Content-Disposition"]
     book = workbook_of(response)
-    assert book.sheetnames == ["完成名单", "各社区完成人数", "实训成绩", "实训签字记录"]
+    assert book.sheetnames == ["完成名单", "各社区完成人数", "实训成绩", "实训签字记录", "实训签到"]
     sheet = book["完成名单"]
     (row,) = sheet.iter_rows(min_row=2)
     assert [cell.value for cell in row] == [

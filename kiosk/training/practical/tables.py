@@ -1,11 +1,13 @@
 """The practical results in the trainer's records, as tables the overview page shows and its Excel and CSV exports
-write (kiosk.training.trainer.tables' Table): areas passed per learner and course, and every sign-off."""
+write (kiosk.training.trainer.tables' Table): areas passed per learner and course, every sign-off, and who came to
+which round."""
 
 from __future__ import annotations
 
 from ..catalog import Catalog, CoursePlan
 from ..learner.database import LearningDB
 from ..trainer.tables import UNIT_COLUMNS, Column, Filters, Row, Table, course_title, local_time
+from .rounds import ALL_AREAS
 from .signoffs import SignOff, area_results
 
 RESULT_COLUMNS = (
@@ -27,7 +29,17 @@ SIGNOFF_COLUMNS = (
     Column("培训师", max_width=16),
     Column("签字时间", "datetime"),
 )
+ATTENDANCE_COLUMNS = (
+    *UNIT_COLUMNS,
+    Column("姓名", max_width=16),
+    Column("课程", max_width=30),
+    Column("实训区", max_width=16),
+    Column("轮次时间", "datetime"),
+    Column("地点", max_width=30),
+    Column("扫卡签到", "datetime"),
+)
 NO_SIGNOFFS = "这段时间没有实训签字。"
+NO_ROUNDS = "这段时间没有实训轮次。"
 
 
 def _signoffs(db: LearningDB, until: float, filters: Filters):
@@ -93,6 +105,37 @@ def signoffs_table(db: LearningDB, catalog: Catalog, since: float, until: float,
         )
     rows.sort(key=lambda row: row.values[:3])  # stable: each learner's sign-offs stay in time order
     return Table("signoffs", "实训签字记录", SIGNOFF_COLUMNS, rows, NO_SIGNOFFS)
+
+
+def attendance_table(db: LearningDB, catalog: Catalog, since: float, until: float, filters: Filters) -> Table:
+    """Everyone signed up for a round that started in the period, with when her card was scanned at the door
+    (blank: she did not come); cancelled rounds are left out."""
+    town, community, course = filters.town, filters.community, filters.course
+    found = db.conn.execute(
+        "SELECT l.town, l.community, l.name, s.learner, r.course, r.area, r.starts, r.place, s.attended_at"
+        " FROM round_signups s JOIN rounds r ON r.id = s.round JOIN learners l ON l.id = s.learner"
+        " WHERE r.starts >= ? AND r.starts < ? AND NOT r.cancelled"
+        " AND (? = '' OR l.town = ?) AND (? = '' OR l.community = ?) AND (? = '' OR r.course = ?)"
+        " ORDER BY l.town, l.community, l.name, r.starts",
+        (since, until, town, town, community, community, course, course),
+    )
+    rows = [
+        Row(
+            (
+                r["town"],
+                r["community"],
+                r["name"],
+                course_title(catalog, r["course"]),
+                r["area"] or ALL_AREAS,
+                local_time(r["starts"]),
+                r["place"],
+                local_time(r["attended_at"]),
+            ),
+            {"learner": r["learner"], "course": r["course"]},
+        )
+        for r in found
+    ]
+    return Table("attendance", "实训签到", ATTENDANCE_COLUMNS, rows, NO_ROUNDS)
 
 
 def skill_words(plan: CoursePlan | None, unit: int, skill: int) -> tuple[str, str]:

@@ -26,7 +26,8 @@ from ..learner.merge import merge, shared_sentences
 from ..learner.progress import course_progress, load_records
 from ..learner.session import learning_db
 from ..practical import signoffs as practical
-from ..practical.tables import practical_results_table, signoffs_table
+from ..practical.rounds import ALL_AREAS, attended_rounds
+from ..practical.tables import attendance_table, practical_results_table, signoffs_table
 from . import export, queries
 from .answers import learner_answers
 from .duplicates import likely_duplicates, likely_duplicates_of
@@ -54,6 +55,7 @@ CSV_TABLES = {
     "questions": "questions",
     "practical": "overview",
     "signoffs": "overview",
+    "attendance": "overview",
 }
 log = logging.getLogger("kiosk.training")  # trainers' changes to learners, beside the editor's log
 FILE_NAME_UNSAFE = str.maketrans(dict.fromkeys('/\\:*?"<>|', "_"))  # what Windows refuses in a file name
@@ -119,6 +121,7 @@ def _report_tables(report: str, db: LearningDB, found: Catalog, period: Period, 
             counts_table(db, found, since, until, filters),
             practical_results_table(db, found, since, until, filters),
             signoffs_table(db, found, since, until, filters),
+            attendance_table(db, found, since, until, filters),
         ]
     if report == "listening":
         return [learner_listening_table(db, since, until, filters), unit_listening_table(db, since, until, filters)]
@@ -319,6 +322,7 @@ def training_learner(learner_id: str):
         records = load_records(db, learner.id)
         seconds = queries.course_seconds(db, learner.id)
         signed = practical.latest_by_course(db, learner.id)
+        attended = attended_rounds(db, learner.id)
         everyone = list_learners(db)
         with services().store() as store:
             answers = learner_answers(db, found, learner.id, store)
@@ -357,6 +361,16 @@ def training_learner(learner_id: str):
         learner=learner,
         courses=courses,
         answers=answers,
+        attended=[
+            {
+                "course": course_title(found, r.course),
+                "area": r.area or ALL_AREAS,
+                "starts": local_time(r.starts),
+                "place": r.place,
+                "at": local_time(r.attended_at),
+            }
+            for r in attended
+        ],
         created=local_time(learner.created),
         listened=learner.listened,
         likely=likely_duplicates_of(learner, everyone),
