@@ -1365,8 +1365,9 @@ def test_hostile_round_forms_sign_ups_and_scans_are_refused_in_chinese(make_app,
     from kiosk.training.learner.database import LearningDB
     from kiosk.training.practical.rounds import list_rounds, signups
 
+    from .practical_content import practical_content
     from .sites import learner_signed_in
-    from .test_practical_rounds import FORM, practical_content
+    from .test_practical_rounds import FORM
 
     app = make_app(content=(practical_content(tmp_path),), build=True, accounts=("trainer",))
     trainer = signed_in_as(app, "trainer")

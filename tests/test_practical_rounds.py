@@ -7,7 +7,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import shutil
 from pathlib import Path
 
 import pytest
@@ -39,31 +38,14 @@ from kiosk.training.practical.rounds import (
     signups,
 )
 
-from .sites import TEST_CONTENT, AppMaker, EditorSession, in_one_burst, learner_signed_in, signed_in_as
+from .practical_content import PRACTICAL, practical_content
+from .sites import AppMaker, EditorSession, in_one_burst, learner_signed_in, signed_in_as
 
 START = dt.datetime(2027, 3, 1, 8, 0).timestamp()  # "now" in these tests: a Monday morning
 ROUND_DAY = "2027-03-08"
 NINE = dt.datetime(2027, 3, 8, 9, 0).timestamp()
 HALF_ELEVEN = dt.datetime(2027, 3, 8, 11, 30).timestamp()
-COURSE = "实训"
-PRACTICAL = """title: 实训基地安全操作
-kind: practical
-units:
-  - title: 登高作业
-    items: [有声物业/物业管理篇/维修资金.md]
-  - title: 电工操作
-    items: [政策法规/业主委员会.md]
-"""
 HUB = "http://192.168.1.20:8000"
-
-
-def practical_content(root: Path) -> Path:
-    """The test content with a practical course of two training areas."""
-    content = root / "content"
-    shutil.copytree(TEST_CONTENT, content)
-    (content / "_courses").mkdir()
-    (content / "_courses" / f"{COURSE}.yaml").write_text(PRACTICAL, encoding="utf-8")
-    return content
 
 
 class Clock:
@@ -78,7 +60,7 @@ class Clock:
 
 def a_round(seats: int = 20, **changes) -> RoundForm:
     fields = {
-        "course": COURSE,
+        "course": PRACTICAL,
         "area": "登高作业",
         "starts": NINE,
         "ends": HALF_ELEVEN,
@@ -330,7 +312,7 @@ def learning(app: Flask) -> LearningDB:
 
 
 FORM = {
-    "course": COURSE,
+    "course": PRACTICAL,
     "area": "登高作业",
     "day": ROUND_DAY,
     "start": "09:00",
@@ -349,7 +331,7 @@ def made_round(trainer: EditorSession, **changes: str) -> int:
 
 def test_a_trainer_makes_a_round_and_sees_it_listed(trainer):
     page = trainer.page("/editor/training/practical/new")
-    assert "实训基地安全操作" in page and "全部实训区" in page and "登高作业" in page and "电工操作" in page
+    assert "实训两区" in page and "全部实训区" in page and "登高作业" in page and "电工操作" in page
     round_id = made_round(trainer)
     listed = trainer.page("/editor/training/practical/")
     assert "实训基地二楼 登高区" in listed and "3月8日（周一）09:00–11:30" in listed and "0 / 2" in listed
@@ -587,7 +569,7 @@ def test_the_touchscreen_shows_the_rounds_but_signs_no_one_up(trainer):
 
 def test_the_practical_course_page_and_my_learning_link_to_sign_up(trainer):
     client = trainer.app.test_client()
-    assert 'href="/learn/practical"' in client.get(f"/course/{COURSE}").get_data(as_text=True)
+    assert 'href="/learn/practical"' in client.get(f"/course/{PRACTICAL}").get_data(as_text=True)
     assert 'href="/learn/practical"' in client.get("/learn").get_data(as_text=True)
 
 

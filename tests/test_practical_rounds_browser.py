@@ -14,8 +14,8 @@ from kiosk.training.learner.database import LearningDB
 from tests.browser_fixtures import CHROMIUM, KIOSK_VIEWPORT, PHONE_VIEWPORT, LiveServer, sign_in_with_the_form
 from tests.sites import ACCOUNTS, ZHANG, AppMaker, list_community
 
+from .practical_content import PRACTICAL, practical_content
 from .test_course_browser import fits_width, shoot, tall_enough, watch
-from .test_practical_rounds import practical_content
 
 sync_api = pytest.importorskip("playwright.sync_api")
 expect = sync_api.expect
@@ -118,7 +118,7 @@ def test_a_round_from_making_it_to_the_learner_scanned_in(browser, make_app: App
         # The touchscreen shows the rounds, and where to sign up, but no 报名 button.
         kiosk = browser.new_context(viewport=KIOSK_VIEWPORT, locale="zh-CN", has_touch=True)
         screen = kiosk.new_page()
-        screen.goto(server.url + "/course/实训?kiosk=1")
+        screen.goto(server.url + f"/course/{PRACTICAL}?kiosk=1")
         screen.get_by_role("link", name="实训报名：选一轮到实训基地上课").tap()
         expect(screen.locator(".notice")).to_contain_text("报名请用自己的手机")
         expect(screen.locator("#open-rounds")).to_contain_text("还剩 10 个座位（共 12 个）")
