@@ -1,11 +1,16 @@
 """实训轮次 in a real Chromium: the trainer (desktop 1280×800) makes a round, a learner signs up on her phone (390×844),
-the trainer's attendance page gets her card's URL typed by a scanner in keyboard mode and shows her name, and her
-phone then shows 已签到. Screenshots in test-artifacts/screenshots/ for a person to look at."""
+the trainer's attendance page gets her card's URL typed by a scanner in keyboard mode and shows her name, her phone
+then shows 已签到; the trainer signs off both areas (one skill failed, then passed on the re-test), her phone shows
+her standing and what to practise, and the certificate and the Excel export show the areas and the scan.
+Screenshots in test-artifacts/screenshots/ for a person to look at."""
 
 from __future__ import annotations
 
 import datetime as dt
+import io
+from pathlib import Path
 
+import openpyxl
 import pytest
 
 from kiosk.training.learner import learners
@@ -14,7 +19,7 @@ from kiosk.training.learner.database import LearningDB
 from tests.browser_fixtures import CHROMIUM, KIOSK_VIEWPORT, PHONE_VIEWPORT, LiveServer, sign_in_with_the_form
 from tests.sites import ACCOUNTS, ZHANG, AppMaker, list_community
 
-from .practical_content import PRACTICAL, practical_content
+from .practical_content import AREAS, PRACTICAL, bundled_skills, practical_content
 from .test_course_browser import fits_width, shoot, tall_enough, watch
 
 sync_api = pytest.importorskip("playwright.sync_api")
@@ -27,7 +32,9 @@ DESKTOP = {"width": 1280, "height": 800}
 PRINTED_HUB = "http://192.168.1.20:8000"  # the address the cards were printed with: the scan needs only the token
 
 
-def test_a_round_from_making_it_to_the_learner_scanned_in(browser, make_app: AppMaker, tmp_path):
+def test_a_round_from_making_it_to_the_learner_scanned_in_signed_off_and_certified(
+    browser, make_app: AppMaker, tmp_path
+):
     app = make_app(content=(practical_content(tmp_path),), build=True, accounts=("trainer",), public_url=PRINTED_HUB)
     data = app.extensions["kiosk"].data
     list_community(data, ZHANG["town"], ZHANG["community"])
@@ -71,7 +78,7 @@ def test_a_round_from_making_it_to_the_learner_scanned_in(browser, make_app: App
         shoot(learner, "practical-signed-up-phone", full_page=True)
 
         with LearningDB(data.root) as db:
-            (card,) = [person.card for person in list_learners(db)]
+            ((zhang_id, card),) = [(person.id, person.card) for person in list_learners(db)]
             walk_in_card = learners.sign_in(db, "李网格", ZHANG["town"], ZHANG["community"], "1357", 0)[0].card
         trainer.goto(round_url + "/attendance")
         scan_box = trainer.locator("#scan-code")
@@ -115,6 +122,38 @@ def test_a_round_from_making_it_to_the_learner_scanned_in(browser, make_app: App
         expect(learner.locator("#my-rounds .round-present")).to_contain_text("已签到")
         expect(learner.locator("#my-rounds")).not_to_contain_text("取消报名")
         shoot(learner, "practical-attended-phone", full_page=True)
+
+        # Two areas signed off, one skill failed first: her phone says what to practise; then the certificate and
+        # the Excel export show the areas and the scan at the door.
+        trainer.goto(server.url + f"/editor/training/practical/{PRACTICAL}/learners/{zhang_id}")
+        retested = trainer.locator("#skill-1-0")
+        retested.get_by_label("说明").fill("验电笔没先试")
+        retested.get_by_role("button", name="✗ 不合格").click()
+        expect(trainer.locator("#skill-1-0")).to_contain_text("验电笔没先试")
+        learner.reload()
+        expect(learner.locator(".practical-standing")).to_contain_text("培训老师说：验电笔没先试")
+        shoot(learner, "practical-standing-phone", full_page=True)
+        for unit, area in enumerate(AREAS):
+            for skill in range(len(bundled_skills()[area])):
+                trainer.locator(f"#skill-{unit}-{skill}").get_by_role("button", name="✓ 合格").click()
+                expect(trainer.locator(f"#skill-{unit}-{skill}")).to_have_class("so-skill so-passed")
+        learner.reload()
+        expect(learner.locator(".standing-done")).to_have_count(2)
+        expect(learner.locator(".standing-again")).to_have_count(0)
+        trainer.get_by_role("link", name="结业证书").click()
+        for area in AREAS:
+            expect(trainer.locator(".tr-cert-areas").get_by_role("row").filter(has_text=area)).to_contain_text("合格")
+        trainer.goto(server.url + "/editor/training/?period=all")
+        with trainer.expect_download() as download:
+            trainer.get_by_role("link", name="⇩ Excel 表格").click()
+        book = openpyxl.load_workbook(io.BytesIO(Path(download.value.path()).read_bytes()))
+        came = {row[2]: row for row in book["实训签到"].iter_rows(min_row=2, values_only=True)}
+        assert came["张网格"][4:7] == ("登高作业", dt.datetime.combine(tomorrow, dt.time(9)), "实训基地二楼 登高区")
+        assert isinstance(came["张网格"][7], dt.datetime)  # scanned in at the door
+        results = [row[2:6] for row in book["实训成绩"].iter_rows(min_row=2, values_only=True)]
+        assert results == [("张网格", "实训两区", 2, 2)]
+        trainer.locator("#table-attendance").scroll_into_view_if_needed()
+        shoot(trainer, "practical-attendance-export-desktop")
         # The touchscreen shows the rounds, and where to sign up, but no 报名 button.
         kiosk = browser.new_context(viewport=KIOSK_VIEWPORT, locale="zh-CN", has_touch=True)
         screen = kiosk.new_page()

@@ -20,6 +20,7 @@ from indexer.errors import ContentError
 from kiosk.settings import BUNDLED_CONTENT
 from kiosk.training.catalog import CoursePlan, UnitPlan
 from kiosk.training.learner import learners
+from kiosk.training.learner.cards import list_learners
 from kiosk.training.learner.database import LearningDB
 from kiosk.training.learner.merge import merge
 from kiosk.training.learner.progress import load_records, record_completions
@@ -399,3 +400,19 @@ def test_markup_in_a_note_or_a_name_is_shown_as_text(app, trainer):
     page = trainer.page(sheet(who))
     assert script not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "<b>网格" not in page and "&lt;b&gt;网格" in page
+
+
+def test_a_learner_sees_her_standing_and_what_to_practise_again_on_her_phone(app, trainer):
+    phone = app.test_client()
+    learner_signed_in(phone, name="邓网格", community="安宁社区")
+    assert "我的实训成绩" not in phone.get("/learn/practical").get_data(as_text=True)  # nothing signed off yet
+    with LearningDB(app.extensions["kiosk"].data.root) as opened:
+        (who,) = [person.id for person in list_learners(opened) if person.name == "邓网格"]
+    for skill in range(len(bundled_skills()[AREAS[0]])):
+        sign(trainer, who, 0, skill)
+    sign(trainer, who, 1, 0, FAILED, "验电笔没先试")
+    page = phone.get("/learn/practical").get_data(as_text=True)
+    assert "我的实训成绩：实训两区" in page and "✓ 合格" in page and "0 / 6 项合格" in page
+    assert bundled_skills()[AREAS[1]][0] in page and "培训老师说：验电笔没先试" in page
+    stranger = app.test_client().get("/learn/practical")
+    assert stranger.status_code == 200 and "邓网格" not in stranger.get_data(as_text=True)

@@ -1,5 +1,6 @@
 """实训报名 on the learner's phone: the rounds still open with their seats left, signing up and cancelling until a
-round starts, and her own rounds marked 已签到 once her card was scanned at the door. Like the rest of a learner's
+round starts, her own rounds marked 已签到 once her card was scanned at the door, and her standing in each area
+signed off so far, with the skills to practise again. Like the rest of a learner's
 pages: a signed-in learner's session, never on the shared touchscreen (which shows the rounds, but signs no one up)."""
 
 from __future__ import annotations
@@ -7,11 +8,13 @@ from __future__ import annotations
 from flask import Blueprint, abort, jsonify, make_response, render_template
 
 from ...web import error_response, json_body, now
+from ..catalog import current_catalog
 from ..learner.database import LearningDB
 from ..learner.learners import Learner
 from ..learner.session import check_csrf, csrf_token, current_learner, learning_db, on_kiosk
 from .round_courses import course_name, practical_courses
 from .rounds import NoRound, RoundError, cancel_sign_up, learner_rounds, open_rounds, round_number, sign_up
+from .signoffs import area_results, latest_by_course
 
 bp = Blueprint("practical", __name__)
 BODY_MAX_BYTES = 256  # the body carries nothing: the round is in the path, the learner in the session
@@ -25,6 +28,7 @@ def rounds_page():
         learner = current_learner(db)
         mine = learner_rounds(db, learner.id) if learner else []
         coming = [one for one in open_rounds(db, at) if one.id not in {taken.id for taken, _ in mine}]
+        results = _standing(db, learner.id) if learner else []
     response = make_response(
         render_template(
             "practical/rounds.html",
@@ -32,6 +36,7 @@ def rounds_page():
             csrf=csrf_token(learner) if learner else "",
             mine=mine,
             coming=coming,
+            results=results,
             courses=practical_courses(),
             course_name=course_name,
             on_kiosk=on_kiosk(),
@@ -40,6 +45,23 @@ def rounds_page():
     )
     response.cache_control.no_store = True  # her name and rounds: not kept in a shared phone's cache
     return response
+
+
+def _standing(db: LearningDB, learner_id: str) -> list[dict]:
+    """Each practical course she has sign-offs in: every area's skills at 合格, and the skills whose latest sign-off
+    is 不合格 with the trainer's note, so she knows what to practise before the re-test."""
+    signed = latest_by_course(db, learner_id)
+    standing = []
+    for plan in current_catalog().courses.values():
+        if not plan.practical or plan.id not in signed:
+            continue
+        again = [
+            (plan.units[unit].title, plan.units[unit].skills[skill], signoff.note)
+            for (unit, skill), signoff in sorted(signed[plan.id].items())
+            if not signoff.passed and unit < len(plan.units) and skill < len(plan.units[unit].skills)
+        ]
+        standing.append({"title": plan.title, "areas": area_results(plan, signed[plan.id]), "again": again})
+    return standing
 
 
 def _signed_in(db: LearningDB) -> Learner:
