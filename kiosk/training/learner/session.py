@@ -93,6 +93,15 @@ def csrf_token(learner: Learner) -> str:
     return hmac.new(_secret_key().encode(), message, hashlib.sha256).hexdigest()[:32]
 
 
+def signed_in(db: LearningDB, why: str) -> Learner:
+    """The learner of this POST, her session's token checked; 401, saying she must sign in to ``why``, without one."""
+    learner = current_learner(db)
+    if learner is None:
+        abort(401, description=f"请先登录，才能{why}。")
+    check_csrf(learner)
+    return learner
+
+
 def check_csrf(learner: Learner) -> None:
     """Refuse a signed-in learner's POST whose token is missing or not this session's."""
     sent = request.headers.get(CSRF_HEADER, "")

@@ -18,10 +18,18 @@ from ..catalog import current_catalog
 from . import learners, listening
 from .attempts import Answer, record_attempts
 from .cards import by_card
-from .database import LearningDB
 from .learners import LearnerError, SignInError
 from .progress import course_progress, load_records, record_completions
-from .session import check_csrf, csrf_token, current_learner, end_session, learning_db, on_kiosk, start_session
+from .session import (
+    check_csrf,
+    csrf_token,
+    current_learner,
+    end_session,
+    learning_db,
+    on_kiosk,
+    signed_in,
+    start_session,
+)
 
 bp = Blueprint("learning", __name__)
 LEARN_PAGE = "/learn"
@@ -36,15 +44,6 @@ MAX_ANSWER = 16
 # per-learner lock-out does not see) is slowed to a few tries a minute per address.
 SIGN_IN_LIMIT = Limit("learner-signin", burst=10, per_minute=6)
 KIOSK_REFUSED = "这是大家共用的触摸屏，不能在这里登录。请用自己的手机扫码后登录学习。"
-
-
-def signed_in(db: LearningDB) -> learners.Learner:
-    """The learner of this POST, its token checked; 401 without one."""
-    learner = current_learner(db)
-    if learner is None:
-        abort(401, description="请先登录，才能记下学习进度。")
-    check_csrf(learner)
-    return learner
 
 
 @bp.post("/api/learner/signin")
@@ -129,7 +128,7 @@ def heard():
     if not isinstance(keys, list) or len(keys) > HEARD_MAX_KEYS or not all(is_text(key, MAX_FIELD) for key in keys):
         abort(400, description=f"请求的格式不对：keys 应当是最多 {HEARD_MAX_KEYS} 个句子编号的列表。")
     with learning_db() as db:
-        learner = signed_in(db)
+        learner = signed_in(db, "记下学习进度")
         plan = current_catalog().courses.get(course)
         if plan is None:
             abort(404, description="没有这门课。")

@@ -5,13 +5,13 @@ pages: a signed-in learner's session, never on the shared touchscreen (which sho
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, jsonify, make_response, render_template
+from flask import Blueprint, jsonify, make_response, render_template
 
 from ...web import error_response, json_body, now
 from ..catalog import current_catalog
 from ..learner.database import LearningDB
 from ..learner.learners import Learner
-from ..learner.session import check_csrf, csrf_token, current_learner, learning_db, on_kiosk
+from ..learner.session import csrf_token, current_learner, learning_db, on_kiosk, signed_in
 from .round_courses import course_name, practical_courses
 from .rounds import NoRound, RoundError, cancel_sign_up, learner_rounds, open_rounds, round_number, sign_up
 from .signoffs import area_results, latest_by_course
@@ -67,11 +67,7 @@ def _standing(db: LearningDB, learner_id: str) -> list[dict]:
 def _signed_in(db: LearningDB) -> Learner:
     """The learner of this POST (a JSON body, her session's token in X-CSRF-Token); 401 without one."""
     json_body(BODY_MAX_BYTES)
-    learner = current_learner(db)
-    if learner is None:
-        abort(401, description="请先登录，才能报名实训。")
-    check_csrf(learner)
-    return learner
+    return signed_in(db, "报名实训")
 
 
 @bp.post("/api/practical/rounds/<round_id>/signup")

@@ -12,12 +12,10 @@ from ...editor import bp
 from ...editor.guard import trainers_only
 from ...web import now
 from ..catalog import CoursePlan, current_catalog
-from ..learner import learners as learner_records
-from ..learner.learners import Learner
 from ..learner.progress import record_completions
 from ..learner.session import learning_db
 from ..trainer.tables import local_time
-from ..trainer.views import NO_LEARNER
+from ..trainer.views import learner_or_404
 from .signoffs import (
     FAILED,
     NOTE_MAX_CHARS,
@@ -43,13 +41,6 @@ def practical_plan(course_id: str) -> CoursePlan:
     return plan
 
 
-def _learner_or_404(db, learner_id: str) -> Learner:
-    learner = learner_records.get(db, learner_id)
-    if learner is None:
-        abort(404, description=NO_LEARNER)
-    return learner
-
-
 @bp.get("/training/practical/<course_id>/learners/<learner_id>")
 @trainers_only
 def practical_signoffs(course_id: str, learner_id: str):
@@ -66,7 +57,7 @@ def practical_sign_off(course_id: str, learner_id: str):
     result, note = request.form.get("result", ""), request.form.get("note", "")
     refused: str | None = None
     with learning_db() as db:
-        learner = _learner_or_404(db, learner_id)
+        learner = learner_or_404(db, learner_id)
         try:
             signed = sign_off(db, learner.id, plan, unit, skill, result, note, g.editor.name, now())
         except SignOffError as exc:
@@ -93,7 +84,7 @@ def practical_sign_off(course_id: str, learner_id: str):
 
 def _sheet(plan: CoursePlan, learner_id: str, error: str | None = None, status: int = 200):
     with learning_db() as db:
-        learner = _learner_or_404(db, learner_id)
+        learner = learner_or_404(db, learner_id)
         signoffs = latest(db, learner.id, plan.id)
     areas = area_results(plan, signoffs)
     return render_template(

@@ -21,7 +21,7 @@ from ..durations import duration_words
 from ..learner import learners as learner_records
 from ..learner.cards import card_path, list_learners, new_card
 from ..learner.database import LearningDB
-from ..learner.learners import LearnerError, SignInError
+from ..learner.learners import Learner, LearnerError, SignInError
 from ..learner.merge import merge, shared_sentences
 from ..learner.progress import course_progress, load_records
 from ..learner.session import learning_db
@@ -304,7 +304,8 @@ def training_add_learner():
     return redirect(url_for("editor.training_learner", learner_id=learner.id))
 
 
-def _learner_or_404(db: LearningDB, learner_id: str):
+def learner_or_404(db: LearningDB, learner_id: str) -> Learner:
+    """The learner of a trainer's page; 404 for one never there or removed."""
     learner = learner_records.get(db, learner_id)
     if learner is None:
         abort(404, description=NO_LEARNER)
@@ -318,7 +319,7 @@ def training_learner(learner_id: str):
     of those completed, new PIN, new card, remove."""
     found = current_catalog()
     with learning_db() as db:
-        learner = _learner_or_404(db, learner_id)
+        learner = learner_or_404(db, learner_id)
         records = load_records(db, learner.id)
         seconds = queries.course_seconds(db, learner.id)
         signed = practical.latest_by_course(db, learner.id)
@@ -383,7 +384,7 @@ def training_learner(learner_id: str):
 def training_set_pin(learner_id: str):
     """A new PIN for a learner who forgot theirs; it also lifts a lock-out and signs their phones out."""
     with learning_db() as db:
-        learner = _learner_or_404(db, learner_id)
+        learner = learner_or_404(db, learner_id)
         try:
             learner_records.set_pin(db, learner.id, request.form.get("pin", ""))
         except LearnerError as exc:
@@ -398,7 +399,7 @@ def training_set_pin(learner_id: str):
 def training_new_card(learner_id: str):
     """重新发卡: a new card for a lost one; the old card stops working and phones signed in with it are signed out."""
     with learning_db() as db:
-        learner = _learner_or_404(db, learner_id)
+        learner = learner_or_404(db, learner_id)
         new_card(db, learner.id)
     flash(f"已为「{learner.name}」重新发卡：旧卡从现在起不能再登录。请打印下面这张新卡。", "ok")
     return redirect(url_for("editor.training_cards", learner=learner.id))
@@ -409,7 +410,7 @@ def training_new_card(learner_id: str):
 def training_remove_confirm(learner_id: str):
     """The confirmation step before a learner and every record of theirs are deleted."""
     with learning_db() as db:
-        learner = _learner_or_404(db, learner_id)
+        learner = learner_or_404(db, learner_id)
         counts = queries.record_counts(db, learner.id)
     return render_template("editor/training_remove.html", learner=learner, counts=counts)
 
@@ -421,7 +422,7 @@ def training_remove(learner_id: str):
     if request.form.get("confirm") != learner_id:
         abort(400, description="删除学员要先在确认页上确认。")
     with learning_db() as db:
-        learner = _learner_or_404(db, learner_id)
+        learner = learner_or_404(db, learner_id)
         learner_records.remove(db, learner.id)
     flash(f"已删除学员「{learner.name}」（{learner.town} {learner.community}）和全部学习记录。", "ok")
     return redirect(url_for("editor.training_learners"))
@@ -432,8 +433,8 @@ def training_remove(learner_id: str):
 def training_merge_confirm(learner_id: str):
     """The confirmation step before another learner (?other=…) is merged into this one: both records' counts."""
     with learning_db() as db:
-        kept = _learner_or_404(db, learner_id)
-        merged = _learner_or_404(db, request.args.get("other", ""))
+        kept = learner_or_404(db, learner_id)
+        merged = learner_or_404(db, request.args.get("other", ""))
         if merged.id == kept.id:
             abort(400, description="不能把学员合并到自己。")
         counts = {person.id: queries.record_counts(db, person.id) for person in (kept, merged)}
@@ -451,8 +452,8 @@ def training_merge(learner_id: str):
     if not other or request.form.get("confirm") != other:
         abort(400, description="合并学员要先在确认页上确认。")
     with learning_db() as db:
-        kept = _learner_or_404(db, learner_id)
-        merged = _learner_or_404(db, other)
+        kept = learner_or_404(db, learner_id)
+        merged = learner_or_404(db, other)
         try:
             outcome = merge(db, kept.id, merged.id, current_catalog().courses.values(), now())
         except LearnerError as exc:
@@ -512,7 +513,7 @@ def training_certificate(learner_id: str, course_id: str):
     """A printable completion certificate; refused, with how far the learner got, until the course is completed."""
     found = current_catalog()
     with learning_db() as db:
-        learner = _learner_or_404(db, learner_id)
+        learner = learner_or_404(db, learner_id)
         records = load_records(db, learner.id)
         seconds = queries.course_seconds(db, learner.id).get((learner.id, course_id), 0.0)
         signed = practical.latest(db, learner.id, course_id)
