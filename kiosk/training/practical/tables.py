@@ -10,18 +10,15 @@ from ..trainer.tables import UNIT_COLUMNS, Column, Filters, Row, Table, course_t
 from .rounds import ALL_AREAS
 from .signoffs import SignOff, area_results
 
+LEARNER_COURSE = (*UNIT_COLUMNS, Column("姓名", max_width=16), Column("课程", max_width=30))  # how each row starts
 RESULT_COLUMNS = (
-    *UNIT_COLUMNS,
-    Column("姓名", max_width=16),
-    Column("课程", max_width=30),
+    *LEARNER_COURSE,
     Column("合格的实训区", "int"),
     Column("实训区数", "int"),
     Column("最近签字", "datetime"),
 )
 SIGNOFF_COLUMNS = (
-    *UNIT_COLUMNS,
-    Column("姓名", max_width=16),
-    Column("课程", max_width=30),
+    *LEARNER_COURSE,
     Column("实训区", max_width=16),
     Column("技能", max_width=50),
     Column("结果", max_width=8),
@@ -30,9 +27,7 @@ SIGNOFF_COLUMNS = (
     Column("签字时间", "datetime"),
 )
 ATTENDANCE_COLUMNS = (
-    *UNIT_COLUMNS,
-    Column("姓名", max_width=16),
-    Column("课程", max_width=30),
+    *LEARNER_COURSE,
     Column("实训区", max_width=16),
     Column("轮次时间", "datetime"),
     Column("地点", max_width=30),
