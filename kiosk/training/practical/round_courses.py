@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ...web import services, settings
-from ..courses import course_views
+from ..catalog import current_catalog
 
 
 @dataclass(frozen=True)
@@ -16,13 +15,11 @@ class PracticalCourse:
 
 
 def practical_courses() -> dict[str, PracticalCourse]:
-    """Every course of kind practical, in course order, by id."""
-    with services().store() as store:
-        views, _ = course_views(store, settings().roots())
+    """Every course of kind practical, in course order, by id (from the catalog the hub keeps warm)."""
     return {
-        view.course.id: PracticalCourse(view.course.id, view.course.title, tuple(unit.title for unit in view.units))
-        for view in views
-        if view.course.kind == "practical"
+        plan.id: PracticalCourse(plan.id, plan.title, tuple(unit.title for unit in plan.units))
+        for plan in current_catalog().courses.values()
+        if plan.practical
     }
 
 
