@@ -7,15 +7,14 @@ import datetime as dt
 import logging
 from dataclasses import astuple
 
-import segno
 from flask import abort, flash, g, redirect, render_template, request, url_for
-from markupsafe import Markup
 
 from ...editor import bp
 from ...editor.downloads import download
 from ...editor.guard import TRAINING_ENDPOINTS, trainers_only
 from ...places import PlaceError, communities, listed_community
 from ...web import base_url, now, services, settings
+from ...web.links import qr_svg
 from ..catalog import Catalog, CoursePlan, current_catalog
 from ..durations import duration_words
 from ..learner import learners as learner_records
@@ -498,13 +497,8 @@ def training_cards():
                 if not query or query in person.name
             ]
     base = base_url()  # the address phones reach this hub at, as the kiosk's own QR codes hold it
-    cards = [{"learner": person, "qr": _card_qr(base + card_path(person.card))} for person in people]
+    cards = [{"learner": person, "qr": qr_svg(base + card_path(person.card), sized=False)} for person in people]
     return render_template("editor/cards.html", cards=cards, hub=settings().hub_name, base=base)
-
-
-def _card_qr(link: str) -> Markup:
-    """The card's QR code as inline SVG without a fixed size: the print CSS sizes it."""
-    return Markup(segno.make(link, error="m").svg_inline(scale=1, border=2, omitsize=True, dark="#000"))
 
 
 @bp.get("/training/certificate/<learner_id>/<course_id>")
