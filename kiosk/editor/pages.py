@@ -283,17 +283,15 @@ def _flash_published(result: Published, source: str | None, saved: bool = False)
 @bp.get("/upload")
 def upload_form():
     """Choose a Word, PDF or text file and its shelf."""
-    store = services().store()
-    try:
+    return _upload_page(request.args.get("shelf", ""))
+
+
+def _upload_page(shelf: str, error: str | None = None):
+    """The upload form, with the shelf chosen and why the last file was refused."""
+    with services().store() as store:
         shelves = shelf_names(e.collection for e in store.catalog())
-    finally:
-        store.close()
     return render_template(
-        "editor/upload.html",
-        shelves=shelves,
-        limit_mb=MAX_UPLOAD_BYTES // 1024 // 1024,
-        error=None,
-        shelf=request.args.get("shelf", ""),
+        "editor/upload.html", shelves=shelves, limit_mb=MAX_UPLOAD_BYTES // 1024 // 1024, error=error, shelf=shelf
     )
 
 
@@ -308,18 +306,7 @@ def upload():
             raise ContentError("请先选择一个文件")
         converted = convert_upload(upload.filename, upload.read())
     except ContentError as exc:
-        store = services().store()
-        try:
-            shelves = shelf_names(e.collection for e in store.catalog())
-        finally:
-            store.close()
-        return render_template(
-            "editor/upload.html",
-            shelves=shelves,
-            limit_mb=MAX_UPLOAD_BYTES // 1024 // 1024,
-            error=str(exc),
-            shelf=shelf,
-        ), 400
+        return _upload_page(shelf, str(exc)), 400
     chosen = {key: value for key, value in (("collection", shelf), ("volume", volume)) if value}  # win over the file
     form = EditForm.from_front_matter(
         {"title": converted.title, **converted.fields, **chosen},
