@@ -471,8 +471,9 @@ class Searcher:
         model = None
         if mode == "hybrid" and self._learned is not False:
             model = learned.ranker() if self._learned is True else self._learned
+        query_vector = self._query_vector_for(text, words, mode)
         with self._lock:
-            pool = self._pool(text, words, limit, collection, mode, wide=model is not None)
+            pool = self._pool(text, words, query_vector, limit, collection, mode, wide=model is not None)
             if pool is None:
                 return [], words, []
             ranked = pool.ranked
@@ -490,16 +491,32 @@ class Searcher:
         text = CONTROL.sub(" ", query or "").strip()[:MAX_QUERY_CHARS]
         if self.semantic_problem() is not None:
             return np.zeros((0, len(learned.FEATURES))), []
+        words = query_words(text)
+        query_vector = self._query_vector_for(text, words, "hybrid")
         with self._lock:
-            pool = self._pool(text, query_words(text), 10, collection, "hybrid", wide=True)
+            pool = self._pool(text, words, query_vector, 10, collection, "hybrid", wide=True)
             if pool is None or pool.signals is None:
                 return np.zeros((0, len(learned.FEATURES))), []
             stored = [self._searcher.stored_fields(record) for record in pool.records]
         hits = [self._hit(fields, [], score) for (score, _), fields in zip(pool.ranked, stored, strict=True)]
         return learned.matrix(pool.signals), hits
 
+    def _query_vector_for(self, text: str, words: list[str], mode: str) -> np.ndarray | None:
+        """The query's embedding when the mode ranks by meaning and vectors are there; encoded outside the lock, so
+        searches on other threads go on meanwhile."""
+        if mode == "lexical" or self._record_rows is None:
+            return None
+        return self._query_vector(_with_legal_wording(text, words))
+
     def _pool(
-        self, text: str, words: list[str], limit: int, collection: str | None, mode: str, wide: bool
+        self,
+        text: str,
+        words: list[str],
+        query_vector: np.ndarray | None,
+        limit: int,
+        collection: str | None,
+        mode: str,
+        wide: bool,
     ) -> _Pool | None:
         """The candidates for a word query, best first by the hand-set score; in hybrid mode with ``wide``, also the
         best by words alone and by meaning alone, each with its signals for the learned ranking. None when there is
@@ -507,9 +524,6 @@ class Searcher:
         loaded for its index), and only these rows fit this scorer."""
         concepts, highlight = self._concepts(words)
         scorer, weights, rows = self._scorer, self._weights, self._record_rows
-        query_vector = (
-            self._query_vector(_with_legal_wording(text, words)) if mode != "lexical" and rows is not None else None
-        )
         if not concepts and query_vector is None:
             return None
         if concepts:
