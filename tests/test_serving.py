@@ -56,7 +56,7 @@ def test_a_sentence_not_ready_is_answered_at_once_as_preparing_then_served(app, 
 def test_only_a_few_requests_wait_for_speech_the_rest_are_told_preparing_at_once(make_app, monkeypatch):
     """The request threads stay free for searches and pages however many phones ask for unrendered audio."""
     monkeypatch.setattr(services, "AUDIO_WAITERS", 1)
-    monkeypatch.setattr(services, "AUDIO_WAIT", 30.0)
+    monkeypatch.setattr(services, "AUDIO_WAIT", 200.0)  # the 150 sentences ahead take long on a busy machine
     app = make_app(build=True, speech_workers=1)
     speech, data = app.extensions["kiosk"].speech, app.extensions["kiosk"].data
     first, second = missing_audio(data, speech.settings)[:2]
@@ -64,7 +64,9 @@ def test_only_a_few_requests_wait_for_speech_the_rest_are_told_preparing_at_once
     ahead = [(segment_key(text, speech.settings), text) for text in busy]
     speech.queue(ahead, priority=services.ON_DEMAND - len(ahead))  # the single worker is busy for a while
     waiting = ThreadPoolExecutor(1).submit(app.test_client().get, f"/audio/{first[0]}.mp3")
-    time.sleep(0.5)  # the first listener now holds the only waiting place
+    deadline = time.monotonic() + 30
+    while speech._waiting._value and time.monotonic() < deadline:  # until the first listener holds the only place
+        time.sleep(0.05)
     response = app.test_client().get(f"/audio/{second[0]}.mp3")
     assert response.status_code == 503 and response.get_json()["preparing"] is True
     assert not waiting.done()
