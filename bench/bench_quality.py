@@ -21,6 +21,7 @@ sys.path.insert(0, str(REPO))
 from bench.bench_search import KINDS, TOP  # noqa: E402
 from bench.bench_semantic import latency, quality  # noqa: E402
 from indexer.datadir import DataDir  # noqa: E402
+from indexer.search import learned  # noqa: E402
 from indexer.search.searcher import MODES, Hit, Searcher, SearchResult  # noqa: E402
 
 SETS = ("tuned-on", "tune", "test")
@@ -33,9 +34,12 @@ BUNDLED = REPO / "bench" / "judged_bundled.jsonl"
 class ModeSearcher:
     """Answers every mode: the hand-set ones from a searcher without the learned ranking, LEARNED from one with it."""
 
-    def __init__(self, data: DataDir):
+    def __init__(self, data: DataDir, model: Path | None = None):
         self.hand = Searcher(data, learned_ranking=False)
-        self.learned = Searcher(data)
+        ranker = learned.load(model.read_text(encoding="utf-8")) if model else None
+        if model and ranker is None:
+            sys.exit(f"{model}: not a model of the searcher's signals")
+        self.learned = Searcher(data, ranker or True)
 
     def search(self, query: str, *, limit: int, mode: str) -> SearchResult:
         if mode == LEARNED:
@@ -72,6 +76,7 @@ def parse_args() -> argparse.Namespace:
         action="store_true",
         help="a hit in a section of our own texts judged by hand to answer the query counts too (judged_bundled.jsonl)",
     )
+    parser.add_argument("--model", type=Path, help="the learned column's model file (default: the shipped one)")
     parser.add_argument("--json", type=Path, help="also write all figures to this file")
     args = parser.parse_args()
     args.sets = [s for s in args.sets.split(",") if s]
@@ -135,7 +140,7 @@ def main() -> None:
     """Measure every chosen set in every chosen mode on one warm searcher, then latency over all their queries."""
     args = parse_args()
     sets = query_sets(args.sets, args.bundled)
-    searcher = ModeSearcher(DataDir.create(args.data))
+    searcher = ModeSearcher(DataDir.create(args.data), args.model)
     scorer = searcher.hand._scorer
     passages = int(((scorer.lengths["body"] > 0) & scorer.alive).sum())
     rows = searcher.hand._record_rows
