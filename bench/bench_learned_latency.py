@@ -27,7 +27,7 @@ sys.path.insert(0, str(REPO))
 
 from bench.bench_quality import query_sets  # noqa: E402
 from bench.bench_search import percentiles  # noqa: E402
-from bench.train_ranker import ROUNDS, SIGNALS, load, train  # noqa: E402
+from bench.train_ranker import ROUNDS, SIGNALS, groups_of, load, train  # noqa: E402
 from indexer.datadir import DataDir  # noqa: E402
 from indexer.search import learned  # noqa: E402
 from indexer.search.embedding import DIM  # noqa: E402
@@ -51,7 +51,8 @@ def model(signals: Path) -> learned.Ranker:
     shipped = learned.ranker()
     if shipped is not None:
         return shipped
-    found = learned.load(train(*load(signals), rounds=ROUNDS).model_to_string())
+    queries, places, labels, rows = load(signals)
+    found = learned.load(train(groups_of(queries, places), labels, rows, ROUNDS).model_to_string())
     if found is None:
         sys.exit("no model: run bench/train_ranker.py collect first")
     return found

@@ -5,12 +5,13 @@ relevant when it answers one of the query's judgements: a law article (queries_w
 --bundled, a section of our own texts judged by hand (judged_bundled.jsonl). LightGBM's LambdaMART learns the
 order from the tune queries only; the held-out test part is never read here.
 
-    .venv/bin/python bench/train_ranker.py collect --data /work/var-hub --bundled   # signals -> ranker_signals.csv.gz
-    .venv/bin/python bench/train_ranker.py cv                                      # choose: 5-fold MRR on tune
-    .venv/bin/python bench/train_ranker.py fit                                     # write the model
+    .venv/bin/python bench/train_ranker.py collect --data /work/var-hub --data /work/var-bundled --bundled
+    .venv/bin/python bench/train_ranker.py cv     # choose: 5-fold MRR on tune, per data dir
+    .venv/bin/python bench/train_ranker.py fit    # write the model
 
-`collect` needs a data dir over the whole library with every vector (an hour and a half to embed); `cv` and `fit`
-read the signals it saved, so a change of parameters is tried in seconds.
+`collect` needs data dirs with every vector: one over the whole library and our texts (an hour and a half to embed),
+and one with our texts alone, as hubs come in both kinds and the model must serve each; `cv` and `fit` read the
+signals it saved, so a change of parameters is tried in seconds.
 """
 
 from __future__ import annotations
@@ -63,7 +64,12 @@ def parse_args() -> argparse.Namespace:
     """Command-line options."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("step", choices=("collect", "cv", "fit"))
-    parser.add_argument("--data", type=Path, default=REPO.parent / "var-hub", help="for collect: the data dir")
+    parser.add_argument(
+        "--data",
+        type=Path,
+        action="append",
+        help="for collect: a data dir with vectors; repeat it for another kind of hub (with, without the law library)",
+    )
     parser.add_argument("--bundled", action="store_true", help="for collect: also count judged sections of our texts")
     parser.add_argument("--signals", type=Path, default=SIGNALS)
     parser.add_argument("--model", type=Path, default=MODEL)
@@ -80,41 +86,49 @@ def judgements(bundled: bool) -> list[dict]:
     return queries
 
 
-def collect(data: Path, bundled: bool, out: Path) -> None:
-    """Every tune query's candidates with their signals and whether each answers a judgement, to ``out``."""
+def collect(data_dirs: list[Path], bundled: bool, out: Path) -> None:
+    """Every tune query's candidates in each data dir, with their signals and whether each answers a judgement, to
+    ``out`` (a row: the query's number, the data dir's, the label, the signals)."""
     from indexer.datadir import DataDir
     from indexer.search.searcher import Searcher
 
-    searcher = Searcher(DataDir.create(data))
-    problem = searcher.semantic_problem()
-    if problem:
-        sys.exit(f"{data}: {problem}")
     queries = judgements(bundled)
-    rows, found = [], 0
-    for number, q in enumerate(queries):
-        signals, hits = searcher.ranking_candidates(q["query"])
-        labels = [int(any(is_relevant((h.source, h.article, h.heading), w) for w in q["relevant"])) for h in hits]
-        found += any(labels)
-        rows += [[number, label, *row] for label, row in zip(labels, signals.tolist(), strict=True)]
-    searcher.close()
+    rows = []
+    for place, data in enumerate(data_dirs):
+        searcher = Searcher(DataDir.create(data))
+        problem = searcher.semantic_problem()
+        if problem:
+            sys.exit(f"{data}: {problem}")
+        found = 0
+        for number, q in enumerate(queries):
+            signals, hits = searcher.ranking_candidates(q["query"])
+            labels = [int(any(is_relevant((h.source, h.article, h.heading), w) for w in q["relevant"])) for h in hits]
+            found += any(labels)
+            rows += [[number, place, label, *row] for label, row in zip(labels, signals.tolist(), strict=True)]
+        searcher.close()
+        print(f"{data}: {len(queries)} tune queries, {found} with a judged passage among their candidates")
     with gzip.open(out, "wt", encoding="utf-8", newline="") as file:
         writer = csv.writer(file)
-        writer.writerow(["query", "label", *FEATURES])
+        writer.writerow(["query", "data", "label", *FEATURES])
         writer.writerows(rows)
-    print(
-        f"{len(queries)} tune queries; {found} with a judged passage among their candidates; {len(rows)} rows → {out}"
-    )
+    print(f"{len(rows)} rows → {out}")
 
 
-def load(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Query numbers, labels and signals as saved by collect (rows of one query together, hand-set order)."""
+def load(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Query numbers, data dir numbers, labels and signals as saved by collect (the rows of one query in one data
+    dir together, in the hand-set order)."""
     with gzip.open(path, "rt", encoding="utf-8") as file:
         reader = csv.reader(file)
         header = next(reader)
-        if tuple(header[2:]) != FEATURES:
+        if tuple(header[3:]) != FEATURES:
             sys.exit(f"{path} holds other signals than learned.FEATURES: run collect again")
         table = np.array([[float(x) for x in row] for row in reader])
-    return table[:, 0].astype(int), table[:, 1].astype(int), table[:, 2:]
+    return table[:, 0].astype(int), table[:, 1].astype(int), table[:, 2].astype(int), table[:, 3:]
+
+
+def groups_of(queries: np.ndarray, places: np.ndarray) -> np.ndarray:
+    """One number per (data dir, query): the rows LambdaMART ranks against each other."""
+    return places * (int(queries.max(initial=0)) + 1) + queries
 
 
 def first_relevant(order: np.ndarray, labels: np.ndarray) -> int | None:
@@ -127,37 +141,41 @@ def mrr(places: list[int | None]) -> float:
     return statistics.fmean(1 / p if p else 0.0 for p in places)
 
 
-def train(queries: np.ndarray, labels: np.ndarray, signals: np.ndarray, rounds: int):
-    """A LambdaMART model on these rows; queries without a relevant candidate teach nothing and are left out."""
+def train(groups_: np.ndarray, labels: np.ndarray, signals: np.ndarray, rounds: int):
+    """A LambdaMART model on these rows (``groups_``: their query in their data dir); a query without a relevant
+    candidate teaches nothing and is left out."""
     import lightgbm
 
-    useful = {q for q in set(queries.tolist()) if labels[queries == q].any()}
-    keep = np.isin(queries, sorted(useful))
-    groups = [int(np.sum(queries[keep] == q)) for q in dict.fromkeys(queries[keep].tolist())]
+    useful = {g for g in set(groups_.tolist()) if labels[groups_ == g].any()}
+    keep = np.isin(groups_, sorted(useful))
+    groups = [int(np.sum(groups_[keep] == g)) for g in dict.fromkeys(groups_[keep].tolist())]
     dataset = lightgbm.Dataset(signals[keep], labels[keep], group=groups, feature_name=list(FEATURES))
     return lightgbm.train(PARAMS, dataset, num_boost_round=rounds)
 
 
 def cross_validate(path: Path, rounds: int) -> None:
-    """MRR@10 of the candidates in the hand-set order and in the model's, each fold's model trained on the other
-    folds; the folds split the tune queries by number, the same way every run."""
-    queries, labels, signals = load(path)
+    """MRR@10 of the candidates in the hand-set order and in the model's, per data dir, each fold's model trained on
+    the other folds; the folds split the tune queries by number (a query's rows of every data dir in one fold), the
+    same way every run."""
+    queries, places, labels, signals = load(path)
+    groups = groups_of(queries, places)
     numbers = sorted(set(queries.tolist()))
-    places: dict[str, list] = defaultdict(list)
+    found: dict[tuple[int, str], list] = defaultdict(list)
     for fold in range(FOLDS):
         held = {q for i, q in enumerate(numbers) if i % FOLDS == fold}
         rest = ~np.isin(queries, sorted(held))
-        model = train(queries[rest], labels[rest], signals[rest], rounds)
-        for q in sorted(held):
-            rows = queries == q
-            places["hand"].append(first_relevant(np.arange(int(rows.sum())), labels[rows]))
-            places["learned"].append(first_relevant(np.argsort(-model.predict(signals[rows])), labels[rows]))
-    answered = sum(1 for q in numbers if labels[queries == q].any())
-    print(f"tune, {FOLDS}-fold, {len(numbers)} queries, {answered} with a judged candidate among their candidates")
-    print(f"MRR@{TOP} of the candidates (before one-document limits):")
-    for name, found in places.items():
-        print(f"  {name:8} {mrr(found):.3f}")
-    model = train(queries, labels, signals, rounds)
+        model = train(groups[rest], labels[rest], signals[rest], rounds)
+        for group in sorted(set(groups[~rest].tolist())):
+            rows = groups == group
+            place = int(places[rows][0])
+            found[(place, "hand")].append(first_relevant(np.arange(int(rows.sum())), labels[rows]))
+            found[(place, "learned")].append(first_relevant(np.argsort(-model.predict(signals[rows])), labels[rows]))
+    print(f"tune, {FOLDS}-fold, {len(numbers)} queries; MRR@{TOP} of the candidates (before one-document limits):")
+    for place in sorted(set(places.tolist())):
+        answered = sum(1 for q in numbers if labels[(queries == q) & (places == place)].any())
+        hand, ours = mrr(found[(place, "hand")]), mrr(found[(place, "learned")])
+        print(f"  data dir {place} ({answered} with a judged candidate): hand-set {hand:.3f}, learned {ours:.3f}")
+    model = train(groups, labels, signals, rounds)
     gains = dict(zip(FEATURES, model.feature_importance("gain").tolist(), strict=True))
     ordered = {name: round(gain) for name, gain in sorted(gains.items(), key=lambda pair: -pair[1])}
     print("gain per signal, whole tune:", json.dumps(ordered))
@@ -165,8 +183,8 @@ def cross_validate(path: Path, rounds: int) -> None:
 
 def fit(path: Path, model_path: Path, rounds: int) -> None:
     """The model on every tune query, written where the searcher loads it."""
-    queries, labels, signals = load(path)
-    model = train(queries, labels, signals, rounds)
+    queries, places, labels, signals = load(path)
+    model = train(groups_of(queries, places), labels, signals, rounds)
     model.save_model(str(model_path))
     print(f"{model_path}: {rounds} trees on {len(set(queries.tolist()))} tune queries")
 
@@ -174,7 +192,7 @@ def fit(path: Path, model_path: Path, rounds: int) -> None:
 def main() -> None:
     args = parse_args()
     if args.step == "collect":
-        collect(args.data, args.bundled, args.signals)
+        collect(args.data or [REPO.parent / "var-hub"], args.bundled, args.signals)
     elif args.step == "cv":
         cross_validate(args.signals, args.rounds)
     else:
