@@ -21,8 +21,8 @@ CACHED_TERMS = 20000
 
 @dataclass(frozen=True)
 class LexicalScores:
-    """Per index record: the BM25F score, how many query concepts matched, and the BM25 of each field alone (the
-    learned ranking weighs a match in a heading apart from one in the body)."""
+    """Per index record: the BM25F score, how many query concepts matched, and, when asked for, the BM25 of each field
+    alone (the learned ranking weighs a match in a heading apart from one in the body)."""
 
     total: np.ndarray
     matched: np.ndarray
@@ -69,15 +69,16 @@ class PassageScorer:
             self._postings.popitem(last=False)
         return cached
 
-    def score_and_matched(self, concepts: list[dict[str, float]]) -> LexicalScores:
-        """BM25F per record, how many of the query's concepts each record matches, and each field's own BM25."""
+    def score_and_matched(self, concepts: list[dict[str, float]], fields: bool = False) -> LexicalScores:
+        """BM25F per record and how many of the query's concepts each record matches; with ``fields``, also each
+        field's own BM25 (for the learned ranking: other searches do not pay for the extra columns)."""
         total = np.zeros(self.size, dtype=np.float32)
         matched = np.zeros(self.size, dtype=np.float32)
-        by_field = {field: np.zeros(self.size, dtype=np.float32) for field in FIELD_WEIGHTS}
+        by_field = {field: np.zeros(self.size, dtype=np.float32) for field in FIELD_WEIGHTS} if fields else {}
         n = max(self.passages, 1)
         for variants in concepts:
             best = np.zeros(self.size, dtype=np.float32)
-            best_in = {field: np.zeros(self.size, dtype=np.float32) for field in FIELD_WEIGHTS}
+            best_in = {field: np.zeros(self.size, dtype=np.float32) for field in by_field}
             for term, weight in variants.items():
                 for field, field_weight in FIELD_WEIGHTS.items():
                     ids, freqs = self.postings(field, term)
@@ -86,7 +87,8 @@ class PassageScorer:
                     idf = math.log(1 + (n - len(ids) + 0.5) / (len(ids) + 0.5))
                     norm = K1 * (1 - B + B * self.lengths[field][ids] / self.average[field])
                     contribution = weight * idf * freqs * (K1 + 1) / (freqs + norm)
-                    best_in[field][ids] = np.maximum(best_in[field][ids], contribution)
+                    if field in best_in:
+                        best_in[field][ids] = np.maximum(best_in[field][ids], contribution)
                     best[ids] = np.maximum(best[ids], field_weight * contribution)
             total += best
             matched += best > 0

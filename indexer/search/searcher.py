@@ -224,6 +224,7 @@ class Searcher:
         """Catalog and scoring arrays for the current index generation."""
         self._catalog = {entry.id: entry for entry in _mark_superseded_editions(self._store.catalog())}
         self._scorer = PassageScorer(self._searcher.reader())
+        self._focused = {e.id for e in self._catalog.values() if any(word in e.title for word in focus_words())}
         document_weight = {doc_id: self._record_weight(doc_id) for doc_id in set(self._scorer.doc_ids)}
         self._weights = np.array([document_weight[d] for d in self._scorer.doc_ids], dtype=np.float32)
         self._article_numbers = _article_numbers(self._searcher.reader(), self._scorer.size)
@@ -291,7 +292,7 @@ class Searcher:
         entry = self._catalog.get(doc_id)
         if entry is None:
             return 1.0
-        focus = FOCUS_WEIGHT if any(word in entry.title for word in focus_words()) else 1.0
+        focus = FOCUS_WEIGHT if doc_id in self._focused else 1.0
         return STATUS_WEIGHT.get(entry.status, 1.0) * LEVEL_WEIGHT.get(entry.level, 1.0) * focus
 
     def search(
@@ -527,7 +528,7 @@ class Searcher:
         if not concepts and query_vector is None:
             return None
         if concepts:
-            found = scorer.score_and_matched(concepts)
+            found = scorer.score_and_matched(concepts, fields=wide)
         else:
             zeros = np.zeros(scorer.size, dtype=np.float32)
             found = LexicalScores(zeros, zeros, dict.fromkeys(FIELD_WEIGHTS, zeros))
@@ -627,7 +628,7 @@ class Searcher:
             "document_weight": self._weights[records],
             "status": np.array([STATUS_WEIGHT.get(e.status, 1.0) if e else 1.0 for e in entries]),
             "level": np.array([LEVEL_CODE.get(e.level, len(LEVEL_CODE)) if e else len(LEVEL_CODE) for e in entries]),
-            "focus": np.array([e is not None and any(w in e.title for w in focus_words()) for e in entries]),
+            "focus": np.array([self._scorer.doc_ids[record] in self._focused for record in pool.records]),
             "article_no": self._article_numbers[records],
             "body_words": self._scorer.lengths["body"][records],
             "heading_words": self._scorer.lengths["headings"][records],
