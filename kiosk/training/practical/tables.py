@@ -39,12 +39,11 @@ NO_ROUNDS = "这段时间没有实训轮次。"
 
 def _signoffs(db: LearningDB, until: float, filters: Filters):
     """Every sign-off before ``until`` of the filters' learners and course, oldest first, with the learner."""
+    narrowed, parameters = filters.where("s.course")
     return db.conn.execute(
         "SELECT l.town, l.community, l.name, s.learner, s.course, s.unit, s.skill, s.result, s.note, s.trainer, s.at"
-        " FROM signoffs s JOIN learners l ON l.id = s.learner WHERE s.at < ?"
-        " AND (? = '' OR l.town = ?) AND (? = '' OR l.community = ?) AND (? = '' OR s.course = ?)"
-        " ORDER BY s.at, s.rowid",
-        (until, filters.town, filters.town, filters.community, filters.community, filters.course, filters.course),
+        f" FROM signoffs s JOIN learners l ON l.id = s.learner WHERE s.at < ?{narrowed} ORDER BY s.at, s.rowid",
+        (until, *parameters),
     ).fetchall()
 
 
@@ -105,14 +104,13 @@ def signoffs_table(db: LearningDB, catalog: Catalog, since: float, until: float,
 def attendance_table(db: LearningDB, catalog: Catalog, since: float, until: float, filters: Filters) -> Table:
     """Everyone signed up for a round that started in the period, with when her card was scanned at the door
     (blank: she did not come); cancelled rounds are left out."""
-    town, community, course = filters.town, filters.community, filters.course
+    narrowed, parameters = filters.where("r.course")
     found = db.conn.execute(
         "SELECT l.town, l.community, l.name, s.learner, r.course, r.area, r.starts, r.place, s.attended_at"
         " FROM round_signups s JOIN rounds r ON r.id = s.round JOIN learners l ON l.id = s.learner"
-        " WHERE r.starts >= ? AND r.starts < ? AND NOT r.cancelled"
-        " AND (? = '' OR l.town = ?) AND (? = '' OR l.community = ?) AND (? = '' OR r.course = ?)"
+        f" WHERE r.starts >= ? AND r.starts < ? AND NOT r.cancelled{narrowed}"
         " ORDER BY l.town, l.community, l.name, r.starts",
-        (since, until, town, town, community, community, course, course),
+        (since, until, *parameters),
     )
     rows = [
         Row(

@@ -66,6 +66,14 @@ class Filters:
     community: str = ""
     course: str = ""
 
+    def where(self, course_column: str) -> tuple[str, tuple[str, ...]]:
+        """The filters as SQL conditions (``AND …``) on the learners table ``l`` and a course column, with their
+        parameters."""
+        return (
+            f" AND (? = '' OR l.town = ?) AND (? = '' OR l.community = ?) AND (? = '' OR {course_column} = ?)",
+            (self.town, self.town, self.community, self.community, self.course, self.course),
+        )
+
     def keeps(self, town: str, community: str, course: str | None = None) -> bool:
         return (
             (not self.town or town == self.town)
