@@ -27,12 +27,12 @@ sys.path.insert(0, str(REPO))
 
 from bench.bench_quality import query_sets  # noqa: E402
 from bench.bench_search import percentiles  # noqa: E402
+from bench.bench_semantic import random_vectors  # noqa: E402
 from bench.train_ranker import ROUNDS, SIGNALS, groups_of, load, train  # noqa: E402
 from indexer.datadir import DataDir  # noqa: E402
 from indexer.search import learned  # noqa: E402
-from indexer.search.embedding import DIM  # noqa: E402
 from indexer.search.searcher import Searcher  # noqa: E402
-from indexer.search.vectors import VectorSet, VectorStore, quantize  # noqa: E402
+from indexer.search.vectors import VectorSet, VectorStore  # noqa: E402
 
 REPEATS = 3
 WORD_KINDS = ("question", "keyword")  # the queries that reach the ranking (titles, pinyin, articles do not)
@@ -63,8 +63,7 @@ def with_vectors(searcher: Searcher, real: VectorSet) -> tuple[int, int]:
     Returns how many were real and how many random."""
     keys = searcher._passage_keys()
     missing = sorted({key for key in keys if key is not None and key not in real.keys})
-    rng = np.random.default_rng(8)
-    noise, noise_scales = quantize(rng.standard_normal((len(missing), DIM)).astype(np.float32) / np.sqrt(DIM))
+    noise, noise_scales = random_vectors(len(missing))
     table = dict(real.keys)
     table.update({key: len(real.matrix) + row for row, key in enumerate(missing)})
     searcher._vectors = VectorSet(

@@ -201,15 +201,19 @@ def latency(searcher: SearchesByMode, queries: list[dict], modes=MODES) -> dict:
     return {mode: percentiles(ms) for mode, ms in samples.items()}
 
 
+def random_vectors(count: int) -> tuple[np.ndarray, np.ndarray]:
+    """``count`` random unit-length vectors, int8 with their scales as the store keeps them; the same every run."""
+    rng = np.random.default_rng(8)
+    return quantize(rng.standard_normal((count, DIM)).astype(np.float32) / np.sqrt(DIM))
+
+
 def simulate_full_library(searcher: Searcher, queries: list[dict]) -> dict:
     """Hybrid latency with the slice's vectors padded by random int8 vectors to the full library's size.
 
     Only the vector scan grows (BM25 stays the slice's): that scan is what depends on the number of vectors.
     """
     real = searcher._vectors
-    extra = FULL_LIBRARY_PASSAGES - len(real.matrix)
-    rng = np.random.default_rng(8)
-    noise, scales = quantize(rng.standard_normal((extra, DIM)).astype(np.float32) / np.sqrt(DIM))
+    noise, scales = random_vectors(FULL_LIBRARY_PASSAGES - len(real.matrix))
     padded = VectorSet(
         dict(real.keys), np.concatenate([real.matrix, noise]), np.concatenate([real.scales, scales]), real.generation
     )
@@ -234,8 +238,7 @@ def full_index_latency(data: DataDir, queries: list[dict]) -> dict:
     passages = (scorer.lengths["body"] > 0) & scorer.alive
     rows = np.full(scorer.size, -1, dtype=np.int64)
     rows[passages] = np.arange(int(passages.sum()))
-    rng = np.random.default_rng(8)
-    matrix, scales = quantize(rng.standard_normal((int(passages.sum()), DIM)).astype(np.float32) / np.sqrt(DIM))
+    matrix, scales = random_vectors(int(passages.sum()))
     searcher._vectors = VectorSet({i.to_bytes(20, "big"): i for i in range(len(matrix))}, matrix, scales, ())
     searcher._record_rows = rows
     figures = latency(searcher, queries, modes=("lexical", "hybrid"))
