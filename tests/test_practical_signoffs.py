@@ -116,7 +116,7 @@ def test_the_latest_sign_off_of_a_skill_counts(db):
     sign_off(db, who, TWO_AREAS, 0, 0, PASSED, "", "陈老师", T0 + 60)
     sign_off(db, who, TWO_AREAS, 0, 1, PASSED, "", "刘老师", T0)
     sign_off(db, who, TWO_AREAS, 0, 1, FAILED, "挂点太低", "刘老师", T0 + 60)
-    found = latest(db, who, TWO_AREAS.id)
+    found = latest(db, who, TWO_AREAS)
     assert (found[(0, 0)].result, found[(0, 0)].trainer) == (PASSED, "陈老师")
     assert (found[(0, 1)].result, found[(0, 1)].note) == (FAILED, "挂点太低")
     (high, electric) = area_results(TWO_AREAS, found)
@@ -125,14 +125,65 @@ def test_the_latest_sign_off_of_a_skill_counts(db):
     assert db.conn.execute("SELECT COUNT(*) FROM signoffs").fetchone()[0] == 4  # the history is kept
 
 
+def edited(units: list[UnitPlan]) -> CoursePlan:
+    """TWO_AREAS as an editor left it after changing its checklists."""
+    return CoursePlan.of(TWO_AREAS.id, TWO_AREAS.title, units, {}, kind="practical")
+
+
+def test_a_sign_off_follows_its_skill_when_the_editor_reorders_or_inserts_skills(db):
+    who = learner(db)
+    sign_off(db, who, TWO_AREAS, 0, 0, PASSED, "", "刘老师", T0)  # 戴安全帽
+    sign_off(db, who, TWO_AREAS, 0, 1, FAILED, "挂点太低", "刘老师", T0)  # 挂安全带
+    reordered = edited(
+        [UnitPlan("电工", (), (), ("验电",)), UnitPlan("登高", (), (), ("检查梯子", "挂安全带", "戴安全帽"))]
+    )
+    found = latest(db, who, reordered)
+    assert {place: (signed.words, signed.result) for place, signed in found.items()} == {
+        (1, 2): ("戴安全帽", PASSED),
+        (1, 1): ("挂安全带", FAILED),
+    }
+    assert [(area.title, area.passed, area.total) for area in area_results(reordered, found)] == [
+        ("电工", 0, 1),
+        ("登高", 1, 3),
+    ]
+
+
+def test_a_reworded_or_removed_skill_must_be_signed_again(db):
+    who = learner(db)
+    sign_all(db, who)
+    assert record_completions(db, who, [TWO_AREAS], T0) == ["实训"]
+    reworded = edited([UnitPlan("登高", (), (), ("戴好安全帽", "挂安全带")), UnitPlan("电工", (), (), ())])
+    assert set(latest(db, who, reworded)) == {(0, 1)}
+    assert missing_areas(reworded, latest(db, who, reworded)) == ["登高"]
+
+
+def test_the_same_words_in_two_areas_keep_to_the_area_they_were_signed_in(db):
+    twice = edited([UnitPlan("登高", (), (), ("验电",)), UnitPlan("电工", (), (), ("验电",))])
+    who = learner(db)
+    sign_off(db, who, twice, 1, 0, PASSED, "", "刘老师", T0)
+    swapped = edited([UnitPlan("电工", (), (), ("验电",)), UnitPlan("登高", (), (), ("验电",))])
+    assert set(latest(db, who, swapped)) == {(0, 0)}
+
+
+def test_sign_offs_recorded_before_the_words_were_kept_go_by_place(db):
+    who = learner(db)
+    with db.conn:
+        db.conn.execute(
+            "INSERT INTO signoffs (learner, course, unit, skill, result, note, trainer, at)"
+            " VALUES (?, ?, 1, 0, ?, '', '刘老师', ?), (?, ?, 5, 0, ?, '', '刘老师', ?)",
+            (who, TWO_AREAS.id, PASSED, T0, who, TWO_AREAS.id, PASSED, T0),
+        )
+    assert set(latest(db, who, TWO_AREAS)) == {(1, 0)}
+
+
 def test_a_practical_course_completes_when_every_skill_stands_at_pass_and_not_before(db):
     who = learner(db)
     sign_all(db, who, result=FAILED)
-    assert missing_areas(TWO_AREAS, latest(db, who, TWO_AREAS.id)) == ["登高", "电工"]
+    assert missing_areas(TWO_AREAS, latest(db, who, TWO_AREAS)) == ["登高", "电工"]
     assert record_completions(db, who, [TWO_AREAS], T0) == []
     sign_off(db, who, TWO_AREAS, 0, 0, PASSED, "", "刘老师", T0 + 10)
     sign_off(db, who, TWO_AREAS, 0, 1, PASSED, "", "刘老师", T0 + 10)
-    assert missing_areas(TWO_AREAS, latest(db, who, TWO_AREAS.id)) == ["电工"]  # a missing area blocks
+    assert missing_areas(TWO_AREAS, latest(db, who, TWO_AREAS)) == ["电工"]  # a missing area blocks
     assert record_completions(db, who, [TWO_AREAS], T0 + 10) == []
     sign_off(db, who, TWO_AREAS, 1, 0, PASSED, "", "刘老师", T0 + 20)
     assert record_completions(db, who, [TWO_AREAS], T0 + 20) == ["实训"]

@@ -76,6 +76,10 @@ class LearningDB(Database):
     CREATE INDEX IF NOT EXISTS signoffs_learner ON signoffs (learner, course, unit, skill, at);
     CREATE INDEX IF NOT EXISTS signoffs_at ON signoffs (at);
     """,
+        """
+    ALTER TABLE signoffs ADD COLUMN area TEXT NOT NULL DEFAULT '';   -- the area's title and the skill's words as
+    ALTER TABLE signoffs ADD COLUMN words TEXT NOT NULL DEFAULT '';  -- signed: they follow the skill if it moves
+    """,
     )
     TIMEOUT = 10.0
     # every table with a learner column

@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from ..catalog import CoursePlan, UnitPlan
-from ..practical.signoffs import all_passed, latest_by_course, passed_skills
+from ..practical.signoffs import SignOff, all_passed, by_course, latest_of, passed_skills
 from .database import LearningDB
 
 COMPLETE_PERCENT = 90
@@ -35,7 +35,7 @@ class Records:
     seconds: dict[str, float] = field(default_factory=dict)  # course → seconds credited
     latest_right: dict[str, bool] = field(default_factory=dict)
     ever_right: set[str] = field(default_factory=set)
-    passed: dict[str, set[tuple[int, int]]] = field(default_factory=dict)  # course → (unit, skill) at 合格
+    signoffs: dict[str, list[SignOff]] = field(default_factory=dict)  # course → every sign-off, oldest first
     completed: dict[str, float] = field(default_factory=dict)
 
 
@@ -56,8 +56,7 @@ def load_records(db: LearningDB, learner_id: str | None, course: str | None = No
         records.latest_right[row[0]] = bool(row[1])
         if row[1]:
             records.ever_right.add(row[0])
-    for signed_course, signoffs in latest_by_course(db, learner_id, course).items():
-        records.passed[signed_course] = passed_skills(signoffs)
+    records.signoffs = by_course(db, learner_id, course)
     for row in db.conn.execute("SELECT course, at FROM completions WHERE learner = ?", (learner_id,)):
         records.completed[row[0]] = row[1]
     return records
@@ -110,7 +109,7 @@ def needed_right(plan: CoursePlan) -> int:
 def is_complete(plan: CoursePlan, records: Records) -> bool:
     """Whether the course's rule (see the module's docstring) is met now."""
     if plan.practical:
-        return all_passed(plan, records.passed.get(plan.id, set()))
+        return all_passed(plan, passed_skills(latest_of(plan, records.signoffs.get(plan.id, []))))
     heard = records.heard.get(plan.id, set())
     if not any(unit.sentences for unit in plan.units):
         return False

@@ -14,7 +14,7 @@ from ..learner.learners import Learner
 from ..learner.session import csrf_token, current_learner, learning_db, on_kiosk, signed_in
 from .round_courses import course_name, practical_courses
 from .rounds import NoRound, RoundError, cancel_sign_up, learner_rounds, open_rounds, round_number, sign_up
-from .signoffs import area_results, latest_by_course
+from .signoffs import area_results, by_course, latest_of
 
 bp = Blueprint("practical", __name__)
 BODY_MAX_BYTES = 256  # the body carries nothing: the round is in the path, the learner in the session
@@ -50,17 +50,18 @@ def rounds_page():
 def _standing(db: LearningDB, learner_id: str) -> list[dict]:
     """Each practical course she has sign-offs in: every area's skills at 合格, and the skills whose latest sign-off
     is 不合格 with the trainer's note, so she knows what to practise before the re-test."""
-    signed = latest_by_course(db, learner_id)
+    signed = by_course(db, learner_id)
     standing = []
     for plan in current_catalog().courses.values():
         if not plan.practical or plan.id not in signed:
             continue
+        latest = latest_of(plan, signed[plan.id])
         again = [
             (plan.units[unit].title, plan.units[unit].skills[skill], signoff.note)
-            for (unit, skill), signoff in sorted(signed[plan.id].items())
-            if not signoff.passed and unit < len(plan.units) and skill < len(plan.units[unit].skills)
+            for (unit, skill), signoff in sorted(latest.items())
+            if not signoff.passed
         ]
-        standing.append({"title": plan.title, "areas": area_results(plan, signed[plan.id]), "again": again})
+        standing.append({"title": plan.title, "areas": area_results(plan, latest), "again": again})
     return standing
 
 

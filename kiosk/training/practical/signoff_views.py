@@ -85,7 +85,7 @@ def practical_sign_off(course_id: str, learner_id: str):
 def _sheet(plan: CoursePlan, learner_id: str, error: str | None = None, status: int = 200):
     with learning_db() as db:
         learner = learner_or_404(db, learner_id)
-        signoffs = latest(db, learner.id, plan.id)
+        signoffs = latest(db, learner.id, plan)
     areas = area_results(plan, signoffs)
     return render_template(
         "editor/practical_signoffs.html",

@@ -1,10 +1,13 @@
 """Sign-offs: a trainer marks each skill of a practical course's areas 合格 or 不合格 (with a note saying why), in
 learning.db's signoffs table. Every sign-off is kept, so a re-test after 不合格 adds a row and the latest one counts;
-a practical course is complete when every skill's latest sign-off is 合格."""
+a practical course is complete when every skill's latest sign-off is 合格. Each row keeps the area's title and the
+skill's words as signed, so a sign-off follows its skill when an editor reorders or inserts skills, and counts for
+nothing once its skill is reworded or removed: the trainer signs the new wording again."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 
 from ..catalog import CoursePlan
 from ..learner.database import LearningDB
@@ -20,7 +23,8 @@ class SignOffError(ValueError):
 
 @dataclass(frozen=True)
 class SignOff:
-    """One skill's sign-off: which unit (area) and skill by their places in the course file, and who signed when."""
+    """One skill's sign-off: the unit (area) and skill by their places in the course file and by their words as
+    signed, and who signed when."""
 
     unit: int
     skill: int
@@ -28,6 +32,8 @@ class SignOff:
     note: str
     trainer: str
     at: float
+    area: str = ""  # empty in sign-offs recorded before the words were kept: those go by place alone
+    words: str = ""
 
     @property
     def passed(self) -> bool:
@@ -73,32 +79,58 @@ def sign_off(
         raise SignOffError("不合格要写上说明：哪里没做到，下次练什么。")
     if len(note) > NOTE_MAX_CHARS:
         raise SignOffError(f"说明最多 {NOTE_MAX_CHARS} 个字，现在有 {len(note)} 个。")
+    signed = SignOff(unit, skill, result, note, trainer, now, plan.units[unit].title, plan.units[unit].skills[skill])
     with db.conn:
         db.conn.execute(
-            "INSERT INTO signoffs (learner, course, unit, skill, result, note, trainer, at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (learner_id, plan.id, unit, skill, result, note, trainer, now),
+            "INSERT INTO signoffs (learner, course, unit, skill, result, note, trainer, at, area, words)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (learner_id, plan.id, unit, skill, result, note, trainer, now, signed.area, signed.words),
         )
-    return SignOff(unit, skill, result, note, trainer, now)
+    return signed
 
 
-def latest(db: LearningDB, learner_id: str, course: str) -> dict[tuple[int, int], SignOff]:
-    """The latest sign-off of each (unit, skill) of a course for a learner: the ones that count."""
-    return latest_by_course(db, learner_id, course).get(course, {})
-
-
-def latest_by_course(
-    db: LearningDB, learner_id: str, course: str | None = None
-) -> dict[str, dict[tuple[int, int], SignOff]]:
-    """The latest sign-off of each (unit, skill), course by course (all courses, or one)."""
-    found: dict[str, dict[tuple[int, int], SignOff]] = {}
+def by_course(db: LearningDB, learner_id: str, course: str | None = None) -> dict[str, list[SignOff]]:
+    """Every sign-off of a learner, oldest first, course by course (all courses, or one)."""
+    found: dict[str, list[SignOff]] = {}
     for row in db.conn.execute(
-        "SELECT course, unit, skill, result, note, trainer, at FROM signoffs"
+        "SELECT course, unit, skill, result, note, trainer, at, area, words FROM signoffs"
         " WHERE learner = ? AND (? IS NULL OR course = ?) ORDER BY at, rowid",
         (learner_id, course, course),
     ):
-        found.setdefault(row[0], {})[(row[1], row[2])] = SignOff(*row[1:])
+        found.setdefault(row[0], []).append(SignOff(*row[1:]))
     return found
+
+
+def latest(db: LearningDB, learner_id: str, plan: CoursePlan) -> dict[tuple[int, int], SignOff]:
+    """The latest sign-off of each (unit, skill) of a course for a learner: the ones that count."""
+    return latest_of(plan, by_course(db, learner_id, plan.id).get(plan.id, []))
+
+
+def latest_of(plan: CoursePlan, signoffs: Iterable[SignOff]) -> dict[tuple[int, int], SignOff]:
+    """The latest of sign-offs given oldest first for each (unit, skill) where the course file has its skill now,
+    each carrying that place."""
+    found: dict[tuple[int, int], SignOff] = {}
+    for signoff in signoffs:
+        place = placed(plan, signoff)
+        if place is not None:
+            found[place] = replace(signoff, unit=place[0], skill=place[1])
+    return found
+
+
+def placed(plan: CoursePlan, signoff: SignOff) -> tuple[int, int] | None:
+    """Where the skill a sign-off was given for stands in the course now: the places with its words, preferring its
+    area's title, then its old place; None once reworded or removed. Sign-offs from before the words were kept go
+    by place."""
+    old = (signoff.unit, signoff.skill)
+    if not signoff.words:
+        return old if signoff.unit < len(plan.units) and signoff.skill < len(plan.units[signoff.unit].skills) else None
+    places = [
+        (unit.title != signoff.area, (number, skill) != old, number, skill)
+        for number, unit in enumerate(plan.units)
+        for skill, words in enumerate(unit.skills)
+        if words == signoff.words
+    ]
+    return min(places)[2:] if places else None
 
 
 def passed_skills(signoffs: dict[tuple[int, int], SignOff]) -> set[tuple[int, int]]:

@@ -8,7 +8,7 @@ from ..catalog import Catalog, CoursePlan
 from ..learner.database import LearningDB
 from ..trainer.tables import UNIT_COLUMNS, Column, Filters, Row, Table, course_title, local_time
 from .rounds import ALL_AREAS
-from .signoffs import SignOff, area_results
+from .signoffs import SignOff, area_results, latest_of
 
 LEARNER_COURSE = (*UNIT_COLUMNS, Column("姓名", max_width=16), Column("课程", max_width=30))  # how each row starts
 RESULT_COLUMNS = (
@@ -41,8 +41,9 @@ def _signoffs(db: LearningDB, until: float, filters: Filters):
     """Every sign-off before ``until`` of the filters' learners and course, oldest first, with the learner."""
     narrowed, parameters = filters.where("s.course")
     return db.conn.execute(
-        "SELECT l.town, l.community, l.name, s.learner, s.course, s.unit, s.skill, s.result, s.note, s.trainer, s.at"
-        f" FROM signoffs s JOIN learners l ON l.id = s.learner WHERE s.at < ?{narrowed} ORDER BY s.at, s.rowid",
+        "SELECT l.town, l.community, l.name, s.learner, s.course, s.unit, s.skill, s.result, s.note, s.trainer, s.at,"
+        " s.area, s.words FROM signoffs s JOIN learners l ON l.id = s.learner"
+        f" WHERE s.at < ?{narrowed} ORDER BY s.at, s.rowid",
         (until, *parameters),
     ).fetchall()
 
@@ -50,19 +51,20 @@ def _signoffs(db: LearningDB, until: float, filters: Filters):
 def practical_results_table(db: LearningDB, catalog: Catalog, since: float, until: float, filters: Filters) -> Table:
     """One row per learner and practical course signed off in the period: how many areas stood at 合格 in every
     skill at the period's end, of how many."""
-    latest: dict[tuple[str, str], dict[tuple[int, int], SignOff]] = {}
+    signed: dict[tuple[str, str], list[SignOff]] = {}
     people, recent = {}, {}
     for r in _signoffs(db, until, filters):
         key = (r["learner"], r["course"])
-        signoff = SignOff(r["unit"], r["skill"], r["result"], r["note"], r["trainer"], r["at"])
-        latest.setdefault(key, {})[(r["unit"], r["skill"])] = signoff
+        signed.setdefault(key, []).append(
+            SignOff(r["unit"], r["skill"], r["result"], r["note"], r["trainer"], r["at"], r["area"], r["words"])
+        )
         people[key] = (r["town"], r["community"], r["name"])
         if r["at"] >= since:
             recent[key] = r["at"]
     rows = []
     for key in sorted(recent, key=lambda k: (*people[k], k[1])):
         plan = catalog.courses.get(key[1])
-        areas = area_results(plan, latest[key]) if plan else []
+        areas = area_results(plan, latest_of(plan, signed[key])) if plan else []
         passed, total = sum(area.done for area in areas), len(areas)
         rows.append(
             Row(
@@ -79,7 +81,7 @@ def signoffs_table(db: LearningDB, catalog: Catalog, since: float, until: float,
     for r in _signoffs(db, until, filters):
         if r["at"] < since:
             continue
-        area, skill = skill_words(catalog.courses.get(r["course"]), r["unit"], r["skill"])
+        area, skill = (r["area"], r["words"]) if r["words"] else skill_words(catalog.courses.get(r["course"]), r)
         rows.append(
             Row(
                 (
@@ -131,9 +133,10 @@ def attendance_table(db: LearningDB, catalog: Catalog, since: float, until: floa
     return Table("attendance", "实训签到", ATTENDANCE_COLUMNS, rows, NO_ROUNDS)
 
 
-def skill_words(plan: CoursePlan | None, unit: int, skill: int) -> tuple[str, str]:
-    """An area's title and a skill's words by their places, or their numbers once the course file no longer has
-    them."""
+def skill_words(plan: CoursePlan | None, signed) -> tuple[str, str]:
+    """The area's title and the skill's words of a sign-off recorded before they were kept, by their places, or
+    their numbers once the course file no longer has them."""
+    unit, skill = signed["unit"], signed["skill"]
     if plan is None or unit >= len(plan.units):
         return f"第 {unit + 1} 区", f"第 {skill + 1} 项"
     skills = plan.units[unit].skills

@@ -321,7 +321,7 @@ def training_learner(learner_id: str):
         learner = learner_or_404(db, learner_id)
         records = load_records(db, learner.id)
         seconds = queries.course_seconds(db, learner.id)
-        signed = practical.latest_by_course(db, learner.id)
+        signed = practical.by_course(db, learner.id)
         attended = attended_rounds(db, learner.id)
         everyone = list_learners(db)
         with services().store() as store:
@@ -329,7 +329,8 @@ def training_learner(learner_id: str):
     courses = []
     for plan in found.courses.values():
         progress = course_progress(plan, records)
-        areas = practical.area_results(plan, signed.get(plan.id, {})) if plan.practical else []
+        latest = practical.latest_of(plan, signed.get(plan.id, []))
+        areas = practical.area_results(plan, latest) if plan.practical else []
         courses.append(
             {
                 "id": plan.id,
@@ -506,12 +507,12 @@ def training_cards():
 def training_certificate(learner_id: str, course_id: str):
     """A printable completion certificate; refused, with how far the learner got, until the course is completed."""
     found = current_catalog()
+    plan = found.courses.get(course_id)
     with learning_db() as db:
         learner = learner_or_404(db, learner_id)
         records = load_records(db, learner.id)
         seconds = queries.course_seconds(db, learner.id).get((learner.id, course_id), 0.0)
-        signed = practical.latest(db, learner.id, course_id)
-    plan = found.courses.get(course_id)
+        signed = practical.latest(db, learner.id, plan) if plan is not None and plan.practical else {}
     if plan is not None and plan.practical:
         return _practical_certificate(learner, plan, signed)
     completed = records.completed.get(course_id)
