@@ -45,6 +45,7 @@ START = dt.datetime(2027, 3, 1, 8, 0).timestamp()  # "now" in these tests: a Mon
 ROUND_DAY = "2027-03-08"
 NINE = dt.datetime(2027, 3, 8, 9, 0).timestamp()
 HALF_ELEVEN = dt.datetime(2027, 3, 8, 11, 30).timestamp()
+DOORS = NINE - 600  # the trainer scans cards at the door from 08:50
 HUB = "http://192.168.1.20:8000"
 
 
@@ -169,6 +170,26 @@ def test_sign_up_and_cancelling_close_when_the_round_starts(db):
     with pytest.raises(RoundError, match="您没有报名这个轮次"):
         cancel_sign_up(db, round_id, li.id, START)
     assert open_rounds(db, NINE) == [] and [r.id for r in open_rounds(db, NINE - 1)] == [round_id]
+
+
+def test_cards_are_scanned_from_two_hours_before_a_round_until_two_hours_after_it(db):
+    round_id = add_round(db, check_form(a_round(), START), "刘老师", START)
+    zhang = new_learner(db, "张网格")
+    sign_up(db, round_id, zhang.id, START)
+    with pytest.raises(RoundError, match="这一轮 3 月 8 日 09:00 开始，开始前 2 小时起才能扫卡签到"):
+        check_in(db, round_id, zhang.card, "刘老师", START)  # the scanner tried out the week before
+    with pytest.raises(RoundError, match="已经结束 2 小时以上"):
+        check_in(db, round_id, zhang.card, "刘老师", HALF_ELEVEN + 2 * 3600 + 1)
+    assert the_round(db, round_id).attended == 0
+    assert check_in(db, round_id, zhang.card, "刘老师", NINE - 2 * 3600).outcome == Scan.PRESENT
+
+
+def test_the_door_page_says_when_scanning_opens(trainer, clock):
+    round_id = made_round(trainer)
+    early = trainer.page(f"/editor/training/practical/{round_id}/attendance")
+    assert "开始前 2 小时起才能扫卡签到" in early
+    clock.now = DOORS
+    assert "才能扫卡签到" not in trainer.page(f"/editor/training/practical/{round_id}/attendance")
 
 
 def test_a_cancelled_round_takes_no_sign_up_and_no_scan(db):
@@ -391,7 +412,7 @@ def test_a_trainer_edits_and_cancels_a_round(trainer):
     assert trainer.get("/editor/training/practical/999").status_code == 404
 
 
-def test_a_learner_signs_up_on_her_phone_is_scanned_in_and_sees_it(trainer):
+def test_a_learner_signs_up_on_her_phone_is_scanned_in_and_sees_it(trainer, clock):
     round_id = made_round(trainer)
     phone = trainer.app.test_client()
     token = learner_signed_in(phone)
@@ -406,6 +427,7 @@ def test_a_learner_signs_up_on_her_phone_is_scanned_in_and_sees_it(trainer):
 
     with learning(trainer.app) as db:
         (card,) = [person.card for person in list_learners(db)]
+    clock.now = DOORS
     attendance = trainer.page(f"/editor/training/practical/{round_id}/attendance")
     assert "已签到 0 人 / 报名 1 人" in attendance
     scanned = trainer.post(f"/editor/training/practical/{round_id}/attendance", {"code": f"{HUB}/learn/card/{card}"})
@@ -418,15 +440,16 @@ def test_a_learner_signs_up_on_her_phone_is_scanned_in_and_sees_it(trainer):
     page = phone.get("/learn/practical").get_data(as_text=True)
     assert "✓ 已签到" in page and "取消报名" not in page
     sheet = trainer.page(f"/editor/training/practical/{round_id}")
-    assert "张网格" in sheet and "✓ 08:00" in sheet
+    assert "张网格" in sheet and "✓ 08:50" in sheet
 
 
-def test_the_learner_page_and_the_export_show_who_came_to_which_round(trainer):
+def test_the_learner_page_and_the_export_show_who_came_to_which_round(trainer, clock):
     round_id = made_round(trainer)
     with learning(trainer.app) as db:
         came, stayed_away = new_learner(db, "张网格"), new_learner(db, "王网格")
         for person in (came, stayed_away):
             assert sign_up(db, round_id, person.id, START)
+    clock.now = DOORS
     assert trainer.post(f"/editor/training/practical/{round_id}/attendance", {"code": came.card}).status_code == 200
     page = trainer.page(f"/editor/training/learners/{came.id}")
     assert "实训签到" in page and "实训基地二楼 登高区" in page and "2027-03-08 09:00" in page
@@ -440,8 +463,9 @@ def test_the_learner_page_and_the_export_show_who_came_to_which_round(trainer):
     assert "实训签到" in trainer.page("/editor/training/?period=all")
 
 
-def test_a_walk_in_is_offered_while_seats_remain(trainer):
+def test_a_walk_in_is_offered_while_seats_remain(trainer, clock):
     round_id = made_round(trainer, seats="1")
+    clock.now = DOORS
     phones = [trainer.app.test_client() for _ in range(2)]
     learner_signed_in(phones[0], name="李网格")
     learner_signed_in(phones[1], name="王网格")
@@ -470,8 +494,9 @@ def test_a_walk_in_is_offered_while_seats_remain(trainer):
         (f"{HUB}/learn/card/abcdefghijklmnopqrstuv", 404, "这张学习卡无效或已经作废"),
     ],
 )
-def test_a_scan_of_no_valid_card_says_so(trainer, code, status, message):
+def test_a_scan_of_no_valid_card_says_so(trainer, clock, code, status, message):
     round_id = made_round(trainer)
+    clock.now = DOORS
     response = trainer.post(f"/editor/training/practical/{round_id}/attendance", {"code": code})
     assert response.status_code == status and message in response.get_data(as_text=True)
     assert "<script>alert(1)</script>" not in response.get_data(as_text=True)

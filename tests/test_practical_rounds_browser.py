@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import time
 from pathlib import Path
 
 import openpyxl
@@ -32,10 +33,30 @@ DESKTOP = {"width": 1280, "height": 800}
 PRINTED_HUB = "http://192.168.1.20:8000"  # the address the cards were printed with: the scan needs only the token
 
 
+class MovedClock:
+    """The hub's clock, running as the real one until the test moves it forward to the round's morning."""
+
+    def __init__(self) -> None:
+        self.ahead = 0.0
+
+    def __call__(self) -> float:
+        return time.time() + self.ahead
+
+    def move_to(self, at: dt.datetime) -> None:
+        self.ahead = at.timestamp() - time.time()
+
+
 def test_a_round_from_making_it_to_the_learner_scanned_in_signed_off_and_certified(
     browser, make_app: AppMaker, tmp_path
 ):
-    app = make_app(content=(practical_content(tmp_path),), build=True, accounts=("trainer",), public_url=PRINTED_HUB)
+    clock = MovedClock()
+    app = make_app(
+        content=(practical_content(tmp_path),),
+        build=True,
+        accounts=("trainer",),
+        public_url=PRINTED_HUB,
+        test_config={"LEARNING_CLOCK": clock},
+    )
     data = app.extensions["kiosk"].data
     list_community(data, ZHANG["town"], ZHANG["community"])
     tomorrow = dt.date.today() + dt.timedelta(days=1)
@@ -80,6 +101,7 @@ def test_a_round_from_making_it_to_the_learner_scanned_in_signed_off_and_certifi
         with LearningDB(data.root) as db:
             ((zhang_id, card),) = [(person.id, person.card) for person in list_learners(db)]
             walk_in_card = learners.sign_in(db, "李网格", ZHANG["town"], ZHANG["community"], "1357", 0)[0].card
+        clock.move_to(dt.datetime.combine(tomorrow, dt.time(8, 50)))  # the round's morning, at the door
         trainer.goto(round_url + "/attendance")
         scan_box = trainer.locator("#scan-code")
         expect(scan_box).to_be_focused()

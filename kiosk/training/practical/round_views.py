@@ -197,8 +197,10 @@ def practical_round(round_id: str):
 @bp.get("/training/practical/<round_id>/attendance")
 @trainers_only
 def practical_attendance(round_id: str):
-    """The page at the door: a box a card scanner types into, and who has been scanned in so far."""
-    return _attendance_page(_round_or_404(round_id))
+    """The page at the door: a box a card scanner types into, and who has been scanned in so far; on another day,
+    why scanning is not open yet (or any more)."""
+    found = _round_or_404(round_id)
+    return _attendance_page(found, error=found.scan_refusal(now()))
 
 
 @bp.post("/training/practical/<round_id>/attendance")

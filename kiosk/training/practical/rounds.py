@@ -21,6 +21,8 @@ MAX_SEATS = 200
 DAYS_AHEAD = 366  # a round further off is a typo (2207 for 2027), not a plan
 MAX_PLACE = 60
 MAX_NOTE = 300
+SCAN_HOURS = 2  # cards are scanned from two hours before a round until two hours after it: a scan on another day
+# (the scanner tried out the week before) is refused, not counted as attendance
 MAX_SCAN = 300  # a card's URL is under 100 characters; a scanner that runs on is cut off here, not stored
 LARGEST_ID = 2**63 - 1  # SQLite's integers: a larger id in a URL names no round
 TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")  # learners.new_card_token(): 22 URL-safe characters
@@ -76,6 +78,16 @@ class Round:
 
     def started(self, at: float) -> bool:
         return at >= self.starts
+
+    def scan_refusal(self, at: float) -> str:
+        """Why a card cannot be scanned in at this time (empty while it can): too long before or after the round."""
+        if at < self.starts - SCAN_HOURS * 3600:
+            starts = dt.datetime.fromtimestamp(self.starts)
+            when = f"{starts.month} 月 {starts.day} 日 {starts:%H:%M}"
+            return f"这一轮 {when} 开始，开始前 {SCAN_HOURS} 小时起才能扫卡签到。"
+        if at > self.ends + SCAN_HOURS * 3600:
+            return f"这一轮已经结束 {SCAN_HOURS} 小时以上，不能再扫卡签到。"
+        return ""
 
 
 @dataclass(frozen=True)
@@ -314,7 +326,7 @@ def card_token(scanned: str) -> str | None:
 def check_in(db: LearningDB, round_id: int, scanned: str, by: str, at: float, walk_in: bool = False) -> ScanResult:
     """Mark the learner whose card was scanned present at a round. A learner not on the list is only reported,
     unless ``walk_in``: then she is added (if a seat is left) and marked present in the same write. RoundError
-    for a round unknown or cancelled, and for a walk-in when it is full."""
+    for a round unknown or cancelled, outside its scanning hours, and for a walk-in when it is full."""
     token = card_token(scanned[:MAX_SCAN])
     if token is None:
         return ScanResult(Scan.NOT_A_CARD)
@@ -324,6 +336,8 @@ def check_in(db: LearningDB, round_id: int, scanned: str, by: str, at: float, wa
             raise NoRound(NO_ROUND)
         if found.cancelled:
             raise RoundError("这个轮次已经取消了，不能签到。")
+        if refusal := found.scan_refusal(at):
+            raise RoundError(refusal)
         learner = by_card(db, token)
         if learner is None:
             return ScanResult(Scan.UNKNOWN_CARD)
