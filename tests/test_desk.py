@@ -18,6 +18,7 @@ from kiosk.cli import main
 from kiosk.desk.database import DeskDB
 from kiosk.desk.escalation import Ticker
 from kiosk.editor.accounts import Accounts
+from kiosk.market.database import MARKET_DB
 from kiosk.operations.doctor import databases
 from kiosk.places import add_community
 
@@ -201,9 +202,11 @@ def test_an_unknown_follow_link_is_a_404_in_both_shapes(client):
     assert client.get("/desk/f/nothing").status_code == 404
 
 
-def test_the_kiosk_form_registers_and_shows_the_number_and_a_qr(client):
+def test_the_kiosk_form_registers_and_shows_the_number_and_a_qr(app, client):
     page = client.get("/desk/new/dispute?kiosk=1").get_data(as_text=True)
     assert "幸福里社区" in page and "城关街道" in page and 'name="company"' in page
+    assert 'id="desk-companies"' not in page  # no 物业超市 on this server: the name is typed
+    assert not (app.extensions["kiosk"].data.root / MARKET_DB).exists()  # and the form did not make its file
     response = client.post("/desk/new/dispute?kiosk=1", data={k: v for k, v in DISPUTE.items() if k != "kind"})
     assert (
         response.status_code == 303

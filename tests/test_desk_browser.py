@@ -15,6 +15,7 @@ from kiosk.cli import main
 
 from .browser_fixtures import KIOSK_VIEWPORT, PHONE_VIEWPORT, SCREENSHOTS, LiveServer, sign_in_with_the_form
 from .test_desk import MONDAY, Clock, seed
+from .test_market import import_samples
 
 expect = pytest.importorskip("playwright.sync_api").expect
 DESKTOP = {"width": 1280, "height": 900}
@@ -31,11 +32,17 @@ def test_a_dispute_goes_up_a_level_is_answered_reopened_and_rated(browser, make_
     app = make_app(build=True, idle_minutes=IDLE_MINUTES, test_config={"LEARNING_CLOCK": clock})
     root = app.extensions["kiosk"].data.root
     seed(root)
+    import_samples(root)  # 物业超市's sample companies: 青松 manages 青松苑 in 幸福里社区, 安居 an estate elsewhere
     with LiveServer(app) as server:
         kiosk = browser.new_context(viewport=KIOSK_VIEWPORT).new_page()
         kiosk.goto(f"{server.url}/?kiosk=1")
         kiosk.get_by_role("link", name=re.compile("我要反映")).first.click()
+        companies = kiosk.locator("#desk-companies")
+        expect(companies).to_be_hidden()  # no community chosen yet
         kiosk.locator("label.choice", has_text="幸福里社区").click()
+        expect(companies.get_by_role("button", name="示例·安居物业管理有限公司")).to_be_hidden()
+        companies.get_by_role("button", name="示例·青松物业服务有限公司").click()  # tapped, not typed
+        assert kiosk.get_by_label("物业公司名称（知道的话）").input_value() == "示例·青松物业服务有限公司"
         kiosk.locator("label.choice", has_text="漏水").click()
         kiosk.get_by_role("button", name="楼上漏水到我家").click()
         kiosk.get_by_role("button", name="物业不给维修").click()
@@ -83,6 +90,7 @@ def test_a_dispute_goes_up_a_level_is_answered_reopened_and_rated(browser, make_
         desk.wait_for_url(re.compile("/editor/desk/$"))
         desk.get_by_role("link", name=number).click()
         assert "自动转交乡镇/街道" in desk.content() and "13812345678" in desk.content()
+        assert "示例·青松物业服务有限公司" in desk.content()  # the registered name: it counts on 青松's scorecard
         shot(desk, "5-township-request")
         desk.get_by_role("button", name="受理").click()
         desk.get_by_role("button", name="开始办理").click()

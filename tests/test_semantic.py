@@ -447,3 +447,12 @@ def test_a_damaged_or_foreign_model_leaves_the_hand_set_order(caplog):
         num_boost_round=2,
     )
     assert learned.load(other.model_to_string()) is None  # two columns, not the searcher's signals
+
+
+def test_the_shipped_model_loads_over_the_searchers_signals():
+    pytest.importorskip("lightgbm")
+    learned.ranker.cache_clear()
+    model = learned.ranker()
+    assert model is not None, "indexer/search/data/ranker.txt is missing or unreadable"
+    scores = model.scores(np.zeros((3, len(learned.FEATURES))))
+    assert scores.shape == (3,) and np.isfinite(scores).all()

@@ -128,6 +128,16 @@ class MarketDB(Database):
         rows = self.conn.execute("SELECT * FROM companies ORDER BY in_market DESC, name").fetchall()
         return [self._company(row) for row in rows]
 
+    def serving(self) -> dict[str, list[str]]:
+        """Each community's companies by their registered names (those in the market first), from their estates."""
+        found: dict[str, list[str]] = {}
+        for community, name in self.conn.execute(
+            "SELECT DISTINCT e.community, c.name FROM estates e JOIN companies c ON c.id = e.company"
+            " ORDER BY e.community, c.in_market DESC, c.name"
+        ):
+            found.setdefault(community, []).append(name)
+        return found
+
     def get(self, company_id: int) -> Company | None:
         row = self.conn.execute("SELECT * FROM companies WHERE id = ?", (company_id,)).fetchone()
         return self._company(row) if row else None

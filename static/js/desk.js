@@ -11,6 +11,29 @@
     });
   }
 
+  // A dispute's company: the registered names of the chosen community's companies, tapped into the box.
+  const company = document.querySelector("input[name=company]");
+  const companies = document.getElementById("desk-companies");
+  function showCompanies() {
+    const chosen = document.querySelector("input[name=community]:checked")?.value;
+    let shown = 0;
+    for (const chip of companies.querySelectorAll("[data-company]")) {
+      chip.hidden = chip.dataset.community !== chosen;
+      shown += !chip.hidden;
+    }
+    companies.hidden = !shown;
+  }
+  if (company && companies) {
+    for (const radio of document.querySelectorAll("input[name=community]")) radio.addEventListener("change", showCompanies);
+    for (const chip of companies.querySelectorAll("[data-company]")) {
+      chip.addEventListener("click", () => {
+        company.value = chip.dataset.company;
+        for (const other of companies.querySelectorAll("[data-company]")) other.setAttribute("aria-pressed", String(other === chip));
+      });
+    }
+    showCompanies();
+  }
+
   // Read aloud: the number when the request was just registered, the answer when asked.
   let player = null;
   let controller = null;
