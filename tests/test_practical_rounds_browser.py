@@ -20,7 +20,7 @@ from kiosk.training.learner.database import LearningDB
 from tests.browser_fixtures import CHROMIUM, KIOSK_VIEWPORT, PHONE_VIEWPORT, LiveServer, sign_in_with_the_form
 from tests.sites import ACCOUNTS, ZHANG, AppMaker, list_community
 
-from .practical_content import AREAS, PRACTICAL, bundled_skills, practical_content
+from .practical_content import AREAS, BRIEFINGS, PRACTICAL, bundled_skills, practical_content
 from .test_course_browser import fits_width, shoot, tall_enough, watch
 
 sync_api = pytest.importorskip("playwright.sync_api")
@@ -50,8 +50,14 @@ def test_a_round_from_making_it_to_the_learner_scanned_in_signed_off_and_certifi
     browser, make_app: AppMaker, tmp_path
 ):
     clock = MovedClock()
+    content = practical_content(tmp_path)
+    (content / "_courses" / "焊工实训.yaml").write_text(  # a second practical course, with an area of its own
+        "title: 焊工实训\nkind: practical\nunits:\n  - title: 焊接作业\n"
+        f"    items: [{BRIEFINGS[0]}]\n    skills: [戴好面罩]\n",
+        encoding="utf-8",
+    )
     app = make_app(
-        content=(practical_content(tmp_path),),
+        content=(content,),
         build=True,
         accounts=("trainer",),
         public_url=PRINTED_HUB,
@@ -67,7 +73,12 @@ def test_a_round_from_making_it_to_the_learner_scanned_in_signed_off_and_certifi
         trainer.goto(server.url + "/editor/training/practical/new")
         sign_in_with_the_form(trainer, ACCOUNTS["trainer"])
         trainer.goto(server.url + "/editor/training/practical/new")
-        trainer.get_by_label("实训区").select_option("登高作业")
+        area = trainer.get_by_label("实训区")
+        trainer.get_by_label("实训课程").select_option(label="焊工实训")
+        assert area.locator("option:enabled").all_inner_texts() == ["全部实训区", "焊接作业"]  # its own areas only
+        trainer.get_by_label("实训课程").select_option(label=PRACTICAL)
+        assert "焊接作业" not in area.locator("option:enabled").all_inner_texts()
+        area.select_option("登高作业")
         trainer.get_by_label("日期").fill(tomorrow.isoformat())
         trainer.get_by_label("开始").fill("09:00")
         trainer.get_by_label("结束").fill("11:30")

@@ -35,6 +35,20 @@
     if (event.target.closest("[data-back]") && history.length > 1) { event.preventDefault(); history.back(); }
   });
 
+  // A choice that narrows another: a select[data-narrowed-by=NAME] offers only the optgroups of NAME's chosen value
+  // (a 实训 round's areas are those of its course); a choice left outside them falls back to the first option.
+  for (const narrowed of document.querySelectorAll("select[data-narrowed-by]")) {
+    const by = narrowed.form.elements[narrowed.dataset.narrowedBy];
+    const narrow = () => {
+      for (const group of narrowed.querySelectorAll("optgroup[data-for]")) {
+        group.hidden = group.disabled = group.dataset.for !== by.value;
+      }
+      if (narrowed.selectedOptions[0]?.disabled) narrowed.selectedIndex = 0;
+    };
+    by.addEventListener("change", narrow);
+    narrow();
+  }
+
   // Confirm before deleting or restoring.
   document.addEventListener("submit", (event) => {
     const form = event.target;
