@@ -343,6 +343,7 @@ def test_a_sign_off_without_the_session_s_token_is_refused(app, trainer):
         ({"unit": 0, "skill": 99}, 400, "没有这一项技能"),
         ({"unit": 7, "skill": 0}, 400, "没有这一项技能"),
         ({"unit": "x", "skill": 0}, 400, "没有这一项技能"),
+        ({"unit": 0, "skill": 0, "words": "检查梯子"}, 400, "可能课程刚改过：请刷新页面再签"),  # the page was older
         ({"unit": 0, "skill": 0, "result": "优秀"}, 400, "结果只能是合格或不合格"),
         ({"unit": 0, "skill": 0, "result": FAILED}, 400, "不合格要写上说明"),
         ({"unit": 0, "skill": 0, "result": FAILED, "note": "差" * 201}, 400, "说明最多 200 个字"),

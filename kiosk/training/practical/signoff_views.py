@@ -59,7 +59,9 @@ def practical_sign_off(course_id: str, learner_id: str):
     with learning_db() as db:
         learner = learner_or_404(db, learner_id)
         try:
-            signed = sign_off(db, learner.id, plan, unit, skill, result, note, g.editor.name, now())
+            signed = sign_off(
+                db, learner.id, plan, unit, skill, result, note, g.editor.name, now(), request.form.get("words")
+            )
         except SignOffError as exc:
             refused = str(exc)
         else:

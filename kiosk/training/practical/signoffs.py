@@ -65,12 +65,18 @@ def sign_off(
     note: str,
     trainer: str,
     now: float,
+    words: str | None = None,
 ) -> SignOff:
     """Record a trainer's 合格 or 不合格 for one skill; SignOffError for a theory course, a unit or skill the course
-    does not have, another result, or a note missing (不合格 needs one) or longer than 200 characters."""
+    does not have (or whose words are no longer the ``words`` the trainer saw), another result, or a note missing
+    (不合格 needs one) or longer than 200 characters."""
     if not plan.practical:
         raise SignOffError(f"「{plan.title}」是理论课，没有要签字的技能。")
-    if not 0 <= unit < len(plan.units) or not 0 <= skill < len(plan.units[unit].skills):
+    if (
+        not 0 <= unit < len(plan.units)
+        or not 0 <= skill < len(plan.units[unit].skills)
+        or words not in (None, plan.units[unit].skills[skill])
+    ):
         raise SignOffError(f"「{plan.title}」里没有这一项技能，可能课程刚改过：请刷新页面再签。")
     if result not in RESULTS:
         raise SignOffError("结果只能是合格或不合格。")
