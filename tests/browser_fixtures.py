@@ -109,6 +109,16 @@ def editor_server(make_module_app: AppMaker, tmp_path_factory: pytest.TempPathFa
         yield server
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test that drives Chromium (through the `browser` fixture) is marked `browser`, and is skipped where
+    Chromium is not installed, without each module saying so."""
+    for item in items:
+        if "browser" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.browser)
+            if not CHROMIUM.exists():
+                item.add_marker(pytest.mark.skip(reason=f"Chromium not installed at {CHROMIUM}"))
+
+
 def launch_chromium(playwright):
     """Debian's Chromium; Playwright's own browser download is not reachable here."""
     return playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)

@@ -11,14 +11,10 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from tests.browser_fixtures import CHROMIUM, KIOSK_VIEWPORT, PHONE_VIEWPORT, SCREENSHOTS, build_bundled, live_server
+from tests.browser_fixtures import KIOSK_VIEWPORT, PHONE_VIEWPORT, SCREENSHOTS, build_bundled, live_server
 
 sync_api = pytest.importorskip("playwright.sync_api")
 expect = sync_api.expect
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason=f"Chromium not installed at {CHROMIUM}"),
-]
 VIEWPORTS = {"kiosk": KIOSK_VIEWPORT, "phone": PHONE_VIEWPORT}
 TIMINGS = SCREENSHOTS.parent / "timings.json"
 PLAY = '[data-action="play"]'

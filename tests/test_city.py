@@ -30,7 +30,7 @@ from kiosk.settings import BUNDLED_CONTENT
 from kiosk.training.learner.database import LEARNING_DB
 from kiosk.visitors.usage import USAGE_DB, days_back, today
 
-from .browser_fixtures import CHROMIUM, SCREENSHOTS, live_server
+from .browser_fixtures import SCREENSHOTS, live_server
 from .sites import ZHANG, AppMaker, enrolled_hub, hub_signing_key, learner_signed_in, post_report
 from .test_learning import Clock, answer, attempt, report
 
@@ -499,8 +499,6 @@ def test_the_wall_counts_this_months_requests_by_level_and_never_shows_who_asked
         assert secret not in everything
 
 
-@pytest.mark.browser
-@pytest.mark.skipif(not CHROMIUM.exists(), reason=f"Chromium not installed at {CHROMIUM}")
 def test_the_wall_shows_two_hubs_and_the_centre_at_1920_by_1080_and_refreshes_itself(browser, bundled, docs, tmp_path):
     expect = pytest.importorskip("playwright.sync_api").expect
     east = city_report(
@@ -588,8 +586,6 @@ def test_the_wall_shows_two_hubs_and_the_centre_at_1920_by_1080_and_refreshes_it
         assert not errors, errors
 
 
-@pytest.mark.browser
-@pytest.mark.skipif(not CHROMIUM.exists(), reason=f"Chromium not installed at {CHROMIUM}")
 def test_before_any_hub_reports_the_wall_says_so(browser, bundled):
     expect = pytest.importorskip("playwright.sync_api").expect
     with live_server(bundled) as server:

@@ -32,10 +32,6 @@ from tests.sites import TEST_PASSWORD, add_account, csrf_field, list_community
 
 sync_api = pytest.importorskip("playwright.sync_api")
 expect = sync_api.expect
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason=f"Chromium not installed at {CHROMIUM}"),
-]
 COURSE = "网格员入门"
 LEARNER = {"name": "测试网格员", "town": "城关街道", "community": "幸福社区", "pin": "2468"}
 # Hidden pages run no animation frames: every wait on a page that may be hidden polls on a timer instead.

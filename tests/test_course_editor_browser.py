@@ -5,14 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser_fixtures import CHROMIUM, SCREENSHOTS, sign_in_with_the_form
+from tests.browser_fixtures import SCREENSHOTS, sign_in_with_the_form
 
 sync_api = pytest.importorskip("playwright.sync_api")
 expect = sync_api.expect
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason=f"Chromium not installed at {CHROMIUM}"),
-]
 
 
 def shoot(page, name: str) -> None:

@@ -7,16 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser_fixtures import CHROMIUM, KIOSK_VIEWPORT, SCREENSHOTS, sign_in_with_the_form
+from tests.browser_fixtures import KIOSK_VIEWPORT, SCREENSHOTS, sign_in_with_the_form
 
 from .test_editor import GBK_NOTICE, make_docx
 
 sync_api = pytest.importorskip("playwright.sync_api")
 expect = sync_api.expect
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason=f"Chromium not installed at {CHROMIUM}"),
-]
 EDITOR_VIEWPORT = {"width": 1366, "height": 900}
 
 

@@ -39,7 +39,7 @@ from kiosk.hubs.messages import signed_headers
 from kiosk.settings import DEFAULT_HUB_NAME
 from kiosk.web import limits
 from kiosk.web.security import HEADERS
-from tests.browser_fixtures import CHROMIUM, KIOSK_VIEWPORT, SCREENSHOTS, LiveServer, sign_in_with_the_form
+from tests.browser_fixtures import KIOSK_VIEWPORT, SCREENSHOTS, LiveServer, sign_in_with_the_form
 
 from .sites import (
     TEST_CONTENT,
@@ -1270,8 +1270,6 @@ def browser_server(make_module_app: AppMaker, app: Flask, content: Path) -> Iter
         yield server
 
 
-@pytest.mark.browser
-@pytest.mark.skipif(not CHROMIUM.exists(), reason=f"Chromium not installed at {CHROMIUM}")
 def test_pages_run_under_the_content_security_policy(browser, browser_server):
     from playwright.sync_api import expect
 
@@ -1321,8 +1319,6 @@ def test_pages_run_under_the_content_security_policy(browser, browser_server):
     assert policy_errors == [] and scripts_and_dialogs == []
 
 
-@pytest.mark.browser
-@pytest.mark.skipif(not CHROMIUM.exists(), reason=f"Chromium not installed at {CHROMIUM}")
 def test_kiosk_keyboard_keys_are_readable_in_high_contrast(browser, browser_server):
     context, page = watched_page(browser, KIOSK_VIEWPORT)
     page.goto(browser_server.url + "/?kiosk=1")

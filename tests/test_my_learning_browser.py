@@ -19,7 +19,6 @@ from kiosk.training.learner.listening import credit
 from kiosk.training.trainer.queries import find_learner
 from kiosk.training.views import daily_pool
 from tests.browser_fixtures import (
-    CHROMIUM,
     KIOSK_VIEWPORT,
     PHONE_VIEWPORT,
     SCREENSHOTS,
@@ -31,10 +30,6 @@ from tests.sites import add_account, list_community
 
 sync_api = pytest.importorskip("playwright.sync_api")
 expect = sync_api.expect
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason=f"Chromium not installed at {CHROMIUM}"),
-]
 COURSE = "网格员入门"
 LEARNER = {"name": "测试学员", "town": "城关街道", "community": "幸福社区", "pin": "2468"}
 HOUR = 3600.0

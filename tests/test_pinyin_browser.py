@@ -7,14 +7,10 @@ import re
 
 import pytest
 
-from tests.browser_fixtures import CHROMIUM, KIOSK_VIEWPORT, SCREENSHOTS, build_bundled, live_server
+from tests.browser_fixtures import KIOSK_VIEWPORT, SCREENSHOTS, build_bundled, live_server
 
 sync_api = pytest.importorskip("playwright.sync_api")
 expect = sync_api.expect
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason=f"Chromium not installed at {CHROMIUM}"),
-]
 BAR = "#candidates .candidate"
 
 

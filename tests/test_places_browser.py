@@ -10,17 +10,13 @@ from indexer.datadir import DataDir
 from kiosk.places import add_community
 from kiosk.training.learner import learners
 from kiosk.training.learner.database import LearningDB
-from tests.browser_fixtures import CHROMIUM, KIOSK_VIEWPORT, PHONE_VIEWPORT, live_server
+from tests.browser_fixtures import KIOSK_VIEWPORT, PHONE_VIEWPORT, live_server
 from tests.sites import TEST_CONTENT, indexed
 
 from .test_course_browser import fits_width, shoot, tall_enough, watch
 
 sync_api = pytest.importorskip("playwright.sync_api")
 expect = sync_api.expect
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason=f"Chromium not installed at {CHROMIUM}"),
-]
 PLACES = [
     ("城关街道", "幸福社区"),
     ("城关街道", "和平社区"),

@@ -17,7 +17,7 @@ import pytest
 from kiosk.training.learner import learners
 from kiosk.training.learner.cards import list_learners
 from kiosk.training.learner.database import LearningDB
-from tests.browser_fixtures import CHROMIUM, KIOSK_VIEWPORT, PHONE_VIEWPORT, LiveServer, sign_in_with_the_form
+from tests.browser_fixtures import KIOSK_VIEWPORT, PHONE_VIEWPORT, LiveServer, sign_in_with_the_form
 from tests.sites import ACCOUNTS, ZHANG, AppMaker, list_community
 
 from .practical_content import AREAS, BRIEFINGS, PRACTICAL, bundled_skills, practical_content
@@ -25,10 +25,6 @@ from .test_course_browser import fits_width, shoot, tall_enough, watch
 
 sync_api = pytest.importorskip("playwright.sync_api")
 expect = sync_api.expect
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason=f"Chromium not installed at {CHROMIUM}"),
-]
 DESKTOP = {"width": 1280, "height": 800}
 PRINTED_HUB = "http://192.168.1.20:8000"  # the address the cards were printed with: the scan needs only the token
 

@@ -9,16 +9,14 @@ import unicodedata
 from pathlib import Path
 
 import openpyxl
-import pytest
 
 from kiosk.training.learner import learners
 from kiosk.training.learner.database import LearningDB
-from tests.browser_fixtures import CHROMIUM, SCREENSHOTS, LiveServer, launch_chromium, sign_in_with_the_form
+from tests.browser_fixtures import SCREENSHOTS, LiveServer, launch_chromium, sign_in_with_the_form
 
 from .practical_content import AREAS, PRACTICAL, bundled_skills, practical_content
 from .sites import AppMaker
 
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Chromium is not installed")
 TABLET = {"width": 820, "height": 1180}
 DESKTOP = {"width": 1366, "height": 900}
 PUBLIC_URL = "http://192.168.1.20:8000"

@@ -10,14 +10,10 @@ from typing import Any
 
 import pytest
 
-from tests.browser_fixtures import CHROMIUM, PHONE_VIEWPORT, SCREENSHOTS, build_bundled, live_server
+from tests.browser_fixtures import PHONE_VIEWPORT, SCREENSHOTS, build_bundled, live_server
 
 sync_api = pytest.importorskip("playwright.sync_api")
 expect = sync_api.expect
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason=f"Chromium not installed at {CHROMIUM}"),
-]
 COURSE = "网格员入门"
 PAGES = ["document", "course"]
 STATUS = {"document": "#now", "course": "#cp-status"}
