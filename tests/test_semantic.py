@@ -406,9 +406,9 @@ def test_every_hybrid_candidate_carries_its_signals_in_the_hand_set_order(search
     assert numbers["第二条"] == 2
 
 
-def test_hybrid_results_follow_the_learned_model(semantic_data, searcher):
+def test_hybrid_results_follow_the_learned_model(semantic_data, searcher, model, tmp_path):
     """A model taught that the hand-set order's last candidate is the answer puts it first; without the model, the
-    hand-set first stays first."""
+    hand-set first stays first; below the titles a query names, the hand-set order stays."""
     lightgbm = pytest.importorskip("lightgbm")
     rows, labels, groups = [], [], []
     for query in ORDERED_QUERIES:
@@ -421,9 +421,9 @@ def test_hybrid_results_follow_the_learned_model(semantic_data, searcher):
         lightgbm.Dataset(np.vstack(rows), labels, group=groups, feature_name=list(learned.FEATURES)),
         num_boost_round=20,
     )
-    model = learned.load(booster.model_to_string())
-    assert model is not None
-    reordered, hand = Searcher(semantic_data, learned_ranking=model), Searcher(semantic_data, learned_ranking=False)
+    trained = learned.load(booster.model_to_string())
+    assert trained is not None
+    reordered, hand = Searcher(semantic_data, learned_ranking=trained), Searcher(semantic_data, learned_ranking=False)
     try:
         for query in ORDERED_QUERIES:
             _, candidates = searcher.ranking_candidates(query)
@@ -432,6 +432,26 @@ def test_hybrid_results_follow_the_learned_model(semantic_data, searcher):
             led, kept = reordered.search(query).hits[0], hand.search(query).hits[0]
             assert (led.doc, led.passage) == (last.doc, last.passage)
             assert (kept.doc, kept.passage) == (first.doc, first.passage)
+    finally:
+        reordered.close()
+        hand.close()
+    titled = DataDir.create(tmp_path / "var")  # a title that names 停车位, and three other texts that speak of it
+    content = make_content(tmp_path / "content")
+    for number, title in enumerate(("停车位怎么分", "车位租给谁", "车库能不能卖", "地面停车收费")):
+        rule = "小区停车位、车库应当首先满足业主的需要"
+        body = "".join(f"\n\n## {n}、{title}之{n}\n\n{rule}，第{n}种情形。" for n in range(1, 4))
+        (content / f"有声物业/物业管理篇/车位{number}.md").write_text(
+            f"---\ntitle: {title}\ncollection: 有声物业\nvolume: 物业管理篇\n---{body}\n", encoding="utf-8"
+        )
+    assert build_index(titled, [content]).ok
+    embed_missing(titled, model)
+    reordered, hand = Searcher(titled, learned_ranking=trained), Searcher(titled, learned_ranking=False)
+    try:
+        unnamed = "小区停车位给谁用"
+        assert [h.doc for h in reordered.search(unnamed).hits] != [h.doc for h in hand.search(unnamed).hits]
+        named = reordered.search("停车位怎么分")
+        assert named.route == "title" and len(named.hits) >= 3
+        assert [h.doc for h in named.hits] == [h.doc for h in hand.search("停车位怎么分").hits]
     finally:
         reordered.close()
         hand.close()
@@ -447,12 +467,3 @@ def test_a_damaged_or_foreign_model_leaves_the_hand_set_order(caplog):
         num_boost_round=2,
     )
     assert learned.load(other.model_to_string()) is None  # two columns, not the searcher's signals
-
-
-def test_the_shipped_model_loads_over_the_searchers_signals():
-    pytest.importorskip("lightgbm")
-    learned.ranker.cache_clear()
-    model = learned.ranker()
-    assert model is not None, "indexer/search/data/ranker.txt is missing or unreadable"
-    scores = model.scores(np.zeros((3, len(learned.FEATURES))))
-    assert scores.shape == (3,) and np.isfinite(scores).all()

@@ -22,7 +22,8 @@ MODEL = "ranker.txt"
 # words and concepts it matches, its similarity (raw, behind the nearest, scaled), the hand-set score and the
 # candidate's rank by it, by words and by meaning; its document's weight, status, level and subject; its article
 # number and length; query words in its title, whether its title names the place the query names (1) or another
-# (-1); whether a best explaining passage cites it; whether it has a vector yet.
+# (-1); whether a best explaining passage cites it; whether it has a vector yet. Per candidate's document: how
+# many of the candidates are its passages, its place among the candidates' documents, its best similarity there.
 FEATURES = (
     "question",
     "query_chars",
@@ -51,6 +52,9 @@ FEATURES = (
     "place",
     "cited",
     "has_vector",
+    "document_candidates",
+    "document_rank",
+    "document_similarity",
 )
 
 

@@ -420,7 +420,9 @@ class Searcher:
         titled = [
             (entry, score) for entry, score in self._title_matches(text, collection) if score >= TITLE_ROUTE_SCORE
         ]
-        hits, terms, suggestions = self._text_hits(text, limit, collection, result.mode)
+        # The learned order was taught on word queries, not on titles: a query that names a title keeps the hand-set
+        # order below the titles it names.
+        hits, terms, suggestions = self._text_hits(text, limit, collection, result.mode, learned_order=not titled)
         title_hits = [self._title_hit(entry) for entry, _ in titled[:3]]
         seen = {h.doc for h in title_hits}
         result.hits = (title_hits + [h for h in hits if h.doc not in seen])[:limit]
@@ -465,12 +467,13 @@ class Searcher:
         return (0 if entry.status == "现行" else 1, LEVEL_RANK.get(entry.level, 1), inverted_date)
 
     def _text_hits(
-        self, text: str, limit: int, collection: str | None, mode: str
+        self, text: str, limit: int, collection: str | None, mode: str, learned_order: bool = False
     ) -> tuple[list[Hit], list[str], list[Suggestion]]:
-        """Passages for the query's words and/or meaning, diversified; suggestions when the match is weak."""
+        """Passages for the query's words and/or meaning, diversified (in hybrid mode with ``learned_order``, in the
+        learned order); suggestions when the match is weak."""
         words = query_words(text)
         model = None
-        if mode == "hybrid" and self._learned is not False:
+        if mode == "hybrid" and learned_order and self._learned is not False:
             model = learned.ranker() if self._learned is True else self._learned
         query_vector = self._query_vector_for(text, words, mode)
         with self._lock:
@@ -608,6 +611,12 @@ class Searcher:
         entries = [self._catalog.get(self._scorer.doc_ids[record]) for record in pool.records]
         lexical = found.total[records]
         peak = float(found.total.max()) if len(found.total) else 0.0
+        documents = [self._scorer.doc_ids[record] for record in pool.records]
+        first_place = {doc: place for place, doc in reversed(list(enumerate(documents)))}
+        document_order = {doc: rank for rank, doc in enumerate(sorted(first_place, key=first_place.__getitem__))}
+        best_in_document: dict[str, float] = {}
+        for doc, value in zip(documents, similarity[records].tolist(), strict=True):
+            best_in_document[doc] = max(value, best_in_document.get(doc, value))
         return {
             "question": np.full(count, _query_kind(text) == "question"),
             "query_chars": np.full(count, len(text)),
@@ -636,6 +645,9 @@ class Searcher:
             "place": np.array([place_of.get(record, 0) for record in pool.records]),
             "cited": np.array([record in cited for record in pool.records]),
             "has_vector": has_vector[records],
+            "document_candidates": np.array([documents.count(doc) for doc in documents]),
+            "document_rank": np.array([document_order[doc] for doc in documents]),
+            "document_similarity": np.array([best_in_document[doc] for doc in documents]),
         }
 
     def _with_cited_articles(self, rescored: list[tuple[float, int]], cited: set[int]) -> list[tuple[float, int]]:
