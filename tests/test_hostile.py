@@ -1363,9 +1363,12 @@ def test_hostile_round_forms_sign_ups_and_scans_are_refused_in_chinese(make_app,
 
     from .practical_content import practical_content
     from .sites import learner_signed_in
-    from .test_practical_rounds import FORM
+    from .test_practical_rounds import DOORS, FORM, Clock
 
-    app = make_app(content=(practical_content(tmp_path),), build=True, accounts=("trainer",))
+    clock = Clock()
+    app = make_app(
+        content=(practical_content(tmp_path),), build=True, accounts=("trainer",), test_config={"LEARNING_CLOCK": clock}
+    )
     trainer = signed_in_as(app, "trainer")
     bad_forms = [
         {"seats": "9" * 5000},
@@ -1419,6 +1422,7 @@ def test_hostile_round_forms_sign_ups_and_scans_are_refused_in_chinese(make_app,
     with LearningDB(app.extensions["kiosk"].data.root) as db:
         assert [person.name for person in signups(db, round_id)] == ["张网格"]
 
+    clock.now = DOORS  # the round's morning: the scans are refused for what they are, not for the hour
     scans = [
         SCRIPT,
         "\x00" * 10,
