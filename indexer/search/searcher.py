@@ -608,14 +608,15 @@ class Searcher:
         """learned.FEATURES of every candidate of the pool, by name."""
         records = np.asarray(pool.records, dtype=np.int64)
         count = len(records)
-        entries = [self._catalog.get(self._scorer.doc_ids[record]) for record in pool.records]
+        documents = [self._scorer.doc_ids[record] for record in pool.records]
+        entries = [self._catalog.get(doc) for doc in documents]
         lexical = found.total[records]
         peak = float(found.total.max()) if len(found.total) else 0.0
-        documents = [self._scorer.doc_ids[record] for record in pool.records]
-        first_place = {doc: place for place, doc in reversed(list(enumerate(documents)))}
-        document_order = {doc: rank for rank, doc in enumerate(sorted(first_place, key=first_place.__getitem__))}
+        passages_of = Counter(documents)
+        document_rank: dict[str, int] = {}  # the pool is in the hand-set order: a document's first place ranks it
         best_in_document: dict[str, float] = {}
         for doc, value in zip(documents, similarity[records].tolist(), strict=True):
+            document_rank.setdefault(doc, len(document_rank))
             best_in_document[doc] = max(value, best_in_document.get(doc, value))
         return {
             "question": np.full(count, _query_kind(text) == "question"),
@@ -637,7 +638,7 @@ class Searcher:
             "document_weight": self._weights[records],
             "status": np.array([STATUS_WEIGHT.get(e.status, 1.0) if e else 1.0 for e in entries]),
             "level": np.array([LEVEL_CODE.get(e.level, len(LEVEL_CODE)) if e else len(LEVEL_CODE) for e in entries]),
-            "focus": np.array([self._scorer.doc_ids[record] in self._focused for record in pool.records]),
+            "focus": np.array([doc in self._focused for doc in documents]),
             "article_no": self._article_numbers[records],
             "body_words": self._scorer.lengths["body"][records],
             "heading_words": self._scorer.lengths["headings"][records],
@@ -645,8 +646,8 @@ class Searcher:
             "place": np.array([place_of.get(record, 0) for record in pool.records]),
             "cited": np.array([record in cited for record in pool.records]),
             "has_vector": has_vector[records],
-            "document_candidates": np.array([documents.count(doc) for doc in documents]),
-            "document_rank": np.array([document_order[doc] for doc in documents]),
+            "document_candidates": np.array([passages_of[doc] for doc in documents]),
+            "document_rank": np.array([document_rank[doc] for doc in documents]),
             "document_similarity": np.array([best_in_document[doc] for doc in documents]),
         }
 
