@@ -72,11 +72,8 @@ def sign_off(
     (不合格 needs one) or longer than 200 characters."""
     if not plan.practical:
         raise SignOffError(f"「{plan.title}」是理论课，没有要签字的技能。")
-    if (
-        not 0 <= unit < len(plan.units)
-        or not 0 <= skill < len(plan.units[unit].skills)
-        or words not in (None, plan.units[unit].skills[skill])
-    ):
+    shown = skill_at(plan, unit, skill)
+    if shown is None or words not in (None, shown):
         raise SignOffError(f"「{plan.title}」里没有这一项技能，可能课程刚改过：请刷新页面再签。")
     if result not in RESULTS:
         raise SignOffError("结果只能是合格或不合格。")
@@ -85,7 +82,7 @@ def sign_off(
         raise SignOffError("不合格要写上说明：哪里没做到，下次练什么。")
     if len(note) > NOTE_MAX_CHARS:
         raise SignOffError(f"说明最多 {NOTE_MAX_CHARS} 个字，现在有 {len(note)} 个。")
-    signed = SignOff(unit, skill, result, note, trainer, now, plan.units[unit].title, plan.units[unit].skills[skill])
+    signed = SignOff(unit, skill, result, note, trainer, now, plan.units[unit].title, shown)
     with db.conn:
         db.conn.execute(
             "INSERT INTO signoffs (learner, course, unit, skill, result, note, trainer, at, area, words)"
@@ -93,6 +90,14 @@ def sign_off(
             (learner_id, plan.id, unit, skill, result, note, trainer, now, signed.area, signed.words),
         )
     return signed
+
+
+def skill_at(plan: CoursePlan, unit: int, skill: int) -> str | None:
+    """The words of the skill at a place in the course file (area ``unit``, skill ``skill``); None when there is
+    no such place."""
+    if 0 <= unit < len(plan.units) and 0 <= skill < len(plan.units[unit].skills):
+        return plan.units[unit].skills[skill]
+    return None
 
 
 def by_course(db: LearningDB, learner_id: str, course: str | None = None) -> dict[str, list[SignOff]]:
@@ -129,7 +134,7 @@ def placed(plan: CoursePlan, signoff: SignOff) -> tuple[int, int] | None:
     by place."""
     old = (signoff.unit, signoff.skill)
     if not signoff.words:
-        return old if signoff.unit < len(plan.units) and signoff.skill < len(plan.units[signoff.unit].skills) else None
+        return old if skill_at(plan, *old) is not None else None
     places = [
         (unit.title != signoff.area, (number, skill) != old, number, skill)
         for number, unit in enumerate(plan.units)

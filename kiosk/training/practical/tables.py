@@ -4,11 +4,13 @@ which round."""
 
 from __future__ import annotations
 
+import sqlite3
+
 from ..catalog import Catalog, CoursePlan
 from ..learner.database import LearningDB
 from ..trainer.tables import UNIT_COLUMNS, Column, Filters, Row, Table, course_title, local_time
 from .rounds import ALL_AREAS
-from .signoffs import SignOff, area_results, latest_of
+from .signoffs import SignOff, area_results, latest_of, skill_at
 
 LEARNER_COURSE = (*UNIT_COLUMNS, Column("姓名", max_width=16), Column("课程", max_width=30))  # how each row starts
 RESULT_COLUMNS = (
@@ -81,7 +83,7 @@ def signoffs_table(db: LearningDB, catalog: Catalog, since: float, until: float,
     for r in _signoffs(db, until, filters):
         if r["at"] < since:
             continue
-        area, skill = (r["area"], r["words"]) if r["words"] else skill_words(catalog.courses.get(r["course"]), r)
+        area, skill = skill_words(catalog.courses.get(r["course"]), r)
         rows.append(
             Row(
                 (
@@ -133,11 +135,13 @@ def attendance_table(db: LearningDB, catalog: Catalog, since: float, until: floa
     return Table("attendance", "实训签到", ATTENDANCE_COLUMNS, rows, NO_ROUNDS)
 
 
-def skill_words(plan: CoursePlan | None, signed) -> tuple[str, str]:
-    """The area's title and the skill's words of a sign-off recorded before they were kept, by their places, or
-    their numbers once the course file no longer has them."""
+def skill_words(plan: CoursePlan | None, signed: sqlite3.Row) -> tuple[str, str]:
+    """The area's title and the skill's words of a sign-off as signed; for one recorded before they were kept, by
+    their places, or their numbers once the course file no longer has them."""
+    if signed["words"]:
+        return signed["area"], signed["words"]
     unit, skill = signed["unit"], signed["skill"]
     if plan is None or unit >= len(plan.units):
         return f"第 {unit + 1} 区", f"第 {skill + 1} 项"
-    skills = plan.units[unit].skills
-    return plan.units[unit].title, skills[skill] if skill < len(skills) else f"第 {skill + 1} 项"
+    words = skill_at(plan, unit, skill)
+    return plan.units[unit].title, words if words is not None else f"第 {skill + 1} 项"
