@@ -12,7 +12,8 @@ order from the tune queries only; the held-out test part is never read here.
 
 `collect` needs data dirs with every vector: the whole law library (an hour and a half to embed), the same with our
 texts, and our texts alone, as hubs come in these kinds and the model must serve each; `cv` and `fit` read the
-signals it saved, so a change of parameters is tried in seconds.
+signals it saved (bench/ranker_signals.csv.gz, kept out of git: the judgements are the data, the signals are
+derived from them and the index), so a change of parameters is tried in seconds.
 """
 
 from __future__ import annotations
@@ -118,6 +119,8 @@ def collect(data_dirs: list[Path], bundled: bool, out: Path) -> None:
 def load(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Query numbers, data dir numbers, labels and signals as saved by collect (the rows of one query in one data
     dir together, in the hand-set order)."""
+    if not path.is_file():
+        sys.exit(f"{path}: no signals yet: run bench/train_ranker.py collect first")
     with gzip.open(path, "rt", encoding="utf-8") as file:
         reader = csv.reader(file)
         header = next(reader)
