@@ -29,6 +29,7 @@ HELD_OUT = "test"
 LEARNED = "learned"  # hybrid search reordered by the learned ranking (bench/train_ranker.py)
 BENCH_MODES = (*MODES, LEARNED)
 BUNDLED = REPO / "bench" / "judged_bundled.jsonl"
+MORE_TUNE = REPO / "bench" / "queries_written_more.jsonl"  # tune only: written later, to give the ranker more to learn
 
 
 class ModeSearcher:
@@ -91,9 +92,10 @@ def read_jsonl(path: Path) -> list[dict]:
 
 
 def query_sets(names: list[str], bundled: bool = False) -> dict[str, list[dict]]:
-    """queries.jsonl (the current weights were tuned on it) and the two parts of queries_written.jsonl; with
-    ``bundled``, each word query's judged articles joined by the sections of our own texts judged to answer it."""
-    written = read_jsonl(REPO / "bench" / "queries_written.jsonl")
+    """queries.jsonl (the current weights were tuned on it), the two parts of queries_written.jsonl and the further
+    tune questions of queries_written_more.jsonl; with ``bundled``, each word query's judged articles joined by the
+    sections of our own texts judged to answer it."""
+    written = read_jsonl(REPO / "bench" / "queries_written.jsonl") + read_jsonl(MORE_TUNE)
     every = {
         "tuned-on": read_jsonl(REPO / "bench" / "queries.jsonl"),
         "tune": [q for q in written if q["part"] == "tune"],

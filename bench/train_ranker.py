@@ -1,16 +1,18 @@
 """Train the learned ranking (indexer/search/data/ranker.txt) on the tune part of the judged queries.
 
 The searcher gives every candidate of a query its signals (indexer/search/learned.py's FEATURES); a candidate is
-relevant when it answers one of the query's judgements: a law article (queries_written.jsonl) or, with
+relevant when it answers one of the query's judgements: a law article (queries_written.jsonl's tune part and
+queries_written_more.jsonl) or, with
 --bundled, a section of our own texts judged by hand (judged_bundled.jsonl). LightGBM's LambdaMART learns the
 order from the tune queries only; the held-out test part is never read here.
 
     .venv/bin/python bench/train_ranker.py collect --data /work/var-laws --data /work/var-hub --data /work/var-bundled \
         --bundled
-    .venv/bin/python bench/train_ranker.py cv     # choose: 5-fold MRR on tune, per data dir
+    .venv/bin/python bench/train_ranker.py sweep  # choose: 5-fold MRR on tune, per data dir, of each setting
+    .venv/bin/python bench/train_ranker.py cv     # the chosen setting's 5-fold MRR and each signal's gain
     .venv/bin/python bench/train_ranker.py fit    # write the model
 
-`collect` needs data dirs with every vector: the whole law library (an hour and a half to embed), the same with our
+`collect` needs data dirs with every vector: the whole law library (two and a half hours to embed on two cores), the same with our
 texts, and our texts alone, as hubs come in these kinds and the model must serve each; `cv` and `fit` read the
 signals it saved (bench/ranker_signals.csv.gz, kept out of git: the judgements are the data, the signals are
 derived from them and the index), so a change of parameters is tried in seconds.
@@ -21,6 +23,7 @@ from __future__ import annotations
 import argparse
 import csv
 import gzip
+import itertools
 import json
 import statistics
 import sys
@@ -32,13 +35,12 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from bench.bench_quality import query_sets, read_jsonl  # noqa: E402
+from bench.bench_quality import query_sets  # noqa: E402
 from bench.bench_search import TOP, is_relevant  # noqa: E402
 from indexer.search.learned import FEATURES  # noqa: E402
 
 SIGNALS = REPO / "bench" / "ranker_signals.csv.gz"
 MODEL = REPO / "indexer" / "search" / "data" / "ranker.txt"
-BUNDLED = REPO / "bench" / "judged_bundled.jsonl"
 TRAINED_ON = "tune"  # the only part whose judgements the model sees
 WORD_KINDS = ("question", "keyword")  # titles, pinyin and articles take their own routes
 FOLDS = 5
@@ -60,12 +62,13 @@ PARAMS = {
     "verbose": -1,
 }
 ROUNDS = 600
+SWEEP = ((7, 15), (0.03, 0.1), (50,), (300, 600))  # leaves, rate, rows per leaf, trees
 
 
 def parse_args() -> argparse.Namespace:
     """Command-line options."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("step", choices=("collect", "cv", "fit"))
+    parser.add_argument("step", choices=("collect", "cv", "sweep", "fit"))
     parser.add_argument(
         "--data",
         type=Path,
@@ -81,11 +84,7 @@ def parse_args() -> argparse.Namespace:
 
 def judgements(bundled: bool) -> list[dict]:
     """The tune part's word queries, each with its judged articles and, with ``bundled``, its judged sections."""
-    queries = [q for q in query_sets([TRAINED_ON])[TRAINED_ON] if q["kind"] in WORD_KINDS]
-    if bundled:
-        sections = {row["query"]: row["relevant"] for row in read_jsonl(BUNDLED)}
-        queries = [{**q, "relevant": q["relevant"] + sections.get(q["query"], [])} for q in queries]
-    return queries
+    return [q for q in query_sets([TRAINED_ON], bundled)[TRAINED_ON] if q["kind"] in WORD_KINDS]
 
 
 def collect(data_dirs: list[Path], bundled: bool, out: Path) -> None:
@@ -116,7 +115,10 @@ def collect(data_dirs: list[Path], bundled: bool, out: Path) -> None:
     print(f"{len(rows)} rows → {out}")
 
 
-def load(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+Signals = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]  # what load gives: queries, places, labels, signals
+
+
+def load(path: Path) -> Signals:
     """Query numbers, data dir numbers, labels and signals as saved by collect (the rows of one query in one data
     dir together, in the hand-set order)."""
     if not path.is_file():
@@ -145,7 +147,7 @@ def mrr(places: list[int | None]) -> float:
     return statistics.fmean(1 / p if p else 0.0 for p in places)
 
 
-def train(groups_: np.ndarray, labels: np.ndarray, signals: np.ndarray, rounds: int):
+def train(groups_: np.ndarray, labels: np.ndarray, signals: np.ndarray, rounds: int, params: dict | None = None):
     """A LambdaMART model on these rows (``groups_``: their query in their data dir); a query without a relevant
     candidate teaches nothing and is left out."""
     import lightgbm
@@ -154,35 +156,62 @@ def train(groups_: np.ndarray, labels: np.ndarray, signals: np.ndarray, rounds: 
     keep = np.isin(groups_, sorted(useful))
     groups = [int(np.sum(groups_[keep] == g)) for g in dict.fromkeys(groups_[keep].tolist())]
     dataset = lightgbm.Dataset(signals[keep], labels[keep], group=groups, feature_name=list(FEATURES))
-    return lightgbm.train(PARAMS, dataset, num_boost_round=rounds)
+    return lightgbm.train(params or PARAMS, dataset, num_boost_round=rounds)
 
 
-def cross_validate(path: Path, rounds: int) -> None:
-    """MRR@10 of the candidates in the hand-set order and in the model's, per data dir, each fold's model trained on
+def fold_scores(table: Signals, params: dict, rounds: int) -> dict[int, tuple[float, float]]:
+    """Per data dir, MRR@10 of the candidates in the hand-set order and in the model's, each fold's model trained on
     the other folds; the folds split the tune queries by number (a query's rows of every data dir in one fold), the
     same way every run."""
-    queries, places, labels, signals = load(path)
+    queries, places, labels, signals = table
     groups = groups_of(queries, places)
     numbers = sorted(set(queries.tolist()))
     found: dict[tuple[int, str], list] = defaultdict(list)
     for fold in range(FOLDS):
         held = {q for i, q in enumerate(numbers) if i % FOLDS == fold}
         rest = ~np.isin(queries, sorted(held))
-        model = train(groups[rest], labels[rest], signals[rest], rounds)
+        model = train(groups[rest], labels[rest], signals[rest], rounds, params)
         for group in sorted(set(groups[~rest].tolist())):
             rows = groups == group
             place = int(places[rows][0])
             found[(place, "hand")].append(first_relevant(np.arange(int(rows.sum())), labels[rows]))
             found[(place, "learned")].append(first_relevant(np.argsort(-model.predict(signals[rows])), labels[rows]))
+    return {
+        place: (mrr(found[(place, "hand")]), mrr(found[(place, "learned")])) for place in sorted(set(places.tolist()))
+    }
+
+
+def cross_validate(path: Path, rounds: int) -> None:
+    """The chosen parameters' fold scores per data dir, and each signal's gain in a model of the whole tune part."""
+    table = load(path)
+    queries, places, labels, signals = table
+    numbers = sorted(set(queries.tolist()))
     print(f"tune, {FOLDS}-fold, {len(numbers)} queries; MRR@{TOP} of the candidates (before one-document limits):")
-    for place in sorted(set(places.tolist())):
+    for place, (hand, ours) in fold_scores(table, PARAMS, rounds).items():
         answered = sum(1 for q in numbers if labels[(queries == q) & (places == place)].any())
-        hand, ours = mrr(found[(place, "hand")]), mrr(found[(place, "learned")])
         print(f"  data dir {place} ({answered} with a judged candidate): hand-set {hand:.3f}, learned {ours:.3f}")
-    model = train(groups, labels, signals, rounds)
+    model = train(groups_of(queries, places), labels, signals, rounds)
     gains = dict(zip(FEATURES, model.feature_importance("gain").tolist(), strict=True))
     ordered = {name: round(gain) for name, gain in sorted(gains.items(), key=lambda pair: -pair[1])}
     print("gain per signal, whole tune:", json.dumps(ordered))
+
+
+def sweep(path: Path) -> None:
+    """Fold scores of every setting of SWEEP, best mean over the data dirs last: how PARAMS and ROUNDS are chosen."""
+    table = load(path)
+    results = []
+    for leaves, rate, per_leaf, rounds in itertools.product(*SWEEP):
+        params = {**PARAMS, "num_leaves": leaves, "learning_rate": rate, "min_data_in_leaf": per_leaf}
+        scores = fold_scores(table, params, rounds)
+        mean = statistics.fmean(ours for _, ours in scores.values())
+        results.append((mean, leaves, rate, per_leaf, rounds))
+        learned_ = " / ".join(f"{ours:.3f}" for _, ours in scores.values())
+        print(f"leaves {leaves:2} rate {rate:<4} per leaf {per_leaf:3} trees {rounds:4}: {learned_} (mean {mean:.3f})")
+    mean, leaves, rate, per_leaf, rounds = max(results)
+    hand = " / ".join(f"{hand:.3f}" for hand, _ in scores.values())
+    print(
+        f"hand-set order: {hand}; best: leaves {leaves}, rate {rate}, per leaf {per_leaf}, trees {rounds} ({mean:.3f})"
+    )
 
 
 def fit(path: Path, model_path: Path, rounds: int) -> None:
@@ -199,6 +228,8 @@ def main() -> None:
         collect(args.data or [REPO.parent / "var-hub"], args.bundled, args.signals)
     elif args.step == "cv":
         cross_validate(args.signals, args.rounds)
+    elif args.step == "sweep":
+        sweep(args.signals)
     else:
         fit(args.signals, args.model, args.rounds)
 
