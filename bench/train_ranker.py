@@ -1,10 +1,9 @@
 """Train the learned ranking (indexer/search/data/ranker.txt) on the tune part of the judged queries.
 
 The searcher gives every candidate of a query its signals (indexer/search/learned.py's FEATURES); a candidate is
-relevant when it answers one of the query's judgements: a law article (queries_written.jsonl's tune part and
-queries_written_more.jsonl) or, with
---bundled, a section of our own texts judged by hand (judged_bundled.jsonl). LightGBM's LambdaMART learns the
-order from the tune queries only; the held-out test part is never read here.
+relevant when it answers one of the query's judgements: a law article (the tune part of queries_written.jsonl, and
+queries_written_more.jsonl) or, with --bundled, a section of our own texts judged by hand (judged_bundled.jsonl).
+LightGBM's LambdaMART learns the order from the tune queries only; the held-out test part is never read here.
 
     .venv/bin/python bench/train_ranker.py collect --data /work/var-laws --data /work/var-hub --data /work/var-bundled \
         --bundled
@@ -12,10 +11,10 @@ order from the tune queries only; the held-out test part is never read here.
     .venv/bin/python bench/train_ranker.py cv     # the chosen setting's 5-fold MRR and each signal's gain
     .venv/bin/python bench/train_ranker.py fit    # write the model
 
-`collect` needs data dirs with every vector: the whole law library (two and a half hours to embed on two cores), the same with our
-texts, and our texts alone, as hubs come in these kinds and the model must serve each; `cv` and `fit` read the
-signals it saved (bench/ranker_signals.csv.gz, kept out of git: the judgements are the data, the signals are
-derived from them and the index), so a change of parameters is tried in seconds.
+`collect` needs data dirs with every vector: the whole law library (two and a half hours to embed on two cores),
+the same with our texts, and our texts alone, as hubs come in these kinds and the model must serve each; `sweep`,
+`cv` and `fit` read the signals it saved (bench/ranker_signals.csv.gz, kept out of git: the judgements are the
+data, the signals are derived from them and the index), so a change of parameters is tried in seconds.
 """
 
 from __future__ import annotations
