@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..market.database import MARKET_DB, MarketDB
 from ..places import Community, communities
 from ..web import Limit, base_url, hold_back, now, services, settings
 from .database import DeskDB, Request
@@ -26,6 +27,17 @@ def rules() -> Rules:
 
 def hub_communities() -> list[Community]:
     return communities(services().data.root)
+
+
+def companies_by_community() -> dict[str, list[str]]:
+    """The property companies of each community as 物业超市 registered them, when this server keeps its file (never
+    made here): a resident taps the name, and staff correct to it, instead of typing it, so a dispute counts on that
+    company's scorecard."""
+    root = services().data.root
+    if not (root / MARKET_DB).is_file():
+        return {}
+    with MarketDB(root) as db:
+        return db.serving()
 
 
 def follow_link(request: Request) -> str:

@@ -204,14 +204,15 @@ class DeskDB(Database):
 
     def update(self, was: Request, change: Change, articles: Iterable[Attachment] = (), **values: object) -> bool:
         """Set some columns of a request, attach ``articles`` and add the history line that says why, in one
-        transaction; False (and nothing written) when the request moved since ``was`` was read: two staff, or a
-        staff member and the tick, acting at once make one change, not two."""
+        transaction; False (and nothing written) when the request moved, or its company was corrected, since ``was``
+        was read: two staff, or a staff member and the tick, acting at once make one change, not two (and a
+        correction's "old → new" names the company it really replaced)."""
         assert values and set(values) <= set(COLUMNS)
         with self.immediate():
             cursor = self.conn.execute(
                 f"UPDATE requests SET {', '.join(f'{name} = ?' for name in values)} "
-                "WHERE id = ? AND status = ? AND level = ?",
-                (*values.values(), was.id, was.status, was.level),
+                "WHERE id = ? AND status = ? AND level = ? AND company = ?",
+                (*values.values(), was.id, was.status, was.level, was.company),
             )
             if cursor.rowcount != 1:
                 return False

@@ -7,7 +7,9 @@ the centre once it is above; the resident's rating of an answer comes from the h
 
 What travels: from a hub, the whole request, the resident's description, name and phone included (the township and
 centre staff who take over a dispute must be able to call the resident); from the centre, only where the request is
-and the answer (STATE), never the resident's details back. Neither ever reaches the wall."""
+and the answer (STATE) and the property company a dispute names (CORRECTED), never the resident's details back.
+Neither ever reaches the wall. A site applies the company only from a correction's own line (``applied``), made by
+the site that held the request then, so no other line, sent with an older copy, can undo a correction."""
 
 from __future__ import annotations
 
@@ -21,11 +23,16 @@ from ..web import is_text
 from .database import Attachment, Change, DeskDB, Event, Request
 from .intake import SHORT_MAX, TEXT_MAX
 from .states import ACTION_NAMES, KINDS, LEVELS, MOVES, RATINGS, STATUSES, Place, RefusedMove, moved
-from .workflow import SYSTEM
+from .workflow import NO_COMPANY, SYSTEM
 
 FORMAT = 1
 BATCH = 100  # events a message carries each way
 STATE = ("status", "level", "joint", "reopened", "handler", "answer", "rating", "arrived", "due", "answered")
+# The company a dispute names goes back from the centre too: it is no detail of the resident (it names the firm, not
+# who asked, and it came from the hub in the first place), and the hub needs the centre's correction: its staff page
+# and export show the company, it may keep the 物业超市's file too, and a dispute returned to the community is held
+# by the hub again, whose next correction must start from the right name.
+CORRECTED = ("company",)
 ANSWER_MAX = 2000
 NOTE_MAX = 2100  # a rating's note is the rating, a colon and the resident's reason
 MAX_ARTICLES = 5
@@ -98,6 +105,7 @@ STATE_FIELDS = {
     "due": lambda value: value is None or _moment(value),
     "answered": lambda value: value is None or _moment(value),
 }
+CORRECTED_FIELDS = {"company": _text(SHORT_MAX)}
 NEW_FIELDS = {
     "number": lambda value: isinstance(value, str) and NUMBER.fullmatch(value) is not None,
     "kind": lambda value: value in KINDS,
@@ -105,7 +113,6 @@ NEW_FIELDS = {
     "town": _text(SHORT_MAX),
     "category": _text(SHORT_MAX, empty=False),
     "text": _text(TEXT_MAX),
-    "company": _text(SHORT_MAX),
     "name": _text(SHORT_MAX),
     "phone": _text(SHORT_MAX),
     "consent": _flag,
@@ -124,7 +131,7 @@ ARTICLE_FIELDS = {"doc": _text(64, empty=False), "title": _text(200)}
 
 
 def _request_fields(full: bool) -> dict:
-    return {**STATE_FIELDS, **NEW_FIELDS} if full else STATE_FIELDS
+    return {**STATE_FIELDS, **CORRECTED_FIELDS, **NEW_FIELDS} if full else {**STATE_FIELDS, **CORRECTED_FIELDS}
 
 
 def _fields(value: object, rules: dict, where: str) -> dict:
@@ -141,10 +148,18 @@ def _fields(value: object, rules: dict, where: str) -> dict:
 
 
 def wire(body: dict, full: bool) -> dict:
-    """An event as stored, as it goes out: from a hub whole, from the centre with only the request's STATE."""
+    """An event as stored, as it goes out: from a hub whole, from the centre with only the request's STATE and
+    company."""
     if full:
         return body
-    return {**body, "request": {name: body["request"][name] for name in ("id", *STATE)}}
+    return {**body, "request": {name: body["request"][name] for name in ("id", *STATE, *CORRECTED)}}
+
+
+def applied(event: Event) -> dict[str, object]:
+    """What an event sets on a request the site already has: where it is (STATE), and the company when the event is
+    the line that corrects it."""
+    names = (*STATE, *CORRECTED) if event.change.action == "company" else STATE
+    return {name: event.request[name] for name in names}
 
 
 # -- at the centre ------------------------------------------------------------------------------------------------
@@ -180,12 +195,13 @@ def _receive(db: DeskDB, hub: str, event: Event) -> None:
     if was.hub != hub:
         raise RefusedMove(f"这条登记不是站点「{hub}」的")
     _check_move(was, event)
-    db.apply(event, hub, {name: fields[name] for name in STATE})
+    db.apply(event, hub, applied(event))
 
 
 def _check_move(was: Request, event: Event) -> None:
     """RefusedMove unless the hub held the request (or the resident rated its answer) and the table allows the
-    move it reports."""
+    move it reports; a correction of the company (a dispute's only) moves nothing, and is the hub's to make only
+    while it holds the request, as a move is."""
     change, fields = event.change, event.request
     place = Place(was.kind, was.status, was.level, bool(was.joint), bool(was.reopened))
     if change.action in ("rate", "reopen"):
@@ -197,6 +213,8 @@ def _check_move(was: Request, event: Event) -> None:
         after = moved(change.action, place, "system" if change.actor == SYSTEM else "staff")
     elif change.action == "register":
         raise RefusedMove("这条登记中心已经收到过了")
+    elif change.action == "company" and was.kind != "dispute":
+        raise RefusedMove(NO_COMPANY)
     else:  # a line that does not move the request (its Q&A published)
         after = place
     if (after.status, after.level) != (fields["status"], fields["level"]):
@@ -223,6 +241,6 @@ def take(db: DeskDB, events: list[Event]) -> int:
             was = db.get(event.request["id"])
             if db.seen(event.id) or was is None or was.hub or was.level == "community":
                 continue  # seen, not this hub's, or the hub holds it: the centre cannot have moved it
-            db.apply(event, "centre", {name: event.request[name] for name in STATE})
+            db.apply(event, "centre", applied(event))
             applied += 1
     return applied

@@ -5,6 +5,7 @@ description, and optionally a name, a phone and the property company."""
 from __future__ import annotations
 
 import re
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -44,11 +45,21 @@ def checked(fields: dict[str, Any], data_root: Path, categories: list[str]) -> A
         community=place,
         category=category,
         text=text,
-        company=_text(fields, "company", "物业公司", SHORT_MAX, required=False) if kind == "dispute" else "",
+        company=checked_company(fields.get("company")) if kind == "dispute" else "",
         name=_text(fields, "name", "姓名", SHORT_MAX, required=False),
         phone=phone,
         consent=fields.get("consent") in (True, "1", "on", "true"),
     )
+
+
+def checked_company(value: object) -> str:
+    """The property company a dispute names ("" when not given), as the resident registers it and as staff correct
+    it; IntakeError when it is not short text, or holds a control or direction mark that would make a name no one
+    can see apart from a registered one (and so count it on no company's scorecard)."""
+    company = _text({"company": value}, "company", "物业公司", SHORT_MAX, required=False)
+    if any(unicodedata.category(char)[0] == "C" for char in company):
+        raise IntakeError("物业公司（company）里有不能显示的字符，请重新输入")
+    return company
 
 
 def _text(fields: dict[str, Any], key: str, label: str, limit: int, required: bool = True) -> str:

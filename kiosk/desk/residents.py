@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, jsonify, redirect, render_template, request, url_for
 
-from ..market.database import MARKET_DB, MarketDB
 from ..web import Limit, hold_back, now, qr_svg, services
-from .access import desk_db, follow_link, hub_communities, register_from, rules
+from .access import companies_by_community, desk_db, follow_link, hub_communities, register_from, rules
 from .database import Request
 from .intake import IntakeError
 from .public import public_view, spoken_number, voiced
@@ -62,7 +61,7 @@ def new(kind: str):
         kind=kind,
         kind_name=KIND_NAMES[kind],
         communities=_by_town(),
-        companies=_companies_by_community() if kind == "dispute" else {},
+        companies=companies_by_community() if kind == "dispute" else {},
         categories=categories,
         phrases=PHRASES,
         fields=fields,
@@ -76,16 +75,6 @@ def _by_town() -> list[tuple[str, list[str]]]:
     for community in hub_communities():
         towns.setdefault(community.town, []).append(community.name)
     return list(towns.items())
-
-
-def _companies_by_community() -> dict[str, list[str]]:
-    """The property companies of each community as 物业超市 registered them (when this server keeps its file): a
-    resident taps the name instead of typing it, so her dispute counts on that company's scorecard."""
-    root = services().data.root
-    if not (root / MARKET_DB).is_file():
-        return {}
-    with MarketDB(root) as db:
-        return db.serving()
 
 
 @bp.get("/f/<token>")

@@ -1,6 +1,7 @@
 """The desk's staff pages under /editor/desk/ (routes on the editor's blueprint, behind its sign-in and CSRF guard):
 the queue (overdue first, due dates shown), one request with its history and only the actions its handler may
-take, the counsel's library search for the answer, the monthly export, and the editors' list of categories."""
+take, correcting a dispute's property company, the counsel's library search for the answer, the monthly export,
+and the editors' list of categories."""
 
 from __future__ import annotations
 
@@ -16,10 +17,10 @@ from ..editor.guard import desk_staff
 from ..places import Community
 from ..training.trainer.export import XLSX_TYPE
 from ..web import now, services
-from .access import desk_db, rules
+from .access import companies_by_community, desk_db, rules
 from .database import Attachment, Change, Request
 from .export import as_file, month_span, monthly_table
-from .intake import TEXT_MAX
+from .intake import TEXT_MAX, IntakeError, checked_company
 from .public import moment
 from .qa import anonymised, publish_qa
 from .roles import may_handle, may_see
@@ -35,7 +36,7 @@ from .states import (
     RefusedMove,
     actions,
 )
-from .workflow import NOT_HERE, Asked, act, register
+from .workflow import NOT_HERE, REASON_MAX, Asked, act, correct_company, register
 
 FROM_SEARCH = "（搜索没找到，编辑转来）"
 MAX_ATTACHED = 5
@@ -85,6 +86,7 @@ def desk_request(request_id: str):
         except SearchError as exc:
             problem = str(exc)
     place = Place(found.kind, found.status, found.level, bool(found.joint), bool(found.reopened))
+    correctable = may_correct(g.editor, found)
     return render_template(
         "editor/desk/request.html",
         item=found,
@@ -104,6 +106,9 @@ def desk_request(request_id: str):
         problem=problem,
         overdue=found.due is not None and found.due < now(),
         publishable=may_publish(g.editor, found),
+        correctable=correctable,
+        companies=companies_by_community().get(found.community, []) if correctable else [],
+        reason_max=REASON_MAX,
         anonymised=anonymised,
     )
 
@@ -112,9 +117,7 @@ def desk_request(request_id: str):
 @desk_staff
 def desk_act(request_id: str):
     """Take one action on a request this account handles; answers may attach articles found in the library."""
-    found = _visible(request_id)
-    if not may_handle(g.editor, found):
-        abort(403, description=f"这条登记现在在{LEVEL_NAMES[found.level]}，由那一级的工作人员办理。")
+    found = _handled(request_id)
     action = request.form.get("action", "")
     if action not in MOVES or "staff" not in MOVES[action].by:
         abort(400, description="没有这种操作。")
@@ -128,6 +131,27 @@ def desk_act(request_id: str):
     else:
         flash(f"已{ACTION_NAMES[action]}。", "ok")
     return redirect(url_for("editor.desk_request", request_id=found.id))
+
+
+@bp.post("/desk/r/<request_id>/company")
+@desk_staff
+def desk_company(request_id: str):
+    """Correct the property company a dispute names, with a reason, so the 物业超市 counts it for the right company."""
+    found = _handled(request_id)
+    try:
+        company = checked_company(request.form.get("company", ""))
+        with desk_db() as db:
+            correct_company(db, rules(), found, company, request.form.get("reason", ""), g.editor.name, now())
+    except (IntakeError, RefusedMove) as exc:
+        flash(str(exc), "error")
+    else:
+        flash(f"已{ACTION_NAMES['company']}。", "ok")
+    return redirect(url_for("editor.desk_request", request_id=found.id))
+
+
+def may_correct(user, found: Request) -> bool:
+    """A dispute's company is corrected by whoever acts on it where it is now, at the site that holds it."""
+    return found.kind == "dispute" and may_handle(user, found) and rules().owns(found)
 
 
 def _articles(doc_ids: list[str]) -> list[Attachment]:
@@ -146,6 +170,14 @@ def _visible(request_id: str) -> Request:
         found = db.get(request_id)
     if found is None or not may_see(g.editor, found):
         abort(404, description="没有这条登记，或者它不归您查看。")
+    return found
+
+
+def _handled(request_id: str) -> Request:
+    """The request if this account acts on it where it is now; 403 if it only sees it, 404 as _visible."""
+    found = _visible(request_id)
+    if not may_handle(g.editor, found):
+        abort(403, description=f"这条登记现在在{LEVEL_NAMES[found.level]}，由那一级的工作人员办理。")
     return found
 
 

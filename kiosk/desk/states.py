@@ -66,6 +66,7 @@ ACTION_NAMES = {
     "return": "退回下一级",
     "joint": "提请重大问题会诊",
     "rate": "评价",
+    "company": "更正物业公司",  # a line that moves nothing (workflow.correct_company)
     "reopen": "不满意，重新办理",
     "anonymise": "到保存期限，删去个人信息",
     "publish": "去掉个人信息后发布到文库",

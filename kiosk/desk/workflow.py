@@ -13,6 +13,8 @@ from .deadlines import due
 from .states import FIRST_LEVEL, MOVES, Place, RefusedMove, moved
 
 NUMBER_DIGITS = 6
+REASON_MAX = 100  # why a dispute's company was corrected: a line, not a report
+NO_COMPANY = "只有纠纷调处的登记写物业公司，法律咨询不用更正"
 RESIDENT = "居民"
 SYSTEM = "系统"
 NOT_HERE = {  # why a site may not move a request another site holds, by whether this site is a hub
@@ -148,6 +150,33 @@ def rate(db: DeskDB, rules: Rules, request: Request, rating: str, reason: str, n
     note = f"{rating}：{reason}" if reason else rating
     _write(db, request, Change(now, RESIDENT, action, place.status, place.level, note), values)
     return replace(request, **values)  # type: ignore[arg-type]
+
+
+def correct_company(
+    db: DeskDB, rules: Rules, request: Request, company: str, reason: str, actor: str, now: float
+) -> Request:
+    """Staff's correction of the property company a dispute names (typed wrong, left out, or the wrong firm), so
+    that the 物业超市's scorecard counts the dispute under the right one: a history line saying old → new and why,
+    which moves nothing. ``company`` is checked by the caller (intake.checked_company); RefusedMove for a legal
+    question, the same company again, a missing or long reason, or a request another site holds."""
+    reason = reason.strip()
+    if not rules.owns(request):
+        raise RefusedMove(NOT_HERE[rules.at_hub])
+    if request.kind != "dispute":
+        raise RefusedMove(NO_COMPANY)
+    if company == request.company:
+        raise RefusedMove(f"物业公司没有改变，还是「{_company(company)}」")
+    if not reason:
+        raise RefusedMove("请写明更正的理由")
+    if len(reason) > REASON_MAX:
+        raise RefusedMove(f"理由太长了，请写在 {REASON_MAX} 个字以内")
+    note = f"{_company(request.company)} → {_company(company)}：{reason}"
+    _write(db, request, Change(now, actor, "company", request.status, request.level, note), {"company": company})
+    return replace(request, company=company)
+
+
+def _company(name: str) -> str:
+    return name or "（未说明）"
 
 
 def _write(
