@@ -93,7 +93,8 @@ def test_the_handler_picks_a_registered_company_and_the_history_says_who_what_an
     before, _ = stored(app, request_id)
     community = staff(app, "社区小李")
     page = community.page(f"/editor/desk/r/{request_id}")
-    choices = re.findall(r'<option value="([^"]+)">', page.split('id="desk-company-names"', 1)[1].split("</datalist>")[0])
+    datalist = page.split('id="desk-company-names"', 1)[1].split("</datalist>")[0]
+    choices = re.findall(r'<option value="([^"]+)">', datalist)
     assert "更正物业公司" in page and choices == [QINGSONG]  # the companies serving 幸福里社区, as at the intake
 
     page = correct(community, request_id, QINGSONG, "居民说错了公司，现场核实是青松")
