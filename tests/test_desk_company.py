@@ -96,6 +96,8 @@ def test_the_handler_picks_a_registered_company_and_the_history_says_who_what_an
     datalist = page.split('id="desk-company-names"', 1)[1].split("</datalist>")[0]
     choices = re.findall(r'<option value="([^"]+)">', datalist)
     assert "更正物业公司" in page and choices == [QINGSONG]  # the companies serving 幸福里社区, as at the intake
+    intake = app.test_client().get("/desk/new/dispute").get_data(as_text=True)
+    assert f'data-company="{QINGSONG}" data-community="幸福里社区"' in intake
 
     page = correct(community, request_id, QINGSONG, "居民说错了公司，现场核实是青松")
     assert "已更正物业公司。" in page and f"<dd>{QINGSONG}</dd>" in page
@@ -127,6 +129,19 @@ def test_once_escalated_the_township_corrects_it_and_the_community_no_longer_may
     township = staff(app, "街道老张")
     assert "已更正物业公司。" in correct(township, request_id, QINGSONG, "街道核实")
     assert stored(app, request_id)[0].company == QINGSONG
+
+
+def test_a_closed_dispute_is_still_corrected_as_its_rating_counts_on_the_scorecard(app):
+    request_id = registered(app)
+    community = staff(app, "社区小李")
+    for action, note in (("accept", ""), ("answer", "已修好")):
+        community.post(f"/editor/desk/r/{request_id}", {"action": action, "note": note})
+    token = stored(app, request_id)[0].token
+    assert app.test_client().post(f"/desk/f/{token}/rate", data={"rating": "满意"}).status_code == 303
+    assert "已更正物业公司。" in correct(community, request_id, QINGSONG, "回访时核实")
+    after, history = stored(app, request_id)
+    assert (after.company, after.status, after.rating) == (QINGSONG, "rated", "满意")
+    assert history[-1].action == "company"
 
 
 @pytest.mark.parametrize(

@@ -274,3 +274,71 @@ def test_while_the_centre_cannot_be_reached_the_server_keeps_the_outbox_and_wait
 def test_kiosk_desk_sync_needs_the_centres_address(tmp_path):
     done = kiosk(tmp_path / "var", "desk", "sync")
     assert done.returncode == 2 and "KIOSK_LIBRARY_URL" in done.stdout, done.stdout
+
+
+def corrected(server: Server, request_id: str, company: str, reason: str) -> list[str]:
+    """Correct a dispute's company with the form on its staff page, as a signed-in account does; the messages."""
+    server.token = csrf_field(server.get(f"/editor/desk/r/{request_id}").text)
+    answer = server.form(f"/editor/desk/r/{request_id}/company", {"company": company, "reason": reason})
+    assert answer.status == 200, answer.text
+    return flashes(answer)
+
+
+def company_at(site: Site, request_id: str) -> str:
+    with sqlite3.connect(site.data / "desk.db") as conn:
+        return conn.execute("SELECT company FROM requests WHERE id = ?", (request_id,)).fetchone()[0]
+
+
+def copy_database(source: Path, target: Path) -> None:
+    """SQLite's own copy, safe while a server has the file open (a backup taken, or one restored)."""
+    with sqlite3.connect(source) as old, sqlite3.connect(target) as new:
+        old.backup(new)
+    old.close()
+    new.close()
+
+
+def test_a_company_is_corrected_by_the_site_that_holds_the_dispute_and_reaches_the_other_once(city, tmp_path):
+    centre_site, port, hubs = city
+    centre = centre_site.serve(port)
+    a = hubs["hub-a"]
+    assert a.server is not None
+    made = registered_at(a, "物业不给修漏水", company="青松物业")
+    synced(a)
+
+    # At the community the hub holds it: its staff correct the company, and the centre takes the line once.
+    assert a.server.sign_in(STAFF["hub-a"]).status == 200
+    assert corrected(a.server, made["id"], "示例·青松物业服务有限公司", "居民只写了简称") == ["已更正物业公司。"]
+    assert "送到中心 1 条" in synced(a)
+    with sqlite3.connect(a.data / "desk.db") as conn:  # the hub lost its note of what was taken: all sent again
+        conn.execute("UPDATE events SET sent = 0")
+    synced(a)
+    assert company_at(centre_site, made["id"]) == "示例·青松物业服务有限公司"
+    assert centre_site.history(made["id"]) == [
+        ("register", "registered", "community"),
+        ("company", "registered", "community"),
+    ], "applied once, and it moved nothing"
+    copy_database(a.data / "desk.db", tmp_path / "hub-a-backup.db")  # the hub's nightly backup, say
+
+    # The centre, which does not hold it yet, offers no correction and refuses one (not even an administrator's).
+    assert centre.sign_in(ADMIN).status == 200
+    assert f"/editor/desk/r/{made['id']}/company" not in centre.get(f"/editor/desk/r/{made['id']}").text
+    assert "还在社区" in " ".join(corrected(centre, made["id"], "别的物业", "试试"))
+
+    # Escalated, the centre holds it: the township corrects it there, and the hub hears of it at the next exchange.
+    acted(a.server, made["id"], "escalate", "需要街道协调物业", status=404)  # then above what the community sees
+    synced(a)
+    assert centre.sign_in(TOWNSHIP).status == 200
+    assert corrected(centre, made["id"], "示例·安居物业管理有限公司", "街道核实是安居") == ["已更正物业公司。"]
+    assert "从中心收到 1 条" in synced(a)
+    assert company_at(a, made["id"]) == "示例·安居物业管理有限公司"
+    assert a.history(made["id"])[-1] == ("company", "escalated", "township")
+    assert a.server.sign_in(ADMIN).status == 200  # the hub no longer corrects it, not even its administrator
+    assert "已转到乡镇/街道或中心" in " ".join(corrected(a.server, made["id"], "别的物业", "试试"))
+
+    # A hub restored from that backup thinks it still holds the dispute: the centre refuses its correction.
+    copy_database(tmp_path / "hub-a-backup.db", a.data / "desk.db")
+    assert corrected(a.server, made["id"], "示例·和园物业服务有限公司", "再改一次") == ["已更正物业公司。"]
+    said = synced(a)
+    assert "中心没有收下一条记录：这条登记已在中心办理，站点不能再改动它" in said, said
+    assert company_at(centre_site, made["id"]) == "示例·安居物业管理有限公司"
+    assert [line[0] for line in centre_site.history(made["id"])] == ["register", "company", "escalate", "company"]

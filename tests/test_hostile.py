@@ -48,6 +48,7 @@ from .sites import (
     EditorSession,
     enrolled_hub,
     hub_signing_key,
+    list_community,
     signed_in_as,
 )
 
@@ -892,6 +893,8 @@ HOSTILE_EVENTS: dict[str, Callable[[dict], None]] = {
     "six articles": lambda m: m["events"][0].update(articles=[{"doc": f"d{n}", "title": "t"} for n in range(6)]),
     "an article without a document": lambda m: m["events"][0].update(articles=[{"doc": "", "title": "t"}]),
     "a kind as a list": lambda m: m["events"][0]["request"].update(kind=["dispute"]),
+    "a company of 41 characters": lambda m: m["events"][0]["request"].update(company="物" * 41),
+    "a company as a number": lambda m: m["events"][0]["request"].update(company=1),
 }
 
 
@@ -932,6 +935,39 @@ def test_forged_and_hostile_desk_events_change_nothing(app):
     with DeskDB(app.extensions["kiosk"].data.root) as db:
         (only,) = db.all()
         assert (only.status, only.hub, len(db.history(only.id))) == ("registered", HUB, 1)
+
+
+def test_hostile_company_corrections_are_refused_in_chinese_and_markup_stays_text(make_app):
+    """The desk's 更正物业公司 form sent what no one types: a message in Chinese, never a 500, nothing stored; and
+    markup that is a company's name (it may be) or a reason is shown as text on the staff and resident pages."""
+    app = make_app(build=True, accounts=("admin",))
+    root = app.extensions["kiosk"].data.root
+    list_community(root, "城关街道", HUB)
+    dispute = {"kind": "dispute", "community": HUB, "category": "漏水", "text": "楼上漏水", "company": "青松物业"}
+    created = app.test_client().post("/api/desk/requests", json=dispute).get_json()
+    admin = signed_in_as(app, "admin")
+    url = f"/editor/desk/r/{created['id']}/company"
+    for form in (
+        {"company": "物" * 100_000, "reason": "核实"},
+        {"company": "青松\x00物业", "reason": "核实"},
+        {"company": "\u202e业物松青", "reason": "核实"},
+        {"company": "青松\u200b物业", "reason": "核实"},
+        {"company": "别的物业", "reason": SCRIPT * 1000},
+        {"company": "别的物业"},
+    ):
+        response = answered("company correction", admin.post(url, form))
+        assert response.status_code == 302, form
+        page = text_of(admin.get(response.headers["Location"]))
+        assert re.search(r'class="flash flash-error"[^>]*>[^<]*[\u4e00-\u9fff]', page), str(form)[:60]
+        assert_inert(page, str(form)[:40])
+    with DeskDB(root) as db:
+        assert (db.get(created["id"]).company, len(db.history(created["id"]))) == ("青松物业", 1)
+    assert answered("company correction", admin.post(url, {"company": SCRIPT, "reason": ATTRIBUTE})).status_code == 302
+    follow = "/desk/f/" + created["follow"].rsplit("/", 1)[-1]
+    for asking, page_url in ((admin.client, f"/editor/desk/r/{created['id']}"), (app.test_client(), follow)):
+        page = text_of(answered("company correction", asking.get(page_url)))
+        assert str(escape(ATTRIBUTE)) in page
+        assert_inert(page, page_url)
 
 
 # -- the 物业超市 -------------------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ the centre once it is above; the resident's rating of an answer comes from the h
 What travels: from a hub, the whole request, the resident's description, name and phone included (the township and
 centre staff who take over a dispute must be able to call the resident); from the centre, only where the request is
 and the answer (STATE) and the property company a dispute names (CORRECTED), never the resident's details back.
-Neither ever reaches the wall. A site applies the company only from a correction's own line (``applied``), made by
+Neither ever reaches the wall. A site applies the company only from a correction's own line (``set_by``), made by
 the site that held the request then, so no other line, sent with an older copy, can undo a correction."""
 
 from __future__ import annotations
@@ -155,7 +155,7 @@ def wire(body: dict, full: bool) -> dict:
     return {**body, "request": {name: body["request"][name] for name in ("id", *STATE, *CORRECTED)}}
 
 
-def applied(event: Event) -> dict[str, object]:
+def set_by(event: Event) -> dict[str, object]:
     """What an event sets on a request the site already has: where it is (STATE), and the company when the event is
     the line that corrects it."""
     names = (*STATE, *CORRECTED) if event.change.action == "company" else STATE
@@ -195,7 +195,7 @@ def _receive(db: DeskDB, hub: str, event: Event) -> None:
     if was.hub != hub:
         raise RefusedMove(f"这条登记不是站点「{hub}」的")
     _check_move(was, event)
-    db.apply(event, hub, applied(event))
+    db.apply(event, hub, set_by(event))
 
 
 def _check_move(was: Request, event: Event) -> None:
@@ -241,6 +241,6 @@ def take(db: DeskDB, events: list[Event]) -> int:
             was = db.get(event.request["id"])
             if db.seen(event.id) or was is None or was.hub or was.level == "community":
                 continue  # seen, not this hub's, or the hub holds it: the centre cannot have moved it
-            db.apply(event, "centre", applied(event))
+            db.apply(event, "centre", set_by(event))
             applied += 1
     return applied
