@@ -175,6 +175,7 @@ def test_communities_are_listed_with_their_township(client):
         ({"phone": "打我电话"}, "电话"),
         ({"name": 12}, "姓名"),
         ({"company": {"a": 1}}, "物业公司"),
+        ({"company": "青松\u200b物业"}, "不能显示的字符"),
     ],
 )
 def test_bad_fields_are_refused_with_the_error_shape(client, changes, said):
