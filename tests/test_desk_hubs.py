@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from nacl.signing import SigningKey
 
+from kiosk.desk import events as desk_events
 from kiosk.desk.database import DeskDB
 from kiosk.desk.escalation import BACKOFF_MINUTES, TICK_MINUTES, Ticker
 from kiosk.desk.workflow import Asked, Rules, register
@@ -220,7 +221,7 @@ def test_a_forged_or_unenrolled_hub_message_is_refused_and_changes_nothing(city)
         body = json.loads(conn.execute("SELECT body FROM events ORDER BY seq LIMIT 1").fetchone()[0])
     forged = {**body, "id": "00000000-0000-4000-8000-000000000000"}
     forged["request"] = {**body["request"], "status": "rated", "answer": "已办结", "rating": "满意"}
-    message = json.dumps({"format": 1, "cursor": 0, "events": [forged]}).encode()
+    message = json.dumps({"format": desk_events.FORMAT, "cursor": 0, "events": [forged]}).encode()
     before = centre_site.requests()
     for hub, key, reason in (
         ("hub-a", SigningKey.generate(), "signature"),

@@ -33,6 +33,7 @@ from indexer.speech.audio_cache import AudioCache
 from indexer.speech.mp3 import encode_mp3
 from kiosk.city import hub_report
 from kiosk.city.database import CityDB
+from kiosk.desk import events as desk_events
 from kiosk.desk.database import DeskDB
 from kiosk.hubs import messages
 from kiosk.hubs.messages import signed_headers
@@ -867,7 +868,7 @@ GOOD_EVENT: dict[str, Any] = {
 }
 # Each: a hub's message, signed by the enrolled hub, that is not one a hub sends.
 HOSTILE_EVENTS: dict[str, Callable[[dict], None]] = {
-    "format 2": lambda m: m.update(format=2),
+    "another format": lambda m: m.update(format=desk_events.FORMAT + 1),
     "a cursor below zero": lambda m: m.update(cursor=-1),
     "a cursor in words": lambda m: m.update(cursor="0"),
     "a cursor of true": lambda m: m.update(cursor=True),
@@ -900,7 +901,7 @@ HOSTILE_EVENTS: dict[str, Callable[[dict], None]] = {
 
 def test_forged_and_hostile_desk_events_change_nothing(app):
     key = enrolled_hub(app, HUB)
-    good = {"format": 1, "cursor": 0, "events": [copy.deepcopy(GOOD_EVENT)]}
+    good = {"format": desk_events.FORMAT, "cursor": 0, "events": [copy.deepcopy(GOOD_EVENT)]}
     raw = json.dumps(good, ensure_ascii=False).encode("utf-8")
     for number, (kind, forge) in enumerate(FORGED_HEADERS.items()):
         headers = forge(signed_headers(key, HUB, "POST", EVENTS, raw))
@@ -927,7 +928,9 @@ def test_forged_and_hostile_desk_events_change_nothing(app):
     other["request"].update(status="accepted")
     other["change"].update(action="accept", status="accepted", note="")
     for number, (signer, event) in enumerate(((HUB, leap), ("幸福社区", other))):
-        message = json.dumps({"format": 1, "cursor": 0, "events": [event]}, ensure_ascii=False).encode("utf-8")
+        message = json.dumps({"format": desk_events.FORMAT, "cursor": 0, "events": [event]}, ensure_ascii=False).encode(
+            "utf-8"
+        )
         headers = signed_headers(enrolled_hub(app, signer), signer, "POST", EVENTS, message)
         answer = send_signed(app, message, headers, f"127.0.8.{number + 2}", EVENTS).get_json()
         assert answer["taken"] == [] and len(answer["rejected"]) == 1, answer

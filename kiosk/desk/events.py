@@ -25,7 +25,7 @@ from .intake import SHORT_MAX, TEXT_MAX
 from .states import ACTION_NAMES, KINDS, LEVELS, MOVES, RATINGS, STATUSES, Place, RefusedMove, moved
 from .workflow import NO_COMPANY, SYSTEM
 
-FORMAT = 1
+FORMAT = 2  # 2: the centre sends back the company a dispute names (a correction); a site of 1 is told to upgrade
 BATCH = 100  # events a message carries each way
 STATE = ("status", "level", "joint", "reopened", "handler", "answer", "rating", "arrived", "due", "answered")
 # The company a dispute names goes back from the centre too: it is no detail of the resident (it names the firm, not
