@@ -178,3 +178,41 @@ def test_counsel_answers_with_two_articles_and_the_resident_hears_it(browser, ma
         phone.get_by_role("button", name="听答复").click()
         phone.wait_for_function("window.heard.some((src) => src.includes('/audio/'))", timeout=60_000)
         shot(phone, "c4-phone-answer")
+
+
+def test_staff_correct_a_typed_company_to_the_registered_one(browser, make_app):
+    """A resident typed the company her own way; the community's staff pick the registered name from the list, with
+    a reason, and the history says old → new."""
+    app = make_app(test_config={"LEARNING_CLOCK": Clock(MONDAY)})
+    root = app.extensions["kiosk"].data.root
+    seed(root)
+    import_samples(root)
+    typed = {
+        "kind": "dispute",
+        "community": "幸福里社区",
+        "category": "漏水",
+        "text": "楼上漏水",
+        "company": "青松物业",
+    }
+    registered = app.test_client().post("/api/desk/requests", json=typed)
+    assert registered.status_code == 201, registered.get_json()
+    with LiveServer(app) as server:
+        desk = browser.new_context(viewport=DESKTOP).new_page()
+        desk.goto(f"{server.url}/editor/signin")
+        sign_in_with_the_form(desk, "社区小李")
+        desk.wait_for_url(re.compile("/editor/desk/$"))
+        desk.locator(".desk-queue a").first.click()
+        form = desk.locator("section.desk-company")
+        expect(form).to_contain_text("示例·青松物业服务有限公司")  # the community's registered company, offered
+        expect(form).not_to_contain_text("安居")  # another community's
+        assert desk.locator("#desk-company-names option").evaluate_all("els => els.map(e => e.value)") == [
+            "示例·青松物业服务有限公司"
+        ]
+        form.get_by_label("物业公司").fill("示例·青松物业服务有限公司")
+        form.get_by_label(re.compile("理由")).fill("居民写的简称，按登记名称更正")
+        shot(desk, "11-company-correction")
+        form.get_by_role("button", name="更正物业公司").click()
+        expect(desk.locator(".desk-history")).to_contain_text(
+            "青松物业 → 示例·青松物业服务有限公司：居民写的简称，按登记名称更正"
+        )
+        shot(desk, "12-company-corrected")
