@@ -62,7 +62,8 @@ PARAMS = {
 }
 ROUNDS = 600
 # Leaves, rate, rows per leaf, trees. Seven leaves at most: 600 trees of seven already take 4 of the 60 ms budget.
-SWEEP = ((7,), (0.03, 0.1), (20, 50), (300, 600))
+# Rate 0.1 lost to 0.03 in every setting on our texts' signals (tune, 394 queries), so the sweep keeps 0.03.
+SWEEP = ((7,), (0.03,), (20, 50), (300, 600))
 
 
 def parse_args() -> argparse.Namespace:
