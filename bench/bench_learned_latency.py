@@ -42,19 +42,19 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--index", type=Path, required=True, help="a data dir indexed over the whole library")
     parser.add_argument("--vectors", type=Path, required=True, help="a data dir whose vectors are real for some texts")
+    parser.add_argument("--model", type=Path, help="the model file to time (default: the shipped one)")
     parser.add_argument("--signals", type=Path, default=SIGNALS, help="to train a model when none ships")
     return parser.parse_args()
 
 
-def model(signals: Path) -> learned.Ranker:
-    """The shipped model, else one trained now from the saved signals."""
-    shipped = learned.ranker()
-    if shipped is not None:
-        return shipped
-    queries, places, labels, rows = load(signals)
-    found = learned.load(train(groups_of(queries, places), labels, rows, ROUNDS).model_to_string())
+def model(path: Path | None, signals: Path) -> learned.Ranker:
+    """The model of ``path``, else the shipped one, else one trained now from the saved signals."""
+    found = learned.load(path.read_text(encoding="utf-8")) if path else learned.ranker()
+    if found is None and not path:
+        queries, places, labels, rows = load(signals)
+        found = learned.load(train(groups_of(queries, places), labels, rows, ROUNDS).model_to_string())
     if found is None:
-        sys.exit("no model: run bench/train_ranker.py collect first")
+        sys.exit(f"{path or signals}: no model to time (train_ranker.py collect, then fit)")
     return found
 
 
@@ -89,7 +89,10 @@ def main() -> None:
         data = DataDir.create(Path(folder) / "var")
         shutil.copytree(args.index / "index", data.index, dirs_exist_ok=True)
         shutil.copyfile(args.index / "kiosk.db", data.database)
-        searchers = {"hand-set": Searcher(data, learned_ranking=False), "learned": Searcher(data, model(args.signals))}
+        searchers = {
+            "hand-set": Searcher(data, learned_ranking=False),
+            "learned": Searcher(data, model(args.model, args.signals)),
+        }
         counts = with_vectors(searchers["hand-set"], real)
         with_vectors(searchers["learned"], real)
         reordered = sum(_first_page(searchers["learned"], q) != _first_page(searchers["hand-set"], q) for q in queries)

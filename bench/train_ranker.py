@@ -8,8 +8,8 @@ LightGBM's LambdaMART learns the order from the tune queries only; the held-out 
     .venv/bin/python bench/train_ranker.py collect --data /work/var-laws --data /work/var-hub --data /work/var-bundled \
         --bundled
     .venv/bin/python bench/train_ranker.py sweep  # choose: 5-fold MRR on tune, per data dir, of each setting
-    .venv/bin/python bench/train_ranker.py cv     # the chosen setting's 5-fold MRR and each signal's gain
-    .venv/bin/python bench/train_ranker.py fit    # write the model
+    .venv/bin/python bench/train_ranker.py cv     # the chosen setting's 5-fold MRR
+    .venv/bin/python bench/train_ranker.py fit    # write the model; each signal's gain in it
 
 `collect` needs data dirs with every vector: the whole law library (two and a half hours to embed on two cores),
 the same with our texts, and our texts alone, as hubs come in these kinds and the model must serve each; `sweep`,
@@ -183,18 +183,14 @@ def fold_scores(table: Signals, params: dict, rounds: int) -> dict[int, tuple[fl
 
 
 def cross_validate(path: Path, rounds: int) -> None:
-    """The chosen parameters' fold scores per data dir, and each signal's gain in a model of the whole tune part."""
+    """The chosen parameters' fold scores per data dir."""
     table = load(path)
-    queries, places, labels, signals = table
+    queries, places, labels, _ = table
     numbers = sorted(set(queries.tolist()))
     print(f"tune, {FOLDS}-fold, {len(numbers)} queries; MRR@{TOP} of the candidates (before one-document limits):")
     for place, (hand, ours) in fold_scores(table, PARAMS, rounds).items():
         answered = sum(1 for q in numbers if labels[(queries == q) & (places == place)].any())
         print(f"  data dir {place} ({answered} with a judged candidate): hand-set {hand:.3f}, learned {ours:.3f}")
-    model = train(groups_of(queries, places), labels, signals, rounds)
-    gains = dict(zip(FEATURES, model.feature_importance("gain").tolist(), strict=True))
-    ordered = {name: round(gain) for name, gain in sorted(gains.items(), key=lambda pair: -pair[1])}
-    print("gain per signal, whole tune:", json.dumps(ordered))
 
 
 def sweep(path: Path) -> None:
@@ -216,11 +212,14 @@ def sweep(path: Path) -> None:
 
 
 def fit(path: Path, model_path: Path, rounds: int) -> None:
-    """The model on every tune query, written where the searcher loads it."""
+    """The model on every tune query, written where the searcher loads it, and each signal's gain in it."""
     queries, places, labels, signals = load(path)
     model = train(groups_of(queries, places), labels, signals, rounds)
     model.save_model(str(model_path))
     print(f"{model_path}: {rounds} trees on {len(set(queries.tolist()))} tune queries")
+    gains = dict(zip(FEATURES, model.feature_importance("gain").tolist(), strict=True))
+    ordered = {name: round(gain) for name, gain in sorted(gains.items(), key=lambda pair: -pair[1])}
+    print("gain per signal:", json.dumps(ordered))
 
 
 def main() -> None:
