@@ -21,7 +21,7 @@ from indexer.datadir import DataDir
 from indexer.errors import SearchError
 from indexer.search import embedding, learned, vectors
 from indexer.search import searcher as searcher_module
-from indexer.search.searcher import MODES, PASSAGES_PER_DOCUMENT, SUGGESTIONS, Searcher
+from indexer.search.searcher import MODES, PASSAGES_PER_DOCUMENT, SUGGESTIONS, TEXT_NAME, Searcher
 from indexer.search.vectors import VectorStore, catalog_passages, embed_in_background, embed_missing, quantize
 from kiosk.cli import main
 
@@ -452,9 +452,32 @@ def test_hybrid_results_follow_the_learned_model(semantic_data, searcher, model,
         named = reordered.search("停车位怎么分")
         assert named.route == "title" and len(named.hits) >= 3
         assert [h.doc for h in named.hits] == [h.doc for h in hand.search("停车位怎么分").hits]
+        # Said like a text's name that no title here takes: the model was not taught such queries.
+        shaped = reordered.search("停车位管理办法")
+        assert shaped.route == "text" and len(shaped.hits) >= 3
+        assert [h.doc for h in shaped.hits] == [h.doc for h in hand.search("停车位管理办法").hits]
     finally:
         reordered.close()
         hand.close()
+
+
+@pytest.mark.parametrize(
+    ("query", "names_a_text"),
+    [
+        ("固废法", True),
+        ("建筑物区分所有权司法解释", True),
+        ("《八项规定》", True),
+        ("上海住宅物业管理规定2020", True),
+        ("纪律处分条例 2023年版", True),
+        ("党章", False),  # taken by the title route instead
+        ("有什么办法", False),
+        ("物业可以停水吗", False),
+        ("物业费 酬金制", False),
+        ("楼上漏水找谁赔，按民法典", False),
+    ],
+)
+def test_a_query_shaped_like_a_texts_name_is_told_from_a_question(query, names_a_text):
+    assert bool(TEXT_NAME.fullmatch(query)) is names_a_text
 
 
 def test_a_damaged_or_foreign_model_leaves_the_hand_set_order(caplog):

@@ -68,6 +68,14 @@ CITATION = re.compile(
     r"第(?P<num>\d{1,4}|[零〇一二三四五六七八九十百千两]{1,8})条(?P<suffix>之[一二三四五六七八九十])?"
 )
 GENERIC_NAME = re.compile(TEXT_KINDS)  # "按照条例第四十条": a kind of text alone names none
+# A query shaped like a text's name (固废法, 建筑物区分所有权司法解释, 《八项规定》 2020), not a question
+# (有什么办法): the learned order was taught on questions and keywords, so such a query keeps the hand-set order
+# even when no title takes it.
+TEXT_NAME = re.compile(
+    r"(?!.*(?:什么|怎么|咋|啥|吗|呢|谁|哪))"  # asks something
+    rf"《?[\u4e00-\u9fff·]{{1,24}}(?:{TEXT_KINDS}|章程|规则|细则|准则)》?"  # a name ending in a kind of text
+    r"\s*(?:(?:19|20)\d{2}年?版?)?"  # and its edition
+)
 CITING_PASSAGES = 3  # the best this many passages have the articles they cite ranked up
 CITED_ARTICLES = 2  # of each, the first this many articles it cites
 CITED_SHARE = 1.05  # a cited article ranks just above the passage that cites it
@@ -420,9 +428,10 @@ class Searcher:
         titled = [
             (entry, score) for entry, score in self._title_matches(text, collection) if score >= TITLE_ROUTE_SCORE
         ]
-        # The learned order was taught on word queries, not on titles: a query that names a title keeps the hand-set
-        # order below the titles it names.
-        hits, terms, suggestions = self._text_hits(text, limit, collection, result.mode, learned_order=not titled)
+        # The learned order was taught on questions and keywords, not on titles: a query that names a title, or reads
+        # as a text's name, keeps the hand-set order (below the titles it names).
+        learned_order = not titled and not TEXT_NAME.fullmatch(text)
+        hits, terms, suggestions = self._text_hits(text, limit, collection, result.mode, learned_order=learned_order)
         title_hits = [self._title_hit(entry) for entry, _ in titled[:3]]
         seen = {h.doc for h in title_hits}
         result.hits = (title_hits + [h for h in hits if h.doc not in seen])[:limit]
