@@ -13,6 +13,7 @@ from click.testing import CliRunner
 
 from indexer.build import build_index
 from indexer.datadir import DataDir
+from indexer.search import learned
 from kiosk.cli import main
 from kiosk.operations import doctor
 from kiosk.visitors.usage import Usage
@@ -55,6 +56,7 @@ def test_a_good_hub_passes(hub):
             doctor.fonts(),
             doctor.voice("auto", doctor.voice_folder()),
             doctor.semantic(),
+            doctor.ranking(),
             doctor.lan(),
         )
         if not f.ok
@@ -63,6 +65,21 @@ def test_a_good_hub_passes(hub):
         pytest.skip("this machine genuinely lacks what these checks look for: " + " / ".join(missing))
     assert result.exit_code == 0, result.output
     assert result.output.splitlines()[-1] == "全部正常"
+
+
+def test_a_missing_ranking_model_is_named_and_search_goes_on(hub, monkeypatch):
+    pytest.importorskip("lightgbm")
+    monkeypatch.setattr(learned, "MODEL", "no-such-ranker.txt")
+    learned.ranker.cache_clear()
+    try:
+        result = run_doctor(hub.root)
+        line = line_of(result.output, "学习排序")
+        assert line.startswith("[需处理]") and "no-such-ranker.txt" in line and "make run" in line, line
+        assert result.exit_code == 1
+    finally:
+        monkeypatch.undo()
+        learned.ranker.cache_clear()
+    assert doctor.ranking().ok  # the shipped model
 
 
 @pytest.mark.parametrize("name", ["kiosk.db", "editor.db", "usage.db"])

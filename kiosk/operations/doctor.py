@@ -22,7 +22,7 @@ from whoosh import index as whoosh_index
 
 from indexer.datadir import DataDir
 from indexer.errors import disk_problem
-from indexer.search import embedding
+from indexer.search import embedding, learned
 from indexer.search.schema import open_index
 from indexer.speech.engines import available
 from indexer.speech.engines.neural import REQUIRED_PACKAGES
@@ -159,6 +159,20 @@ def semantic() -> Finding:
     return Finding("语义模型", True, f"{embedding.MODEL_ID} 可用")
 
 
+def ranking() -> Finding:
+    """The learned order's model loads; without it hybrid search still works, in the hand-set order."""
+    if find_spec("lightgbm") is None:
+        return Finding("学习排序", False, "没有 LightGBM，混合检索按手设权重排序；在项目文件夹运行 make run 安装")
+    if learned.ranker() is None:
+        return Finding(
+            "学习排序",
+            False,
+            f"模型文件 indexer/search/data/{learned.MODEL} 缺失或损坏，混合检索按手设权重排序；"
+            "在项目文件夹运行 make run 重装",
+        )
+    return Finding("学习排序", True, "排序模型可用")
+
+
 def data_folder(data: DataDir) -> Finding:
     """This user can really create files in the data dir and its folders (root ignores mode bits, not a read-only
     disk, so a file is written rather than the modes read)."""
@@ -285,6 +299,7 @@ def run(settings: Settings) -> list[Finding]:
         fonts(),
         voice(settings.engine, voice_folder()),
         semantic(),
+        ranking(),
         data_folder(data),
         disk(data),
         search_index(data),
