@@ -1,6 +1,6 @@
 """Ranking quality on a full-library data dir: MRR@10 and Recall@10 per query kind and mode, for the queries the
-weights were tuned on, for the tune and held-out test parts of the blind-written queries, and for test2 (a second
-held-out set, written after test had been seen once); warm latency per mode.
+weights were tuned on and for each part of the blind-written queries (tune; test, and test2 and test3 written later
+for the learned order's further trials); warm latency per mode.
 
 Misses are printed for the tuned-on sets only: the held-out sets are reported, never looked into.
 
@@ -25,14 +25,22 @@ from indexer.datadir import DataDir  # noqa: E402
 from indexer.search import learned  # noqa: E402
 from indexer.search.searcher import MODES, Hit, Searcher, SearchResult  # noqa: E402
 
-SETS = ("tuned-on", "tune", "test", "test2")
-HELD_OUT = "test"  # the held-out part of queries_written.jsonl
-HELD_OUT_SETS = (HELD_OUT, "test2")
+SETS = ("tuned-on", "tune", "test", "test2", "test3")
+HELD_OUT_SETS = ("test", "test2", "test3")  # reported, never looked into
 LEARNED = "learned"  # hybrid search reordered by the learned ranking (bench/train_ranker.py)
 BENCH_MODES = (*MODES, LEARNED)
 BUNDLED = REPO / "bench" / "judged_bundled.jsonl"
-MORE_TUNE = REPO / "bench" / "queries_written_more.jsonl"  # tune only: written later, to give the ranker more to learn
-TEST2 = REPO / "bench" / "queries_test2.jsonl"  # held out, written after test was seen: the learned order's 2nd trial
+# The blind-written queries, each line with its part (tune, test, test2, test3); how each file was written: its .md.
+WRITTEN = tuple(
+    REPO / "bench" / name
+    for name in (
+        "queries_written.jsonl",  # tune and test
+        "queries_written_more.jsonl",  # tune, for the learned order to learn from
+        "queries_written_round3.jsonl",  # more tune, round 3
+        "queries_test2.jsonl",  # held out, written after test was seen: the learned order's second trial
+        "queries_test3.jsonl",  # held out, round 3
+    )
+)
 
 
 class ModeSearcher:
@@ -95,16 +103,11 @@ def read_jsonl(path: Path) -> list[dict]:
 
 
 def query_sets(names: list[str], bundled: bool = False) -> dict[str, list[dict]]:
-    """queries.jsonl (the current weights were tuned on it), the two parts of queries_written.jsonl, the further
-    tune questions of queries_written_more.jsonl and the second held-out set; with ``bundled``, each word query's
-    judged articles joined by the sections of our own texts judged to answer it."""
-    written = read_jsonl(REPO / "bench" / "queries_written.jsonl") + read_jsonl(MORE_TUNE)
-    every = {
-        "tuned-on": read_jsonl(REPO / "bench" / "queries.jsonl"),
-        "tune": [q for q in written if q["part"] == "tune"],
-        "test": [q for q in written if q["part"] == HELD_OUT],
-        "test2": read_jsonl(TEST2),
-    }
+    """queries.jsonl (the current weights were tuned on it) and each part of the blind-written queries; with
+    ``bundled``, each word query's judged articles joined by the sections of our own texts judged to answer it."""
+    written = [q for path in WRITTEN for q in read_jsonl(path)]
+    every = {"tuned-on": read_jsonl(REPO / "bench" / "queries.jsonl")}
+    every.update({name: [q for q in written if q["part"] == name] for name in SETS[1:]})
     if bundled:
         sections = {row["query"]: row["relevant"] for row in read_jsonl(BUNDLED)}
         every = {
