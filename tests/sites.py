@@ -3,6 +3,7 @@ signing in through the real form with its CSRF token, learners through /api/lear
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import re
@@ -121,6 +122,30 @@ def add_account(data: DataDir | Path, role: str) -> str:
         if accounts.get(name) is None:
             accounts.add(name, TEST_PASSWORD, role=role)
     return name
+
+
+def add_staff(data: DataDir | Path, staff: dict[str, tuple[str, str]], communities: Sequence[tuple[str, str]]) -> None:
+    """The hub's 社区 (town, community) and one account per staff name (role, unit), with the test password: the
+    desk's and the 物业超市's people."""
+    root = root_of(data)
+    for town, community in communities:
+        add_community(root, town, community)
+    with Accounts(root) as accounts:
+        for name, (role, unit) in staff.items():
+            accounts.add(name, TEST_PASSWORD, role, unit)
+
+
+class Clock:
+    """The hub's clock as the app sees it (LEARNING_CLOCK), moved by the test instead of sleeping."""
+
+    def __init__(self, start: dt.datetime | float):
+        self.now = start.timestamp() if isinstance(start, dt.datetime) else float(start)
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
 
 
 def csrf_field(page: str) -> str:

@@ -31,8 +31,8 @@ from kiosk.training.learner.database import LEARNING_DB
 from kiosk.visitors.usage import USAGE_DB, days_back, today
 
 from .browser_fixtures import SCREENSHOTS, live_server
-from .sites import ZHANG, AppMaker, enrolled_hub, hub_signing_key, learner_signed_in, post_report
-from .test_learning import Clock, answer, attempt, report
+from .sites import ZHANG, AppMaker, Clock, enrolled_hub, hub_signing_key, learner_signed_in, post_report
+from .test_learning import answer, attempt, report
 
 CENTRE = "市物业港服务中心"
 SCREENSHOT = SCREENSHOTS / "wall-1920x1080.png"
@@ -63,8 +63,7 @@ def forget_everything(app) -> None:
 @pytest.fixture
 def client(site):
     forget_everything(site)
-    clock = Clock()
-    clock.now = time.time() - 24 * 3600  # the learners sign up yesterday, so today they may have heard a course
+    clock = Clock(time.time() - 24 * 3600)  # the learners sign up yesterday, so today they may have heard a course
     site.config["LEARNING_CLOCK"] = clock
     return site.test_client()
 

@@ -20,9 +20,8 @@ from kiosk.desk.escalation import Ticker
 from kiosk.editor.accounts import Accounts
 from kiosk.market.database import MARKET_DB
 from kiosk.operations.doctor import databases
-from kiosk.places import add_community
 
-from .sites import TEST_PASSWORD, EditorSession, signed_in_as
+from .sites import TEST_PASSWORD, Clock, EditorSession, add_staff, signed_in_as
 
 MONDAY = dt.datetime(2026, 12, 7, 9, 0)  # a Monday, local time
 DESK_STAFF = {
@@ -44,24 +43,9 @@ DISPUTE = {
 }
 
 
-class Clock:
-    """The app's clock, moved by the test."""
-
-    def __init__(self, start: dt.datetime):
-        self.now = start.timestamp()
-
-    def __call__(self) -> float:
-        return self.now
-
-
 def seed(root: Path) -> None:
     """The hub's communities and one desk account per role and unit."""
-    add_community(root, "城关街道", "幸福里社区")
-    add_community(root, "城关街道", "花园社区")
-    add_community(root, "东城街道", "东湖社区")
-    with Accounts(root) as accounts:
-        for name, (role, unit) in DESK_STAFF.items():
-            accounts.add(name, TEST_PASSWORD, role, unit)
+    add_staff(root, DESK_STAFF, (("城关街道", "幸福里社区"), ("城关街道", "花园社区"), ("东城街道", "东湖社区")))
 
 
 @pytest.fixture

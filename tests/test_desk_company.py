@@ -15,12 +15,10 @@ from kiosk.cli import main
 from kiosk.desk.database import DeskDB
 from kiosk.desk.states import RefusedMove
 from kiosk.desk.workflow import Rules, correct_company
-from kiosk.editor.accounts import Accounts
 from kiosk.market.database import MARKET_DB, MarketDB
-from kiosk.places import add_community
 
-from .sites import TEST_PASSWORD, EditorSession, signed_in_as
-from .test_market import SAMPLES, Clock
+from .sites import Clock, EditorSession, add_staff, signed_in_as
+from .test_market import SAMPLES
 
 MONDAY = dt.datetime(2026, 12, 7, 9, 0)  # 2026Q4, local time
 STAFF = {
@@ -44,12 +42,7 @@ def clock():
 def app(make_app, clock):
     """A kiosk with the desk's staff and the 物业超市's sample companies (no index: nothing here searches)."""
     made = make_app(accounts=("admin", "editor", "trainer"), test_config={"LEARNING_CLOCK": clock})
-    root = made.extensions["kiosk"].data.root
-    add_community(root, "城关街道", "幸福里社区")
-    add_community(root, "城关街道", "花园社区")
-    with Accounts(root) as accounts:
-        for name, (role, unit) in STAFF.items():
-            accounts.add(name, TEST_PASSWORD, role, unit)
+    add_staff(made.extensions["kiosk"].data.root, STAFF, (("城关街道", "幸福里社区"), ("城关街道", "花园社区")))
     return made
 
 

@@ -1401,10 +1401,10 @@ def test_hostile_round_forms_sign_ups_and_scans_are_refused_in_chinese(make_app,
     from kiosk.training.practical.rounds import list_rounds, signups
 
     from .practical_content import practical_content
-    from .sites import learner_signed_in
-    from .test_practical_rounds import DOORS, FORM, Clock
+    from .sites import Clock, learner_signed_in
+    from .test_practical_rounds import DOORS, FORM, START
 
-    clock = Clock()
+    clock = Clock(START)
     app = make_app(
         content=(practical_content(tmp_path),), build=True, accounts=("trainer",), test_config={"LEARNING_CLOCK": clock}
     )

@@ -21,22 +21,9 @@ from kiosk.training.learner.listening import ALLOWANCE_SECONDS, FASTEST_SPEED
 from kiosk.training.practical.rounds import RoundForm, add_round, sign_up
 from kiosk.training.practical.signoffs import sign_off
 
-from .sites import ZHANG, AppMaker, in_one_burst, learner_sign_in, learner_signed_in
+from .sites import ZHANG, AppMaker, Clock, in_one_burst, learner_sign_in, learner_signed_in
 
 START = 1_800_000_000.0  # the hub's clock in these tests: 2027-01-15
-
-
-class Clock:
-    """The hub's clock as the app sees it, moved by the test instead of sleeping."""
-
-    def __init__(self):
-        self.now = START
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +38,7 @@ def clock(site) -> Clock:
     for suffix in ("", "-wal", "-shm"):
         (site.extensions["kiosk"].data.root / f"{LEARNING_DB}{suffix}").unlink(missing_ok=True)
     site.extensions.pop("client_limits", None)
-    site.config["LEARNING_CLOCK"] = fake = Clock()
+    site.config["LEARNING_CLOCK"] = fake = Clock(START)
     return fake
 
 

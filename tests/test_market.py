@@ -18,7 +18,6 @@ from openpyxl import Workbook, load_workbook
 from kiosk.cli import main
 from kiosk.desk.database import Request
 from kiosk.desk.workflow import Rules
-from kiosk.editor.accounts import Accounts
 from kiosk.market.companies import CompanyError, checked
 from kiosk.market.database import Assessment, MarketDB
 from kiosk.market.public import PHONE_COOKIE, RATE_LIMIT
@@ -26,10 +25,9 @@ from kiosk.market.quarters import quarter_of, span
 from kiosk.market.scorecard import Dispute, combine, desk_source, dispute_of, residents_source
 from kiosk.operations.backup import DATABASES
 from kiosk.operations.doctor import databases
-from kiosk.places import add_community
 from kiosk.web import limits
 
-from .sites import ACCOUNTS, TEST_PASSWORD, EditorSession
+from .sites import ACCOUNTS, Clock, EditorSession, add_staff
 
 SAMPLES = Path(__file__).resolve().parents[1] / "kiosk" / "market" / "data" / "示例企业.csv"
 MONDAY = dt.datetime(2026, 12, 7, 9, 0)  # 2026Q4, local time
@@ -47,14 +45,6 @@ WEIGHTS = {"desk": 40, "assessments": 30, "residents": 30}
 POINTS = {"service": "20", "fees": "12", "safety": "16", "complaints": "16", "community": "16"}  # 80
 
 
-class Clock:
-    def __init__(self, start: dt.datetime):
-        self.now = start.timestamp()
-
-    def __call__(self) -> float:
-        return self.now
-
-
 @pytest.fixture
 def clock():
     return Clock(MONDAY)
@@ -63,12 +53,7 @@ def clock():
 @pytest.fixture
 def app(make_app, clock):
     made = make_app(accounts=("admin", "editor", "trainer"), test_config={"LEARNING_CLOCK": clock})
-    root = made.extensions["kiosk"].data.root
-    add_community(root, "城关街道", "幸福里社区")
-    add_community(root, "城关街道", "花园社区")
-    with Accounts(root) as accounts:
-        for name, (role, unit) in STAFF.items():
-            accounts.add(name, TEST_PASSWORD, role, unit)
+    add_staff(made.extensions["kiosk"].data.root, STAFF, (("城关街道", "幸福里社区"), ("城关街道", "花园社区")))
     return made
 
 

@@ -14,7 +14,8 @@ from openpyxl import Workbook
 from kiosk.market.database import MarketDB
 
 from .browser_fixtures import KIOSK_VIEWPORT, PHONE_VIEWPORT, SCREENSHOTS, LiveServer, sign_in_with_the_form
-from .test_market import BAD_CSV, MONDAY, SAMPLES, STAFF, Clock
+from .sites import Clock, add_staff
+from .test_market import BAD_CSV, MONDAY, SAMPLES, STAFF
 
 pytest.importorskip("playwright")
 DESKTOP = {"width": 1280, "height": 900}
@@ -27,17 +28,8 @@ def shot(page, name: str) -> None:
 
 @pytest.fixture
 def server(make_app, tmp_path):
-    from kiosk.editor.accounts import Accounts
-    from kiosk.places import add_community
-
-    from .sites import TEST_PASSWORD
-
     app = make_app(build=True, test_config={"LEARNING_CLOCK": Clock(MONDAY)})
-    root = app.extensions["kiosk"].data.root
-    add_community(root, "城关街道", "幸福里社区")
-    with Accounts(root) as accounts:
-        for name, (role, unit) in STAFF.items():
-            accounts.add(name, TEST_PASSWORD, role, unit)
+    add_staff(app.extensions["kiosk"].data.root, STAFF, (("城关街道", "幸福里社区"),))
     with LiveServer(app) as live:
         yield live
 

@@ -39,7 +39,7 @@ from kiosk.training.practical.rounds import (
 )
 
 from .practical_content import PRACTICAL, practical_content
-from .sites import AppMaker, EditorSession, in_one_burst, learner_signed_in, signed_in_as
+from .sites import AppMaker, Clock, EditorSession, in_one_burst, learner_signed_in, signed_in_as
 
 START = dt.datetime(2027, 3, 1, 8, 0).timestamp()  # "now" in these tests: a Monday morning
 ROUND_DAY = "2027-03-08"
@@ -47,16 +47,6 @@ NINE = dt.datetime(2027, 3, 8, 9, 0).timestamp()
 HALF_ELEVEN = dt.datetime(2027, 3, 8, 11, 30).timestamp()
 DOORS = NINE - 600  # the trainer scans cards at the door from 08:50
 HUB = "http://192.168.1.20:8000"
-
-
-class Clock:
-    """The hub's clock as the app sees it, moved by the test instead of sleeping."""
-
-    def __init__(self):
-        self.now = START
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def a_round(seats: int = 20, **changes) -> RoundForm:
@@ -299,7 +289,7 @@ def content(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def clock() -> Clock:
-    return Clock()
+    return Clock(START)
 
 
 @pytest.fixture(scope="module")

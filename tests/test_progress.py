@@ -6,17 +6,11 @@ import pytest
 
 from indexer.progress import ProgressLog, eta_text
 
-
-class Clock:
-    def __init__(self):
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
+from .sites import Clock
 
 
 def test_a_line_every_interval_with_counts_and_eta_then_the_end():
-    clock = Clock()
+    clock = Clock(0.0)
     lines: list[str] = []
     report = ProgressLog("合成语音", emit=lines.append, every=30, clock=clock)
     for done in range(1, 101):
@@ -31,7 +25,7 @@ def test_a_line_every_interval_with_counts_and_eta_then_the_end():
 
 
 def test_a_short_job_logs_only_its_end():
-    clock = Clock()
+    clock = Clock(0.0)
     lines: list[str] = []
     report = ProgressLog("建立检索库", emit=lines.append, clock=clock)
     for done in range(1, 4):
