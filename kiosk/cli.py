@@ -8,6 +8,7 @@ import logging
 import os
 import shlex
 import sys
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -21,7 +22,7 @@ from indexer.build import build_index
 from indexer.datadir import DataDir
 from indexer.errors import KioskError, SpeechError
 from indexer.progress import ProgressLog
-from indexer.search import embedding
+from indexer.search import embedding, learned
 from indexer.search.searcher import MODES, Searcher
 from indexer.search.vectors import VectorStore, embed_in_background, embed_missing
 from indexer.speech.engines import ENGINE_NAMES, EngineChoice, set_up_speech
@@ -282,6 +283,8 @@ def serve(settings: Settings, host: str, port: int, kiosk_mode: bool | None, thr
     app = create_app({"SETTINGS": settings.with_overrides(kiosk_mode=kiosk_mode)})
     speech = app.extensions["kiosk"].speech
     speech.warm_up()
+    # LightGBM and the learned order's model take about 0.3 s to load: not on the first visitor's question.
+    threading.Thread(target=learned.ranker, daemon=True, name="kiosk-ranker-warm-up").start()
     data = app.extensions["kiosk"].data
     # A data dir that uses vectors has them completed; --finish-build embeds a new one's too.
     if (finish_build or VectorStore(data).parts()) and embed_in_background(data):
