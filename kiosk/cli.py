@@ -283,11 +283,12 @@ def serve(settings: Settings, host: str, port: int, kiosk_mode: bool | None, thr
     app = create_app({"SETTINGS": settings.with_overrides(kiosk_mode=kiosk_mode)})
     speech = app.extensions["kiosk"].speech
     speech.warm_up()
-    # LightGBM and the learned order's model take about 0.3 s to load: not on the first visitor's question.
-    threading.Thread(target=learned.ranker, daemon=True, name="kiosk-ranker-warm-up").start()
     data = app.extensions["kiosk"].data
+    uses_vectors = bool(VectorStore(data).parts())
+    if uses_vectors:  # hybrid search: its learned order (LightGBM, 0.3 s to load) is ready before the first question
+        threading.Thread(target=learned.ranker, daemon=True, name="kiosk-ranker-warm-up").start()
     # A data dir that uses vectors has them completed; --finish-build embeds a new one's too.
-    if (finish_build or VectorStore(data).parts()) and embed_in_background(data):
+    if (finish_build or uses_vectors) and embed_in_background(data):
         click.echo("语义向量：在后台补齐缺少的向量（如有），补齐前这些段落按关键词检索")
     Ticker(data.root, app.config["SETTINGS"]).start()  # the desk's deadlines: overdue requests go up a level
     if speech.render_missing_in_background(openings_only=not finish_build):
