@@ -25,12 +25,12 @@ from indexer.datadir import DataDir  # noqa: E402
 from indexer.search import learned  # noqa: E402
 from indexer.search.searcher import MODES, Hit, Searcher, SearchResult  # noqa: E402
 
-SETS = ("tuned-on", "tune", "test", "test2", "test3")
-HELD_OUT_SETS = ("test", "test2", "test3")  # reported, never looked into
+SETS = ("tuned-on", "tune", "test", "test2", "test3", "test4")
+HELD_OUT_SETS = ("test", "test2", "test3", "test4")  # reported, never looked into
 LEARNED = "learned"  # hybrid search reordered by the learned ranking (bench/train_ranker.py)
 BENCH_MODES = (*MODES, LEARNED)
 BUNDLED = REPO / "bench" / "judged_bundled.jsonl"
-# The blind-written queries, each line with its part (tune, test, test2, test3); how each file was written: its .md.
+# The blind-written queries, each line with its part (tune, test, test2, test3, test4); how each file was written: its .md.
 WRITTEN = tuple(
     REPO / "bench" / name
     for name in (
@@ -39,6 +39,7 @@ WRITTEN = tuple(
         "queries_written_round3.jsonl",  # more tune, round 3
         "queries_test2.jsonl",  # held out, written after test was seen: the learned order's second trial
         "queries_test3.jsonl",  # held out, round 3
+        "queries_test4.jsonl",  # held out, round 4: new signals
     )
 )
 
