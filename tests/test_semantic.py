@@ -406,6 +406,13 @@ def test_every_hybrid_candidate_carries_its_signals_in_the_hand_set_order(search
     assert numbers["第二条"] == 2
 
 
+def test_the_shipped_model_reads_the_signals_the_searcher_gives():
+    """A signal added to learned.FEATURES without fitting the model again would leave every hub in the hand-set
+    order, with only a warning in the log."""
+    pytest.importorskip("lightgbm")
+    assert learned.ranker() is not None
+
+
 def test_hybrid_results_follow_the_learned_model(semantic_data, searcher, model, tmp_path):
     """A model taught that the hand-set order's last candidate is the answer puts it first; without the model, the
     hand-set first stays first; below the titles a query names, the hand-set order stays."""
