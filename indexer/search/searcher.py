@@ -133,14 +133,28 @@ class SearchResult:
 @dataclass
 class _Pool:
     """The candidates of a word query: records best first by the hand-set score, with those scores; the words to
-    highlight; suggestions when nothing is close in meaning; and, for the learned ranking, each candidate's
-    signals (learned.FEATURES, by name, in the records' order)."""
+    highlight; suggestions when nothing is close in meaning; the candidates whose title names the place the query
+    names (1) or another (-1); those ranked up as cited by a best explaining passage; and, for the learned
+    ranking, each candidate's signals (learned.FEATURES, by name, in the records' order)."""
 
     records: list[int]
     ranked: list[tuple[float, int]]
     highlight: list[str]
     suggestions: list[Suggestion]
+    place_of: dict[int, int] = field(default_factory=dict)
+    cited: set[int] = field(default_factory=set)
     signals: dict[str, np.ndarray] | None = None
+
+
+@dataclass(frozen=True)
+class _Meaning:
+    """How close every index record is to the query in meaning: its cosine similarity, whether it has a vector, the
+    similarity scaled for mixing with words, and the nearest passage's similarity."""
+
+    similarity: np.ndarray
+    has_vector: np.ndarray
+    scaled: np.ndarray
+    best: float
 
 
 class Searcher:
@@ -593,10 +607,10 @@ class Searcher:
             rescored.append((score, record))
         cited: set[int] = set()
         ranked = self._with_cited_articles(rescored, cited)
-        pool = _Pool([record for _, record in ranked], ranked, highlight, suggestions)
+        pool = _Pool([record for _, record in ranked], ranked, highlight, suggestions, place_of, cited)
         if wide and similarity is not None and has_vector is not None and meaning is not None:
             pool.signals = self._signals(
-                pool, text, words, concepts, found, similarity, has_vector, meaning, best, place_of, cited
+                pool, text, words, concepts, found, _Meaning(similarity, has_vector, meaning, best)
             )
         return pool
 
@@ -607,14 +621,10 @@ class Searcher:
         words: list[str],
         concepts: list[dict[str, float]],
         found: LexicalScores,
-        similarity: np.ndarray,
-        has_vector: np.ndarray,
-        meaning: np.ndarray,
-        best: float,
-        place_of: dict[int, int],
-        cited: set[int],
+        near: _Meaning,
     ) -> dict[str, np.ndarray]:
         """learned.FEATURES of every candidate of the pool, by name."""
+        similarity = near.similarity
         records = np.asarray(pool.records, dtype=np.int64)
         count = len(records)
         documents = [self._scorer.doc_ids[record] for record in pool.records]
@@ -631,15 +641,15 @@ class Searcher:
             "question": np.full(count, _query_kind(text) == "question"),
             "query_chars": np.full(count, len(text)),
             "concepts": np.full(count, len(concepts)),
-            "best_similarity": np.full(count, best),
+            "best_similarity": np.full(count, near.best),
             "bm25": lexical,
             "bm25_body": found.by_field["body"][records],
             "bm25_headings": found.by_field["headings"][records],
             "words_share": lexical / peak if peak > 0 else lexical,
             "matched_share": found.matched[records] / max(len(concepts), 1),
             "similarity": similarity[records],
-            "similarity_gap": best - similarity[records],
-            "meaning": meaning[records],
+            "similarity_gap": near.best - similarity[records],
+            "meaning": near.scaled[records],
             "hand": np.array([score for score, _ in pool.ranked]),
             "hand_rank": np.arange(count),
             "lexical_rank": _ranks(lexical),
@@ -652,9 +662,9 @@ class Searcher:
             "body_words": self._scorer.lengths["body"][records],
             "heading_words": self._scorer.lengths["headings"][records],
             "title_words": np.array([sum(w in e.title for w in words) if e else 0 for e in entries]),
-            "place": np.array([place_of.get(record, 0) for record in pool.records]),
-            "cited": np.array([record in cited for record in pool.records]),
-            "has_vector": has_vector[records],
+            "place": np.array([pool.place_of.get(record, 0) for record in pool.records]),
+            "cited": np.array([record in pool.cited for record in pool.records]),
+            "has_vector": near.has_vector[records],
             "document_candidates": np.array([passages_of[doc] for doc in documents]),
             "document_rank": np.array([document_rank[doc] for doc in documents]),
             "document_similarity": np.array([best_in_document[doc] for doc in documents]),
