@@ -17,6 +17,7 @@ import pytest
 from kiosk.training.learner import learners
 from kiosk.training.learner.cards import list_learners
 from kiosk.training.learner.database import LearningDB
+from kiosk.training.practical.rounds import RoundForm, add_round, check_form, sign_up
 from tests.browser_fixtures import KIOSK_VIEWPORT, PHONE_VIEWPORT, LiveServer, sign_in_with_the_form
 from tests.sites import ACCOUNTS, ZHANG, AppMaker, list_community
 
@@ -196,4 +197,89 @@ def test_a_round_from_making_it_to_the_learner_scanned_in_signed_off_and_certifi
         assert not seen_trainer["errors"] and not seen_trainer["csp"], seen_trainer
         assert not seen_learner["errors"] and not seen_learner["csp"], seen_learner
         desk.close()
+        phone.close()
+
+
+# Headless Chromium on Linux has no camera and no QR reader (BarcodeDetector): both are stood in for, and the page's
+# own script runs as on a tablet. The stand-in reader sees whatever code the test holds up (window.shownCode).
+CAMERA_STAND_INS = """
+window.shownCode = "";
+window.BarcodeDetector = class {
+  constructor(options) { window.readerFormats = options.formats; }
+  async detect() { return window.shownCode ? [{ rawValue: window.shownCode }] : []; }
+};
+navigator.mediaDevices.getUserMedia = async () => {
+  if (window.cameraRefused) throw new DOMException("refused", "NotAllowedError");
+  const canvas = document.createElement("canvas");
+  canvas.width = canvas.height = 64;
+  canvas.getContext("2d").fillRect(0, 0, 64, 64);
+  window.cameraStream = canvas.captureStream(5);
+  return window.cameraStream;
+};
+"""
+
+
+def test_the_camera_signs_a_card_in_once_while_it_is_held_up_and_stops_when_closed(
+    browser, make_app: AppMaker, tmp_path
+):
+    """A tablet at the door without a scanner: 用摄像头扫码 opens the camera; a card held up is signed in once, not
+    again with every frame; 关闭摄像头 stops the camera; a camera the browser refuses is said so."""
+    clock = MovedClock()
+    app = make_app(
+        content=(practical_content(tmp_path),),
+        build=True,
+        accounts=("trainer",),
+        public_url=PRINTED_HUB,
+        test_config={"LEARNING_CLOCK": clock},
+    )
+    data = app.extensions["kiosk"].data
+    tomorrow = dt.date.today() + dt.timedelta(days=1)
+    nine = dt.datetime.combine(tomorrow, dt.time(9, 0)).timestamp()
+    form = RoundForm(PRACTICAL, AREAS[0], nine, nine + 9000, "实训基地二楼", 12, "")
+    with LearningDB(data.root) as db:
+        round_id = add_round(db, check_form(form, clock()), "刘老师", clock())
+        zhang = learners.sign_in(db, ZHANG["name"], ZHANG["town"], ZHANG["community"], ZHANG["pin"], clock())[0]
+        sign_up(db, round_id, zhang.id, clock())
+    clock.move_to(dt.datetime.combine(tomorrow, dt.time(8, 50)))
+    with LiveServer(app) as server:
+        tablet = browser.new_context(viewport=DESKTOP, locale="zh-CN")
+        tablet.add_init_script(CAMERA_STAND_INS)
+        trainer = tablet.new_page()
+        attendance = f"{server.url}/editor/training/practical/{round_id}/attendance"
+        trainer.goto(attendance)
+        sign_in_with_the_form(trainer, ACCOUNTS["trainer"])
+        trainer.goto(attendance)
+        camera = trainer.get_by_role("button", name="用摄像头扫码")
+        camera.click()
+        expect(trainer.locator("#scan-video")).to_be_visible()
+        assert trainer.evaluate("window.readerFormats") == ["qr_code"]
+        trainer.evaluate(f"window.shownCode = '{PRINTED_HUB}/learn/card/{zhang.card}'")  # the card held up
+        expect(trainer.locator(".scan-name")).to_have_text("张网格")
+        expect(trainer.locator("#present-count")).to_have_text("已签到 1 人 / 报名 1 人")
+        expect(trainer.locator(".scan-name")).to_be_in_viewport()  # beside the camera's picture, not below it
+        expect(trainer.locator("#scan-video")).to_be_in_viewport()
+        shoot(trainer, "practical-attendance-camera-desktop")
+        trainer.wait_for_timeout(1500)  # six more frames see the same card: no second scan, no 已经签到过了
+        expect(trainer.locator(".scan-ok")).to_contain_text("签到成功")
+        trainer.get_by_role("button", name="关闭摄像头").click()
+        expect(trainer.locator("#scan-video")).to_be_hidden()
+        assert trainer.evaluate("window.cameraStream.getTracks().every((track) => track.readyState === 'ended')")
+        expect(camera).to_be_visible()
+        trainer.evaluate("window.cameraRefused = true")
+        camera.click()
+        expect(trainer.locator(".scan-bad")).to_contain_text("打不开摄像头")
+        expect(trainer.locator("#scan-video")).to_be_hidden()
+        expect(trainer.locator("#present-count")).to_have_text("已签到 1 人 / 报名 1 人")
+        tablet.close()
+        phone = browser.new_context(viewport=PHONE_VIEWPORT, locale="zh-CN", has_touch=True, is_mobile=True)
+        phone.add_init_script(CAMERA_STAND_INS)
+        trainer = phone.new_page()
+        trainer.goto(attendance)
+        sign_in_with_the_form(trainer, ACCOUNTS["trainer"])
+        trainer.goto(attendance)
+        trainer.get_by_role("button", name="用摄像头扫码").tap()
+        trainer.evaluate(f"window.shownCode = '{zhang.card}'")
+        expect(trainer.locator(".scan-ok")).to_contain_text("已经签到过了")
+        expect(trainer.locator(".scan-name")).to_be_in_viewport()  # scrolled to, below the short picture
+        shoot(trainer, "practical-attendance-camera-phone")
         phone.close()

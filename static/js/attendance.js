@@ -54,6 +54,7 @@
   // over https or on the hub PC itself); elsewhere the button stays hidden.
   const button = document.getElementById("scan-camera");
   const video = document.getElementById("scan-video");
+  const desk = document.getElementById("scan-desk");
   if (!("BarcodeDetector" in window) || !navigator.mediaDevices?.getUserMedia) return;
   button.hidden = false;
   let stream = null;
@@ -62,6 +63,7 @@
     stream?.getTracks().forEach((track) => track.stop());
     stream = null;
     video.hidden = true;
+    desk.classList.remove("camera-on");
     button.textContent = "用摄像头扫码";
   };
   button.addEventListener("click", async () => {
@@ -77,6 +79,7 @@
     }
     video.srcObject = stream;
     video.hidden = false;
+    desk.classList.add("camera-on");
     button.textContent = "关闭摄像头";
     await video.play();
     const look = async () => {
@@ -88,7 +91,8 @@
           last = { code: found.rawValue, at: now };
           const data = new FormData(form);
           data.set("code", found.rawValue);
-          send(data);
+          // The card is held up to the camera, not typed: bring its answer into sight.
+          send(data).then(() => document.querySelector("#scan-answer .scan-result")?.scrollIntoView({ block: "nearest" }));
         }
       } catch { /* a frame not ready yet */ }
       setTimeout(look, 250);
