@@ -9,3 +9,7 @@ import os
 
 # Before numpy loads OpenBLAS: its threads fighting the embedding engine's OpenMP threads slowed queries 8x.
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+# Before the embedding engine loads OpenMP: by default its threads spin for a long while between steps, and with
+# anything else on a core (the kiosk's browser, the speech renderer, a build) a query then took up to a second to
+# encode instead of 30 ms. A short spin keeps the idle speed (bench/bench_query_encoding.py).
+os.environ.setdefault("GOMP_SPINCOUNT", "1000")
