@@ -25,6 +25,7 @@ sys.path.insert(0, str(REPO))
 
 from bench.bench_quality import query_sets  # noqa: E402
 from bench.bench_search import percentiles  # noqa: E402
+from bench.train_ranker import WORD_KINDS  # noqa: E402
 
 CORES = os.cpu_count() or 1
 # name: (threads, environment); the first is the reference: libgomp's own spin count, as before
@@ -33,7 +34,6 @@ SETTINGS = {
     "short spin (the kiosk's)": (CORES, {"GOMP_SPINCOUNT": os.environ.get("GOMP_SPINCOUNT", "")}),
     "one thread": (1, {}),
 }
-WORD_KINDS = ("question", "keyword")
 LOADS = {"idle": 0, "one core busy": 1, "every core busy": CORES}
 
 
