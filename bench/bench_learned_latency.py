@@ -28,14 +28,13 @@ sys.path.insert(0, str(REPO))
 from bench.bench_quality import query_sets  # noqa: E402
 from bench.bench_search import percentiles  # noqa: E402
 from bench.bench_semantic import random_vectors  # noqa: E402
-from bench.train_ranker import ROUNDS, SIGNALS, groups_of, load, train  # noqa: E402
+from bench.train_ranker import ROUNDS, SIGNALS, WORD_KINDS, groups_of, load, train  # noqa: E402
 from indexer.datadir import DataDir  # noqa: E402
 from indexer.search import learned  # noqa: E402
 from indexer.search.searcher import Searcher  # noqa: E402
 from indexer.search.vectors import VectorSet, VectorStore  # noqa: E402
 
 REPEATS = 3
-WORD_KINDS = ("question", "keyword")  # the queries that reach the ranking (titles, pinyin, articles do not)
 
 
 def parse_args() -> argparse.Namespace:
