@@ -14,13 +14,12 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from indexer.errors import KioskError
 
 from ..desk.roles import DESK_ROLE_NAMES, DESK_ROLES, UNIT_ROLES
+from ..lockout import LOCK_SECONDS, MAX_FAILURES, after_failure, minutes_locked
 from ..places import communities
 from .database import Table
 
 ROLES = ("editor", "trainer", "admin", *DESK_ROLES)
 ROLE_NAMES = {"editor": "编辑", "trainer": "培训老师", "admin": "管理员", **DESK_ROLE_NAMES}
-MAX_FAILURES = 5
-LOCK_SECONDS = 15 * 60
 MIN_PASSWORD = 8
 COMMON_PASSWORDS = Path(__file__).parent / "data" / "common_passwords.txt"
 NAME = re.compile(r"^[\w.\-]{2,32}$")  # \w takes hanzi too: 王编辑 is a fine user name
@@ -170,9 +169,9 @@ class Accounts(Table):
             if right and stored:
                 self.conn.execute("DELETE FROM signin_failures WHERE name = ?", (name,))
                 return User(name, stored["role"], stored["unit"])
-            expired = row is not None and 0 < row["locked_until"] <= now
-            failures = (0 if row is None or expired else row["failures"]) + 1
-            locked_until = now + LOCK_SECONDS if failures >= MAX_FAILURES else 0
+            failures, locked_until = after_failure(
+                row["failures"] if row else 0, row["locked_until"] if row else 0, now
+            )
             self.conn.execute("INSERT OR REPLACE INTO signin_failures VALUES (?, ?, ?)", (name, failures, locked_until))
         if locked_until:
             raise SignInError(
@@ -188,8 +187,8 @@ class Accounts(Table):
 
 def _refuse_if_locked(failures: sqlite3.Row | None, now: float) -> None:
     """SignInError while the name's lock-out lasts."""
-    if failures and failures["locked_until"] > now:
-        minutes = max(1, round((failures["locked_until"] - now) / 60))
+    minutes = minutes_locked(failures["locked_until"], now) if failures else None
+    if minutes:
         raise SignInError(
             f"这个账号连续输错 {MAX_FAILURES} 次密码，已暂时锁定。请 {minutes} 分钟后再试，或请管理员解锁。"
         )

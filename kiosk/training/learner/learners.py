@@ -12,10 +12,9 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from indexer.errors import KioskError
 
+from ...lockout import LOCK_SECONDS, MAX_FAILURES, after_failure, minutes_locked
 from .database import LearningDB
 
-MAX_FAILURES = 5
-LOCK_SECONDS = 15 * 60
 PIN = re.compile(r"^[0-9]{4,8}$")
 FIELD_CHARS = {"name": 20, "town": 30, "community": 30}
 FIELD_NAMES = {"name": "姓名", "town": "乡镇/街道", "community": "社区"}
@@ -109,9 +108,7 @@ def sign_in(db: LearningDB, name: str, town: str, community: str, pin: str, now:
         if right:
             db.conn.execute("UPDATE learners SET failures = 0, locked_until = 0 WHERE id = ?", (row["id"],))
             return from_row(row), False
-        expired = 0 < state["locked_until"] <= now
-        failures = (0 if expired else state["failures"]) + 1
-        locked_until = now + LOCK_SECONDS if failures >= MAX_FAILURES else 0
+        failures, locked_until = after_failure(state["failures"], state["locked_until"], now)
         db.conn.execute(
             "UPDATE learners SET failures = ?, locked_until = ? WHERE id = ?", (failures, locked_until, row["id"])
         )
@@ -122,8 +119,8 @@ def sign_in(db: LearningDB, name: str, town: str, community: str, pin: str, now:
 
 def _refuse_if_locked(state: sqlite3.Row, now: float) -> None:
     """SignInError while the learner's lock-out lasts."""
-    if state["locked_until"] > now:
-        minutes = max(1, round((state["locked_until"] - now) / 60))
+    minutes = minutes_locked(state["locked_until"], now)
+    if minutes:
         raise SignInError(f"连续输错 {MAX_FAILURES} 次 PIN，已暂时锁定。请 {minutes} 分钟后再试，或请培训老师帮忙。")
 
 
