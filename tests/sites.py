@@ -36,6 +36,8 @@ TEST_PASSWORD = "长城永不倒-2025"
 ACCOUNTS = {"editor": "王编辑", "admin": "管理员", "trainer": "刘老师"}  # the one account of each role
 CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
 T = TypeVar("T")
+MONDAY = dt.datetime(2026, 12, 7, 9, 0)  # the desk's and 物业超市's today: a Monday of 2026Q4, local time
+CHENGGUAN = (("城关街道", "幸福里社区"), ("城关街道", "花园社区"))  # the 社区 those tests' staff serve
 ZHANG = {"name": "张网格", "town": "城关街道", "community": "幸福社区", "pin": "2468"}  # the learner unless told
 
 
@@ -133,6 +135,13 @@ def add_staff(data: DataDir | Path, staff: dict[str, tuple[str, str]], communiti
     with Accounts(root) as accounts:
         for name, (role, unit) in staff.items():
             accounts.add(name, TEST_PASSWORD, role, unit)
+
+
+def staffed_app(make_app: Callable[..., Flask], clock: Clock, staff: dict[str, tuple[str, str]]) -> Flask:
+    """A kiosk on this clock with the editor accounts, these desk and 物业超市 staff, and 城关街道's two 社区."""
+    app = make_app(accounts=("admin", "editor", "trainer"), test_config={"LEARNING_CLOCK": clock})
+    add_staff(app.extensions["kiosk"].data.root, staff, CHENGGUAN)
+    return app
 
 
 class Clock:

@@ -21,9 +21,8 @@ from kiosk.editor.accounts import Accounts
 from kiosk.market.database import MARKET_DB
 from kiosk.operations.doctor import databases
 
-from .sites import TEST_PASSWORD, Clock, EditorSession, add_staff, signed_in_as
+from .sites import MONDAY, TEST_PASSWORD, Clock, EditorSession, add_staff, signed_in_as
 
-MONDAY = dt.datetime(2026, 12, 7, 9, 0)  # a Monday, local time
 DESK_STAFF = {
     "社区小李": ("community", "幸福里社区"),
     "别的社区": ("community", "花园社区"),

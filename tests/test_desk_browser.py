@@ -14,8 +14,8 @@ from click.testing import CliRunner
 from kiosk.cli import main
 
 from .browser_fixtures import KIOSK_VIEWPORT, PHONE_VIEWPORT, SCREENSHOTS, LiveServer, sign_in_with_the_form
-from .sites import Clock
-from .test_desk import MONDAY, seed
+from .sites import MONDAY, Clock
+from .test_desk import seed
 from .test_market import import_samples
 
 expect = pytest.importorskip("playwright.sync_api").expect

@@ -4,7 +4,6 @@ companies to pick from, or typed), its history line, who may not, bad input that
 
 from __future__ import annotations
 
-import datetime as dt
 import html
 import re
 
@@ -17,10 +16,9 @@ from kiosk.desk.states import RefusedMove
 from kiosk.desk.workflow import Rules, correct_company
 from kiosk.market.database import MARKET_DB, MarketDB
 
-from .sites import Clock, EditorSession, add_staff, signed_in_as
+from .sites import MONDAY, Clock, EditorSession, signed_in_as, staffed_app
 from .test_market import SAMPLES
 
-MONDAY = dt.datetime(2026, 12, 7, 9, 0)  # 2026Q4, local time
 STAFF = {
     "社区小李": ("community", "幸福里社区"),
     "别的社区": ("community", "花园社区"),
@@ -40,10 +38,8 @@ def clock():
 
 @pytest.fixture
 def app(make_app, clock):
-    """A kiosk with the desk's staff and the 物业超市's sample companies (no index: nothing here searches)."""
-    made = make_app(accounts=("admin", "editor", "trainer"), test_config={"LEARNING_CLOCK": clock})
-    add_staff(made.extensions["kiosk"].data.root, STAFF, (("城关街道", "幸福里社区"), ("城关街道", "花园社区")))
-    return made
+    """A kiosk with the desk's staff (no index: nothing here searches)."""
+    return staffed_app(make_app, clock, STAFF)
 
 
 @pytest.fixture

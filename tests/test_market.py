@@ -27,10 +27,9 @@ from kiosk.operations.backup import DATABASES
 from kiosk.operations.doctor import databases
 from kiosk.web import limits
 
-from .sites import ACCOUNTS, Clock, EditorSession, add_staff
+from .sites import ACCOUNTS, MONDAY, Clock, EditorSession, staffed_app
 
 SAMPLES = Path(__file__).resolve().parents[1] / "kiosk" / "market" / "data" / "示例企业.csv"
-MONDAY = dt.datetime(2026, 12, 7, 9, 0)  # 2026Q4, local time
 STAFF = {
     "中心老王": ("centre", ""),
     "街道老张": ("township", "城关街道"),
@@ -52,9 +51,7 @@ def clock():
 
 @pytest.fixture
 def app(make_app, clock):
-    made = make_app(accounts=("admin", "editor", "trainer"), test_config={"LEARNING_CLOCK": clock})
-    add_staff(made.extensions["kiosk"].data.root, STAFF, (("城关街道", "幸福里社区"), ("城关街道", "花园社区")))
-    return made
+    return staffed_app(make_app, clock, STAFF)
 
 
 @pytest.fixture

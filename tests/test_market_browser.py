@@ -14,8 +14,8 @@ from openpyxl import Workbook
 from kiosk.market.database import MarketDB
 
 from .browser_fixtures import KIOSK_VIEWPORT, PHONE_VIEWPORT, SCREENSHOTS, LiveServer, sign_in_with_the_form
-from .sites import Clock, add_staff
-from .test_market import BAD_CSV, MONDAY, SAMPLES, STAFF
+from .sites import MONDAY, Clock, add_staff
+from .test_market import BAD_CSV, SAMPLES, STAFF
 
 pytest.importorskip("playwright")
 DESKTOP = {"width": 1280, "height": 900}

@@ -11,7 +11,7 @@ from kiosk.market.quarters import quarter_of
 
 from . import test_market_browser
 from .browser_fixtures import KIOSK_VIEWPORT, PHONE_VIEWPORT, SCREENSHOTS, sign_in_with_the_form
-from .test_market import MONDAY
+from .sites import MONDAY
 from .test_market_compare import admitted
 
 pytest.importorskip("playwright")

@@ -13,8 +13,8 @@ from kiosk.market.photos import store
 from kiosk.market.sheets import import_file
 
 from .browser_fixtures import KIOSK_VIEWPORT, SCREENSHOTS, LiveServer, sign_in_with_the_form
-from .sites import Clock
-from .test_market import MONDAY, SAMPLES
+from .sites import MONDAY, Clock
+from .test_market import SAMPLES
 
 expect = pytest.importorskip("playwright.sync_api").expect
 LANDSCAPE = {"width": 1920, "height": 1080}
