@@ -367,6 +367,10 @@ def test_a_hub_enrolled_under_the_centres_name_is_not_filed_as_the_centre(client
         enrol(db, CENTRE, public_text(hub_signing_key(CENTRE)), "中心改名以前")
     response = post_report(client, spoiled(lambda b: b.update(hub=CENTRE)))
     assert response.status_code == 409 and "KIOSK_HUB_NAME" in response.get_json()["error"]
+    events = json.dumps({"format": 1, "cursor": 0, "events": []}).encode()  # the desk's sync: refused the same way
+    headers = signed_headers(hub_signing_key(CENTRE), CENTRE, "POST", "/api/desk/hub/events", events)
+    response = client.post("/api/desk/hub/events", data=events, content_type="application/json", headers=headers)
+    assert response.status_code == 409 and response.get_json()["refused"] == "own-name", response.get_json()
 
 
 def test_only_the_centre_and_hubs_enrolled_now_are_on_the_wall(client):

@@ -30,9 +30,10 @@ from indexer.errors import KioskError
 from ..city.database import CityDB
 from ..library import keys as centre_keys
 from ..library.fetch import ANSWER_BYTES, Fetcher, json_object
-from ..web import error_response, json_body, services
+from ..web import error_response, json_body, services, settings
 from .enrolment import Enrolled, find, first_use
 from .keys import public_key
+from .names import skeleton
 
 HUB = "X-Kiosk-Hub"  # the hub's name, percent-encoded UTF-8: headers carry latin-1 only
 SENT = "X-Kiosk-Sent"  # when it was signed, whole seconds since 1970 (UTC)
@@ -202,7 +203,8 @@ def verified(
 
 def signed_json(limit: int) -> tuple[Message, dict[str, Any]]:
     """For a centre route: this request's JSON body of at most ``limit`` bytes and the enrolled hub that signed it,
-    taken once; otherwise the request ends in the API's error shape with ``refused`` saying why."""
+    taken once and not under the centre's own name; otherwise the request ends in the API's error shape with
+    ``refused`` saying why."""
     body = json_body(limit)
     now = time.time()  # the real clock: a hub signs with its own, not with a test's learning clock
     with CityDB(services().data.root) as db:
@@ -219,4 +221,7 @@ def signed_json(limit: int) -> tuple[Message, dict[str, Any]]:
                 raise Refused(403, "replay", "这条消息已经收到过了：每条消息只收一次。")
         except Refused as refused:
             abort(error_response(refused.status, str(refused), refused=refused.reason))
+    if skeleton(message.hub) == skeleton(settings().hub_name):  # a hub left on the centre's name would pass as it
+        own = f"「{message.hub}」是中心自己的名称：请在这个站点设置 KIOSK_HUB_NAME，给它起自己的名字。"
+        abort(error_response(409, own, refused="own-name"))
     return message, body
