@@ -20,6 +20,7 @@ from kiosk.city.validate import MAX_LEARNERS, MAX_MINUTES, MAX_PLAYS, MAX_SEARCH
 from kiosk.city.views import REPORT_LIMIT, REPORT_MAX_BYTES
 from kiosk.city.wall import OwnReport
 from kiosk.desk.database import DESK_DB, DeskDB
+from kiosk.desk.events import FORMAT as EVENTS_FORMAT
 from kiosk.desk.workflow import Asked, Rules, act, rate, register
 from kiosk.hubs.enrolment import enrol, remove
 from kiosk.hubs.messages import signed_headers
@@ -367,7 +368,7 @@ def test_a_hub_enrolled_under_the_centres_name_is_not_filed_as_the_centre(client
         enrol(db, CENTRE, public_text(hub_signing_key(CENTRE)), "中心改名以前")
     response = post_report(client, spoiled(lambda b: b.update(hub=CENTRE)))
     assert response.status_code == 409 and "KIOSK_HUB_NAME" in response.get_json()["error"]
-    events = json.dumps({"format": 1, "cursor": 0, "events": []}).encode()  # the desk's sync: refused the same way
+    events = json.dumps({"format": EVENTS_FORMAT, "cursor": 0, "events": []}).encode()  # the desk's sync: refused too
     headers = signed_headers(hub_signing_key(CENTRE), CENTRE, "POST", "/api/desk/hub/events", events)
     response = client.post("/api/desk/hub/events", data=events, content_type="application/json", headers=headers)
     assert response.status_code == 409 and response.get_json()["refused"] == "own-name", response.get_json()
