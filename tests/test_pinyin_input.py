@@ -69,6 +69,7 @@ def test_words_the_letters_complete_come_before_those_they_only_begin():
 
 def test_heavier_words_first_among_equals():
     assert texts("wy", limit=1) == ["物业"]
+    assert texts("wy", limit=0) == texts("w", limit=-2) == []  # a caller's limit below one asks for nothing
     assert [c.weight for c in WORDS.candidates("wyf")] == [500, 40, 600]
 
 

@@ -59,9 +59,9 @@ class PinyinInput:
 
     def candidates(self, query: str, limit: int = 8) -> list[Candidate]:
         """The best ``limit`` words for the letters: those the letters complete first, then those they begin,
-        each by weight; empty for anything that is not pinyin or matches nothing."""
+        each by weight; empty for anything that is not pinyin or matches nothing, or for a limit below one."""
         letters = typed_letters(query)
-        if not letters or not self.words:
+        if not letters or not self.words or limit < 1:
             return []
         reached = self._reached(letters)
         whole: set[int] = set()
